@@ -1,0 +1,62 @@
+"""The one boundary to libclang. Nothing outside this package imports ``clang.cindex``."""
+
+from __future__ import annotations
+
+import os
+
+from .libclang import (
+    PARSE_CREATE_PREAMBLE_ON_FIRST_PARSE,
+    PARSE_KEEP_GOING,
+    PARSE_LIMIT_SKIP_FUNCTION_BODIES_TO_PREAMBLE,
+    PARSE_PRECOMPILED_PREAMBLE,
+    ParseFailure,
+    ParsedUnit,
+    bad_arguments,
+    cindex,
+    error_records,
+    libclang_version,
+    parse,
+)
+from .nodes import Node, Type, record_layout
+
+
+def main_file_roots(tu, path: str) -> list[Node]:
+    """The translation unit's top-level declarations written in ``path`` itself."""
+    target = os.path.abspath(path)
+    roots = []
+    same: dict[str, bool] = {}
+    for c in tu.cursor.get_children():
+        f = c.location.file
+        if f is None:
+            continue
+        name = f.name
+        hit = same.get(name)
+        if hit is None:
+            hit = same[name] = os.path.abspath(name) == target
+        if hit:
+            roots.append(Node(c, None))
+    return roots
+
+
+def included_files(tu) -> list[str]:
+    """Every file the parse read besides the main file (what a cached result depends on)."""
+    seen = set()
+    for inc in tu.get_includes():
+        f = inc.include
+        if f is not None:
+            seen.add(os.path.abspath(f.name))
+    return sorted(seen)
+
+
+def reparse(tu, path: str, text, options: int = 0) -> None:
+    """Reparse in place, reusing the precompiled preamble when the unit has one."""
+    unsaved = [(path, text)] if text is not None else None
+    tu.reparse(unsaved_files=unsaved, options=options)
+
+
+__all__ = [
+    "Node", "Type", "ParsedUnit", "ParseFailure", "bad_arguments", "cindex", "error_records",
+    "included_files", "libclang_version", "main_file_roots", "parse", "record_layout", "reparse",
+    "PARSE_CREATE_PREAMBLE_ON_FIRST_PARSE", "PARSE_KEEP_GOING",
+    "PARSE_LIMIT_SKIP_FUNCTION_BODIES_TO_PREAMBLE", "PARSE_PRECOMPILED_PREAMBLE",
+]

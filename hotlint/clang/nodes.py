@@ -1,0 +1,573 @@
+"""hotlint's wrappers over libclang cursors and types.
+
+Rules see ``Node`` and ``Type``: plain Python objects with the questions a
+performance rule asks (what does this expression store to, is this type an
+atomic, what is this record's layout) and parent links that libclang's
+expressions lack. Nothing outside ``hotlint.clang`` sees a cindex object.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from typing import Iterator, Optional
+
+from ..model import FieldLayout, Position, Range, RecordLayout
+from .libclang import cindex
+
+_ARRAY_KINDS = {"CONSTANTARRAY", "INCOMPLETEARRAY", "VARIABLEARRAY", "DEPENDENTSIZEDARRAY"}
+_INLINE_NAMESPACES = {"__cxx11", "__1", "__debug", "__8", "_V2", "__cxx1998"}
+_ATOMIC_RECORDS = {
+    "std::atomic": "std::atomic",
+    "std::__atomic_base": "std::atomic",
+    "std::__atomic_float": "std::atomic",
+    "std::__atomic_impl": "std::atomic",
+    "std::__cxx_atomic_impl": "std::atomic",
+    "std::atomic_ref": "std::atomic_ref",
+    "std::__atomic_ref": "std::atomic_ref",
+    "std::atomic_flag": "std::atomic_flag",
+    "std::__atomic_flag_base": "std::atomic_flag",
+}
+_PADDING_NAME = re.compile(r"(^|_)(pad|padding|pad\d+|reserved|spare|unused)(_|\d|$)", re.I)
+_BYTE_TYPES = {"char", "signed char", "unsigned char", "std::byte", "uint8_t", "int8_t", "std::uint8_t"}
+
+_BINARY_SPELLING = {
+    "Mul": "*", "Div": "/", "Rem": "%", "Add": "+", "Sub": "-", "Shl": "<<", "Shr": ">>",
+    "Cmp": "<=>", "LT": "<", "GT": ">", "LE": "<=", "GE": ">=", "EQ": "==", "NE": "!=",
+    "And": "&", "Xor": "^", "Or": "|", "LAnd": "&&", "LOr": "||", "Assign": "=",
+    "MulAssign": "*=", "DivAssign": "/=", "RemAssign": "%=", "AddAssign": "+=",
+    "SubAssign": "-=", "ShlAssign": "<<=", "ShrAssign": ">>=", "AndAssign": "&=",
+    "XorAssign": "^=", "OrAssign": "|=", "Comma": ",", "PtrMemD": ".*", "PtrMemI": "->*",
+}
+_PREFIX_OPERATORS = {"++", "--", "*", "&", "!", "-", "+", "~", "__real", "__imag", "__extension__"}
+
+
+def _range_of(extent) -> Range:
+    s, e = extent.start, extent.end
+    return Range(Position(s.line, s.column), Position(e.line, e.column))
+
+
+def qualified_name(cursor) -> str:
+    """``std::vector`` for a cursor declared in ``namespace std { inline namespace __1 {``."""
+    ci = cindex()
+    parts = []
+    c = cursor
+    while c is not None and c.kind != ci.CursorKind.TRANSLATION_UNIT:
+        name = c.spelling
+        if c.kind in (ci.CursorKind.NAMESPACE,) and (name in _INLINE_NAMESPACES or not name):
+            c = c.semantic_parent
+            continue
+        if name:
+            parts.append(name)
+        c = c.semantic_parent
+    return "::".join(reversed(parts))
+
+
+class Type:
+    """A C/C++ type as hotlint reasons about it."""
+
+    __slots__ = ("_t", "__dict__")
+
+    def __init__(self, t):
+        self._t = t
+
+    def __repr__(self) -> str:
+        return f"Type({self.spelling!r})"
+
+    @cached_property
+    def spelling(self) -> str:
+        return self._t.spelling
+
+    @cached_property
+    def canonical(self) -> "Type":
+        return Type(self._t.get_canonical())
+
+    @cached_property
+    def kind(self) -> str:
+        return self._t.kind.name
+
+    @cached_property
+    def size(self) -> Optional[int]:
+        n = self._t.get_size()
+        return n if n >= 0 else None
+
+    @cached_property
+    def align(self) -> Optional[int]:
+        n = self._t.get_align()
+        return n if n >= 0 else None
+
+    @property
+    def is_const(self) -> bool:
+        return self._t.is_const_qualified()
+
+    @property
+    def is_volatile(self) -> bool:
+        return self._t.is_volatile_qualified()
+
+    @property
+    def is_restrict(self) -> bool:
+        return self._t.is_restrict_qualified()
+
+    @property
+    def is_pointer(self) -> bool:
+        return self.canonical.kind == "POINTER"
+
+    @property
+    def is_reference(self) -> bool:
+        return self.canonical.kind in ("LVALUEREFERENCE", "RVALUEREFERENCE")
+
+    @property
+    def is_array(self) -> bool:
+        return self.canonical.kind in _ARRAY_KINDS
+
+    @property
+    def is_record(self) -> bool:
+        return self.canonical.kind == "RECORD"
+
+    @property
+    def is_dependent(self) -> bool:
+        return self.size is None and self.canonical.kind in ("UNEXPOSED", "DEPENDENT")
+
+    @cached_property
+    def pointee(self) -> Optional["Type"]:
+        c = self._t.get_canonical()
+        if c.kind.name in ("POINTER", "LVALUEREFERENCE", "RVALUEREFERENCE"):
+            return Type(c.get_pointee())
+        return None
+
+    @cached_property
+    def element(self) -> Optional["Type"]:
+        c = self._t.get_canonical()
+        if c.kind.name in _ARRAY_KINDS:
+            return Type(c.element_type)
+        return None
+
+    @cached_property
+    def array_size(self) -> Optional[int]:
+        c = self._t.get_canonical()
+        if c.kind.name == "CONSTANTARRAY":
+            return c.element_count
+        return None
+
+    def non_reference(self) -> "Type":
+        return self.pointee if self.is_reference else self
+
+    @cached_property
+    def unqualified_name(self) -> str:
+        """Canonical spelling without cv-qualifiers, e.g. ``std::atomic<long>``."""
+        s = self.canonical.spelling
+        for q in ("const ", "volatile "):
+            while s.startswith(q):
+                s = s[len(q):]
+        return s
+
+    @cached_property
+    def declaration(self) -> Optional["Node"]:
+        d = self._t.get_canonical().get_declaration()
+        if d is None or d.kind.is_invalid() or d.kind.name == "NO_DECL_FOUND":
+            return None
+        return Node(d, None)
+
+    @cached_property
+    def record_name(self) -> Optional[str]:
+        """Qualified name of the record or its template, inline namespaces removed."""
+        d = self.declaration
+        if d is None or self.canonical.kind != "RECORD":
+            return None
+        return qualified_name(d._c)
+
+    @cached_property
+    def template_arguments(self) -> list["Type"]:
+        c = self._t.get_canonical()
+        n = c.get_num_template_arguments()
+        return [Type(c.get_template_argument_type(i)) for i in range(max(n, 0))]
+
+    @cached_property
+    def atomic_kind(self) -> Optional[str]:
+        """``std::atomic``, ``std::atomic_ref``, ``std::atomic_flag``, ``_Atomic`` or None.
+
+        Decided from the type's declaration in namespace std (or C's ``_Atomic``),
+        never from the names of the methods called on it.
+        """
+        t = self.non_reference() or self
+        c = t._t.get_canonical()
+        if c.kind.name == "ATOMIC":
+            return "_Atomic"
+        name = t.record_name
+        if name is None:
+            return None
+        return _ATOMIC_RECORDS.get(name)
+
+    @property
+    def is_atomic(self) -> bool:
+        return self.atomic_kind is not None
+
+    def contains_atomic(self, depth: int = 0) -> bool:
+        """True when this type is, or is a record/array holding, an atomic."""
+        if self.is_atomic:
+            return True
+        if depth > 4:
+            return False
+        if self.is_array and self.element is not None:
+            return self.element.contains_atomic(depth + 1)
+        if self.is_record and self.atomic_kind is None:
+            for f in self._t.get_canonical().get_fields():
+                if Type(f.type).contains_atomic(depth + 1):
+                    return True
+        return False
+
+    @property
+    def is_byte_like(self) -> bool:
+        """Types whose lvalues may alias anything: ``char``, ``unsigned char``, ``std::byte``."""
+        s = self.unqualified_name
+        return s in _BYTE_TYPES or self.canonical.kind in ("CHAR_S", "CHAR_U", "SCHAR", "UCHAR") or (
+            self.canonical.kind == "ENUM" and self.record_or_enum_name == "std::byte"
+        )
+
+    @cached_property
+    def record_or_enum_name(self) -> Optional[str]:
+        d = self.declaration
+        return qualified_name(d._c) if d is not None else None
+
+    def layout(self) -> Optional[RecordLayout]:
+        return record_layout(self)
+
+
+class Node:
+    """A cursor in the main file, with a parent link."""
+
+    __slots__ = ("_c", "parent", "_children", "__dict__")
+
+    def __init__(self, cursor, parent: Optional["Node"]):
+        self._c = cursor
+        self.parent = parent
+        self._children: Optional[list[Node]] = None
+
+    def __repr__(self) -> str:
+        r = self.range
+        return f"Node({self.kind} {self.spelling!r} @{r.start.line}:{r.start.column})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Node) and self._c == other._c
+
+    def __hash__(self) -> int:
+        return self._c.hash
+
+    # ---- identity and position
+    @cached_property
+    def kind(self) -> str:
+        return self._c.kind.name
+
+    @cached_property
+    def spelling(self) -> str:
+        return self._c.spelling
+
+    @cached_property
+    def displayname(self) -> str:
+        return self._c.displayname
+
+    @cached_property
+    def range(self) -> Range:
+        return _range_of(self._c.extent)
+
+    @cached_property
+    def location(self) -> Position:
+        loc = self._c.location
+        return Position(loc.line, loc.column)
+
+    @cached_property
+    def name_range(self) -> Range:
+        """The range of the declared name (for declarations) or the whole node."""
+        loc = self._c.location
+        if self.spelling and self.is_declaration:
+            return Range(Position(loc.line, loc.column), Position(loc.line, loc.column + len(self.spelling.encode())))
+        return self.range
+
+    @cached_property
+    def file(self) -> Optional[str]:
+        f = self._c.location.file
+        return f.name if f is not None else None
+
+    @property
+    def is_declaration(self) -> bool:
+        return self._c.kind.is_declaration()
+
+    @property
+    def is_expression(self) -> bool:
+        return self._c.kind.is_expression()
+
+    @property
+    def is_statement(self) -> bool:
+        return self._c.kind.is_statement()
+
+    @property
+    def is_definition(self) -> bool:
+        return self._c.is_definition()
+
+    @cached_property
+    def type(self) -> Type:
+        return Type(self._c.type)
+
+    @cached_property
+    def result_type(self) -> Type:
+        return Type(self._c.result_type)
+
+    @cached_property
+    def qualified_name(self) -> str:
+        return qualified_name(self._c)
+
+    # ---- tree
+    @property
+    def children(self) -> list["Node"]:
+        if self._children is None:
+            self._children = [Node(c, self) for c in self._c.get_children()]
+        return self._children
+
+    def walk(self) -> Iterator["Node"]:
+        """Pre-order walk of this node and everything below it."""
+        stack = [self]
+        while stack:
+            n = stack.pop()
+            yield n
+            stack.extend(reversed(n.children))
+
+    def ancestors(self) -> Iterator["Node"]:
+        p = self.parent
+        while p is not None:
+            yield p
+            p = p.parent
+
+    def is_within(self, other: "Node") -> bool:
+        return any(a is other for a in self.ancestors())
+
+    @cached_property
+    def referenced(self) -> Optional["Node"]:
+        r = self._c.referenced
+        if r is None or r.kind.is_invalid():
+            return None
+        if r == self._c:
+            return self
+        return Node(r, None)
+
+    @cached_property
+    def definition(self) -> Optional["Node"]:
+        d = self._c.get_definition()
+        return Node(d, None) if d is not None else None
+
+    @cached_property
+    def semantic_parent(self) -> Optional["Node"]:
+        p = self._c.semantic_parent
+        return Node(p, None) if p is not None else None
+
+    @cached_property
+    def lexical_parent(self) -> Optional["Node"]:
+        p = self._c.lexical_parent
+        return Node(p, None) if p is not None else None
+
+    @cached_property
+    def tokens(self) -> list[str]:
+        return [t.spelling for t in self._c.get_tokens()]
+
+    @cached_property
+    def token_positions(self) -> list[tuple[str, Position]]:
+        out = []
+        for t in self._c.get_tokens():
+            loc = t.location
+            out.append((t.spelling, Position(loc.line, loc.column)))
+        return out
+
+    @property
+    def is_written(self) -> bool:
+        """False for implicit nodes such as a defaulted argument (no tokens of its own)."""
+        return bool(self.tokens)
+
+    @cached_property
+    def arguments(self) -> list["Node"]:
+        """Call arguments as children of this node (defaulted ones included, see is_written)."""
+        if self.kind != "CALL_EXPR":
+            return []
+        args = list(self._c.get_arguments())
+        by_cursor = {c._c.hash: c for c in self.children}
+        out = []
+        for a in args:
+            n = by_cursor.get(a.hash)
+            out.append(n if n is not None else Node(a, self))
+        return out
+
+    @cached_property
+    def operator(self) -> Optional[str]:
+        """The operator of a unary, binary or compound-assignment expression."""
+        if self.kind in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR"):
+            return _BINARY_SPELLING.get(self._c.binary_operator.name)
+        if self.kind == "UNARY_OPERATOR":
+            toks = self.tokens
+            if not toks:
+                return None
+            if toks[0] in _PREFIX_OPERATORS:
+                return toks[0]
+            if toks[-1] in ("++", "--"):
+                return "post" + toks[-1]
+        if self.kind == "CALL_EXPR" and self.spelling.startswith("operator"):
+            name = self.spelling[len("operator"):].strip()
+            return name
+        return None
+
+    def attribute_names(self) -> set[str]:
+        """Attributes on a declaration: 'hot', 'cold', 'aligned', 'packed', ..."""
+        names = set()
+        for c in self.children:
+            if not c._c.kind.is_attribute():
+                continue
+            if c.kind == "ALIGNED_ATTR":
+                names.add("aligned")
+            elif c.kind == "PACKED_ATTR":
+                names.add("packed")
+            else:
+                for t in c.tokens:
+                    if t.isidentifier() and t not in ("gnu", "clang"):
+                        names.add(t.strip("_"))
+        return names
+
+    @cached_property
+    def storage(self) -> str:
+        """'static', 'thread_local', 'extern' or 'auto' for variables."""
+        if self.kind != "VAR_DECL":
+            return "auto"
+        if self._c.tls_kind.name != "NONE":
+            return "thread_local"
+        sc = self._c.storage_class.name
+        return {"STATIC": "static", "EXTERN": "extern"}.get(sc, "auto")
+
+    @property
+    def is_virtual(self) -> bool:
+        return self.kind == "CXX_METHOD" and self._c.is_virtual_method()
+
+    @property
+    def is_in_system_header(self) -> bool:
+        return self._c.location.is_in_system_header
+
+    @cached_property
+    def template_kind(self) -> Optional[str]:
+        """The kind of the template this declaration instantiates, if any."""
+        t = specialized_template(self._c)
+        return t.kind.name if t is not None else None
+
+    def is_same_declaration(self, other: Optional["Node"]) -> bool:
+        return other is not None and self._c.canonical == other._c.canonical
+
+
+def specialized_template(cursor):
+    """The template a specialization was instantiated from, or None."""
+    try:
+        t = cindex().conf.lib.clang_getSpecializedCursorTemplate(cursor)
+        if t is None or t.kind.is_invalid():
+            return None
+    except Exception:  # a null cursor
+        return None
+    return t
+
+
+def _explicit_alignment(cursor) -> Optional[int]:
+    """The value of an ``alignas(N)`` / ``aligned(N)`` on a declaration, -1 if not a literal."""
+    ci = cindex()
+    found = None
+    for c in cursor.get_children():
+        if c.kind == ci.CursorKind.ALIGNED_ATTR:
+            found = -1
+            break
+    if found is None:
+        return None
+    toks = [t.spelling for t in cursor.get_tokens()]
+    for i, t in enumerate(toks):
+        if t in ("alignas", "aligned", "__aligned__") and i + 2 < len(toks) and toks[i + 1] == "(":
+            lit = toks[i + 2]
+            try:
+                return int(lit.rstrip("uUlL"), 0)
+            except ValueError:
+                return -1
+    return -1
+
+
+def _padding_member(name: str, t: Type) -> bool:
+    if not t.is_array or t.element is None:
+        return False
+    return t.element.is_byte_like and bool(_PADDING_NAME.search(name))
+
+
+def record_layout(t: Type) -> Optional[RecordLayout]:
+    """The real layout of a complete record type, as the compiler lays it out."""
+    ci = cindex()
+    canon = t._t.get_canonical()
+    if canon.kind.name != "RECORD":
+        return None
+    size, align = canon.get_size(), canon.get_align()
+    if size < 0 or align < 0:
+        return None  # incomplete or dependent
+    decl = canon.get_declaration()
+    fields: list[FieldLayout] = []
+    for base in decl.get_children():
+        if base.kind != ci.CursorKind.CXX_BASE_SPECIFIER:
+            continue
+        try:
+            off = base.get_base_offsetof(decl)
+        except Exception:
+            continue
+        bt = Type(base.type)
+        if off < 0 or bt.size is None:
+            continue
+        fields.append(
+            FieldLayout(
+                name=f"<base {bt.spelling}>",
+                type_name=bt.spelling,
+                offset=off // 8,
+                size=bt.size,
+                align=bt.align or 1,
+                range=_range_of(base.extent),
+                is_atomic=bt.contains_atomic(),
+                is_base=True,
+            )
+        )
+    for f in canon.get_fields():
+        ft = Type(f.type)
+        off_bits = f.get_field_offsetof()
+        if off_bits < 0:
+            return None
+        bitfield = f.is_bitfield()
+        width = f.get_bitfield_width() if bitfield else 0
+        fsize = ft.size if ft.size is not None else 0
+        fields.append(
+            FieldLayout(
+                name=f.spelling or "<anonymous>",
+                type_name=ft.spelling,
+                offset=off_bits // 8,
+                size=(max(1, (off_bits % 8 + width + 7) // 8) if bitfield else fsize),
+                align=ft.align or 1,
+                range=_range_of(f.extent),
+                is_atomic=ft.is_atomic,
+                explicit_align=_explicit_alignment(f),
+                is_bitfield=bitfield,
+                bit_offset=off_bits,
+                bit_width=width,
+                is_padding_array=_padding_member(f.spelling, ft),
+            )
+        )
+    attrs = {c.kind.name for c in decl.get_children() if c.kind.is_attribute()}
+    natural = max((f.align for f in fields if f.explicit_align is None), default=1)
+    misaligned = any(not f.is_bitfield and f.offset % f.align for f in fields)
+    packed = "PACKED_ATTR" in attrs or misaligned or (fields and align < natural)
+    first_offset = min((f.offset for f in fields), default=0)
+    kind = {"STRUCT_DECL": "struct", "CLASS_DECL": "class", "UNION_DECL": "union"}.get(decl.kind.name, "struct")
+    return RecordLayout(
+        name=t.unqualified_name,
+        kind=kind,
+        size=size,
+        align=align,
+        fields=tuple(fields),
+        range=_range_of(decl.extent),
+        name_range=Node(decl, None).name_range,
+        explicit_align=_explicit_alignment(decl),
+        packed=bool(packed),
+        is_template_instantiation=specialized_template(decl) is not None,
+        is_union=kind == "union",
+        has_vtable=bool(fields) and first_offset > 0 and not any(f.is_base and f.offset == 0 for f in fields),
+    )

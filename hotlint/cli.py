@@ -1,0 +1,447 @@
+"""The ``hotlint`` command line: a thin adapter over the engine."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+from dataclasses import replace
+from typing import Optional, Sequence
+
+from . import __version__
+from .compdb import SOURCE_EXTENSIONS, FlagResolver
+from .config import Config, ConfigError, ConfigResolver
+from .model import Diagnostic, ErrorRecord, FileResult
+from .output import Report, display_path
+from .rule import Registry, load_rules
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2, 3
+SUBCOMMANDS = ("rules", "rule", "bench", "lsp")
+_SKIP_DIRS = {".git", ".hg", ".svn", ".hotlint_cache", "__pycache__", "node_modules"}
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse exits 2; a usage error is 3 in hotlint
+        self.print_usage(sys.stderr)
+        print(f"hotlint: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _rule_list(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def lint_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="hotlint",
+        description="A C/C++ performance linter: false sharing, seq_cst defaults, allocation in loops, "
+                    "aliasing that blocks vectorization, array-of-structs layouts, padding.",
+        epilog="Subcommands: `hotlint rules`, `hotlint rule NAME`, `hotlint bench [RULE ...]`, `hotlint lsp`. "
+               "Exit codes: 0 no findings, 1 findings, 2 some input could not be analyzed, 3 usage or config error.",
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to lint (default: .)")
+    p.add_argument("-p", "--compile-commands", metavar="DIR|FILE",
+                   help="compile_commands.json, or the folder holding it (default: searched upward from each file)")
+    p.add_argument("--select", type=_rule_list, metavar="RULE,...", help="only these rules")
+    p.add_argument("--ignore", type=_rule_list, metavar="RULE,...", help="not these rules")
+    p.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
+    p.add_argument("--statistics", action="store_true", help="count findings per rule")
+    p.add_argument("-j", "--jobs", type=int, metavar="N", help="parallel worker processes (default: all cores)")
+    p.add_argument("--no-cache", action="store_true", help="analyze every file, ignoring and not writing the cache")
+    p.add_argument("--cache-dir", metavar="DIR", help="where results are cached (default: ./.hotlint_cache)")
+    p.add_argument("--fix", action="store_true", help="apply safe fixes in place")
+    p.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, include unsafe fixes")
+    p.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; change nothing")
+    p.add_argument("--config", metavar="FILE", help="use this configuration file for every file")
+    p.add_argument("--extra-arg", action="append", default=[], metavar="ARG",
+                   help="append a compiler flag (repeatable), e.g. --extra-arg=-I/opt/include")
+    p.add_argument("--cache-line-size", type=int, metavar="BYTES", help="override the configured cache-line size")
+    p.add_argument("--timeout", type=float, metavar="SECONDS", help="per-file time limit (default 60)")
+    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    p.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
+    p.add_argument("-v", "--verbose", action="store_true", help="print the flags each file is parsed with")
+    p.add_argument("--version", action="version", version=f"hotlint {__version__}")
+    return p
+
+
+# --------------------------------------------------------------------------- files
+
+
+def collect_files(paths: Sequence[str]) -> tuple[list[str], list[ErrorRecord]]:
+    files, errors, seen = [], [], set()
+    for p in paths:
+        if os.path.isdir(p):
+            for root, dirs, names in os.walk(p):  # does not follow directory symlinks: no loops
+                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+                for n in sorted(names):
+                    if os.path.splitext(n)[1] in SOURCE_EXTENSIONS:
+                        full = os.path.abspath(os.path.join(root, n))
+                        if full not in seen:
+                            seen.add(full)
+                            files.append(full)
+        elif os.path.exists(p) or os.path.islink(p):
+            full = os.path.abspath(p)
+            if full not in seen:
+                seen.add(full)
+                files.append(full)
+        else:
+            errors.append(ErrorRecord(path=os.path.abspath(p), message="no such file or directory", kind="missing-file"))
+    return files, errors
+
+
+def _explicitly_named(path: str, args: Sequence[str]) -> bool:
+    return any(os.path.abspath(a) == path for a in args)
+
+
+# --------------------------------------------------------------------------- lint
+
+
+def _registry_for_config(config_path: Optional[str]) -> Registry:
+    """Rules (built-in, entry points, and the config's own rule-paths)."""
+    from .config import table_from_file
+
+    paths: list[str] = []
+    if config_path:
+        try:
+            table = table_from_file(config_path) or {}
+        except ConfigError:
+            table = {}
+        rp = table.get("rule-paths", []) if isinstance(table, dict) else []
+        if isinstance(rp, list):
+            base = os.path.dirname(os.path.abspath(config_path))
+            paths = [os.path.normpath(os.path.join(base, str(x))) for x in rp]
+    return load_rules(paths)
+
+
+def _overrides(ns) -> dict:
+    o: dict = {}
+    if ns.select is not None:
+        o["select"] = ns.select
+    if ns.ignore is not None:
+        o["ignore_extra"] = ns.ignore
+    if ns.extra_arg:
+        o["extra_args"] = ns.extra_arg
+    if ns.cache_line_size is not None:
+        if ns.cache_line_size < 16 or ns.cache_line_size & (ns.cache_line_size - 1):
+            raise UsageError(f"--cache-line-size must be a power of two of at least 16, got {ns.cache_line_size}")
+        o["cache_line_size"] = ns.cache_line_size
+    if ns.timeout is not None:
+        if ns.timeout <= 0:
+            raise UsageError("--timeout must be positive")
+        o["timeout"] = ns.timeout
+    return o
+
+
+def _apply_overrides(cfg: Config, o: dict, known: dict) -> Config:
+    cfg = replace(cfg, rule_options=dict(cfg.rule_options))
+    for name in (o.get("select") or []) + (o.get("ignore_extra") or []):
+        if name.upper() != "ALL" and not any(c in name for c in "*?[") and name not in known:
+            import difflib
+
+            close = difflib.get_close_matches(name, list(known), n=1)
+            raise UsageError(f"unknown rule `{name}`" + (f" (did you mean `{close[0]}`?)" if close else "")
+                             + "; `hotlint rules` lists them")
+    if "select" in o:
+        cfg.select = o["select"]
+    if "ignore_extra" in o:
+        cfg.ignore = cfg.ignore + o["ignore_extra"]
+    if "extra_args" in o:
+        cfg.extra_args = cfg.extra_args + o["extra_args"]
+    for key in ("cache_line_size", "timeout"):
+        if key in o:
+            setattr(cfg, key, o[key])
+    return cfg
+
+
+def _options_digest(options, registry: Registry) -> str:
+    sources = []
+    for name in options.rules:
+        cls = registry.rules.get(name)
+        mod = sys.modules.get(cls.__module__) if cls else None
+        f = getattr(mod, "__file__", None)
+        if f:
+            try:
+                st = os.stat(f)
+                sources.append([name, st.st_size, st.st_mtime_ns])
+            except OSError:
+                pass
+    blob = json.dumps([list(options.rules), options.settings.__dict__, list(options.rule_paths), sources],
+                      sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def run_lint(ns) -> int:
+    from rich.console import Console
+
+    from .cache import Cache, default_cache_dir, text_hash
+    from .engine import EngineOptions, FileProblem, read_source
+    from .view import Settings
+    from .workers import Task, default_jobs, run_tasks
+
+    err = Console(stderr=True, highlight=False)
+    if ns.config and not os.path.isfile(ns.config):
+        raise ConfigError(f"{ns.config}: configuration file not found")
+    if ns.jobs is not None and ns.jobs < 1:
+        raise UsageError("-j/--jobs must be at least 1")
+    paths = ns.paths or ["."]
+    files, missing = collect_files(paths)
+    report = Report(errors=list(missing))
+
+    registry = _registry_for_config(ns.config or None)
+    overrides = _overrides(ns)
+    resolver = ConfigResolver(registry.rules, explicit=ns.config)
+    flag_resolvers: dict[Optional[str], FlagResolver] = {}
+    tasks: list[Task] = []
+    keys: dict[str, tuple] = {}
+    texts: dict[str, str] = {}
+    cache = None
+    if not ns.no_cache:
+        cache = Cache(ns.cache_dir or default_cache_dir(os.getcwd()),
+                      salt=_libclang_salt())
+    for problem in registry.problems:
+        report.errors.append(ErrorRecord(path="<rules>", message=problem, kind="rule-load"))
+
+    for path in files:
+        cfg = _apply_overrides(resolver.for_file(path), overrides, registry.rules)
+        if cfg.is_excluded(path) and not _explicitly_named(path, paths):
+            continue
+        report.files += 1
+        dbsrc = ns.compile_commands or cfg.compile_commands
+        fr = flag_resolvers.get(dbsrc)
+        if fr is None:
+            if dbsrc and not os.path.exists(dbsrc):
+                raise UsageError(f"{dbsrc}: compilation database not found")
+            fr = flag_resolvers[dbsrc] = FlagResolver(dbsrc)
+        flags = fr.flags_for(path, cfg.extra_args)
+        for w in flags.warnings:
+            report.notes.append((path, w))
+        if ns.verbose:
+            err.print(f"hotlint: {display_path(path)}: {' '.join(flags.args)}  (from {flags.origin})",
+                      highlight=False, soft_wrap=True)
+        try:
+            text = read_source(path)
+        except FileProblem as exc:
+            report.errors.append(ErrorRecord(path=path, message=str(exc), kind=exc.kind))
+            continue
+        texts[path] = text
+        rules = cfg.rules_for(path, registry.names())
+        settings = Settings(cache_line_size=cfg.cache_line_size, hot_functions=tuple(cfg.hot_functions),
+                            cold_functions=tuple(cfg.cold_functions), rule_options=cfg.rule_options)
+        options = EngineOptions(rules=tuple(rules), settings=settings, rule_paths=tuple(cfg.rule_paths))
+        if cache is not None:
+            key = cache.key(path, text_hash(text), flags.args, _options_digest(options, registry))
+            hit = cache.get(key)
+            if hit is not None:
+                report.cached += 1
+                _collect(report, hit)
+                continue
+            keys[path] = key
+        tasks.append(Task(path=path, args=flags.args, options=options, text=text, timeout=cfg.timeout))
+
+    def on_result(res: FileResult) -> None:
+        if cache is not None and res.path in keys:
+            cache.put(keys[res.path], res)
+        _collect(report, res)
+
+    jobs = ns.jobs or default_jobs()
+    if tasks:
+        progress = None
+        if err.is_terminal and len(tasks) > 5:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            progress = Progress(TextColumn("[bold]hotlint"), BarColumn(), MofNCompleteColumn(),
+                                TimeElapsedColumn(), TextColumn("{task.description}"), console=err, transient=True)
+        if progress is not None:
+            with progress:
+                bar = progress.add_task("", total=len(tasks))
+
+                def tick(res: FileResult) -> None:
+                    on_result(res)
+                    progress.update(bar, advance=1, description=display_path(res.path))
+
+                run_tasks(tasks, jobs, tick)
+        else:
+            run_tasks(tasks, jobs, on_result)
+
+    report.sort()
+    for path, note in report.notes:
+        err.print(f"hotlint: {display_path(path)}: note: {note}", highlight=False, soft_wrap=True)
+
+    if ns.fix or ns.diff:
+        _fix(report, texts, ns, err)
+
+    _write(report, ns, registry)
+    if report.errors:
+        return EXIT_ERRORS
+    if report.diagnostics and not ns.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _libclang_salt() -> str:
+    try:
+        from importlib.metadata import version
+
+        return "libclang-ng " + version("libclang-ng")
+    except Exception:
+        return "libclang unknown"
+
+
+def _collect(report: Report, res: FileResult) -> None:
+    report.diagnostics.extend(res.diagnostics)
+    report.errors.extend(res.errors)
+    for w in res.warnings:
+        report.notes.append((res.path, w))
+
+
+def _fix(report: Report, texts: dict[str, str], ns, err) -> None:
+    from .fixes import apply_edits, read_for_fix, select_fixes, unified_diff, write_atomic
+
+    broken = {e.path for e in report.errors}
+    by_file: dict[str, list[Diagnostic]] = {}
+    for d in report.diagnostics:
+        by_file.setdefault(d.path, []).append(d)
+    fixed_total = 0
+    for path, diags in sorted(by_file.items()):
+        if path in broken:
+            if any(d.fix for d in diags):
+                err.print(f"hotlint: {display_path(path)}: not fixed: the file has parse errors", highlight=False)
+            continue
+        chosen, edits = select_fixes(diags, ns.unsafe_fixes or (ns.diff and not ns.fix))
+        if not edits:
+            continue
+        try:
+            text, bom, newline = read_for_fix(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            err.print(f"hotlint: {display_path(path)}: not fixed: {exc}", highlight=False)
+            continue
+        if text.replace("\r\n", "\n") != texts.get(path, "").replace("\r\n", "\n"):
+            err.print(f"hotlint: {display_path(path)}: not fixed: the file changed during the run", highlight=False)
+            continue
+        if newline != "\n":
+            from .model import Edit
+
+            edits = [Edit(e.range, e.new_text.replace("\n", newline)) for e in edits]
+        new = apply_edits(text, edits)
+        if ns.diff:
+            sys.stdout.write(unified_diff(display_path(path), text, new))
+            continue
+        write_atomic(path, new, bom)
+        fixed_total += len(chosen)
+        report.diagnostics = [d for d in report.diagnostics if d not in chosen]
+    if ns.fix and not ns.diff:
+        err.print(f"hotlint: fixed {fixed_total} finding{'s' if fixed_total != 1 else ''}", highlight=False)
+
+
+def _write(report: Report, ns, registry: Registry) -> None:
+    if ns.diff:
+        return
+    if ns.format == "json":
+        from .output.json_format import render
+
+        print(render(report))
+    elif ns.format == "sarif":
+        from .output.sarif import render
+
+        print(render(report, registry.rules))
+    elif ns.format == "github":
+        from .output.github import render
+
+        out = render(report)
+        if out:
+            print(out)
+    else:
+        from rich.console import Console
+
+        from .output.text import write
+
+        write(report, Console(highlight=False), ns.statistics,
+              {n: c.summary for n, c in registry.rules.items()}, quiet=ns.quiet)
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def run_rules_list(argv: Sequence[str]) -> int:
+    p = _Parser(prog="hotlint rules", description="List every rule.")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--config", metavar="FILE")
+    ns = p.parse_args(argv)
+    reg = _registry_for_config(ns.config)
+    from .evidence import evidence_for
+
+    if ns.format == "json":
+        print(json.dumps([{"name": n, "summary": c.summary, "severity": c.severity.value,
+                           "origin": c.origin(), "evidence": evidence_for(n)}
+                          for n, c in sorted(reg.rules.items())], indent=2))
+    else:
+        width = max((len(n) for n in reg.rules), default=4)
+        for n, c in sorted(reg.rules.items()):
+            print(f"{n:<{width}}  {c.severity.value:<7}  {c.summary}")
+    for prob in reg.problems:
+        print(f"hotlint: {prob}", file=sys.stderr)
+    return EXIT_USAGE if reg.problems else EXIT_OK
+
+
+def run_rule_doc(argv: Sequence[str]) -> int:
+    p = _Parser(prog="hotlint rule", description="Print a rule's documentation and measured evidence.")
+    p.add_argument("name")
+    p.add_argument("--config", metavar="FILE")
+    ns = p.parse_args(argv)
+    reg = _registry_for_config(ns.config)
+    cls = reg.rules.get(ns.name)
+    if cls is None:
+        import difflib
+
+        close = difflib.get_close_matches(ns.name, reg.names(), n=1)
+        print(f"hotlint: unknown rule `{ns.name}`" + (f" (did you mean `{close[0]}`?)" if close else ""),
+              file=sys.stderr)
+        return EXIT_USAGE
+    from .evidence import evidence_for
+
+    print(f"# {cls.name}\n\n{cls.summary}\n\nDefault severity: {cls.severity.value}\n")
+    print(cls.documentation())
+    ev = evidence_for(cls.name)
+    print("\n## Measured on this machine's results file\n")
+    print(ev if ev else "No measurement yet: run `hotlint bench " + cls.name + "` to produce one.")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- entry
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] in SUBCOMMANDS:
+            cmd, rest = argv[0], argv[1:]
+            if cmd == "rules":
+                return run_rules_list(rest)
+            if cmd == "rule":
+                return run_rule_doc(rest)
+            if cmd == "bench":
+                from .bench import main as bench_main
+
+                return bench_main(rest)
+            if cmd == "lsp":
+                from .lsp import main as lsp_main
+
+                return lsp_main(rest)
+        ns = lint_parser().parse_args(argv)
+        if ns.fix and ns.diff:
+            raise UsageError("--fix and --diff do not combine: --diff shows, --fix writes")
+        return run_lint(ns)
+    except (ConfigError, UsageError) as exc:
+        print(f"hotlint: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("hotlint: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK

@@ -1,0 +1,248 @@
+"""``[tool.hotlint]`` in ``pyproject.toml`` or ``.hotlint.toml``; the nearest to a file wins.
+
+Configuration is data: it is parsed as TOML and validated, never executed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CONFIG_FILES = (".hotlint.toml", "pyproject.toml")
+
+
+class ConfigError(Exception):
+    """A configuration problem: exit code 3."""
+
+
+@dataclass
+class Config:
+    path: Optional[str] = None  # the file it came from; None for defaults
+    select: Optional[list[str]] = None  # None: every rule
+    ignore: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=list)
+    cache_line_size: int = 64
+    extra_args: list[str] = field(default_factory=list)
+    compile_commands: Optional[str] = None
+    hot_functions: list[str] = field(default_factory=list)
+    cold_functions: list[str] = field(default_factory=list)
+    rule_paths: list[str] = field(default_factory=list)
+    timeout: float = 60.0
+    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def root(self) -> str:
+        return os.path.dirname(self.path) if self.path else os.getcwd()
+
+    def digest(self) -> str:
+        data = {k: v for k, v in self.__dict__.items() if k != "path"}
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    def rules_for(self, path: str, all_rules: list[str]) -> list[str]:
+        """The rules enabled for ``path``: select, minus ignore, minus per-file ignores."""
+        selected = all_rules if self.select is None else [r for r in all_rules if _matches_any(r, self.select)]
+        ignored = list(self.ignore)
+        rel = _relative(path, self.root)
+        for pattern, rules in self.per_file_ignores.items():
+            if _path_matches(rel, pattern):
+                ignored.extend(rules)
+        return [r for r in selected if not _matches_any(r, ignored)]
+
+    def is_excluded(self, path: str) -> bool:
+        rel = _relative(path, self.root)
+        return any(_path_matches(rel, p) for p in self.exclude)
+
+
+def _relative(path: str, root: str) -> str:
+    try:
+        rel = os.path.relpath(os.path.abspath(path), root)
+    except ValueError:
+        return path.replace(os.sep, "/")
+    return rel.replace(os.sep, "/")
+
+
+def _path_matches(rel: str, pattern: str) -> bool:
+    pattern = pattern.rstrip("/")
+    if fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(os.path.basename(rel), pattern):
+        return True
+    # a directory pattern excludes everything below it
+    parts = rel.split("/")
+    return any(fnmatch.fnmatchcase("/".join(parts[: i + 1]), pattern) for i in range(len(parts) - 1))
+
+
+def _matches_any(rule: str, patterns: list[str]) -> bool:
+    return any(p.upper() == "ALL" or fnmatch.fnmatchcase(rule, p) for p in patterns)
+
+
+_KEYS = {
+    "select": list, "ignore": list, "per-file-ignores": dict, "exclude": list,
+    "cache-line-size": int, "extra-args": list, "compile-commands": str,
+    "hot-functions": list, "cold-functions": list, "rule-paths": list, "timeout": (int, float),
+}
+
+
+def _check_type(where: str, key: str, value: Any, want) -> None:
+    wants = want if isinstance(want, tuple) else (want,)
+    if isinstance(value, bool) or not isinstance(value, wants):
+        names = " or ".join(w.__name__ for w in wants)
+        raise ConfigError(f"{where}: `{key}` must be {_article(names)}, got {type(value).__name__} {value!r}")
+    if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: `{key}` must be a list of strings, got {value!r}")
+
+
+def _article(names: str) -> str:
+    return ("an " if names[0] in "aeiou" else "a ") + names
+
+
+def parse_table(table: dict, path: Optional[str], known_rules: dict) -> Config:
+    """Validate a ``[tool.hotlint]`` table. ``known_rules`` maps rule names to their classes."""
+    where = path or "configuration"
+    cfg = Config(path=os.path.abspath(path) if path else None)
+    base = os.path.dirname(cfg.path) if cfg.path else os.getcwd()
+    for key, value in table.items():
+        if key in known_rules:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: `{key}` must be a table of options for the rule {key}")
+            options = known_rules[key].options
+            parsed = {}
+            for opt, v in value.items():
+                if opt not in options:
+                    raise ConfigError(
+                        f"{where}: unknown option `{opt}` for rule {key}{_suggest(opt, options)}"
+                        + (f" (options: {', '.join(sorted(options))})" if options else " (it has no options)")
+                    )
+                try:
+                    parsed[opt] = options[opt].validate(v)
+                except ValueError as exc:
+                    raise ConfigError(f"{where}: `{key}.{opt}`: {exc}") from None
+            cfg.rule_options[key] = parsed
+            continue
+        if key not in _KEYS:
+            raise ConfigError(f"{where}: unknown key `{key}`{_suggest(key, list(_KEYS) + list(known_rules))}")
+        _check_type(where, key, value, _KEYS[key])
+        if key in ("select", "ignore"):
+            _check_rule_names(where, key, value, known_rules)
+            setattr(cfg, key, list(value))
+        elif key == "per-file-ignores":
+            for pattern, rules in value.items():
+                _check_type(where, f"per-file-ignores.{pattern}", rules, list)
+                _check_rule_names(where, f"per-file-ignores.{pattern}", rules, known_rules)
+            cfg.per_file_ignores = {k: list(v) for k, v in value.items()}
+        elif key == "cache-line-size":
+            if value < 16 or value > 1024 or value & (value - 1):
+                raise ConfigError(f"{where}: `cache-line-size` must be a power of two between 16 and 1024, got {value}")
+            cfg.cache_line_size = value
+        elif key == "timeout":
+            if value <= 0:
+                raise ConfigError(f"{where}: `timeout` must be positive, got {value}")
+            cfg.timeout = float(value)
+        elif key == "compile-commands":
+            cfg.compile_commands = os.path.normpath(os.path.join(base, value))
+        elif key == "rule-paths":
+            cfg.rule_paths = [os.path.normpath(os.path.join(base, p)) for p in value]
+        else:
+            setattr(cfg, key.replace("-", "_"), list(value))
+    return cfg
+
+
+def _check_rule_names(where: str, key: str, names: list[str], known: dict) -> None:
+    for n in names:
+        if n.upper() == "ALL" or any(ch in n for ch in "*?["):
+            continue
+        if n not in known:
+            raise ConfigError(f"{where}: `{key}` names unknown rule `{n}`{_suggest(n, list(known))}")
+
+
+def _suggest(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def read_toml(path: str) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def table_from_file(path: str) -> Optional[dict]:
+    """The hotlint table of a config file, or None when a pyproject.toml has none."""
+    data = read_toml(path)
+    if os.path.basename(path) == "pyproject.toml":
+        tool = data.get("tool", {})
+        return tool.get("hotlint") if isinstance(tool, dict) else None
+    if "tool" in data and "hotlint" in data.get("tool", {}):
+        return data["tool"]["hotlint"]
+    return data
+
+
+def find_config_file(start_dir: str) -> Optional[str]:
+    """The nearest ``.hotlint.toml`` or ``pyproject.toml`` with ``[tool.hotlint]``, upward."""
+    d = os.path.abspath(start_dir)
+    while True:
+        for name in CONFIG_FILES:
+            cand = os.path.join(d, name)
+            if os.path.isfile(cand):
+                if name == "pyproject.toml":
+                    try:
+                        if table_from_file(cand) is None:
+                            continue
+                    except ConfigError:
+                        return cand  # let the loader report it
+                return cand
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+class ConfigResolver:
+    """Finds and caches the configuration governing each file."""
+
+    def __init__(self, known_rules: dict, explicit: Optional[str] = None, overrides: Optional[dict] = None):
+        self.known_rules = known_rules
+        self.explicit = explicit
+        self.overrides = overrides or {}
+        self._by_file: dict[Optional[str], Config] = {}
+        self._by_dir: dict[str, Optional[str]] = {}
+
+    def load(self, path: Optional[str]) -> Config:
+        if path in self._by_file:
+            return self._by_file[path]
+        table = {} if path is None else (table_from_file(path) or {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [tool.hotlint] must be a table")
+        cfg = parse_table(table, path, self.known_rules)
+        for key, value in self.overrides.items():
+            if key == "extra_args":
+                cfg.extra_args = cfg.extra_args + list(value)
+            elif key == "rule_options":
+                for rule, opts in value.items():
+                    cfg.rule_options.setdefault(rule, {}).update(opts)
+            else:
+                setattr(cfg, key, value)
+        self._by_file[path] = cfg
+        return cfg
+
+    def for_file(self, file_path: str) -> Config:
+        if self.explicit:
+            return self.load(self.explicit)
+        d = os.path.dirname(os.path.abspath(file_path))
+        if d not in self._by_dir:
+            self._by_dir[d] = find_config_file(d)
+        return self.load(self._by_dir[d])

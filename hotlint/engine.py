@@ -1,0 +1,242 @@
+"""The pure analysis engine: ``(path, text, compile args, settings) -> FileResult``.
+
+The CLI, the language server and the bench command are thin adapters over
+``analyze``; none of them parses C++ by any other road.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+from . import clang
+from .model import Diagnostic, ErrorRecord, FileResult, Range, Severity
+from .rule import Registry, Rule, load_rules
+from .suppress import parse_suppressions
+from .view import FileView, Settings
+
+_CPU_FLAGS = ("-march=", "-mtune=", "-mcpu=", "-mfpu=", "-mfloat-abi=")
+_SAFE_FLAGS = ("-I", "-isystem", "-iquote", "-idirafter", "-D", "-U", "-std=", "-x", "-include",
+               "-imacros", "--sysroot", "-isysroot", "-F", "-stdlib=", "--target", "-target",
+               "-resource-dir", "--driver-mode")
+
+
+@dataclass
+class EngineOptions:
+    """Everything about a run that shapes one file's result (and so its cache key)."""
+
+    rules: Sequence[str] = ()  # enabled rule names
+    settings: Settings = field(default_factory=Settings)
+    rule_paths: Sequence[str] = ()
+
+
+class FileProblem(Exception):
+    """A file that cannot be read or is not text: reported, never raised past ``analyze``."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+def read_source(path: str) -> str:
+    """The file's text, or a ``FileProblem`` saying clearly why not."""
+    try:
+        if os.path.isdir(path):
+            raise FileProblem("unreadable", "is a directory")
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise FileProblem("missing-file", "no such file") from None
+    except PermissionError:
+        raise FileProblem("unreadable", "permission denied") from None
+    except OSError as exc:
+        raise FileProblem("unreadable", f"cannot read: {exc.strerror or exc}") from None
+    return decode_source(data)
+
+
+def decode_source(data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise FileProblem("binary", "looks binary (contains NUL bytes); not C or C++ source")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise FileProblem(
+            "encoding",
+            f"is not valid UTF-8 (byte 0x{data[exc.start]:02x} on line {line}); "
+            "convert it to UTF-8 to analyze it",
+        ) from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _language(args: Sequence[str], path: str) -> str:
+    for i, a in enumerate(args):
+        if a == "-x" and i + 1 < len(args):
+            return "c" if args[i + 1] in ("c", "c-header") else "c++"
+        if a.startswith("-x") and len(a) > 2:
+            return "c" if a[2:] in ("c", "c-header") else "c++"
+    return "c" if path.endswith(".c") else "c++"
+
+
+def parse_with_fallbacks(path: str, text: Optional[str], args: list[str], options: int = 0,
+                         index=None):
+    """Parse, dropping flags clang rejects instead of failing the file.
+
+    Returns ``(tu, args_used, notes)``. Raises ``clang.ParseFailure`` when even the
+    minimal flags do not give a unit.
+    """
+    notes: list[str] = []
+    attempt = list(args)
+    for step in range(4):
+        try:
+            tu = clang.parse(path, attempt, text, options, index)
+        except clang.ParseFailure:
+            if step == 0 and any(a.startswith(_CPU_FLAGS) for a in attempt):
+                dropped = [a for a in attempt if a.startswith(_CPU_FLAGS)]
+                attempt = [a for a in attempt if not a.startswith(_CPU_FLAGS)]
+                notes.append(f"dropped {' '.join(dropped)}: rejected by clang")
+                continue
+            minimal = _minimal(attempt)
+            if minimal != attempt:
+                notes.append("kept only include, define, language and standard flags: clang rejected the rest")
+                attempt = minimal
+                continue
+            raise
+        bad = clang.bad_arguments(tu.diagnostics)
+        if bad and step < 3:
+            notes.append(f"dropped {' '.join(sorted(set(bad)))}: not understood by clang")
+            attempt = [a for a in attempt if a not in bad and a.split("=")[0] + "=" not in bad]
+            continue
+        return tu, attempt, notes
+    return tu, attempt, notes
+
+
+def _minimal(args: list[str]) -> list[str]:
+    out, i = [], 0
+    while i < len(args):
+        a = args[i]
+        if a in ("-I", "-isystem", "-iquote", "-idirafter", "-D", "-U", "-x", "-include", "-imacros",
+                 "--sysroot", "-isysroot", "-F", "-target", "--target") and i + 1 < len(args):
+            out.extend(args[i:i + 2])
+            i += 2
+            continue
+        if a.startswith(_SAFE_FLAGS):
+            out.append(a)
+        i += 1
+    return out
+
+
+def run_rules(view: FileView, rules: Sequence[Rule], path: str) -> tuple[list[Diagnostic], list[ErrorRecord]]:
+    diagnostics, errors = [], []
+    for rule in rules:
+        if rule.needs_layout and not view.layouts_trusted:
+            continue
+        try:
+            findings = list(rule.check(view) or ())
+        except Exception as exc:  # a rule bug is reported against the file, never fatal
+            tb = traceback.extract_tb(exc.__traceback__)[-1]
+            errors.append(ErrorRecord(
+                path=path, kind="rule-error",
+                message=f"rule {rule.name} failed: {type(exc).__name__}: {exc} "
+                        f"({os.path.basename(tb.filename)}:{tb.lineno}); other rules still ran",
+            ))
+            continue
+        for f in findings:
+            diagnostics.append(Diagnostic(
+                path=path, range=f.range, rule=rule.name, severity=f.severity or rule.severity,
+                message=f.message, fix=f.fix, notes=f.notes,
+            ))
+    return diagnostics, errors
+
+
+def instantiate(registry: Registry, names: Sequence[str]) -> list[Rule]:
+    return [registry.rules[n]() for n in names if n in registry.rules]
+
+
+def analyze_unit(tu, path: str, text: str, args: Sequence[str], options: EngineOptions,
+                 registry: Optional[Registry] = None) -> FileResult:
+    """Run the rules over an already-parsed unit (the language server keeps its units)."""
+    registry = registry or load_rules(options.rule_paths)
+    result = FileResult(path=path)
+    errors, _fatal = clang.error_records(tu, path)
+    if errors:
+        first = errors[0]
+        more = len(errors) - 1
+        if more:
+            first.message += f" (and {more} more error{'s' if more > 1 else ''})"
+        first.message = "parse error: " + first.message
+        if first.hint is None:
+            first.hint = "findings that depend on record layouts are withheld for this file"
+        else:
+            first.hint += "; findings that depend on record layouts are withheld for this file"
+        result.errors.append(first)
+    roots = clang.main_file_roots(tu, path)
+    view = FileView(path, text, roots, options.settings, layouts_trusted=not errors,
+                    language=_language(args, path))
+    diags, rule_errors = run_rules(view, instantiate(registry, options.rules), path)
+    result.errors.extend(rule_errors)
+    sup = parse_suppressions(text)
+    result.diagnostics = sorted(
+        (d for d in diags if not sup.suppressed(d.rule, d.range.start.line)), key=Diagnostic.sort_key
+    )
+    from .evidence import evidence_for  # noqa: PLC0415 - small, loaded lazily
+
+    for d in result.diagnostics:
+        d.evidence = evidence_for(d.rule)
+    return result
+
+
+def analyze(path: str, text: Optional[str], args: Sequence[str], options: EngineOptions) -> FileResult:
+    """Analyze one file. Never raises: bad input and internal faults become error records."""
+    path = os.path.abspath(path)
+    try:
+        return _analyze(path, text, args, options)
+    except Exception as exc:
+        tb = traceback.extract_tb(exc.__traceback__)[-1]
+        return FileResult(path=path, errors=[ErrorRecord(
+            path=path, kind="internal-error",
+            message=f"internal error in hotlint: {type(exc).__name__}: {exc} "
+                    f"({os.path.basename(tb.filename)}:{tb.lineno})",
+            hint="please report it with this file; other files were still analyzed",
+        )])
+
+
+def _analyze(path: str, text: Optional[str], args: Sequence[str], options: EngineOptions) -> FileResult:
+    result = FileResult(path=path)
+    if text is None:
+        try:
+            text = read_source(path)
+        except FileProblem as exc:
+            result.errors.append(ErrorRecord(path=path, message=str(exc), kind=exc.kind))
+            return result
+    if not text.strip():
+        result.warnings.append("empty file: nothing to analyze")
+        return result
+    try:
+        tu, used, notes = parse_with_fallbacks(path, text, list(args))
+    except clang.ParseFailure as exc:
+        result.errors.append(ErrorRecord(
+            path=path, kind="parse-error",
+            message=f"libclang could not parse the file ({exc})",
+            hint="check the compile flags (see -p) for options clang does not accept",
+        ))
+        return result
+    result.warnings.extend(notes)
+    out = analyze_unit(tu, path, text, used, options)
+    out.warnings = result.warnings + out.warnings
+    out.dependencies = clang.included_files(tu)
+    return out
+
+
+def diagnostic_range_text(text: str, r: Range) -> str:
+    lines = text.splitlines()
+    if not (0 < r.start.line <= len(lines)):
+        return ""
+    line = lines[r.start.line - 1].encode()
+    end = r.end.column if r.end.line == r.start.line else len(line) + 1
+    return line[r.start.column - 1:end - 1].decode(errors="replace")
+
+
+__all__ = ["EngineOptions", "FileProblem", "Severity", "analyze", "analyze_unit", "read_source"]

@@ -1,0 +1,72 @@
+"""The measured evidence behind each rule: figures from its bench pair.
+
+``hotlint bench`` writes ``RESULTS.json``; diagnostics, ``hotlint rule NAME`` and
+the language server's hover cite it. A user's own run (``$HOTLINT_BENCH_RESULTS``,
+else the user data folder) wins over the figures shipped with hotlint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from typing import Optional
+
+
+
+def packaged_results_path() -> str:
+    """``bench_fixtures/RESULTS.json`` as installed (``hotlint.bench_fixtures``)."""
+    from . import bench_fixtures  # noqa: PLC0415
+
+    return os.path.join(os.path.dirname(os.path.abspath(bench_fixtures.__file__)), "RESULTS.json")
+
+
+def user_results_path() -> str:
+    env = os.environ.get("HOTLINT_BENCH_RESULTS")
+    if env:
+        return env
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(base, "hotlint", "RESULTS.json")
+
+
+@lru_cache(maxsize=None)
+def _load(path: str, mtime: float) -> dict:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def results() -> tuple[dict, Optional[str]]:
+    """The results in force and the file they came from."""
+    for path in (user_results_path(), packaged_results_path()):
+        try:
+            mtime = os.path.getmtime(path)
+        except OSError:
+            continue
+        data = _load(path, mtime)
+        if data.get("rules"):
+            return data, path
+    return {}, None
+
+
+def describe(entry: dict, run: dict) -> str:
+    """``slow/fast measured 11.2x (min 10.8, max 11.9), g++ 12 -O2, x86-64, 2 cores``."""
+    text = (
+        f"slow/fast measured {entry['ratio']:.2f}x (min {entry['ratio_min']:.2f}, max {entry['ratio_max']:.2f})"
+        f", {run.get('compiler', '?')} {run.get('flags', '')}".rstrip()
+        + f", {run.get('machine', '?')}, {run.get('cores', '?')} cores"
+    )
+    if entry.get("note"):
+        text += f"; {entry['note']}"
+    return text
+
+
+def evidence_for(rule: str) -> Optional[str]:
+    data, _ = results()
+    entry = data.get("rules", {}).get(rule)
+    if not entry or "ratio" not in entry:
+        return None
+    return describe(entry, data.get("run", {}))

@@ -1,0 +1,115 @@
+"""``--format sarif``: SARIF 2.1.0 as GitHub code scanning accepts it."""
+
+from __future__ import annotations
+
+import json
+import os
+from urllib.parse import quote
+
+from .. import __version__
+from ..positions import byte_to_char_column
+from . import Report, read_lines
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def _uri(path: str, root: str) -> tuple[str, bool]:
+    rel = os.path.relpath(path, root)
+    if rel.startswith(".."):
+        return "file://" + quote(os.path.abspath(path).replace(os.sep, "/")), False
+    return quote(rel.replace(os.sep, "/")), True
+
+
+def _region(path: str, r) -> dict:
+    lines = read_lines(path)
+
+    def col(line: int, c: int) -> int:
+        return byte_to_char_column(lines[line - 1], c) if 0 < line <= len(lines) else c
+
+    return {
+        "startLine": r.start.line,
+        "startColumn": col(r.start.line, r.start.column),
+        "endLine": r.end.line,
+        "endColumn": col(r.end.line, r.end.column),
+    }
+
+
+def _location(path: str, root: str, region: dict | None = None) -> dict:
+    uri, relative = _uri(path, root)
+    artifact = {"uri": uri}
+    if relative:
+        artifact["uriBaseId"] = "%SRCROOT%"
+    loc = {"physicalLocation": {"artifactLocation": artifact}}
+    if region:
+        loc["physicalLocation"]["region"] = region
+    return loc
+
+
+def render(report: Report, rules: dict, root: str | None = None) -> str:
+    """``rules`` maps rule names to rule classes (for the driver's rule metadata)."""
+    root = os.path.abspath(root or os.getcwd())
+    names = sorted(rules)
+    index = {n: i for i, n in enumerate(names)}
+    driver_rules = []
+    for n in names:
+        cls = rules[n]
+        doc = cls.documentation()
+        driver_rules.append({
+            "id": n,
+            "name": "".join(p.capitalize() for p in n.split("-")),
+            "shortDescription": {"text": cls.summary},
+            "fullDescription": {"text": cls.summary},
+            "help": {"text": doc, "markdown": doc},
+            "defaultConfiguration": {"level": _LEVEL[cls.severity.value]},
+            "properties": {"tags": ["performance"]},
+        })
+    results = []
+    for d in report.diagnostics:
+        res = {
+            "ruleId": d.rule,
+            "level": _LEVEL[d.severity.value],
+            "message": {"text": d.message + (f" Evidence: {d.evidence}." if d.evidence else "")},
+            "locations": [_location(d.path, root, _region(d.path, d.range))],
+        }
+        if d.rule in index:
+            res["ruleIndex"] = index[d.rule]
+        if d.fix is not None and d.fix.applicability.value != "display-only":
+            uri_loc = _location(d.path, root)["physicalLocation"]["artifactLocation"]
+            res["fixes"] = [{
+                "description": {"text": d.fix.description},
+                "artifactChanges": [{
+                    "artifactLocation": uri_loc,
+                    "replacements": [{
+                        "deletedRegion": _region(d.path, e.range),
+                        "insertedContent": {"text": e.new_text},
+                    } for e in d.fix.edits],
+                }],
+            }]
+        results.append(res)
+    notifications = []
+    for e in report.errors:
+        region = {"startLine": e.line, "startColumn": e.column} if e.line else None
+        notifications.append({
+            "level": "error",
+            "message": {"text": e.message + (f" ({e.hint})" if e.hint else "")},
+            "locations": [_location(e.path, root, region)],
+            "descriptor": {"id": e.kind},
+        })
+    run = {
+        "tool": {"driver": {
+            "name": "hotlint",
+            "version": __version__,
+            "semanticVersion": __version__,
+            "informationUri": "https://pypi.org/project/hotlint/",
+            "rules": driver_rules,
+        }},
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": "file://" + quote(root.replace(os.sep, "/")) + "/"}},
+        "columnKind": "unicodeCodePoints",
+        "invocations": [{
+            "executionSuccessful": not report.errors,
+            "toolExecutionNotifications": notifications,
+        }],
+        "results": results,
+    }
+    return json.dumps({"version": "2.1.0", "$schema": SCHEMA, "runs": [run]}, indent=2)

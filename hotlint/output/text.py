@@ -1,0 +1,131 @@
+"""Human output in the shape clang and ruff users know:
+
+    src/q.cpp:12:3: warning: `head` (offset 0) and `tail` (offset 8) ... [false-sharing]
+       12 |   std::atomic<long> head;
+          |   ^~~~~~~~~~~~~~~~~~~~~~
+          = fix (safe): align `tail` to its own cache line
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Optional
+
+from rich.console import Console
+from rich.text import Text
+
+from ..model import Diagnostic, ErrorRecord
+from . import Report, display_path, read_lines
+
+_STYLE = {"error": "bold red", "warning": "bold yellow", "info": "bold cyan"}
+
+
+def _frame(d: Diagnostic) -> list[Text]:
+    lines = read_lines(d.path)
+    n = d.range.start.line
+    if not (0 < n <= len(lines)):
+        return []
+    src = lines[n - 1].expandtabs(1)
+    raw = lines[n - 1].encode("utf-8")
+    start = len(raw[: d.range.start.column - 1].decode("utf-8", "ignore"))
+    if d.range.end.line == n:
+        end = len(raw[: max(d.range.end.column - 1, d.range.start.column)].decode("utf-8", "ignore"))
+    else:
+        end = len(src.rstrip())
+    end = max(end, start + 1)
+    gutter = f"{n:>5} | "
+    blank = " " * (len(gutter) - 2) + "| "
+    caret = " " * start + "^" + "~" * (end - start - 1)
+    return [
+        Text(gutter, style="blue") + Text(src),
+        Text(blank, style="blue") + Text(caret, style="bold green"),
+    ]
+
+
+def _note(label: str, body: str, style: str = "cyan") -> Text:
+    return Text(" " * 6 + "= ", style="blue") + Text(label + ": ", style=style) + Text(body)
+
+
+def render_diagnostic(d: Diagnostic, show_fix: bool = True) -> list[Text]:
+    head = Text(f"{display_path(d.path)}:{d.range.start.line}:{d.range.start.column}: ", style="bold")
+    head += Text(f"{d.severity.value}: ", style=_STYLE[d.severity.value])
+    head += Text(d.message)
+    head += Text(f" [{d.rule}]", style="dim")
+    out = [head, *_frame(d)]
+    for note in d.notes:
+        out.append(_note("note", note))
+    if show_fix and d.fix is not None:
+        out.append(_note(f"fix ({d.fix.applicability.value})", d.fix.description, "green"))
+    if d.evidence:
+        out.append(_note("evidence", d.evidence, "magenta"))
+    return out
+
+
+def render_error(e: ErrorRecord) -> list[Text]:
+    where = display_path(e.path)
+    if e.line is not None:
+        where += f":{e.line}:{e.column}"
+    head = Text(f"{where}: ", style="bold") + Text("error: ", style="bold red") + Text(e.message)
+    head += Text(f" [{e.kind}]", style="dim")
+    out = [head]
+    if e.hint:
+        out.append(_note("help", e.hint, "green"))
+    return out
+
+
+def summary(report: Report) -> Text:
+    n = len(report.diagnostics)
+    by = Counter(d.severity.value for d in report.diagnostics)
+    parts = ", ".join(f"{by[s]} {s}{'s' if by[s] != 1 else ''}" for s in ("error", "warning", "info") if by[s])
+    text = Text()
+    if n:
+        text += Text(f"Found {n} finding{'s' if n != 1 else ''}", style="bold") + Text(f" ({parts})")
+    else:
+        text += Text("No findings", style="bold green")
+    text += Text(f" in {report.files} file{'s' if report.files != 1 else ''}")
+    if report.cached:
+        text += Text(f" ({report.cached} from cache)", style="dim")
+    if report.errors:
+        files = len({e.path for e in report.errors})
+        text += Text(f"; {files} file{'s' if files != 1 else ''} could not be fully analyzed", style="bold red")
+    fixable = sum(1 for d in report.diagnostics if d.fix is not None and d.fix.applicability.value == "safe")
+    if fixable:
+        text += Text(f"; {fixable} fixable with --fix", style="dim")
+    return text + Text(".")
+
+
+def statistics(report: Report, summaries: dict[str, str]) -> list[Text]:
+    counts = Counter(d.rule for d in report.diagnostics)
+    fixable = Counter(d.rule for d in report.diagnostics if d.fix is not None and d.fix.applicability.value == "safe")
+    width = max((len(str(c)) for c in counts.values()), default=1)
+    rwidth = max((len(r) for r in counts), default=4)
+    out = []
+    for rule, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        mark = "[*]" if fixable[rule] else "   "
+        out.append(Text(f"{count:>{width}}  {rule:<{rwidth}}  {mark} {summaries.get(rule, '')}".rstrip()))
+    errors = Counter(e.kind for e in report.errors)
+    for kind, count in sorted(errors.items()):
+        out.append(Text(f"{count:>{width}}  {kind:<{rwidth}}      files that could not be analyzed", style="red"))
+    return out
+
+
+def write(report: Report, console: Console, show_statistics: bool, summaries: dict[str, str],
+          show_fixes: bool = True, quiet: bool = False) -> None:
+    if show_statistics:
+        for line in statistics(report, summaries):
+            console.print(line, soft_wrap=True)
+        return
+    for e in report.errors:
+        for line in render_error(e):
+            console.print(line, soft_wrap=True)
+        console.print()
+    for d in report.diagnostics:
+        for line in render_diagnostic(d, show_fixes):
+            console.print(line, soft_wrap=True)
+        console.print()
+    if not quiet:
+        console.print(summary(report), soft_wrap=True)
+
+
+def path_line(d: Diagnostic) -> Optional[str]:
+    return f"{display_path(d.path)}:{d.range.start.line}:{d.range.start.column}"

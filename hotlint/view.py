@@ -1,0 +1,494 @@
+"""The main file as rules see it: declarations, functions, loops, records,
+atomic operations and call sites, gathered in one walk over the file's own
+declarations (never the headers it includes).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Optional
+
+from .clang.nodes import Node, Type
+from .model import RecordLayout
+
+LOOP_KINDS = frozenset({"FOR_STMT", "CXX_FOR_RANGE_STMT", "WHILE_STMT", "DO_STMT"})
+FUNCTION_KINDS = frozenset(
+    {"FUNCTION_DECL", "CXX_METHOD", "CONSTRUCTOR", "DESTRUCTOR", "CONVERSION_FUNCTION",
+     "FUNCTION_TEMPLATE", "LAMBDA_EXPR"}
+)
+RECORD_KINDS = frozenset({"STRUCT_DECL", "CLASS_DECL", "UNION_DECL"})
+_TYPED_DECLS = frozenset({"VAR_DECL", "FIELD_DECL", "PARM_DECL", "TYPEDEF_DECL", "TYPE_ALIAS_DECL"})
+
+MEMORY_ORDERS = ("relaxed", "consume", "acquire", "release", "acq_rel", "seq_cst")
+
+# Member operations of std::atomic / atomic_ref / atomic_flag and whether they
+# take memory-order arguments.
+_ORDERED_MEMBERS = {
+    "load", "store", "exchange", "compare_exchange_weak", "compare_exchange_strong",
+    "fetch_add", "fetch_sub", "fetch_and", "fetch_or", "fetch_xor", "fetch_max", "fetch_min",
+    "test_and_set", "clear", "test", "wait",
+}
+_OPERATOR_KINDS = {
+    "operator++": "increment", "operator--": "decrement", "operator=": "store",
+    "operator+=": "fetch_add", "operator-=": "fetch_sub", "operator&=": "fetch_and",
+    "operator|=": "fetch_or", "operator^=": "fetch_xor",
+}
+
+
+@dataclass(eq=False)
+class Function:
+    node: Node
+    name: str
+    qualified_name: str
+    is_hot: bool = False
+    is_cold: bool = False
+
+    @property
+    def params(self) -> list[Node]:
+        return [c for c in self.node.children if c.kind == "PARM_DECL"]
+
+    @property
+    def body(self) -> Optional[Node]:
+        for c in reversed(self.node.children):
+            if c.kind == "COMPOUND_STMT":
+                return c
+        return None
+
+
+@dataclass(eq=False)
+class Loop:
+    node: Node
+    depth: int  # 1 for an outermost loop of its function
+    function: Optional[Function]
+    parent: Optional["Loop"] = None
+
+    @property
+    def kind(self) -> str:
+        return {"FOR_STMT": "for", "CXX_FOR_RANGE_STMT": "range-for", "WHILE_STMT": "while",
+                "DO_STMT": "do"}[self.node.kind]
+
+    @property
+    def body(self) -> Optional[Node]:
+        kids = self.node.children
+        if not kids:
+            return None
+        return kids[0] if self.node.kind == "DO_STMT" else kids[-1]
+
+    def parts(self) -> dict[str, Optional[Node]]:
+        """init / condition / increment / body (for), variable / range (range-for)."""
+        n, kids = self.node, self.node.children
+        out: dict[str, Optional[Node]] = {"init": None, "condition": None, "increment": None,
+                                          "body": self.body, "variable": None, "range": None}
+        if n.kind == "CXX_FOR_RANGE_STMT":
+            decls = [k for k in kids[:-1] if k.kind == "VAR_DECL"]
+            exprs = [k for k in kids[:-1] if k.kind != "VAR_DECL"]
+            out["variable"] = decls[-1] if decls else None
+            out["range"] = exprs[-1] if exprs else None
+        elif n.kind == "WHILE_STMT":
+            out["condition"] = kids[-2] if len(kids) >= 2 else None
+        elif n.kind == "DO_STMT":
+            out["condition"] = kids[1] if len(kids) >= 2 else None
+        elif n.kind == "FOR_STMT":
+            semis = _for_semicolons(n)
+            for k in kids[:-1]:
+                if len(semis) < 2:
+                    break
+                if k.range.start < semis[0]:
+                    out["init"] = k
+                elif k.range.start < semis[1]:
+                    out["condition"] = k
+                else:
+                    out["increment"] = k
+        return out
+
+    @property
+    def condition(self) -> Optional[Node]:
+        return self.parts()["condition"]
+
+
+def _for_semicolons(node: Node):
+    depth, found = 0, []
+    for spelling, pos in node.token_positions:
+        if spelling == "(":
+            depth += 1
+        elif spelling == ")":
+            depth -= 1
+            if depth == 0:
+                break
+        elif spelling == ";" and depth == 1:
+            found.append(pos)
+    return found
+
+
+@dataclass(eq=False)
+class AtomicOp:
+    """An atomic operation and the memory order it runs with."""
+
+    node: Node
+    operation: str  # load, store, exchange, fetch_add, compare_exchange_weak, increment, ...
+    api: str  # member, operator, conversion, free, builtin, c11
+    orders: tuple[str, ...]  # written orders (short names), empty when defaulted
+    defaulted: bool  # True when at least one order is seq_cst only because none was written
+    object: Optional[Node]  # the atomic object expression, when visible
+    atomic_type: Optional[Type]
+    function: Optional[Function] = None
+    loop: Optional[Loop] = None
+
+    @property
+    def target(self) -> Optional[Node]:
+        """The declaration of the atomic variable or member operated on, if named."""
+        obj = self.object
+        while obj is not None and obj.kind in ("UNEXPOSED_EXPR", "PAREN_EXPR") and obj.children:
+            obj = obj.children[0]
+        if obj is not None and obj.kind == "UNARY_OPERATOR" and obj.operator == "&" and obj.children:
+            return AtomicOp(obj.children[0], "", "", (), False, obj.children[0], None).target
+        if obj is not None and obj.kind in ("DECL_REF_EXPR", "MEMBER_REF_EXPR"):
+            return obj.referenced
+        if obj is not None and obj.kind == "ARRAY_SUBSCRIPT_EXPR" and obj.children:
+            return AtomicOp(obj.children[0], "", "", (), False, obj.children[0], None).target
+        return None
+
+
+@dataclass(eq=False)
+class CallSite:
+    node: Node
+    name: str
+    qualified_name: str
+    callee: Optional[Node]
+    function: Optional[Function] = None
+    loop: Optional[Loop] = None
+
+    @property
+    def arguments(self) -> list[Node]:
+        return self.node.arguments
+
+
+@dataclass(eq=False)
+class Record:
+    layout: RecordLayout
+    node: Optional[Node]  # the definition in the main file (template pattern for instantiations)
+    type: Type
+
+
+@dataclass
+class Settings:
+    """What rules may read about the run (the engine fills this from the config)."""
+
+    cache_line_size: int = 64
+    hot_functions: tuple[str, ...] = ()
+    cold_functions: tuple[str, ...] = ()
+    rule_options: dict[str, dict] = field(default_factory=dict)
+
+
+class FileView:
+    """hotlint's view of one main file."""
+
+    def __init__(self, path: str, text: str, roots: list[Node], settings: Settings,
+                 layouts_trusted: bool = True, language: str = "c++"):
+        self.path = path
+        self.text = text
+        self.lines = text.splitlines()
+        self.roots = roots
+        self.settings = settings
+        self.layouts_trusted = layouts_trusted
+        self.language = language
+        self.functions: list[Function] = []
+        self.loops: list[Loop] = []
+        self.records: list[Record] = []
+        self.atomic_ops: list[AtomicOp] = []
+        self.calls: list[CallSite] = []
+        self._by_kind: dict[str, list[Node]] = {}
+        self._function_of: dict[int, Function] = {}
+        self._loop_of: dict[int, Loop] = {}
+        # C11 _Atomic objects need a type check on every operator; skip it where none can occur.
+        self._c11 = language == "c" or "_Atomic" in text
+        self._walk()
+
+    # ---- queries rules use
+    def nodes(self, *kinds: str) -> list[Node]:
+        """Every node of these kinds in the main file, in source order."""
+        if len(kinds) == 1:
+            return list(self._by_kind.get(kinds[0], ()))
+        out = [n for k in kinds for n in self._by_kind.get(k, ())]
+        out.sort(key=lambda n: n.range.start)
+        return out
+
+    def declarations(self) -> Iterator[Node]:
+        return iter(self.roots)
+
+    def enclosing_function(self, node: Node) -> Optional[Function]:
+        for a in [node, *node.ancestors()]:
+            f = self._function_of.get(id(a))
+            if f is not None:
+                return f
+        return None
+
+    def enclosing_loop(self, node: Node) -> Optional[Loop]:
+        """The innermost loop whose body or condition executes ``node`` repeatedly."""
+        for a in node.ancestors():
+            if a.kind in FUNCTION_KINDS:
+                return None
+            loop = self._loop_of.get(id(a))
+            if loop is not None and not _is_loop_init(loop, node):
+                return loop
+        return None
+
+    def enclosing_loops(self, node: Node) -> list[Loop]:
+        """Innermost first."""
+        out = []
+        loop = self.enclosing_loop(node)
+        while loop is not None:
+            out.append(loop)
+            loop = loop.parent
+        return out
+
+    def record_for(self, t: Type) -> Optional[Record]:
+        name = t.non_reference().unqualified_name if t.non_reference() else t.unqualified_name
+        for r in self.records:
+            if r.layout.name == name:
+                return r
+        layout = t.layout()
+        return Record(layout, t.declaration, t) if layout else None
+
+    def option(self, rule: str, name: str, default):
+        return self.settings.rule_options.get(rule, {}).get(name, default)
+
+    def hotness(self, node: Node) -> int:
+        """Loop depth, raised for hot functions and lowered for cold ones."""
+        loop = self.enclosing_loop(node)
+        score = loop.depth if loop else 0
+        fn = self.enclosing_function(node)
+        while fn is not None and fn.node.kind == "LAMBDA_EXPR":
+            outer = self.enclosing_function(fn.node.parent) if fn.node.parent else None
+            if outer is None:
+                break
+            fn = outer
+        if fn is not None:
+            if fn.is_hot:
+                score += 2
+            if fn.is_cold:
+                score -= 2
+        return score
+
+    def line_text(self, line: int) -> str:
+        return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+
+    # ---- the walk
+    def _walk(self) -> None:
+        seen_types: dict[str, Type] = {}
+        pattern_names = set()
+        for root in self.roots:
+            stack: list[tuple[Node, Optional[Function], Optional[Loop]]] = [(root, None, None)]
+            while stack:
+                node, fn, loop = stack.pop()
+                kind = node.kind
+                self._by_kind.setdefault(kind, []).append(node)
+                if kind in FUNCTION_KINDS and (node.is_definition or kind == "LAMBDA_EXPR"):
+                    fn = self._make_function(node)
+                    self._function_of[id(node)] = fn
+                    self.functions.append(fn)
+                    loop = None  # a lambda's or local class's body is not the loop's body
+                elif kind in LOOP_KINDS:
+                    loop = Loop(node, (loop.depth + 1) if loop else 1, fn, loop)
+                    self._loop_of[id(node)] = loop
+                    self.loops.append(loop)
+                elif kind == "CALL_EXPR":
+                    self._call(node, fn, loop)
+                elif kind in ("UNARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR", "BINARY_OPERATOR",
+                              "UNEXPOSED_EXPR"):
+                    self._c11_atomic(node, fn, loop)
+                if kind in RECORD_KINDS and node.is_definition:
+                    self._record(node)
+                elif kind == "CLASS_TEMPLATE":
+                    pattern_names.add(node.spelling)
+                if kind in _TYPED_DECLS:
+                    t = node.type
+                    for cand in _record_types(t):
+                        seen_types.setdefault(cand.unqualified_name, cand)
+                stack.extend((c, fn, loop) for c in reversed(node.children))
+        self._instantiations(seen_types, pattern_names)
+        for n in self._by_kind.values():
+            n.sort(key=lambda x: x.range.start)
+        self.atomic_ops.sort(key=lambda op: op.node.range.start)
+        self.calls.sort(key=lambda c: c.node.range.start)
+
+    def _make_function(self, node: Node) -> Function:
+        attrs = node.attribute_names() if node.kind != "LAMBDA_EXPR" else set()
+        name = node.spelling or "<lambda>"
+        qname = node.qualified_name if node.kind != "LAMBDA_EXPR" else "<lambda>"
+        hot = "hot" in attrs or _matches(self.settings.hot_functions, name, qname)
+        cold = "cold" in attrs or _matches(self.settings.cold_functions, name, qname)
+        return Function(node, name, qname, hot, cold)
+
+    def _record(self, node: Node) -> None:
+        t = node.type
+        if t.is_dependent:
+            return
+        layout = t.layout()
+        if layout is not None:
+            self.records.append(Record(layout, node, t))
+
+    def _instantiations(self, seen: dict[str, Type], patterns: set[str]) -> None:
+        """Layouts of main-file class templates as instantiated by this file."""
+        if not patterns:
+            return
+        have = {r.layout.name for r in self.records}
+        for name, t in sorted(seen.items()):
+            if name in have:
+                continue
+            decl = t.declaration
+            if decl is None or decl.file is None or decl.template_kind is None:
+                continue
+            if decl.spelling not in patterns or not _same_file(decl.file, self.path):
+                continue
+            layout = t.layout()
+            if layout is not None:
+                pattern = next((n for n in self._by_kind.get("CLASS_TEMPLATE", [])
+                                if n.spelling == decl.spelling), None)
+                self.records.append(Record(layout, pattern, t))
+                have.add(name)
+
+    def _call(self, node: Node, fn: Optional[Function], loop: Optional[Loop]) -> None:
+        callee = node.referenced
+        name = node.spelling
+        qname = callee.qualified_name if callee is not None else name
+        self.calls.append(CallSite(node, name, qname, callee, fn, loop))
+        op = _atomic_call(node, callee, qname)
+        if op is not None:
+            op.function, op.loop = fn, loop
+            self.atomic_ops.append(op)
+
+    def _c11_atomic(self, node: Node, fn, loop) -> None:
+        if not self._c11:
+            return
+        op = _c11_atomic_op(node)
+        if op is not None:
+            op.function, op.loop = fn, loop
+            self.atomic_ops.append(op)
+
+
+def _is_loop_init(loop: Loop, node: Node) -> bool:
+    """Nodes in a for-loop's init run once; a range-for's range expression runs once."""
+    parts = loop.parts()
+    for key in ("init", "range"):
+        part = parts[key]
+        if part is not None and (node is part or node.is_within(part)):
+            return True
+    return False
+
+
+def _matches(patterns: Iterable[str], name: str, qname: str) -> bool:
+    return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(qname, p) for p in patterns)
+
+
+def _same_file(a: str, b: str) -> bool:
+    import os
+
+    return os.path.abspath(a) == os.path.abspath(b)
+
+
+def _record_types(t: Type) -> Iterator[Type]:
+    seen = 0
+    stack = [t]
+    while stack and seen < 16:
+        seen += 1
+        cur = stack.pop()
+        if cur.is_pointer or cur.is_reference:
+            if cur.pointee is not None:
+                stack.append(cur.pointee)
+        elif cur.is_array:
+            if cur.element is not None:
+                stack.append(cur.element)
+        elif cur.is_record:
+            yield cur
+            stack.extend(cur.template_arguments)
+
+
+def order_name(node: Node) -> Optional[str]:
+    """``release`` for an argument spelled ``std::memory_order_release`` or ``memory_order::release``."""
+    toks = node.tokens
+    if not toks:
+        return None
+    last = toks[-1]
+    for order in MEMORY_ORDERS:
+        if last in (f"memory_order_{order}", order, f"__ATOMIC_{order.upper()}"):
+            return order
+    return "other"
+
+
+def _is_order_typed(node: Node) -> bool:
+    name = node.type.unqualified_name
+    return name in ("std::memory_order", "memory_order", "std::__memory_order") or name.endswith("memory_order")
+
+
+def _atomic_call(node: Node, callee: Optional[Node], qname: str) -> Optional[AtomicOp]:
+    name = node.spelling
+    if name.startswith("__sync_"):
+        base = name.rsplit("_", 1)[0] if name[-1].isdigit() else name
+        op = base[len("__sync_"):]
+        args = node.arguments
+        return AtomicOp(node, op, "builtin", (), True, args[0] if args else None, None)
+    if callee is None:
+        return None
+    if callee.kind in ("CXX_METHOD", "CONVERSION_FUNCTION"):
+        parent = callee.semantic_parent
+        if parent is None:
+            return None
+        ptype = parent.type
+        if not ptype.is_atomic:
+            return None
+        kids = node.children
+        obj = None
+        if kids and kids[0].kind == "MEMBER_REF_EXPR" and kids[0].children:
+            obj = kids[0].children[0]
+        elif kids and name.startswith("operator"):
+            obj = kids[0]
+        if callee.kind == "CONVERSION_FUNCTION":
+            return AtomicOp(node, "load", "conversion", (), True, obj, ptype)
+        if name in _OPERATOR_KINDS:
+            return AtomicOp(node, _OPERATOR_KINDS[name], "operator", (), True, obj, ptype)
+        if name in _ORDERED_MEMBERS:
+            order_args = [a for a in node.arguments if _is_order_typed(a)]
+            written = tuple(order_name(a) or "other" for a in order_args if a.is_written)
+            defaulted = any(not a.is_written for a in order_args) and not written
+            return AtomicOp(node, name, "member", written, defaulted, obj, ptype)
+        return None
+    if callee.kind == "FUNCTION_DECL" and qname.startswith("std::atomic_"):
+        op = qname[len("std::atomic_"):]
+        args = node.arguments
+        obj = args[0] if args else None
+        explicit = op.endswith("_explicit")
+        orders = tuple(order_name(a) or "other" for a in args if _is_order_typed(a) and a.is_written)
+        if op in ("thread_fence", "signal_fence", "is_lock_free", "init", "notify_one", "notify_all"):
+            return None
+        op = op[: -len("_explicit")] if explicit else op
+        return AtomicOp(node, op, "free", orders, not explicit, obj,
+                        obj.type.pointee if obj is not None and obj.type.pointee else None)
+    return None
+
+
+def _c11_atomic_op(node: Node) -> Optional[AtomicOp]:
+    """Operators on C11 ``_Atomic`` objects (``x++``, ``x += 1``, ``x = v``, reading ``x``)."""
+    kind = node.kind
+    kids = node.children
+    if not kids:
+        return None
+    first = kids[0]
+    if first.type.atomic_kind != "_Atomic":
+        return None
+    if kind == "UNARY_OPERATOR" and node.operator in ("++", "--", "post++", "post--"):
+        op = "increment" if "++" in node.operator else "decrement"
+        return AtomicOp(node, op, "c11", (), True, first, first.type)
+    if kind == "COMPOUND_ASSIGNMENT_OPERATOR":
+        return AtomicOp(node, "fetch_" + {"+=": "add", "-=": "sub", "&=": "and", "|=": "or", "^=": "xor"}.get(
+            node.operator or "", "op"), "c11", (), True, first, first.type)
+    if kind == "BINARY_OPERATOR" and node.operator == "=":
+        return AtomicOp(node, "store", "c11", (), True, first, first.type)
+    if kind == "UNEXPOSED_EXPR" and node.type.atomic_kind is None and first.kind in (
+            "DECL_REF_EXPR", "MEMBER_REF_EXPR") and node.type.size is not None:
+        parent = node.parent
+        if parent is not None and parent.kind == "UNARY_OPERATOR" and parent.operator == "&":
+            return None
+        return AtomicOp(node, "load", "c11", (), True, first, first.type)
+    return None

@@ -1,0 +1,176 @@
+"""Worker processes that parse and analyze files, isolated from each other.
+
+libclang is not thread-safe and Python walks hold the GIL, so each worker is a
+process. A worker that crashes (a segfault inside libclang, an out-of-memory
+kill) or overruns the per-file time limit is replaced; its file is reported as
+an error and the run goes on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Callable, Iterable, Optional
+
+from .engine import EngineOptions
+from .model import ErrorRecord, FileResult
+
+
+@dataclass
+class Task:
+    path: str
+    args: list[str]
+    options: EngineOptions
+    text: Optional[str] = None
+    timeout: float = 60.0
+
+
+def _context():
+    if sys.platform.startswith("linux"):
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["hotlint.workers"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def _worker_main(conn: Connection) -> None:
+    # A worker must not die of the user's Ctrl-C before the parent decides what to do.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from .engine import analyze  # noqa: PLC0415
+
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        result = analyze(task.path, task.text, task.args, task.options)
+        try:
+            conn.send(result.to_json())
+        except (BrokenPipeError, OSError):
+            return
+
+
+class _Worker:
+    def __init__(self, ctx):
+        parent, child = ctx.Pipe()
+        self.conn = parent
+        self.proc = ctx.Process(target=_worker_main, args=(child,), daemon=True)
+        self.proc.start()
+        child.close()
+        self.task: Optional[Task] = None
+        self.started = 0.0
+
+    def submit(self, task: Task) -> None:
+        self.task = task
+        self.started = time.monotonic()
+        self.conn.send(task)
+
+    def kill(self) -> None:
+        try:
+            self.proc.kill()
+        except Exception:
+            pass
+        self.proc.join(timeout=5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except (BrokenPipeError, OSError):
+            pass
+        self.proc.join(timeout=2)
+        if self.proc.is_alive():
+            self.kill()
+
+
+def _describe_exit(code: Optional[int]) -> str:
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        if name == "SIGKILL":
+            return "was killed (SIGKILL; out of memory?)"
+        return f"crashed with {name}"
+    return f"exited unexpectedly (code {code})"
+
+
+def run_tasks(tasks: Iterable[Task], jobs: int, on_result: Callable[[FileResult], None]) -> None:
+    """Analyze every task, at most ``jobs`` at once; results arrive in completion order."""
+    pending = list(tasks)
+    pending.reverse()
+    if not pending:
+        return
+    ctx = _context()
+    jobs = max(1, min(jobs, len(pending)))
+    idle: list[_Worker] = [_Worker(ctx) for _ in range(jobs)]
+    busy: list[_Worker] = []
+    try:
+        while pending or busy:
+            while pending and idle:
+                w = idle.pop()
+                task = pending.pop()
+                try:
+                    w.submit(task)
+                except (BrokenPipeError, OSError):
+                    w.kill()
+                    w = _Worker(ctx)
+                    w.submit(task)
+                busy.append(w)
+            now = time.monotonic()
+            deadline = min(w.started + w.task.timeout for w in busy)
+            ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy],
+                         timeout=max(0.0, deadline - now))
+            for w in list(busy):
+                task = w.task
+                if w.conn in ready:
+                    try:
+                        data = w.conn.recv()
+                    except (EOFError, OSError):
+                        data = None
+                    if data is not None:
+                        busy.remove(w)
+                        w.task = None
+                        idle.append(w)
+                        on_result(FileResult.from_json(data))
+                        continue
+                if w.conn in ready or w.proc.sentinel in ready:
+                    w.proc.join(timeout=5)
+                    busy.remove(w)
+                    reason = _describe_exit(w.proc.exitcode)
+                    w.kill()
+                    idle.append(_Worker(ctx) if pending else None)
+                    on_result(FileResult(path=task.path, errors=[ErrorRecord(
+                        path=task.path, kind="crash",
+                        message=f"the analyzer {reason} while parsing this file; other files were still analyzed",
+                        hint="report it with the file and its flags; `--no-cache -j1 -v` shows the flags used",
+                    )]))
+                elif time.monotonic() - w.started >= w.task.timeout:
+                    busy.remove(w)
+                    w.kill()
+                    idle.append(_Worker(ctx) if pending else None)
+                    on_result(FileResult(path=task.path, errors=[ErrorRecord(
+                        path=task.path, kind="timeout",
+                        message=f"analysis took longer than the {task.timeout:g} s limit and was stopped",
+                        hint="raise `timeout` in the configuration or --timeout, or exclude the file",
+                    )]))
+            idle = [w for w in idle if w is not None]
+    finally:
+        for w in idle:
+            w.stop()
+        for w in busy:
+            w.kill()
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1

@@ -1,0 +1,63 @@
+"""Shared helpers: fixture expectations, running the engine and the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+_EXPECT = re.compile(r"//\s*expect(@[+-]\d+)?:\s*([a-z0-9, -]+?)\s*$")
+
+
+def parse_expectations(text: str) -> tuple[str, Counter]:
+    """Blank the ``// expect:`` markers (keeping line numbers) and count (line, rule) pairs."""
+    expected: Counter = Counter()
+    out_lines = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        m = _EXPECT.search(line)
+        if m:
+            offset = int(m.group(1)[1:]) if m.group(1) else 0
+            for rule in m.group(2).split(","):
+                rule = rule.strip()
+                if rule:
+                    expected[(number + offset, rule)] += 1
+            line = line[: m.start()].rstrip()
+        out_lines.append(line)
+    return "\n".join(out_lines), expected
+
+
+def engine_diagnostics(path: Path, text: str | None = None, rules=None, settings=None):
+    from hotlint.compdb import default_flags
+    from hotlint.engine import EngineOptions, analyze
+    from hotlint.rule import load_rules
+    from hotlint.view import Settings
+
+    names = rules or load_rules().names()
+    opts = EngineOptions(rules=tuple(names), settings=settings or Settings())
+    return analyze(str(path), text, default_flags(str(path)), opts)
+
+
+def run_cli(*args: str, cwd: Path | str | None = None, env=None, input=None, timeout=600):
+    e = dict(os.environ)
+    e.setdefault("HOTLINT_CACHE_DIR", str(Path(cwd or ROOT) / ".hotlint_cache_tests"))
+    if env:
+        e.update(env)
+    return subprocess.run([sys.executable, "-m", "hotlint", *args], cwd=cwd or ROOT, env=e,
+                          capture_output=True, text=True, input=input, timeout=timeout)
+
+
+def run_json(*args: str, **kw):
+    proc = run_cli("--format", "json", *args, **kw)
+    try:
+        data = json.loads(proc.stdout)
+    except ValueError:
+        pytest.fail(f"not JSON (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc, data
