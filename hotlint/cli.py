@@ -103,20 +103,17 @@ def _explicitly_named(path: str, args: Sequence[str]) -> bool:
 
 
 def _registry_for_config(config_path: Optional[str]) -> Registry:
-    """Rules (built-in, entry points, and the config's own rule-paths)."""
-    from .config import table_from_file
+    """Rules known under a configuration file (built-in, entry points, its rule-paths)."""
+    from .config import rule_paths_of, table_from_file
 
-    paths: list[str] = []
-    if config_path:
-        try:
-            table = table_from_file(config_path) or {}
-        except ConfigError:
-            table = {}
-        rp = table.get("rule-paths", []) if isinstance(table, dict) else []
-        if isinstance(rp, list):
-            base = os.path.dirname(os.path.abspath(config_path))
-            paths = [os.path.normpath(os.path.join(base, str(x))) for x in rp]
-    return load_rules(paths)
+    if not config_path:
+        from .config import find_config_file
+
+        config_path = find_config_file(os.getcwd())
+    if not config_path:
+        return load_rules(())
+    table = table_from_file(config_path) or {}
+    return load_rules(rule_paths_of(table, config_path))
 
 
 def _overrides(ns) -> dict:
@@ -193,9 +190,9 @@ def run_lint(ns) -> int:
     files, missing = collect_files(paths)
     report = Report(errors=list(missing))
 
-    registry = _registry_for_config(ns.config or None)
     overrides = _overrides(ns)
-    resolver = ConfigResolver(registry.rules, explicit=ns.config)
+    resolver = ConfigResolver(load_rules, explicit=ns.config)
+    registries: dict[int, Registry] = {}
     flag_resolvers: dict[Optional[str], FlagResolver] = {}
     tasks: list[Task] = []
     keys: dict[str, tuple] = {}
@@ -204,11 +201,14 @@ def run_lint(ns) -> int:
     if not ns.no_cache:
         cache = Cache(ns.cache_dir or default_cache_dir(os.getcwd()),
                       salt=_libclang_salt())
-    for problem in registry.problems:
-        report.errors.append(ErrorRecord(path="<rules>", message=problem, kind="rule-load"))
-
     for path in files:
-        cfg = _apply_overrides(resolver.for_file(path), overrides, registry.rules)
+        base_cfg = resolver.for_file(path)
+        registry = base_cfg.registry
+        if id(registry) not in registries:
+            registries[id(registry)] = registry
+            for problem in registry.problems:
+                report.errors.append(ErrorRecord(path=base_cfg.path or "<rules>", message=problem, kind="rule-load"))
+        cfg = _apply_overrides(base_cfg, overrides, registry.rules)
         if cfg.is_excluded(path) and not _explicitly_named(path, paths):
             continue
         report.files += 1
@@ -276,7 +276,10 @@ def run_lint(ns) -> int:
     if ns.fix or ns.diff:
         _fix(report, texts, ns, err)
 
-    _write(report, ns, registry)
+    all_rules: dict = {}
+    for reg in registries.values() or [load_rules(())]:
+        all_rules.update(reg.rules)
+    _write(report, ns, all_rules)
     if report.errors:
         return EXIT_ERRORS
     if report.diagnostics and not ns.exit_zero:
@@ -339,7 +342,7 @@ def _fix(report: Report, texts: dict[str, str], ns, err) -> None:
         err.print(f"hotlint: fixed {fixed_total} finding{'s' if fixed_total != 1 else ''}", highlight=False)
 
 
-def _write(report: Report, ns, registry: Registry) -> None:
+def _write(report: Report, ns, rules: dict) -> None:
     if ns.diff:
         return
     if ns.format == "json":
@@ -349,7 +352,7 @@ def _write(report: Report, ns, registry: Registry) -> None:
     elif ns.format == "sarif":
         from .output.sarif import render
 
-        print(render(report, registry.rules))
+        print(render(report, rules))
     elif ns.format == "github":
         from .output.github import render
 
@@ -362,7 +365,7 @@ def _write(report: Report, ns, registry: Registry) -> None:
         from .output.text import write
 
         write(report, Console(highlight=False), ns.statistics,
-              {n: c.summary for n, c in registry.rules.items()}, quiet=ns.quiet)
+              {n: c.summary for n, c in rules.items()}, quiet=ns.quiet)
 
 
 # --------------------------------------------------------------------------- rules

@@ -41,13 +41,14 @@ class Config:
     rule_paths: list[str] = field(default_factory=list)
     timeout: float = 60.0
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    registry: Any = field(default=None, compare=False, repr=False)  # rules known under this config
 
     @property
     def root(self) -> str:
         return os.path.dirname(self.path) if self.path else os.getcwd()
 
     def digest(self) -> str:
-        data = {k: v for k, v in self.__dict__.items() if k != "path"}
+        data = {k: v for k, v in self.__dict__.items() if k not in ("path", "registry")}
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def rules_for(self, path: str, all_rules: list[str]) -> list[str]:
@@ -211,11 +212,23 @@ def find_config_file(start_dir: str) -> Optional[str]:
         d = parent
 
 
-class ConfigResolver:
-    """Finds and caches the configuration governing each file."""
+def rule_paths_of(table: dict, path: Optional[str]) -> list[str]:
+    """``rule-paths`` of a table, resolved against the config file's folder."""
+    value = table.get("rule-paths", [])
+    _check_type(path or "configuration", "rule-paths", value, list)
+    base = os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
+    return [os.path.normpath(os.path.join(base, p)) for p in value]
 
-    def __init__(self, known_rules: dict, explicit: Optional[str] = None, overrides: Optional[dict] = None):
-        self.known_rules = known_rules
+
+class ConfigResolver:
+    """Finds and caches the configuration governing each file.
+
+    ``registry_loader(rule_paths)`` returns the rules a configuration may name: the
+    built-in ones plus those its own ``rule-paths`` bring.
+    """
+
+    def __init__(self, registry_loader, explicit: Optional[str] = None, overrides: Optional[dict] = None):
+        self.registry_loader = registry_loader
         self.explicit = explicit
         self.overrides = overrides or {}
         self._by_file: dict[Optional[str], Config] = {}
@@ -227,7 +240,9 @@ class ConfigResolver:
         table = {} if path is None else (table_from_file(path) or {})
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: [tool.hotlint] must be a table")
-        cfg = parse_table(table, path, self.known_rules)
+        registry = self.registry_loader(rule_paths_of(table, path))
+        cfg = parse_table(table, path, registry.rules)
+        cfg.registry = registry
         for key, value in self.overrides.items():
             if key == "extra_args":
                 cfg.extra_args = cfg.extra_args + list(value)

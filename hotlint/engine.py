@@ -92,7 +92,9 @@ def parse_with_fallbacks(path: str, text: Optional[str], args: list[str], option
     for step in range(4):
         try:
             tu = clang.parse(path, attempt, text, options, index)
-        except clang.ParseFailure:
+        except clang.ParseFailure as exc:
+            if exc.crashed:
+                raise
             if step == 0 and any(a.startswith(_CPU_FLAGS) for a in attempt):
                 dropped = [a for a in attempt if a.startswith(_CPU_FLAGS)]
                 attempt = [a for a in attempt if not a.startswith(_CPU_FLAGS)]
@@ -217,6 +219,14 @@ def _analyze(path: str, text: Optional[str], args: Sequence[str], options: Engin
     try:
         tu, used, notes = parse_with_fallbacks(path, text, list(args))
     except clang.ParseFailure as exc:
+        if exc.crashed:
+            result.errors.append(ErrorRecord(
+                path=path, kind="crash",
+                message="libclang crashed while parsing this file (the crash was contained; "
+                        "other files were still analyzed)",
+                hint="report it with the file and its flags; `-v` shows the flags used",
+            ))
+            return result
         result.errors.append(ErrorRecord(
             path=path, kind="parse-error",
             message=f"libclang could not parse the file ({exc})",

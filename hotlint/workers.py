@@ -33,7 +33,7 @@ class Task:
 def _context():
     if sys.platform.startswith("linux"):
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["hotlint.workers"])
+        ctx.set_forkserver_preload(["hotlint.workers", "hotlint._preload"])
         return ctx
     return multiprocessing.get_context("spawn")
 

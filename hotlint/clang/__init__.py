@@ -10,7 +10,6 @@ from .libclang import (
     PARSE_LIMIT_SKIP_FUNCTION_BODIES_TO_PREAMBLE,
     PARSE_PRECOMPILED_PREAMBLE,
     ParseFailure,
-    ParsedUnit,
     bad_arguments,
     cindex,
     error_records,
@@ -41,10 +40,13 @@ def main_file_roots(tu, path: str) -> list[Node]:
 def included_files(tu) -> list[str]:
     """Every file the parse read besides the main file (what a cached result depends on)."""
     seen = set()
+    cwd = os.getcwd()
     for inc in tu.get_includes():
         f = inc.include
         if f is not None:
-            seen.add(os.path.abspath(f.name))
+            # no lexical normalisation: "/lib/gcc/../../include" crosses a symlink on merged-/usr systems
+            name = f.name
+            seen.add(name if os.path.isabs(name) else os.path.join(cwd, name))
     return sorted(seen)
 
 
@@ -55,7 +57,7 @@ def reparse(tu, path: str, text, options: int = 0) -> None:
 
 
 __all__ = [
-    "Node", "Type", "ParsedUnit", "ParseFailure", "bad_arguments", "cindex", "error_records",
+    "Node", "Type", "ParseFailure", "bad_arguments", "cindex", "error_records",
     "included_files", "libclang_version", "main_file_roots", "parse", "record_layout", "reparse",
     "PARSE_CREATE_PREAMBLE_ON_FIRST_PARSE", "PARSE_KEEP_GOING",
     "PARSE_LIMIT_SKIP_FUNCTION_BODIES_TO_PREAMBLE", "PARSE_PRECOMPILED_PREAMBLE",

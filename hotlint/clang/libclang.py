@@ -71,22 +71,15 @@ _BAD_ARGUMENT = re.compile(
 )
 
 
-@dataclass
-class ParsedUnit:
-    """A parsed translation unit plus what hotlint needs to know about its health."""
-
-    tu: object
-    path: str
-    errors: list[ErrorRecord] = field(default_factory=list)
-    fatal: bool = False
-
-    @property
-    def has_errors(self) -> bool:
-        return bool(self.errors)
-
-
 class ParseFailure(Exception):
     """libclang could not produce a translation unit at all."""
+
+    def __init__(self, message: str, crashed: bool = False):
+        super().__init__(message)
+        self.crashed = crashed
+
+
+_ERROR_CODES = {1: "failure", 2: "crashed", 3: "invalid arguments", 4: "AST read error"}
 
 
 def bad_arguments(diagnostics) -> list[str]:
@@ -110,16 +103,28 @@ def parse(
 ):
     """Parse ``path`` (with ``text`` standing in for its contents when given).
 
-    Raises ``ParseFailure`` when libclang returns no unit; the caller decides
-    whether to retry with fewer flags.
+    Uses ``clang_parseTranslationUnit2`` for its error code, so a crash that
+    libclang's crash recovery contained is told apart from a plain failure.
+    Raises ``ParseFailure``; the caller decides whether to retry with fewer flags.
     """
+    import ctypes
+
     ci = cindex()
     index = index or ci.Index.create()
-    unsaved = [(path, text)] if text is not None else None
-    try:
-        return index.parse(path, list(args), unsaved_files=unsaved, options=options)
-    except ci.TranslationUnitLoadError as exc:
-        raise ParseFailure(str(exc)) from None
+    args = list(args)
+    if ci.Config.resource_dir and os.path.isdir(ci.Config.resource_dir) and "-resource-dir" not in args:
+        args += ["-resource-dir", ci.Config.resource_dir]
+    unsaved = [(path, text)] if text is not None else []
+    args_array = (ctypes.c_char_p * len(args))(*[a.encode() for a in args]) if args else None
+    unsaved_array = ci.TranslationUnit.process_unsaved_files(unsaved) if unsaved else None
+    fn = ci.conf.lib.clang_parseTranslationUnit2
+    fn.restype = ctypes.c_int
+    out = ci.c_object_p()
+    code = fn(index, os.fspath(path).encode(), args_array, len(args), unsaved_array, len(unsaved), options,
+              ctypes.byref(out))
+    if code != 0 or not out:
+        raise ParseFailure(f"libclang: {_ERROR_CODES.get(code, code)}", crashed=code == 2)
+    return ci.TranslationUnit(out, index)
 
 
 def error_records(tu, main_path: str) -> tuple[list[ErrorRecord], bool]:
