@@ -216,6 +216,13 @@ class Type:
                     return True
         return False
 
+    def field_types(self) -> dict[str, "Type"]:
+        """The declared type of each named field of a complete record (instantiations
+        included, where a template pattern's own field types are still dependent)."""
+        if self.canonical.kind != "RECORD":
+            return {}
+        return {f.spelling: Type(f.type) for f in self._t.get_canonical().get_fields() if f.spelling}
+
     @property
     def is_byte_like(self) -> bool:
         """Types whose lvalues may alias anything: ``char``, ``unsigned char``, ``std::byte``."""
