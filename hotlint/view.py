@@ -141,7 +141,8 @@ class AtomicOp:
         obj = self.object
         while obj is not None and obj.kind in ("UNEXPOSED_EXPR", "PAREN_EXPR") and obj.children:
             obj = obj.children[0]
-        if obj is not None and obj.kind == "UNARY_OPERATOR" and obj.operator == "&" and obj.children:
+        if obj is not None and obj.kind == "UNARY_OPERATOR" and obj.operator in ("&", "*") and obj.children:
+            # &x names x; *p names the pointer p, so ops through one pointer group together.
             return AtomicOp(obj.children[0], "", "", (), False, obj.children[0], None).target
         if obj is not None and obj.kind in ("DECL_REF_EXPR", "MEMBER_REF_EXPR"):
             return obj.referenced
@@ -422,13 +423,20 @@ def _is_order_typed(node: Node) -> bool:
     return name in ("std::memory_order", "memory_order", "std::__memory_order") or name.endswith("memory_order")
 
 
+# Legacy builtins that are not full barriers (GCC's manual: an acquire and a release barrier).
+_SYNC_ORDERS = {"lock_test_and_set": "acquire", "lock_release": "release"}
+
+
 def _atomic_call(node: Node, callee: Optional[Node], qname: str) -> Optional[AtomicOp]:
     name = node.spelling
     if name.startswith("__sync_"):
+        # __sync_ names are reserved to the implementation: only the builtins can carry them.
         base = name.rsplit("_", 1)[0] if name[-1].isdigit() else name
         op = base[len("__sync_"):]
         args = node.arguments
-        return AtomicOp(node, op, "builtin", (), True, args[0] if args else None, None)
+        fixed = _SYNC_ORDERS.get(op)
+        return AtomicOp(node, op, "builtin", (fixed,) if fixed else (), fixed is None,
+                        args[0] if args else None, None)
     if callee is None:
         return None
     if callee.kind in ("CXX_METHOD", "CONVERSION_FUNCTION"):
@@ -450,8 +458,8 @@ def _atomic_call(node: Node, callee: Optional[Node], qname: str) -> Optional[Ato
             return AtomicOp(node, _OPERATOR_KINDS[name], "operator", (), True, obj, ptype)
         if name in _ORDERED_MEMBERS:
             order_args = [a for a in node.arguments if _is_order_typed(a)]
-            written = tuple(order_name(a) or "other" for a in order_args if a.is_written)
-            defaulted = any(not a.is_written for a in order_args) and not written
+            written = tuple(_written_order(a) for a in order_args if _is_written_argument(a))
+            defaulted = bool(order_args) and not written
             return AtomicOp(node, name, "member", written, defaulted, obj, ptype)
         return None
     if callee.kind == "FUNCTION_DECL" and qname.startswith("std::atomic_"):
@@ -459,8 +467,9 @@ def _atomic_call(node: Node, callee: Optional[Node], qname: str) -> Optional[Ato
         args = node.arguments
         obj = args[0] if args else None
         explicit = op.endswith("_explicit")
-        orders = tuple(order_name(a) or "other" for a in args if _is_order_typed(a) and a.is_written)
-        if op in ("thread_fence", "signal_fence", "is_lock_free", "init", "notify_one", "notify_all"):
+        orders = tuple(_written_order(a) for a in args if _is_order_typed(a) and _is_written_argument(a))
+        if op in ("thread_fence", "signal_fence", "is_lock_free", "init", "notify_one", "notify_all",
+                  "flag_notify_one", "flag_notify_all"):
             return None
         op = op[: -len("_explicit")] if explicit else op
         return AtomicOp(node, op, "free", orders, not explicit, obj,
@@ -468,27 +477,101 @@ def _atomic_call(node: Node, callee: Optional[Node], qname: str) -> Optional[Ato
     return None
 
 
+def _is_written_argument(arg: Node) -> bool:
+    """A defaulted argument (CXXDefaultArgExpr) has neither tokens nor children; an argument
+    written inside a macro expansion may lack tokens but keeps its expression children."""
+    return arg.is_written or bool(arg.children)
+
+
+def _written_order(arg: Node) -> str:
+    """The short name of a memory-order argument, from the constant it names (so a macro
+    spelling it, ``memory_order::acquire`` and C's enumerators all resolve), else ``other``."""
+    for n in arg.walk():
+        if n.kind != "DECL_REF_EXPR":
+            continue
+        ref = n.referenced
+        if ref is None or ref.kind not in ("VAR_DECL", "ENUM_CONSTANT_DECL"):
+            continue
+        spelled = ref.spelling
+        for order in MEMORY_ORDERS:
+            if (ref.kind == "ENUM_CONSTANT_DECL" and spelled in (f"memory_order_{order}", order)) or (
+                    spelled == f"memory_order_{order}" and ref.qualified_name.startswith("std::")):
+                return order
+    return order_name(arg) or "other"
+
+
+# <stdatomic.h> generic functions (macros over clang's __c11_atomic builtins) and their operation.
+_C11_FUNCTIONS = {
+    "atomic_load": "load", "atomic_store": "store", "atomic_exchange": "exchange",
+    "atomic_compare_exchange_strong": "compare_exchange_strong",
+    "atomic_compare_exchange_weak": "compare_exchange_weak",
+    "atomic_fetch_add": "fetch_add", "atomic_fetch_sub": "fetch_sub", "atomic_fetch_or": "fetch_or",
+    "atomic_fetch_xor": "fetch_xor", "atomic_fetch_and": "fetch_and",
+    "atomic_flag_test_and_set": "test_and_set", "atomic_flag_clear": "clear",
+}
+_C11_COMPOUND = {"+=": "fetch_add", "-=": "fetch_sub", "&=": "fetch_and", "|=": "fetch_or", "^=": "fetch_xor"}
+_LVALUE_KINDS = ("DECL_REF_EXPR", "MEMBER_REF_EXPR", "ARRAY_SUBSCRIPT_EXPR", "PAREN_EXPR", "UNARY_OPERATOR")
+
+
 def _c11_atomic_op(node: Node) -> Optional[AtomicOp]:
-    """Operators on C11 ``_Atomic`` objects (``x++``, ``x += 1``, ``x = v``, reading ``x``)."""
+    """Operations on C11 ``_Atomic`` objects: operators (``x++``, ``x += 1``, ``x = v``), reading
+    ``x`` (``if (x)``, ``while (!x)``) and the ``<stdatomic.h>`` generic functions."""
     kind = node.kind
     kids = node.children
     if not kids:
         return None
     first = kids[0]
+    if kind == "UNEXPOSED_EXPR" and len(kids) >= 2:
+        return _c11_generic_call(node, kids)
     if first.type.atomic_kind != "_Atomic":
         return None
     if kind == "UNARY_OPERATOR" and node.operator in ("++", "--", "post++", "post--"):
         op = "increment" if "++" in node.operator else "decrement"
         return AtomicOp(node, op, "c11", (), True, first, first.type)
     if kind == "COMPOUND_ASSIGNMENT_OPERATOR":
-        return AtomicOp(node, "fetch_" + {"+=": "add", "-=": "sub", "&=": "and", "|=": "or", "^=": "xor"}.get(
-            node.operator or "", "op"), "c11", (), True, first, first.type)
+        return AtomicOp(node, _C11_COMPOUND.get(node.operator or "", "fetch_op"), "c11", (), True, first,
+                        first.type)
     if kind == "BINARY_OPERATOR" and node.operator == "=":
         return AtomicOp(node, "store", "c11", (), True, first, first.type)
-    if kind == "UNEXPOSED_EXPR" and node.type.atomic_kind is None and first.kind in (
-            "DECL_REF_EXPR", "MEMBER_REF_EXPR") and node.type.size is not None:
-        parent = node.parent
-        if parent is not None and parent.kind == "UNARY_OPERATOR" and parent.operator == "&":
+    if kind == "UNEXPOSED_EXPR" and node.type.atomic_kind is None and node.type.size is not None:
+        # The read is AtomicToNonAtomic(LValueToRValue(lvalue)): count the outer cast only.
+        lvalue = first
+        if lvalue.kind == "UNEXPOSED_EXPR" and len(lvalue.children) == 1:
+            lvalue = lvalue.children[0]
+        if lvalue.kind not in _LVALUE_KINDS or lvalue.type.atomic_kind != "_Atomic":
             return None
-        return AtomicOp(node, "load", "c11", (), True, first, first.type)
+        if lvalue.kind == "UNARY_OPERATOR" and lvalue.operator != "*":
+            return None
+        return AtomicOp(node, "load", "c11", (), True, lvalue, lvalue.type)
     return None
+
+
+def _c11_generic_call(node: Node, kids: list[Node]) -> Optional[AtomicOp]:
+    """``atomic_fetch_add(&x, 1)``: an AtomicExpr whose first operand points to an ``_Atomic``.
+
+    The expansion has no tokens of its own; the macro's name, read at the node's start, says
+    which function was written and whether it was the ``_explicit`` form. The AtomicExpr's
+    operands are (object, order, value, failure order, desired)."""
+    ptr = kids[0]
+    pointee = ptr.type.pointee
+    if pointee is None or pointee.atomic_kind != "_Atomic":
+        return None
+    name = node.leading_token or ""
+    explicit = name.endswith("_explicit")
+    op = _C11_FUNCTIONS.get(name[: -len("_explicit")] if explicit else name)
+    if op is None:
+        return None  # an __atomic builtin written directly (orders are mandatory) or a user macro
+    orders: tuple[str, ...] = ()
+    if explicit:
+        slots = [kids[1]] + ([kids[3]] if op.startswith("compare_exchange") and len(kids) > 3 else [])
+        orders = tuple(_written_order(k) for k in slots)
+    obj = ptr
+    if op in ("test_and_set", "clear"):
+        # atomic_flag's macros operate on &(flag)->_Value: name the flag, not its member.
+        inner = ptr.children[0] if ptr.kind == "UNARY_OPERATOR" and ptr.children else None
+        if inner is not None and inner.kind == "MEMBER_REF_EXPR" and inner.children:
+            base = inner.children[0]
+            while base.kind == "PAREN_EXPR" and base.children:
+                base = base.children[0]
+            obj = base
+    return AtomicOp(node, op, "c11", orders, not explicit, obj, pointee)

@@ -383,6 +383,21 @@ class Node:
             out.append((t.spelling, Position(loc.line, loc.column)))
         return out
 
+    @cached_property
+    def leading_token(self) -> Optional[str]:
+        """The token written at the node's start, also when the node comes from a macro
+        expansion (``atomic_load`` for ``atomic_load(&x)``, whose expansion has no tokens)."""
+        ci = cindex()
+        start = self._c.extent.start
+        if start.file is None:
+            return None
+        tu = self._c.translation_unit
+        a = ci.SourceLocation.from_position(tu, start.file, start.line, start.column)
+        b = ci.SourceLocation.from_position(tu, start.file, start.line, start.column + 1)
+        for t in tu.get_tokens(extent=ci.SourceRange.from_locations(a, b)):
+            return t.spelling
+        return None
+
     @property
     def is_written(self) -> bool:
         """False for implicit nodes such as a defaulted argument (no tokens of its own)."""
