@@ -37,7 +37,7 @@ _PURE_STD = frozenset({"std::min", "std::max", "std::clamp", "std::abs", "std::f
 _PURE_C = frozenset({"abs", "labs", "fabs", "fabsf", "fmin", "fminf", "fmax", "fmaxf", "copysign",
                      "copysignf"})
 _KEYWORDS = frozenset({"new", "delete", "this", "int", "char", "float", "double", "long", "short",
-                       "auto", "const", "data", "size", "begin", "end", "value"})
+                       "auto", "const", "signed", "unsigned", "default", "register", "operator"})
 
 
 @dataclass(frozen=True)
@@ -203,13 +203,15 @@ class _FunctionFacts:
     def __init__(self, function):
         self.function = function
         self.reassigned = set()
-        self.identifiers = set()
         for n in function.node.walk():
             if n.kind == "BINARY_OPERATOR" and n.operator == "=" and n.children:
                 target = _strip(n.children[0])
                 if target.kind == "DECL_REF_EXPR" and target.referenced is not None:
                     self.reassigned.add(target.referenced)
-        self.identifiers = {t for t in function.node.tokens if t.isidentifier()}
+        toks = function.node.tokens
+        # `buf.len` does not stop a local from being called `len`; an unqualified `len` does
+        self.identifiers = {t for i, t in enumerate(toks)
+                            if t.isidentifier() and (i == 0 or toks[i - 1] not in (".", "->"))}
 
 
 def _check_loop(rule, view, loop, facts) -> Optional[Finding]:
