@@ -77,6 +77,12 @@ class Loop:
 
     def parts(self) -> dict[str, Optional[Node]]:
         """init / condition / increment / body (for), variable / range (range-for)."""
+        cached = self.__dict__.get("_parts")
+        if cached is None:
+            cached = self.__dict__["_parts"] = self._compute_parts()
+        return cached
+
+    def _compute_parts(self) -> dict[str, Optional[Node]]:
         n, kids = self.node, self.node.children
         out: dict[str, Optional[Node]] = {"init": None, "condition": None, "increment": None,
                                           "body": self.body, "variable": None, "range": None}
@@ -108,8 +114,11 @@ class Loop:
 
 
 def _for_semicolons(node: Node):
+    # only the loop header: tokenizing the whole statement would re-lex its body
+    body = node.children[-1] if node.children else None
+    tokens = node.header_token_positions(body) if body is not None else node.token_positions
     depth, found = 0, []
-    for spelling, pos in node.token_positions:
+    for spelling, pos in tokens:
         if spelling == "(":
             depth += 1
         elif spelling == ")":
@@ -154,11 +163,21 @@ class AtomicOp:
 @dataclass(eq=False)
 class CallSite:
     node: Node
-    name: str
-    qualified_name: str
-    callee: Optional[Node]
     function: Optional[Function] = None
     loop: Optional[Loop] = None
+
+    @property
+    def name(self) -> str:
+        return self.node.spelling
+
+    @property
+    def callee(self) -> Optional[Node]:
+        return self.node.referenced
+
+    @property
+    def qualified_name(self) -> str:
+        callee = self.callee
+        return callee.qualified_name if callee is not None else self.name
 
     @property
     def arguments(self) -> list[Node]:
@@ -279,6 +298,7 @@ class FileView:
     def _walk(self) -> None:
         seen_types: dict[str, Type] = {}
         pattern_names = set()
+        typed_decls: list[Node] = []
         for root in self.roots:
             stack: list[tuple[Node, Optional[Function], Optional[Loop]]] = [(root, None, None)]
             while stack:
@@ -304,15 +324,14 @@ class FileView:
                 elif kind == "CLASS_TEMPLATE":
                     pattern_names.add(node.spelling)
                 if kind in _TYPED_DECLS:
-                    t = node.type
-                    for cand in _record_types(t):
-                        seen_types.setdefault(cand.unqualified_name, cand)
+                    typed_decls.append(node)
                 stack.extend((c, fn, loop) for c in reversed(node.children))
-        self._instantiations(seen_types, pattern_names)
-        for n in self._by_kind.values():
-            n.sort(key=lambda x: x.range.start)
-        self.atomic_ops.sort(key=lambda op: op.node.range.start)
-        self.calls.sort(key=lambda c: c.node.range.start)
+        if pattern_names:
+            for decl in typed_decls:
+                for cand in _record_types(decl.type):
+                    seen_types.setdefault(cand.unqualified_name, cand)
+            self._instantiations(seen_types, pattern_names)
+        # the walk is pre-order over roots in source order: every list is already in source order
 
     def _make_function(self, node: Node) -> Function:
         attrs = node.attribute_names() if node.kind != "LAMBDA_EXPR" else set()
@@ -351,11 +370,14 @@ class FileView:
                 have.add(name)
 
     def _call(self, node: Node, fn: Optional[Function], loop: Optional[Loop]) -> None:
-        callee = node.referenced
-        name = node.spelling
-        qname = callee.qualified_name if callee is not None else name
-        self.calls.append(CallSite(node, name, qname, callee, fn, loop))
-        op = _atomic_call(node, callee, qname)
+        site = CallSite(node, fn, loop)
+        self.calls.append(site)
+        name = site.name
+        # resolving a callee costs a libclang round trip: only names an atomic operation can have
+        if not (name in _ORDERED_MEMBERS or name in _OPERATOR_KINDS
+                or name.startswith(("operator ", "__sync_", "__c11_atomic", "__atomic", "atomic_"))):
+            return
+        op = _atomic_call(node, site.callee, site.qualified_name)
         if op is not None:
             op.function, op.loop = fn, loop
             self.atomic_ops.append(op)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 
 from .libclang import (
@@ -21,20 +22,14 @@ from .nodes import Node, Type, record_layout
 
 def main_file_roots(tu, path: str) -> list[Node]:
     """The translation unit's top-level declarations written in ``path`` itself."""
-    target = os.path.abspath(path)
-    roots = []
-    same: dict[str, bool] = {}
-    for c in tu.cursor.get_children():
-        f = c.location.file
-        if f is None:
-            continue
-        name = f.name
-        hit = same.get(name)
-        if hit is None:
-            hit = same[name] = os.path.abspath(name) == target
-        if hit:
-            roots.append(Node(c, None))
-    return roots
+    from .nodes import _children
+
+    ci = cindex()
+    from_main = ci.conf.lib.clang_Location_isFromMainFile
+    from_main.argtypes = [ci.SourceLocation]
+    from_main.restype = ctypes.c_int
+    get_location = ci.conf.lib.clang_getCursorLocation
+    return [Node(c, None) for c in _children(tu.cursor) if from_main(get_location(c))]
 
 
 def included_files(tu) -> list[str]:

@@ -42,13 +42,46 @@ _BINARY_SPELLING = {
 _PREFIX_OPERATORS = {"++", "--", "*", "&", "!", "-", "+", "~", "__real", "__imag", "__extension__"}
 
 
+_KIND_NAMES: dict[int, str] = {}
+
+
+def _kind_name(kind_id: int) -> str:
+    """CursorKind name without cindex's per-access null-cursor checks (the walk's hot path)."""
+    name = _KIND_NAMES.get(kind_id)
+    if name is None:
+        name = _KIND_NAMES[kind_id] = cindex().CursorKind.from_id(kind_id).name
+    return name
+
+
+def _children(cursor) -> list:
+    """A cursor's children, as cindex's get_children without its per-child assertions."""
+    ci = cindex()
+    out: list = []
+    tu = cursor._tu
+
+    def visit(child, _parent, _data):
+        child._tu = tu
+        out.append(child)
+        return 1  # CXChildVisit_Continue
+
+    ci.conf.lib.clang_visitChildren(cursor, ci.cursor_visit_callback(visit), None)
+    return out
+
+
 def _range_of(extent) -> Range:
     s, e = extent.start, extent.end
     return Range(Position(s.line, s.column), Position(e.line, e.column))
 
 
+_QUALIFIED: dict = {}  # (translation unit, cursor hash) -> name; declarations repeat a lot
+
+
 def qualified_name(cursor) -> str:
     """``std::vector`` for a cursor declared in ``namespace std { inline namespace __1 {``."""
+    key = (id(cursor._tu), cursor.hash)
+    hit = _QUALIFIED.get(key)
+    if hit is not None and hit[0] == cursor:
+        return hit[1]
     ci = cindex()
     parts = []
     c = cursor
@@ -60,7 +93,11 @@ def qualified_name(cursor) -> str:
         if name:
             parts.append(name)
         c = c.semantic_parent
-    return "::".join(reversed(parts))
+    result = "::".join(reversed(parts))
+    if len(_QUALIFIED) > 50000:
+        _QUALIFIED.clear()
+    _QUALIFIED[key] = (cursor, result)
+    return result
 
 
 class Type:
@@ -249,6 +286,7 @@ class Node:
         self._c = cursor
         self.parent = parent
         self._children: Optional[list[Node]] = None
+        self.kind: str = _kind_name(cursor._kind_id)
 
     def __repr__(self) -> str:
         r = self.range
@@ -261,10 +299,6 @@ class Node:
         return self._c.hash
 
     # ---- identity and position
-    @cached_property
-    def kind(self) -> str:
-        return self._c.kind.name
-
     @cached_property
     def spelling(self) -> str:
         return self._c.spelling
@@ -327,7 +361,7 @@ class Node:
     @property
     def children(self) -> list["Node"]:
         if self._children is None:
-            self._children = [Node(c, self) for c in self._c.get_children()]
+            self._children = [Node(c, self) for c in _children(self._c)]
         return self._children
 
     def walk(self) -> Iterator["Node"]:
@@ -397,6 +431,16 @@ class Node:
         for t in tu.get_tokens(extent=ci.SourceRange.from_locations(a, b)):
             return t.spelling
         return None
+
+    def header_token_positions(self, stop: "Node") -> list[tuple[str, Position]]:
+        """Tokens from this node's start up to where ``stop`` (a child) begins."""
+        ci = cindex()
+        extent = ci.SourceRange.from_locations(self._c.extent.start, stop._c.extent.start)
+        out = []
+        for t in ci.TokenGroup.get_tokens(self._c._tu, extent):
+            loc = t.location
+            out.append((t.spelling, Position(loc.line, loc.column)))
+        return out
 
     @property
     def is_written(self) -> bool:

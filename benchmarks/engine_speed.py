@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""How much hotlint costs over a bare libclang parse, and what a warm run costs.
+
+Corpus: google/leveldb 1.20 (its library translation units, with the standard
+library includes they really have), fetched at run time from the npm registry
+inside the `leveldown` package and never committed. A compile_commands.json is
+written for it. Then, several rounds, alternating:
+
+  bare     one process parses every unit with libclang (same cleaned flags), no walk
+  hotlint  `hotlint -j1 --no-cache` with every rule on, end to end (process start included)
+  warm     `hotlint -j1` again over the unchanged tree, served from the cache
+
+Usage: python benchmarks/engine_speed.py [--rounds 5] [--workdir DIR] [-j N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+
+PACKAGE = "leveldown@6.1.1"
+LEVELDB = "package/deps/leveldb/leveldb-1.20"
+
+
+def fetch(workdir: str) -> str:
+    root = os.path.join(workdir, LEVELDB)
+    if os.path.isdir(root):
+        return root
+    os.makedirs(workdir, exist_ok=True)
+    out = subprocess.run(["npm", "pack", PACKAGE, "--silent"], cwd=workdir, check=True,
+                         capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    with tarfile.open(os.path.join(workdir, out)) as tar:
+        members = [m for m in tar.getmembers() if m.name.startswith(LEVELDB + "/")]
+        tar.extractall(workdir, members=members, filter="data")
+    return root
+
+
+def library_units(root: str) -> list[str]:
+    units = []
+    for sub in ("db", "table", "util", "port", "helpers/memenv"):
+        d = os.path.join(root, sub)
+        for name in sorted(os.listdir(d)):
+            if not name.endswith(".cc"):
+                continue
+            if name.endswith(("_test.cc", "_bench.cc", "_main.cc")) or name in ("testutil.cc", "testharness.cc",
+                                                                                  "db_bench.cc", "leveldbutil.cc"):
+                continue
+            if name.endswith("_win.cc") or name == "port_example.h":
+                continue
+            units.append(os.path.join(d, name))
+    return units
+
+
+def write_database(root: str, units: list[str]) -> None:
+    flags = ["c++", "-std=c++11", "-O2", "-fno-builtin-memcmp", "-pthread", "-DOS_LINUX", "-DLEVELDB_PLATFORM_POSIX",
+             "-DLEVELDB_ATOMIC_PRESENT", f"-I{root}", f"-I{root}/include", "-MMD", "-MF", "dep.d"]
+    db = [{"directory": root, "file": u, "arguments": flags + ["-c", u, "-o", u + ".o"]} for u in units]
+    with open(os.path.join(root, "compile_commands.json"), "w") as fh:
+        json.dump(db, fh, indent=1)
+
+
+def bare_parse(root: str, units: list[str]) -> float:
+    """Parse every unit in this process: libclang only, flags cleaned as hotlint does."""
+    code = f"""
+import json, time
+from hotlint.compdb import FlagResolver
+from hotlint import clang
+units = json.loads({json.dumps(json.dumps(units))})
+fr = FlagResolver({json.dumps(root)})
+args = [fr.flags_for(u, []).args for u in units]
+clang.cindex().conf.lib
+t = time.perf_counter()
+for u, a in zip(units, args):
+    tu = clang.parse(u, a)
+    assert not [d for d in tu.diagnostics if d.severity >= 3], u
+    del tu
+print(time.perf_counter() - t)
+"""
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return float(out.stdout.strip())
+
+
+def run_hotlint(root: str, cache_dir: str, jobs: int, no_cache: bool) -> float:
+    cmd = [sys.executable, "-m", "hotlint", "-j", str(jobs), "--format", "json", "--exit-zero", "."]
+    if no_cache:
+        cmd.insert(3, "--no-cache")
+    env = dict(os.environ, HOTLINT_CACHE_DIR=cache_dir)
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - t
+    data = json.loads(proc.stdout)
+    if data["errors"]:
+        raise SystemExit(f"hotlint reported errors: {data['errors'][:3]}")
+    return elapsed
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "hotlint-bench-corpus"))
+    ap.add_argument("-j", "--jobs", type=int, default=1)
+    ns = ap.parse_args()
+
+    root = fetch(ns.workdir)
+    units = library_units(root)
+    write_database(root, units)
+    lines = sum(sum(1 for _ in open(u, encoding="utf-8", errors="replace")) for u in units)
+    print(f"corpus: leveldb 1.20 from {PACKAGE}: {len(units)} translation units, {lines} lines of their own")
+    # hotlint lints only the units (headers too would change the comparison)
+    with open(os.path.join(root, ".hotlint.toml"), "w") as fh:
+        fh.write('exclude = ["*.h", "*.c", "*_test.cc", "*_bench.cc", "*_main.cc", "testutil.cc", "testharness.cc", '
+                 '"db_bench.cc", "leveldbutil.cc", "*_win.cc", "issues", "doc", "benchmarks"]\n')
+    cache_dir = tempfile.mkdtemp(prefix="hotlint-bench-cache-")
+    bare, cold, warm = [], [], []
+    run_hotlint(root, cache_dir, ns.jobs, no_cache=False)  # warm-up and fill the cache
+    for r in range(ns.rounds):
+        bare.append(bare_parse(root, units))
+        cold.append(run_hotlint(root, cache_dir, ns.jobs, no_cache=True))
+        warm.append(run_hotlint(root, cache_dir, ns.jobs, no_cache=False))
+        print(f"round {r + 1}: bare {bare[-1]:.2f} s   hotlint -j{ns.jobs} {cold[-1]:.2f} s   warm {warm[-1]:.3f} s",
+              flush=True)
+    mb, mc, mw = (statistics.median(x) for x in (bare, cold, warm))
+    ratios = [c / b for b, c in zip(bare, cold)]
+    print()
+    print(f"{'':28}{'median':>10}{'min':>10}{'max':>10}")
+    print(f"{'bare libclang parse':28}{mb:>9.2f}s{min(bare):>9.2f}s{max(bare):>9.2f}s")
+    print(f"{'hotlint -j' + str(ns.jobs) + ', all rules':28}{mc:>9.2f}s{min(cold):>9.2f}s{max(cold):>9.2f}s")
+    print(f"{'hotlint warm (cache)':28}{mw:>9.3f}s{min(warm):>9.3f}s{max(warm):>9.3f}s")
+    print(f"hotlint / bare parse: median {statistics.median(ratios):.3f}x "
+          f"(per round min {min(ratios):.3f}x, max {max(ratios):.3f}x); target <= 1.15x")
+    print(f"warm run: median {mw:.3f} s; target < 0.5 s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
