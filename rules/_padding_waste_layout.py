@@ -1,0 +1,134 @@
+"""Layout questions shared by false-sharing and padding-waste.
+
+Both rules read the same real record layouts; keeping the answers to "which
+members hold an atomic", "does this file pin the layout" and "where may a
+record's own fields start" in one place is what keeps the two rules from
+contradicting each other.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Optional
+
+from hotlint.model import FieldLayout, RecordLayout
+
+# Kinds of atomic an object owns. ``std::atomic_ref`` is a pointer to some other
+# object: writes through it land on that object's line, not on the holder's.
+OWNED_ATOMICS = frozenset({"std::atomic", "std::atomic_flag", "_Atomic"})
+
+_SOURCE_SUFFIXES = (".c", ".cc", ".cpp", ".cxx", ".c++", ".C", ".cp", ".CPP")
+# Words that make a line depend on a record's size, offsets or object
+# representation; a record named on such a line keeps its layout.
+_LAYOUT_WORDS = re.compile(
+    r"\b(sizeof|alignof|_Alignof|offsetof|__builtin_offsetof|static_assert|_Static_assert|"
+    r"reinterpret_cast|static_cast|bit_cast|memcpy|memmove|memset|memcmp|fwrite|fread|mmap|"
+    r"union)\b"
+)
+
+
+def owns_atomic(t, depth: int = 0) -> bool:
+    """True when objects of type ``t`` hold an atomic inline (not through a pointer)."""
+    if t is None or depth > 4:
+        return False
+    kind = t.atomic_kind
+    if kind is not None:
+        return kind in OWNED_ATOMICS
+    if t.is_array:
+        return owns_atomic(t.element, depth + 1)
+    if t.is_record:
+        return any(owns_atomic(ft, depth + 1) for ft in t.field_types().values())
+    return False
+
+
+def atomic_members(record) -> list[FieldLayout]:
+    """Direct members (not bases, not arrays) that are, or inline-hold, an owned atomic."""
+    types = record.type.field_types()
+    out = []
+    for f in record.layout.fields:
+        if f.is_base or f.is_bitfield:
+            continue
+        t = types.get(f.name)
+        if t is None or t.is_array:
+            continue
+        if owns_atomic(t):
+            out.append(f)
+    return out
+
+
+def simple_name(layout: RecordLayout) -> str:
+    """``Ring`` for ``ns::Ring<int>``, ``Counters`` for C's ``struct Counters``."""
+    words = layout.name.split("<", 1)[0].split()
+    name = words[-1].rsplit("::", 1)[-1] if words else ""
+    return name if name.isidentifier() else ""
+
+
+def layout_pinned_by_static_assert(view, layout: RecordLayout) -> bool:
+    """A ``static_assert`` on the record's size, alignment or offsets: its layout is a contract."""
+    name = simple_name(layout)
+    if not name:
+        return False
+    for node in view.nodes("STATIC_ASSERT"):
+        toks = node.tokens
+        if name in toks and any(t in toks for t in ("sizeof", "alignof", "offsetof", "_Alignof",
+                                                     "__builtin_offsetof")):
+            return True
+    return False
+
+
+def layout_dependent_lines(view, layout: RecordLayout) -> list[int]:
+    """Lines that name the record next to a size/offset/representation operation.
+
+    Deliberately textual and over-inclusive: it only ever turns a safe fix into an
+    unsafe one.
+    """
+    name = simple_name(layout)
+    if not name:
+        return []
+    word = re.compile(rf"\b{re.escape(name)}\b")
+    return [i for i, line in enumerate(view.lines, start=1) if word.search(line) and _LAYOUT_WORDS.search(line)]
+
+
+def is_source_file(path: str) -> bool:
+    """A .c/.cpp file (not a header): its records are not shared with other translation units."""
+    return os.path.splitext(path)[1] in _SOURCE_SUFFIXES
+
+
+def same_file(a: Optional[str], b: str) -> bool:
+    return a is not None and os.path.abspath(a) == os.path.abspath(b)
+
+
+def align_up(n: int, a: int) -> int:
+    return -(-n // a) * a if a > 1 else n
+
+
+def fields_start(layout: RecordLayout) -> Optional[int]:
+    """The offset at which the record's own fields may begin, never below the true one.
+
+    Bases and the vtable pointer come first and stay there. A base's tail padding
+    may be reused by the derived fields (Itanium ABI, non-POD bases), which the
+    layout shows when a field sits inside the base; otherwise the base's end is
+    used, which can only understate what a reorder saves. None when a base is
+    laid out after the fields (a virtual base): no safe answer.
+    """
+    own = [f for f in layout.fields if not f.is_base]
+    first = min((f.offset for f in own), default=0)
+    start = 0
+    for b in layout.fields:
+        if not b.is_base:
+            continue
+        if b.size > 1 and b.offset >= first and own:
+            return None
+        start = max(start, min(b.end, first))
+    if layout.has_vtable:
+        start = max(start, first)
+    return start
+
+
+def simulated_size(order: list[FieldLayout], start: int, record_align: int) -> int:
+    """sizeof the record with its own fields in ``order`` (no bitfields, no overlap)."""
+    cursor = start
+    for f in order:
+        cursor = align_up(cursor, f.align) + f.size
+    return max(align_up(cursor, record_align), record_align if cursor == 0 else 0, 1)

@@ -1,0 +1,665 @@
+"""false-sharing: independently written atomics that share one cache line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Optional
+
+from hotlint.model import Applicability, Edit, FieldLayout, Position, Range, Severity
+from hotlint.rule import Finding, Option, Rule, fix
+
+from ._padding_waste_layout import (
+    atomic_members,
+    is_source_file,
+    layout_dependent_lines,
+    owns_atomic,
+    same_file,
+)
+
+# Operations that only read an atomic; everything else the view reports writes it.
+_READS = frozenset({"load", "test", "wait"})
+_THREAD_TYPES = frozenset({"std::thread", "std::jthread"})
+# Functions whose result names the calling thread or core: an index built from one
+# is per thread by construction.
+_THREAD_ID_FUNCTIONS = frozenset({"omp_get_thread_num", "sched_getcpu"})
+_SEQUENCES = frozenset({"std::array", "std::vector", "std::span", "std::unique_ptr"})
+_WRAPPERS = frozenset({"UNEXPOSED_EXPR", "PAREN_EXPR"})
+
+
+class FalseSharing(Rule):
+    """Independently written atomics that share one cache line.
+
+    ## What it does
+    Checks the real layout of every record defined in the file (class templates as
+    instantiated by the file included) and reports two or more atomic members
+    (`std::atomic`, `std::atomic_flag`, C `_Atomic`, or small records holding one)
+    that fall into the same cache line of the configured size (`cache-line-size`,
+    64 bytes by default). It also reports an array of atomics, or of small records
+    holding an atomic (`T[N]`, `std::array`, `std::vector`, a pointer), when each
+    thread repeatedly writes its own element and several elements fit in one line.
+
+    Per-thread indexing needs evidence in the file: the element is written in a loop
+    inside a thread body (a lambda or a function passed to `std::thread`,
+    `std::jthread`, `emplace_back` on a container of threads, or `std::async`), and
+    its index is that body's parameter fed from the spawning loop's variable (or
+    from distinct constants at separate spawns), a variable the lambda captures from
+    the spawning loop, or `omp_get_thread_num()` / `sched_getcpu()`. An element
+    reference taken that way (`Slot& s = slots[id];`, `std::ref(slots[t])`) counts
+    too. An array updated by one thread, or by every thread at every index, is not
+    false sharing and is not reported.
+
+    ## Why is this bad?
+    Caches keep coherence per line, not per variable. A core must own a line
+    exclusively to write any byte of it, so when two cores write two different
+    atomics in one line the line moves back and forth between their caches on
+    every write (a coherence miss each time, tens to hundreds of cycles), although
+    no data is shared. Counters that should scale with cores instead serialize.
+    `hotlint bench false-sharing` runs the pair (two threads each incrementing its
+    own counter, packed in one line vs one line each) and prints the measured
+    slow/fast ratio on your machine.
+
+    ## Example
+    ```cpp
+    struct QueueIndices {
+      std::atomic<std::uint64_t> enqueue_pos{0};  // written by producers
+      std::atomic<std::uint64_t> dequeue_pos{0};  // written by consumers
+    };
+
+    std::atomic<long> counts[8];
+    void worker(int id) {
+      for (int i = 0; i < 1000000; ++i) counts[id].fetch_add(1, std::memory_order_relaxed);
+    }
+    // for (int t = 0; t < 8; ++t) threads.emplace_back(worker, t);
+    ```
+
+    ## Use instead
+    ```cpp
+    struct QueueIndices {
+      std::atomic<std::uint64_t> enqueue_pos{0};
+      alignas(64) std::atomic<std::uint64_t> dequeue_pos{0};
+    };
+
+    struct alignas(64) PaddedCounter { std::atomic<long> value{0}; };
+    PaddedCounter counts[8];
+    ```
+
+    ## Fix safety
+    For a record, the fix puts `alignas(N)` (N = the configured line size) on every
+    falsely shared member after the first, so each starts its own line. That grows
+    the record and raises its alignment, which changes nothing a conforming program
+    can observe unless it depends on the layout. The fix is therefore **safe** only
+    when the record is defined in a source file (not a header shared with other
+    translation units, where it is ABI), is not a class template (one edit changes
+    every instantiation), is not packed, and no line of the file names the record
+    next to `sizeof`, `alignof`, `offsetof`, `static_assert`, a cast, `memcpy`-like
+    calls, `mmap` or a `union`; otherwise it is **unsafe**.
+
+    For a per-thread array whose element is a record defined in the file, the fix
+    writes `struct alignas(N) Slot`: always **unsafe**, because every element grows
+    to a full line (memory per element multiplies) and `sizeof(Slot)` changes for
+    every user of the type. For an array of bare atomics there is no mechanical
+    edit (every use would change to reach a wrapper's member); the diagnostic shows
+    the padded wrapper to use.
+
+    `std::hardware_destructive_interference_size` (`<new>`) names the same
+    constant, but its value may change between compiler versions and `-mtune`
+    flags (GCC warns with `-Winterference-size`), so the fix writes the configured
+    number instead.
+
+    ## Options
+    - `ignore-read-only` (bool, default `true`): an atomic member that this file
+      references only through loads (a flag set elsewhere, a configuration value)
+      does not count toward a shared line. Members the file never references count,
+      so a header's records are judged by their layout alone. Set it to `false` to
+      count every atomic member.
+
+    ## References
+    - Intel, *Avoiding and Identifying False Sharing Among Threads*
+    - Drepper, *What Every Programmer Should Know About Memory*, section 6.4.2
+    - C++17 [hardware.interference], P0154R1
+    - Linux kernel, `____cacheline_aligned_in_smp`
+    """
+
+    name = "false-sharing"
+    summary = "Independently written atomics (or per-thread array elements) share one cache line"
+    severity = Severity.WARNING
+    needs_layout = True
+    options = {
+        "ignore-read-only": Option(
+            True, "atomic members this file only loads do not count toward a shared line", bool
+        ),
+    }
+
+    def check(self, view) -> Iterator[Finding]:
+        line = view.settings.cache_line_size
+        yield from self._records(view, line)
+        yield from self._per_thread_arrays(view, line)
+
+    # ------------------------------------------------------------------ records
+
+    def _records(self, view, line: int) -> Iterator[Finding]:
+        ignore_read_only = self.option(view, "ignore-read-only")
+        read_only = _read_only_fields(view) if ignore_read_only else set()
+        reported: set = set()
+        for rec in view.records:
+            layout = rec.layout
+            if layout.is_union or rec.node is None or not same_file(rec.node.file, view.path):
+                continue
+            members = [m for m in atomic_members(rec) if (m.range, m.name) not in read_only]
+            if len(members) < 2:
+                continue
+            shared = _sharing(members, layout.align, line)
+            if shared is None:
+                continue
+            groups, maybe = shared
+            involved = sorted(_involved(groups, maybe), key=lambda m: m.offset)
+            anchor = involved[1]
+            key = (anchor.range, anchor.name)
+            if key in reported:
+                continue  # another instantiation of the same template pattern
+            reported.add(key)
+            yield Finding(
+                anchor.range,
+                _record_message(layout, groups, maybe, line),
+                severity=self.severity_for(view, rec.node),
+                fix=self._record_fix(view, rec, involved[1:], line),
+                notes=_record_notes(view, rec, line),
+            )
+
+    def _record_fix(self, view, rec, members: list[FieldLayout], line: int):
+        layout = rec.layout
+        if layout.packed:
+            return None
+        spelled = "_Alignas" if view.language == "c" else "alignas"
+        edits, starts = [], set()
+        for m in members:
+            if not _starts_declaration(view, m):
+                return None
+            if m.range.start in starts:
+                continue  # `std::atomic<int> a, b;`: one specifier aligns both
+            starts.add(m.range.start)
+            edits.append(Edit(Range(m.range.start, m.range.start), f"{spelled}({line}) "))
+        names = ", ".join(f"`{m.name}`" for m in members)
+        template = layout.is_template_instantiation or rec.node.kind == "CLASS_TEMPLATE"
+        safe = (not template and is_source_file(view.path) and not layout_dependent_lines(view, layout))
+        return fix(
+            f"align {names} to {'its' if len(members) == 1 else 'their'} own {line}-byte cache line"
+            f"{'' if len(members) == 1 else 's'} with `{spelled}({line})`",
+            edits,
+            Applicability.SAFE if safe else Applicability.UNSAFE,
+        )
+
+    # ------------------------------------------------------- per-thread arrays
+
+    def _per_thread_arrays(self, view, line: int) -> Iterator[Finding]:
+        threads = _ThreadBodies(view)
+        reported: set = set()
+        for op in view.atomic_ops:
+            if op.operation in _READS or op.loop is None or op.function is None:
+                continue
+            access = threads.per_thread_element(op)
+            if access is None:
+                continue
+            subscript, body = access
+            array = _array_of(subscript)
+            if array is None:
+                continue
+            decl, element = array
+            size, align = element.size, element.align
+            if size is None or align is None or size >= line or align >= line or not owns_atomic(element):
+                continue
+            key = (decl.range, decl.spelling) if decl is not None else subscript.range
+            if key in reported:
+                continue
+            reported.add(key)
+            in_file = decl is not None and same_file(decl.file, view.path)
+            at = decl.name_range if in_file else subscript.range
+            name = decl.spelling if decl is not None else _text(view, _base_of(subscript).range)
+            yield Finding(
+                at,
+                _array_message(view, name, element, subscript, line),
+                severity=self.severity_for(view, op.node),
+                fix=_element_fix(view, element, line),
+                notes=_array_notes(view, element, body, line),
+            )
+
+
+# --------------------------------------------------------------------- records
+
+
+def _involved(groups, maybe) -> list[FieldLayout]:
+    seen: dict[int, FieldLayout] = {}
+    for _k, g in groups:
+        for m in g:
+            seen[id(m)] = m
+    for a, b, _n, _of in maybe:
+        seen[id(a)] = a
+        seen[id(b)] = b
+    return list(seen.values())
+
+
+def _lines_of(m: FieldLayout, phase: int, line: int) -> tuple[int, int]:
+    start = phase + m.offset
+    return start // line, (start + max(m.size, 1) - 1) // line
+
+
+def _share(a: FieldLayout, b: FieldLayout, phase: int, line: int) -> bool:
+    a0, a1 = _lines_of(a, phase, line)
+    b0, b1 = _lines_of(b, phase, line)
+    return a0 <= b1 and b0 <= a1
+
+
+def _sharing(members: list[FieldLayout], align: int, line: int):
+    """Members sharing a line when the object starts a line (grouped by line), and
+    pairs that share one at half or more of the other placements the record's
+    alignment allows. None when nothing is shared."""
+    by_line: dict[int, list[FieldLayout]] = {}
+    for m in members:
+        first, last = _lines_of(m, 0, line)
+        for k in range(first, last + 1):
+            by_line.setdefault(k, []).append(m)
+    groups, seen = [], set()
+    for k, ms in sorted(by_line.items()):
+        names = tuple(sorted(id(m) for m in ms))
+        if len(ms) >= 2 and names not in seen:  # members spanning two lines share both
+            seen.add(names)
+            groups.append((k, sorted(ms, key=lambda m: m.offset)))
+    phases = range(0, line, align) if 0 < align < line else range(0, 1)
+    maybe = []
+    ordered = sorted(members, key=lambda m: m.offset)
+    for i, a in enumerate(ordered):
+        for b in ordered[i + 1:]:
+            if _share(a, b, 0, line):
+                continue
+            n = sum(1 for p in phases if _share(a, b, p, line))
+            if n and 2 * n >= len(phases):
+                maybe.append((a, b, n, len(phases)))
+    if not groups and not maybe:
+        return None
+    return groups, maybe
+
+
+def _member(m: FieldLayout) -> str:
+    return f"`{m.name}` (offset {m.offset})"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _record_message(layout, groups, maybe, line: int) -> str:
+    parts = []
+    for k, g in groups:
+        of = f" of `{layout.name}`" if not parts else ""
+        parts.append(f"{_and([_member(m) for m in g])}{of} share cache line {k}")
+    for a, b, n, of in maybe:
+        of = f" of `{layout.name}`" if not parts else ""
+        parts.append(
+            f"{_member(a)} and {_member(b)}{of} share a line at "
+            f"{n} of {of} placements of a `{layout.name}` ({layout.align}-byte aligned, {line}-byte lines)"
+        )
+    return "; ".join(parts) + "; writes from different cores will invalidate each other's line"
+
+
+def _record_notes(view, rec, line: int) -> tuple[str, ...]:
+    layout = rec.layout
+    notes = [f"`{layout.name}` is {layout.size} bytes, {layout.align}-byte aligned; "
+             f"cache-line-size is {line}"]
+    if layout.is_template_instantiation:
+        notes.append(f"layout of the instantiation `{layout.name}` used in this file")
+    notes.append(
+        "if one thread writes all of these members, they belong together and this is not false sharing"
+    )
+    return tuple(notes)
+
+
+def _starts_declaration(view, m: FieldLayout) -> bool:
+    """The member's range starts its declaration in this file's text (not in a macro)."""
+    text = view.line_text(m.range.start.line).encode()
+    if m.range.start.column - 1 > len(text):
+        return False
+    before = text[: m.range.start.column - 1].decode(errors="replace")
+    return before.strip() == "" or before.rstrip().endswith((";", "{", ":"))
+
+
+def _read_only_fields(view) -> set:
+    """(range, name) of fields that every reference in the file only loads."""
+    loaded = set()
+    for op in view.atomic_ops:
+        if op.operation in _READS and op.object is not None:
+            obj = _strip(op.object)
+            loaded.add((obj.range.start, obj.range.end))
+    state: dict = {}
+    for n in view.nodes("MEMBER_REF_EXPR"):
+        d = n.referenced
+        if d is None or d.kind != "FIELD_DECL" or not same_file(d.file, view.path):
+            continue
+        key = (d.range, d.spelling)
+        is_load = (n.range.start, n.range.end) in loaded
+        state[key] = state.get(key, True) and is_load
+    return {k for k, only_loads in state.items() if only_loads}
+
+
+# ------------------------------------------------------------ per-thread arrays
+
+
+@dataclass
+class _Body:
+    """A function or lambda that threads run, and which of its names differ per thread."""
+
+    node: object
+    spawns: list = field(default_factory=list)  # spawn call nodes
+    per_thread: set = field(default_factory=set)  # decl keys: parameters and captured loop variables
+    element_params: dict = field(default_factory=dict)  # parameter key -> subscript given to it
+
+
+def _key(decl) -> tuple:
+    return (decl.range, decl.spelling)
+
+
+def _strip(n):
+    while n is not None and n.kind in _WRAPPERS and n.children:
+        n = n.children[0]
+    return n
+
+
+class _ThreadBodies:
+    """Thread entry points in this file and the evidence of per-thread indexing."""
+
+    def __init__(self, view):
+        self.view = view
+        self.bodies: dict[tuple, _Body] = {}
+        self.var_decls = {(n.range, n.spelling): n for n in view.nodes("VAR_DECL")}
+        self.functions = {(f.node.range, f.node.spelling): f.node for f in view.functions
+                          if f.node.kind != "LAMBDA_EXPR"}
+        spawned: dict[tuple, list] = {}
+        for call in view.calls:
+            args = _spawn_arguments(call)
+            if not args:
+                continue
+            body = self._entry(args[0])
+            if body is None:
+                continue
+            b = self.bodies.setdefault((body.range, body.kind), _Body(body))
+            b.spawns.append(call.node)
+            spawned.setdefault((body.range, body.kind), []).append((call, args[1:]))
+        for key, uses in spawned.items():
+            self._per_thread_names(self.bodies[key], uses)
+
+    # entry points: a lambda, a function, or a variable holding a lambda
+    def _entry(self, callable_arg):
+        n = _strip(callable_arg)
+        if n is not None and n.kind == "UNARY_OPERATOR" and n.operator == "&" and n.children:
+            n = _strip(n.children[0])
+        if n is None:
+            return None
+        if n.kind == "LAMBDA_EXPR":
+            return n
+        if n.kind != "DECL_REF_EXPR":
+            return None
+        d = n.referenced
+        if d is None or not same_file(d.file, self.view.path):
+            return None
+        if d.kind == "FUNCTION_DECL":
+            definition = d.definition
+            if definition is None:
+                return None
+            return self.functions.get((definition.range, definition.spelling))
+        if d.kind == "VAR_DECL":
+            var = self.var_decls.get(_key(d))
+            if var is not None:
+                for c in var.walk():
+                    if c.kind == "LAMBDA_EXPR":
+                        return c
+        return None
+
+    def _per_thread_names(self, body: _Body, uses) -> None:
+        params = [c for c in body.node.children if c.kind == "PARM_DECL"]
+        literal_args: dict[int, set] = {}
+        for call, extra in uses:
+            loops = self.view.enclosing_loops(call.node)
+            for k, arg in enumerate(extra):
+                if k >= len(params):
+                    break
+                sub = _element_argument(arg)
+                if sub is not None and _refers_to_loop_variable(self.view, _index_of(sub), loops):
+                    body.element_params[_key(params[k])] = sub
+                elif _refers_to_loop_variable(self.view, arg, loops):
+                    body.per_thread.add(_key(params[k]))
+                elif _strip(arg) is not None and _strip(arg).kind == "INTEGER_LITERAL":
+                    literal_args.setdefault(k, set()).add(tuple(_strip(arg).tokens))
+            if body.node.kind == "LAMBDA_EXPR":
+                for ref in body.node.walk():
+                    if ref.kind != "DECL_REF_EXPR":
+                        continue
+                    d = ref.referenced
+                    if d is None or d.kind != "VAR_DECL" or not same_file(d.file, self.view.path):
+                        continue
+                    if body.node.range.contains(d.range):
+                        continue  # the lambda's own local
+                    if any(loop.node.range.contains(d.range) for loop in loops):
+                        body.per_thread.add(_key(d))
+        for k, values in literal_args.items():
+            if len(values) >= 2 and len(uses) >= 2:
+                body.per_thread.add(_key(params[k]))
+
+    def per_thread_element(self, op):
+        """(subscript, thread body) when ``op`` writes an element its thread indexes as its own."""
+        fn = op.function
+        body = self.bodies.get((fn.node.range, fn.node.kind))
+        base = _object_base(op.object)
+        if base is None:
+            return None
+        if base.kind in ("ARRAY_SUBSCRIPT_EXPR", "CALL_EXPR"):
+            return (base, body) if self._per_thread_index(_index_of(base), body) else None
+        if base.kind == "DECL_REF_EXPR":
+            d = base.referenced
+            if d is None:
+                return None
+            if body is not None and _key(d) in body.element_params:
+                return body.element_params[_key(d)], body
+            var = self.var_decls.get(_key(d)) if d.kind == "VAR_DECL" else None
+            if var is not None and (var.type.is_reference or var.type.is_pointer) and var.children:
+                sub = _element_argument(var.children[-1])
+                if sub is not None and self._per_thread_index(_index_of(sub), body):
+                    return sub, body
+        return None
+
+    def _per_thread_index(self, index, body: Optional[_Body]) -> bool:
+        n = _strip(index)
+        if n is None:
+            return False
+        if n.kind == "CALL_EXPR":
+            return _is_thread_id_call(n)
+        if n.kind == "DECL_REF_EXPR":
+            d = n.referenced
+            if d is None:
+                return False
+            if body is not None and _key(d) in body.per_thread:
+                return True
+            var = self.var_decls.get(_key(d)) if d.kind == "VAR_DECL" else None
+            if var is not None and var.children:
+                init = _strip(var.children[-1])
+                return init is not None and init.kind == "CALL_EXPR" and _is_thread_id_call(init)
+            return False
+        if n.kind == "BINARY_OPERATOR" and n.operator in ("+", "-") and len(n.children) == 2:
+            lhs, rhs = (_strip(c) for c in n.children)
+            if rhs is not None and rhs.kind == "INTEGER_LITERAL":
+                return self._per_thread_index(lhs, body)
+            if lhs is not None and lhs.kind == "INTEGER_LITERAL" and n.operator == "+":
+                return self._per_thread_index(rhs, body)
+        return False
+
+
+def _spawn_arguments(call) -> Optional[list]:
+    """The arguments (callable first) of a call that starts a thread, else None."""
+    callee = call.callee
+    if callee is None:
+        return None
+    args = list(call.arguments)
+    if callee.kind == "CONSTRUCTOR":
+        parent = callee.semantic_parent
+        if parent is None or parent.qualified_name not in _THREAD_TYPES:
+            return None
+    elif callee.kind == "CXX_METHOD" and call.name == "emplace_back":
+        parent = callee.semantic_parent
+        targs = parent.type.template_arguments if parent is not None else []
+        if not targs or targs[0].record_name not in _THREAD_TYPES:
+            return None
+    elif call.qualified_name == "std::async":
+        args = [a for a in args if a.type.record_or_enum_name != "std::launch"]
+    else:
+        return None
+    return args or None
+
+
+def _is_thread_id_call(n) -> bool:
+    callee = n.referenced
+    return callee is not None and callee.qualified_name in _THREAD_ID_FUNCTIONS
+
+
+def _refers_to_loop_variable(view, expr, loops) -> bool:
+    if expr is None or not loops:
+        return False
+    for n in expr.walk():
+        if n.kind != "DECL_REF_EXPR":
+            continue
+        d = n.referenced
+        if d is None or d.kind != "VAR_DECL" or not same_file(d.file, view.path):
+            continue
+        if any(loop.node.range.contains(d.range) for loop in loops):
+            return True
+    return False
+
+
+def _object_base(expr):
+    """The subscript or variable an atomic operation's object is reached through."""
+    n = expr
+    while n is not None:
+        kind = n.kind
+        if kind in _WRAPPERS and n.children:
+            n = n.children[0]
+        elif kind == "MEMBER_REF_EXPR" and n.children:
+            n = n.children[0]
+        elif kind == "UNARY_OPERATOR" and n.operator in ("*", "&") and n.children:
+            n = n.children[0]
+        elif kind == "ARRAY_SUBSCRIPT_EXPR" or (kind == "CALL_EXPR" and n.spelling == "operator[]"):
+            return n
+        elif kind == "DECL_REF_EXPR":
+            return n
+        else:
+            return None
+    return None
+
+
+def _element_argument(expr):
+    """``slots[t]`` from ``slots[t]``, ``&slots[t]`` or ``std::ref(slots[t])``."""
+    n = _strip(expr)
+    if n is not None and n.kind == "CALL_EXPR" and n.spelling in ("ref", "cref") and n.arguments:
+        callee = n.referenced
+        if callee is not None and callee.qualified_name in ("std::ref", "std::cref"):
+            n = _strip(n.arguments[0])
+    if n is not None and n.kind == "UNARY_OPERATOR" and n.operator == "&" and n.children:
+        n = _strip(n.children[0])
+    if n is not None and (n.kind == "ARRAY_SUBSCRIPT_EXPR" or (n.kind == "CALL_EXPR" and n.spelling == "operator[]")):
+        return n
+    return None
+
+
+def _base_of(subscript):
+    return subscript.children[0]
+
+
+def _index_of(subscript):
+    return subscript.children[-1]
+
+
+def _array_of(subscript):
+    """(declaration or None, element type) of the sequence a subscript indexes."""
+    base = _strip(_base_of(subscript))
+    if base is None:
+        return None
+    t = base.type.non_reference()
+    element = None
+    if t.is_array:
+        element = t.element
+    elif t.is_pointer:
+        element = t.pointee
+    elif t.is_record and t.record_name in _SEQUENCES and t.template_arguments:
+        element = t.template_arguments[0]
+        if element.is_array:  # std::unique_ptr<T[]>
+            element = element.element
+    if element is None:
+        return None
+    decl = base.referenced if base.kind in ("DECL_REF_EXPR", "MEMBER_REF_EXPR") else None
+    if decl is not None and decl.kind not in ("VAR_DECL", "FIELD_DECL", "PARM_DECL"):
+        decl = None
+    return decl, element
+
+
+def _per_line(size: int, line: int) -> str:
+    if line % size == 0:
+        return f"{line // size} to a {line}-byte cache line"
+    return f"parts of up to {-(-(line - 1) // size) + 1} in each {line}-byte cache line"
+
+
+def _text(view, r: Range) -> str:
+    if r.start.line != r.end.line:
+        return view.line_text(r.start.line)[r.start.column - 1:].strip()
+    raw = view.line_text(r.start.line).encode()
+    return raw[r.start.column - 1:r.end.column - 1].decode(errors="replace")
+
+
+def _array_message(view, name: str, element, subscript, line: int) -> str:
+    size = element.size
+    return (
+        f"`{name}` holds `{element.unqualified_name}` elements of {size} bytes, {_per_line(size, line)}, "
+        f"and each {_writer(subscript)} writes its own element (`{_text(view, subscript.range)}` on line "
+        f"{subscript.range.start.line}); writes from different cores will invalidate each other's line"
+    )
+
+
+def _writer(subscript) -> str:
+    for n in _index_of(subscript).walk():
+        if n.kind == "CALL_EXPR" and _is_thread_id_call(n) and n.referenced.spelling == "sched_getcpu":
+            return "core"
+    return "thread"
+
+
+def _array_notes(view, element, body, line: int) -> tuple[str, ...]:
+    notes = []
+    if body is not None and body.spawns:
+        lines = sorted({s.range.start.line for s in body.spawns})
+        notes.append(f"threads run this code from line{'s' if len(lines) > 1 else ''} "
+                     f"{', '.join(map(str, lines))}")
+    if element.is_atomic:
+        notes.append(
+            f"give each thread a whole line: `struct alignas({line}) Padded {{ "
+            f"{element.unqualified_name} value; }};` as the element type, indexed as `[i].value`"
+        )
+    return tuple(notes)
+
+
+def _element_fix(view, element, line: int):
+    """``struct alignas(N) Slot`` on a record element type defined in this file."""
+    if view.language == "c" or element.is_atomic:
+        return None
+    name = element.unqualified_name
+    record = next((r for r in view.records if r.layout.name == name), None)
+    if record is None or record.node is None or record.layout.is_template_instantiation:
+        return None
+    node = record.node
+    if node.kind not in ("STRUCT_DECL", "CLASS_DECL") or not same_file(node.file, view.path):
+        return None
+    loc = node.location
+    spelled = node.spelling
+    raw = view.line_text(loc.line).encode()
+    if not spelled or raw[loc.column - 1:loc.column - 1 + len(spelled.encode())].decode(errors="replace") != spelled:
+        return None
+    at = Range(Position(loc.line, loc.column), Position(loc.line, loc.column))
+    return fix(
+        f"align each `{name}` to its own {line}-byte cache line (`alignas({line})`: "
+        f"{record.layout.size} -> {max(line, -(-record.layout.size // line) * line)} bytes per element)",
+        [Edit(at, f"alignas({line}) ")],
+        Applicability.UNSAFE,
+    )
