@@ -121,7 +121,7 @@ class FalseSharing(Rule):
     """
 
     name = "false-sharing"
-    summary = "Independently written atomics (or per-thread array elements) share one cache line"
+    summary = "independently written atomics (or per-thread array elements) that share one cache line"
     severity = Severity.WARNING
     needs_layout = True
     options = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Iterator, Optional
 
-from hotlint.model import Applicability, Edit, FieldLayout, Position, Range, Severity
+from hotlint.model import Applicability, Edit, FieldLayout, Fix, Position, Range, Severity
 from hotlint.rule import Finding, Option, Rule, fix
 
 from ._padding_waste_layout import (
@@ -94,7 +94,7 @@ class PaddingWaste(Rule):
     """
 
     name = "padding-waste"
-    summary = "A record whose field order wastes bytes that a reorder would save"
+    summary = "a record whose field order wastes bytes that a reorder would save"
     severity = Severity.INFO
     needs_layout = True
     options = {
@@ -125,12 +125,14 @@ class PaddingWaste(Rule):
             layout = rec.layout
             fewer_lines = layout.cache_lines(line) > -(-best_size // line)
             base = Severity.WARNING if fewer_lines else self.severity
+            reorder, why_not = _reorder_fix(view, rec, own, best, best_size)
+            notes = _holes(rec.layout, own, start) + ([why_not] if why_not else [])
             yield Finding(
                 layout.name_range,
                 _message(layout, own, best, best_size, start, line),
                 severity=self.severity_for(view, rec.node, base),
-                fix=_reorder_fix(view, rec, own, best, best_size),
-                notes=_notes(view, rec, own, start),
+                fix=reorder,
+                notes=tuple(notes),
             )
 
 
@@ -181,8 +183,7 @@ def _lines(n: int) -> str:
     return "one cache line" if n == 1 else f"{n} cache lines"
 
 
-def _notes(view, rec, own, start: int) -> tuple[str, ...]:
-    layout = rec.layout
+def _holes(layout, own, start: int) -> list[str]:
     notes = []
     cursor, previous = start, None
     for f in sorted(own, key=lambda f: f.offset):
@@ -192,39 +193,35 @@ def _notes(view, rec, own, start: int) -> tuple[str, ...]:
         cursor, previous = f.end, f
     if layout.size > cursor and previous is not None:
         notes.append(f"{layout.size - cursor} bytes of tail padding after `{previous.name}` (offset {cursor})")
-    if layout.is_template_instantiation:
-        notes.append(f"layout of the instantiation `{layout.name}`; the best order of a class template "
-                     "can depend on its arguments, so no fix is offered")
-    inits = _brace_initializations(view, layout)
-    if inits:
-        notes.append(f"brace-initialized on line {inits[0]}: positional initializers follow the field order, "
-                     "so no fix is offered")
-    return tuple(notes)
+    return notes
 
 
 def _brace_initializations(view, layout) -> list[int]:
     return [n.range.start.line for n in view.nodes("INIT_LIST_EXPR")
-            if n.type.unqualified_name == layout.name]
+            if n.type.unqualified_name == layout.name and n.tokens[1:2] != ["}"]]
 
 
-def _reorder_fix(view, rec, own: list[FieldLayout], best: list[FieldLayout], best_size: int):
+def _reorder_fix(view, rec, own: list[FieldLayout], best: list[FieldLayout],
+                 best_size: int) -> tuple[Optional[Fix], Optional[str]]:
+    """The reorder edit, or None and the reason no mechanical edit is offered."""
     layout, node = rec.layout, rec.node
-    if layout.is_template_instantiation or node.kind == "CLASS_TEMPLATE" or _brace_initializations(view, layout):
-        return None
-    slots = []
-    for f in own:
-        slot = _slot(view, f)
-        if slot is None:
-            return None
-        slots.append(slot)
-    for (a_top, a_last), (b_top, b_last) in zip(slots, slots[1:]):
-        if b_top <= a_last:
-            return None  # several fields to a line, or out of order
+    if layout.is_template_instantiation or node.kind == "CLASS_TEMPLATE":
+        return None, (f"layout of the instantiation `{layout.name}`; the best order of a class template "
+                      "can depend on its arguments, so no fix is offered")
+    inits = _brace_initializations(view, layout)
+    if inits:
+        return None, (f"brace-initialized on line {inits[0]}: positional initializers follow the field "
+                      "order, so no fix is offered")
+    slots = [_slot(view, f) for f in own]
+    if None in slots or any(b[0] <= a[1] for a, b in zip(slots, slots[1:])):
+        return None, ("fields share lines with each other or with other code (`int a, b;`), "
+                      "so no fix is offered")
     first, last = slots[0][0], slots[-1][1]
     if any(view.line_text(n).lstrip().startswith("#") for n in range(first, last + 1)):
-        return None
+        return None, "preprocessor lines sit between the fields, so no fix is offered"
     if any(c.kind == "CXX_ACCESS_SPEC_DECL" and first <= c.range.start.line <= last for c in node.children):
-        return None
+        return None, ("the fields are in different access sections; moving one across a `public:` / "
+                      "`private:` line would change its access, so no fix is offered")
     text = {f.name: "\n".join(view.lines[top - 1:bottom]) for f, (top, bottom) in zip(own, slots)}
     edits = []
     for (top, bottom), f in zip(slots, best):
@@ -236,7 +233,7 @@ def _reorder_fix(view, rec, own: list[FieldLayout], best: list[FieldLayout], bes
         "aggregate initialization and the order members are initialized in",
         edits,
         Applicability.UNSAFE,
-    )
+    ), None
 
 
 def _slot(view, f: FieldLayout) -> Optional[tuple[int, int]]:
