@@ -1,0 +1,470 @@
+"""aos-layout: loops over arrays of records that use a small share of each record."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Iterator, Optional
+
+from hotlint.model import Position, Range, Severity
+from hotlint.rule import Finding, Option, Rule
+
+_CONTIGUOUS = frozenset({"std::vector", "std::array", "std::span", "std::inplace_vector"})
+_CASTS = frozenset({"UNEXPOSED_EXPR", "PAREN_EXPR"})
+_WRITES = frozenset({"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>="})
+# A fixed-size array this small stays in L1 whatever its layout.
+_SMALL_ARRAY_LINES = 4
+_NOT_A_USE = object()
+
+
+@dataclass
+class _Sweep:
+    """One contiguous sequence a loop walks element by element."""
+
+    label: str  # how the message names the walk: "over `particles`", "stepping `p`"
+    element: object  # Type of the element
+    count: Optional[int]  # elements, when the type fixes it
+    anchor: object  # first node inside the loop that uses an element (severity, ordering)
+    used: dict = field(default_factory=dict)  # (offset, size) -> field path text
+    top_fields: dict = field(default_factory=dict)  # name -> (offset, size)
+    reads: bool = False
+    writes: bool = False
+    whole: bool = False  # an element used as a whole: a call may read every byte
+
+
+class AosLayout(Rule):
+    """A hot loop over an array of records that reads a small share of every record.
+
+    ## What it does
+    Finds loops that walk a contiguous sequence of records — a range-for over a
+    `std::vector<T>`, `std::array<T, N>`, `std::span<T>` or `T[N]`, or a counted `for` that
+    indexes one of those or a `T*` with its induction variable, or that steps a `T*` — and
+    adds up, from the record's real layout, the bytes of `T` the loop body actually touches.
+    When `T` is at least `min-record-size` bytes and the loop touches at most
+    `max-used-fraction` of them, it reports the record size, the bytes used, and how much of
+    every cache line fetched is wasted.
+
+    A nested member (`e.pos.x`) counts only its own bytes; an array member (`e.hist[k]`)
+    counts the whole array; a member passed on whole (`move(e.pos)`) counts all of `pos`.
+    Loops that pass the element itself to a function, call a member function on it, copy it or
+    take its address are not reported: the callee may read every field. Sequences of
+    pointers are a different problem and are skipped, as are fixed-size arrays small enough
+    to stay in L1 (four cache lines or less) and loop variables taken by value.
+
+    ## Why is this bad?
+    Memory moves in cache lines (64 bytes on most CPUs). A loop that reads 24 bytes of an
+    80-byte record still pulls all 80 through the memory hierarchy, so 70% of the bandwidth
+    and of the cache capacity carries fields nobody reads; when records are 128 bytes or more
+    the loop touches one line and skips the others, and the hardware prefetcher, which works
+    best on dense streams, is left fetching lines at a stride. Storing the hot fields in their
+    own array (struct of arrays) or moving the cold ones out (hot/cold split) makes every byte
+    fetched a byte used, and usually lets the loop vectorize. The measured slow/fast ratio
+    comes from the rule's bench pair: run `hotlint bench aos-layout`.
+
+    ## Example
+    ```cpp
+    struct Particle {
+        float x, y, z;        // hot
+        float vx, vy, vz;     // hot
+        char name[40];        // cold
+        double mass;          // cold
+        int id, flags;        // cold
+    };
+    void step(std::vector<Particle>& ps, float dt) {
+        for (auto& p : ps) {  // uses 24 of 72 bytes per particle
+            p.x += p.vx * dt; p.y += p.vy * dt; p.z += p.vz * dt;
+        }
+    }
+    ```
+
+    ## Use instead
+    ```cpp
+    struct Particles {              // struct of arrays: each loop streams only what it uses
+        std::vector<float> x, y, z, vx, vy, vz;
+        std::vector<ParticleInfo> info;   // the cold fields, in their own array
+    };
+    void step(Particles& ps, float dt) {
+        for (std::size_t i = 0; i < ps.x.size(); ++i) {
+            ps.x[i] += ps.vx[i] * dt; ps.y[i] += ps.vy[i] * dt; ps.z[i] += ps.vz[i] * dt;
+        }
+    }
+    ```
+
+    ## Fix safety
+    No automatic fix: splitting a record changes every place that uses it. The diagnostic
+    names the hot fields to keep together and the cold ones to move out.
+
+    ## Options
+    - `min-record-size` (int, default 32): records smaller than this many bytes are not
+      reported.
+    - `max-used-fraction` (float, default 0.5): report a loop only when it touches at most
+      this share of each record's bytes.
+
+    The cache-line size comes from the global `cache-line-size` setting (default 64).
+
+    ## References
+    - Intel 64 and IA-32 Architectures Optimization Reference Manual, "Data Layout
+      Optimizations" (structure of arrays)
+    - Ulrich Drepper, "What Every Programmer Should Know About Memory", section 6.2
+    - Mike Acton, "Data-Oriented Design and C++" (CppCon 2014)
+    """
+
+    name = "aos-layout"
+    summary = "a loop over an array of records touches a small share of every record, wasting cache lines"
+    severity = Severity.WARNING
+    needs_layout = True
+    options = {
+        "min-record-size": Option(32, "smallest record size (bytes) worth reporting", int, 1),
+        "max-used-fraction": Option(0.5, "report when a loop touches at most this share of a record",
+                                    float, 0.0),
+    }
+
+    def check(self, view) -> Iterator[Finding]:
+        min_size = self.option(view, "min-record-size")
+        max_fraction = self.option(view, "max-used-fraction")
+        line = view.settings.cache_line_size
+        for loop in view.loops:
+            for sweep in _sweeps(view, loop):
+                if sweep.whole or not sweep.used:
+                    continue
+                layout = sweep.element.layout()
+                if layout is None or layout.size < min_size or layout.is_union:
+                    continue
+                if sweep.count is not None and sweep.count * layout.size <= _SMALL_ARRAY_LINES * line:
+                    continue
+                used = _union_bytes(sweep.used)
+                if used > max_fraction * layout.size:
+                    continue
+                yield self._finding(view, loop, sweep, layout, used, line)
+
+    def _finding(self, view, loop, sweep, layout, used, line_size) -> Finding:
+        size = layout.size
+        verb = "reads" if not sweep.writes else "writes" if not sweep.reads else "touches"
+        head = (f"`{layout.name}` is {size} bytes; this loop {sweep.label} {verb} {used} of them "
+                f"({_pct(used / size)})")
+        if size >= 2 * line_size:
+            lines_hit, lines_total, useful = _line_usage(size, sweep.used, line_size)
+            if lines_hit < lines_total:
+                msg = (f"{head}: the {size}-byte stride touches {lines_hit} of every {lines_total} cache lines "
+                       f"and {_pct(1.0 - useful)} of each line fetched is wasted")
+            else:
+                msg = f"{head}: {_pct(1.0 - useful)} of every cache line fetched is wasted"
+        else:
+            msg = f"{head}: {_pct(1.0 - used / size)} of every cache line fetched is wasted"
+        leaves = ", ".join(f"`{name}` (offset {o}, {n} bytes)" for (o, n), name in sorted(sweep.used.items()))
+        notes = [f"bytes used per element: {leaves}"]
+        hot = sorted(sweep.top_fields.items(), key=lambda kv: kv[1][0])
+        hot_names = {n for n, _ in hot}
+        cold = [f for f in layout.fields if f.name not in hot_names and not f.is_base]
+        hot_bytes = sum(n for _, (o, n) in hot)
+        if cold:
+            names = ", ".join(f"`{f.name}`" for f in cold[:6]) + (", ..." if len(cold) > 6 else "")
+            which = "the other field" if len(cold) == 1 else f"the other {len(cold)} fields"
+            hot_list = ", ".join(f"`{n}`" for n, _ in hot)
+            notes.append(
+                f"keep {hot_list} in {'its' if len(hot) == 1 else 'their'} own array (struct of arrays), or move "
+                f"{which} ({names}) into a separate record (hot/cold split): the loop would then stream "
+                f"{hot_bytes} bytes per element instead of {size}")
+        start = loop.node.range.start
+        keyword = {"range-for": "for"}.get(loop.kind, loop.kind)
+        rng = Range(start, Position(start.line, start.column + len(keyword)))
+        return Finding(rng, msg, severity=self.severity_for(view, sweep.anchor), notes=tuple(notes))
+
+
+# --------------------------------------------------------------------------- finding sweeps
+
+
+def _strip(n):
+    while n.kind in _CASTS and len(n.children) == 1:
+        n = n.children[0]
+    return n
+
+
+def _outer(n):
+    while n.parent is not None and n.parent.kind in _CASTS:
+        n = n.parent
+    return n
+
+
+def _contiguous_element(t) -> tuple[Optional[object], Optional[int]]:
+    """(element type, count or None) of an array, std::vector, std::array or std::span."""
+    t = t.non_reference() if t.is_reference else t
+    if t.is_array:
+        return t.element, t.array_size
+    if t.is_record and t.record_name in _CONTIGUOUS:
+        args = t.template_arguments
+        if not args:
+            return None, None
+        elem = args[0]
+        count = None
+        if t.record_name == "std::array" and elem.size and t.size is not None:
+            count = t.size // elem.size
+        return elem, count
+    return None, None
+
+
+def _element_record(t):
+    if t is None or t.is_pointer or not t.is_record or t.is_dependent or t.size is None:
+        return None
+    decl = t.declaration
+    if decl is None or decl.is_in_system_header:
+        return None
+    return t
+
+
+def _sweeps(view, loop) -> list[_Sweep]:
+    node = loop.node
+    parts = loop.parts()
+    body = parts["body"]
+    if body is None:
+        return []
+    out = []
+    if node.kind == "CXX_FOR_RANGE_STMT":
+        var, rng = parts["variable"], parts["range"]
+        if var is None or rng is None or not var.type.is_reference:
+            return []  # a by-value loop variable copies the whole record
+        elem, count = _contiguous_element(_strip(rng).type)
+        elem = _element_record(elem)
+        if elem is None:
+            return []
+        sweep = _Sweep(f"over `{_text(view, rng)}`", elem, count, body)
+        _collect(view, body, lambda n: _is_ref_to(n, var), sweep, elem)
+        return [sweep]
+    if node.kind != "FOR_STMT":
+        return []
+    induction = _induction_variable(parts["increment"])
+    if induction is None or _modified_in(body, induction):
+        return []
+    if induction.type.is_pointer:
+        elem = _element_record(induction.type.pointee)
+        if elem is None:
+            return []
+        sweep = _Sweep(f"stepping `{induction.spelling}`", elem, None, body)
+        _collect(view, body, lambda n: _is_ref_to(n, induction), sweep, elem, through_pointer=True)
+        return [sweep]
+    sweeps: dict[str, _Sweep] = {}
+    for n in body.walk():
+        container = _indexed_container(n, induction)
+        if container is None:
+            continue
+        elem, count = _contiguous_element(_strip(container).type) if not _strip(container).type.is_pointer \
+            else (_strip(container).type.pointee, None)
+        elem = _element_record(elem)
+        if elem is None:
+            continue
+        label = _text(view, container)
+        if label not in sweeps:
+            sweeps[label] = _Sweep(f"over `{label}`", elem, count, n)
+            _collect(view, body, lambda m, lbl=label: _indexes(view, m, induction, lbl), sweeps[label], elem)
+    out.extend(sweeps.values())
+    return out
+
+
+def _induction_variable(inc):
+    """`i` of `++i`, `i++`, `i += 1`: the loop steps one element at a time."""
+    if inc is None:
+        return None
+    inc = _strip(inc)
+    target = None
+    if inc.kind == "UNARY_OPERATOR" and inc.operator in ("++", "post++") and inc.children:
+        target = _strip(inc.children[0])
+    elif inc.kind == "COMPOUND_ASSIGNMENT_OPERATOR" and inc.operator == "+=" and len(inc.children) == 2:
+        step = _strip(inc.children[1])
+        if step.kind == "INTEGER_LITERAL" and step.tokens == ["1"]:
+            target = _strip(inc.children[0])
+    if target is None or target.kind != "DECL_REF_EXPR":
+        return None
+    return target.referenced
+
+
+def _modified_in(body, var) -> bool:
+    for n in body.walk():
+        target = None
+        if n.kind in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR") and n.operator in _WRITES:
+            target = n.children[0] if n.children else None
+        elif n.kind == "UNARY_OPERATOR" and n.operator in ("++", "--", "post++", "post--"):
+            target = n.children[0] if n.children else None
+        if target is not None:
+            target = _strip(target)
+            if target.kind == "DECL_REF_EXPR" and target.referenced == var:
+                return True
+    return False
+
+
+def _is_ref_to(n, var) -> bool:
+    return n.kind == "DECL_REF_EXPR" and n.referenced == var
+
+
+def _indexed_container(n, induction):
+    """The container of `c[i]` (built-in subscript or operator[] of a contiguous type)."""
+    if n.kind == "ARRAY_SUBSCRIPT_EXPR" and len(n.children) == 2:
+        base, index = n.children
+    elif n.kind == "CALL_EXPR" and n.spelling == "operator[]":
+        args = [c for c in n.children if c.kind not in ("UNEXPOSED_EXPR",) or _strip(c).kind != "DECL_REF_EXPR"
+                or _strip(c).spelling != "operator[]"]
+        if len(args) != 2:
+            return None
+        base, index = args
+        t = _strip(base).type
+        if not (t.is_record and t.record_name in _CONTIGUOUS):
+            return None
+    else:
+        return None
+    idx = _strip(index)
+    if idx.kind != "DECL_REF_EXPR" or idx.referenced != induction:
+        return None
+    b = _strip(base)
+    if b.kind not in ("DECL_REF_EXPR", "MEMBER_REF_EXPR"):
+        return None
+    return b
+
+
+def _indexes(view, n, induction, label) -> bool:
+    container = _indexed_container(n, induction)
+    return container is not None and _text(view, container) == label
+
+
+def _collect(view, body, is_element, sweep: _Sweep, elem, through_pointer: bool = False) -> None:
+    """Add up the bytes of each element the body touches; mark whole-element uses."""
+    first = None
+    for n in body.walk():
+        if not is_element(n):
+            continue
+        if first is None:
+            first = n
+        path = _member_path(n, through_pointer)
+        if path is _NOT_A_USE:
+            continue
+        if path is None:
+            sweep.whole = True
+            return
+        members, top = path
+        placed = _place(elem, members)
+        if placed is None:
+            sweep.whole = True
+            return
+        offset, size, top_name, top_offset, top_size = placed
+        sweep.used[(offset, size)] = ".".join(m.spelling for m in members)
+        sweep.top_fields[top_name] = (top_offset, top_size)
+        if _is_written(top):
+            sweep.writes = True
+            if _outer(top).parent is not None and _outer(top).parent.kind == "COMPOUND_ASSIGNMENT_OPERATOR":
+                sweep.reads = True
+        else:
+            sweep.reads = True
+    if first is not None:
+        sweep.anchor = first
+
+
+def _member_path(n, through_pointer: bool):
+    """The chain of fields read from element expression ``n`` (`e.pos.x` -> [pos, x]), or None
+    when the element or a member is used as a whole object the rule cannot follow."""
+    cur = n
+    if through_pointer:
+        parent = _outer(cur).parent
+        if parent is None:
+            return None
+        if parent.kind == "UNARY_OPERATOR" and parent.operator == "*":
+            cur = parent
+        elif parent.kind in ("BINARY_OPERATOR",) and parent.operator in ("!=", "==", "<", "<=", ">", ">="):
+            return _NOT_A_USE  # comparing the pointer reads no record
+        elif parent.kind != "MEMBER_REF_EXPR":
+            return None
+    members = []
+    while True:
+        parent = _outer(cur).parent
+        if parent is None or parent.kind != "MEMBER_REF_EXPR" or not parent.children:
+            break
+        if _strip(parent.children[0]) is not cur and parent.children[0] is not _outer(cur):
+            break
+        field_decl = parent.referenced
+        if field_decl is None or field_decl.kind != "FIELD_DECL":
+            return None  # a member function: it may read every field
+        members.append(field_decl)
+        cur = parent
+        if not cur.type.is_record:
+            break
+    if not members:
+        return None
+    return members, cur
+
+
+def _is_written(member) -> bool:
+    outer = _outer(member)
+    parent = outer.parent
+    if parent is None or not parent.children:
+        return False
+    if parent.kind in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR") and parent.operator in _WRITES:
+        return parent.children[0] is outer
+    return parent.kind == "UNARY_OPERATOR" and parent.operator in ("++", "--", "post++", "post--")
+
+
+def _place(elem, members):
+    """(offset, size, top field name, top offset, top size) of a member chain in ``elem``."""
+    if not members:
+        return None
+    record = elem
+    offset = 0
+    top = None
+    size = 0
+    for i, m in enumerate(members):
+        layout = record.layout() if record is not None else None
+        if layout is None:
+            return None
+        f = next((f for f in layout.fields if f.name == m.spelling and not f.is_base), None)
+        if f is None:
+            return None  # inherited or anonymous: not worth guessing
+        offset += f.offset
+        size = f.size
+        if i == 0:
+            top = (f.name, f.offset, f.size)
+        record = m.type
+    return offset, size, top[0], top[1], top[2]
+
+
+# --------------------------------------------------------------------------- arithmetic
+
+
+def _union_bytes(used: dict) -> int:
+    total, end = 0, -1
+    for start, size in sorted(used):
+        stop = start + size
+        if stop <= end:
+            continue
+        total += stop - max(start, end)
+        end = stop
+    return total
+
+
+def _line_usage(size: int, used: dict, line: int) -> tuple[int, int, float]:
+    """Lines touched and lines spanned per repeating period of a sequential sweep, and the
+    share of the fetched bytes that are used (records assumed to start on a line boundary)."""
+    period = size * line // math.gcd(size, line)
+    records = period // size
+    lines = period // line
+    touched_lines = set()
+    useful = 0
+    spans = sorted(used)
+    for k in range(records):
+        base = k * size
+        for start, length in spans:
+            if length <= 0:
+                continue
+            first = (base + start) // line
+            last = (base + start + length - 1) // line
+            touched_lines.update(range(first, last + 1))
+    useful = _union_bytes(used) * records
+    fetched = len(touched_lines) * line
+    return len(touched_lines), lines, (useful / fetched if fetched else 1.0)
+
+
+def _pct(x: float) -> str:
+    return f"{round(100 * x)}%"
+
+
+def _text(view, node) -> str:
+    r = node.range
+    line = view.line_text(r.start.line).encode()
+    end = r.end.column if r.end.line == r.start.line else len(line) + 1
+    return line[r.start.column - 1:end - 1].decode(errors="replace")
+
