@@ -1,0 +1,139 @@
+"""aos-layout: options, the cache-line arithmetic, what counts as a use of a record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import engine_diagnostics, run_json
+from hotlint.view import Settings
+
+RULE = "aos-layout"
+
+ENTITY = """
+#include <cstdint>
+#include <vector>
+struct Vec3 { float x, y, z; };
+struct Entity {
+    Vec3 pos;
+    Vec3 vel;
+    std::uint32_t id;
+    std::uint32_t flags;
+    char name[48];
+};
+"""
+
+
+def _diags(tmp_path: Path, body: str, **options):
+    source = ENTITY + body
+    path = tmp_path / "case.cpp"
+    path.write_text(source)
+    settings = Settings(rule_options={RULE: options}) if options else Settings()
+    result = engine_diagnostics(path, source, rules=[RULE], settings=settings)
+    assert not result.errors, [e.message for e in result.errors]
+    return result.diagnostics
+
+
+INTEGRATE = """
+void integrate(std::vector<Entity>& es, float dt) {
+    for (auto& e : es) {
+        e.pos.x += e.vel.x * dt;
+        e.pos.y += e.vel.y * dt;
+        e.pos.z += e.vel.z * dt;
+    }
+}
+"""
+
+
+def test_message_gives_record_size_bytes_used_and_waste(tmp_path):
+    (d,) = _diags(tmp_path, INTEGRATE)
+    assert d.message.startswith("`Entity` is 80 bytes; this loop over `es` touches 24 of them (30%): "
+                                "70% of every cache line fetched is wasted")
+    assert "`pos.x` (offset 0, 4 bytes)" in d.notes[0] and "`vel.z` (offset 20, 4 bytes)" in d.notes[0]
+    assert "`id`, `flags`, `name`" in d.notes[1]
+    assert d.fix is None
+
+
+def test_max_used_fraction_option(tmp_path):
+    assert _diags(tmp_path, INTEGRATE, **{"max-used-fraction": 0.25}) == []
+    assert len(_diags(tmp_path, INTEGRATE, **{"max-used-fraction": 0.3})) == 1
+
+
+def test_min_record_size_option(tmp_path):
+    assert _diags(tmp_path, INTEGRATE, **{"min-record-size": 81}) == []
+    assert len(_diags(tmp_path, INTEGRATE, **{"min-record-size": 80})) == 1
+
+
+def test_options_from_pyproject_reach_the_rule(tmp_path):
+    (tmp_path / "case.cpp").write_text(ENTITY + INTEGRATE)
+    (tmp_path / "pyproject.toml").write_text('[tool.hotlint]\nselect = ["aos-layout"]\n'
+                                             '[tool.hotlint.aos-layout]\nmin-record-size = 96\n')
+    proc, data = run_json("--no-cache", str(tmp_path / "case.cpp"), cwd=tmp_path)
+    assert data["diagnostics"] == [], proc.stderr
+    (tmp_path / "pyproject.toml").write_text('[tool.hotlint]\nselect = ["aos-layout"]\n'
+                                             '[tool.hotlint.aos-layout]\nmax-used-fraction = 0.75\n')
+    proc, data = run_json("--no-cache", str(tmp_path / "case.cpp"), cwd=tmp_path)
+    assert [d["rule"] for d in data["diagnostics"]] == [RULE], proc.stderr
+
+
+def test_a_cache_line_size_setting_changes_the_skipped_line_count(tmp_path):
+    body = """
+struct Order { double price; char rest[248]; };
+double total(const std::vector<Order>& book) {
+    double t = 0.0;
+    for (const auto& o : book)
+        t += o.price;
+    return t;
+}
+"""
+    source = ENTITY + body
+    path = tmp_path / "case.cpp"
+    path.write_text(source)
+    (d,) = engine_diagnostics(path, source, rules=[RULE]).diagnostics
+    assert "touches 1 of every 4 cache lines and 88% of each line fetched is wasted" in d.message
+    (d,) = engine_diagnostics(path, source, rules=[RULE], settings=Settings(cache_line_size=128)).diagnostics
+    assert "touches 1 of every 2 cache lines and 94% of each line fetched is wasted" in d.message
+
+
+@pytest.mark.parametrize("body", [
+    # the element goes to a function that may read all of it
+    "void use(const Entity&);\nvoid f(const std::vector<Entity>& es) { for (const auto& e : es) use(e); }",
+    # the element is copied whole
+    "Entity last;\nvoid f(const std::vector<Entity>& es) { for (const auto& e : es) last = e; }",
+    # a local copy of the element reads every byte
+    "void f(std::vector<Entity>& es) { for (std::size_t i = 0; i < es.size(); ++i) { Entity c = es[i]; (void)c; } }",
+    # a by-value loop variable copies every byte
+    "unsigned f(const std::vector<Entity>& es) { unsigned s = 0; for (Entity e : es) s += e.id; return s; }",
+])
+def test_whole_element_uses_are_not_reported(tmp_path, body):
+    assert _diags(tmp_path, body) == []
+
+
+def test_a_member_used_whole_counts_all_of_its_bytes(tmp_path):
+    body = """
+void move(Vec3&, const Vec3&);
+void f(std::vector<Entity>& es) {
+    for (auto& e : es)
+        move(e.pos, e.vel);
+}
+"""
+    (d,) = _diags(tmp_path, body)
+    assert "touches 24 of them" in d.message or "reads 24 of them" in d.message
+
+
+def test_line_usage_arithmetic():
+    from hotlint.rules.aos_layout import _line_usage
+
+    # 80-byte records, 24 bytes at offset 0: all 5 lines of each 320-byte period are fetched
+    assert _line_usage(80, {(0, 24): "a"}, 64) == (5, 5, pytest.approx(96 / 320))
+    # 256-byte records, 8 bytes used: one line in four
+    assert _line_usage(256, {(0, 8): "a"}, 64) == (1, 4, pytest.approx(8 / 64))
+    # a field straddling a line boundary fetches both lines
+    assert _line_usage(128, {(60, 8): "a"}, 64) == (2, 2, pytest.approx(8 / 128))
+
+
+def test_documentation_has_every_section():
+    from hotlint.rule import load_rules
+
+    assert load_rules().rules[RULE].missing_sections() == []
