@@ -75,6 +75,7 @@ class _Access:
     store: bool
     invariant: bool
     in_condition: bool
+    indirect: bool = False  # its address depends on another load (`x[idx[i]]`)
 
     @property
     def type(self):
@@ -85,12 +86,12 @@ class _Access:
 class _Pair:
     store: _Access
     load: _Access
-    kind: str  # bound, base-pointer, accumulator, clang-member, invariant, stream
+    kind: str  # one of _PRIORITY
 
 
 _MAX_NOTES = 4
-_PRIORITY = ("bound", "base-pointer", "accumulator", "clang-member", "invariant", "stream")
-_NOT_VECTORIZED = frozenset({"bound", "base-pointer", "accumulator", "clang-member"})
+_PRIORITY = ("bound", "base-pointer", "accumulator", "clang-member", "indirect", "invariant", "stream")
+_NOT_VECTORIZED = frozenset({"bound", "base-pointer", "accumulator", "clang-member", "indirect"})
 
 
 class AliasingVectorization(Rule):
@@ -235,6 +236,10 @@ def _check_loop(rule, view, loop, facts) -> Optional[Finding]:
     if not stores or any(_conditional(s.node, body) for s in stores):
         return None
     loads = [a for a in accesses if not a.store]
+    if any(_indirect(s, loads) for s in stores):
+        return None  # a scatter (`hist[bucket[i]]++`) is not vectorized whatever its aliasing
+    for ld in loads:
+        ld.indirect = _indirect(ld, loads)
     pairs = []
     for s in stores:
         for other in loads + [t for t in stores if t is not s]:
@@ -259,6 +264,23 @@ def _check_loop(rule, view, loop, facts) -> Optional[Finding]:
                      "once after the loop")
     return Finding(primary.store.node.range, message, severity=rule.severity_for(view, primary.store.node, base),
                    fix=the_fix, notes=tuple(notes))
+
+
+def _indirect(store: _Access, loads) -> bool:
+    """True when the store's address depends on a value loaded from memory."""
+    n = _strip(store.node)
+    if n.kind == "ARRAY_SUBSCRIPT_EXPR" and len(n.children) == 2:
+        where = n.children[1]
+    elif n.kind == "UNARY_OPERATOR" and n.children:
+        where = n.children[0]
+    else:
+        return False
+    for ld in loads:
+        if ld.node is where or ld.node.is_within(where):
+            if n.kind == "UNARY_OPERATOR" and _strip(ld.node).type.is_pointer:
+                continue  # `*p` with `p` a member pointer: the base, not an index
+            return True
+    return False
 
 
 def _simple_induction(inc) -> bool:
@@ -555,6 +577,8 @@ def _pair_kind(s: _Access, other: _Access) -> Optional[str]:
         return "base-pointer"
     if s.invariant and (not sl.path or sl.path[-1] != "[]"):
         return "accumulator"
+    if other.indirect:
+        return "indirect"
     if other.invariant:
         return "invariant"
     return "stream"
@@ -607,6 +631,8 @@ def _types(s: _Access, other: _Access) -> str:
     ts, to = _type_name(s.type), _type_name(other.type)
     if s.type.is_byte_like and not other.type.is_byte_like:
         return f"a store through `{ts}` may modify an object of any type"
+    if other.type.is_byte_like and not s.type.is_byte_like:
+        return f"a `{to}` access may touch the bytes of an object of any type"
     if ts == to:
         return f"both `{ts}`"
     return f"`{ts}` and `{to}`"
@@ -630,6 +656,9 @@ def _message(view, p: _Pair, checks: int) -> str:
     if p.kind == "clang-member":
         return (f"{head}: clang cannot rule the overlap out and does not vectorize the loop "
                 "(gcc can, from the array's bounds)")
+    if p.kind == "indirect":
+        return (f"{head}: the load's address comes from memory, so no run-time overlap check can cover it "
+                "and the loop is not vectorized")
     if checks:
         limit = (f"more than gcc ({GCC_MAX_CHECKS}) or clang ({CLANG_MAX_CHECKS}) will emit, so neither "
                  "vectorizes the loop") if checks > GCC_MAX_CHECKS else (
@@ -665,7 +694,7 @@ def _restrict_fix(view, pairs):
     params = []
     for p in pairs:
         param = p.store.loc.param
-        if param is None or p.kind not in ("invariant", "stream", "accumulator", "bound"):
+        if param is None or p.kind not in ("invariant", "stream", "accumulator", "bound", "indirect"):
             return None
         if param not in params:
             params.append(param)
@@ -703,7 +732,7 @@ def _same_file(a: str, b: str) -> bool:
 
 def _local_copy_fix(view, loop, pairs, accesses, facts):
     """Copy every invariant value a store may alias to a `const auto` local before the loop."""
-    if any(p.kind in ("stream", "accumulator") or p.load.store or not p.load.invariant for p in pairs):
+    if any(p.kind in ("stream", "accumulator", "indirect") or p.load.store or not p.load.invariant for p in pairs):
         return None
     node = loop.node
     parent = node.parent
