@@ -43,6 +43,7 @@ _PREFIX_OPERATORS = {"++", "--", "*", "&", "!", "-", "+", "~", "__real", "__imag
 
 
 _KIND_NAMES: dict[int, str] = {}
+_INVALID_FIRST, _INVALID_LAST = 70, 73  # CXCursor_FirstInvalid .. CXCursor_LastInvalid
 
 
 def _kind_name(kind_id: int) -> str:
@@ -301,7 +302,8 @@ class Node:
     # ---- identity and position
     @cached_property
     def spelling(self) -> str:
-        return self._c.spelling
+        ci = cindex()
+        return ci._CXString.from_result(ci.conf.lib.clang_getCursorSpelling(self._c))
 
     @cached_property
     def displayname(self) -> str:
@@ -347,7 +349,9 @@ class Node:
 
     @cached_property
     def type(self) -> Type:
-        return Type(self._c.type)
+        t = cindex().conf.lib.clang_getCursorType(self._c)
+        t._tu = self._c._tu
+        return Type(t)
 
     @cached_property
     def result_type(self) -> Type:
@@ -383,9 +387,10 @@ class Node:
 
     @cached_property
     def referenced(self) -> Optional["Node"]:
-        r = self._c.referenced
-        if r is None or r.kind.is_invalid():
+        r = cindex().conf.lib.clang_getCursorReferenced(self._c)
+        if _INVALID_FIRST <= r._kind_id <= _INVALID_LAST:  # the null cursor is InvalidFile
             return None
+        r._tu = self._c._tu
         if r == self._c:
             return self
         return Node(r, None)
@@ -397,8 +402,11 @@ class Node:
 
     @cached_property
     def semantic_parent(self) -> Optional["Node"]:
-        p = self._c.semantic_parent
-        return Node(p, None) if p is not None else None
+        p = cindex().conf.lib.clang_getCursorSemanticParent(self._c)
+        if _INVALID_FIRST <= p._kind_id <= _INVALID_LAST:
+            return None
+        p._tu = self._c._tu
+        return Node(p, None)
 
     @cached_property
     def lexical_parent(self) -> Optional["Node"]:
