@@ -160,10 +160,11 @@ class AliasingVectorization(Rule):
     when the stores go to a member array of the same object whose other members are copied:
     writing another member through the array would be undefined behaviour. Otherwise it is
     unsafe: it changes behaviour if the loop really does write the copied value. When the loop
-    streams through several pointers the fix adds `__restrict__` to the pointer or reference
-    parameters stored through; that is unsafe, because it is only correct if no caller ever
-    passes overlapping buffers. A running total in a member gets no automatic fix (accumulate
-    in a local and store once after the loop).
+    streams through several pointers the fix adds `__restrict__` (`restrict` in C) to the
+    pointer or reference parameters stored through, or, when the store goes to a member or a
+    global, to the parameter read from (either side of a pair is enough); that is unsafe,
+    because it is only correct if no caller ever passes overlapping buffers. Parameters of an
+    enclosing function captured by a lambda get no fix.
 
     ## Options
     None. The check limits it quotes (clang 8, gcc 10 run-time checks) are the compilers'
@@ -187,9 +188,16 @@ class AliasingVectorization(Rule):
         for loop in view.loops:
             if loop.node.kind != "FOR_STMT" or loop.function is None:
                 continue
-            facts = functions.get(id(loop.function))
+            # a lambda's locals may be the enclosing function's: scan that whole function
+            fn = loop.function
+            while fn.node.kind == "LAMBDA_EXPR" and fn.node.parent is not None:
+                outer = view.enclosing_function(fn.node.parent)
+                if outer is None:
+                    break
+                fn = outer
+            facts = functions.get(id(fn))
             if facts is None:
-                facts = functions[id(loop.function)] = _FunctionFacts(loop.function)
+                facts = functions[id(fn)] = _FunctionFacts(fn)
             finding = _check_loop(self, view, loop, facts)
             if finding is not None:
                 yield finding
@@ -258,7 +266,7 @@ def _check_loop(rule, view, loop, facts) -> Optional[Finding]:
     if len(pairs) > 1 + _MAX_NOTES:
         notes.append(f"... and {len(pairs) - 1 - _MAX_NOTES} more pairs that may alias")
     base = Severity.WARNING if (primary.kind in _NOT_VECTORIZED or many) else Severity.INFO
-    the_fix = _local_copy_fix(view, loop, pairs, accesses, facts) or _restrict_fix(view, pairs)
+    the_fix = _local_copy_fix(view, loop, pairs, accesses, facts) or _restrict_fix(view, loop, pairs)
     if the_fix is None and primary.kind == "accumulator":
         notes.append(f"accumulate into a local variable and store it to `{_text(view, primary.store.node)}` "
                      "once after the loop")
@@ -445,9 +453,9 @@ def _lvalue(e, facts) -> Optional[_Loc]:
             if d.kind != "PARM_DECL":
                 return None  # a local reference: where it points is not tracked
             return _Loc(("ref", d), restrict=d.type.is_restrict, param=d)
-        if _is_global(d):
+        if _is_global(d) and not d.type.is_const:
             return _Loc(("global", d))
-        return _Loc(("local", d))
+        return _Loc(("local", d))  # a const global cannot legally change: as good as a local
     if k == "MEMBER_REF_EXPR":
         field = e.referenced
         if field is None or field.kind != "FIELD_DECL":
@@ -690,12 +698,17 @@ def _also(view, p: _Pair) -> str:
 # --------------------------------------------------------------------------- fixes
 
 
-def _restrict_fix(view, pairs):
+def _restrict_fix(view, loop, pairs):
     params = []
+    own = loop.function.node.range
     for p in pairs:
-        param = p.store.loc.param
+        # `__restrict__` on either side of a pair settles it: memory reached through a restrict
+        # pointer that is modified in the function is reached through that pointer only
+        param = p.store.loc.param or p.load.loc.param
         if param is None or p.kind not in ("invariant", "stream", "accumulator", "bound", "indirect"):
             return None
+        if not own.contains(param.range):
+            return None  # a lambda's capture: the enclosing function's parameter does not reach it
         if param not in params:
             params.append(param)
     edits = []
@@ -705,8 +718,13 @@ def _restrict_fix(view, pairs):
             return None
         edits.append(edit)
     names = ", ".join(f"`{p.spelling}`" for p in params)
-    return fix(f"add `__restrict__` to {names} (only if callers never pass overlapping memory)",
+    keyword = _restrict_keyword(view)
+    return fix(f"add `{keyword}` to {names} (only if callers never pass overlapping memory)",
                edits, Applicability.UNSAFE)
+
+
+def _restrict_keyword(view) -> str:
+    return "restrict" if view.language == "c" else "__restrict__"
 
 
 def _restrict_edit(view, param) -> Optional[Edit]:
@@ -719,7 +737,7 @@ def _restrict_edit(view, param) -> Optional[Edit]:
         if pos == loc and spelling == param.spelling and i > 0:
             prev = toks[i - 1][0]
             if prev in ("*", "&", "&&") or (prev == "const" and i > 1 and toks[i - 2][0] == "*"):
-                return Edit(Range(loc, loc), "__restrict__ ")
+                return Edit(Range(loc, loc), _restrict_keyword(view) + " ")
             return None
     return None
 

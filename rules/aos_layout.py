@@ -255,7 +255,11 @@ def _sweeps(view, loop) -> list[_Sweep]:
         label = _text(view, container)
         if label not in sweeps:
             sweeps[label] = _Sweep(f"over `{label}`", elem, count, n)
-            _collect(view, body, lambda m, lbl=label: _indexes(view, m, induction, lbl), sweeps[label], elem)
+            aliases = _element_aliases(view, body, induction, label)
+            _collect(view, body,
+                     lambda m, lbl=label, al=aliases: _indexes(view, m, induction, lbl) or (
+                         m.kind == "DECL_REF_EXPR" and m.referenced in al),
+                     sweeps[label], elem, aliases=aliases)
     out.extend(sweeps.values())
     return out
 
@@ -319,17 +323,33 @@ def _indexed_container(n, induction):
     return b
 
 
+def _element_aliases(view, body, induction, label) -> set:
+    """References bound to the element in the body: `auto& e = es[i];`."""
+    out = set()
+    for n in body.walk():
+        if n.kind != "VAR_DECL" or not n.type.is_reference:
+            continue
+        init = [c for c in n.children if c.is_expression]
+        if init and _indexes(view, _strip(init[-1]), induction, label):
+            out.add(n)
+    return out
+
+
 def _indexes(view, n, induction, label) -> bool:
     container = _indexed_container(n, induction)
     return container is not None and _text(view, container) == label
 
 
-def _collect(view, body, is_element, sweep: _Sweep, elem, through_pointer: bool = False) -> None:
+def _collect(view, body, is_element, sweep: _Sweep, elem, through_pointer: bool = False,
+             aliases: frozenset = frozenset()) -> None:
     """Add up the bytes of each element the body touches; mark whole-element uses."""
     first = None
     for n in body.walk():
         if not is_element(n):
             continue
+        parent = _outer(n).parent
+        if parent is not None and parent in aliases:
+            continue  # binding `auto& e = es[i]`: the uses of `e` are counted instead
         if first is None:
             first = n
         path = _member_path(n, through_pointer)
@@ -379,7 +399,9 @@ def _member_path(n, through_pointer: bool):
             break
         field_decl = parent.referenced
         if field_decl is None or field_decl.kind != "FIELD_DECL":
-            return None  # a member function: it may read every field
+            if members and field_decl is not None and field_decl.kind == "CXX_METHOD":
+                break  # `e.name.size()`: the method sees the member, not the rest of the element
+            return None  # a member function of the element: it may read every field
         members.append(field_decl)
         cur = parent
         if not cur.type.is_record:
