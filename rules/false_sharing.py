@@ -292,11 +292,11 @@ def _record_message(layout, groups, maybe, line: int) -> str:
     for k, g in groups:
         of = f" of `{layout.name}`" if not parts else ""
         parts.append(f"{_and([_member(m) for m in g])}{of} share cache line {k}")
-    for a, b, n, of in maybe:
+    for a, b, n, total in maybe:
         of = f" of `{layout.name}`" if not parts else ""
         parts.append(
-            f"{_member(a)} and {_member(b)}{of} share a line at "
-            f"{n} of {of} placements of a `{layout.name}` ({layout.align}-byte aligned, {line}-byte lines)"
+            f"{_member(a)} and {_member(b)}{of} share a line at {n} of the {total} placements "
+            f"{'an' if str(layout.align).startswith('8') else 'a'} {layout.align}-byte-aligned `{layout.name}` can have in a {line}-byte line"
         )
     return "; ".join(parts) + "; writes from different cores will invalidate each other's line"
 

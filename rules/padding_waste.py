@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Iterator, Optional
 
@@ -16,6 +17,7 @@ from ._padding_waste_layout import (
     simulated_size,
 )
 
+_EXHAUSTIVE = 6  # 720 orders
 _AFTER_DECLARATION = re.compile(r"\s*;\s*(//.*|/\*.*?\*/\s*)?")
 
 
@@ -157,14 +159,25 @@ def _analyze(view, rec):
     start = fields_start(layout)
     if start is None or simulated_size(own, start, layout.align) != layout.size:
         return None  # a layout rule this model does not know: say nothing rather than guess
-    candidates = [sorted(own, key=lambda f: -f.align)]
-    if start % max(f.align for f in own):
-        candidates.append(sorted(own, key=lambda f: f.align))  # small fields may fill a base's tail
-    best = min(candidates, key=lambda order: simulated_size(order, start, layout.align))
+    best = _best_order(own, start, layout.align)
     best_size = simulated_size(best, start, layout.align)
     if best_size >= layout.size or [f.name for f in best] == [f.name for f in own]:
         return None
     return own, best, best_size, start
+
+
+def _best_order(own: list[FieldLayout], start: int, align: int) -> list[FieldLayout]:
+    """Largest alignment first: optimal when the fields start aligned to the largest
+    alignment (every size is a multiple of its alignment, so nothing is left between
+    them). After a base whose tail they may reuse, small fields can fill the gap first:
+    few fields are searched exhaustively, more get the two monotone orders."""
+    descending = sorted(own, key=lambda f: -f.align)
+    if start % max(f.align for f in own) == 0:
+        return descending
+    candidates = [descending, sorted(own, key=lambda f: f.align)]
+    if len(own) <= _EXHAUSTIVE:
+        candidates.extend(list(p) for p in itertools.permutations(own))
+    return min(candidates, key=lambda order: simulated_size(order, start, align))  # first wins ties
 
 
 def _message(layout, own, best, best_size, start, line: int) -> str:

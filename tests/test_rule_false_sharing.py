@@ -1,0 +1,258 @@
+"""false-sharing: fixes that compile and clear both layout rules, applicability, options,
+placements, and the guards that keep the per-thread array case precise."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, engine_diagnostics, parse_expectations, run_json
+from hotlint.fixes import apply_edits, select_fixes
+from hotlint.model import Applicability
+from hotlint.view import Settings
+
+RULE = "false-sharing"
+LAYOUT_RULES = [RULE, "padding-waste"]
+
+
+def _diagnostics(tmp_path: Path, source: str, name: str = "case.cpp", rules=(RULE,), settings=None):
+    path = tmp_path / name
+    path.write_text(source)
+    result = engine_diagnostics(path, source, rules=list(rules), settings=settings)
+    assert not result.errors, [e.message for e in result.errors]
+    return path, result.diagnostics
+
+
+def _compiles(path: Path, *extra: str) -> None:
+    compiler = shutil.which("gcc" if path.suffix == ".c" else "g++")
+    if compiler is None:
+        pytest.skip("g++ not installed")
+    std = "-std=c17" if path.suffix == ".c" else "-std=c++20"
+    proc = subprocess.run([compiler, std, "-fsyntax-only", *extra, str(path)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def _only(diags):
+    assert len(diags) == 1, [d.message for d in diags]
+    return diags[0]
+
+
+_QUEUE = """
+#include <atomic>
+#include <cstdint>
+struct QueueIndices {
+  std::atomic<std::uint64_t> enqueue_pos{0};
+  std::atomic<std::uint64_t> dequeue_pos{0};
+  bool closed = false;
+};
+QueueIndices q;
+void produce() { q.enqueue_pos.fetch_add(1, std::memory_order_release); }
+void consume() { q.dequeue_pos.fetch_add(1, std::memory_order_release); }
+"""
+
+
+def test_message_names_members_offsets_and_line(tmp_path):
+    d = _only(_diagnostics(tmp_path, _QUEUE)[1])
+    assert d.message.startswith(
+        "`enqueue_pos` (offset 0) and `dequeue_pos` (offset 8) of `QueueIndices` share cache line 0; "
+        "writes from different cores will invalidate each other's line"
+    )
+    assert d.range.start.line == 6  # the second atomic, where the fix goes
+
+
+@pytest.mark.parametrize("fixture", ["bad.cpp", "bad_c.c"])
+def test_fixes_compile_and_leave_both_layout_rules_silent(tmp_path, fixture):
+    text, _ = parse_expectations((FIXTURES / RULE / fixture).read_text())
+    path, diags = _diagnostics(tmp_path, text, name=fixture, rules=LAYOUT_RULES)
+    chosen, edits = select_fixes(diags, unsafe=True)
+    assert chosen, "the fixture has fixable findings"
+    fixed = apply_edits(text, edits)
+    path.write_text(fixed)
+    _compiles(path)
+    _, after = _diagnostics(tmp_path, fixed, name=fixture, rules=LAYOUT_RULES)
+    # Only arrays of bare atomics remain: they have no mechanical edit.
+    left = [d for d in after if d.fix is not None or d.rule != RULE or "`std::atomic<" not in d.message]
+    assert left == [], [d.message for d in left]
+    # Two arrays of `Slot` share one edit of `struct Slot`: both are gone.
+    assert len(after) == len([d for d in diags if d.fix is None])
+
+
+def test_fix_on_a_record_with_padding_is_clean_under_padding_waste(tmp_path):
+    source = """
+#include <atomic>
+struct Stats {
+  std::atomic<bool> running{false};
+  std::atomic<long> processed{0};
+  char tag = 0;
+};
+Stats stats;
+void work() { stats.processed.fetch_add(1, std::memory_order_relaxed); }
+void stop() { stats.running.store(false, std::memory_order_release); }
+"""
+    path, diags = _diagnostics(tmp_path, source, rules=LAYOUT_RULES)
+    assert [d.rule for d in diags] == [RULE]
+    fixed = apply_edits(source, diags[0].fix.edits)
+    assert "alignas(64) std::atomic<long> processed" in fixed
+    path.write_text(fixed)
+    _compiles(path)
+    assert _diagnostics(tmp_path, fixed, rules=LAYOUT_RULES)[1] == []
+
+
+def test_fix_is_safe_in_a_source_file(tmp_path):
+    d = _only(_diagnostics(tmp_path, _QUEUE)[1])
+    assert d.fix.applicability is Applicability.SAFE
+
+
+def test_fix_is_unsafe_in_a_header(tmp_path):
+    d = _only(_diagnostics(tmp_path, "#pragma once\n" + _QUEUE, name="queue.h")[1])
+    assert d.fix.applicability is Applicability.UNSAFE
+
+
+def test_fix_is_unsafe_when_the_file_depends_on_the_layout(tmp_path):
+    d = _only(_diagnostics(tmp_path, _QUEUE + "static_assert(sizeof(QueueIndices) == 24);\n")[1])
+    assert d.fix.applicability is Applicability.UNSAFE
+
+
+def test_fix_is_unsafe_for_a_class_template(tmp_path):
+    source = """
+#include <atomic>
+template <typename T> struct Ring { std::atomic<T> head{0}; std::atomic<T> tail{0}; };
+Ring<int> r;
+Ring<long> w;
+"""
+    d = _only(_diagnostics(tmp_path, source)[1])  # once for the pattern, not per instantiation
+    assert "`Ring<int>`" in d.message
+    assert d.fix.applicability is Applicability.UNSAFE
+
+
+def test_read_only_members_do_not_count_unless_the_option_says_so(tmp_path):
+    source = """
+#include <atomic>
+struct Tunables { std::atomic<int> verbosity{0}; std::atomic<long> processed{0}; };
+Tunables t;
+void work() {
+  if (t.verbosity.load(std::memory_order_relaxed) < 2) t.processed.fetch_add(1, std::memory_order_relaxed);
+}
+"""
+    assert _diagnostics(tmp_path, source)[1] == []
+    settings = Settings(rule_options={RULE: {"ignore-read-only": False}})
+    d = _only(_diagnostics(tmp_path, source, settings=settings)[1])
+    assert "`verbosity` (offset 0) and `processed` (offset 8)" in d.message
+
+
+def test_configured_line_size_is_used(tmp_path):
+    source = """
+#include <atomic>
+struct Split { alignas(64) std::atomic<long> a{0}; alignas(64) std::atomic<long> b{0}; };
+Split s;
+"""
+    assert _diagnostics(tmp_path, source)[1] == []
+    d = _only(_diagnostics(tmp_path, source, settings=Settings(cache_line_size=128))[1])
+    assert "`a` (offset 0) and `b` (offset 64) of `Split` share cache line 0" in d.message
+    assert "alignas(128)" in d.fix.edits[0].new_text
+
+
+def test_placements_matter_when_the_record_is_not_line_aligned(tmp_path):
+    # a at 40, b at 64: different lines when the object starts a line, the same line
+    # for 5 of the 8 placements an 8-byte-aligned object can have.
+    source = """
+#include <atomic>
+struct %s Offsets { long pre[5]; std::atomic<long> a{0}; long mid[2]; std::atomic<long> b{0}; };
+Offsets o;
+"""
+    d = _only(_diagnostics(tmp_path, source % "")[1])
+    assert "share a line at 5 of the 8 placements an 8-byte-aligned `Offsets` can have in a 64-byte line" in d.message
+    assert _diagnostics(tmp_path, source % "alignas(64)")[1] == []
+
+
+_PER_THREAD = """
+#include <atomic>
+#include <thread>
+#include <vector>
+std::atomic<long> counts[64];
+void worker(int id) {
+  %s
+}
+void run() {
+  std::vector<std::thread> ts;
+  ts.reserve(8);
+  for (int t = 0; t < 8; ++t) ts.emplace_back(worker, t);
+  for (auto& th : ts) th.join();
+}
+"""
+
+
+@pytest.mark.parametrize("body, reported", [
+    ("for (int i = 0; i < 100; ++i) counts[id].fetch_add(1, std::memory_order_relaxed);", True),
+    ("for (int i = 0; i < 100; ++i) counts[id + 1].fetch_add(1, std::memory_order_relaxed);", True),
+    # a stride of 8 elements of 8 bytes gives each thread its own line
+    ("for (int i = 0; i < 100; ++i) counts[id * 8].fetch_add(1, std::memory_order_relaxed);", False),
+    # written once, not in a loop
+    ("counts[id].store(1, std::memory_order_release);", False),
+    # only read
+    ("long s = 0; for (int i = 0; i < 100; ++i) s += counts[id].load(std::memory_order_relaxed); (void)s;", False),
+    # every thread writes every element: contention, not false sharing
+    ("for (int i = 0; i < 64; ++i) counts[i].fetch_add(1, std::memory_order_relaxed);", False),
+])
+def test_per_thread_array_needs_per_thread_indexing_in_a_loop(tmp_path, body, reported):
+    diags = _diagnostics(tmp_path, _PER_THREAD % body)[1]
+    assert bool(diags) == reported, [d.message for d in diags]
+    if reported:
+        assert diags[0].message.startswith("`counts` holds `std::atomic<long>` elements of 8 bytes, "
+                                           "8 to a 64-byte cache line")
+        assert diags[0].fix is None and any("alignas(64)" in n for n in diags[0].notes)
+
+
+def test_array_in_a_thread_that_is_never_started_is_not_reported(tmp_path):
+    source = (_PER_THREAD % "for (int i = 0; i < 100; ++i) counts[id].fetch_add(1, std::memory_order_relaxed);"
+              ).replace("ts.emplace_back(worker, t);", "worker(t);")
+    assert _diagnostics(tmp_path, source)[1] == []
+
+
+def test_line_aligned_elements_are_not_reported_and_the_slot_fix_gets_there(tmp_path):
+    source = """
+#include <atomic>
+#include <thread>
+#include <vector>
+struct Slot {
+  std::atomic<long> hits{0};
+};
+Slot slots[8];
+void run() {
+  std::vector<std::thread> ts;
+  ts.reserve(8);
+  for (int t = 0; t < 8; ++t)
+    ts.emplace_back([t] { for (int i = 0; i < 100; ++i) slots[t].hits.fetch_add(1, std::memory_order_relaxed); });
+  for (auto& th : ts) th.join();
+}
+"""
+    path, diags = _diagnostics(tmp_path, source, rules=LAYOUT_RULES)
+    d = _only(diags)
+    assert d.fix.applicability is Applicability.UNSAFE
+    fixed = apply_edits(source, d.fix.edits)
+    assert "struct alignas(64) Slot {" in fixed
+    path.write_text(fixed)
+    _compiles(path)
+    assert _diagnostics(tmp_path, fixed, rules=LAYOUT_RULES)[1] == []
+
+
+def test_cli_json_counts_on_the_fixtures():
+    proc, data = run_json(str(FIXTURES / RULE))
+    assert proc.returncode == 1, proc.stderr
+    got = [d for d in data["diagnostics"] if d["rule"] == RULE]
+    expected = sum(parse_expectations(p.read_text())[1][k]
+                   for p in (FIXTURES / RULE).iterdir() if p.suffix in (".cpp", ".c")
+                   for k in parse_expectations(p.read_text())[1] if k[1] == RULE)
+    assert len(got) == expected
+    assert all(d["line"] >= 1 and d["column"] >= 1 for d in got)
+
+
+def test_documentation_has_every_section():
+    from hotlint.rule import load_rules
+
+    cls = load_rules().rules[RULE]
+    assert cls.missing_sections() == []
+    assert "hotlint bench false-sharing" in cls.documentation()

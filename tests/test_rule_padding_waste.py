@@ -1,0 +1,237 @@
+"""padding-waste: the claimed best size is what the compiler lays out, the reorder edit
+compiles and keeps declarations whole, the guards hold, and the option works."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, engine_diagnostics, parse_expectations
+from hotlint.fixes import apply_edits, select_fixes
+from hotlint.model import Applicability
+from hotlint.view import Settings
+
+RULE = "padding-waste"
+LAYOUT_RULES = [RULE, "false-sharing"]
+_BEST = re.compile(r"`([^`]+)` is (\d+) bytes, .* makes it (\d+) bytes")
+
+
+def _diagnostics(tmp_path: Path, source: str, name: str = "case.cpp", rules=(RULE,), settings=None):
+    path = tmp_path / name
+    path.write_text(source)
+    result = engine_diagnostics(path, source, rules=list(rules), settings=settings)
+    assert not result.errors, [e.message for e in result.errors]
+    return path, result.diagnostics
+
+
+def _compiles(path: Path) -> None:
+    compiler = shutil.which("gcc" if path.suffix == ".c" else "g++")
+    if compiler is None:
+        pytest.skip("g++ not installed")
+    std = "-std=c17" if path.suffix == ".c" else "-std=c++20"
+    proc = subprocess.run([compiler, std, "-fsyntax-only", str(path)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def _claims(diags) -> dict[str, tuple[int, int]]:
+    out = {}
+    for d in diags:
+        m = _BEST.match(d.message)
+        assert m, d.message
+        out[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+    return out
+
+
+def test_message_reports_sizes_padding_and_order(tmp_path):
+    source = "struct Order {\n  bool active;\n  double price;\n  int quantity;\n};\nOrder o;\n"
+    [d] = _diagnostics(tmp_path, source)[1]
+    assert d.message == ("`Order` is 24 bytes, 11 of them padding; ordering its fields `price, quantity, active` "
+                         "makes it 16 bytes (8 bytes saved per object)")
+    assert d.notes[:2] == ("7 bytes of padding after `active` (offset 1)",
+                           "4 bytes of tail padding after `quantity` (offset 20)")
+    assert d.fix.applicability is Applicability.UNSAFE
+
+
+@pytest.mark.parametrize("fixture", ["bad.cpp", "bad_c.c"])
+def test_reorder_compiles_and_gives_the_claimed_size(tmp_path, fixture):
+    """Apply each reorder alone, then let the compiler lay the record out again."""
+    text, _ = parse_expectations((FIXTURES / RULE / fixture).read_text())
+    path, diags = _diagnostics(tmp_path, text, name=fixture, rules=LAYOUT_RULES)
+    claims = _claims(diags)
+    fixable = [d for d in diags if d.fix is not None]
+    assert fixable
+    for d in fixable:
+        name = _BEST.match(d.message).group(1)
+        fixed = apply_edits(text, d.fix.edits)
+        path.write_text(fixed)
+        _compiles(path)
+        assert _record_sizes(path, fixed)[name] == claims[name][1], name
+    # all together: the fixed records are silent, the others keep their findings
+    chosen, edits = select_fixes(diags, unsafe=True)
+    assert len(chosen) == len(fixable)
+    fixed = apply_edits(text, edits)
+    path.write_text(fixed)
+    _compiles(path)
+    _, after = _diagnostics(tmp_path, fixed, name=fixture, rules=LAYOUT_RULES)
+    assert {d.message for d in after} == {d.message for d in diags if d.fix is None}
+
+
+def _record_sizes(path: Path, text: str) -> dict[str, int]:
+    from hotlint import clang
+    from hotlint.compdb import default_flags
+    from hotlint.engine import parse_with_fallbacks
+    from hotlint.view import FileView
+
+    tu, _, _ = parse_with_fallbacks(str(path), text, default_flags(str(path)))
+    view = FileView(str(path), text, clang.main_file_roots(tu, str(path)), Settings())
+    return {r.layout.name: r.layout.size for r in view.records}
+
+
+def test_reorder_moves_whole_declarations_with_their_comments(tmp_path):
+    source = """struct Order {
+  bool active;  // still open
+  // in cents
+  double price;
+  void touch() { active = true; }
+  int quantity = 1;
+};
+Order o;
+"""
+    [d] = _diagnostics(tmp_path, source)[1]
+    fixed = apply_edits(source, d.fix.edits)
+    assert fixed == """struct Order {
+  // in cents
+  double price;
+  int quantity = 1;
+  void touch() { active = true; }
+  bool active;  // still open
+};
+Order o;
+"""
+
+
+def test_best_order_is_the_smallest_the_compiler_can_lay_out(tmp_path):
+    """Every permutation of a few field mixes, sized by the compiler; the rule's claim
+    (with min-bytes 1) must be the minimum, and a minimal order must be silent."""
+    types = ["char", "short", "int", "double", "char[3]", "short[3]", "long long", "float"]
+    rng = random.Random(7)
+    mixes = [rng.sample(types, 4) for _ in range(6)]
+    # Plain records, and records after a base whose tail padding they may reuse.
+    lines, groups = ["struct Base { virtual ~Base(); char b; };"], []
+    for i, mix in enumerate(mixes):
+        for head, tag in (("", "M"), (" : Base", "D")):
+            names = []
+            for j, perm in enumerate(itertools.permutations(range(4))):
+                name = f"{tag}{i}_{j}"
+                names.append(name)
+                decls = " ".join(_decl(mix[k], f"f{k}") for k in perm)
+                lines.append(f"struct {name}{head} {{ {decls} }};")
+            groups.append(names)
+    source = "\n".join(lines) + "\n"
+    settings = Settings(rule_options={RULE: {"min-bytes": 1}})
+    path, diags = _diagnostics(tmp_path, source, settings=settings)
+    claims = {d.message.split("`")[1]: d.message for d in diags}
+    sizes = _record_sizes(path, source)
+    for names in groups:
+        smallest = min(sizes[n] for n in names)
+        by_order = {_field_order(source, n): n for n in names}
+        for n in names:
+            if n not in claims:
+                # silent: already minimal, or (after a base) no saving it can prove
+                assert sizes[n] == smallest or n.startswith("D"), n
+                continue
+            now, best = _claims([_Msg(claims[n])])[n]
+            assert now == sizes[n] and best < now, claims[n]
+            order = tuple(re.search(r"ordering its fields `([^`]+)`", claims[n]).group(1).split(", "))
+            assert sizes[by_order[order]] == best, (n, claims[n])  # the claimed order has the claimed size
+            if n.startswith("M"):
+                assert best == smallest, (n, claims[n], smallest)
+
+
+class _Msg:
+    def __init__(self, message):
+        self.message = message
+
+
+def _field_order(source: str, name: str) -> tuple[str, ...]:
+    body = re.search(rf"struct {name}\b[^{{]*{{([^}}]*)}}", source).group(1)
+    return tuple(re.findall(r"(f\d)", body))
+
+
+def _decl(t: str, name: str) -> str:
+    if t.endswith("]"):
+        base, count = t[:-1].split("[")
+        return f"{base} {name}[{count}];"
+    return f"{t} {name};"
+
+
+def test_vptr_and_base_stay_first_and_tail_reuse_is_counted(tmp_path):
+    source = """
+struct Base { virtual ~Base(); char tag; };
+struct Derived : Base { char a; double d; char b; };
+Derived x;
+"""
+    # Base: vptr 8 + tag 1 -> 16, with 7 bytes of reusable tail; `a` already sits in it.
+    [d] = _diagnostics(tmp_path, source)[1]
+    assert d.message.startswith("`Derived` is 32 bytes")
+    assert "ordering its fields `a, b, d` makes it 24 bytes" in d.message
+
+
+@pytest.mark.parametrize("guarded, unguarded", [
+    ("char tag; alignas(16) double v; int id;", "char tag; double v; int id;"),
+    ("char tag; char pad_[3]; double v; int id;", "char tag; char name[3]; double v; int id;"),
+    ("char tag; double v; short s; unsigned bits : 3;", "char tag; double v; short s; unsigned bits;"),
+    ("char a; double b; char c; std::atomic<int> x; std::atomic<int> y;", "char a; double b; char c; std::atomic<int> x; int y;"),
+])
+def test_each_guard_is_what_silences_the_record(tmp_path, guarded, unguarded):
+    source = "#include <atomic>\nstruct R { %s };\nR r;\n"
+    assert _diagnostics(tmp_path, source % guarded, rules=[RULE])[1] == []
+    assert len(_diagnostics(tmp_path, source % unguarded, rules=[RULE])[1]) == 1
+
+
+@pytest.mark.parametrize("wrap", [
+    "#pragma pack(push, 1)\nstruct R { char a; double b; int c; };\n#pragma pack(pop)\n",
+    "struct __attribute__((packed)) R { char a; double b; int c; };\n",
+    "union R { char a; double b; int c; };\n",
+    "struct R { char a; double b; int c; };\nstatic_assert(sizeof(R) == 24);\n",
+])
+def test_packed_unions_and_pinned_layouts_are_silent(tmp_path, wrap):
+    assert _diagnostics(tmp_path, wrap + "R r;\n")[1] == []
+
+
+def test_min_bytes_and_cache_lines(tmp_path):
+    small = "struct S { char a; short b; char c; };\nS s;\n"  # 6 -> 4
+    assert _diagnostics(tmp_path, small)[1] == []
+    settings = Settings(rule_options={RULE: {"min-bytes": 2}})
+    [d] = _diagnostics(tmp_path, small, settings=settings)[1]
+    assert "makes it 4 bytes (2 bytes saved per object)" in d.message
+    # 72 -> 64 bytes saves 8, below min-bytes 16, but needs one line instead of two
+    crossing = "struct C { char a; double v[7]; char b; };\nC c;\n"
+    settings = Settings(rule_options={RULE: {"min-bytes": 16}})
+    [d] = _diagnostics(tmp_path, crossing, settings=settings)[1]
+    assert "fits it in one cache line of 64 bytes instead of 2" in d.message
+    assert d.severity.value == "warning"
+
+
+def test_option_is_validated():
+    from hotlint.rule import load_rules
+
+    option = load_rules().rules[RULE].options["min-bytes"]
+    with pytest.raises(ValueError):
+        option.validate(0)
+    with pytest.raises(ValueError):
+        option.validate("8")
+
+
+def test_documentation_has_every_section():
+    from hotlint.rule import load_rules
+
+    cls = load_rules().rules[RULE]
+    assert cls.missing_sections() == []
+    assert "hotlint bench padding-waste" in cls.documentation()
