@@ -210,7 +210,6 @@ class _FunctionFacts:
     """Variables assigned with `=` anywhere in a function: their origin is not their initializer."""
 
     def __init__(self, function):
-        self.function = function
         self.reassigned = set()
         for n in function.node.walk():
             if n.kind == "BINARY_OPERATOR" and n.operator == "=" and n.children:
@@ -274,9 +273,9 @@ def _check_loop(rule, view, loop, facts) -> Optional[Finding]:
                    fix=the_fix, notes=tuple(notes))
 
 
-def _indirect(store: _Access, loads) -> bool:
-    """True when the store's address depends on a value loaded from memory."""
-    n = _strip(store.node)
+def _indirect(access: _Access, loads) -> bool:
+    """True when the access's address depends on a value loaded from memory each iteration."""
+    n = _strip(access.node)
     if n.kind == "ARRAY_SUBSCRIPT_EXPR" and len(n.children) == 2:
         where = n.children[1]
     elif n.kind == "UNARY_OPERATOR" and n.children:
@@ -284,10 +283,11 @@ def _indirect(store: _Access, loads) -> bool:
     else:
         return False
     for ld in loads:
-        if ld.node is where or ld.node.is_within(where):
-            if n.kind == "UNARY_OPERATOR" and _strip(ld.node).type.is_pointer:
-                continue  # `*p` with `p` a member pointer: the base, not an index
-            return True
+        if ld.invariant or not (ld.node is where or ld.node.is_within(where)):
+            continue  # an offset read once (`p[hdr->skip + i]`) still walks memory in order
+        if n.kind == "UNARY_OPERATOR" and _strip(ld.node).type.is_pointer:
+            continue  # `*p` with `p` a member pointer: the base, not an index
+        return True
     return False
 
 

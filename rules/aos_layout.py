@@ -45,9 +45,11 @@ class AosLayout(Rule):
     every cache line fetched is wasted.
 
     A nested member (`e.pos.x`) counts only its own bytes; an array member (`e.hist[k]`)
-    counts the whole array; a member passed on whole (`move(e.pos)`) counts all of `pos`.
-    Loops that pass the element itself to a function, call a member function on it, copy it or
-    take its address are not reported: the callee may read every field. Sequences of
+    counts the whole array; a member passed on whole (`move(e.pos)`) or used through one of
+    its own methods (`e.name.size()`) counts all of that member. A reference bound to the
+    element in the body (`auto& e = es[i];`) is followed. Loops that pass the element itself
+    to a function, call a member function on it, copy it or take its address are not
+    reported: the callee may read every field. Sequences of
     pointers are a different problem and are skipped, as are fixed-size arrays small enough
     to stay in L1 (four cache lines or less) and loop variables taken by value.
 
