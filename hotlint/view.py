@@ -374,7 +374,8 @@ class FileView:
         self.calls.append(site)
         name = site.name
         # resolving a callee costs a libclang round trip: only names an atomic operation can have
-        if not (name in _ORDERED_MEMBERS or name in _OPERATOR_KINDS
+        # (a member call in a template, resolved only at instantiation, has no name yet)
+        if not (name in _ORDERED_MEMBERS or name in _OPERATOR_KINDS or not name
                 or name.startswith(("operator ", "__sync_", "__c11_atomic", "__atomic", "atomic_"))):
             return
         op = _atomic_call(node, site.callee, site.qualified_name)
@@ -460,7 +461,7 @@ def _atomic_call(node: Node, callee: Optional[Node], qname: str) -> Optional[Ato
         return AtomicOp(node, op, "builtin", (fixed,) if fixed else (), fixed is None,
                         args[0] if args else None, None)
     if callee is None:
-        return None
+        return _dependent_atomic_call(node)
     if callee.kind in ("CXX_METHOD", "CONVERSION_FUNCTION"):
         parent = callee.semantic_parent
         if parent is None:
@@ -497,6 +498,29 @@ def _atomic_call(node: Node, callee: Optional[Node], qname: str) -> Optional[Ato
         return AtomicOp(node, op, "free", orders, not explicit, obj,
                         obj.type.pointee if obj is not None and obj.type.pointee else None)
     return None
+
+
+def _dependent_atomic_call(node: Node) -> Optional[AtomicOp]:
+    """``a.load()`` on a ``std::atomic<T>`` in a template: the call is unresolved until
+    instantiation, but the object's type names the std::atomic template and the member is
+    spelled in the source."""
+    kids = node.children
+    ref = kids[0] if kids else None
+    if ref is None or ref.kind != "MEMBER_REF_EXPR" or ref.spelling or not ref.children:
+        return None
+    toks = ref.tokens
+    name = toks[-1] if toks else ""
+    if name not in _ORDERED_MEMBERS:
+        return None
+    obj = ref.children[0]
+    t = obj.type.non_reference()
+    if t.is_pointer and t.pointee is not None and len(toks) >= 2 and toks[-2] == "->":
+        t = t.pointee
+    decl = t.declaration
+    if decl is None or decl.qualified_name not in ("std::atomic", "std::atomic_ref"):
+        return None
+    orders = tuple(_written_order(a) for a in kids[1:] if _is_order_typed(a))
+    return AtomicOp(node, name, "member", orders, not orders, obj, t)
 
 
 def _is_written_argument(arg: Node) -> bool:

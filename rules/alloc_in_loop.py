@@ -38,6 +38,7 @@ _MAKERS = {
 }
 _C_ALLOCATORS = {"malloc", "calloc", "realloc", "reallocarray", "aligned_alloc", "strdup",
                  "strndup", "posix_memalign", "memalign", "valloc", "operator new", "operator new[]"}
+_CALL_NAMES = {q.rsplit("::", 1)[-1] for q in _MAKERS} | _C_ALLOCATORS | {"operator+"}
 # libstdc++ keeps up to 15 bytes of characters inside the string object (libc++: 22).
 _SSO_DEFAULT = 15
 # Widest std::to_string(int-like) results: "-2147483648" and "18446744073709551615".
@@ -161,10 +162,12 @@ class AllocInLoop(Rule):
         for node in view.nodes("CXX_NEW_EXPR"):
             self._add(view, sites, node, lambda loop, n=node: _new_site(view, n, loop))
         for call in view.calls:
-            self._add(view, sites, call.node, lambda loop, c=call: _call_site(view, c, loop, sso))
+            if call.name in _CALL_NAMES:  # before anything that resolves the callee
+                self._add(view, sites, call.node, lambda loop, c=call: _call_site(view, c, loop, sso))
         for var in view.nodes("VAR_DECL"):
-            self._add(view, sites, var,
-                      lambda loop, v=var: _container_site(view, v, loop, sso, through_calls))
+            if var.type.record_name in _CONTAINERS:
+                self._add(view, sites, var,
+                          lambda loop, v=var: _container_site(view, v, loop, sso, through_calls))
         per_loop: dict[int, list[_Site]] = {}
         for site in sites:
             per_loop.setdefault(id(site.loop), []).append(site)
@@ -684,13 +687,13 @@ def _growth(view, var, loop: Loop, family: str, capacity: Optional[int], through
                     else:
                         string_total += width
             continue
-        callee = node.referenced
-        if callee is None:
-            continue
         for arg_index, arg in enumerate(node.arguments):
             inner = _bare(arg)
             if inner is None or inner.kind != "DECL_REF_EXPR" or not _refers_to(inner, var):
                 continue
+            callee = node.referenced
+            if callee is None:
+                break
             qname = callee.qualified_name
             if qname in _INSERTERS:
                 found.append((f"`{qname}`", node.range.start.line))

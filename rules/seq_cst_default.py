@@ -360,7 +360,7 @@ def _dekker_pairs(view, groups: list[_Group]) -> set[int]:
         for s in g.sites:
             if s.seq_cst and s.op.function is not None:
                 by_function.setdefault(id(s.op.function), []).append(s)
-    joins = [c for c in view.calls if c.qualified_name in _JOINS]
+    joins = [c for c in view.calls if c.name == "join" and c.qualified_name in _JOINS]
     pairs: set[tuple[int, int]] = set()
     marked: set[int] = set()
     for sites in by_function.values():
@@ -490,7 +490,7 @@ def _after_join(view, op: AtomicOp) -> bool:
     holds the load, precedes the load."""
     start = op.node.range.start
     for call in view.calls:
-        if call.qualified_name not in _JOINS or call.function is not op.function:
+        if call.name != "join" or call.function is not op.function or call.qualified_name not in _JOINS:
             continue
         if call.node.range.end > start:
             continue
@@ -633,9 +633,10 @@ def _member_edits(view, op: AtomicOp, order: str) -> Optional[list[Edit]]:
     ref = node.children[0] if node.children else None
     if ref is None or ref.kind != "MEMBER_REF_EXPR":
         return None
-    name_text = text_at(view, Range(shifted(ref.range.end, -len(node.spelling)), ref.range.end))
+    name = op.operation  # a call resolved only at instantiation has no spelling of its own
+    name_text = text_at(view, Range(shifted(ref.range.end, -len(name)), ref.range.end))
     tail = text_at(view, Range(ref.range.end, node.range.end))
-    if name_text != node.spelling or tail is None or not re.fullmatch(r"\s*\(.*\)", tail, re.S):
+    if name_text != name or tail is None or not re.fullmatch(r"\s*\(.*\)", tail, re.S):
         return None  # spelled inside a macro
     edit = _append_argument(view, node, _orders_argument(view, op, order, two_for_cas=False))
     return [edit] if edit else None
