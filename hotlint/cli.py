@@ -7,12 +7,11 @@ import hashlib
 import json
 import os
 import sys
-from dataclasses import replace
 from typing import Optional, Sequence
 
 from . import __version__
 from .compdb import SOURCE_EXTENSIONS, FlagResolver
-from .config import Config, ConfigError, ConfigResolver
+from .config import ConfigError, ConfigResolver, apply_overrides
 from .model import Diagnostic, ErrorRecord, FileResult
 from .output import Report, display_path
 from .rule import Registry, load_rules
@@ -135,27 +134,6 @@ def _overrides(ns) -> dict:
     return o
 
 
-def _apply_overrides(cfg: Config, o: dict, known: dict) -> Config:
-    cfg = replace(cfg, rule_options=dict(cfg.rule_options))
-    for name in (o.get("select") or []) + (o.get("ignore_extra") or []):
-        if name.upper() != "ALL" and not any(c in name for c in "*?[") and name not in known:
-            import difflib
-
-            close = difflib.get_close_matches(name, list(known), n=1)
-            raise UsageError(f"unknown rule `{name}`" + (f" (did you mean `{close[0]}`?)" if close else "")
-                             + "; `hotlint rules` lists them")
-    if "select" in o:
-        cfg.select = o["select"]
-    if "ignore_extra" in o:
-        cfg.ignore = cfg.ignore + o["ignore_extra"]
-    if "extra_args" in o:
-        cfg.extra_args = cfg.extra_args + o["extra_args"]
-    for key in ("cache_line_size", "timeout"):
-        if key in o:
-            setattr(cfg, key, o[key])
-    return cfg
-
-
 def _options_digest(options, registry: Registry) -> str:
     sources = []
     for name in options.rules:
@@ -178,7 +156,6 @@ def run_lint(ns) -> int:
 
     from .cache import Cache, default_cache_dir, text_hash
     from .engine import EngineOptions, FileProblem, read_source
-    from .view import Settings
     from .workers import Task, default_jobs, run_tasks
 
     err = Console(stderr=True, highlight=False)
@@ -201,14 +178,18 @@ def run_lint(ns) -> int:
     if not ns.no_cache:
         cache = Cache(ns.cache_dir or default_cache_dir(os.getcwd()),
                       salt=_libclang_salt())
+    root = os.path.realpath(os.getcwd())
     for path in files:
+        real = os.path.realpath(path)
+        if real != path and not (real + os.sep).startswith(root + os.sep):
+            report.notes.append((path, f"resolves outside the project root, to {real}"))
         base_cfg = resolver.for_file(path)
         registry = base_cfg.registry
         if id(registry) not in registries:
             registries[id(registry)] = registry
             for problem in registry.problems:
                 report.errors.append(ErrorRecord(path=base_cfg.path or "<rules>", message=problem, kind="rule-load"))
-        cfg = _apply_overrides(base_cfg, overrides, registry.rules)
+        cfg = apply_overrides(base_cfg, overrides, registry.rules)
         if cfg.is_excluded(path) and not _explicitly_named(path, paths):
             continue
         report.files += 1
@@ -230,10 +211,7 @@ def run_lint(ns) -> int:
             report.errors.append(ErrorRecord(path=path, message=str(exc), kind=exc.kind))
             continue
         texts[path] = text
-        rules = cfg.rules_for(path, registry.names())
-        settings = Settings(cache_line_size=cfg.cache_line_size, hot_functions=tuple(cfg.hot_functions),
-                            cold_functions=tuple(cfg.cold_functions), rule_options=cfg.rule_options)
-        options = EngineOptions(rules=tuple(rules), settings=settings, rule_paths=tuple(cfg.rule_paths))
+        options = EngineOptions.for_config(cfg, path)
         if cache is not None:
             key = cache.key(path, text_hash(text), flags.args, _options_digest(options, registry))
             hit = cache.get(key)
@@ -419,8 +397,20 @@ def run_rule_doc(argv: Sequence[str]) -> int:
 # --------------------------------------------------------------------------- entry
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: workers stopped, nothing half-written."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    import signal
+
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         if argv and argv[0] in SUBCOMMANDS:
             cmd, rest = argv[0], argv[1:]
@@ -443,8 +433,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (ConfigError, UsageError) as exc:
         print(f"hotlint: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("hotlint: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print("hotlint: interrupted; files being fixed were left whole", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
     except BrokenPipeError:
         return EXIT_OK

@@ -297,6 +297,7 @@ class FlagResolver:
         self._dbs: dict[str, Optional[CompilationDatabase]] = {}
         self._db_for_dir: dict[str, Optional[str]] = {}
         self.errors: dict[str, str] = {}  # database path -> problem
+        self._reported: set[str] = set()  # databases whose skipped entries were already said
 
     def _db(self, path: str) -> Optional[CompilationDatabase]:
         if path not in self._dbs:
@@ -322,10 +323,15 @@ class FlagResolver:
         cmd = None
         if db is not None:
             cmd = db.lookup(file) or (db.for_header(file) if is_header(file) else None)
+        warnings = []
+        if db is not None and db.problems and dbp not in self._reported:
+            self._reported.add(dbp)
+            warnings.extend(db.problems)
         if cmd is None:
-            warnings = []
             if dbp and db is None:
                 warnings.append(f"ignored {self.errors.get(dbp, dbp)}; using default flags")
+            elif db is not None:
+                warnings.append(f"no entry in {dbp}; using default flags")
             return Flags(default_flags(file) + list(extra_args), "defaults", warnings)
         cleaned = clean_flags(cmd.argv, cmd.file, cmd.directory)
         args = cleaned.args
@@ -334,7 +340,7 @@ class FlagResolver:
             args = _replace_language(args, lang)
         elif "-x" not in args and not any(a.startswith("-x") and len(a) > 2 for a in args):
             args = ["-x", "c" if _language_of(file) == "c" else ("c++-header" if is_header(file) else "c++")] + args
-        warnings = [f"{cmd.source}: {w}" for w in cleaned.warnings]
+        warnings += [f"{cmd.source}: {w}" for w in cleaned.warnings]
         return Flags(args + list(extra_args), cmd.source, warnings, cmd.directory)
 
 
