@@ -42,8 +42,9 @@ def owns_atomic(t, depth: int = 0) -> bool:
     return False
 
 
-def atomic_members(record) -> list[FieldLayout]:
-    """Direct members (not bases, not arrays) that are, or inline-hold, an owned atomic."""
+def atomic_members(record) -> list[tuple[FieldLayout, list[tuple[int, int]]]]:
+    """Direct members (not bases, not arrays) that are, or inline-hold, an owned atomic,
+    each with the (offset, size) in the record of every atomic it holds."""
     types = record.type.field_types()
     out = []
     for f in record.layout.fields:
@@ -52,8 +53,32 @@ def atomic_members(record) -> list[FieldLayout]:
         t = types.get(f.name)
         if t is None or t.is_array:
             continue
-        if owns_atomic(t):
-            out.append(f)
+        spans = atomic_spans(t, f.offset)
+        if spans:
+            out.append((f, spans))
+    return out
+
+
+def atomic_spans(t, offset: int = 0, depth: int = 0) -> list[tuple[int, int]]:
+    """(offset, size) of each owned atomic in an object of type ``t`` placed at ``offset``:
+    a large member holding one atomic is written at that atomic, not across its whole span."""
+    if t is None or depth > 4:
+        return []
+    kind = t.atomic_kind
+    if kind is not None:
+        return [(offset, t.size or 1)] if kind in OWNED_ATOMICS else []
+    if not t.is_record:
+        return []
+    layout = t.layout()
+    if layout is None:
+        return []
+    types = t.field_types()
+    out = []
+    for f in layout.fields:
+        ft = types.get(f.name)
+        if f.is_base or f.is_bitfield or ft is None or ft.is_array:
+            continue
+        out.extend(atomic_spans(ft, offset + f.offset, depth + 1))
     return out
 
 

@@ -19,6 +19,7 @@ from ._padding_waste_layout import (
 # Operations that only read an atomic; everything else the view reports writes it.
 _READS = frozenset({"load", "test", "wait"})
 _THREAD_TYPES = frozenset({"std::thread", "std::jthread"})
+_SPAWN_SPELLINGS = frozenset({"thread", "jthread", "emplace_back", "async"})
 # Functions whose result names the calling thread or core: an index built from one
 # is per thread by construction.
 _THREAD_ID_FUNCTIONS = frozenset({"omp_get_thread_num", "sched_getcpu"})
@@ -139,13 +140,17 @@ class FalseSharing(Rule):
 
     def _records(self, view, line: int) -> Iterator[Finding]:
         ignore_read_only = self.option(view, "ignore-read-only")
-        read_only = _read_only_fields(view) if ignore_read_only else set()
+        read_only: Optional[set] = None
         reported: set = set()
         for rec in view.records:
             layout = rec.layout
             if layout.is_union or rec.node is None or not same_file(rec.node.file, view.path):
                 continue
-            members = [m for m in atomic_members(rec) if (m.range, m.name) not in read_only]
+            members = atomic_members(rec)
+            if len(members) >= 2 and ignore_read_only:
+                if read_only is None:
+                    read_only = _read_only_fields(view)
+                members = [(m, spans) for m, spans in members if (m.range, m.name) not in read_only]
             if len(members) < 2:
                 continue
             shared = _sharing(members, layout.align, line)
@@ -173,8 +178,8 @@ class FalseSharing(Rule):
         spelled = "_Alignas" if view.language == "c" else "alignas"
         edits, starts = [], set()
         for m in members:
-            if not _starts_declaration(view, m):
-                return None
+            if not _starts_declaration(view, m) or m.name not in _text(view, m.range):
+                return None  # a declaration made by a macro
             if m.range.start in starts:
                 continue  # `std::atomic<int> a, b;`: one specifier aligns both
             starts.add(m.range.start)
@@ -192,11 +197,13 @@ class FalseSharing(Rule):
     # ------------------------------------------------------- per-thread arrays
 
     def _per_thread_arrays(self, view, line: int) -> Iterator[Finding]:
+        writes = [op for op in view.atomic_ops
+                  if op.operation not in _READS and op.loop is not None and op.function is not None]
+        if not writes:
+            return
         threads = _ThreadBodies(view)
         reported: set = set()
-        for op in view.atomic_ops:
-            if op.operation in _READS or op.loop is None or op.function is None:
-                continue
+        for op in writes:
             access = threads.per_thread_element(op)
             if access is None:
                 continue
@@ -238,25 +245,21 @@ def _involved(groups, maybe) -> list[FieldLayout]:
     return list(seen.values())
 
 
-def _lines_of(m: FieldLayout, phase: int, line: int) -> tuple[int, int]:
-    start = phase + m.offset
-    return start // line, (start + max(m.size, 1) - 1) // line
+def _lines_of(spans: list[tuple[int, int]], phase: int, line: int) -> set[int]:
+    out: set[int] = set()
+    for offset, size in spans:
+        start = phase + offset
+        out.update(range(start // line, (start + max(size, 1) - 1) // line + 1))
+    return out
 
 
-def _share(a: FieldLayout, b: FieldLayout, phase: int, line: int) -> bool:
-    a0, a1 = _lines_of(a, phase, line)
-    b0, b1 = _lines_of(b, phase, line)
-    return a0 <= b1 and b0 <= a1
-
-
-def _sharing(members: list[FieldLayout], align: int, line: int):
-    """Members sharing a line when the object starts a line (grouped by line), and
-    pairs that share one at half or more of the other placements the record's
-    alignment allows. None when nothing is shared."""
+def _sharing(members, align: int, line: int):
+    """Members whose atomics share a line when the object starts a line (grouped by
+    line), and pairs that share one at half or more of the other placements the
+    record's alignment allows. None when nothing is shared."""
     by_line: dict[int, list[FieldLayout]] = {}
-    for m in members:
-        first, last = _lines_of(m, 0, line)
-        for k in range(first, last + 1):
+    for m, spans in members:
+        for k in _lines_of(spans, 0, line):
             by_line.setdefault(k, []).append(m)
     groups, seen = [], set()
     for k, ms in sorted(by_line.items()):
@@ -266,12 +269,12 @@ def _sharing(members: list[FieldLayout], align: int, line: int):
             groups.append((k, sorted(ms, key=lambda m: m.offset)))
     phases = range(0, line, align) if 0 < align < line else range(0, 1)
     maybe = []
-    ordered = sorted(members, key=lambda m: m.offset)
-    for i, a in enumerate(ordered):
-        for b in ordered[i + 1:]:
-            if _share(a, b, 0, line):
+    ordered = sorted(members, key=lambda ms: ms[0].offset)
+    for i, (a, a_spans) in enumerate(ordered):
+        for b, b_spans in ordered[i + 1:]:
+            if _lines_of(a_spans, 0, line) & _lines_of(b_spans, 0, line):
                 continue
-            n = sum(1 for p in phases if _share(a, b, p, line))
+            n = sum(1 for p in phases if _lines_of(a_spans, p, line) & _lines_of(b_spans, p, line))
             if n and 2 * n >= len(phases):
                 maybe.append((a, b, n, len(phases)))
     if not groups and not maybe:
@@ -493,6 +496,8 @@ class _ThreadBodies:
 
 def _spawn_arguments(call) -> Optional[list]:
     """The arguments (callable first) of a call that starts a thread, else None."""
+    if call.name not in _SPAWN_SPELLINGS:
+        return None  # resolving every callee costs a libclang round trip
     callee = call.callee
     if callee is None:
         return None
