@@ -51,7 +51,7 @@ void decode_all(const Messages& in, std::vector<std::uint64_t>& spread) {
 
 int main(int argc, char** argv) {
     const bench::Mode mode = bench::parse_mode(argc, argv);
-    const Messages in = make_messages(mode.pick<std::uint32_t>(20'000, 2'000'000));
+    const Messages in = make_messages(mode.pick<std::uint32_t>(10'000, 2'000'000));
     std::vector<std::uint64_t> spread(in.offsets.size() - 1);
 
     return bench::run([&] { decode_all(in, spread); },

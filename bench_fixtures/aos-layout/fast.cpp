@@ -58,7 +58,7 @@ void tick(Particles& ps) {
 
 int main(int argc, char** argv) {
     const bench::Mode mode = bench::parse_mode(argc, argv);
-    Particles ps = spawn(mode.pick<std::size_t>(100'000, 4'000'000));
+    Particles ps = spawn(mode.pick<std::size_t>(50'000, 4'000'000));
     const int ticks = mode.pick(4, 8);
 
     return bench::run(

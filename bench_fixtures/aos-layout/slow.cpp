@@ -53,7 +53,7 @@ void tick(std::vector<Particle>& particles) {
 
 int main(int argc, char** argv) {
     const bench::Mode mode = bench::parse_mode(argc, argv);
-    std::vector<Particle> particles = spawn(mode.pick<std::size_t>(100'000, 4'000'000));
+    std::vector<Particle> particles = spawn(mode.pick<std::size_t>(50'000, 4'000'000));
     const int ticks = mode.pick(4, 8);
 
     return bench::run(

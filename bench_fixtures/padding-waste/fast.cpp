@@ -47,7 +47,7 @@ Exposure scan(const std::vector<Order>& orders) {
 
 int main(int argc, char** argv) {
     const bench::Mode mode = bench::parse_mode(argc, argv);
-    const std::vector<Order> orders = load_orders(mode.pick<std::size_t>(50'000, 8'000'000));
+    const std::vector<Order> orders = load_orders(mode.pick<std::size_t>(100'000, 8'000'000));
     const int scans = mode.pick(2, 6);
     bench::Checksum sum;
 
