@@ -764,6 +764,29 @@ def _appended_width(call, name: str) -> Optional[int]:
 # --------------------------------------------------------------------------- the fix
 
 
+_NAME_USES = ("DECL_REF_EXPR", "MEMBER_REF_EXPR", "OVERLOADED_DECL_REF", "TYPE_REF", "TEMPLATE_REF")
+
+
+def _name_taken(block, var, name: str) -> bool:
+    """Would a variable ``name`` declared at the top of ``block`` clash with a declaration in
+    that block (or the function's parameters), or capture a use of another entity?"""
+    for stmt in block.children:
+        if stmt.kind == "DECL_STMT" and any(c.spelling == name for c in stmt.children if c.is_declaration):
+            return True
+    fn = block.parent
+    if fn is not None and fn.kind in ("FUNCTION_DECL", "CXX_METHOD", "CONSTRUCTOR", "DESTRUCTOR",
+                                      "FUNCTION_TEMPLATE", "LAMBDA_EXPR", "CONVERSION_FUNCTION"):
+        if any(c.kind == "PARM_DECL" and c.spelling == name for c in fn.children):
+            return True
+    for n in block.walk():
+        if n.kind in _NAME_USES and n.referenced is not None and n.referenced != var and (
+                n.spelling == name or n.spelling.endswith(f" {name}") or n.spelling.endswith(f"::{name}")):
+            if n.kind == "MEMBER_REF_EXPR" and n.tokens != [name]:
+                continue  # obj.name is looked up in obj's class, not in the block
+            return True
+    return False
+
+
 def _hoist_edits(view, var, loop: Loop) -> Optional[list[Edit]]:
     decl_stmt = var.parent
     body = loop.body
@@ -792,13 +815,7 @@ def _hoist_edits(view, var, loop: Loop) -> Optional[list[Edit]]:
     type_text = decl_text[: decl_text.rfind(name)]
     if any(re.search(rf"\b{re.escape(n)}\b", type_text) for n in inner_names):
         return None
-    for n in loop.node.walk():
-        if n.kind == "DECL_REF_EXPR" and n.spelling == name and n.referenced != var:
-            return None  # an outer variable of that name is used in the loop
-    for stmt in outer.children:
-        if stmt.kind == "DECL_STMT" and any(c.kind == "VAR_DECL" and c.spelling == name for c in stmt.children):
-            return None
-    if name in inner_names:
+    if name in inner_names or _name_taken(outer, var, name):
         return None
     line_start = Position(start.line, 1)
     return [Edit(Range(line_start, line_start), f"{indent}{decl_text};\n"),

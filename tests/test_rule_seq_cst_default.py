@@ -1,0 +1,173 @@
+"""seq-cst-default beyond the fixtures: fix output compiles, applicability, options, severity."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, engine_diagnostics, parse_expectations
+from hotlint.fixes import apply_edits, select_fixes
+from hotlint.model import Applicability, Severity
+from hotlint.view import Settings
+
+RULE = "seq-cst-default"
+
+
+def _diagnostics(path: Path, text: str | None = None, **options):
+    settings = Settings(rule_options={RULE: options}) if options else None
+    result = engine_diagnostics(path, text, rules=[RULE], settings=settings)
+    assert not result.errors, [e.message for e in result.errors]
+    return result.diagnostics
+
+
+def _compiles(path: Path) -> subprocess.CompletedProcess:
+    if path.suffix == ".c":
+        cmd = [shutil.which("gcc") or "gcc", "-std=c17", "-fsyntax-only", str(path)]
+    else:
+        cmd = [shutil.which("g++") or "g++", "-std=c++20", "-fsyntax-only", str(path)]
+    return subprocess.run(cmd, capture_output=True, text=True)
+
+
+def _at(diags, line: int):
+    found = [d for d in diags if d.range.start.line == line]
+    assert found, f"no finding on line {line}: {[(d.range.start.line, d.message) for d in diags]}"
+    return found[0]
+
+
+@pytest.mark.parametrize("name", ["bad.cpp", "bad_c11.c"])
+def test_every_fix_applied_together_still_compiles(tmp_path, name):
+    source = FIXTURES / RULE / name
+    text, _ = parse_expectations(source.read_text())
+    path = tmp_path / name
+    path.write_text(text)
+    diags = _diagnostics(path)
+    chosen, edits = select_fixes(diags, unsafe=True)
+    assert len(chosen) >= len(diags) * 3 // 4, "most findings carry a fix"
+    fixed = apply_edits(text, edits)
+    assert fixed != text
+    path.write_text(fixed)
+    proc = _compiles(path)
+    assert proc.returncode == 0, proc.stderr
+    # what was fixed no longer fires; what had no fix still does
+    after = _diagnostics(path)
+    assert len(after) == len(diags) - len(chosen)
+    assert all(d.fix is None for d in after)
+
+
+def test_counter_read_after_join_is_a_safe_relaxed_fix(tmp_path):
+    path = tmp_path / "counter.cpp"
+    path.write_text(
+        "#include <atomic>\n#include <thread>\n"
+        "long run() {\n"
+        "  std::atomic<long> done{0};\n"
+        "  std::thread t([&] { for (int i = 0; i < 100; ++i) done++; });\n"
+        "  t.join();\n"
+        "  return done.load();\n"
+        "}\n"
+    )
+    diags = _diagnostics(path)
+    inc, load = _at(diags, 5), _at(diags, 7)
+    for d in (inc, load):
+        assert d.fix is not None and d.fix.applicability is Applicability.SAFE
+        assert "std::memory_order_relaxed" in d.message
+    assert "after the threads are joined (line 7)" in inc.message
+    assert load.severity is Severity.INFO and "plain MOV on x86-64" in load.message
+    fixed = apply_edits(path.read_text(), select_fixes(diags, unsafe=False)[1])
+    assert "done.fetch_add(1, std::memory_order_relaxed)" in fixed
+    assert "done.load(std::memory_order_relaxed)" in fixed
+
+
+def test_a_counter_other_files_can_see_or_read_before_join_is_unsafe(tmp_path):
+    path = tmp_path / "shared.cpp"
+    path.write_text(
+        "#include <atomic>\n#include <thread>\n"
+        "std::atomic<long> g_done{0};\n"  # external linkage: other files may read it
+        "std::atomic<long> g_live{0};\n"
+        "long run() {\n"
+        "  std::thread t([] { g_done++; g_live++; });\n"
+        "  long seen = g_live.load();\n"  # read while the thread may still run
+        "  t.join();\n"
+        "  return g_done.load() + seen;\n"
+        "}\n"
+    )
+    diags = _diagnostics(path)
+    assert all(d.fix is not None and d.fix.applicability is Applicability.UNSAFE for d in diags)
+    assert "other files may use it too" in _at(diags, 9).message
+
+
+def test_flag_gets_release_and_acquire_unsafe(tmp_path):
+    path = tmp_path / "flag.cpp"
+    path.write_text(
+        "#include <atomic>\n"
+        "std::atomic<bool> ready;\nint data;\n"
+        "void put(int v) { data = v; ready.store(true); }\n"
+        "int get() { while (!ready.load()) {} return data; }\n"
+    )
+    diags = _diagnostics(path)
+    store, load = _at(diags, 4), _at(diags, 5)
+    assert "use std::memory_order_release" in store.message and "XCHG" in store.message
+    assert "use std::memory_order_acquire" in load.message
+    assert store.fix.applicability is Applicability.UNSAFE
+    assert load.fix.applicability is Applicability.UNSAFE
+
+
+def test_report_loads_option(tmp_path):
+    path = tmp_path / "loads.cpp"
+    path.write_text(
+        "#include <atomic>\n"
+        "std::atomic<int> x;\n"
+        "int f() { x.store(1); return x.load() + x; }\n"
+    )
+    assert len(_diagnostics(path)) == 3
+    only_store = _diagnostics(path, **{"report-loads": False})
+    assert [d.message.split(" ")[0] for d in only_store] == ["`store`"]
+
+
+def test_severity_rises_in_a_hot_function(tmp_path):
+    path = tmp_path / "hot.cpp"
+    path.write_text(
+        "#include <atomic>\n"
+        "std::atomic<int> x;\n"
+        "[[gnu::hot]] void hot() { x.store(1); }\n"
+        "void cold_path() { x.store(2); }\n"
+    )
+    diags = _diagnostics(path)
+    assert _at(diags, 3).severity is Severity.ERROR
+    assert _at(diags, 4).severity is Severity.WARNING
+
+
+def test_c_without_stdatomic_header_gets_no_fix(tmp_path):
+    path = tmp_path / "bare.c"
+    path.write_text("_Atomic int n;\nvoid f(void) { n++; }\nint g(void) { return n; }\n")
+    diags = _diagnostics(path)
+    assert len(diags) == 2
+    assert all(d.fix is None for d in diags)
+
+
+def test_operator_whose_value_is_used_gets_no_rewrite(tmp_path):
+    path = tmp_path / "used.cpp"
+    path.write_text(
+        "#include <atomic>\n"
+        "std::atomic<int> n;\n"
+        "int f() { int a = ++n; int b = (n += 2); int c = n++; return a + b + c; }\n"
+    )
+    diags = _diagnostics(path)
+    assert len(diags) == 3
+    with_fix = [d for d in diags if d.fix is not None]
+    # only the post-increment returns what fetch_add returns
+    assert [e.new_text for d in with_fix for e in d.fix.edits] == [
+        "n.fetch_add(1, std::memory_order_relaxed)"]
+
+
+def test_order_spelled_through_a_macro_is_written(tmp_path):
+    path = tmp_path / "macro.cpp"
+    path.write_text(
+        "#include <atomic>\n"
+        "#define ORDER std::memory_order_relaxed\n"
+        "std::atomic<int> n;\n"
+        "int f() { n.fetch_add(1, ORDER); return n.load(ORDER); }\n"
+    )
+    assert _diagnostics(path) == []
