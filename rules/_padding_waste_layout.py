@@ -82,6 +82,12 @@ def atomic_spans(t, offset: int = 0, depth: int = 0) -> list[tuple[int, int]]:
     return out
 
 
+def display_name(layout: RecordLayout) -> str:
+    """The record's name for messages: qualified, template arguments kept, anonymous
+    namespaces dropped (``leveldb::MergingIterator``)."""
+    return layout.name.replace("(anonymous namespace)::", "")
+
+
 def simple_name(layout: RecordLayout) -> str:
     """``Ring`` for ``ns::Ring<int>``, ``Counters`` for C's ``struct Counters``."""
     words = layout.name.split("<", 1)[0].split()

@@ -10,6 +10,7 @@ from hotlint.rule import Finding, Option, Rule, fix
 
 from ._padding_waste_layout import (
     atomic_members,
+    display_name,
     is_source_file,
     layout_dependent_lines,
     owns_atomic,
@@ -293,23 +294,24 @@ def _and(items: list[str]) -> str:
 def _record_message(layout, groups, maybe, line: int) -> str:
     parts = []
     for k, g in groups:
-        of = f" of `{layout.name}`" if not parts else ""
+        of = f" of `{display_name(layout)}`" if not parts else ""
         parts.append(f"{_and([_member(m) for m in g])}{of} share cache line {k}")
     for a, b, n, total in maybe:
-        of = f" of `{layout.name}`" if not parts else ""
+        of = f" of `{display_name(layout)}`" if not parts else ""
         parts.append(
             f"{_member(a)} and {_member(b)}{of} share a line at {n} of the {total} placements "
-            f"{'an' if str(layout.align).startswith('8') else 'a'} {layout.align}-byte-aligned `{layout.name}` can have in a {line}-byte line"
+            f"{'an' if str(layout.align).startswith('8') else 'a'} {layout.align}-byte-aligned "
+            f"`{display_name(layout)}` can have in a {line}-byte line"
         )
     return "; ".join(parts) + "; writes from different cores will invalidate each other's line"
 
 
 def _record_notes(view, rec, line: int) -> tuple[str, ...]:
     layout = rec.layout
-    notes = [f"`{layout.name}` is {layout.size} bytes, {layout.align}-byte aligned; "
+    notes = [f"`{display_name(layout)}` is {layout.size} bytes, {layout.align}-byte aligned; "
              f"cache-line-size is {line}"]
     if layout.is_template_instantiation:
-        notes.append(f"layout of the instantiation `{layout.name}` used in this file")
+        notes.append(f"layout of the instantiation `{display_name(layout)}` used in this file")
     notes.append(
         "if one thread writes all of these members, they belong together and this is not false sharing"
     )

@@ -11,6 +11,7 @@ from hotlint.rule import Finding, Option, Rule, fix
 
 from ._padding_waste_layout import (
     atomic_members,
+    display_name,
     fields_start,
     layout_pinned_by_static_assert,
     same_file,
@@ -118,7 +119,7 @@ class PaddingWaste(Rule):
             fewer_lines = layout.cache_lines(line) > -(-best_size // line)
             if saved < min_bytes and not (saved > 0 and fewer_lines):
                 continue
-            key = layout.name_range
+            key = rec.node.name_range  # the definition (layout.name_range may be a forward declaration)
             if key in chosen and chosen[key][1] >= saved:
                 continue
             chosen[key] = (rec, saved, own, best, best_size, start)
@@ -130,7 +131,7 @@ class PaddingWaste(Rule):
             reorder, why_not = _reorder_fix(view, rec, own, best, best_size)
             notes = _holes(rec.layout, own, start) + ([why_not] if why_not else [])
             yield Finding(
-                layout.name_range,
+                key,
                 _message(layout, own, best, best_size, start, line),
                 severity=self.severity_for(view, rec.node, base),
                 fix=reorder,
@@ -187,7 +188,7 @@ def _message(layout, own, best, best_size, start, line: int) -> str:
     lines = (f" and fits it in {_lines(best_lines)} of {line} bytes instead of {now_lines}"
              if best_lines < now_lines else "")
     return (
-        f"`{layout.name}` is {layout.size} bytes, {padding} of them padding; ordering its fields "
+        f"`{display_name(layout)}` is {layout.size} bytes, {padding} of them padding; ordering its fields "
         f"`{order}` makes it {best_size} bytes{lines} ({layout.size - best_size} bytes saved per object)"
     )
 
@@ -219,7 +220,7 @@ def _reorder_fix(view, rec, own: list[FieldLayout], best: list[FieldLayout],
     """The reorder edit, or None and the reason no mechanical edit is offered."""
     layout, node = rec.layout, rec.node
     if layout.is_template_instantiation or node.kind == "CLASS_TEMPLATE":
-        return None, (f"layout of the instantiation `{layout.name}`; the best order of a class template "
+        return None, (f"layout of the instantiation `{display_name(layout)}`; the best order of a class template "
                       "can depend on its arguments, so no fix is offered")
     inits = _brace_initializations(view, layout)
     if inits:
@@ -241,7 +242,7 @@ def _reorder_fix(view, rec, own: list[FieldLayout], best: list[FieldLayout],
         end_col = len(view.line_text(bottom).encode()) + 1
         edits.append(Edit(Range(Position(top, 1), Position(bottom, end_col)), text[f.name]))
     return fix(
-        f"reorder the fields of `{layout.name}` to `{', '.join(f.name for f in best)}` "
+        f"reorder the fields of `{display_name(layout)}` to `{', '.join(f.name for f in best)}` "
         f"({layout.size} -> {best_size} bytes); unsafe: changes the ABI and field offsets, positional "
         "aggregate initialization and the order members are initialized in",
         edits,
