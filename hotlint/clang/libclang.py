@@ -44,6 +44,12 @@ def cindex():
         if _system_has_cxx_stdlib():
             ci.Config.libcxx_dir = None
         _cindex = ci
+        # Nodes form parent/child cycles, so translation units may wait for the cycle
+        # collector; collect before interpreter teardown unloads the bindings they need.
+        import atexit
+        import gc
+
+        atexit.register(gc.collect)
     return _cindex
 
 
