@@ -36,7 +36,11 @@ class FalseSharing(Rule):
     instantiated by the file included) and reports two or more atomic members
     (`std::atomic`, `std::atomic_flag`, C `_Atomic`, or small records holding one)
     that fall into the same cache line of the configured size (`cache-line-size`,
-    64 bytes by default). It also reports an array of atomics, or of small records
+    64 bytes by default), unless this file shows exactly the same functions writing
+    them all (fields updated together, such as a count and a sum, want one line).
+    When the record is not line-aligned, members on neighbouring lines are also
+    reported if they share a line at half or more of the placements the record's
+    alignment allows. It also reports an array of atomics, or of small records
     holding an atomic (`T[N]`, `std::array`, `std::vector`, a pointer), when each
     thread repeatedly writes its own element and several elements fit in one line.
 
@@ -87,7 +91,8 @@ class FalseSharing(Rule):
 
     ## Fix safety
     For a record, the fix puts `alignas(N)` (N = the configured line size) on every
-    falsely shared member after the first, so each starts its own line. That grows
+    falsely shared member after the first (members written by the same functions
+    stay together), so each starts its own line. That grows
     the record and raises its alignment, which changes nothing a conforming program
     can observe unless it depends on the layout. The fix is therefore **safe** only
     when the record is defined in a source file (not a header shared with other
@@ -142,6 +147,7 @@ class FalseSharing(Rule):
     def _records(self, view, line: int) -> Iterator[Finding]:
         ignore_read_only = self.option(view, "ignore-read-only")
         read_only: Optional[set] = None
+        writers: Optional[dict] = None
         reported: set = set()
         for rec in view.records:
             layout = rec.layout
@@ -154,12 +160,17 @@ class FalseSharing(Rule):
                 members = [(m, spans) for m, spans in members if (m.range, m.name) not in read_only]
             if len(members) < 2:
                 continue
-            shared = _sharing(members, layout.align, line)
+            if writers is None:
+                writers = _writers(view)
+            shared = _sharing(members, layout.align, line, lambda m: writers.get((m.range, m.name)))
             if shared is None:
                 continue
             groups, maybe = shared
             involved = sorted(_involved(groups, maybe), key=lambda m: m.offset)
-            anchor = involved[1]
+            kind = lambda m: writers.get((m.range, m.name)) or id(m)  # noqa: E731
+            # each member after the first that starts a new writer gets its own line
+            to_align = [m for prev, m in zip(involved, involved[1:]) if kind(m) != kind(prev)]
+            anchor = to_align[0]
             key = (anchor.range, anchor.name)
             if key in reported:
                 continue  # another instantiation of the same template pattern
@@ -168,8 +179,10 @@ class FalseSharing(Rule):
                 anchor.range,
                 _record_message(layout, groups, maybe, line),
                 severity=self.severity_for(view, rec.node),
-                fix=self._record_fix(view, rec, involved[1:], line),
-                notes=_record_notes(view, rec, line),
+                fix=self._record_fix(view, rec, to_align, line),
+                notes=_record_notes(view, rec, line) + tuple(
+                    f"`{prev.name}` and `{m.name}` are written by the same functions, so they stay together"
+                    for prev, m in zip(involved, involved[1:]) if kind(m) == kind(prev)),
             )
 
     def _record_fix(self, view, rec, members: list[FieldLayout], line: int):
@@ -254,10 +267,19 @@ def _lines_of(spans: list[tuple[int, int]], phase: int, line: int) -> set[int]:
     return out
 
 
-def _sharing(members, align: int, line: int):
+def _sharing(members, align: int, line: int, writers_of):
     """Members whose atomics share a line when the object starts a line (grouped by
     line), and pairs that share one at half or more of the other placements the
-    record's alignment allows. None when nothing is shared."""
+    record's alignment allows. None when nothing is shared.
+
+    Members that exactly the same functions write are written together, by whichever
+    thread runs those functions: one line for both is what they want, so a line needs
+    two independently written members."""
+
+    def independent(ms) -> bool:
+        kinds = {writers_of(m) or id(m) for m in ms}  # unknown writers: independent
+        return len(kinds) >= 2
+
     by_line: dict[int, list[FieldLayout]] = {}
     for m, spans in members:
         for k in _lines_of(spans, 0, line):
@@ -265,7 +287,7 @@ def _sharing(members, align: int, line: int):
     groups, seen = [], set()
     for k, ms in sorted(by_line.items()):
         names = tuple(sorted(id(m) for m in ms))
-        if len(ms) >= 2 and names not in seen:  # members spanning two lines share both
+        if len(ms) >= 2 and names not in seen and independent(ms):  # members spanning two lines share both
             seen.add(names)
             groups.append((k, sorted(ms, key=lambda m: m.offset)))
     phases = range(0, line, align) if 0 < align < line else range(0, 1)
@@ -273,7 +295,7 @@ def _sharing(members, align: int, line: int):
     ordered = sorted(members, key=lambda ms: ms[0].offset)
     for i, (a, a_spans) in enumerate(ordered):
         for b, b_spans in ordered[i + 1:]:
-            if _lines_of(a_spans, 0, line) & _lines_of(b_spans, 0, line):
+            if _lines_of(a_spans, 0, line) & _lines_of(b_spans, 0, line) or not independent([a, b]):
                 continue
             n = sum(1 for p in phases if _lines_of(a_spans, p, line) & _lines_of(b_spans, p, line))
             if n and 2 * n >= len(phases):
@@ -325,6 +347,19 @@ def _starts_declaration(view, m: FieldLayout) -> bool:
         return False
     before = text[: m.range.start.column - 1].decode(errors="replace")
     return before.strip() == "" or before.rstrip().endswith((";", "{", ":"))
+
+
+def _writers(view) -> dict:
+    """(range, name) of a field -> the functions (by range) whose atomic operations write it."""
+    out: dict = {}
+    for op in view.atomic_ops:
+        if op.operation in _READS or op.function is None:
+            continue
+        target = op.target
+        if target is None or target.kind != "FIELD_DECL" or not same_file(target.file, view.path):
+            continue
+        out.setdefault((target.range, target.spelling), set()).add(op.function.node.range)
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 def _read_only_fields(view) -> set:

@@ -256,3 +256,20 @@ def test_documentation_has_every_section():
     cls = load_rules().rules[RULE]
     assert cls.missing_sections() == []
     assert "hotlint bench false-sharing" in cls.documentation()
+
+
+def test_members_written_by_the_same_functions_stay_together(tmp_path):
+    source = """
+#include <atomic>
+struct Acc { std::atomic<long> count{0}; std::atomic<long> sum{0}; };
+Acc acc;
+void add(long v) {
+  acc.count.fetch_add(1, std::memory_order_relaxed);
+  acc.sum.fetch_add(v, std::memory_order_relaxed);
+}
+%s
+"""
+    assert _diagnostics(tmp_path, source % "")[1] == []
+    # a second path writing only `sum` makes the two independently written
+    d = _only(_diagnostics(tmp_path, source % "void fix_up() { acc.sum.store(0, std::memory_order_relaxed); }")[1])
+    assert "`count` (offset 0) and `sum` (offset 8) of `Acc` share cache line 0" in d.message
