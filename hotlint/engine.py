@@ -31,6 +31,14 @@ class EngineOptions:
     settings: Settings = field(default_factory=Settings)
     rule_paths: Sequence[str] = ()
 
+    @classmethod
+    def for_config(cls, cfg, path: str) -> "EngineOptions":
+        """The options a ``config.Config`` (with its registry) gives ``path``."""
+        settings = Settings(cache_line_size=cfg.cache_line_size, hot_functions=tuple(cfg.hot_functions),
+                            cold_functions=tuple(cfg.cold_functions), rule_options=cfg.rule_options)
+        return cls(rules=tuple(cfg.rules_for(path, cfg.registry.names())), settings=settings,
+                   rule_paths=tuple(cfg.rule_paths))
+
 
 class FileProblem(Exception):
     """A file that cannot be read or is not text: reported, never raised past ``analyze``."""
@@ -160,6 +168,12 @@ def instantiate(registry: Registry, names: Sequence[str]) -> list[Rule]:
 def analyze_unit(tu, path: str, text: str, args: Sequence[str], options: EngineOptions,
                  registry: Optional[Registry] = None) -> FileResult:
     """Run the rules over an already-parsed unit (the language server keeps its units)."""
+    return analyze_unit_with_view(tu, path, text, args, options, registry)[0]
+
+
+def analyze_unit_with_view(tu, path: str, text: str, args: Sequence[str], options: EngineOptions,
+                           registry: Optional[Registry] = None) -> tuple[FileResult, FileView]:
+    """``analyze_unit`` and the file view the rules saw (its records, for layout hovers)."""
     registry = registry or load_rules(options.rule_paths)
     result = FileResult(path=path)
     errors, _fatal = clang.error_records(tu, path)
@@ -177,7 +191,10 @@ def analyze_unit(tu, path: str, text: str, args: Sequence[str], options: EngineO
     roots = clang.main_file_roots(tu, path)
     view = FileView(path, text, roots, options.settings, layouts_trusted=not errors,
                     language=_language(args, path))
-    diags, rule_errors = run_rules(view, instantiate(registry, options.rules), path)
+    try:
+        diags, rule_errors = run_rules(view, instantiate(registry, options.rules), path)
+    finally:
+        clang.clear_caches()
     result.errors.extend(rule_errors)
     sup = parse_suppressions(text)
     result.diagnostics = sorted(
@@ -187,7 +204,7 @@ def analyze_unit(tu, path: str, text: str, args: Sequence[str], options: EngineO
 
     for d in result.diagnostics:
         d.evidence = evidence_for(d.rule)
-    return result
+    return result, view
 
 
 def analyze(path: str, text: Optional[str], args: Sequence[str], options: EngineOptions) -> FileResult:
@@ -196,13 +213,34 @@ def analyze(path: str, text: Optional[str], args: Sequence[str], options: Engine
     try:
         return _analyze(path, text, args, options)
     except Exception as exc:
-        tb = traceback.extract_tb(exc.__traceback__)[-1]
-        return FileResult(path=path, errors=[ErrorRecord(
-            path=path, kind="internal-error",
-            message=f"internal error in hotlint: {type(exc).__name__}: {exc} "
-                    f"({os.path.basename(tb.filename)}:{tb.lineno})",
-            hint="please report it with this file; other files were still analyzed",
-        )])
+        return FileResult(path=path, errors=[internal_error_record(path, exc)])
+
+
+def internal_error_record(path: str, exc: Exception) -> ErrorRecord:
+    """A fault in hotlint itself while analyzing ``path``: reported against the file."""
+    tb = traceback.extract_tb(exc.__traceback__)[-1]
+    return ErrorRecord(
+        path=path, kind="internal-error",
+        message=f"internal error in hotlint: {type(exc).__name__}: {exc} "
+                f"({os.path.basename(tb.filename)}:{tb.lineno})",
+        hint="please report it with this file; other files were still analyzed",
+    )
+
+
+def parse_failure_record(path: str, exc: "clang.ParseFailure") -> ErrorRecord:
+    """Why libclang gave no unit for ``path``: a contained crash or a plain failure."""
+    if exc.crashed:
+        return ErrorRecord(
+            path=path, kind="crash",
+            message="libclang crashed while parsing this file (the crash was contained; "
+                    "other files were still analyzed)",
+            hint="report it with the file and its flags; `-v` shows the flags used",
+        )
+    return ErrorRecord(
+        path=path, kind="parse-error",
+        message=f"libclang could not parse the file ({exc})",
+        hint="check the compile flags (see -p) for options clang does not accept",
+    )
 
 
 def _analyze(path: str, text: Optional[str], args: Sequence[str], options: EngineOptions) -> FileResult:
@@ -219,19 +257,7 @@ def _analyze(path: str, text: Optional[str], args: Sequence[str], options: Engin
     try:
         tu, used, notes = parse_with_fallbacks(path, text, list(args))
     except clang.ParseFailure as exc:
-        if exc.crashed:
-            result.errors.append(ErrorRecord(
-                path=path, kind="crash",
-                message="libclang crashed while parsing this file (the crash was contained; "
-                        "other files were still analyzed)",
-                hint="report it with the file and its flags; `-v` shows the flags used",
-            ))
-            return result
-        result.errors.append(ErrorRecord(
-            path=path, kind="parse-error",
-            message=f"libclang could not parse the file ({exc})",
-            hint="check the compile flags (see -p) for options clang does not accept",
-        ))
+        result.errors.append(parse_failure_record(path, exc))
         return result
     result.warnings.extend(notes)
     out = analyze_unit(tu, path, text, used, options)
@@ -249,4 +275,5 @@ def diagnostic_range_text(text: str, r: Range) -> str:
     return line[r.start.column - 1:end - 1].decode(errors="replace")
 
 
-__all__ = ["EngineOptions", "FileProblem", "Severity", "analyze", "analyze_unit", "read_source"]
+__all__ = ["EngineOptions", "FileProblem", "Severity", "analyze", "analyze_unit", "analyze_unit_with_view",
+           "read_source"]

@@ -6,6 +6,7 @@ import ctypes
 import os
 
 from .libclang import (
+    _ERROR_CODES,
     PARSE_CREATE_PREAMBLE_ON_FIRST_PARSE,
     PARSE_KEEP_GOING,
     PARSE_LIMIT_SKIP_FUNCTION_BODIES_TO_PREAMBLE,
@@ -17,7 +18,7 @@ from .libclang import (
     libclang_version,
     parse,
 )
-from .nodes import Node, Type, record_layout
+from .nodes import Node, Type, clear_caches, record_layout
 
 
 def main_file_roots(tu, path: str) -> list[Node]:
@@ -46,13 +47,23 @@ def included_files(tu) -> list[str]:
 
 
 def reparse(tu, path: str, text, options: int = 0) -> None:
-    """Reparse in place, reusing the precompiled preamble when the unit has one."""
-    unsaved = [(path, text)] if text is not None else None
-    tu.reparse(unsaved_files=unsaved, options=options)
+    """Reparse in place, reusing the precompiled preamble when the unit has one.
+
+    Raises ``ParseFailure`` (``crashed`` when libclang contained a crash); the unit is
+    unusable afterwards and must be dropped.
+    """
+    ci = cindex()
+    unsaved = [(path, text)] if text is not None else []
+    unsaved_array = ci.TranslationUnit.process_unsaved_files(unsaved) if unsaved else None
+    fn = ci.conf.lib.clang_reparseTranslationUnit
+    fn.restype = ctypes.c_int
+    code = fn(tu, len(unsaved), unsaved_array, options)
+    if code != 0:
+        raise ParseFailure(f"libclang: reparse {_ERROR_CODES.get(code, code)}", crashed=code == 2)
 
 
 __all__ = [
-    "Node", "Type", "ParseFailure", "bad_arguments", "cindex", "error_records",
+    "Node", "Type", "clear_caches", "ParseFailure", "bad_arguments", "cindex", "error_records",
     "included_files", "libclang_version", "main_file_roots", "parse", "record_layout", "reparse",
     "PARSE_CREATE_PREAMBLE_ON_FIRST_PARSE", "PARSE_KEEP_GOING",
     "PARSE_LIMIT_SKIP_FUNCTION_BODIES_TO_PREAMBLE", "PARSE_PRECOMPILED_PREAMBLE",

@@ -49,7 +49,13 @@ def cindex():
         import atexit
         import gc
 
-        atexit.register(gc.collect)
+        def _release():
+            from .nodes import clear_caches
+
+            clear_caches()
+            gc.collect()
+
+        atexit.register(_release)
     return _cindex
 
 

@@ -77,6 +77,11 @@ def _range_of(extent) -> Range:
 _QUALIFIED: dict = {}  # (translation unit, cursor hash) -> name; declarations repeat a lot
 
 
+def clear_caches() -> None:
+    """Forget memoized cursors so their translation unit can be freed."""
+    _QUALIFIED.clear()
+
+
 def qualified_name(cursor) -> str:
     """``std::vector`` for a cursor declared in ``namespace std { inline namespace __1 {``."""
     key = (id(cursor._tu), cursor.hash)
