@@ -343,3 +343,19 @@ def test_broken_rule_pack_is_reported_not_fatal(tmp_path):
     proc, data = run_json("--no-cache", "x.cpp", cwd=tmp_path)
     assert proc.returncode == 2
     assert any("cannot load rule module: RuntimeError: boom" in e["message"] for e in data["errors"])
+
+
+def test_rule_pack_through_an_entry_point(tmp_path):
+    """A third-party pack registered under the `hotlint.rules` entry-point group."""
+    site = tmp_path / "site"
+    dist = site / "demo_pack-0.1.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: demo-pack\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[hotlint.rules]\ndemo = demo_pack_rules\n")
+    (site / "demo_pack_rules.py").write_text((RULEPACK / "demo_rules.py").read_text())
+    env = {"PYTHONPATH": str(site)}
+    listed = run_cli("rules", cwd=tmp_path, env=env)
+    assert "demo-record" in listed.stdout and listed.returncode == 0
+    write(tmp_path / "e.cpp", "struct E { int a; };\n")
+    proc, data = run_json("--no-cache", "--select", "demo-record", "e.cpp", cwd=tmp_path, env=env)
+    assert [d["rule"] for d in data["diagnostics"]] == ["demo-record"]
