@@ -178,7 +178,7 @@ class AllocInLoop(Rule):
         if not in_main_file(view, node):
             return
         loop, via = _repeating_loop(view, node)
-        if loop is None or _runs_once(node, loop, inside_lambda=via is not None):
+        if loop is None or _runs_once(node, loop, inside_lambda=via is not None) or _lazily_created(node, loop):
             return
         site = make(loop)
         if site is None:
@@ -195,7 +195,8 @@ class AllocInLoop(Rule):
         if site.via:
             where += f" (in {site.via})"
         plural = "s" if count != 1 else ""
-        message = (f"{site.what} {site.how} in every iteration of {where}; the loop body makes "
+        when = "each time its branch runs in" if site.conditional else "in every iteration of"
+        message = (f"{site.what} {site.how} {when} {where}; the loop body makes "
                    f"{maybe}{count} heap allocation{plural} per iteration. {site.advice}.")
         the_fix = None
         if site.edits:
@@ -312,6 +313,46 @@ def _leaves_loop(stmt, block, loop: Loop) -> bool:
     return False
 
 
+def _assigned_entity(node):
+    """The variable or member an allocation is stored into: ``p = new T``, ``p = make_unique``,
+    ``p.reset(new T)``."""
+    cur, parent = node, _bare_parent(node)
+    if parent is None:
+        return None
+    target = None
+    if parent.kind == "BINARY_OPERATOR" and parent.operator == "=" and parent.children \
+            and parent.children[-1] is not None and not cur.is_within(parent.children[0]) \
+            and cur is not parent.children[0]:
+        target = _bare(parent.children[0])
+    elif parent.kind == "CALL_EXPR" and parent.spelling in ("operator=", "reset"):
+        target = _call_object(parent)
+    if target is None or target.kind not in ("DECL_REF_EXPR", "MEMBER_REF_EXPR"):
+        return None
+    return target.referenced
+
+
+def _lazily_created(node, loop: Loop) -> bool:
+    """``if (p == nullptr) p = new T;``: the allocation is guarded by a test of the pointer it
+    fills, so it runs once until the pointer is reset, not once per iteration."""
+    entity = _assigned_entity(node)
+    if entity is None:
+        return False
+    for anc in node.ancestors():
+        if anc is loop.node:
+            return False
+        if anc.kind == "IF_STMT" and len(anc.children) >= 2:
+            cond, then = anc.children[0], anc.children[1]
+            if not (node is then or node.is_within(then)):
+                continue  # in the condition or the else branch
+            toks = cond.tokens
+            null_test = "!" in toks or "nullptr" in toks or "NULL" in toks or (
+                "==" in toks and "0" in toks)
+            if null_test and any(n.kind in ("DECL_REF_EXPR", "MEMBER_REF_EXPR") and n.referenced == entity
+                                 for n in cond.walk()):
+                return True
+    return False
+
+
 def _is_conditional(node, loop: Loop) -> bool:
     for anc in node.ancestors():
         if anc is loop.node:
@@ -347,13 +388,39 @@ def _new_site(view, node, loop: Loop) -> Optional[_Site]:
     pointee = node.type.pointee
     if pointee is not None and _has_class_operator_new(pointee):
         return None  # the class routes its allocations through its own operator new
-    array = "[" in toks[i:] and not any(t == "(" for t in toks[i + 1:i + 2])
-    spelled = _short(view, node) or ("`new[]`" if array else "`new`")
-    what = f"`{spelled}`" if not spelled.startswith("`") else spelled
+    spelled = _short(view, node)
+    if spelled is None:
+        type_name = pointee.spelling if pointee is not None else "T"
+        spelled = f"new {type_name}[]" if _is_array_new(toks, i) else f"new {type_name}"
+    what = f"`{spelled}`"
     return _Site(node, loop, what, "allocates on the heap",
                  "Reuse one object (hoisted before the loop), keep the objects in a container "
                  "that is reserved once, or take them from an arena "
                  "(std::pmr::monotonic_buffer_resource) released in one step")
+
+
+def _is_array_new(toks: list[str], i: int) -> bool:
+    """``new T[n]``: the type-id (after any placement or parenthesized part) ends at a ``[``."""
+    j, depth = i + 1, 0
+    while j < len(toks) and toks[j] == "(":  # placement arguments or a parenthesized type-id
+        for k in range(j, len(toks)):
+            depth += {"(": 1, ")": -1}.get(toks[k], 0)
+            if depth == 0:
+                j = k + 1
+                break
+        else:
+            return False
+    angle = 0
+    for t in toks[j:]:
+        if t == "<":
+            angle += 1
+        elif t == ">":
+            angle -= 1
+        elif angle <= 0 and t == "[":
+            return True
+        elif angle <= 0 and t in ("(", "{", ";", ","):
+            return False
+    return False
 
 
 def _placement_arguments(node, toks: list[str], i: int) -> list:
