@@ -85,10 +85,11 @@ class AllocInLoop(Rule):
 
     Not reported: allocations that run once (`static` and `thread_local` locals, a `for`
     loop's init-statement, a range-`for`'s range expression, a branch that leaves the loop with
-    `break`, `return` or `throw`), a container declared in the loop but never filled, a
-    `std::string` that provably fits the small-string buffer, and code in a lambda or local
-    class that is merely defined in the loop. Growing a container declared before the loop is
-    amortized and left alone.
+    `break`, `return` or `throw`, an object created lazily under `if (p == nullptr)`), a
+    container declared in the loop but never filled, a `std::string` that provably fits the
+    small-string buffer (a short literal, short literal appends, `std::to_string` of an `int`,
+    at most 11 characters), and code in a lambda or local class that is merely defined in the
+    loop. Growing a container declared before the loop is amortized and left alone.
 
     ## Why is this bad?
     Every allocation is a call into the allocator (tens of nanoseconds for `malloc`/`free`,

@@ -106,8 +106,11 @@ class SeqCstDefault(Rule):
     `test_and_set`, `clear`, `wait`), the operators (`++`, `--`, `+=`, `-=`, `&=`, `|=`, `^=`,
     `=`) and implicit loads (`if (flag)`, `while (!stop)`), the `std::atomic_*` and
     `<stdatomic.h>` functions without `_explicit`, and the legacy `__sync_*` builtins (always
-    full barriers). Types decide, never names: a class of your own with a `load` method is not
-    an atomic.
+    full barriers, except `__sync_lock_test_and_set` and `__sync_lock_release`, which are
+    acquire and release). Types decide, never names: a class of your own with a `load` method
+    is not an atomic. In a template, member calls on a dependent `std::atomic<T>` are found
+    too; operators and implicit loads on it are only resolved at instantiation, so they are
+    not.
 
     It reads every operation on the same variable or member in the file and suggests the
     weakest order the visible pattern needs:
