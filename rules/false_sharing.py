@@ -92,9 +92,9 @@ class FalseSharing(Rule):
     ## Fix safety
     For a record, the fix puts `alignas(N)` (N = the configured line size) on every
     falsely shared member after the first (members written by the same functions
-    stay together), so each starts its own line. That grows
-    the record and raises its alignment, which changes nothing a conforming program
-    can observe unless it depends on the layout. The fix is therefore **safe** only
+    stay together), so each starts its own line. That grows the record and raises
+    its alignment, which changes nothing a conforming program can observe unless it
+    depends on the layout. The fix is therefore **safe** only
     when the record is defined in a source file (not a header shared with other
     translation units, where it is ABI), is not a class template (one edit changes
     every instantiation), is not packed, and no line of the file names the record
@@ -122,7 +122,7 @@ class FalseSharing(Rule):
 
     ## References
     - Intel, *Avoiding and Identifying False Sharing Among Threads*
-    - Drepper, *What Every Programmer Should Know About Memory*, section 6.4.2
+    - Drepper, *What Every Programmer Should Know About Memory* (multi-thread optimizations)
     - C++17 [hardware.interference], P0154R1
     - Linux kernel, `____cacheline_aligned_in_smp`
     """
@@ -162,12 +162,15 @@ class FalseSharing(Rule):
                 continue
             if writers is None:
                 writers = _writers(view)
-            shared = _sharing(members, layout.align, line, lambda m: writers.get((m.range, m.name)))
+
+            def kind(m, writers=writers):
+                return writers.get((m.range, m.name)) or id(m)  # unknown writers: a kind of its own
+
+            shared = _sharing(members, layout.align, line, kind)
             if shared is None:
                 continue
             groups, maybe = shared
             involved = sorted(_involved(groups, maybe), key=lambda m: m.offset)
-            kind = lambda m: writers.get((m.range, m.name)) or id(m)  # noqa: E731
             # each member after the first that starts a new writer gets its own line
             to_align = [m for prev, m in zip(involved, involved[1:]) if kind(m) != kind(prev)]
             anchor = to_align[0]
@@ -225,7 +228,7 @@ class FalseSharing(Rule):
             array = _array_of(subscript)
             if array is None:
                 continue
-            decl, element = array
+            decl, element, count = array
             size, align = element.size, element.align
             if size is None or align is None or size >= line or align >= line or not owns_atomic(element):
                 continue
@@ -238,7 +241,7 @@ class FalseSharing(Rule):
             name = decl.spelling if decl is not None else _text(view, _base_of(subscript).range)
             yield Finding(
                 at,
-                _array_message(view, name, element, subscript, line),
+                _array_message(view, name, element, count, subscript, line),
                 severity=self.severity_for(view, op.node),
                 fix=_element_fix(view, element, line),
                 notes=_array_notes(view, element, body, line),
@@ -267,7 +270,7 @@ def _lines_of(spans: list[tuple[int, int]], phase: int, line: int) -> set[int]:
     return out
 
 
-def _sharing(members, align: int, line: int, writers_of):
+def _sharing(members, align: int, line: int, kind):
     """Members whose atomics share a line when the object starts a line (grouped by
     line), and pairs that share one at half or more of the other placements the
     record's alignment allows. None when nothing is shared.
@@ -277,8 +280,7 @@ def _sharing(members, align: int, line: int, writers_of):
     two independently written members."""
 
     def independent(ms) -> bool:
-        kinds = {writers_of(m) or id(m) for m in ms}  # unknown writers: independent
-        return len(kinds) >= 2
+        return len({kind(m) for m in ms}) >= 2
 
     by_line: dict[int, list[FieldLayout]] = {}
     for m, spans in members:
@@ -337,6 +339,9 @@ def _record_notes(view, rec, line: int) -> tuple[str, ...]:
     notes.append(
         "if one thread writes all of these members, they belong together and this is not false sharing"
     )
+    if view.language != "c":
+        notes.append(f"`alignas(std::hardware_destructive_interference_size)` says the same portably, but its "
+                     f"value can change with the compiler and -mtune; the fix writes the configured {line}")
     return tuple(notes)
 
 
@@ -622,9 +627,9 @@ def _array_of(subscript):
     if base is None:
         return None
     t = base.type.non_reference()
-    element = None
+    element, count = None, None
     if t.is_array:
-        element = t.element
+        element, count = t.element, t.array_size
     elif t.is_pointer:
         element = t.pointee
     elif t.is_record and t.record_name in _SEQUENCES and t.template_arguments:
@@ -636,7 +641,7 @@ def _array_of(subscript):
     decl = base.referenced if base.kind in ("DECL_REF_EXPR", "MEMBER_REF_EXPR") else None
     if decl is not None and decl.kind not in ("VAR_DECL", "FIELD_DECL", "PARM_DECL"):
         decl = None
-    return decl, element
+    return decl, element, count
 
 
 def _per_line(size: int, line: int) -> str:
@@ -652,10 +657,14 @@ def _text(view, r: Range) -> str:
     return raw[r.start.column - 1:r.end.column - 1].decode(errors="replace")
 
 
-def _array_message(view, name: str, element, subscript, line: int) -> str:
+def _array_message(view, name: str, element, count: Optional[int], subscript, line: int) -> str:
     size = element.size
+    if count is not None and 1 < count and count * size <= line:
+        packing = f"so all {count} fit in one {line}-byte cache line"
+    else:
+        packing = _per_line(size, line)
     return (
-        f"`{name}` holds `{element.unqualified_name}` elements of {size} bytes, {_per_line(size, line)}, "
+        f"`{name}` holds `{element.unqualified_name}` elements of {size} bytes, {packing}, "
         f"and each {_writer(subscript)} writes its own element (`{_text(view, subscript.range)}` on line "
         f"{subscript.range.start.line}); writes from different cores will invalidate each other's line"
     )

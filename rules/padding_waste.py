@@ -35,7 +35,13 @@ class PaddingWaste(Rule):
     the current size, the best size and the best order; notes list each hole.
 
     Bases and the vtable pointer stay first: only the record's own fields move. A
-    base's reusable tail padding is taken from the real layout, never assumed.
+    base's reusable tail padding (Itanium ABI) counts only when the real layout
+    already puts a field in it; otherwise the base's full size is assumed, which can
+    understate a saving but never invent one. After such a base, up to six fields
+    are ordered by exhaustive search.
+
+    The finding is `info`, raised to `warning` when the reorder saves a cache line
+    per object.
 
     Not reported: unions; packed records (`#pragma pack`, `__attribute__((packed))`);
     records whose padding is deliberate (a member with `alignas` /
@@ -91,8 +97,8 @@ class PaddingWaste(Rule):
       at least this many bytes per object, or when it needs fewer cache lines.
 
     ## References
-    - Eric S. Raymond, *The Lost Art of Structure Packing*
-    - Itanium C++ ABI, *Class types* (data size, tail padding reuse)
+    - Eric S. Raymond, *The Lost Art of C Structure Packing*
+    - Itanium C++ ABI, section 2.4 (data size and the reuse of a base's tail padding)
     - clang-tidy `altera-struct-pack-align`, clang `-Wpadded`
     """
 
