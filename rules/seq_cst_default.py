@@ -210,7 +210,7 @@ class SeqCstDefault(Rule):
                     continue
                 if site.role == LOAD and not report_loads:
                     continue
-                yield self._finding(view, group, site, advice)
+                yield self._finding(view, group, site, _construction_advice(view, group, site) or advice)
 
     def _finding(self, view, group: _Group, site: _Site, advice: _Advice) -> Finding:
         op = site.op
@@ -466,6 +466,36 @@ def _advise(view, group: _Group, dekker: set[int]) -> _Advice:
                        "every happens-before edge; only Dekker-style store-to-load ordering needs "
                        "seq_cst.", {RMW: "acq_rel", ADD: "acq_rel", LOAD: "acquire", STORE: "release"})
     return _Advice("unknown", _UNKNOWN.format(name=name), "", {})
+
+
+def _construction_advice(view, group: _Group, site: _Site) -> Optional[_Advice]:
+    """An operation on ``this``'s own member in its constructor, before the constructor calls
+    anything that could start a thread or publish ``this``: no other thread can see it yet."""
+    target, fn = group.target, site.op.function
+    if target is None or fn is None or target.kind != "FIELD_DECL" or site.role == FENCE:
+        return None
+    if fn.node.kind != "CONSTRUCTOR":
+        return None
+    owner, record = fn.node.semantic_parent, target.semantic_parent
+    if owner is None or record is None or not owner.is_same_declaration(record):
+        return None
+    if _object_text(view, site.op) not in (target.spelling, f"this->{target.spelling}"):
+        return None  # another object's member
+    body = fn.body
+    if body is None or not site.op.node.is_within(body):
+        return None
+    atomic_nodes = {id(s.op.node) for g in [group] for s in g.sites} | {
+        id(op.node) for op in view.atomic_ops if op.function is fn}
+    start = site.op.node.range.start
+    for n in body.walk():
+        if n.kind == "CALL_EXPR" and n.range.end <= start and id(n) not in atomic_nodes:
+            return None  # an earlier call may already have shared the object
+    name = f"`{target.spelling}`"
+    return _Advice("construction", f"{name} is set while the object is being constructed, before "
+                   "anything could share it with another thread",
+                   "Starting a thread, and any later release store that publishes the object, make "
+                   "the value visible, so relaxed is enough here.",
+                   {role: "relaxed" for role in (LOAD, STORE, ADD, RMW)})
 
 
 _UNKNOWN = ("nothing else in this file shows what {name} synchronizes: choose the order explicitly "
