@@ -51,7 +51,8 @@ class FalseSharing(Rule):
     from distinct constants at separate spawns), a variable the lambda captures from
     the spawning loop, or `omp_get_thread_num()` / `sched_getcpu()`. An element
     reference taken that way (`Slot& s = slots[id];`, `std::ref(slots[t])`) counts
-    too. An array updated by one thread, or by every thread at every index, is not
+    too, as does a range-for's element reference (`for (auto& s : slots)`) that a
+    spawned lambda captures or the spawn passes with `std::ref`. An array updated by one thread, or by every thread at every index, is not
     false sharing and is not reported.
 
     ## Why is this bad?
@@ -224,24 +225,24 @@ class FalseSharing(Rule):
             access = threads.per_thread_element(op)
             if access is None:
                 continue
-            subscript, body = access
-            array = _array_of(subscript)
+            where, body = access
+            array = _array_of(where.sequence)
             if array is None:
                 continue
             decl, element, count = array
             size, align = element.size, element.align
             if size is None or align is None or size >= line or align >= line or not owns_atomic(element):
                 continue
-            key = (decl.range, decl.spelling) if decl is not None else subscript.range
+            key = (decl.range, decl.spelling) if decl is not None else where.sequence.range
             if key in reported:
                 continue
             reported.add(key)
             in_file = decl is not None and same_file(decl.file, view.path)
-            at = decl.name_range if in_file else subscript.range
-            name = decl.spelling if decl is not None else _text(view, _base_of(subscript).range)
+            at = decl.name_range if in_file else where.sequence.range
+            name = decl.spelling if decl is not None else _text(view, where.sequence.range)
             yield Finding(
                 at,
-                _array_message(view, name, element, count, subscript, line),
+                _array_message(name, element, count, where, line),
                 severity=self.severity_for(view, op.node),
                 fix=_element_fix(view, element, line),
                 notes=_array_notes(view, element, body, line),
@@ -389,13 +390,24 @@ def _read_only_fields(view) -> set:
 
 
 @dataclass
+class _Access:
+    """How a thread reaches its own element: the sequence, and what the message shows."""
+
+    sequence: object  # the expression naming the array, std::array, std::vector or pointer
+    shown: str  # `counts[id]`, or the range-for variable
+    line: int
+    by_core: bool = False
+    range_for: bool = False
+
+
+@dataclass
 class _Body:
     """A function or lambda that threads run, and which of its names differ per thread."""
 
     node: object
     spawns: list = field(default_factory=list)  # spawn call nodes
     per_thread: set = field(default_factory=set)  # decl keys: parameters and captured loop variables
-    element_params: dict = field(default_factory=dict)  # parameter key -> subscript given to it
+    element_params: dict = field(default_factory=dict)  # parameter key -> _Access handed to it
 
 
 def _key(decl) -> tuple:
@@ -417,6 +429,14 @@ class _ThreadBodies:
         self.var_decls = {(n.range, n.spelling): n for n in view.nodes("VAR_DECL")}
         self.functions = {(f.node.range, f.node.spelling): f.node for f in view.functions
                           if f.node.kind != "LAMBDA_EXPR"}
+        # `for (auto& slot : slots)`: the variable names each element in turn
+        self.range_elements = {}
+        for loop in view.loops:
+            if loop.node.kind == "CXX_FOR_RANGE_STMT":
+                parts = loop.parts()
+                var, seq = parts["variable"], parts["range"]
+                if var is not None and seq is not None and var.type.is_reference:
+                    self.range_elements[_key(var)] = _Access(seq, var.spelling, var.range.start.line, range_for=True)
         spawned: dict[tuple, list] = {}
         for call in view.calls:
             args = _spawn_arguments(call)
@@ -466,9 +486,9 @@ class _ThreadBodies:
             for k, arg in enumerate(extra):
                 if k >= len(params):
                     break
-                sub = _element_argument(arg)
-                if sub is not None and _refers_to_loop_variable(self.view, _index_of(sub), loops):
-                    body.element_params[_key(params[k])] = sub
+                access = self._handed_element(arg, loops)
+                if access is not None:
+                    body.element_params[_key(params[k])] = access
                 elif _refers_to_loop_variable(self.view, arg, loops):
                     body.per_thread.add(_key(params[k]))
                 elif _strip(arg) is not None and _strip(arg).kind == "INTEGER_LITERAL":
@@ -488,26 +508,45 @@ class _ThreadBodies:
             if len(values) >= 2 and len(uses) >= 2:
                 body.per_thread.add(_key(params[k]))
 
-    def per_thread_element(self, op):
-        """(subscript, thread body) when ``op`` writes an element its thread indexes as its own."""
+    def _handed_element(self, arg, loops) -> Optional[_Access]:
+        """``slots[t]`` / ``&slots[t]`` / ``std::ref(slots[t])`` with ``t`` from the spawning loop,
+        or ``std::ref(slot)`` with ``slot`` the spawning range-for's element."""
+        n = _unwrap_reference(arg)
+        if n is None:
+            return None
+        if _is_subscript(n):
+            return _subscript_access(self.view, n) if _refers_to_loop_variable(self.view, _index_of(n), loops) \
+                else None
+        if n.kind == "DECL_REF_EXPR" and n.referenced is not None:
+            access = self.range_elements.get(_key(n.referenced))
+            if access is not None and any(loop.node.range.contains(n.referenced.range) for loop in loops):
+                return access
+        return None
+
+    def per_thread_element(self, op) -> Optional[tuple[_Access, Optional[_Body]]]:
+        """How ``op`` writes an element its thread has as its own, and the thread body."""
         fn = op.function
         body = self.bodies.get((fn.node.range, fn.node.kind))
         base = _object_base(op.object)
         if base is None:
             return None
-        if base.kind in ("ARRAY_SUBSCRIPT_EXPR", "CALL_EXPR"):
-            return (base, body) if self._per_thread_index(_index_of(base), body) else None
-        if base.kind == "DECL_REF_EXPR":
-            d = base.referenced
-            if d is None:
-                return None
-            if body is not None and _key(d) in body.element_params:
-                return body.element_params[_key(d)], body
-            var = self.var_decls.get(_key(d)) if d.kind == "VAR_DECL" else None
-            if var is not None and (var.type.is_reference or var.type.is_pointer) and var.children:
-                sub = _element_argument(var.children[-1])
-                if sub is not None and self._per_thread_index(_index_of(sub), body):
-                    return sub, body
+        if _is_subscript(base):
+            if self._per_thread_index(_index_of(base), body):
+                return _subscript_access(self.view, base), body
+            return None
+        if base.kind != "DECL_REF_EXPR" or base.referenced is None:
+            return None
+        d = base.referenced
+        key = _key(d)
+        if body is not None and key in body.element_params:
+            return body.element_params[key], body
+        if body is not None and key in body.per_thread and key in self.range_elements:
+            return self.range_elements[key], body  # a lambda capturing the spawning range-for's element
+        var = self.var_decls.get(key) if d.kind == "VAR_DECL" else None
+        if var is not None and (var.type.is_reference or var.type.is_pointer) and var.children:
+            n = _unwrap_reference(var.children[-1])
+            if n is not None and _is_subscript(n) and self._per_thread_index(_index_of(n), body):
+                return _subscript_access(self.view, n), body
         return None
 
     def _per_thread_index(self, index, body: Optional[_Body]) -> bool:
@@ -590,7 +629,7 @@ def _object_base(expr):
             n = n.children[0]
         elif kind == "UNARY_OPERATOR" and n.operator in ("*", "&") and n.children:
             n = n.children[0]
-        elif kind == "ARRAY_SUBSCRIPT_EXPR" or (kind == "CALL_EXPR" and n.spelling == "operator[]"):
+        elif _is_subscript(n):
             return n
         elif kind == "DECL_REF_EXPR":
             return n
@@ -599,8 +638,8 @@ def _object_base(expr):
     return None
 
 
-def _element_argument(expr):
-    """``slots[t]`` from ``slots[t]``, ``&slots[t]`` or ``std::ref(slots[t])``."""
+def _unwrap_reference(expr):
+    """``x`` from ``x``, ``&x``, ``std::ref(x)`` or ``std::cref(x)``."""
     n = _strip(expr)
     if n is not None and n.kind == "CALL_EXPR" and n.spelling in ("ref", "cref") and n.arguments:
         callee = n.referenced
@@ -608,9 +647,17 @@ def _element_argument(expr):
             n = _strip(n.arguments[0])
     if n is not None and n.kind == "UNARY_OPERATOR" and n.operator == "&" and n.children:
         n = _strip(n.children[0])
-    if n is not None and (n.kind == "ARRAY_SUBSCRIPT_EXPR" or (n.kind == "CALL_EXPR" and n.spelling == "operator[]")):
-        return n
-    return None
+    return n
+
+
+def _is_subscript(n) -> bool:
+    return n.kind == "ARRAY_SUBSCRIPT_EXPR" or (n.kind == "CALL_EXPR" and n.spelling == "operator[]")
+
+
+def _subscript_access(view, subscript) -> _Access:
+    by_core = any(n.kind == "CALL_EXPR" and _is_thread_id_call(n) and n.spelling == "sched_getcpu"
+                  for n in _index_of(subscript).walk())
+    return _Access(_base_of(subscript), _text(view, subscript.range), subscript.range.start.line, by_core)
 
 
 def _base_of(subscript):
@@ -621,9 +668,9 @@ def _index_of(subscript):
     return subscript.children[-1]
 
 
-def _array_of(subscript):
-    """(declaration or None, element type) of the sequence a subscript indexes."""
-    base = _strip(_base_of(subscript))
+def _array_of(sequence):
+    """(declaration or None, element type, element count or None) of a sequence expression."""
+    base = _strip(sequence)
     if base is None:
         return None
     t = base.type.non_reference()
@@ -657,7 +704,7 @@ def _text(view, r: Range) -> str:
     return raw[r.start.column - 1:r.end.column - 1].decode(errors="replace")
 
 
-def _array_message(view, name: str, element, count: Optional[int], subscript, line: int) -> str:
+def _array_message(name: str, element, count: Optional[int], where: _Access, line: int) -> str:
     size = element.size
     if count is not None and 1 < count and count * size <= line:
         packing = f"so all {count} fit in one {line}-byte cache line"
@@ -665,16 +712,10 @@ def _array_message(view, name: str, element, count: Optional[int], subscript, li
         packing = _per_line(size, line)
     return (
         f"`{name}` holds `{element.unqualified_name}` elements of {size} bytes, {packing}, "
-        f"and each {_writer(subscript)} writes its own element (`{_text(view, subscript.range)}` on line "
-        f"{subscript.range.start.line}); writes from different cores will invalidate each other's line"
+        f"and each {'core' if where.by_core else 'thread'} writes its own element (`{where.shown}`"
+        f"{', bound by the range-for' if where.range_for else ''} on line {where.line}); "
+        "writes from different cores will invalidate each other's line"
     )
-
-
-def _writer(subscript) -> str:
-    for n in _index_of(subscript).walk():
-        if n.kind == "CALL_EXPR" and _is_thread_id_call(n) and n.referenced.spelling == "sched_getcpu":
-            return "core"
-    return "thread"
 
 
 def _array_notes(view, element, body, line: int) -> tuple[str, ...]:
