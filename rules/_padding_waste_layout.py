@@ -28,6 +28,11 @@ _LAYOUT_WORDS = re.compile(
 )
 
 
+_PINNING_WORDS = re.compile(
+    r"\b(offsetof|__builtin_offsetof|reinterpret_cast|bit_cast|memcpy|memmove|fwrite|fread|mmap)\b"
+)
+
+
 def owns_atomic(t, depth: int = 0) -> bool:
     """True when objects of type ``t`` hold an atomic inline (not through a pointer)."""
     if t is None or depth > 4:
@@ -95,8 +100,10 @@ def simple_name(layout: RecordLayout) -> str:
     return name if name.isidentifier() else ""
 
 
-def layout_pinned_by_static_assert(view, layout: RecordLayout) -> bool:
-    """A ``static_assert`` on the record's size, alignment or offsets: its layout is a contract."""
+def layout_pinned(view, layout: RecordLayout) -> bool:
+    """The file treats the record's bytes as a format: a ``static_assert`` on its size,
+    alignment or offsets, or a line naming it next to ``offsetof``, a reinterpreting
+    cast, ``memcpy``/``memmove``, ``fwrite``/``fread`` or ``mmap``."""
     name = simple_name(layout)
     if not name:
         return False
@@ -105,7 +112,8 @@ def layout_pinned_by_static_assert(view, layout: RecordLayout) -> bool:
         if name in toks and any(t in toks for t in ("sizeof", "alignof", "offsetof", "_Alignof",
                                                      "__builtin_offsetof")):
             return True
-    return False
+    word = re.compile(rf"\b{re.escape(name)}\b")
+    return any(word.search(line) and _PINNING_WORDS.search(line) for line in view.lines)
 
 
 def layout_dependent_lines(view, layout: RecordLayout) -> list[int]:

@@ -13,7 +13,7 @@ from ._padding_waste_layout import (
     atomic_members,
     display_name,
     fields_start,
-    layout_pinned_by_static_assert,
+    layout_pinned,
     same_file,
     simulated_size,
 )
@@ -48,7 +48,10 @@ class PaddingWaste(Rule):
     `__attribute__((aligned))`, or a padding array such as `char pad_[56]`: that is
     the false-sharing fix, and the two rules never contradict each other); records
     holding two or more atomics (their layout is about cache lines, which
-    false-sharing judges); records whose size or offsets a `static_assert` pins;
+    false-sharing judges); records whose layout the file treats as a format (a
+    `static_assert` on their size or offsets, or a line naming them next to
+    `offsetof`, `reinterpret_cast`, `std::bit_cast`, `memcpy`, `fwrite`, `fread` or
+    `mmap`);
     records with bitfields, anonymous members, overlapping members
     (`[[no_unique_address]]`), flexible array members or virtual bases; records
     already minimal; anything outside the linted file.
@@ -161,7 +164,7 @@ def _analyze(view, rec):
     by_offset = sorted(own, key=lambda f: f.offset)
     if any(b.offset < a.end for a, b in zip(by_offset, by_offset[1:])):
         return None  # [[no_unique_address]] members overlap
-    if len(atomic_members(rec)) >= 2 or layout_pinned_by_static_assert(view, layout):
+    if len(atomic_members(rec)) >= 2 or layout_pinned(view, layout):
         return None
     start = fields_start(layout)
     if start is None or simulated_size(own, start, layout.align) != layout.size:

@@ -200,9 +200,17 @@ def test_each_guard_is_what_silences_the_record(tmp_path, guarded, unguarded):
     "struct __attribute__((packed)) R { char a; double b; int c; };\n",
     "union R { char a; double b; int c; };\n",
     "struct R { char a; double b; int c; };\nstatic_assert(sizeof(R) == 24);\n",
+    "#include <cstdio>\nstruct R { char a; double b; int c; };\n"
+    "void save(std::FILE* f, const R& r) { std::fwrite(&r, sizeof(R), 1, f); }\n",
+    "#include <cstring>\nstruct R { char a; double b; int c; };\n"
+    "void load(R& r, const char* p) { std::memcpy(&r, p, sizeof(R)); }\n",
 ])
 def test_packed_unions_and_pinned_layouts_are_silent(tmp_path, wrap):
     assert _diagnostics(tmp_path, wrap + "R r;\n")[1] == []
+
+
+def test_plain_record_of_the_guard_cases_is_reported(tmp_path):
+    assert len(_diagnostics(tmp_path, "struct R { char a; double b; int c; };\nR r;\n")[1]) == 1
 
 
 def test_min_bytes_and_cache_lines(tmp_path):
