@@ -129,6 +129,32 @@ def layout_dependent_lines(view, layout: RecordLayout) -> list[int]:
     return [i for i, line in enumerate(view.lines, start=1) if word.search(line) and _LAYOUT_WORDS.search(line)]
 
 
+def enclosing_records(view, layout: RecordLayout, depth: int = 0) -> list[RecordLayout]:
+    """Records of this file that hold ``layout`` as a member (or array of it) or a base,
+    directly or through each other: their layouts change with it."""
+    if depth > 3:
+        return []
+    name, short = layout.name, simple_name(layout)
+    out = []
+    for rec in view.records:
+        other = rec.layout
+        if other is layout or other.name == name:
+            continue
+        holds = any(f.type_name == name or f.type_name.rsplit("::", 1)[-1] == short
+                    for f in other.fields if f.is_base)
+        if not holds:
+            for t in rec.type.field_types().values():
+                while t is not None and t.is_array:
+                    t = t.element
+                if t is not None and t.unqualified_name == name:
+                    holds = True
+                    break
+        if holds:
+            out.append(other)
+            out.extend(enclosing_records(view, other, depth + 1))
+    return out
+
+
 def is_source_file(path: str) -> bool:
     """A .c/.cpp file (not a header): its records are not shared with other translation units."""
     return os.path.splitext(path)[1] in _SOURCE_SUFFIXES

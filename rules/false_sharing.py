@@ -11,6 +11,7 @@ from hotlint.rule import Finding, Option, Rule, fix
 from ._padding_waste_layout import (
     atomic_members,
     display_name,
+    enclosing_records,
     is_source_file,
     layout_dependent_lines,
     owns_atomic,
@@ -100,7 +101,8 @@ class FalseSharing(Rule):
     translation units, where it is ABI), is not a class template (one edit changes
     every instantiation), is not packed, and no line of the file names the record
     next to `sizeof`, `alignof`, `offsetof`, `static_assert`, a cast, `memcpy`-like
-    calls, `mmap` or a `union`; otherwise it is **unsafe**.
+    calls, `mmap` or a `union` (nor any record of the file that holds it as a member
+    or base, whose layout changes with it); otherwise it is **unsafe**.
 
     For a per-thread array whose element is a record defined in the file, the fix
     writes `struct alignas(N) Slot`: always **unsafe**, because every element grows
@@ -204,7 +206,9 @@ class FalseSharing(Rule):
             edits.append(Edit(Range(m.range.start, m.range.start), f"{spelled}({line}) "))
         names = ", ".join(f"`{m.name}`" for m in members)
         template = layout.is_template_instantiation or rec.node.kind == "CLASS_TEMPLATE"
-        safe = (not template and is_source_file(view.path) and not layout_dependent_lines(view, layout))
+        # the record's size also changes every record that holds it, so their layouts count too
+        safe = (not template and is_source_file(view.path)
+                and not any(layout_dependent_lines(view, r) for r in [layout, *enclosing_records(view, layout)]))
         return fix(
             f"align {names} to {'its' if len(members) == 1 else 'their'} own {line}-byte cache line"
             f"{'' if len(members) == 1 else 's'} with `{spelled}({line})`",

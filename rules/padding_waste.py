@@ -12,6 +12,7 @@ from hotlint.rule import Finding, Option, Rule, fix
 from ._padding_waste_layout import (
     atomic_members,
     display_name,
+    enclosing_records,
     fields_start,
     layout_pinned,
     same_file,
@@ -92,8 +93,9 @@ class PaddingWaste(Rule):
     destroyed. No fix is offered when fields are declared several to a line
     (`int a, b;`), share a line with other code, sit in different access sections or
     between preprocessor lines, when the file brace-initializes the record (the
-    initializers would no longer match), or for class templates (the best order can
-    depend on the template arguments); the message still gives the best order.
+    initializers would no longer match), when a record that holds it has a pinned
+    layout, or for class templates (the best order can depend on the template
+    arguments); the message still gives the best order.
 
     ## Options
     - `min-bytes` (int, default `8`): report a record only when the best order saves
@@ -235,6 +237,10 @@ def _reorder_fix(view, rec, own: list[FieldLayout], best: list[FieldLayout],
     if inits:
         return None, (f"brace-initialized on line {inits[0]}: positional initializers follow the field "
                       "order, so no fix is offered")
+    pinned = next((r for r in enclosing_records(view, layout) if layout_pinned(view, r)), None)
+    if pinned is not None:
+        return None, (f"`{display_name(pinned)}` holds it and its layout is pinned (a `static_assert`, "
+                      "or read and written as bytes), so no fix is offered")
     slots = [_slot(view, f) for f in own]
     if None in slots or any(b[0] <= a[1] for a, b in zip(slots, slots[1:])):
         return None, ("fields share lines with each other or with other code (`int a, b;`), "

@@ -273,3 +273,15 @@ void add(long v) {
     # a second path writing only `sum` makes the two independently written
     d = _only(_diagnostics(tmp_path, source % "void fix_up() { acc.sum.store(0, std::memory_order_relaxed); }")[1])
     assert "`count` (offset 0) and `sum` (offset 8) of `Acc` share cache line 0" in d.message
+
+
+def test_fix_is_unsafe_when_a_record_holding_it_has_a_pinned_layout(tmp_path):
+    source = _QUEUE + "struct Shared { int owner; QueueIndices q; };\nstatic_assert(sizeof(Shared) == 32);\n"
+    path, diags = _diagnostics(tmp_path, source)
+    d = _only(diags)
+    assert d.fix.applicability is Applicability.UNSAFE
+    path.write_text(apply_edits(source, d.fix.edits))
+    compiler = shutil.which("g++")
+    if compiler:  # the reason: the fix breaks the enclosing record's static_assert
+        proc = subprocess.run([compiler, "-std=c++20", "-fsyntax-only", str(path)], capture_output=True, text=True)
+        assert proc.returncode != 0 and "static assert" in proc.stderr.lower()

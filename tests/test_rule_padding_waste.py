@@ -243,3 +243,13 @@ def test_documentation_has_every_section():
     cls = load_rules().rules[RULE]
     assert cls.missing_sections() == []
     assert "hotlint bench padding-waste" in cls.documentation()
+
+
+def test_no_fix_when_a_record_holding_it_is_pinned(tmp_path):
+    source = ("struct Inner {\n  char a;\n  double b;\n  int c;\n};\n"
+              "struct Outer { Inner in; };\nstatic_assert(sizeof(Outer) == 24);\nInner i;\n")
+    [d] = _diagnostics(tmp_path, source)[1]
+    assert d.fix is None
+    assert any("`Outer` holds it" in n for n in d.notes)
+    [d] = _diagnostics(tmp_path, source.replace("static_assert(sizeof(Outer) == 24);\n", ""))[1]
+    assert d.fix is not None
