@@ -107,13 +107,23 @@ def layout_pinned(view, layout: RecordLayout) -> bool:
     name = simple_name(layout)
     if not name:
         return False
+    if asserted(view, layout):
+        return True
+    word = re.compile(rf"\b{re.escape(name)}\b")
+    return any(word.search(line) and _PINNING_WORDS.search(line) for line in view.lines)
+
+
+def asserted(view, layout: RecordLayout) -> bool:
+    """A ``static_assert`` on the record's size, alignment or offsets: changing them fails the build."""
+    name = simple_name(layout)
+    if not name:
+        return False
     for node in view.nodes("STATIC_ASSERT"):
         toks = node.tokens
         if name in toks and any(t in toks for t in ("sizeof", "alignof", "offsetof", "_Alignof",
                                                      "__builtin_offsetof")):
             return True
-    word = re.compile(rf"\b{re.escape(name)}\b")
-    return any(word.search(line) and _PINNING_WORDS.search(line) for line in view.lines)
+    return False
 
 
 def layout_dependent_lines(view, layout: RecordLayout) -> list[int]:

@@ -9,6 +9,7 @@ from hotlint.model import Applicability, Edit, FieldLayout, Position, Range, Sev
 from hotlint.rule import Finding, Option, Rule, fix
 
 from ._padding_waste_layout import (
+    asserted,
     atomic_members,
     display_name,
     enclosing_records,
@@ -102,10 +103,13 @@ class FalseSharing(Rule):
     every instantiation), is not packed, and no line of the file names the record
     next to `sizeof`, `alignof`, `offsetof`, `static_assert`, a cast, `memcpy`-like
     calls, `mmap` or a `union` (nor any record of the file that holds it as a member
-    or base, whose layout changes with it); otherwise it is **unsafe**.
+    or base, whose layout changes with it); otherwise it is **unsafe**. When a
+    `static_assert` pins the size of the record or of one that holds it, the edit
+    alone would not build: it is shown (display-only), never applied.
 
     For a per-thread array whose element is a record defined in the file, the fix
-    writes `struct alignas(N) Slot`: always **unsafe**, because every element grows
+    writes `struct alignas(N) Slot` (none when a `static_assert` pins its size):
+    always **unsafe**, because every element grows
     to a full line (memory per element multiplies) and `sizeof(Slot)` changes for
     every user of the type. For an array of bare atomics there is no mechanical
     edit (every use would change to reach a wrapper's member); the diagnostic shows
@@ -207,14 +211,17 @@ class FalseSharing(Rule):
         names = ", ".join(f"`{m.name}`" for m in members)
         template = layout.is_template_instantiation or rec.node.kind == "CLASS_TEMPLATE"
         # the record's size also changes every record that holds it, so their layouts count too
+        affected = [layout, *enclosing_records(view, layout)]
         safe = (not template and is_source_file(view.path)
-                and not any(layout_dependent_lines(view, r) for r in [layout, *enclosing_records(view, layout)]))
-        return fix(
-            f"align {names} to {'its' if len(members) == 1 else 'their'} own {line}-byte cache line"
-            f"{'' if len(members) == 1 else 's'} with `{spelled}({line})`",
-            edits,
-            Applicability.SAFE if safe else Applicability.UNSAFE,
-        )
+                and not any(layout_dependent_lines(view, r) for r in affected))
+        applicability = Applicability.SAFE if safe else Applicability.UNSAFE
+        description = (f"align {names} to {'its' if len(members) == 1 else 'their'} own {line}-byte cache "
+                       f"line{'' if len(members) == 1 else 's'} with `{spelled}({line})`")
+        asserting = next((r for r in affected if asserted(view, r)), None)
+        if asserting is not None:
+            applicability = Applicability.DISPLAY_ONLY  # applied alone it fails that assertion
+            description += f"; update the static_assert on `{display_name(asserting)}` with it"
+        return fix(description, edits, applicability)
 
     # ------------------------------------------------------- per-thread arrays
 
@@ -747,6 +754,8 @@ def _element_fix(view, element, line: int):
     node = record.node
     if node.kind not in ("STRUCT_DECL", "CLASS_DECL") or not same_file(node.file, view.path):
         return None
+    if any(asserted(view, r) for r in [record.layout, *enclosing_records(view, record.layout)]):
+        return None  # a static_assert pins its size: the edit alone would not build
     loc = node.location
     spelled = node.spelling
     raw = view.line_text(loc.line).encode()

@@ -43,6 +43,7 @@ def _only(diags):
 _QUEUE = """
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 struct QueueIndices {
   std::atomic<std::uint64_t> enqueue_pos{0};
   std::atomic<std::uint64_t> dequeue_pos{0};
@@ -60,7 +61,7 @@ def test_message_names_members_offsets_and_line(tmp_path):
         "`enqueue_pos` (offset 0) and `dequeue_pos` (offset 8) of `QueueIndices` share cache line 0; "
         "writes from different cores will invalidate each other's line"
     )
-    assert d.range.start.line == 6  # the second atomic, where the fix goes
+    assert d.range.start.line == 7  # the second atomic, where the fix goes
 
 
 @pytest.mark.parametrize("fixture", ["bad.cpp", "bad_c.c"])
@@ -112,8 +113,14 @@ def test_fix_is_unsafe_in_a_header(tmp_path):
 
 
 def test_fix_is_unsafe_when_the_file_depends_on_the_layout(tmp_path):
-    d = _only(_diagnostics(tmp_path, _QUEUE + "static_assert(sizeof(QueueIndices) == 24);\n")[1])
+    d = _only(_diagnostics(tmp_path, _QUEUE + "void clear(QueueIndices* q) { std::memset(q, 0, sizeof(QueueIndices)); }\n")[1])
     assert d.fix.applicability is Applicability.UNSAFE
+
+
+def test_fix_is_display_only_when_a_static_assert_pins_the_size(tmp_path):
+    d = _only(_diagnostics(tmp_path, _QUEUE + "static_assert(sizeof(QueueIndices) == 24);\n")[1])
+    assert d.fix.applicability is Applicability.DISPLAY_ONLY
+    assert "update the static_assert on `QueueIndices`" in d.fix.description
 
 
 def test_fix_is_unsafe_for_a_class_template(tmp_path):
@@ -275,11 +282,11 @@ void add(long v) {
     assert "`count` (offset 0) and `sum` (offset 8) of `Acc` share cache line 0" in d.message
 
 
-def test_fix_is_unsafe_when_a_record_holding_it_has_a_pinned_layout(tmp_path):
+def test_fix_is_display_only_when_a_record_holding_it_has_a_pinned_layout(tmp_path):
     source = _QUEUE + "struct Shared { int owner; QueueIndices q; };\nstatic_assert(sizeof(Shared) == 32);\n"
     path, diags = _diagnostics(tmp_path, source)
     d = _only(diags)
-    assert d.fix.applicability is Applicability.UNSAFE
+    assert d.fix.applicability is Applicability.DISPLAY_ONLY
     path.write_text(apply_edits(source, d.fix.edits))
     compiler = shutil.which("g++")
     if compiler:  # the reason: the fix breaks the enclosing record's static_assert
