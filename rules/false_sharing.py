@@ -54,8 +54,9 @@ class FalseSharing(Rule):
     the spawning loop, or `omp_get_thread_num()` / `sched_getcpu()`. An element
     reference taken that way (`Slot& s = slots[id];`, `std::ref(slots[t])`) counts
     too, as does a range-for's element reference (`for (auto& s : slots)`) that a
-    spawned lambda captures or the spawn passes with `std::ref`. An array updated by one thread, or by every thread at every index, is not
-    false sharing and is not reported.
+    spawned lambda captures or the spawn passes with `std::ref`. An array updated by
+    one thread, or by every thread at every index, is not false sharing and is not
+    reported.
 
     ## Why is this bad?
     Caches keep coherence per line, not per variable. A core must own a line
@@ -447,7 +448,8 @@ class _ThreadBodies:
                 parts = loop.parts()
                 var, seq = parts["variable"], parts["range"]
                 if var is not None and seq is not None and var.type.is_reference:
-                    self.range_elements[_key(var)] = _Access(seq, var.spelling, var.range.start.line, range_for=True)
+                    self.range_elements[_key(var)] = _Access(seq, var.spelling, var.range.start.line,
+                                                             range_for=True)
         spawned: dict[tuple, list] = {}
         for call in view.calls:
             args = _spawn_arguments(call)

@@ -113,7 +113,8 @@ def test_fix_is_unsafe_in_a_header(tmp_path):
 
 
 def test_fix_is_unsafe_when_the_file_depends_on_the_layout(tmp_path):
-    d = _only(_diagnostics(tmp_path, _QUEUE + "void clear(QueueIndices* q) { std::memset(q, 0, sizeof(QueueIndices)); }\n")[1])
+    clear = "void clear(QueueIndices* q) { std::memset(q, 0, sizeof(QueueIndices)); }\n"
+    d = _only(_diagnostics(tmp_path, _QUEUE + clear)[1])
     assert d.fix.applicability is Applicability.UNSAFE
 
 

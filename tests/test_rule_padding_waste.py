@@ -187,7 +187,8 @@ Derived x;
     ("char tag; alignas(16) double v; int id;", "char tag; double v; int id;"),
     ("char tag; char pad_[3]; double v; int id;", "char tag; char name[3]; double v; int id;"),
     ("char tag; double v; short s; unsigned bits : 3;", "char tag; double v; short s; unsigned bits;"),
-    ("char a; double b; char c; std::atomic<int> x; std::atomic<int> y;", "char a; double b; char c; std::atomic<int> x; int y;"),
+    ("char a; double b; char c; std::atomic<int> x; std::atomic<int> y;",
+     "char a; double b; char c; std::atomic<int> x; int y;"),
 ])
 def test_each_guard_is_what_silences_the_record(tmp_path, guarded, unguarded):
     source = "#include <atomic>\nstruct R { %s };\nR r;\n"
