@@ -35,8 +35,8 @@ _PINNING_WORDS = re.compile(
 
 def owns_atomic(t, depth: int = 0) -> bool:
     """True when objects of type ``t`` hold an atomic inline (not through a pointer)."""
-    if t is None or depth > 4:
-        return False
+    if t is None or depth > 4 or t.is_reference or t.is_pointer:
+        return False  # refers to an atomic that lives elsewhere
     kind = t.atomic_kind
     if kind is not None:
         return kind in OWNED_ATOMICS
@@ -67,7 +67,7 @@ def atomic_members(record) -> list[tuple[FieldLayout, list[tuple[int, int]]]]:
 def atomic_spans(t, offset: int = 0, depth: int = 0) -> list[tuple[int, int]]:
     """(offset, size) of each owned atomic in an object of type ``t`` placed at ``offset``:
     a large member holding one atomic is written at that atomic, not across its whole span."""
-    if t is None or depth > 4:
+    if t is None or depth > 4 or t.is_reference or t.is_pointer:
         return []
     kind = t.atomic_kind
     if kind is not None:
