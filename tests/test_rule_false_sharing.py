@@ -293,3 +293,15 @@ def test_fix_is_display_only_when_a_record_holding_it_has_a_pinned_layout(tmp_pa
     if compiler:  # the reason: the fix breaks the enclosing record's static_assert
         proc = subprocess.run([compiler, "-std=c++20", "-fsyntax-only", str(path)], capture_output=True, text=True)
         assert proc.returncode != 0 and "static assert" in proc.stderr.lower()
+
+
+@pytest.mark.parametrize("member", ["std::atomic<long>&", "std::atomic<long>*", "std::atomic_ref<long>"])
+def test_members_that_refer_to_atomics_elsewhere_are_not_reported(tmp_path, member):
+    source = f"""
+#include <atomic>
+struct Handles {{ {member} a; {member} b; }};
+void use(Handles& h) {{ (void)h; }}
+"""
+    assert _diagnostics(tmp_path, source)[1] == []
+    owned = source.replace(member, "std::atomic<long>")
+    assert len(_diagnostics(tmp_path, owned)[1]) == 1
