@@ -275,6 +275,10 @@ def _libclang_salt() -> str:
 
 
 def _collect(report: Report, res: FileResult) -> None:
+    from .evidence import evidence_for
+
+    for d in res.diagnostics:  # cited afresh: a cached result may predate the latest `hotlint bench`
+        d.evidence = evidence_for(d.rule)
     report.diagnostics.extend(res.diagnostics)
     report.errors.extend(res.errors)
     for w in res.warnings:
