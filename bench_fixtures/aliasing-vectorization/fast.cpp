@@ -32,7 +32,7 @@ void apply_keystream(Buffer& payload, const Buffer& keystream) {
 
 int main(int argc, char** argv) {
     const bench::Mode mode = bench::parse_mode(argc, argv);
-    const std::size_t rounds = mode.pick<std::size_t>(300, 25'001);
+    const std::size_t rounds = mode.pick<std::size_t>(300, 45'001);
 
     bench::Rng rng(6);
     std::vector<std::uint8_t> storage(kBlocks * kBlockBytes * (1 + kKeystreams));

@@ -30,7 +30,7 @@ void score_items(int worker, std::uint64_t begin, std::uint64_t end) {
 
 int main(int argc, char** argv) {
     const bench::Mode mode = bench::parse_mode(argc, argv);
-    const std::uint64_t items = mode.pick<std::uint64_t>(100'000, 10'000'000);
+    const std::uint64_t items = mode.pick<std::uint64_t>(100'000, 16'000'000);
 
     return bench::run(
         [&] {
