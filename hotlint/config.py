@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 if sys.version_info >= (3, 11):
@@ -218,6 +218,26 @@ def rule_paths_of(table: dict, path: Optional[str]) -> list[str]:
     _check_type(path or "configuration", "rule-paths", value, list)
     base = os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
     return [os.path.normpath(os.path.join(base, p)) for p in value]
+
+
+def apply_overrides(cfg: Config, o: dict, known: dict) -> Config:
+    """``cfg`` with command-line or editor settings on top: ``select`` replaces, ``ignore_extra``
+    and ``extra_args`` add, ``cache_line_size`` and ``timeout`` replace. ``known`` maps rule names
+    to their classes; an unknown name (not a glob) is a ``ConfigError``."""
+    cfg = replace(cfg, rule_options=dict(cfg.rule_options))
+    for name in (o.get("select") or []) + (o.get("ignore_extra") or []):
+        if name.upper() != "ALL" and not any(c in name for c in "*?[") and name not in known:
+            raise ConfigError(f"unknown rule `{name}`{_suggest(name, list(known))}; `hotlint rules` lists them")
+    if "select" in o:
+        cfg.select = list(o["select"])
+    if "ignore_extra" in o:
+        cfg.ignore = cfg.ignore + list(o["ignore_extra"])
+    if "extra_args" in o:
+        cfg.extra_args = cfg.extra_args + list(o["extra_args"])
+    for key in ("cache_line_size", "timeout"):
+        if key in o:
+            setattr(cfg, key, o[key])
+    return cfg
 
 
 class ConfigResolver:
