@@ -1,0 +1,484 @@
+"""The language server: pygls glue over the engine, which runs in a worker process.
+
+Each open document is analyzed from its unsaved text: at once on open and save,
+after a pause on change (debounced per document). A result is published only
+while it still describes the document's current version and settings; anything
+older is dropped. The worker parses one request at a time, so a document has at
+most one analysis in flight and newer edits wait for it, then run once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, lsp_method
+from pygls.uris import to_fs_path
+
+from .. import __version__
+from ..model import Applicability, Diagnostic, Edit, ErrorRecord, FileResult, Position, Range, RecordLayout
+from ..rule import load_rules
+from .convert import Text, lsp_diagnostic, lsp_error, lsp_text_edit, overlaps
+from .hover import finding_markdown, layout_table
+from .settings import ClientSettings, FileSetup, Project
+from .wire import layout_from_json, options_to_json
+from .workerclient import WorkerClient, WorkerError
+
+log = logging.getLogger("hotlint.lsp")
+
+_ANSWERED = object()  # a message already answered while it was being read
+_LANGUAGE_SUFFIX = {"c": ".c", "cpp": ".cpp", "cuda-cpp": ".cu", "objective-c": ".m", "objective-cpp": ".mm"}
+
+
+class HotlintProtocol(LanguageServerProtocol):
+    """pygls' protocol with two corrections.
+
+    A request whose parameters do not deserialize gets a JSON-RPC error response
+    (pygls 2 only shows a message, leaving the client waiting forever), and the
+    pull-diagnostics capability is withdrawn when the client asked for push alone.
+    """
+
+    def structure_message(self, data):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if not isinstance(data, dict):
+                raise
+            method = data.get("method", "")
+            if "id" in data and method:
+                self._send_response(data["id"], error=types.ResponseError(
+                    code=exc.code, message=f"invalid params for {method}: {exc.message or exc}"))
+            else:
+                log.warning("ignored %s with invalid params", method or "a message")
+            return _ANSWERED
+
+    def handle_message(self, message):
+        if message is _ANSWERED:
+            return
+        super().handle_message(message)
+
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params: types.InitializeParams):
+        result = yield from super().lsp_initialize(params)
+        if not self._server.settings.pull_diagnostics:
+            result.capabilities.diagnostic_provider = None
+        return result
+
+
+@dataclass(eq=False)
+class Analysis:
+    """One version of a document as the engine saw it."""
+
+    version: Optional[int]
+    generation: int  # of the settings it was computed with
+    text: Text
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    errors: list[ErrorRecord] = field(default_factory=list)
+    records: list[RecordLayout] = field(default_factory=list)
+    line_size: int = 64
+    rule_paths: tuple[str, ...] = ()
+
+    def lsp_diagnostics(self) -> list[types.Diagnostic]:
+        return ([lsp_diagnostic(d, self.text) for d in self.diagnostics]
+                + [lsp_error(e, self.text) for e in self.errors])
+
+
+@dataclass(eq=False)
+class Document:
+    uri: str
+    path: str
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    timer: Optional[asyncio.Task] = None  # a pending debounced analysis, while it waits
+    analysis: Optional[Analysis] = None  # the last one published
+    closed: bool = False
+
+
+def document_path(uri: str, language_id: Optional[str], root: Optional[str], number: int) -> str:
+    """The file a document stands for; an unsaved buffer gets a name in the workspace."""
+    path = to_fs_path(uri) if uri.startswith("file:") else None
+    if path:
+        return os.path.abspath(path)
+    suffix = _LANGUAGE_SUFFIX.get(language_id or "", ".cpp")
+    return os.path.join(root or os.getcwd(), f"untitled-{number}{suffix}")
+
+
+def suppression_edit(text: Text, line: int, rule: str) -> Edit:
+    """``// hotlint: ignore[rule]`` for ``line``: added to an existing list, or appended."""
+    data = text.line(line).encode("utf-8")
+    existing = re.search(rb"hotlint\s*:\s*ignore\[([^\]]*)\]", data)
+    if existing:
+        at = Position(line, existing.end(1) + 1)
+        sep = ", " if existing.group(1).strip() else ""
+        return Edit(Range(at, at), f"{sep}{rule}")
+    stripped = data.rstrip()
+    if stripped.endswith(b"\\"):  # a macro continues on the next line: a line comment would end it
+        at = Position(line, len(stripped))
+        return Edit(Range(at, at), f"/* hotlint: ignore[{rule}] */ ")
+    at = Position(line, len(stripped) + 1)
+    end = text.end_of_line(line)
+    return Edit(Range(at, end), f"  // hotlint: ignore[{rule}]")
+
+
+class HotlintServer(LanguageServer):
+    def __init__(self):
+        super().__init__("hotlint", __version__, protocol_cls=HotlintProtocol,
+                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.init_options: dict = {}
+        self.settings = ClientSettings()
+        self.project = Project(self.settings)
+        self.generation = 0
+        self.docs: dict[str, Document] = {}
+        self.worker = WorkerClient(on_exit=self._worker_exited)
+        self._untitled = 0
+        self._said: set[str] = set()
+
+    # ---- settings
+    def apply_settings(self, data) -> None:
+        merged = dict(self.init_options)
+        if isinstance(data, dict):
+            merged.update(data.get("hotlint", data) if isinstance(data.get("hotlint"), dict) else data)
+        self.settings = ClientSettings.parse(merged, self.root)
+        self.project = Project(self.settings)
+        self.generation += 1
+
+    @property
+    def root(self) -> Optional[str]:
+        try:
+            return self.workspace.root_path
+        except RuntimeError:  # before initialize
+            return None
+
+    # ---- messages to the user
+    def say(self, message: str, kind: types.MessageType = types.MessageType.Warning, once: bool = True) -> None:
+        if once:
+            if message in self._said:
+                return
+            self._said.add(message)
+        self.window_show_message(types.ShowMessageParams(type=kind, message=f"hotlint: {message}"))
+
+    def note(self, message: str) -> None:
+        if message not in self._said:
+            self._said.add(message)
+            self.window_log_message(types.LogMessageParams(type=types.MessageType.Log, message=f"hotlint: {message}"))
+
+    def _worker_exited(self, reason: str, owed: bool) -> None:
+        if not owed:  # nobody was waiting on it: say so here (otherwise the analysis says which file)
+            self.say(f"the analyzer process {reason}; it was restarted", types.MessageType.Error, once=False)
+        asyncio.ensure_future(self._restart_worker())
+
+    async def _restart_worker(self) -> None:
+        try:
+            await self.worker.start()
+        except Exception as exc:  # pragma: no cover - no Python to start?
+            self.say(f"cannot start the analyzer process: {exc}", types.MessageType.Error)
+
+    # ---- documents
+    def open(self, item: types.TextDocumentItem) -> Document:
+        self._untitled += 1
+        doc = Document(item.uri, document_path(item.uri, item.language_id, self.root, self._untitled))
+        old = self.docs.pop(item.uri, None)
+        if old is not None:
+            old.closed = True
+        self.docs[item.uri] = doc
+        return doc
+
+    def close(self, uri: str) -> None:
+        doc = self.docs.pop(uri, None)
+        if doc is None:
+            return
+        doc.closed = True
+        if doc.timer is not None:
+            doc.timer.cancel()
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        asyncio.ensure_future(self._forget(doc.path))
+
+    async def _forget(self, path: str) -> None:
+        try:
+            await self.worker.request("close", {"path": path})
+        except Exception:
+            pass  # a dead worker has forgotten it already
+
+    def version_of(self, doc: Document) -> Optional[int]:
+        return self.workspace.get_text_document(doc.uri).version
+
+    def is_current(self, doc: Document, analysis: Optional[Analysis]) -> bool:
+        return (analysis is not None and not doc.closed and analysis.generation == self.generation
+                and analysis.version == self.version_of(doc))
+
+    def schedule(self, doc: Document, delay: float) -> None:
+        """Analyze ``doc`` after ``delay`` seconds unless another change comes first."""
+        if doc.timer is not None:
+            doc.timer.cancel()
+        doc.timer = asyncio.ensure_future(self._after(doc, delay))
+
+    async def _after(self, doc: Document, delay: float) -> None:
+        try:
+            await asyncio.sleep(delay)
+        except asyncio.CancelledError:
+            return
+        if doc.timer is asyncio.current_task():
+            doc.timer = None  # from here on it runs to the end: a later change waits for it
+        await self.refresh(doc)
+
+    async def refresh(self, doc: Document) -> Optional[Analysis]:
+        """Analyze the document's current text unless already done; publish a result only
+        while it is current. Returns what was computed (possibly already stale)."""
+        async with doc.lock:
+            if doc.closed:
+                return None
+            if self.is_current(doc, doc.analysis):
+                return doc.analysis
+            document = self.workspace.get_text_document(doc.uri)
+            version, source, generation = document.version, document.source, self.generation
+            analysis = await self.analyze(doc, source, version, generation)
+            if self.is_current(doc, analysis):
+                doc.analysis = analysis
+                self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                    uri=doc.uri, diagnostics=analysis.lsp_diagnostics(), version=version))
+            return analysis
+
+    async def current(self, doc: Document) -> Optional[Analysis]:
+        """The analysis of the document as it is now (waiting for one if need be)."""
+        while not doc.closed:
+            analysis = await self.refresh(doc)
+            if analysis is None or self.is_current(doc, analysis):
+                return analysis
+        return None
+
+    async def analyze(self, doc: Document, source: str, version: Optional[int], generation: int) -> Analysis:
+        text = Text(source, self.workspace.position_encoding)
+        analysis = Analysis(version, generation, text)
+        try:
+            setup = self.project.setup_for(doc.path)
+        except Exception as exc:  # a broken rule pack or config loader must not take the server down
+            analysis.errors.append(ErrorRecord(doc.path, f"cannot set up the analysis: {type(exc).__name__}: {exc}",
+                                               kind="internal-error"))
+            return analysis
+        for problem in setup.problems:
+            self.say(problem)
+        for n in setup.notes:
+            self.note(f"{os.path.basename(doc.path)}: {n}")
+        if setup.error:
+            self.say(setup.error, types.MessageType.Error)
+            analysis.errors.append(ErrorRecord(doc.path, setup.error, kind="config"))
+            return analysis
+        if setup.excluded:
+            return analysis
+        analysis.line_size = setup.options.settings.cache_line_size
+        analysis.rule_paths = tuple(setup.options.rule_paths)
+        reply = await self._ask_worker(doc, source, setup)
+        if isinstance(reply, ErrorRecord):
+            analysis.errors.append(reply)
+            return analysis
+        result = FileResult.from_json(reply["result"])
+        for w in result.warnings:
+            self.note(f"{os.path.basename(doc.path)}: {w}")
+        if reply.get("crashed"):
+            self.say(f"libclang crashed while parsing {os.path.basename(doc.path)} (the crash was contained)",
+                     types.MessageType.Error, once=False)
+        analysis.diagnostics = result.diagnostics
+        # the result keeps the first parse error (with what it withholds); show the others where they are
+        analysis.errors = result.errors + [ErrorRecord.from_json(e) for e in reply.get("parse_errors", [])[1:]]
+        analysis.records = [layout_from_json(r) for r in reply.get("records", [])]
+        return analysis
+
+    async def _ask_worker(self, doc: Document, source: str, setup: FileSetup):
+        params = {"path": doc.path, "text": source, "args": setup.args, "options": options_to_json(setup.options)}
+        name = os.path.basename(doc.path)
+        while True:
+            try:
+                return await self.worker.request("analyze", params, timeout=setup.timeout)
+            except WorkerError as exc:
+                if not exc.culprit:
+                    continue  # it died on another file: ask the new worker
+                if exc.timed_out:
+                    message = (f"analysis of {name} took longer than the {setup.timeout:g} s limit and was stopped; "
+                               "raise `timeout` in the configuration or exclude the file")
+                else:
+                    message = (f"the analyzer {exc.reason} while parsing {name}; it was restarted and other files "
+                               "are still analyzed; this file is analyzed again when it changes")
+                self.say(message, types.MessageType.Error, once=False)
+                return ErrorRecord(doc.path, message, kind="timeout" if exc.timed_out else "crash")
+            except RuntimeError as exc:  # the worker answered with an error
+                return ErrorRecord(doc.path, f"internal error in hotlint: {exc}", kind="internal-error")
+
+    # ---- features
+    def rule_class(self, analysis: Analysis, name: str):
+        return load_rules(analysis.rule_paths).rules.get(name)
+
+    def workspace_edit(self, doc: Document, analysis: Analysis, edits) -> types.WorkspaceEdit:
+        text_edits = [lsp_text_edit(e, analysis.text) for e in edits]
+        caps = self.client_capabilities.workspace
+        versioned = bool(caps and caps.workspace_edit and caps.workspace_edit.document_changes)
+        if versioned:
+            return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=doc.uri, version=analysis.version),
+                edits=text_edits)])
+        return types.WorkspaceEdit(changes={doc.uri: text_edits})
+
+    def code_actions(self, doc: Document, analysis: Analysis, params: types.CodeActionParams) -> list:
+        start, end = analysis.text.from_lsp(params.range.start), analysis.text.from_lsp(params.range.end)
+        caps = self.client_capabilities.text_document
+        disabled_ok = bool(caps and caps.code_action and caps.code_action.disabled_support)
+        actions, suppressed = [], set()
+        quickfix = types.CodeActionKind.QuickFix
+        for d in analysis.diagnostics:
+            if not overlaps(d.range, start, end):
+                continue
+            diag = lsp_diagnostic(d, analysis.text)
+            fix = d.fix
+            if fix is not None and fix.applicability is Applicability.DISPLAY_ONLY:
+                if disabled_ok:
+                    actions.append(types.CodeAction(
+                        title=f"{fix.description} (display only: rewrite by hand; the hover shows it)",
+                        kind=quickfix, diagnostics=[diag],
+                        disabled=types.CodeActionDisabled(reason="a display-only fix is never applied as an edit")))
+            elif fix is not None:
+                safe = fix.applicability is Applicability.SAFE
+                actions.append(types.CodeAction(
+                    title=f"{fix.description}" if safe else f"{fix.description} (unsafe fix: review it)",
+                    kind=quickfix, diagnostics=[diag], is_preferred=safe,
+                    edit=self.workspace_edit(doc, analysis, fix.edits)))
+            line = d.range.start.line
+            if (d.rule, line) not in suppressed:
+                suppressed.add((d.rule, line))
+                actions.append(types.CodeAction(
+                    title=f"Suppress {d.rule} on this line", kind=quickfix, diagnostics=[diag],
+                    edit=self.workspace_edit(doc, analysis, [suppression_edit(analysis.text, line, d.rule)])))
+        only = params.context.only
+        if only:
+            actions = [a for a in actions if any(a.kind == k or a.kind.startswith(f"{k}.") for k in only)]
+        return actions
+
+    def hover(self, analysis: Analysis, position: types.Position) -> Optional[types.Hover]:
+        at = analysis.text.from_lsp(position)
+        parts, where = [], None
+        for d in analysis.diagnostics:
+            if overlaps(d.range, at):
+                parts.append(finding_markdown(d, self.rule_class(analysis, d.rule)))
+                where = where or d.range
+        for r in analysis.records:
+            if overlaps(r.name_range, at):
+                parts.append(layout_table(r, analysis.line_size))
+                where = where or r.name_range
+        if not parts:
+            return None
+        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)),
+                           range=analysis.text.range_to_lsp(where))
+
+    async def shutdown_worker(self) -> None:
+        for doc in self.docs.values():
+            if doc.timer is not None:
+                doc.timer.cancel()
+        await self.worker.close()
+
+
+def create_server() -> HotlintServer:
+    server = HotlintServer()
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: HotlintServer, params: types.InitializeParams):
+        options = params.initialization_options
+        if isinstance(options, dict):
+            ls.init_options = dict(options.get("hotlint", options) if isinstance(options.get("hotlint"), dict)
+                                   else options)
+        ls.apply_settings({})
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: HotlintServer, params: types.InitializedParams):
+        for problem in ls.settings.problems:
+            ls.say(f"editor setting {problem}")
+        await ls._restart_worker()  # the first open should not pay for starting Python
+
+    @server.feature(types.SHUTDOWN)
+    async def shutdown(ls: HotlintServer, params):
+        await ls.shutdown_worker()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: HotlintServer, params: types.DidOpenTextDocumentParams):
+        ls.schedule(ls.open(params.text_document), 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: HotlintServer, params: types.DidChangeTextDocumentParams):
+        doc = ls.docs.get(params.text_document.uri)
+        if doc is not None:
+            ls.schedule(doc, ls.settings.debounce)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: HotlintServer, params: types.DidSaveTextDocumentParams):
+        doc = ls.docs.get(params.text_document.uri)
+        if doc is not None:
+            ls.schedule(doc, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: HotlintServer, params: types.DidCloseTextDocumentParams):
+        ls.close(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC,
+                    types.DiagnosticOptions(identifier="hotlint", inter_file_dependencies=False,
+                                            workspace_diagnostics=False))
+    async def pull_diagnostics(ls: HotlintServer, params: types.DocumentDiagnosticParams):
+        doc = ls.docs.get(params.text_document.uri)
+        if doc is None:  # not open: the file as it is on disk
+            ls._untitled += 1
+            doc = Document(params.text_document.uri, document_path(params.text_document.uri, None, ls.root,
+                                                                   ls._untitled))
+            try:
+                with open(doc.path, encoding="utf-8") as fh:
+                    source = fh.read()
+            except (OSError, UnicodeDecodeError) as exc:
+                source = ""
+                analysis = Analysis(None, ls.generation, Text(""))
+                analysis.errors.append(ErrorRecord(doc.path, f"cannot read the file: {exc}", kind="unreadable"))
+            else:
+                analysis = await ls.analyze(doc, source, None, ls.generation)
+                await ls._forget(doc.path)
+            return types.RelatedFullDocumentDiagnosticReport(items=analysis.lsp_diagnostics())
+        analysis = await ls.current(doc)
+        if analysis is None:
+            return types.RelatedFullDocumentDiagnosticReport(items=[])
+        result_id = f"{analysis.generation}:{analysis.version}"
+        if params.previous_result_id == result_id:
+            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
+        return types.RelatedFullDocumentDiagnosticReport(items=analysis.lsp_diagnostics(), result_id=result_id)
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
+                    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+    async def code_action(ls: HotlintServer, params: types.CodeActionParams):
+        doc = ls.docs.get(params.text_document.uri)
+        analysis = await ls.current(doc) if doc is not None else None
+        if analysis is None:
+            return []
+        return ls.code_actions(doc, analysis, params)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    async def hover(ls: HotlintServer, params: types.HoverParams):
+        doc = ls.docs.get(params.text_document.uri)
+        analysis = await ls.current(doc) if doc is not None else None
+        return ls.hover(analysis, params.position) if analysis is not None else None
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(ls: HotlintServer, params: types.DidChangeConfigurationParams):
+        settings = params.settings
+        caps = ls.client_capabilities.workspace
+        if not settings and caps is not None and caps.configuration:
+            try:
+                answer = await ls.workspace_configuration_async(types.ConfigurationParams(
+                    items=[types.ConfigurationItem(section="hotlint")]))
+                settings = answer[0] if answer else None
+            except Exception as exc:
+                ls.note(f"workspace/configuration failed: {exc}")
+        ls.apply_settings(settings)
+        for problem in ls.settings.problems:
+            ls.say(f"editor setting {problem}")
+        for doc in list(ls.docs.values()):
+            ls.schedule(doc, 0)
+
+    return server
