@@ -57,6 +57,8 @@ def lint_parser() -> argparse.ArgumentParser:
     p.add_argument("--fix", action="store_true", help="apply safe fixes in place")
     p.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, include unsafe fixes")
     p.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; change nothing")
+    p.add_argument("--show-fixes", action="store_true",
+                   help="print every finding's fix as its own diff, display-only rewrites included")
     p.add_argument("--config", metavar="FILE", help="use this configuration file for every file")
     p.add_argument("--extra-arg", action="append", default=[], metavar="ARG",
                    help="append a compiler flag (repeatable), e.g. --extra-arg=-I/opt/include")
@@ -253,6 +255,8 @@ def run_lint(ns) -> int:
 
     if ns.fix or ns.diff:
         _fix(report, texts, ns, err)
+    if ns.show_fixes:
+        _show_fixes(report, texts)
 
     all_rules: dict = {}
     for reg in registries.values() or [load_rules(())]:
@@ -324,8 +328,22 @@ def _fix(report: Report, texts: dict[str, str], ns, err) -> None:
         err.print(f"hotlint: fixed {fixed_total} finding{'s' if fixed_total != 1 else ''}", highlight=False)
 
 
+def _show_fixes(report: Report, texts: dict[str, str]) -> None:
+    """Each finding's fix on its own, so overlapping suggestions can all be read."""
+    from .fixes import apply_edits, unified_diff
+
+    for d in report.diagnostics:
+        if d.fix is None or d.path not in texts:
+            continue
+        text = texts[d.path]
+        print(f"# {display_path(d.path)}:{d.range.start.line}:{d.range.start.column} [{d.rule}] "
+              f"{d.fix.description} ({d.fix.applicability.value})")
+        sys.stdout.write(unified_diff(display_path(d.path), text, apply_edits(text, d.fix.edits)))
+        print()
+
+
 def _write(report: Report, ns, rules: dict) -> None:
-    if ns.diff:
+    if ns.diff or ns.show_fixes:
         return
     if ns.format == "json":
         from .output.json_format import render

@@ -9,6 +9,8 @@ from typing import Iterator, Optional
 from hotlint.model import Position, Range, Severity
 from hotlint.rule import Finding, Option, Rule
 
+from ._aos_layout_rewrite import rewrite
+
 _CONTIGUOUS = frozenset({"std::vector", "std::array", "std::span", "std::inplace_vector"})
 _CASTS = frozenset({"UNEXPOSED_EXPR", "PAREN_EXPR"})
 _WRITES = frozenset({"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>="})
@@ -30,6 +32,11 @@ class _Sweep:
     reads: bool = False
     writes: bool = False
     whole: bool = False  # an element used as a whole: a call may read every byte
+    # for the struct-of-arrays rewrite
+    container: Optional[str] = None  # the sequence's text, when the rewrite can name it
+    index_name: Optional[str] = None  # the induction variable of an indexed loop
+    sites: list = field(default_factory=list)  # (range of `e.field`, field name) per use
+    aliases: bool = False  # the body binds references to elements
 
 
 class AosLayout(Rule):
@@ -93,8 +100,13 @@ class AosLayout(Rule):
     ```
 
     ## Fix safety
-    No automatic fix: splitting a record changes every place that uses it. The diagnostic
-    names the hot fields to keep together and the cold ones to move out.
+    Display-only: splitting a record changes every place that uses it, so nothing is ever
+    applied. Where the loop names its sequence directly, the fix shows (with `--diff` or
+    `--show-fixes`, and as a code action in the editor) the struct-of-arrays type — one
+    `std::vector` per hot field, member records kept whole, the cold fields together in a
+    `Cold` record — with a bridge that builds it from the old sequence and stores it back,
+    and the loop rewritten over it. The rewrite compiles and keeps the program's meaning; the
+    saving comes once the sequence itself is kept in the new layout.
 
     ## Options
     - `min-record-size` (int, default 32): records smaller than this many bytes are not
@@ -170,7 +182,13 @@ class AosLayout(Rule):
         start = loop.node.range.start
         keyword = {"range-for": "for"}.get(loop.kind, loop.kind)
         rng = Range(start, Position(start.line, start.column + len(keyword)))
-        return Finding(rng, msg, severity=self.severity_for(view, sweep.anchor), notes=tuple(notes))
+        decl = sweep.element.declaration
+        definition = decl.definition if decl is not None else None
+        fix = rewrite(view, loop, sweep, layout, definition or decl, sweep.container)
+        if fix is None and cold:
+            notes.append("no struct-of-arrays rewrite is shown for this loop: it reaches elements through a "
+                         "pointer, a reference bound in its body, or a record hotlint cannot split")
+        return Finding(rng, msg, severity=self.severity_for(view, sweep.anchor), notes=tuple(notes), fix=fix)
 
 
 # --------------------------------------------------------------------------- finding sweeps
@@ -230,6 +248,8 @@ def _sweeps(view, loop) -> list[_Sweep]:
         if elem is None:
             return []
         sweep = _Sweep(f"over `{_text(view, rng)}`", elem, count, body)
+        if _strip(rng).kind in ("DECL_REF_EXPR", "MEMBER_REF_EXPR"):
+            sweep.container = _text(view, rng)
         _collect(view, body, lambda n: _is_ref_to(n, var), sweep, elem)
         return [sweep]
     if node.kind != "FOR_STMT":
@@ -258,6 +278,10 @@ def _sweeps(view, loop) -> list[_Sweep]:
         if label not in sweeps:
             sweeps[label] = _Sweep(f"over `{label}`", elem, count, n)
             aliases = _element_aliases(view, body, induction, label)
+            if not _strip(container).type.is_pointer:
+                sweeps[label].container = label
+                sweeps[label].index_name = induction.spelling
+            sweeps[label].aliases = bool(aliases)
             _collect(view, body,
                      lambda m, lbl=label, al=aliases: _indexes(view, m, induction, lbl) or (
                          m.kind == "DECL_REF_EXPR" and m.referenced in al),
@@ -368,6 +392,10 @@ def _collect(view, body, is_element, sweep: _Sweep, elem, through_pointer: bool 
         offset, size, top_name, top_offset, top_size = placed
         sweep.used[(offset, size)] = ".".join(m.spelling for m in members)
         sweep.top_fields[top_name] = (top_offset, top_size)
+        if not through_pointer:
+            first_member = _outer(n).parent
+            if first_member is not None and first_member.kind == "MEMBER_REF_EXPR":
+                sweep.sites.append((first_member.range, top_name))
         if _is_written(top):
             sweep.writes = True
             if _outer(top).parent is not None and _outer(top).parent.kind == "COMPOUND_ASSIGNMENT_OPERATOR":

@@ -52,7 +52,8 @@ def test_message_gives_record_size_bytes_used_and_waste(tmp_path):
                                 "70% of every cache line fetched is wasted")
     assert "`pos.x` (offset 0, 4 bytes)" in d.notes[0] and "`vel.z` (offset 20, 4 bytes)" in d.notes[0]
     assert "`id`, `flags`, `name`" in d.notes[1]
-    assert d.fix is None
+    assert d.fix is not None and d.fix.applicability.value == "display-only"
+    assert any("struct EntitySoA {" in e.new_text for e in d.fix.edits)
 
 
 def test_max_used_fraction_option(tmp_path):
