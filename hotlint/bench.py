@@ -155,10 +155,8 @@ def verify(pair: Pair, quick: bool) -> None:
         p.checksum = sums[p.name]
 
 
-_CG = {
-    "I refs": "instructions", "D refs": "data_refs", "D1  misses": "d1_misses", "D1 misses": "d1_misses",
-    "LLd misses": "lld_misses", "LL misses": "ll_misses",
-}
+_CG = {"I refs": "instructions", "D refs": "data_refs", "D1 misses": "d1_misses", "LLd misses": "lld_misses",
+       "LL misses": "ll_misses"}
 
 
 def cachegrind(p: Program) -> dict:
@@ -168,8 +166,9 @@ def cachegrind(p: Program) -> dict:
     out = {}
     for line in err.splitlines():
         m = re.match(r"==\d+==\s+([A-Za-z0-9 ]+?):\s+([\d,]+)", line)
-        if m and m.group(1).strip() in _CG:
-            out.setdefault(_CG[m.group(1).strip()], int(m.group(2).replace(",", "")))
+        key = re.sub(r"\s+", " ", m.group(1).strip()) if m else None  # valgrind aligns with spaces: "I   refs"
+        if key in _CG:
+            out.setdefault(_CG[key], int(m.group(2).replace(",", "")))
     return out
 
 

@@ -92,3 +92,4 @@ def test_a_plain_install_ships_rules_and_bench_pairs(tmp_path):
         assert f"hotlint/bench_fixtures/{rule}/slow.cpp" in names
         assert f"hotlint/bench_fixtures/{rule}/fast.cpp" in names
     assert "hotlint/clang/libclang.py" in names
+    assert "hotlint/bench_fixtures/harness.h" in names
