@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import sys
+from dataclasses import replace
 from typing import Optional, Sequence
 
 from . import __version__
@@ -174,6 +175,7 @@ def run_lint(ns) -> int:
     registries: dict[int, Registry] = {}
     flag_resolvers: dict[Optional[str], FlagResolver] = {}
     tasks: list[Task] = []
+    all_tasks: dict[str, Task] = {}  # every analyzable file, for re-analysis after fixes
     keys: dict[str, tuple] = {}
     texts: dict[str, str] = {}
     cache = None
@@ -214,6 +216,7 @@ def run_lint(ns) -> int:
             continue
         texts[path] = text
         options = EngineOptions.for_config(cfg, path)
+        all_tasks[path] = Task(path=path, args=flags.args, options=options, text=text, timeout=cfg.timeout)
         if cache is not None:
             key = cache.key(path, text_hash(text), flags.args, _options_digest(options, registry))
             hit = cache.get(key)
@@ -222,7 +225,7 @@ def run_lint(ns) -> int:
                 _collect(report, hit)
                 continue
             keys[path] = key
-        tasks.append(Task(path=path, args=flags.args, options=options, text=text, timeout=cfg.timeout))
+        tasks.append(all_tasks[path])
 
     def on_result(res: FileResult) -> None:
         if cache is not None and res.path in keys:
@@ -254,7 +257,7 @@ def run_lint(ns) -> int:
         err.print(f"hotlint: {display_path(path)}: note: {note}", highlight=False, soft_wrap=True)
 
     if ns.fix or ns.diff:
-        _fix(report, texts, ns, err)
+        _fix(report, texts, all_tasks, jobs, ns, err)
     if ns.show_fixes:
         _show_fixes(report, texts)
 
@@ -289,43 +292,79 @@ def _collect(report: Report, res: FileResult) -> None:
         report.notes.append((res.path, w))
 
 
-def _fix(report: Report, texts: dict[str, str], ns, err) -> None:
+_FIX_PASSES = 10
+
+
+def _fix(report: Report, texts: dict[str, str], tasks: dict, jobs: int, ns, err) -> None:
+    """Apply fixes in passes, as ruff does: after each pass the changed files are analyzed
+    again, so fixes that overlapped an applied one get their turn. A pass whose result no
+    longer parses is not written. With --diff nothing is written; the final diff is shown."""
     from .fixes import apply_edits, read_for_fix, select_fixes, unified_diff, write_atomic
+    from .model import Edit
+    from .workers import run_tasks
 
     broken = {e.path for e in report.errors}
-    by_file: dict[str, list[Diagnostic]] = {}
+    for path in sorted({d.path for d in report.diagnostics if d.fix} & broken):
+        err.print(f"hotlint: {display_path(path)}: not fixed: the file has parse errors", highlight=False)
+    originals: dict[str, tuple[str, bytes, str]] = {}
+    current = {d.path: [] for d in report.diagnostics if d.path not in broken}
     for d in report.diagnostics:
-        by_file.setdefault(d.path, []).append(d)
+        if d.path in current:
+            current[d.path].append(d)
     fixed_total = 0
-    for path, diags in sorted(by_file.items()):
-        if path in broken:
-            if any(d.fix for d in diags):
-                err.print(f"hotlint: {display_path(path)}: not fixed: the file has parse errors", highlight=False)
-            continue
-        chosen, edits = select_fixes(diags, ns.unsafe_fixes or (ns.diff and not ns.fix))
-        if not edits:
-            continue
-        try:
-            text, bom, newline = read_for_fix(path)
-        except (OSError, UnicodeDecodeError) as exc:
-            err.print(f"hotlint: {display_path(path)}: not fixed: {exc}", highlight=False)
-            continue
-        if text.replace("\r\n", "\n") != texts.get(path, "").replace("\r\n", "\n"):
-            err.print(f"hotlint: {display_path(path)}: not fixed: the file changed during the run", highlight=False)
-            continue
-        if newline != "\n":
-            from .model import Edit
-
-            edits = [Edit(e.range, e.new_text.replace("\n", newline)) for e in edits]
-        new = apply_edits(text, edits)
-        if ns.diff:
-            sys.stdout.write(unified_diff(display_path(path), text, new))
-            continue
-        write_atomic(path, new, bom)
-        fixed_total += len(chosen)
-        report.diagnostics = [d for d in report.diagnostics if d not in chosen]
-    if ns.fix and not ns.diff:
-        err.print(f"hotlint: fixed {fixed_total} finding{'s' if fixed_total != 1 else ''}", highlight=False)
+    for attempt in range(_FIX_PASSES + 1):
+        pending: dict[str, tuple[str, int]] = {}
+        for path, diags in sorted(current.items()):
+            chosen, edits = select_fixes(diags, ns.unsafe_fixes)
+            if not edits:
+                continue
+            if path not in originals:
+                try:
+                    originals[path] = read_for_fix(path)
+                except (OSError, UnicodeDecodeError) as exc:
+                    err.print(f"hotlint: {display_path(path)}: not fixed: {exc}", highlight=False)
+                    continue
+                if originals[path][0].replace("\r\n", "\n") != texts.get(path, "").replace("\r\n", "\n"):
+                    err.print(f"hotlint: {display_path(path)}: not fixed: the file changed during the run",
+                              highlight=False)
+                    del current[path]
+                    continue
+            newline = originals[path][2]
+            if newline != "\n":
+                edits = [Edit(e.range, e.new_text.replace("\n", newline)) for e in edits]
+            pending[path] = (apply_edits(texts[path], edits), len(chosen))
+        if not pending:
+            break
+        if attempt == _FIX_PASSES:
+            for path in sorted(pending):
+                err.print(f"hotlint: {display_path(path)}: fixes did not converge after {_FIX_PASSES} passes; "
+                          "the last pass was not applied", highlight=False)
+            break
+        results: dict[str, FileResult] = {}
+        run_tasks([replace(tasks[p], text=new) for p, (new, _) in pending.items()], jobs,
+                  lambda res: results.__setitem__(res.path, res))
+        for path, (new, count) in pending.items():
+            res = results.get(path)
+            if res is None or res.errors:
+                why = res.errors[0].message if res is not None and res.errors else "no result"
+                err.print(f"hotlint: {display_path(path)}: a fix was not applied: the result would not parse "
+                          f"({why})", highlight=False)
+                del current[path]
+                continue
+            texts[path] = new
+            current[path] = res.diagnostics
+            fixed_total += count
+            if not ns.diff:
+                write_atomic(path, new, originals[path][1])
+    if ns.diff:
+        for path, (text, _, _) in sorted(originals.items()):
+            if texts[path] != text:
+                sys.stdout.write(unified_diff(display_path(path), text, texts[path]))
+        return
+    report.diagnostics = [d for d in report.diagnostics if d.path not in current] + [
+        d for diags in current.values() for d in diags]
+    report.sort()
+    err.print(f"hotlint: fixed {fixed_total} finding{'s' if fixed_total != 1 else ''}", highlight=False)
 
 
 def _show_fixes(report: Report, texts: dict[str, str]) -> None:
