@@ -11,6 +11,7 @@ from .libclang import (
     PARSE_KEEP_GOING,
     PARSE_LIMIT_SKIP_FUNCTION_BODIES_TO_PREAMBLE,
     PARSE_PRECOMPILED_PREAMBLE,
+    PARSE_SKIP_FUNCTION_BODIES,
     ParseFailure,
     bad_arguments,
     cindex,
@@ -66,5 +67,5 @@ __all__ = [
     "Node", "Type", "clear_caches", "ParseFailure", "bad_arguments", "cindex", "error_records",
     "included_files", "libclang_version", "main_file_roots", "parse", "record_layout", "reparse",
     "PARSE_CREATE_PREAMBLE_ON_FIRST_PARSE", "PARSE_KEEP_GOING",
-    "PARSE_LIMIT_SKIP_FUNCTION_BODIES_TO_PREAMBLE", "PARSE_PRECOMPILED_PREAMBLE",
+    "PARSE_LIMIT_SKIP_FUNCTION_BODIES_TO_PREAMBLE", "PARSE_PRECOMPILED_PREAMBLE", "PARSE_SKIP_FUNCTION_BODIES",
 ]

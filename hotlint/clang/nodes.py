@@ -75,11 +75,13 @@ def _range_of(extent) -> Range:
 
 
 _QUALIFIED: dict = {}  # (translation unit, cursor hash) -> name; declarations repeat a lot
+_LAYOUTS: dict = {}  # (translation unit, declaration hash, name) -> (declaration, layout); std types recur
 
 
 def clear_caches() -> None:
     """Forget memoized cursors so their translation unit can be freed."""
     _QUALIFIED.clear()
+    _LAYOUTS.clear()
 
 
 def qualified_name(cursor) -> str:
@@ -575,6 +577,20 @@ def _padding_member(name: str, t: Type) -> bool:
 
 def record_layout(t: Type) -> Optional[RecordLayout]:
     """The real layout of a complete record type, as the compiler lays it out."""
+    canon = t._t.get_canonical()
+    if canon.kind.name != "RECORD":
+        return None
+    decl = canon.get_declaration()
+    key = (id(decl._tu), decl.hash, t.unqualified_name)
+    hit = _LAYOUTS.get(key)
+    if hit is not None and hit[0] == decl:
+        return hit[1]
+    layout = _measure_layout(t)
+    _LAYOUTS[key] = (decl, layout)
+    return layout
+
+
+def _measure_layout(t: Type) -> Optional[RecordLayout]:
     ci = cindex()
     canon = t._t.get_canonical()
     if canon.kind.name != "RECORD":
