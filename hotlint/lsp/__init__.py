@@ -20,8 +20,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--log-level", choices=("error", "warning", "info", "debug"), default="warning",
                    help="what the server logs on stderr (default: warning)")
     ns = p.parse_args(list(sys.argv[2:] if argv is None else argv))
-    logging.basicConfig(stream=sys.stderr, level=getattr(logging, ns.log_level.upper()),
+    # pygls logs every message body at info level: only hotlint's own logger follows --log-level
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
                         format="hotlint lsp %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("hotlint").setLevel(getattr(logging, ns.log_level.upper()))
 
     from .server import create_server
 

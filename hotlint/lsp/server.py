@@ -13,6 +13,7 @@ import asyncio
 import logging
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -273,10 +274,14 @@ class HotlintServer(LanguageServer):
             return analysis
         analysis.line_size = setup.options.settings.cache_line_size
         analysis.rule_paths = tuple(setup.options.rule_paths)
+        asked = time.perf_counter()
         reply = await self._ask_worker(doc, source, setup)
         if isinstance(reply, ErrorRecord):
             analysis.errors.append(reply)
             return analysis
+        log.info("%s v%s: worker %s ms (parse %s ms%s), round trip %.0f ms", os.path.basename(doc.path), version,
+                 reply.get("total_ms"), reply.get("parse_ms"), ", reparsed" if reply.get("reparsed") else "",
+                 (time.perf_counter() - asked) * 1000)
         result = FileResult.from_json(reply["result"])
         for w in result.warnings:
             self.note(f"{os.path.basename(doc.path)}: {w}")

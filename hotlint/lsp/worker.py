@@ -36,7 +36,8 @@ from ..engine import (
 from ..model import FileResult
 from .wire import layout_to_json, options_from_json
 
-PREAMBLE_OPTIONS = clang.PARSE_PRECOMPILED_PREAMBLE | clang.PARSE_CREATE_PREAMBLE_ON_FIRST_PARSE
+PREAMBLE_OPTIONS = (clang.PARSE_PRECOMPILED_PREAMBLE | clang.PARSE_CREATE_PREAMBLE_ON_FIRST_PARSE
+                    | clang.PARSE_SKIP_FUNCTION_BODIES | clang.PARSE_LIMIT_SKIP_FUNCTION_BODIES_TO_PREAMBLE)
 MAX_UNITS = 8  # translation units kept (least recently used dropped): each holds an AST in memory
 
 

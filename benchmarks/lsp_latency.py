@@ -1,0 +1,217 @@
+"""Edit-to-diagnostics latency of ``hotlint lsp`` on a realistic file.
+
+Starts the real server on stdio, opens a generated C++ file of several hundred lines
+behind heavy standard-library headers, then edits one function body 50 times
+(each edit waits for its diagnostics) and prints the first-parse time and the
+median and 95th percentile from ``didChange`` to the matching
+``publishDiagnostics``. The debounce is 0 ms by default (set through
+``initializationOptions``) so the figures measure the analysis; an editor adds
+its configured debounce (250 ms unless changed) on top.
+
+    python benchmarks/lsp_latency.py [--edits 50] [--debounce 0] [--keep FILE]
+
+Target: median under 150 ms after the first parse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+HEADERS = ["vector", "string", "map", "unordered_map", "memory", "algorithm", "atomic", "thread",
+           "functional", "mutex", "chrono", "optional", "numeric", "cstdint"]
+
+COMPONENT = """\
+// ---- component {i}
+struct Sample{i} {{
+  bool valid;
+  double value;
+  int channel;
+  std::string label;
+}};
+
+class Store{i} {{
+ public:
+  void add(const Sample{i}& s) {{
+    samples_.push_back(s);
+    by_label_[s.label] += s.value;
+  }}
+
+  double total() const {{
+    double sum = 0;
+    for (const auto& s : samples_) {{
+      if (s.valid) sum += s.value;
+    }}
+    return std::accumulate(samples_.begin(), samples_.end(), sum,
+                           [](double acc, const Sample{i}& s) {{ return acc + s.channel; }});
+  }}
+
+  std::vector<std::string> labels() const {{
+    std::vector<std::string> out;
+    for (const auto& [label, value] : by_label_) {{
+      if (value > {i}) out.push_back(label);
+    }}
+    std::sort(out.begin(), out.end());
+    return out;
+  }}
+
+ private:
+  std::vector<Sample{i}> samples_;
+  std::map<std::string, double> by_label_;
+  std::unordered_map<int, std::unique_ptr<Sample{i}>> cache_;
+}};
+
+std::atomic<long> events{i}{{0}};
+
+void pump{i}(Store{i}& store, int rounds) {{
+  for (int r = 0; r < rounds; ++r) {{
+    Sample{i} s{{true, r * 0.5, r % 4, "s" + std::to_string(r)}};
+    store.add(s);
+    events{i}++;
+  }}
+}}
+"""
+
+HOT = """\
+// ---- the function the benchmark edits
+long hot_path(const std::vector<long>& data) {
+  long acc = 0;
+  int scale = 1;  // EDIT
+  for (long x : data) {
+    acc += x * scale;
+  }
+  std::function<long(long)> twice = [](long v) { return 2 * v; };
+  std::thread worker([&] { acc = twice(acc); });
+  worker.join();
+  return acc;
+}
+"""
+
+
+def realistic_source(components: int = 8) -> str:
+    parts = [f"#include <{h}>\n" for h in HEADERS]
+    parts.append("\n")
+    parts.extend(COMPONENT.format(i=i) + "\n" for i in range(components))
+    parts.append(HOT)
+    return "".join(parts)
+
+
+class Client(LanguageClient):
+    def __init__(self):
+        super().__init__("hotlint-lsp-latency", "1")
+        self.published: dict[int, float] = {}
+        self.counts: dict[int, int] = {}
+        self.arrived = asyncio.Event()
+
+        @self.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        def published(params: types.PublishDiagnosticsParams):
+            if params.version is not None:
+                self.published[params.version] = time.perf_counter()
+                self.counts[params.version] = len(params.diagnostics)
+                self.arrived.set()
+
+        @self.feature(types.WINDOW_SHOW_MESSAGE)
+        def shown(params: types.ShowMessageParams):
+            print(f"server: {params.message}", file=sys.stderr)
+
+    async def published_at(self, version: int, timeout: float = 300) -> float:
+        async def wait():
+            while version not in self.published:
+                self.arrived.clear()
+                await self.arrived.wait()
+            return self.published[version]
+
+        return await asyncio.wait_for(wait(), timeout)
+
+
+async def forward_stderr(client: LanguageClient) -> None:
+    """The server's log on ours (an undrained pipe would block the server once full)."""
+    stream = client._server.stderr
+    while line := await stream.readline():
+        sys.stderr.write(line.decode(errors="replace"))
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+async def run(edits: int, debounce: float, keep: str | None, log_level: str) -> None:
+    source = realistic_source()
+    folder = tempfile.mkdtemp(prefix="hotlint-lsp-bench-")
+    path = keep or os.path.join(folder, "service.cpp")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(source)
+    lines = source.split("\n")
+    edit_line = next(i for i, line in enumerate(lines) if line.endswith("// EDIT"))
+    uri = "file://" + os.path.abspath(path)
+
+    client = Client()
+    await client.start_io(sys.executable, "-m", "hotlint", "lsp", "--log-level", log_level)
+    await client.initialize_async(types.InitializeParams(
+        capabilities=types.ClientCapabilities(), root_uri="file://" + folder,
+        initialization_options={"debounce": debounce}))
+    client.initialized(types.InitializedParams())
+
+    forward = asyncio.ensure_future(forward_stderr(client))
+    opened = time.perf_counter()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="cpp", version=1, text=source)))
+    first = await client.published_at(1) - opened
+    print(f"file: {len(lines)} lines, {len(HEADERS)} standard headers; {client.counts[1]} diagnostics")
+    print(f"first parse (open to diagnostics): {first * 1000:.0f} ms")
+
+    latencies = []
+    old = lines[edit_line]
+    for n in range(edits):
+        version = n + 2
+        new = f"  int scale = {n + 2};  // EDIT"
+        sent = time.perf_counter()
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[types.TextDocumentContentChangePartial(
+                range=types.Range(start=types.Position(line=edit_line, character=0),
+                                  end=types.Position(line=edit_line, character=len(old))),
+                text=new)]))
+        old = new
+        latencies.append(await client.published_at(version) - sent)
+
+    ms = [x * 1000 for x in latencies]
+    print(f"{edits} function-body edits, debounce {debounce:g} ms: "
+          f"median {statistics.median(ms):.0f} ms, p95 {percentile(ms, 0.95):.0f} ms, "
+          f"min {min(ms):.0f} ms, max {max(ms):.0f} ms")
+    if debounce == 0:
+        print("an editor adds its debounce (default 250 ms) on top of these figures")
+
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    forward.cancel()
+    if not keep:
+        os.unlink(path)
+        os.rmdir(folder)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--edits", type=int, default=50)
+    p.add_argument("--debounce", type=float, default=0, help="milliseconds (default 0: measure the analysis)")
+    p.add_argument("--keep", metavar="FILE", help="write the generated source here and keep it")
+    p.add_argument("--log-level", default="warning", help="the server's (info: each analysis's timings on stderr)")
+    ns = p.parse_args()
+    asyncio.run(run(ns.edits, ns.debounce, ns.keep, ns.log_level))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
