@@ -80,6 +80,7 @@ class Analyzer:
 
     def analyze(self, path: str, text: str, args: list[str], options: dict) -> dict:
         started = time.perf_counter()
+        clang.clear_caches()  # memos keyed by this unit's cursors must not outlive a reparse
         engine_options = options_from_json(options)
         reply: dict[str, Any] = {"records": [], "parse_errors": [], "reparsed": False}
         try:
