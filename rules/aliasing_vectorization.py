@@ -10,6 +10,8 @@ from hotlint.model import Applicability, Edit, Position, Range, Severity
 from hotlint.rule import Finding, Rule, fix
 from hotlint.view import LOOP_KINDS
 
+from ._padding_waste_layout import is_source_file
+
 # Clang's LoopAccessAnalysis emits at most this many run-time overlap checks
 # (-runtime-memory-check-threshold); gcc stops at --param vect-max-version-for-alias-checks.
 CLANG_MAX_CHECKS = 8
@@ -162,9 +164,30 @@ class AliasingVectorization(Rule):
     unsafe: it changes behaviour if the loop really does write the copied value. When the loop
     streams through several pointers the fix adds `__restrict__` (`restrict` in C) to the
     pointer or reference parameters stored through, or, when the store goes to a member or a
-    global, to the parameter read from (either side of a pair is enough); that is unsafe,
-    because it is only correct if no caller ever passes overlapping buffers. Parameters of an
-    enclosing function captured by a lambda get no fix.
+    global, to the parameter read from (either side of a pair is enough). That is only
+    correct if no caller ever passes overlapping memory, so it is unsafe unless the file
+    proves it. It is **safe** when all of these hold:
+
+    - the function is a free function (not a member, template or lambda) with internal
+      linkage (`static`, or in an anonymous namespace) in a source file, and no `#include`
+      follows its first declaration: every caller is in the linted code;
+    - its address is never taken: every use of its name is a direct call;
+    - every call passes, for each parameter that gets `__restrict__` and each other pointer
+      or reference parameter that may reach the same memory (a compatible type by the
+      aliasing rules, `void*`, a record), a named variable that is provably a different
+      object: different local or global arrays and variables (`a`, `&a[0]`, `a + 1`, `&x`)
+      or the buffers of different `std::vector` / `std::array` / `std::string` variables
+      (`v.data()`, `&v[0]`), none of them holding pointers;
+    - the function reaches no restricted argument another way: the globals it (or a leaf
+      helper it calls) names are never passed for a restricted parameter, it names no global
+      that holds a pointer, takes no parameter that points to pointers or to a record holding
+      them, and calls nothing but `std::min`-like helpers and leaf functions of the file.
+
+    Anything else keeps it unsafe: external linkage (another translation unit may call it),
+    one variable passed twice (also as pointer arithmetic on one base, or two members of one
+    object), a parameter passed through, a pointer variable, a reference or a call's result
+    as an argument, a pointer to the function. Parameters of an enclosing function captured
+    by a lambda get no fix.
 
     ## Options
     None. The check limits it quotes (clang 8, gcc 10 run-time checks) are the compilers'
@@ -185,6 +208,7 @@ class AliasingVectorization(Rule):
 
     def check(self, view) -> Iterator[Finding]:
         functions: dict[int, _FunctionFacts] = {}
+        callers = _Callers(view)  # gathered on first use: only a `__restrict__` fix asks
         for loop in view.loops:
             if loop.node.kind != "FOR_STMT" or loop.function is None:
                 continue
@@ -198,7 +222,7 @@ class AliasingVectorization(Rule):
             facts = functions.get(id(fn))
             if facts is None:
                 facts = functions[id(fn)] = _FunctionFacts(fn)
-            finding = _check_loop(self, view, loop, facts)
+            finding = _check_loop(self, view, loop, facts, callers)
             if finding is not None:
                 yield finding
 
@@ -222,7 +246,7 @@ class _FunctionFacts:
                             if t.isidentifier() and (i == 0 or toks[i - 1] not in (".", "->"))}
 
 
-def _check_loop(rule, view, loop, facts) -> Optional[Finding]:
+def _check_loop(rule, view, loop, facts, callers) -> Optional[Finding]:
     parts = loop.parts()
     cond, inc, body = parts["condition"], parts["increment"], parts["body"]
     if cond is None or inc is None or body is None or not _simple_induction(inc):
@@ -265,7 +289,7 @@ def _check_loop(rule, view, loop, facts) -> Optional[Finding]:
     if len(pairs) > 1 + _MAX_NOTES:
         notes.append(f"... and {len(pairs) - 1 - _MAX_NOTES} more pairs that may alias")
     base = Severity.WARNING if (primary.kind in _NOT_VECTORIZED or many) else Severity.INFO
-    the_fix = _local_copy_fix(view, loop, pairs, accesses, facts) or _restrict_fix(view, loop, pairs)
+    the_fix = _local_copy_fix(view, loop, pairs, accesses, facts) or _restrict_fix(view, loop, pairs, callers)
     if the_fix is None and primary.kind == "accumulator":
         notes.append(f"accumulate into a local variable and store it to `{_text(view, primary.store.node)}` "
                      "once after the loop")
@@ -698,7 +722,7 @@ def _also(view, p: _Pair) -> str:
 # --------------------------------------------------------------------------- fixes
 
 
-def _restrict_fix(view, loop, pairs):
+def _restrict_fix(view, loop, pairs, callers):
     params = []
     own = loop.function.node.range
     for p in pairs:
@@ -719,6 +743,9 @@ def _restrict_fix(view, loop, pairs):
         edits.append(edit)
     names = ", ".join(f"`{p.spelling}`" for p in params)
     keyword = _restrict_keyword(view)
+    if _callers_pass_distinct_objects(view, loop.function, params, callers):
+        return fix(f"add `{keyword}` to {names} (every call in this file passes distinct objects)",
+                   edits, Applicability.SAFE)
     return fix(f"add `{keyword}` to {names} (only if callers never pass overlapping memory)",
                edits, Applicability.UNSAFE)
 
@@ -746,6 +773,232 @@ def _same_file(a: str, b: str) -> bool:
     import os
 
     return os.path.abspath(a) == os.path.abspath(b)
+
+
+# --------------------------------------------------------------------------- callers
+
+# Containers that own their elements: `v.data()` of two such variables are two objects.
+_OWNING = frozenset({"std::vector", "std::array", "std::basic_string"})
+
+
+class _Callers:
+    """References to this file's functions by name, gathered once per check on first use."""
+
+    def __init__(self, view):
+        self._view = view
+        self._by_name: Optional[dict] = None
+
+    def references(self, name: str) -> list:
+        if self._by_name is None:
+            self._by_name = {}
+            for n in self._view.nodes("DECL_REF_EXPR", "OVERLOADED_DECL_REF"):
+                self._by_name.setdefault(n.spelling, []).append(n)
+        return self._by_name.get(name, [])
+
+    def declarations(self, fn_node) -> list:
+        return [d for d in self._view.nodes("FUNCTION_DECL")
+                if d.spelling == fn_node.spelling and d.is_same_declaration(fn_node)]
+
+
+def _callers_pass_distinct_objects(view, function, params, callers) -> bool:
+    """True when no call can pass overlapping memory for ``params``: the function is only
+    callable from this source file, never escapes as a pointer, and every call passes, for
+    each restricted parameter and each parameter that could reach the same memory, named
+    variables that are provably different objects, none of which the function reaches
+    another way."""
+    node = function.node
+    if node.kind != "FUNCTION_DECL" or not is_source_file(view.path) or not _internal_linkage(node, callers):
+        return False
+    first = min(d.range.start.line for d in callers.declarations(node) or [node])
+    if any(line.lstrip().startswith("#") and "include" in line for line in view.lines[first:]):
+        return False  # an included file after the declaration may call it: hotlint does not see it
+    roles = _parameter_roles(function.params, params)
+    if roles is None:
+        return False
+    reached = _objects_reached_directly(node)
+    if reached is None:
+        return False
+    for ref in callers.references(node.spelling):
+        if ref.kind == "OVERLOADED_DECL_REF":
+            return False  # a call in a template, resolved per instantiation
+        if not node.is_same_declaration(ref.referenced):
+            continue  # another function of that name
+        call = _called_by(ref)
+        if call is None:
+            return False  # its address is taken: callers hotlint cannot see
+        if not _call_passes_distinct_objects(call.arguments, roles, params, function.params, reached):
+            return False
+    return True
+
+
+def _internal_linkage(node, callers) -> bool:
+    """`static`, or declared in an anonymous namespace."""
+    parent = node.semantic_parent
+    while parent is not None and parent.kind != "TRANSLATION_UNIT":
+        if parent.kind == "NAMESPACE" and not parent.spelling:
+            return True
+        parent = parent.semantic_parent
+    for d in callers.declarations(node) or [node]:
+        toks = d.tokens
+        head = toks[:toks.index(node.spelling)] if node.spelling in toks else []
+        if "static" in head:
+            return True
+    return False
+
+
+def _called_by(ref):
+    """The call whose callee ``ref`` is, or None when the function is used another way."""
+    child, parent = ref, ref.parent
+    while parent is not None and parent.kind in ("UNEXPOSED_EXPR", "PAREN_EXPR") and len(parent.children) == 1:
+        child, parent = parent, parent.parent
+    if parent is not None and parent.kind == "CALL_EXPR" and parent.children and parent.children[0] is child:
+        return parent
+    return None
+
+
+def _parameter_roles(all_params, restricted) -> Optional[list[bool]]:
+    """For each parameter, whether its argument must name a distinct object; None when a
+    parameter may reach the restricted memory through a pointer it holds."""
+    targets = []
+    for p in restricted:
+        t = p.type.pointee
+        if t is None or _holds_pointer(t):
+            return None
+        targets.append(t)
+    roles = []
+    for p in all_params:
+        t = p.type
+        if p in restricted:
+            roles.append(True)
+        elif t.is_pointer or t.is_reference:
+            u = t.pointee
+            kind = u.canonical.kind
+            if kind == "VOID":
+                roles.append(True)
+            elif kind == "POINTER" or not (_is_scalar(u) or u.is_record or u.is_array) or _holds_pointer(u):
+                return None
+            else:  # strict aliasing: an `int*` never reaches a `float`
+                roles.append(not _is_scalar(u) or any(not _is_scalar(x) or _types_may_alias(u, x) for x in targets))
+        elif t.is_record and _holds_pointer(t):
+            return None  # a by-value span or iterator may point anywhere
+        else:
+            roles.append(False)
+    return roles
+
+
+def _holds_pointer(t, depth: int = 0) -> bool:
+    """True when an object of type ``t`` may hold a pointer or reference (a record with bases:
+    assumed to)."""
+    if depth > 4 or t.is_pointer or t.is_reference or t.canonical.kind in ("MEMBERPOINTER", "BLOCKPOINTER"):
+        return True
+    if t.is_array:
+        return t.element is None or _holds_pointer(t.element, depth + 1)
+    if t.is_record:
+        layout = t.layout()
+        if layout is None or any(f.is_base for f in layout.fields) or layout.has_vtable:
+            return True
+        return any(_holds_pointer(ft, depth + 1) for ft in t.field_types().values())
+    return False
+
+
+def _objects_reached_directly(fn_node) -> Optional[list]:
+    """Variables the function (and the leaf helpers it calls) names with static storage; None
+    when it names one holding a pointer, or calls a function the vectorizer cannot see into."""
+    body = next((c for c in reversed(fn_node.children) if c.kind == "COMPOUND_STMT"), None)
+    if body is None:
+        return None
+    reached, bodies, seen = [], [body], set()
+    while bodies:
+        for n in bodies.pop().walk():
+            if n.kind == "CALL_EXPR":
+                if not _inlinable_pure_call(n):
+                    return None
+                d = n.referenced.definition
+                if d is not None and not d.is_in_system_header and d not in seen:
+                    seen.add(d)  # a leaf helper of this program: what it names counts too
+                    bodies.extend(c for c in d.children if c.kind == "COMPOUND_STMT")
+            elif n.kind == "DECL_REF_EXPR":
+                d = n.referenced
+                if d is None or d.kind != "VAR_DECL" or not _is_global(d):
+                    continue
+                if _holds_pointer(d.type):
+                    return None  # may point at whatever a caller passes
+                reached.append(d)
+    return reached
+
+
+def _call_passes_distinct_objects(args, roles, restricted, all_params, reached) -> bool:
+    if len(args) < len(all_params):
+        return False
+    named = []
+    for arg, param, needed in zip(args, all_params, roles):
+        if not needed:
+            named.append(None)
+            continue
+        found = _object_of(arg) if param.type.is_reference else _pointed_object(arg)
+        if found is None or _holds_pointer(found[1]):
+            return False
+        named.append(found[0])
+    for i, (param, var) in enumerate(zip(all_params, named)):
+        if param not in restricted:
+            continue
+        if any(var.is_same_declaration(g) for g in reached):
+            return False
+        if any(other is not None and j != i and var.is_same_declaration(other) for j, other in enumerate(named)):
+            return False
+    return True
+
+
+def _pointed_object(e):
+    """(variable, object type) a pointer argument points into: an array (`a`, `&a[0]`, `a + 1`),
+    `&x`, or the buffer of an owning container (`v.data()`, `&v[0]`). None for anything else."""
+    e = _strip(e)
+    if e.type.is_array:
+        return _object_of(e)
+    if e.kind == "UNARY_OPERATOR" and e.operator == "&" and e.children:
+        return _object_of(e.children[0])
+    if e.kind == "BINARY_OPERATOR" and e.operator in ("+", "-"):
+        ptrs = [c for c in e.children if _strip(c).type.is_pointer or _strip(c).type.is_array]
+        return _pointed_object(ptrs[0]) if len(ptrs) == 1 else None
+    if e.kind == "CALL_EXPR" and e.spelling == "data" and e.children and e.children[0].kind == "MEMBER_REF_EXPR":
+        ref = e.children[0]
+        return _owned_elements(ref.children[0]) if ref.children else None
+    return None
+
+
+def _object_of(e):
+    """(variable, type of the designated object) for an lvalue inside a named variable."""
+    e = _strip(e)
+    k = e.kind
+    if k == "DECL_REF_EXPR":
+        d = e.referenced
+        if d is None or d.kind != "VAR_DECL" or d.type.is_reference:
+            return None
+        return d, d.type
+    if k == "ARRAY_SUBSCRIPT_EXPR" and len(e.children) == 2:
+        base = _strip(e.children[0])
+        found = _object_of(base) if base.type.is_array else None
+        return (found[0], e.type) if found else None
+    if k == "MEMBER_REF_EXPR":
+        kids = [c for c in e.children if c.is_expression]
+        if not kids or _strip(kids[0]).type.is_pointer:
+            return None  # `this->x`, `p->x`: where the object lives is not known
+        found = _object_of(kids[0])
+        return (found[0], e.type) if found else None
+    if k == "CALL_EXPR" and e.spelling == "operator[]" and e.children:
+        return _owned_elements(e.children[0])
+    return None
+
+
+def _owned_elements(container):
+    """(variable, element type) for a named std::vector / std::array / std::string."""
+    found = _object_of(container)
+    if found is None:
+        return None
+    t = found[1].non_reference()
+    if t.record_name not in _OWNING or not t.template_arguments:
+        return None
+    return found[0], t.template_arguments[0]
 
 
 def _local_copy_fix(view, loop, pairs, accesses, facts):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, engine_diagnostics, parse_expectations
+from conftest import FIXTURES, engine_diagnostics, parse_expectations, run_cli
 from hotlint.fixes import apply_edits, select_fixes
 from hotlint.model import Applicability
 
@@ -153,3 +154,188 @@ def test_documentation_has_every_section():
     from hotlint.rule import load_rules
 
     assert load_rules().rules[RULE].missing_sections() == []
+
+
+# --------------------------------------------------------------------------- `__restrict__` fix safety
+
+_FIX_MARK = re.compile(r"^\s*//\s*fix:\s*(safe|unsafe|none)\s*$", re.M)
+
+
+def expected_applicability(text: str) -> dict[int, str]:
+    """The `// fix: safe|unsafe|none` marker that last precedes each line of a fixture."""
+    out, current = {}, None
+    for number, line in enumerate(text.split("\n"), start=1):
+        m = _FIX_MARK.search(line)
+        if m:
+            current = (number, m.group(1))
+        out[number] = current
+    return out
+
+
+def test_fix_safety_fixture_marks_each_finding_safe_or_unsafe(tmp_path):
+    text, expected = parse_expectations((FIXTURES / RULE / "bad_fix_safety.cpp").read_text())
+    _, diags = _diagnostics(tmp_path, text)
+    marks = expected_applicability(text)
+    assert len(diags) == sum(expected.values())
+    used = []
+    for d in diags:
+        mark_line, want = marks[d.range.start.line]
+        got = d.fix.applicability.value if d.fix else "none"
+        assert got == want, (d.range.start.line, d.fix.description if d.fix else None)
+        used.append(mark_line)
+    assert len(used) == len(set(used)) == len(_FIX_MARK.findall(text))  # one finding per marked case
+
+
+def test_fix_applies_only_the_proven_restricts(tmp_path):
+    text, _ = parse_expectations((FIXTURES / RULE / "bad_fix_safety.cpp").read_text())
+    path, before = _diagnostics(tmp_path, text)
+    safe = {d.range.start.line for d in before if d.fix.applicability is Applicability.SAFE}
+    assert len(safe) == 4
+    proc = run_cli("--no-cache", "--fix", "--select", RULE, path.name, cwd=tmp_path)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    fixed = path.read_text()
+    for sig in ("static void copy_scaled(float* __restrict__ out, const float* in",
+                "void accumulate(double* __restrict__ acc, const double* add",
+                "static void sum_into(long& __restrict__ total, const long* values",
+                "static void shift(int* __restrict__ dst, const int* src"):
+        assert sig in fixed
+    assert fixed.count("__restrict__") == text.count("__restrict__") + 4  # the unsafe ones are left alone
+    _compiles(path)
+    _, after = _diagnostics(tmp_path, fixed)
+    assert {d.range.start.line for d in after} == {d.range.start.line for d in before} - safe
+
+
+_CALLER_BASE = """\
+#include <vector>
+float* lookup(int which);
+float g_a[64];
+float g_b[64];
+DECL void copy(float* out, const float* in, int n) {
+    for (int i = 0; i < n; ++i)
+        out[i] = in[i];
+}
+void run(float* p, const float* q) {
+    float a[64] = {}, b[64] = {};
+    std::vector<float> v(64), w(64);
+    std::vector<float>& r = v;
+    float* c = a;
+    struct { float x[8]; float y[8]; } s = {};
+    (void)p; (void)q; (void)r; (void)c; (void)s;
+    CALL;
+}
+"""
+
+
+def _restrict_applicability(tmp_path, call: str, decl: str = "static", extra: str = "") -> str:
+    source = _CALLER_BASE.replace("DECL", decl).replace("CALL", call) + extra
+    path, diags = _diagnostics(tmp_path, source)
+    assert len(diags) == 1 and "__restrict__" in diags[0].fix.description
+    fixed = apply_edits(source, diags[0].fix.edits)
+    path.write_text(fixed)
+    _compiles(path)
+    return diags[0].fix.applicability.value
+
+
+@pytest.mark.parametrize("call", [
+    "copy(a, b, 64)",
+    "copy(&a[0], &b[0], 64)",
+    "copy(a + 1, b, 63)",
+    "copy(g_a, g_b, 64)",
+    "copy(g_a, a, 64)",
+    "copy(v.data(), w.data(), 64)",
+    "copy(&v[0], b, 64)",
+    "copy(a, b, 64); copy(b, a, 64); copy(v.data(), a, 64)",
+])
+def test_restrict_is_safe_when_every_call_passes_distinct_objects(tmp_path, call):
+    assert _restrict_applicability(tmp_path, call) == "safe"
+
+
+@pytest.mark.parametrize("call", [
+    "copy(a, a, 64)",  # the same base
+    "copy(a + 1, a, 63)",  # pointer arithmetic on the same base
+    "copy(&a[1], &a[0], 63)",
+    "copy(v.data(), v.data(), 64)",
+    "copy(r.data(), v.data(), 64)",  # a reference names v again
+    "copy(s.x, s.y, 8)",  # two members of one object: not told apart
+    "copy(p, b, 64)",  # a parameter passed through
+    "copy(a, q, 64)",
+    "copy(c, b, 64)",  # a pointer variable
+    "copy(lookup(0), b, 64)",  # an unknown pointer
+    "copy(a, b, 64); copy(a, a, 64)",  # one bad call is enough
+])
+def test_restrict_is_unsafe_when_a_call_may_overlap(tmp_path, call):
+    assert _restrict_applicability(tmp_path, call) == "unsafe"
+
+
+@pytest.mark.parametrize("decl, extra, want", [
+    ("", "", "unsafe"),  # external linkage: callers elsewhere
+    ("extern", "", "unsafe"),
+    ("inline", "", "unsafe"),
+    ("static inline", "", "safe"),
+    ("static", "void (*hook)(float*, const float*, int) = copy;\n", "unsafe"),  # address escapes
+    ("static", "auto hook = &copy;\n", "unsafe"),
+    ("static", "void call_twice(float* x, const float* y) { copy(x, y, 8); }\n", "unsafe"),
+    ("static", "#include <cstddef>\n", "unsafe"),  # an included file could call it
+])
+def test_restrict_needs_internal_linkage_and_no_escape(tmp_path, decl, extra, want):
+    assert _restrict_applicability(tmp_path, "copy(a, b, 64)", decl=decl, extra=extra) == want
+
+
+def test_restrict_in_an_anonymous_namespace_is_safe(tmp_path):
+    source = _CALLER_BASE.replace("DECL void copy", "namespace { void copy").replace(
+        "        out[i] = in[i];\n}\n", "        out[i] = in[i];\n}\n}\n").replace("CALL", "copy(a, b, 64)")
+    _, diags = _diagnostics(tmp_path, source)
+    assert [d.fix.applicability for d in diags] == [Applicability.SAFE]
+
+
+@pytest.mark.parametrize("body, call, want", [
+    # the function reads a global: safe unless a caller passes that global as the output
+    ("out[i] = g_b[i] + in[i];", "copy(a, b, 64)", "safe"),
+    ("out[i] = g_b[i] + in[i];", "copy(g_b, a, 64)", "unsafe"),
+    # a leaf helper's globals count as the function's own
+    ("out[i] = peek(i) + in[i];", "copy(g_b, a, 64)", "unsafe"),
+    ("out[i] = peek(i) + in[i];", "copy(g_a, a, 64)", "safe"),
+    # a global pointer may point at whatever a caller passes
+    ("out[i] = g_p[i] + in[i];", "copy(a, b, 64)", "unsafe"),
+])
+def test_restrict_accounts_for_globals_the_function_reaches(tmp_path, body, call, want):
+    source = _CALLER_BASE.replace("DECL", "static").replace("out[i] = in[i];", body).replace("CALL", call)
+    source = source.replace("float g_b[64];\n", "float g_b[64];\nfloat* g_p = g_a;\n"
+                            "static inline float peek(int i) { return g_b[i]; }\n")
+    _, diags = _diagnostics(tmp_path, source)
+    assert len(diags) == 1 and diags[0].fix.applicability.value == want, diags[0].fix.description
+
+
+def test_restrict_is_unsafe_when_another_parameter_may_hold_a_pointer_to_it(tmp_path):
+    source = """
+struct Span { float* data; int n; };
+static void fill(float* out, const Span* in) {
+    for (int i = 0; i < in->n; ++i)
+        out[i] = in->data[i];
+}
+void run() {
+    float a[8] = {}, b[8] = {};
+    Span s{b, 8};
+    fill(a, &s);
+}
+"""
+    _, diags = _diagnostics(tmp_path, source)
+    assert len(diags) == 1 and diags[0].fix is not None
+    assert diags[0].fix.applicability is Applicability.UNSAFE
+
+
+def test_restrict_ignores_parameters_of_a_type_that_cannot_alias(tmp_path):
+    # an `int*` argument may be anything: ints never alias the floats stored
+    source = """
+static void gather(float* out, const float* in, const int* order, int n) {
+    for (int i = 0; i < n; ++i)
+        out[i] = in[order[i]];
+}
+int* order_of(int);
+void run() {
+    float a[8] = {}, b[8] = {};
+    gather(a, b, order_of(0), 8);
+}
+"""
+    _, diags = _diagnostics(tmp_path, source)
+    assert len(diags) == 1 and diags[0].fix.applicability is Applicability.SAFE
