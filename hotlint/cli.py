@@ -305,7 +305,7 @@ def _fix(report: Report, texts: dict[str, str], tasks: dict, jobs: int, ns, err)
 
     broken = {e.path for e in report.errors}
     for path in sorted({d.path for d in report.diagnostics if d.fix} & broken):
-        err.print(f"hotlint: {display_path(path)}: not fixed: the file has parse errors", highlight=False)
+        err.print(f"hotlint: {display_path(path)}: not fixed: it could not be fully analyzed", highlight=False)
     originals: dict[str, tuple[str, bytes, str]] = {}
     current = {d.path: [] for d in report.diagnostics if d.path not in broken}
     for d in report.diagnostics:

@@ -112,9 +112,11 @@ class FalseSharing(Rule):
     writes `struct alignas(N) Slot` (none when a `static_assert` pins its size):
     always **unsafe**, because every element grows
     to a full line (memory per element multiplies) and `sizeof(Slot)` changes for
-    every user of the type. For an array of bare atomics there is no mechanical
-    edit (every use would change to reach a wrapper's member); the diagnostic shows
-    the padded wrapper to use.
+    every user of the type. For an array of bare atomics (`std::atomic<T> a[N]`,
+    `std::array<std::atomic<T>, N>`, `std::vector<std::atomic<T>>`) the fix wraps the
+    element type in `CacheLinePadded<...>`, a line-aligned subclass that inherits every
+    member of the atomic, so `a[i].fetch_add(...)` and the other uses stay as written:
+    also **unsafe**, for the same growth of every element (none in C).
 
     `std::hardware_destructive_interference_size` (`<new>`) names the same
     constant, but its value may change between compiler versions and `-mtune`
@@ -256,7 +258,7 @@ class FalseSharing(Rule):
                 at,
                 _array_message(name, element, count, where, line),
                 severity=self.severity_for(view, op.node),
-                fix=_element_fix(view, element, line),
+                fix=_element_fix(view, element, line) or (_atomic_array_fix(view, decl, line) if in_file else None),
                 notes=_array_notes(view, element, body, line),
             )
 
@@ -737,12 +739,72 @@ def _array_notes(view, element, body, line: int) -> tuple[str, ...]:
         lines = sorted({s.range.start.line for s in body.spawns})
         notes.append(f"threads run this code from line{'s' if len(lines) > 1 else ''} "
                      f"{', '.join(map(str, lines))}")
-    if element.is_atomic:
+    if element.is_atomic and view.language == "c":
         notes.append(
             f"give each thread a whole line: `struct alignas({line}) Padded {{ "
             f"{element.unqualified_name} value; }};` as the element type, indexed as `[i].value`"
         )
     return tuple(notes)
+
+
+_PADDED = "CacheLinePadded"
+
+
+def _atomic_array_fix(view, decl, line: int):
+    """Bare atomic elements: wrap the element type in a line-aligned subclass of itself, which
+    inherits every member, so `totals[i].fetch_add(...)` and the other uses stay as written."""
+    if view.language == "c" or decl is None or decl.kind not in ("VAR_DECL", "FIELD_DECL"):
+        return None
+    start, name_at = decl.range.start, decl.location
+    if start.line != name_at.line or name_at.column <= start.column:
+        return None
+    raw = view.line_text(start.line).encode()
+    type_text = raw[start.column - 1:name_at.column - 1].decode(errors="replace")
+    if decl.type.is_array:
+        lo, hi = 0, len(type_text.rstrip())
+        inner = type_text[lo:hi]
+        for qual in ("static ", "inline ", "extern ", "thread_local ", "constinit "):
+            while inner.startswith(qual):
+                lo += len(qual)
+                inner = inner[len(qual):]
+    else:
+        open_at = type_text.find("<")
+        if open_at < 0:
+            return None
+        depth, close = 0, None
+        for k in range(open_at, len(type_text)):
+            ch = type_text[k]
+            if ch in "<(":
+                depth += 1
+            elif ch in ">)":
+                depth -= 1
+                if depth == 0:
+                    close = k
+                    break
+            elif ch == "," and depth == 1:
+                close = k
+                break
+        if close is None:
+            return None
+        lo, hi = open_at + 1, close
+        inner = type_text[lo:hi]
+    if not inner.strip():
+        return None
+    col = start.column + len(type_text[:lo].encode())
+    end = col + len(inner.encode())
+    edits = [Edit(Range(Position(start.line, col), Position(start.line, end)), f"{_PADDED}<{inner.strip()}>")]
+    if f"struct alignas({line}) {_PADDED}" not in view.text:
+        last_include = max((k for k, t in enumerate(view.lines, start=1) if t.lstrip().startswith("#include")),
+                           default=0)
+        at = Position(last_include + 1, 1)
+        edits.insert(0, Edit(Range(at, at), (
+            "\n// One cache line per element (hotlint, false-sharing): the wrapper inherits every member\n"
+            "// of the atomic, so the uses stay as written.\n"
+            f"template <class Atomic>\nstruct alignas({line}) {_PADDED} : Atomic {{\n"
+            "    using Atomic::Atomic;\n    using Atomic::operator=;\n};\n")))
+    return fix(
+        f"pad each element of `{decl.spelling}` to its own {line}-byte cache line with `{_PADDED}<...>`",
+        edits, Applicability.UNSAFE)
 
 
 def _element_fix(view, element, line: int):
