@@ -310,6 +310,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--output", metavar="DIR", help="also write RESULTS.json and RESULTS.md into DIR")
     p.add_argument("--no-save", action="store_true", help="do not update the results hotlint cites")
+    p.add_argument("--verify-fixes", action="store_true",
+                   help="apply hotlint's own fixes to each slow program: it must compile, agree and run faster")
     return p
 
 
@@ -328,6 +330,10 @@ def main(argv) -> int:
         err.print(f"hotlint bench: no benchmark pair for {', '.join(unknown)} (have: {', '.join(pairs)})")
         return EXIT_USAGE
     chosen = [pairs[r] for r in (ns.rules or pairs)]
+    if ns.verify_fixes:
+        from .verify_fixes import run as verify_fixes  # noqa: PLC0415
+
+        return verify_fixes(chosen, ns, out, err)
     try:
         cxx = find_compiler()
     except BenchError as exc:
