@@ -228,3 +228,139 @@ def _after_definition(view, record_node) -> Optional[Position]:
     if semi < 0:
         return None
     return Position(end.line, end.column + semi + 1)
+
+
+# --------------------------------------------------------------------------- in-file migration
+
+
+def _strip(n):
+    while n.kind in ("UNEXPOSED_EXPR", "PAREN_EXPR") and len(n.children) == 1:
+        n = n.children[0]
+    return n
+
+
+def _vector_of(t, element) -> bool:
+    t = t.non_reference() if t.is_reference else t
+    args = t.template_arguments if t.is_record else []
+    return t.record_name == "std::vector" and bool(args) and args[0].unqualified_name == element.unqualified_name
+
+
+def _loop_over(view, loop, sweep, container: str, index: str, hot: set[str]) -> Optional[str]:
+    """The loop indexing the struct of arrays ``container`` directly."""
+    def access(name: str) -> str:
+        return f"{container}.{name}[{index}]" if name in hot else f"{container}.cold[{index}].{name}"
+
+    node, body = loop.node, loop.parts()["body"]
+    if node.kind == "CXX_FOR_RANGE_STMT":
+        body_text = _apply(view, body.range, [(r, access(n)) for r, n in sweep.sites])
+        header = f"for (std::size_t {index} = 0; {index} < {container}.size(); ++{index})"
+        return f"{header} {body_text}" if body_text.startswith("{") else f"{header}\n{body_text}"
+    return _apply(view, node.range, [(r, access(n)) for r, n in sweep.sites])
+
+
+def _covered(ref, loops) -> bool:
+    return any(ref is n or ref.is_within(n) for n in loops)
+
+
+def _size_call(ref) -> bool:
+    """`v.size()` / `v.empty()`: the struct of arrays answers both."""
+    p = ref.parent
+    while p is not None and p.kind in ("UNEXPOSED_EXPR", "PAREN_EXPR"):
+        p = p.parent
+    return p is not None and p.kind == "MEMBER_REF_EXPR" and p.spelling in ("size", "empty")
+
+
+def migrate(view, loop, sweep, layout, record_node, all_sweeps) -> Optional[Fix]:
+    """Move a parameter and the variables its callers pass to a struct of arrays, rewriting every
+    loop over them, when nothing else in the file uses them; None when that does not hold."""
+    param = sweep.container_decl
+    fn = view.enclosing_function(loop.node)
+    if param is None or param.kind != "PARM_DECL" or fn is None or fn.node.kind != "FUNCTION_DECL":
+        return None
+    if layout.is_template_instantiation or not _vector_of(param.type, sweep.element):
+        return None
+    name = layout.name.split("::")[-1]
+    if not re.fullmatch(r"[A-Za-z_]\w*", name) or record_node is None or record_node.file != view.path:
+        return None
+    if sum(1 for f in view.functions if f.name == fn.name) != 1 or len(
+            [n for n in view.nodes("FUNCTION_DECL") if n.spelling == fn.name]) != 1:
+        return None  # declared more than once, or overloaded: callers elsewhere may expect the old type
+    index_of = next((k for k, p in enumerate(fn.params) if p.is_same_declaration(param)), None)
+    if index_of is None:
+        return None
+    soa = f"{name}SoA"
+    # the sequences to migrate: the parameter, and each variable a caller in this file passes for it
+    calls = [c for c in view.calls if c.callee is not None and c.callee.is_same_declaration(fn.node)]
+    if not calls:
+        return None
+    variables = []
+    for call in calls:
+        args = call.arguments
+        if index_of >= len(args):
+            return None
+        arg = _strip(args[index_of])
+        var = arg.referenced if arg.kind == "DECL_REF_EXPR" else None
+        if var is None or var.kind != "VAR_DECL" or var.file != view.path or not _vector_of(var.type, sweep.element) \
+                or var.type.is_reference:
+            return None
+        if all(not v.is_same_declaration(var) for v in variables):
+            variables.append(var)
+    covered = [(lp, sw) for lp, sw in all_sweeps
+               if sw.container_decl is not None and any(sw.container_decl.is_same_declaration(t)
+                                                        for t in [param, *variables])]
+    if any(sw.whole or sw.aliases or not sw.container or (lp.node.kind == "FOR_STMT" and not sw.index_name)
+           for lp, sw in covered):
+        return None
+    loop_nodes = [lp.node for lp, _ in covered]
+    call_args = [_strip(c.arguments[index_of]) for c in calls]
+    for ref in view.nodes("DECL_REF_EXPR"):
+        target = ref.referenced
+        if target is None or not any(target.is_same_declaration(t) for t in [param, *variables]):
+            continue
+        if _covered(ref, loop_nodes) or _size_call(ref) or any(ref is a or ref.is_within(a) for a in call_args):
+            continue
+        return None  # another use would need the old layout
+    hot = set()
+    for _, sw in covered:
+        hot |= set(sw.top_fields)
+    type_text = soa_type(name, list(layout.fields), hot)
+    anchor = _after_definition(view, record_node)
+    if type_text is None or anchor is None:
+        return None
+    edits = [Edit(Range(anchor, anchor), "\n\n" + type_text)]
+    # the parameter's type
+    start, at = param.range.start, param.location
+    if start.line != at.line:
+        return None
+    const = "const " if param.type.non_reference().is_const else ""
+    edits.append(Edit(Range(start, at), f"{const}{soa}& "))
+    # each variable's declaration: `std::vector<T> v = init` -> `TSoA v(init)`
+    for var in variables:
+        decl = next((n for n in view.nodes("VAR_DECL") if n.is_same_declaration(var)), None)
+        if decl is None or decl.range.start.line != decl.location.line:
+            return None
+        inits = [c for c in decl.children if c.is_expression]
+        name_end = Position(decl.location.line, decl.location.column + len(decl.spelling.encode()))
+        between = _slice(view, Range(name_end, decl.range.end)) if inits else ""
+        if inits and not between.lstrip().startswith("="):
+            return None
+        init = f"({_slice(view, inits[-1].range)})" if inits else ""
+        edits.append(Edit(decl.range, f"{soa} {decl.spelling}{init}"))
+    # every loop over them, indexing the struct of arrays
+    for lp, sw in covered:
+        text = _loop_over(view, lp, sw, sw.container, sw.index_name or _fresh("i", _slice(view, lp.node.range)), hot)
+        rng = lp.node.range
+        after = view.line_text(rng.end.line).encode()[rng.end.column - 1:]
+        if not text.rstrip().endswith(("}", ";")) and after.lstrip().startswith(b";"):
+            rng = Range(rng.start, Position(rng.end.line, rng.end.column + after.index(b";") + 1))
+            text += ";"
+        edits.append(Edit(rng, text))
+    includes = [h for h in ("vector", "array", "algorithm", "iterator", "cstddef")
+                if not re.search(rf"#\s*include\s*<{h}>", view.text)]
+    if includes:
+        first = next((k for k, ln in enumerate(view.lines, start=1) if re.match(r"\s*#\s*include\b", ln)), 1)
+        edits.insert(0, Edit(Range(Position(first, 1), Position(first, 1)),
+                             "".join(f"#include <{h}>\n" for h in includes)))
+    names = ", ".join(f"`{v.spelling}`" for v in variables)
+    return Fix(f"move `{param.spelling}` of `{fn.name}` and {names} to a struct of arrays `{soa}`, with every loop "
+               "over them (a suggestion: review it)", tuple(edits), Applicability.DISPLAY_ONLY)

@@ -9,7 +9,7 @@ from typing import Iterator, Optional
 from hotlint.model import Position, Range, Severity
 from hotlint.rule import Finding, Option, Rule
 
-from ._aos_layout_rewrite import rewrite
+from ._aos_layout_rewrite import migrate, rewrite
 
 _CONTIGUOUS = frozenset({"std::vector", "std::array", "std::span", "std::inplace_vector"})
 _CASTS = frozenset({"UNEXPOSED_EXPR", "PAREN_EXPR"})
@@ -37,6 +37,7 @@ class _Sweep:
     index_name: Optional[str] = None  # the induction variable of an indexed loop
     sites: list = field(default_factory=list)  # (range of `e.field`, field name) per use
     aliases: bool = False  # the body binds references to elements
+    container_decl: object = None  # the variable or parameter the sequence is, when named
 
 
 class AosLayout(Rule):
@@ -137,21 +138,21 @@ class AosLayout(Rule):
         min_size = self.option(view, "min-record-size")
         max_fraction = self.option(view, "max-used-fraction")
         line = view.settings.cache_line_size
-        for loop in view.loops:
-            for sweep in _sweeps(view, loop):
-                if sweep.whole or not sweep.used:
-                    continue
-                layout = sweep.element.layout()
-                if layout is None or layout.size < min_size or layout.is_union:
-                    continue
-                if sweep.count is not None and sweep.count * layout.size <= _SMALL_ARRAY_LINES * line:
-                    continue
-                used = _union_bytes(sweep.used)
-                if used > max_fraction * layout.size:
-                    continue
-                yield self._finding(view, loop, sweep, layout, used, line)
+        all_sweeps = [(loop, sweep) for loop in view.loops for sweep in _sweeps(view, loop)]
+        for loop, sweep in all_sweeps:
+            if sweep.whole or not sweep.used:
+                continue
+            layout = sweep.element.layout()
+            if layout is None or layout.size < min_size or layout.is_union:
+                continue
+            if sweep.count is not None and sweep.count * layout.size <= _SMALL_ARRAY_LINES * line:
+                continue
+            used = _union_bytes(sweep.used)
+            if used > max_fraction * layout.size:
+                continue
+            yield self._finding(view, loop, sweep, layout, used, line, all_sweeps)
 
-    def _finding(self, view, loop, sweep, layout, used, line_size) -> Finding:
+    def _finding(self, view, loop, sweep, layout, used, line_size, all_sweeps=()) -> Finding:
         size = layout.size
         verb = "reads" if not sweep.writes else "writes" if not sweep.reads else "touches"
         head = (f"`{layout.name}` is {size} bytes; this loop {sweep.label} {verb} {used} of them "
@@ -184,7 +185,8 @@ class AosLayout(Rule):
         rng = Range(start, Position(start.line, start.column + len(keyword)))
         decl = sweep.element.declaration
         definition = decl.definition if decl is not None else None
-        fix = rewrite(view, loop, sweep, layout, definition or decl, sweep.container)
+        fix = migrate(view, loop, sweep, layout, definition or decl, all_sweeps) or rewrite(
+            view, loop, sweep, layout, definition or decl, sweep.container)
         if fix is None and cold:
             notes.append("no struct-of-arrays rewrite is shown for this loop: it reaches elements through a "
                          "pointer, a reference bound in its body, or a record hotlint cannot split")
@@ -250,6 +252,7 @@ def _sweeps(view, loop) -> list[_Sweep]:
         sweep = _Sweep(f"over `{_text(view, rng)}`", elem, count, body)
         if _strip(rng).kind in ("DECL_REF_EXPR", "MEMBER_REF_EXPR"):
             sweep.container = _text(view, rng)
+            sweep.container_decl = _strip(rng).referenced
         _collect(view, body, lambda n: _is_ref_to(n, var), sweep, elem)
         return [sweep]
     if node.kind != "FOR_STMT":
@@ -280,6 +283,7 @@ def _sweeps(view, loop) -> list[_Sweep]:
             aliases = _element_aliases(view, body, induction, label)
             if not _strip(container).type.is_pointer:
                 sweeps[label].container = label
+                sweeps[label].container_decl = _strip(container).referenced
                 sweeps[label].index_name = induction.spelling
             sweeps[label].aliases = bool(aliases)
             _collect(view, body,

@@ -55,3 +55,22 @@ def test_show_fixes_prints_rewrites_and_writes_nothing():
     assert path.read_bytes() == before
     fix = run_cli("--no-cache", "--fix", "--unsafe-fixes", "--select", "aos-layout", str(path))
     assert "fixed 0 findings" in fix.stderr and path.read_bytes() == before  # display-only never applies
+
+
+def test_in_file_migration_moves_parameter_callers_and_every_loop(tmp_path):
+    """The bench program's loop takes its sequence as a parameter that `main` fills: the rewrite
+    moves both to the struct of arrays, rewrites every loop over them, and compiles."""
+    src = FIXTURES.parent / "bench_fixtures" / "aos-layout" / "slow.cpp"
+    _, data = run_json("--no-cache", "--select", "aos-layout", str(src))
+    first = data["diagnostics"][0]
+    assert first["fix"]["description"].startswith("move `particles` of `tick` and `particles` to a struct of arrays")
+    text = apply_edits(src.read_text(), Fix.from_json(first["fix"]).edits)
+    assert "void tick(ParticleSoA& particles) {" in text
+    assert "ParticleSoA particles(spawn(" in text
+    assert "sum.add_float(particles.vy[i]);" in text  # the other loop over the same sequence too
+    (tmp_path / "aos-layout").mkdir()
+    (tmp_path / "harness.h").write_text((src.parent.parent / "harness.h").read_text())
+    out = tmp_path / "aos-layout" / "migrated.cpp"
+    out.write_text(text)
+    proc = subprocess.run(["g++", "-std=c++20", "-fsyntax-only", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
