@@ -54,18 +54,38 @@ def _kind_name(kind_id: int) -> str:
     return name
 
 
+# Kinds that never have children: asking libclang would cost a visit for nothing.
+def _leaf_kinds() -> frozenset:
+    ci = cindex()
+    names = ("INTEGER_LITERAL", "FLOATING_LITERAL", "IMAGINARY_LITERAL", "STRING_LITERAL", "CHARACTER_LITERAL",
+             "CXX_BOOL_LITERAL_EXPR", "CXX_NULL_PTR_LITERAL_EXPR", "CXX_THIS_EXPR", "GNU_NULL_EXPR",
+             "TYPE_REF", "NAMESPACE_REF", "TEMPLATE_REF", "MEMBER_REF", "LABEL_REF", "VARIABLE_REF",
+             "NULL_STMT", "BREAK_STMT", "CONTINUE_STMT", "TEMPLATE_TYPE_PARAMETER")
+    return frozenset(getattr(ci.CursorKind, n).value for n in names if hasattr(ci.CursorKind, n))
+
+
+_LEAVES: Optional[frozenset] = None
+_COLLECT = None  # one ctypes callback for every visit: building a thunk per call is costly
+
+
+def _collect_child(child, _parent, out):
+    out.append(child)
+    return 1  # CXChildVisit_Continue
+
+
 def _children(cursor) -> list:
     """A cursor's children, as cindex's get_children without its per-child assertions."""
-    ci = cindex()
+    global _LEAVES, _COLLECT
+    if _LEAVES is None:
+        _LEAVES = _leaf_kinds()
+        _COLLECT = cindex().cursor_visit_callback(_collect_child)
+    if cursor._kind_id in _LEAVES:
+        return []
     out: list = []
+    cindex().conf.lib.clang_visitChildren(cursor, _COLLECT, out)
     tu = cursor._tu
-
-    def visit(child, _parent, _data):
+    for child in out:
         child._tu = tu
-        out.append(child)
-        return 1  # CXChildVisit_Continue
-
-    ci.conf.lib.clang_visitChildren(cursor, ci.cursor_visit_callback(visit), None)
     return out
 
 
