@@ -14,8 +14,10 @@ from ._padding_waste_layout import (
     display_name,
     enclosing_records,
     fields_start,
+    is_source_file,
     layout_pinned,
     same_file,
+    simple_name,
     simulated_size,
 )
 
@@ -86,16 +88,42 @@ class PaddingWaste(Rule):
 
     ## Fix safety
     The fix moves whole field declarations (each with the comments on its line and
-    the `//` comment lines directly above it) into the best order, and is always
-    **unsafe**: it changes the record's ABI and field offsets (anything serialized,
-    memory-mapped or shared with other binaries), the meaning of positional
-    aggregate initialization, and the order in which members are initialized and
-    destroyed. No fix is offered when fields are declared several to a line
-    (`int a, b;`), share a line with other code, sit in different access sections or
-    between preprocessor lines, when the file brace-initializes the record (the
-    initializers would no longer match), when a record that holds it has a pinned
-    layout, or for class templates (the best order can depend on the template
-    arguments); the message still gives the best order.
+    the `//` comment lines directly above it) into the best order. Moving fields
+    changes the record's field offsets, what positional initialization sets, and the
+    order members are initialized and destroyed in, so it is **safe** (applied by
+    `--fix`) only when the file shows that nothing observes any of that:
+
+    - the record is defined in the linted source file (not a header, whose records
+      other translation units share), outside `extern "C"` and never named in an
+      `extern "C"` declaration, and no member has `[[no_unique_address]]`;
+    - nothing reads or writes its bytes, nor those of a record or union holding it:
+      no `memcpy`/`memmove`/`memcmp`, `fwrite`/`fread`, `read`/`write`,
+      `send`/`recv`, `mmap` or `bit_cast` on it, no cast between a pointer to it and
+      a pointer to anything else (`reinterpret_cast`, C casts, `static_cast` from
+      `void*`; memory fresh from `malloc` excepted), no union holding it, and no line
+      naming it next to `offsetof`, `static_assert`, `union` or those calls;
+    - nothing uses the fields by position: no C++20 parenthesized aggregate
+      initialization (`Order o(true, 1.0, 2)`, or `emplace_back` / `make_unique` /
+      `try_emplace` ... with field values for an aggregate), no structured binding,
+      no defaulted `<=>` / `<` / `>` / `<=` / `>=` (lexicographic in declaration
+      order);
+    - initialization order is unobservable: no default member initializer or
+      constructor member initializer calls a function (other than a constructor,
+      `std::move`, `std::forward`), has a side effect, reads another member or
+      `this`; every constructor's member-initializer list still follows the new
+      order; and members whose construction or destruction runs the program's own
+      code (or joins a thread, holds a lock, flushes a stream) keep their order among
+      themselves. Reading and writing members by name, `sizeof`, `memset`,
+      containers of the record and value initialization (`Order o{}`) are all fine.
+
+    Otherwise the fix is **unsafe** and its description says why. No fix is offered
+    when fields are declared several to a line (`int a, b;`), share a line with
+    other code, sit in different access sections or between preprocessor lines,
+    when the file brace-initializes the record (positional initializers would no
+    longer match; designated initializers would no longer compile in C++), when a
+    record that holds it has a pinned layout, or for class templates (the best
+    order can depend on the template arguments); the message still gives the best
+    order.
 
     ## Options
     - `min-bytes` (int, default `8`): report a record only when the best order saves
@@ -134,12 +162,13 @@ class PaddingWaste(Rule):
             if key in chosen and chosen[key][1] >= saved:
                 continue
             chosen[key] = (rec, saved, own, best, best_size, start)
+        uses = _LayoutUses(view)  # gathered on first use: only a fix that could be safe asks
         for key in sorted(chosen, key=lambda r: r.start):
             rec, saved, own, best, best_size, start = chosen[key]
             layout = rec.layout
             fewer_lines = layout.cache_lines(line) > -(-best_size // line)
             base = Severity.WARNING if fewer_lines else self.severity
-            reorder, why_not = _reorder_fix(view, rec, own, best, best_size)
+            reorder, why_not = _reorder_fix(view, rec, own, best, best_size, uses)
             notes = _holes(rec.layout, own, start) + ([why_not] if why_not else [])
             yield Finding(
                 key,
@@ -227,7 +256,7 @@ def _brace_initializations(view, layout) -> list[int]:
 
 
 def _reorder_fix(view, rec, own: list[FieldLayout], best: list[FieldLayout],
-                 best_size: int) -> tuple[Optional[Fix], Optional[str]]:
+                 best_size: int, uses: "_LayoutUses") -> tuple[Optional[Fix], Optional[str]]:
     """The reorder edit, or None and the reason no mechanical edit is offered."""
     layout, node = rec.layout, rec.node
     if layout.is_template_instantiation or node.kind == "CLASS_TEMPLATE":
@@ -256,13 +285,12 @@ def _reorder_fix(view, rec, own: list[FieldLayout], best: list[FieldLayout],
     for (top, bottom), f in zip(slots, best):
         end_col = len(view.line_text(bottom).encode()) + 1
         edits.append(Edit(Range(Position(top, 1), Position(bottom, end_col)), text[f.name]))
-    return fix(
-        f"reorder the fields of `{display_name(layout)}` to `{', '.join(f.name for f in best)}` "
-        f"({layout.size} -> {best_size} bytes); unsafe: changes the ABI and field offsets, positional "
-        "aggregate initialization and the order members are initialized in",
-        edits,
-        Applicability.UNSAFE,
-    ), None
+    description = (f"reorder the fields of `{display_name(layout)}` to `{', '.join(f.name for f in best)}` "
+                   f"({layout.size} -> {best_size} bytes)")
+    risk = _reorder_risk(view, rec, own, best, uses)
+    if risk is None:
+        return fix(description, edits, Applicability.SAFE), None
+    return fix(f"{description}; unsafe: {risk}", edits, Applicability.UNSAFE), None
 
 
 def _slot(view, f: FieldLayout) -> Optional[tuple[int, int]]:
@@ -281,3 +309,268 @@ def _slot(view, f: FieldLayout) -> Optional[tuple[int, int]]:
     while top > 1 and view.line_text(top - 1).lstrip().startswith("//"):
         top -= 1
     return top, r.end.line
+
+
+# --------------------------------------------------------------------------- fix safety
+
+# Calls that read or write an object's bytes: its field order is part of what they move.
+_BYTE_CALLS = frozenset({
+    "memcpy", "memmove", "memcmp", "memccpy", "bcopy", "bcmp", "__builtin_memcpy", "__builtin_memmove",
+    "__builtin_memcmp", "fwrite", "fread", "write", "read", "pwrite", "pread", "send", "recv", "sendto",
+    "recvfrom", "mmap", "bit_cast", "__builtin_bit_cast", "as_bytes", "as_writable_bytes",
+})
+# Calls that construct their element from an argument list: for an aggregate, C++20 initializes
+# its fields by position from those arguments.
+_FORWARDING = frozenset({
+    "emplace", "emplace_back", "emplace_front", "emplace_hint", "try_emplace", "make_unique", "make_shared",
+    "allocate_shared", "make_optional", "construct_at", "construct",
+})
+_ALLOCATIONS = frozenset({"malloc", "calloc", "realloc", "aligned_alloc", "operator new", "operator new[]"})
+_ORDERING = frozenset({"operator<=>", "operator<", "operator>", "operator<=", "operator>="})
+_CASTS = ("CXX_REINTERPRET_CAST_EXPR", "CSTYLE_CAST_EXPR", "CXX_STATIC_CAST_EXPR")
+# Textual, over-inclusive: a line naming the record next to these words keeps the fix unsafe.
+_FORMAT_WORDS = re.compile(
+    r"\b(offsetof|__builtin_offsetof|reinterpret_cast|bit_cast|memcpy|memmove|memcmp|fwrite|fread|mmap|"
+    r"union|static_assert|_Static_assert)\b"
+)
+# Standard types whose construction or destruction is visible (a thread joins, a lock is
+# held, a file is flushed): their order relative to each other matters.
+_STD_EFFECTS = frozenset({
+    "std::thread", "std::jthread", "std::lock_guard", "std::unique_lock", "std::scoped_lock",
+    "std::shared_lock", "std::basic_ofstream", "std::basic_ifstream", "std::basic_fstream",
+    "std::basic_filebuf", "std::future", "std::shared_future", "std::promise", "std::packaged_task",
+})
+_EFFECT_KINDS = frozenset({"CXX_THIS_EXPR", "CXX_NEW_EXPR", "CXX_DELETE_EXPR", "CXX_THROW_EXPR", "LAMBDA_EXPR",
+                           "COMPOUND_ASSIGNMENT_OPERATOR", "STMT_EXPR"})
+
+
+class _LayoutUses:
+    """The file's byte copies, casts, positional constructions, structured bindings, defaulted
+    orderings, `extern "C"` blocks and constructors: collected once, on first use, from the
+    lists the view already holds."""
+
+    def __init__(self, view):
+        self._view = view
+        self._ready = False
+
+    def _collect(self) -> None:
+        if self._ready:
+            return
+        v = self._view
+        self.byte_calls = [c.node for c in v.calls if c.name in _BYTE_CALLS]
+        self.forwarding = [c.node for c in v.calls if c.name in _FORWARDING]
+        self.casts = v.nodes(*_CASTS)
+        self.paren_inits = v.nodes("CXX_PAREN_LIST_INIT_EXPR")
+        self.bindings = [n for n in v.nodes("UNEXPOSED_DECL") if n.spelling.startswith("[")]
+        self.orderings = [n for n in v.nodes("FUNCTION_DECL", "CXX_METHOD")
+                          if n.spelling in _ORDERING and n.tokens[-1:] == ["default"]]
+        self.linkage = v.nodes("LINKAGE_SPEC")
+        self.constructors = v.nodes("CONSTRUCTOR")
+        self._ready = True
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        self._collect()
+        return self.__dict__[name]
+
+
+def _reorder_risk(view, rec, own: list[FieldLayout], best: list[FieldLayout], uses: _LayoutUses) -> Optional[str]:
+    """Why moving the fields could change what the program does, or None when it cannot: the
+    record lives in this source file only, nothing reads it as bytes or by position, and the
+    order its members are initialized in is unobservable."""
+    layout, node = rec.layout, rec.node
+    if not is_source_file(view.path):
+        return "the record is in a header, where other translation units share its layout"
+    line = _extern_c(node, layout, uses)
+    if line:
+        return f"C code shares its layout (`extern \"C\"` on line {line})"
+    overlapping = next((f.name for f in own if "no_unique_address" in _field_text(view, f)), None)
+    if overlapping:
+        return f"`[[no_unique_address]]` on `{overlapping}` lets fields share storage"
+    affected = [layout, *enclosing_records(view, layout)]
+    union = next((r for r in affected if r.is_union), None)
+    if union is not None:
+        return f"the union `{display_name(union)}` holds it"
+    names = {r.name for r in affected}
+    reason = _byte_use(view, affected, names, uses)
+    if reason:
+        return reason
+    reason = _positional_use(node, layout, uses)
+    if reason:
+        return reason
+    return _initialization_order_risk(view, rec, own, best, uses)
+
+
+def _line(node) -> int:
+    return node.range.start.line
+
+
+def _field_text(view, f: FieldLayout) -> str:
+    return "\n".join(view.lines[f.range.start.line - 1:f.range.end.line])
+
+
+def _extern_c(node, layout, uses) -> Optional[int]:
+    for a in node.ancestors():
+        if a.kind == "LINKAGE_SPEC":
+            return _line(a)
+    name = simple_name(layout)
+    for spec in uses.linkage:
+        if name and name in spec.tokens:
+            return _line(spec)
+    return None
+
+
+def _names_record(t, names) -> bool:
+    """True when ``t`` is one of the records, or a pointer, reference or array to one."""
+    for _ in range(8):
+        if t is None:
+            return False
+        if t.is_reference or t.is_pointer:
+            t = t.pointee
+        elif t.is_array:
+            t = t.element
+        else:
+            return t.unqualified_name in names
+    return False
+
+
+def _byte_use(view, affected, names, uses) -> Optional[str]:
+    """A line, call or cast that treats the record (or one holding it) as bytes."""
+    for r in affected:
+        name = simple_name(r)
+        if not name:
+            continue
+        word = re.compile(rf"\b{re.escape(name)}\b")
+        for number, text in enumerate(view.lines, start=1):
+            m = _FORMAT_WORDS.search(text)
+            if m and word.search(text):
+                return f"line {number} names `{display_name(r)}` next to `{m.group(1)}`"
+    for call in uses.byte_calls:
+        if _names_record(call.type, names) or any(
+                n.is_expression and _names_record(n.type, names) for a in call.arguments for n in a.walk()):
+            return f"`{call.spelling}` on line {_line(call)} reads or writes its bytes"
+    for cast in uses.casts:
+        operand = [c for c in cast.children if c.is_expression]
+        if not operand:
+            continue
+        src, dst = operand[-1].type, cast.type
+        if not (src.is_pointer or src.is_reference) or not (dst.is_pointer or dst.is_reference):
+            continue
+        if _names_record(src, names) == _names_record(dst, names) and cast.kind != "CXX_REINTERPRET_CAST_EXPR":
+            continue  # a cast between records that move together (or unrelated to them)
+        if cast.kind == "CXX_REINTERPRET_CAST_EXPR" and not (_names_record(src, names) or _names_record(dst, names)):
+            continue
+        inner = operand[-1]
+        while inner.kind in ("UNEXPOSED_EXPR", "PAREN_EXPR") and len(inner.children) == 1:
+            inner = inner.children[0]
+        if inner.kind == "CALL_EXPR" and inner.spelling in _ALLOCATIONS:
+            continue  # fresh memory from malloc: nothing to reinterpret yet
+        return f"the cast on line {_line(cast)} reinterprets its bytes"
+    return None
+
+
+def _positional_use(node, layout, uses) -> Optional[str]:
+    """Code that relies on the field order by position: C++20 parenthesized aggregate
+    initialization, direct or through `emplace`-like calls, structured bindings and defaulted
+    ordering comparisons (lexicographic in declaration order)."""
+    names = {layout.name}
+    for n in uses.paren_inits:
+        if n.type.unqualified_name == layout.name:
+            return f"line {_line(n)} initializes its fields by position"
+    if not any(c.kind == "CONSTRUCTOR" for c in node.children):  # an aggregate
+        word = re.compile(rf"(?<![\w:]){re.escape(layout.name)}\b")
+        for call in uses.forwarding:
+            args = [a for a in call.arguments if a.is_written]
+            if not args or (len(args) == 1 and _names_record(args[0].type, names)):
+                continue  # a copy or a move
+            kids = call.children
+            holder = kids[0].children[0] if kids and kids[0].kind == "MEMBER_REF_EXPR" and kids[0].children else None
+            spelled = call.type.canonical.spelling + " " + (holder.type.canonical.spelling if holder else "")
+            if word.search(spelled):
+                return f"`{call.spelling}` on line {_line(call)} initializes its fields by position"
+    for n in uses.bindings:
+        if _names_record(n.type, names):
+            return f"the structured binding on line {_line(n)} binds its fields by position"
+    for n in uses.orderings:
+        if any(_names_record(p.type, names) for p in n.children if p.kind == "PARM_DECL"):
+            return f"the defaulted `{n.spelling}` on line {_line(n)} compares its fields in declaration order"
+    return None
+
+
+def _initialization_order_risk(view, rec, own, best, uses) -> Optional[str]:
+    """Members are initialized in declaration order: a reorder is invisible only when no
+    initializer has a side effect or reads another member, every constructor's initializer
+    list still follows the new order, and members with a visible constructor or destructor
+    keep their order among themselves."""
+    node, short = rec.node, simple_name(rec.layout)
+    position = {f.name: i for i, f in enumerate(best)}
+    own_names = set(position)
+    for f in node.children:
+        if f.kind == "FIELD_DECL" and f.spelling in own_names:
+            for init in (c for c in f.children if c.is_expression):
+                effect = _initializer_effect(init)
+                if effect:
+                    return f"the initializer of `{f.spelling}` on line {_line(init)} {effect}"
+    for ctor in uses.constructors:
+        if ctor.spelling != short or not node.is_same_declaration(ctor.semantic_parent):
+            continue
+        kids, order = ctor.children, []
+        for i, k in enumerate(kids):
+            if k.kind != "MEMBER_REF" or k.spelling not in own_names:
+                continue
+            order.append(position[k.spelling])
+            if i + 1 < len(kids) and kids[i + 1].is_expression:
+                effect = _initializer_effect(kids[i + 1])
+                if effect:
+                    return f"the initializer of `{k.spelling}` on line {_line(k)} {effect}"
+        if order != sorted(order):
+            return (f"the member initializer list on line {_line(ctor)} would no longer follow the field order "
+                    "(members are initialized in declaration order)")
+    types = rec.type.field_types()
+    visible = [f.name for f in own if _visible_lifetime(types.get(f.name))]
+    moved = sorted(visible, key=position.__getitem__)
+    if moved != visible:
+        a, b = next((x, y) for x, y in zip(visible, moved) if x != y)
+        return f"`{a}` and `{b}` have constructors or destructors of their own that would run in the other order"
+    return None
+
+
+def _initializer_effect(expr) -> Optional[str]:
+    """What makes an initializer's position in the initialization order observable, or None."""
+    for n in expr.walk():
+        k = n.kind
+        if k == "MEMBER_REF_EXPR" and not any(c.is_expression for c in n.children):
+            return f"reads member `{n.spelling}`"
+        if k in _EFFECT_KINDS or (k == "BINARY_OPERATOR" and n.operator == "=") or (
+                k == "UNARY_OPERATOR" and n.operator in ("++", "--", "post++", "post--")):
+            return "has a side effect or reads `this`"
+        if k == "CALL_EXPR":
+            callee = n.referenced
+            if callee is None or (callee.kind != "CONSTRUCTOR" and callee.qualified_name not in ("std::move",
+                                                                                                  "std::forward")):
+                return f"calls `{n.spelling or 'a function'}`"
+    return None
+
+
+def _visible_lifetime(t, depth: int = 0) -> bool:
+    """True when constructing or destroying a ``t`` runs code of the program's own (or a
+    standard type's visible effect), so the order it runs in relative to others can show."""
+    if t is None or depth > 4:
+        return t is not None
+    if t.is_array:
+        return _visible_lifetime(t.element, depth + 1)
+    if not t.is_record:
+        return False
+    name = t.record_name or ""
+    if name.startswith("std::"):
+        return name in _STD_EFFECTS or any(_visible_lifetime(a, depth + 1) for a in t.template_arguments)
+    decl = t.declaration
+    if decl is None:
+        return True
+    for c in decl.children:
+        if c.kind in ("CONSTRUCTOR", "DESTRUCTOR") and c.tokens[-1:] not in (["default"], ["delete"]):
+            return True
+        if c.kind == "CXX_BASE_SPECIFIER" and _visible_lifetime(c.type, depth + 1):
+            return True
+    return any(_visible_lifetime(ft, depth + 1) for ft in t.field_types().values())

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, engine_diagnostics, parse_expectations
+from conftest import FIXTURES, engine_diagnostics, parse_expectations, run_cli
 from hotlint.fixes import apply_edits, select_fixes
 from hotlint.model import Applicability
 from hotlint.view import Settings
@@ -55,7 +55,10 @@ def test_message_reports_sizes_padding_and_order(tmp_path):
                          "makes it 16 bytes (8 bytes saved per object)")
     assert d.notes[:2] == ("7 bytes of padding after `active` (offset 1)",
                            "4 bytes of tail padding after `quantity` (offset 20)")
-    assert d.fix.applicability is Applicability.UNSAFE
+    assert d.fix.applicability is Applicability.SAFE  # a source file's record nothing reads as bytes
+    [d] = _diagnostics(tmp_path, source, name="case.h")[1]
+    assert d.fix.applicability is Applicability.UNSAFE  # a header's record is shared with other files
+    assert "unsafe: the record is in a header" in d.fix.description
 
 
 @pytest.mark.parametrize("fixture", ["bad.cpp", "bad_c.c"])
@@ -254,3 +257,128 @@ def test_no_fix_when_a_record_holding_it_is_pinned(tmp_path):
     assert any("`Outer` holds it" in n for n in d.notes)
     [d] = _diagnostics(tmp_path, source.replace("static_assert(sizeof(Outer) == 24);\n", ""))[1]
     assert d.fix is not None
+
+
+# --------------------------------------------------------------------------- reorder fix safety
+
+_FIX_MARK = re.compile(r"^\s*//\s*fix:\s*(safe|unsafe|none)\s*$", re.M)
+
+
+def _marks(text: str) -> dict[int, tuple[int, str]]:
+    """The `// fix: safe|unsafe|none` marker that last precedes each line of a fixture."""
+    out, current = {}, None
+    for number, line in enumerate(text.split("\n"), start=1):
+        m = _FIX_MARK.match(line)
+        if m:
+            current = (number, m.group(1))
+        out[number] = current
+    return out
+
+
+def test_fix_safety_fixture_marks_each_finding_safe_unsafe_or_none(tmp_path):
+    text, expected = parse_expectations((FIXTURES / RULE / "bad_fix_safety.cpp").read_text())
+    _, diags = _diagnostics(tmp_path, text)
+    assert len(diags) == sum(expected.values())
+    marks, used = _marks(text), []
+    for d in diags:
+        mark_line, want = marks[d.range.start.line]
+        got = d.fix.applicability.value if d.fix else "none"
+        assert got == want, (d.range.start.line, d.fix.description if d.fix else d.notes)
+        used.append(mark_line)
+    assert len(used) == len(set(used)) == len(_FIX_MARK.findall(text))  # one finding per marked case
+
+
+def test_fix_applies_only_the_safe_reorders_and_they_compile(tmp_path):
+    text, _ = parse_expectations((FIXTURES / RULE / "bad_fix_safety.cpp").read_text())
+    path, before = _diagnostics(tmp_path, text, name="safety.cpp")
+    safe = {_BEST.match(d.message).group(1) for d in before if d.fix and d.fix.applicability is Applicability.SAFE}
+    assert safe == {"Reading", "Label", "Metric", "Scope"}
+    proc = run_cli("--no-cache", "--fix", "--select", RULE, path.name, cwd=tmp_path)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    _compiles(path)
+    fixed = path.read_text()
+    assert "struct Reading {\n  double celsius;\n  int sensor;\n  bool valid;\n};" in fixed
+    assert "struct Header {\n  char version;\n  double stamp;" in fixed  # unsafe: left alone
+    sizes = _record_sizes(path, fixed)
+    assert {name: sizes[name] for name in safe} == {name: _claims(before)[name][1] for name in safe}
+    _, after = _diagnostics(tmp_path, fixed, name="safety.cpp")
+    assert {_BEST.match(d.message).group(1) for d in after} == {
+        _BEST.match(d.message).group(1) for d in before} - safe
+
+
+_ORDER = "struct Order {\n  bool active;\n  double price;\n  int quantity;\n};\n"
+
+
+def _applicability(tmp_path, source: str, name: str = "case.cpp") -> str:
+    [d] = _diagnostics(tmp_path, source, name=name)[1]
+    return d.fix.applicability.value if d.fix else "none"
+
+
+@pytest.mark.parametrize("use", [
+    "Order o;\n",
+    "#include <vector>\nstd::vector<Order> v(8);\n",
+    "#include <cstdlib>\nOrder* o = static_cast<Order*>(std::malloc(sizeof(Order)));\n",
+    "#include <cstring>\nvoid f(Order& o) { std::memset(&o, 0, sizeof o); }\n",
+    "Order o{};\n",  # value-initialized: no positions
+    "#include <vector>\nvoid f(std::vector<Order>& v, const Order& o) { v.emplace_back(o); }\n",  # a copy
+    "bool same(const Order& a, const Order& b) { return a.price == b.price; }\n",
+])
+def test_reorder_is_safe_when_nothing_depends_on_the_order(tmp_path, use):
+    assert _applicability(tmp_path, _ORDER + use) == "safe"
+
+
+@pytest.mark.parametrize("use, why", [
+    ("#include <cstring>\nvoid f(Order& o, const void* p) {\n  std::memcpy(&o, p, 24);\n}\n", "`memcpy` on line 8"),
+    ("#include <cstring>\nbool f(const Order& a, const Order& b) {\n  return std::memcmp(&a, &b, 24) == 0;\n}\n",
+     "`memcmp` on line 8"),
+    ("#include <unistd.h>\nvoid f(int fd, Order* o) { (void)::read(fd, o, 24); }\n", "`read` on line 7"),
+    ("#include <sys/socket.h>\nvoid f(int fd, const Order* o) { (void)send(fd, o, 24, 0); }\n", "`send` on line 7"),
+    ("#include <bit>\n#include <array>\nusing Bytes = std::array<char, sizeof(Order)>;\n"
+     "Bytes f(const Order& o) {\n  return std::bit_cast<Bytes>(o);\n}\n", "`bit_cast` on line 10"),
+    ("const char* f(const Order& o) { return (const char*)&o; }\n", "the cast on line 6"),
+    ("Order* f(void* p) { return static_cast<Order*>(p); }\n", "the cast on line 6"),
+    ("Order o(true, 1.0, 2);\n", "line 6 initializes its fields by position"),
+    ("#include <memory>\nauto p = std::make_unique<Order>(true, 1.0, 2);\n", "`make_unique` on line 7"),
+    ("Order o{};\nauto [a, b, c] = o;\n", "structured binding on line 7"),
+    ("union U {\n  Order o;\n  char raw[24];\n};\n", "the union `U` holds it"),
+    ("static_assert(__is_trivially_copyable(Order));\n", "next to `static_assert`"),
+    ("extern \"C\" void api(Order*);\n", "`extern \"C\"` on line 6"),
+])
+def test_reorder_is_unsafe_when_the_order_is_observable(tmp_path, use, why):
+    source = _ORDER + use
+    [d] = _diagnostics(tmp_path, source)[1]
+    assert d.fix is not None and d.fix.applicability is Applicability.UNSAFE, use
+    assert "; unsafe: " in d.fix.description and why in d.fix.description, d.fix.description
+    fixed = apply_edits(source, d.fix.edits)
+    path = tmp_path / "case.cpp"
+    path.write_text(fixed)
+    _compiles(path)  # unsafe, yet still a valid edit
+
+
+@pytest.mark.parametrize("record, want", [
+    # initializer lists: the new order `price, quantity, active` keeps or breaks them
+    ("Order(double p, int q) : price(p), quantity(q) {}", "safe"),
+    ("Order(bool a, int q) : active(a), quantity(q) {}", "unsafe"),
+    ("Order(double p) : price(p + 1), quantity(static_cast<int>(p)) {}", "safe"),
+    ("Order(double p) : price(p), quantity(tick()) {}", "unsafe"),  # a side effect
+    ("Order(double p) : price(p), quantity(static_cast<int>(price)) {}", "unsafe"),  # reads a member
+    ("Order() : price(this->quantity) {}", "unsafe"),
+])
+def test_reorder_and_member_initializer_lists(tmp_path, record, want):
+    source = ("int tick();\nstruct Order {\n  %s\n  bool active = false;\n  double price;\n  int quantity = 0;\n"
+              "};\nOrder* o;\n" % record)
+    assert _applicability(tmp_path, source) == want
+
+
+def test_reorder_in_a_class_template_or_brace_initialized_has_no_fix(tmp_path):
+    assert _applicability(tmp_path, _ORDER + "Order o{.active = true};\n") == "none"
+    assert _applicability(tmp_path, _ORDER + "Order o{true, 1.0, 2};\n") == "none"
+    source = "template <class T> struct Order {\n  bool active;\n  T price;\n  int quantity;\n};\nOrder<double> o;\n"
+    assert _applicability(tmp_path, source) == "none"
+
+
+def test_reorder_in_c_is_safe_unless_written_as_bytes(tmp_path):
+    struct = "struct reading {\n  char valid;\n  double celsius;\n  int sensor;\n};\n"
+    assert _applicability(tmp_path, struct + "struct reading r;\n", name="case.c") == "safe"
+    io = "#include <stdio.h>\nvoid save(FILE* f, struct reading* r) {\n  fwrite(r, sizeof *r, 1, f);\n}\n"
+    assert _applicability(tmp_path, struct + io, name="case.c") == "unsafe"
