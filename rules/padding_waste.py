@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from functools import cached_property
 from typing import Iterator, Optional
 
 from hotlint.model import Applicability, Edit, FieldLayout, Fix, Position, Range, Severity
@@ -345,34 +346,71 @@ _EFFECT_KINDS = frozenset({"CXX_THIS_EXPR", "CXX_NEW_EXPR", "CXX_DELETE_EXPR", "
 
 
 class _LayoutUses:
-    """The file's byte copies, casts, positional constructions, structured bindings, defaulted
-    orderings, `extern "C"` blocks and constructors: collected once, on first use, from the
-    lists the view already holds."""
+    """The file's byte copies, pointer casts, positional constructions, structured bindings,
+    defaulted orderings, `extern "C"` blocks and constructors, each gathered on first use from
+    the lists the view already holds."""
 
     def __init__(self, view):
         self._view = view
-        self._ready = False
 
-    def _collect(self) -> None:
-        if self._ready:
-            return
-        v = self._view
-        self.byte_calls = [c.node for c in v.calls if c.name in _BYTE_CALLS]
-        self.forwarding = [c.node for c in v.calls if c.name in _FORWARDING]
-        self.casts = v.nodes(*_CASTS)
-        self.paren_inits = v.nodes("CXX_PAREN_LIST_INIT_EXPR")
-        self.bindings = [n for n in v.nodes("UNEXPOSED_DECL") if n.spelling.startswith("[")]
-        self.orderings = [n for n in v.nodes("FUNCTION_DECL", "CXX_METHOD")
-                          if n.spelling in _ORDERING and n.tokens[-1:] == ["default"]]
-        self.linkage = v.nodes("LINKAGE_SPEC")
-        self.constructors = v.nodes("CONSTRUCTOR")
-        self._ready = True
+    @cached_property
+    def format_lines(self) -> list[tuple[int, str, str]]:
+        """(line, text, word) for each line holding a word of _FORMAT_WORDS."""
+        out = []
+        for number, text in enumerate(self._view.lines, start=1):
+            m = _FORMAT_WORDS.search(text)
+            if m:
+                out.append((number, text, m.group(1)))
+        return out
 
-    def __getattr__(self, name):
-        if name.startswith("_"):
-            raise AttributeError(name)
-        self._collect()
-        return self.__dict__[name]
+    @cached_property
+    def byte_calls(self) -> list:
+        return [c.node for c in self._view.calls if c.name in _BYTE_CALLS]
+
+    @cached_property
+    def forwarding(self) -> list:
+        return [c.node for c in self._view.calls if c.name in _FORWARDING]
+
+    @cached_property
+    def pointer_casts(self) -> list:
+        """(cast, source type, target type) for explicit casts between pointers or references,
+        leaving out those of memory fresh from an allocation function."""
+        out = []
+        for cast in self._view.nodes(*_CASTS):
+            operand = [c for c in cast.children if c.is_expression]
+            if not operand:
+                continue
+            src, dst = operand[-1].type, cast.type
+            if not (src.is_pointer or src.is_reference) or not (dst.is_pointer or dst.is_reference):
+                continue
+            inner = operand[-1]
+            while inner.kind in ("UNEXPOSED_EXPR", "PAREN_EXPR") and len(inner.children) == 1:
+                inner = inner.children[0]
+            if inner.kind == "CALL_EXPR" and inner.spelling in _ALLOCATIONS:
+                continue  # nothing to reinterpret yet
+            out.append((cast, src, dst))
+        return out
+
+    @cached_property
+    def paren_inits(self) -> list:
+        return self._view.nodes("CXX_PAREN_LIST_INIT_EXPR")
+
+    @cached_property
+    def bindings(self) -> list:
+        return [n for n in self._view.nodes("UNEXPOSED_DECL") if n.spelling.startswith("[")]
+
+    @cached_property
+    def orderings(self) -> list:
+        return [n for n in self._view.nodes("FUNCTION_DECL", "CXX_METHOD")
+                if n.spelling in _ORDERING and n.tokens[-1:] == ["default"]]
+
+    @cached_property
+    def linkage(self) -> list:
+        return self._view.nodes("LINKAGE_SPEC")
+
+    @cached_property
+    def constructors(self) -> list:
+        return self._view.nodes("CONSTRUCTOR")
 
 
 def _reorder_risk(view, rec, own: list[FieldLayout], best: list[FieldLayout], uses: _LayoutUses) -> Optional[str]:
@@ -393,7 +431,7 @@ def _reorder_risk(view, rec, own: list[FieldLayout], best: list[FieldLayout], us
     if union is not None:
         return f"the union `{display_name(union)}` holds it"
     names = {r.name for r in affected}
-    reason = _byte_use(view, affected, names, uses)
+    reason = _byte_use(affected, names, uses)
     if reason:
         return reason
     reason = _positional_use(node, layout, uses)
@@ -435,39 +473,36 @@ def _names_record(t, names) -> bool:
     return False
 
 
-def _byte_use(view, affected, names, uses) -> Optional[str]:
+def _byte_use(affected, names, uses) -> Optional[str]:
     """A line, call or cast that treats the record (or one holding it) as bytes."""
     for r in affected:
         name = simple_name(r)
         if not name:
             continue
         word = re.compile(rf"\b{re.escape(name)}\b")
-        for number, text in enumerate(view.lines, start=1):
-            m = _FORMAT_WORDS.search(text)
-            if m and word.search(text):
-                return f"line {number} names `{display_name(r)}` next to `{m.group(1)}`"
+        for number, text, found in uses.format_lines:
+            if word.search(text):
+                return f"line {number} names `{display_name(r)}` next to `{found}`"
     for call in uses.byte_calls:
         if _names_record(call.type, names) or any(
                 n.is_expression and _names_record(n.type, names) for a in call.arguments for n in a.walk()):
             return f"`{call.spelling}` on line {_line(call)} reads or writes its bytes"
-    for cast in uses.casts:
-        operand = [c for c in cast.children if c.is_expression]
-        if not operand:
+    for cast, src, dst in uses.pointer_casts:
+        a, b = _names_record(src, names), _names_record(dst, names)
+        if not (a or b):
             continue
-        src, dst = operand[-1].type, cast.type
-        if not (src.is_pointer or src.is_reference) or not (dst.is_pointer or dst.is_reference):
-            continue
-        if _names_record(src, names) == _names_record(dst, names) and cast.kind != "CXX_REINTERPRET_CAST_EXPR":
-            continue  # a cast between records that move together (or unrelated to them)
-        if cast.kind == "CXX_REINTERPRET_CAST_EXPR" and not (_names_record(src, names) or _names_record(dst, names)):
-            continue
-        inner = operand[-1]
-        while inner.kind in ("UNEXPOSED_EXPR", "PAREN_EXPR") and len(inner.children) == 1:
-            inner = inner.children[0]
-        if inner.kind == "CALL_EXPR" and inner.spelling in _ALLOCATIONS:
-            continue  # fresh memory from malloc: nothing to reinterpret yet
+        if cast.kind != "CXX_REINTERPRET_CAST_EXPR":
+            if a == b:
+                continue  # between records that move together
+            if cast.kind == "CXX_STATIC_CAST_EXPR" and _points_to_record(src) and _points_to_record(dst):
+                continue  # up or down a class hierarchy: no bytes reinterpreted
         return f"the cast on line {_line(cast)} reinterprets its bytes"
     return None
+
+
+def _points_to_record(t) -> bool:
+    inner = t.pointee
+    return inner is not None and inner.is_record
 
 
 def _positional_use(node, layout, uses) -> Optional[str]:

@@ -382,3 +382,12 @@ def test_reorder_in_c_is_safe_unless_written_as_bytes(tmp_path):
     assert _applicability(tmp_path, struct + "struct reading r;\n", name="case.c") == "safe"
     io = "#include <stdio.h>\nvoid save(FILE* f, struct reading* r) {\n  fwrite(r, sizeof *r, 1, f);\n}\n"
     assert _applicability(tmp_path, struct + io, name="case.c") == "unsafe"
+
+
+def test_casts_between_classes_of_one_hierarchy_and_fresh_memory_are_not_byte_use(tmp_path):
+    source = ("#include <cstdlib>\nstruct Base { virtual ~Base() = default; };\n"
+              "struct Order : Base {\n  bool active;\n  double price;\n  int quantity;\n};\n"
+              "Order* down(Base* b) { return static_cast<Order*>(b); }\n"
+              "Order* fresh() { return (Order*)std::malloc(sizeof(Order)); }\n")
+    assert _applicability(tmp_path, source) == "safe"
+    assert _applicability(tmp_path, source.replace("static_cast<Order*>(b)", "(Order*)(void*)b")) == "unsafe"
