@@ -13,6 +13,7 @@ import asyncio
 import logging
 import os
 import re
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Optional
@@ -139,6 +140,7 @@ class HotlintServer(LanguageServer):
         self.worker = WorkerClient(on_exit=self._worker_exited)
         self._untitled = 0
         self._said: set[str] = set()
+        self.shut_down = False
 
     # ---- settings
     def apply_settings(self, data) -> None:
@@ -239,7 +241,7 @@ class HotlintServer(LanguageServer):
             document = self.workspace.get_text_document(doc.uri)
             version, source, generation = document.version, document.source, self.generation
             analysis = await self.analyze(doc, source, version, generation)
-            if self.is_current(doc, analysis):
+            if self.is_current(doc, analysis) and not self.worker.closed:
                 doc.analysis = analysis
                 self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
                     uri=doc.uri, diagnostics=analysis.lsp_diagnostics(), version=version))
@@ -297,11 +299,13 @@ class HotlintServer(LanguageServer):
     async def _ask_worker(self, doc: Document, source: str, setup: FileSetup):
         params = {"path": doc.path, "text": source, "args": setup.args, "options": options_to_json(setup.options)}
         name = os.path.basename(doc.path)
-        while True:
+        for attempt in range(3):
             try:
                 return await self.worker.request("analyze", params, timeout=setup.timeout)
             except WorkerError as exc:
-                if not exc.culprit:
+                if self.worker.closed:
+                    return ErrorRecord(doc.path, "the server is shutting down", kind="shutdown")
+                if not exc.culprit and attempt < 2:
                     continue  # it died on another file: ask the new worker
                 if exc.timed_out:
                     message = (f"analysis of {name} took longer than the {setup.timeout:g} s limit and was stopped; "
@@ -404,7 +408,16 @@ def create_server() -> HotlintServer:
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: HotlintServer, params):
+        ls.shut_down = True
         await ls.shutdown_worker()
+
+    @server.feature(types.EXIT)
+    def exit_(ls: HotlintServer, params):
+        # End now: pygls would first join its stdin reader thread, which waits for a client
+        # that may itself be waiting for this process to end.
+        ls.worker.kill_now()
+        sys.stdout.flush()
+        os._exit(0 if ls.shut_down else 1)
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: HotlintServer, params: types.DidOpenTextDocumentParams):

@@ -99,6 +99,10 @@ class WorkerClient:
         self._closed = False
 
     @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
     def pid(self) -> Optional[int]:
         return self._current.proc.pid if self._current is not None else None
 
