@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import weakref
 from typing import Optional
 
 from hotlint.model import FieldLayout, RecordLayout
@@ -110,7 +111,18 @@ def layout_pinned(view, layout: RecordLayout) -> bool:
     if asserted(view, layout):
         return True
     word = re.compile(rf"\b{re.escape(name)}\b")
-    return any(word.search(line) and _PINNING_WORDS.search(line) for line in view.lines)
+    return any(word.search(line) for line in _pinning_lines(view))
+
+
+_PINNING_LINES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _pinning_lines(view) -> list[str]:
+    """The file's lines that hold a word of _PINNING_WORDS, found once per view."""
+    lines = _PINNING_LINES.get(view)
+    if lines is None:
+        lines = _PINNING_LINES[view] = [line for line in view.lines if _PINNING_WORDS.search(line)]
+    return lines
 
 
 def asserted(view, layout: RecordLayout) -> bool:
@@ -146,23 +158,35 @@ def enclosing_records(view, layout: RecordLayout, depth: int = 0) -> list[Record
         return []
     name, short = layout.name, simple_name(layout)
     out = []
-    for rec in view.records:
-        other = rec.layout
+    for other, bases, members in _contents(view):
         if other is layout or other.name == name:
             continue
-        holds = any(f.type_name == name or f.type_name.rsplit("::", 1)[-1] == short
-                    for f in other.fields if f.is_base)
-        if not holds:
-            for t in rec.type.field_types().values():
-                while t is not None and t.is_array:
-                    t = t.element
-                if t is not None and t.unqualified_name == name:
-                    holds = True
-                    break
-        if holds:
+        if name in members or any(b == name or b.rsplit("::", 1)[-1] == short for b in bases):
             out.append(other)
             out.extend(enclosing_records(view, other, depth + 1))
     return out
+
+
+_CONTENTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _contents(view) -> list[tuple[RecordLayout, set[str], set[str]]]:
+    """For each record of the file: its layout, the type names of its bases and those of its
+    members (array elements for arrays). Read once per view: every record asks about all."""
+    cached = _CONTENTS.get(view)
+    if cached is None:
+        cached = []
+        for rec in view.records:
+            bases = {f.type_name for f in rec.layout.fields if f.is_base}
+            members = set()
+            for t in rec.type.field_types().values():
+                while t is not None and t.is_array:
+                    t = t.element
+                if t is not None:
+                    members.add(t.unqualified_name)
+            cached.append((rec.layout, bases, members))
+        _CONTENTS[view] = cached
+    return cached
 
 
 def is_source_file(path: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterator, Optional
 
 from hotlint.model import Applicability, Edit, Position, Range, Severity
@@ -786,18 +787,33 @@ class _Callers:
 
     def __init__(self, view):
         self._view = view
-        self._by_name: Optional[dict] = None
 
     def references(self, name: str) -> list:
-        if self._by_name is None:
-            self._by_name = {}
-            for n in self._view.nodes("DECL_REF_EXPR", "OVERLOADED_DECL_REF"):
-                self._by_name.setdefault(n.spelling, []).append(n)
-        return self._by_name.get(name, [])
+        return self._references.get(name, [])
 
     def declarations(self, fn_node) -> list:
-        return [d for d in self._view.nodes("FUNCTION_DECL")
-                if d.spelling == fn_node.spelling and d.is_same_declaration(fn_node)]
+        return [d for d in self._declarations.get(fn_node.spelling, []) if d.is_same_declaration(fn_node)]
+
+    @cached_property
+    def last_include(self) -> int:
+        """The line of the file's last `#include` (0 without one)."""
+        return max((number for number, line in enumerate(self._view.lines, start=1)
+                    if line.lstrip().startswith("#") and "include" in line), default=0)
+
+    @cached_property
+    def _references(self) -> dict:
+        return _by_spelling(self._view.nodes("DECL_REF_EXPR", "OVERLOADED_DECL_REF"))
+
+    @cached_property
+    def _declarations(self) -> dict:
+        return _by_spelling(self._view.nodes("FUNCTION_DECL"))
+
+
+def _by_spelling(nodes) -> dict:
+    out: dict = {}
+    for n in nodes:
+        out.setdefault(n.spelling, []).append(n)
+    return out
 
 
 def _callers_pass_distinct_objects(view, function, params, callers) -> bool:
@@ -809,9 +825,8 @@ def _callers_pass_distinct_objects(view, function, params, callers) -> bool:
     node = function.node
     if node.kind != "FUNCTION_DECL" or not is_source_file(view.path) or not _internal_linkage(node, callers):
         return False
-    first = min(d.range.start.line for d in callers.declarations(node) or [node])
-    if any(line.lstrip().startswith("#") and "include" in line for line in view.lines[first:]):
-        return False  # an included file after the declaration may call it: hotlint does not see it
+    if callers.last_include > min(d.range.start.line for d in callers.declarations(node) or [node]):
+        return False  # a file included after the declaration may call it: hotlint does not see it
     roles = _parameter_roles(function.params, params)
     if roles is None:
         return False

@@ -348,7 +348,8 @@ _EFFECT_KINDS = frozenset({"CXX_THIS_EXPR", "CXX_NEW_EXPR", "CXX_DELETE_EXPR", "
 class _LayoutUses:
     """The file's byte copies, pointer casts, positional constructions, structured bindings,
     defaulted orderings, `extern "C"` blocks and constructors, each gathered on first use from
-    the lists the view already holds."""
+    the lists the view already holds and reduced to the records it touches, so that every
+    record's question is a set lookup."""
 
     def __init__(self, view):
         self._view = view
@@ -364,17 +365,40 @@ class _LayoutUses:
         return out
 
     @cached_property
-    def byte_calls(self) -> list:
-        return [c.node for c in self._view.calls if c.name in _BYTE_CALLS]
+    def byte_calls(self) -> list[tuple[object, set]]:
+        """(call, records its result or any part of its arguments has)."""
+        out = []
+        for site in self._view.calls:
+            if site.name in _BYTE_CALLS:
+                call = site.node
+                touched = {_record_of(call.type)}
+                touched.update(_record_of(n.type) for a in call.arguments for n in a.walk() if n.is_expression)
+                out.append((call, touched))
+        return out
 
     @cached_property
-    def forwarding(self) -> list:
-        return [c.node for c in self._view.calls if c.name in _FORWARDING]
+    def forwarding(self) -> list[tuple[object, str, Optional[str]]]:
+        """(call, the spelling of its type and its object's, the record of a lone argument)
+        for `emplace`-like calls with arguments."""
+        out = []
+        for site in self._view.calls:
+            if site.name not in _FORWARDING:
+                continue
+            call = site.node
+            args = [a for a in call.arguments if a.is_written]
+            if not args:
+                continue
+            kids = call.children
+            holder = kids[0].children[0] if kids and kids[0].kind == "MEMBER_REF_EXPR" and kids[0].children else None
+            spelled = call.type.canonical.spelling + " " + (holder.type.canonical.spelling if holder else "")
+            out.append((call, spelled, _record_of(args[0].type) if len(args) == 1 else None))
+        return out
 
     @cached_property
-    def pointer_casts(self) -> list:
-        """(cast, source type, target type) for explicit casts between pointers or references,
-        leaving out those of memory fresh from an allocation function."""
+    def pointer_casts(self) -> list[tuple[object, Optional[str], Optional[str], bool]]:
+        """(cast, record pointed from, record pointed to, whether both sides point to records)
+        for explicit casts between pointers or references, leaving out memory fresh from an
+        allocation function."""
         out = []
         for cast in self._view.nodes(*_CASTS):
             operand = [c for c in cast.children if c.is_expression]
@@ -388,20 +412,23 @@ class _LayoutUses:
                 inner = inner.children[0]
             if inner.kind == "CALL_EXPR" and inner.spelling in _ALLOCATIONS:
                 continue  # nothing to reinterpret yet
-            out.append((cast, src, dst))
+            a, b = _record_of(src), _record_of(dst)
+            if a is not None or b is not None:
+                out.append((cast, a, b, src.pointee.is_record and dst.pointee.is_record))
         return out
 
     @cached_property
-    def paren_inits(self) -> list:
-        return self._view.nodes("CXX_PAREN_LIST_INIT_EXPR")
+    def paren_inits(self) -> list[tuple[object, str]]:
+        return [(n, n.type.unqualified_name) for n in self._view.nodes("CXX_PAREN_LIST_INIT_EXPR")]
 
     @cached_property
-    def bindings(self) -> list:
-        return [n for n in self._view.nodes("UNEXPOSED_DECL") if n.spelling.startswith("[")]
+    def bindings(self) -> list[tuple[object, Optional[str]]]:
+        return [(n, _record_of(n.type)) for n in self._view.nodes("UNEXPOSED_DECL") if n.spelling.startswith("[")]
 
     @cached_property
-    def orderings(self) -> list:
-        return [n for n in self._view.nodes("FUNCTION_DECL", "CXX_METHOD")
+    def orderings(self) -> list[tuple[object, set]]:
+        return [(n, {_record_of(p.type) for p in n.children if p.kind == "PARM_DECL"})
+                for n in self._view.nodes("FUNCTION_DECL", "CXX_METHOD")
                 if n.spelling in _ORDERING and n.tokens[-1:] == ["default"]]
 
     @cached_property
@@ -459,18 +486,18 @@ def _extern_c(node, layout, uses) -> Optional[int]:
     return None
 
 
-def _names_record(t, names) -> bool:
-    """True when ``t`` is one of the records, or a pointer, reference or array to one."""
+def _record_of(t) -> Optional[str]:
+    """The record ``t`` is, or points, refers or holds an array of: its name, else None."""
     for _ in range(8):
         if t is None:
-            return False
+            return None
         if t.is_reference or t.is_pointer:
             t = t.pointee
         elif t.is_array:
             t = t.element
         else:
-            return t.unqualified_name in names
-    return False
+            return t.unqualified_name if t.is_record else None
+    return None
 
 
 def _byte_use(affected, names, uses) -> Optional[str]:
@@ -483,52 +510,40 @@ def _byte_use(affected, names, uses) -> Optional[str]:
         for number, text, found in uses.format_lines:
             if word.search(text):
                 return f"line {number} names `{display_name(r)}` next to `{found}`"
-    for call in uses.byte_calls:
-        if _names_record(call.type, names) or any(
-                n.is_expression and _names_record(n.type, names) for a in call.arguments for n in a.walk()):
+    for call, touched in uses.byte_calls:
+        if not touched.isdisjoint(names):
             return f"`{call.spelling}` on line {_line(call)} reads or writes its bytes"
-    for cast, src, dst in uses.pointer_casts:
-        a, b = _names_record(src, names), _names_record(dst, names)
+    for cast, src, dst, both_records in uses.pointer_casts:
+        a, b = src in names, dst in names
         if not (a or b):
             continue
         if cast.kind != "CXX_REINTERPRET_CAST_EXPR":
             if a == b:
                 continue  # between records that move together
-            if cast.kind == "CXX_STATIC_CAST_EXPR" and _points_to_record(src) and _points_to_record(dst):
+            if cast.kind == "CXX_STATIC_CAST_EXPR" and both_records:
                 continue  # up or down a class hierarchy: no bytes reinterpreted
         return f"the cast on line {_line(cast)} reinterprets its bytes"
     return None
-
-
-def _points_to_record(t) -> bool:
-    inner = t.pointee
-    return inner is not None and inner.is_record
 
 
 def _positional_use(node, layout, uses) -> Optional[str]:
     """Code that relies on the field order by position: C++20 parenthesized aggregate
     initialization, direct or through `emplace`-like calls, structured bindings and defaulted
     ordering comparisons (lexicographic in declaration order)."""
-    names = {layout.name}
-    for n in uses.paren_inits:
-        if n.type.unqualified_name == layout.name:
+    name = layout.name
+    for n, made in uses.paren_inits:
+        if made == name:
             return f"line {_line(n)} initializes its fields by position"
     if not any(c.kind == "CONSTRUCTOR" for c in node.children):  # an aggregate
-        word = re.compile(rf"(?<![\w:]){re.escape(layout.name)}\b")
-        for call in uses.forwarding:
-            args = [a for a in call.arguments if a.is_written]
-            if not args or (len(args) == 1 and _names_record(args[0].type, names)):
-                continue  # a copy or a move
-            kids = call.children
-            holder = kids[0].children[0] if kids and kids[0].kind == "MEMBER_REF_EXPR" and kids[0].children else None
-            spelled = call.type.canonical.spelling + " " + (holder.type.canonical.spelling if holder else "")
-            if word.search(spelled):
+        word = re.compile(rf"(?<![\w:]){re.escape(name)}\b")
+        for call, spelled, lone in uses.forwarding:
+            if lone != name and word.search(spelled):  # a lone argument of its own type is a copy
                 return f"`{call.spelling}` on line {_line(call)} initializes its fields by position"
-    for n in uses.bindings:
-        if _names_record(n.type, names):
+    for n, bound in uses.bindings:
+        if bound == name:
             return f"the structured binding on line {_line(n)} binds its fields by position"
-    for n in uses.orderings:
-        if any(_names_record(p.type, names) for p in n.children if p.kind == "PARM_DECL"):
+    for n, compared in uses.orderings:
+        if name in compared:
             return f"the defaulted `{n.spelling}` on line {_line(n)} compares its fields in declaration order"
     return None
 
