@@ -36,6 +36,23 @@ Order orders[16];
 """
 REORDERED = PADDED.replace("  bool active;\n  double price;\n  int quantity;\n",
                            "  double price;\n  int quantity;\n  bool active;\n")
+ALIASING = """\
+void scale(float* out, const float* in, int n) {
+  for (int i = 0; i < n; ++i) out[i] = in[i] * 2.0f;
+}
+"""
+QUEUE = """\
+#include <atomic>
+#include <cstdint>
+struct QueueIndices {
+  std::atomic<std::uint64_t> enqueue_pos{0};
+  std::atomic<std::uint64_t> dequeue_pos{0};
+  bool closed = false;
+};
+QueueIndices q;
+void produce() { q.enqueue_pos.fetch_add(1, std::memory_order_release); }
+void consume() { q.dequeue_pos.fetch_add(1, std::memory_order_release); }
+"""
 ATOMIC = """\
 #include <atomic>
 
@@ -196,17 +213,20 @@ async def test_unsaved_fix_clears_and_close_clears(client: LanguageClient, tmp_p
     assert list(cleared.diagnostics) == []
 
 
+async def code_actions(client: LanguageClient, uri: str, diagnostic: types.Diagnostic) -> list[types.CodeAction]:
+    return await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=diagnostic.range,
+        context=types.CodeActionContext(diagnostics=[diagnostic])))
+
+
 async def test_code_actions_fix_and_suppress(client: LanguageClient, tmp_path):
     uri = open_doc(client, tmp_path / "orders.cpp", PADDED)
     diagnostic = (await until(client, publication(client, uri, 1))).diagnostics[0]
-
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), range=diagnostic.range,
-        context=types.CodeActionContext(diagnostics=[diagnostic])))
-    titles = [a.title for a in actions]
-    fix = next(a for a in actions if "unsafe" in a.title)  # the reorder changes the layout: unsafe, and says so
+    actions = await code_actions(client, uri, diagnostic)
+    assert all(a.kind == types.CodeActionKind.QuickFix for a in actions), [a.title for a in actions]
     suppress = next(a for a in actions if a.title == "Suppress padding-waste on this line")
-    assert all(a.kind == types.CodeActionKind.QuickFix for a in actions), titles
+    (fix,) = [a for a in actions if a is not suppress]
+    assert fix.is_preferred and "unsafe" not in fix.title  # nothing reads Order as bytes: a safe reorder
 
     fixed = apply_text_edits(PADDED, edits_of(fix, uri))
     assert "double price;\n  int quantity;\n  bool active;" in fixed
@@ -217,6 +237,23 @@ async def test_code_actions_fix_and_suppress(client: LanguageClient, tmp_path):
     assert "struct Order {  // hotlint: ignore[padding-waste]" in suppressed
     replace_all(client, uri, 3, suppressed)
     assert list((await until(client, publication(client, uri, 3))).diagnostics) == []
+
+
+async def test_unsafe_fix_says_so(client: LanguageClient, tmp_path):
+    uri = open_doc(client, tmp_path / "scale.cpp", ALIASING)
+    (diagnostic,) = (await until(client, publication(client, uri, 1))).diagnostics
+    assert diagnostic.code == "aliasing-vectorization"
+    (fix,) = [a for a in await code_actions(client, uri, diagnostic) if not a.title.startswith("Suppress")]
+    assert fix.title.endswith("(unsafe fix: review it)") and not fix.is_preferred
+    assert "__restrict__" in apply_text_edits(ALIASING, edits_of(fix, uri))
+
+
+async def test_display_only_fix_is_never_an_edit(client: LanguageClient, tmp_path):
+    uri = open_doc(client, tmp_path / "queue.cpp", QUEUE + "static_assert(sizeof(QueueIndices) == 24);\n")
+    published = await until(client, publication(client, uri, 1))
+    (diagnostic,) = [d for d in published.diagnostics if d.code == "false-sharing"]
+    (shown,) = [a for a in await code_actions(client, uri, diagnostic) if not a.title.startswith("Suppress")]
+    assert shown.edit is None and shown.disabled is not None and "display only" in shown.title
 
 
 async def test_hover_on_finding_and_on_record(client: LanguageClient, tmp_path):
