@@ -8,6 +8,7 @@ import os
 from .libclang import (
     _ERROR_CODES,
     PARSE_CREATE_PREAMBLE_ON_FIRST_PARSE,
+    PARSE_INCOMPLETE,
     PARSE_KEEP_GOING,
     PARSE_LIMIT_SKIP_FUNCTION_BODIES_TO_PREAMBLE,
     PARSE_PRECOMPILED_PREAMBLE,
@@ -66,6 +67,6 @@ def reparse(tu, path: str, text, options: int = 0) -> None:
 __all__ = [
     "Node", "Type", "clear_caches", "ParseFailure", "bad_arguments", "cindex", "error_records",
     "included_files", "libclang_version", "main_file_roots", "parse", "record_layout", "reparse",
-    "PARSE_CREATE_PREAMBLE_ON_FIRST_PARSE", "PARSE_KEEP_GOING",
+    "PARSE_CREATE_PREAMBLE_ON_FIRST_PARSE", "PARSE_INCOMPLETE", "PARSE_KEEP_GOING",
     "PARSE_LIMIT_SKIP_FUNCTION_BODIES_TO_PREAMBLE", "PARSE_PRECOMPILED_PREAMBLE", "PARSE_SKIP_FUNCTION_BODIES",
 ]

@@ -36,8 +36,14 @@ from ..engine import (
 from ..model import FileResult
 from .wire import layout_to_json, options_from_json
 
+# The preamble (the #include lines) is compiled once and reused by every reparse. As in clangd,
+# it skips the bodies of header functions that need no instantiation. PARSE_INCOMPLETE skips the
+# end-of-file instantiation of function template bodies (the std library's, mostly): no rule reads
+# them, layouts come from class instantiations, which still happen; an error inside such a body
+# then goes unreported here (the command line reports it). About 15% off each reparse.
 PREAMBLE_OPTIONS = (clang.PARSE_PRECOMPILED_PREAMBLE | clang.PARSE_CREATE_PREAMBLE_ON_FIRST_PARSE
-                    | clang.PARSE_SKIP_FUNCTION_BODIES | clang.PARSE_LIMIT_SKIP_FUNCTION_BODIES_TO_PREAMBLE)
+                    | clang.PARSE_SKIP_FUNCTION_BODIES | clang.PARSE_LIMIT_SKIP_FUNCTION_BODIES_TO_PREAMBLE
+                    | clang.PARSE_INCOMPLETE)
 MAX_UNITS = 8  # translation units kept (least recently used dropped): each holds an AST in memory
 
 
