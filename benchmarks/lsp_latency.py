@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -132,11 +133,20 @@ class Client(LanguageClient):
         return await asyncio.wait_for(wait(), timeout)
 
 
-async def forward_stderr(client: LanguageClient) -> None:
-    """The server's log on ours (an undrained pipe would block the server once full)."""
+_TIMING = re.compile(r" v(\d+): worker ([\d.]+) ms \(parse ([\d.]+) ms[^;]*; cpu ([\d.]+) ms\)")
+
+
+async def read_log(client: LanguageClient, timings: dict, echo: bool) -> None:
+    """The server's log (an undrained pipe would block the server once full), and the worker's
+    own figures for each version from it: wall, parse and CPU milliseconds."""
     stream = client._server.stderr
     while line := await stream.readline():
-        sys.stderr.write(line.decode(errors="replace"))
+        text = line.decode(errors="replace")
+        m = _TIMING.search(text)
+        if m:
+            timings[int(m.group(1))] = tuple(float(g) for g in m.group(2, 3, 4))
+        elif echo or "WARNING" in text or "ERROR" in text:
+            sys.stderr.write(text)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -146,7 +156,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-async def run(edits: int, debounce: float, keep: str | None, log_level: str) -> None:
+async def run(edits: int, debounce: float, keep: str | None, verbose: bool) -> None:
     source = realistic_source()
     folder = tempfile.mkdtemp(prefix="hotlint-lsp-bench-")
     path = keep or os.path.join(folder, "service.cpp")
@@ -157,13 +167,14 @@ async def run(edits: int, debounce: float, keep: str | None, log_level: str) -> 
     uri = "file://" + os.path.abspath(path)
 
     client = Client()
-    await client.start_io(sys.executable, "-m", "hotlint", "lsp", "--log-level", log_level)
+    await client.start_io(sys.executable, "-m", "hotlint", "lsp", "--log-level", "info")
     await client.initialize_async(types.InitializeParams(
         capabilities=types.ClientCapabilities(), root_uri="file://" + folder,
         initialization_options={"debounce": debounce}))
     client.initialized(types.InitializedParams())
 
-    forward = asyncio.ensure_future(forward_stderr(client))
+    timings: dict = {}
+    forward = asyncio.ensure_future(read_log(client, timings, verbose))
     opened = time.perf_counter()
     client.text_document_did_open(types.DidOpenTextDocumentParams(
         text_document=types.TextDocumentItem(uri=uri, language_id="cpp", version=1, text=source)))
@@ -190,6 +201,14 @@ async def run(edits: int, debounce: float, keep: str | None, log_level: str) -> 
     print(f"{edits} function-body edits, debounce {debounce:g} ms: "
           f"median {statistics.median(ms):.0f} ms, p95 {percentile(ms, 0.95):.0f} ms, "
           f"min {min(ms):.0f} ms, max {max(ms):.0f} ms")
+    edited = [timings[v] for v in range(2, edits + 2) if v in timings]
+    if edited:
+        wall, parse, cpu = (statistics.median(t[i] for t in edited) for i in range(3))
+        print(f"in the worker (medians): {wall:.0f} ms per analysis, of which reparse {parse:.0f} ms; "
+              f"{cpu:.0f} ms of CPU time (wall exceeds CPU when other processes share the cores)")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    if load is not None:
+        print(f"load average {load:.2f} on {os.cpu_count()} cores")
     if debounce == 0:
         print("an editor adds its debounce (default 250 ms) on top of these figures")
 
@@ -207,9 +226,9 @@ def main() -> int:
     p.add_argument("--edits", type=int, default=50)
     p.add_argument("--debounce", type=float, default=0, help="milliseconds (default 0: measure the analysis)")
     p.add_argument("--keep", metavar="FILE", help="write the generated source here and keep it")
-    p.add_argument("--log-level", default="warning", help="the server's (info: each analysis's timings on stderr)")
+    p.add_argument("-v", "--verbose", action="store_true", help="print the server's log (each analysis's timings)")
     ns = p.parse_args()
-    asyncio.run(run(ns.edits, ns.debounce, ns.keep, ns.log_level))
+    asyncio.run(run(ns.edits, ns.debounce, ns.keep, ns.verbose))
     return 0
 
 

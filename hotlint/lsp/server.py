@@ -25,11 +25,12 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.uris import to_fs_path
 
 from .. import __version__
+from ..engine import FileProblem, read_source
 from ..model import Applicability, Diagnostic, Edit, ErrorRecord, FileResult, Position, Range, RecordLayout
 from ..rule import load_rules
 from .convert import Text, lsp_diagnostic, lsp_error, lsp_text_edit, overlaps
 from .hover import finding_markdown, layout_table
-from .settings import ClientSettings, FileSetup, Project
+from .settings import ClientSettings, FileSetup, Project, settings_section
 from .wire import layout_from_json, options_to_json
 from .workerclient import WorkerClient, WorkerError
 
@@ -144,10 +145,8 @@ class HotlintServer(LanguageServer):
 
     # ---- settings
     def apply_settings(self, data) -> None:
-        merged = dict(self.init_options)
-        if isinstance(data, dict):
-            merged.update(data.get("hotlint", data) if isinstance(data.get("hotlint"), dict) else data)
-        self.settings = ClientSettings.parse(merged, self.root)
+        # a change notification carries what it carries; the rest stays as the client started us
+        self.settings = ClientSettings.parse({**self.init_options, **settings_section(data)}, self.root)
         self.project = Project(self.settings)
         self.generation += 1
 
@@ -281,9 +280,9 @@ class HotlintServer(LanguageServer):
         if isinstance(reply, ErrorRecord):
             analysis.errors.append(reply)
             return analysis
-        log.info("%s v%s: worker %s ms (parse %s ms%s), round trip %.0f ms", os.path.basename(doc.path), version,
-                 reply.get("total_ms"), reply.get("parse_ms"), ", reparsed" if reply.get("reparsed") else "",
-                 (time.perf_counter() - asked) * 1000)
+        log.info("%s v%s: worker %s ms (parse %s ms%s; cpu %s ms), round trip %.0f ms", os.path.basename(doc.path),
+                 version, reply.get("total_ms"), reply.get("parse_ms"), ", reparsed" if reply.get("reparsed") else "",
+                 reply.get("cpu_ms"), (time.perf_counter() - asked) * 1000)
         result = FileResult.from_json(reply["result"])
         for w in result.warnings:
             self.note(f"{os.path.basename(doc.path)}: {w}")
@@ -394,10 +393,7 @@ def create_server() -> HotlintServer:
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: HotlintServer, params: types.InitializeParams):
-        options = params.initialization_options
-        if isinstance(options, dict):
-            ls.init_options = dict(options.get("hotlint", options) if isinstance(options.get("hotlint"), dict)
-                                   else options)
+        ls.init_options = dict(settings_section(params.initialization_options))
         ls.apply_settings({})
 
     @server.feature(types.INITIALIZED)
@@ -444,17 +440,14 @@ def create_server() -> HotlintServer:
                                             workspace_diagnostics=False))
     async def pull_diagnostics(ls: HotlintServer, params: types.DocumentDiagnosticParams):
         doc = ls.docs.get(params.text_document.uri)
-        if doc is None:  # not open: the file as it is on disk
-            ls._untitled += 1
-            doc = Document(params.text_document.uri, document_path(params.text_document.uri, None, ls.root,
-                                                                   ls._untitled))
+        if doc is None:  # not open: the file as it is on disk, analyzed once
+            uri = params.text_document.uri
+            doc = Document(uri, to_fs_path(uri) or uri)
             try:
-                with open(doc.path, encoding="utf-8") as fh:
-                    source = fh.read()
-            except (OSError, UnicodeDecodeError) as exc:
-                source = ""
+                source = read_source(doc.path)
+            except FileProblem as exc:
                 analysis = Analysis(None, ls.generation, Text(""))
-                analysis.errors.append(ErrorRecord(doc.path, f"cannot read the file: {exc}", kind="unreadable"))
+                analysis.errors.append(ErrorRecord(doc.path, str(exc), kind=exc.kind))
             else:
                 analysis = await ls.analyze(doc, source, None, ls.generation)
                 await ls._forget(doc.path)

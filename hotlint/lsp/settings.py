@@ -35,6 +35,13 @@ _ALIASES = {
 }
 
 
+def settings_section(data: Any) -> dict:
+    """The hotlint settings in what a client sent: flat, or under a ``hotlint`` key."""
+    if isinstance(data, dict) and isinstance(data.get("hotlint"), dict):
+        return data["hotlint"]
+    return data if isinstance(data, dict) else {}
+
+
 @dataclass
 class ClientSettings:
     select: Optional[list[str]] = None  # None (or empty): the configuration file decides
@@ -50,10 +57,7 @@ class ClientSettings:
     @classmethod
     def parse(cls, data: Any, root: Optional[str] = None) -> "ClientSettings":
         out = cls()
-        if isinstance(data, dict) and isinstance(data.get("hotlint"), dict):
-            data = data["hotlint"]
-        if not isinstance(data, dict):
-            return out
+        data = settings_section(data)
         values = {}
         for name, spellings in _ALIASES.items():
             for key in spellings:
