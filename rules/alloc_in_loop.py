@@ -6,10 +6,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
-from hotlint.model import Applicability, Edit, Position, Range, Severity
+from hotlint.model import Applicability, Edit, Fix, Position, Range, Severity
 from hotlint.rule import Finding, Option, Rule, fix
 from hotlint.view import LOOP_KINDS, Loop
 
+from ._alloc_in_loop_rewrite import PMR_ALLOCATOR as _PMR_ALLOCATOR
+from ._alloc_in_loop_rewrite import arena_rewrite
+from ._alloc_in_loop_rewrite import bare as _bare
+from ._alloc_in_loop_rewrite import bare_parent as _bare_parent
+from ._alloc_in_loop_rewrite import is_pmr as _is_pmr
+from ._alloc_in_loop_rewrite import params as _params
 from ._seq_cst_default_text import in_main_file, line_indent, text_at
 
 _CONTAINERS = {
@@ -20,7 +26,6 @@ _CONTAINERS = {
 _NODE_BASED = {"std::list", "std::forward_list", "std::map", "std::multimap", "std::set",
                "std::multiset", "std::unordered_map", "std::unordered_multimap",
                "std::unordered_set", "std::unordered_multiset"}
-_PMR_ALLOCATOR = "std::pmr::polymorphic_allocator"
 # Member functions that put elements (so heap memory) into a container.
 _GROWING = {
     "push_back", "emplace_back", "push_front", "emplace_front", "insert", "emplace",
@@ -59,6 +64,14 @@ class _Site:
     edits: Optional[list[Edit]] = None
     edits_description: str = ""
     notes: list[str] = field(default_factory=list)
+    # what the arena rewrite needs to know, from the same look that found the site
+    kind: str = ""  # new, maker, c-alloc, concat, container
+    callee: str = ""  # std::make_unique, malloc, ...
+    family: Optional[str] = None  # std::vector, ... for containers
+    ctor: object = None  # a container's constructor call
+    array: bool = False  # new T[n]
+    pieces: list = field(default_factory=list)  # a concatenation's operands
+    max_length: Optional[int] = None  # a concatenation's longest result, when bounded
 
 
 class AllocInLoop(Rule):
@@ -172,8 +185,19 @@ class AllocInLoop(Rule):
         per_loop: dict[int, list[_Site]] = {}
         for site in sites:
             per_loop.setdefault(id(site.loop), []).append(site)
+        arena: dict[int, Fix] = {}
+        refusals: dict[int, str] = {}
+        if view.language == "c++":
+            for same_loop in per_loop.values():
+                # node containers too: hoisted, clear() still frees every node and the next
+                # iteration allocates them again, so the arena is their real fix
+                candidates = [s for s in same_loop if not s.edits or s.family in _NODE_BASED]
+                if candidates:
+                    the_fix, converted, reasons = arena_rewrite(view, same_loop[0].loop, candidates)
+                    arena.update((k, the_fix) for k in converted)
+                    refusals.update(reasons)
         for site in sorted(sites, key=lambda s: s.node.range.start):
-            yield self._finding(view, site, per_loop[id(site.loop)])
+            yield self._finding(view, site, per_loop[id(site.loop)], arena.get(id(site)), refusals.get(id(site)))
 
     def _add(self, view, sites: list[_Site], node, make) -> None:
         if not in_main_file(view, node):
@@ -188,7 +212,8 @@ class AllocInLoop(Rule):
         site.conditional = _is_conditional(node, loop)
         sites.append(site)
 
-    def _finding(self, view, site: _Site, same_loop: list[_Site]) -> Finding:
+    def _finding(self, view, site: _Site, same_loop: list[_Site], arena: Optional[Fix],
+                 refusal: Optional[str]) -> Finding:
         loop = site.loop
         count = len(same_loop)
         maybe = "up to " if any(s.conditional for s in same_loop) else ""
@@ -199,10 +224,12 @@ class AllocInLoop(Rule):
         when = "each time its branch runs in" if site.conditional else "in every iteration of"
         message = (f"{site.what} {site.how} {when} {where}; the loop body makes "
                    f"{maybe}{count} heap allocation{plural} per iteration. {site.advice}.")
-        the_fix = None
-        if site.edits:
-            the_fix = fix(site.edits_description, site.edits, Applicability.UNSAFE)
+        the_fix = arena
         notes = list(site.notes)
+        if the_fix is None and site.edits:
+            the_fix = fix(site.edits_description, site.edits, Applicability.UNSAFE)
+        if refusal:
+            notes.append(f"no arena rewrite: {refusal}")
         others = [s for s in same_loop if s is not site]
         if others:
             lines = sorted({s.node.range.start.line for s in others})
@@ -230,19 +257,6 @@ def _hotness_anchor(view, site: _Site):
         return site.node
     body = site.loop.body
     return body if body is not None else site.loop.node
-
-
-def _bare(node):
-    while node is not None and node.kind in ("UNEXPOSED_EXPR", "PAREN_EXPR") and node.children:
-        node = node.children[0]
-    return node
-
-
-def _bare_parent(node):
-    parent = node.parent
-    while parent is not None and parent.kind in ("UNEXPOSED_EXPR", "PAREN_EXPR"):
-        parent = parent.parent
-    return parent
 
 
 def _repeating_loop(view, node) -> tuple[Optional[Loop], Optional[str]]:
@@ -397,7 +411,8 @@ def _new_site(view, node, loop: Loop) -> Optional[_Site]:
     return _Site(node, loop, what, "allocates on the heap",
                  "Reuse one object (hoisted before the loop), keep the objects in a container "
                  "that is reserved once, or take them from an arena "
-                 "(std::pmr::monotonic_buffer_resource) released in one step")
+                 "(std::pmr::monotonic_buffer_resource) released in one step",
+                 kind="new", array=_is_array_new(toks, i))
 
 
 def _is_array_new(toks: list[str], i: int) -> bool:
@@ -464,18 +479,23 @@ def _call_site(view, call, loop: Loop, sso: int) -> Optional[_Site]:
     qname = call.qualified_name
     name = call.name
     if qname in _MAKERS:
+        if qname == "std::allocate_shared" and call.arguments and \
+                _bare(call.arguments[0]).type.non_reference().record_name == _PMR_ALLOCATOR:
+            return None  # drawn from a memory resource: the arena form this rule suggests
         spelled = _callee_text(view, call) or qname
         return _Site(call.node, loop, f"`{spelled}`", f"allocates {_MAKERS[qname]} on the heap",
                      "Reuse the object across iterations, keep the objects by value in a "
                      "container reserved once, or allocate them from an arena "
-                     "(std::allocate_shared with a std::pmr::polymorphic_allocator)")
+                     "(std::allocate_shared with a std::pmr::polymorphic_allocator)",
+                     kind="maker", callee=qname)
     if qname in _C_ALLOCATORS and callee.is_in_system_header:
         how = {"realloc": "may move and reallocate the block on the heap",
                "strdup": "copies the string into a new heap block",
                "strndup": "copies the string into a new heap block"}.get(qname, "allocates on the heap")
         return _Site(call.node, loop, f"`{name}`", how,
                      "Allocate one buffer before the loop and reuse it (sized for the largest "
-                     "iteration), or use a stack buffer when the size is small and bounded")
+                     "iteration), or use a stack buffer when the size is small and bounded",
+                     kind="c-alloc", callee=qname)
     if name == "operator+" and qname == "std::operator+":
         return _concatenation_site(view, call, loop, sso)
     return None
@@ -492,10 +512,6 @@ def _callee_text(view, call) -> Optional[str]:
 def _string_type(t) -> bool:
     t = t.non_reference() if t.is_reference else t
     return t.record_name == "std::basic_string" and not _is_pmr(t)
-
-
-def _is_pmr(t) -> bool:
-    return any(a.record_name == _PMR_ALLOCATOR for a in t.template_arguments)
 
 
 def _concatenation_site(view, call, loop: Loop, sso: int) -> Optional[_Site]:
@@ -526,7 +542,8 @@ def _concatenation_site(view, call, loop: Loop, sso: int) -> Optional[_Site]:
     return _Site(node, loop, what, how,
                  "Build the key in a std::string hoisted before the loop (clear() then append, "
                  "which keeps its capacity), or look it up with a std::string_view or a "
-                 "structured key instead of a concatenated one")
+                 "structured key instead of a concatenated one",
+                 kind="concat", pieces=operands, max_length=longest)
 
 
 def _concat_operands(node) -> list:
@@ -628,7 +645,7 @@ def _container_site(view, var, loop: Loop, sso: int, through_calls: bool) -> Opt
     elif growth is not None:
         how += f", then grown at line{'s' if len({l for _, l in growth}) > 1 else ''} " + ", ".join(
             str(n) for n in sorted({line for _, line in growth}))
-    site = _Site(var, loop, shown, how, advice)
+    site = _Site(var, loop, shown, how, advice, kind="container", family=family, ctor=ctor)
     if default_constructed and growth is not None and not is_loop_variable:
         site.edits = _hoist_edits(view, var, loop)
         site.edits_description = f"hoist `{var.spelling}` before the loop and clear() it each iteration"
@@ -657,10 +674,6 @@ def _constructor_call(var):
 
 def _written_args(call) -> list:
     return [a for a in call.arguments if a.is_written or a.children]
-
-
-def _params(callee) -> list:
-    return [c for c in callee.children if c.kind == "PARM_DECL"]
 
 
 def _constructed_with_elements(view, ctor, family: str, capacity: Optional[int], is_loop_variable: bool) -> Optional[str]:

@@ -1,0 +1,756 @@
+"""The arena rewrite behind alloc-in-loop's findings.
+
+For one loop, every per-iteration allocation that can safely draw from an arena is
+rewritten at once:
+
+- before the loop, a stack buffer and a ``std::pmr::monotonic_buffer_resource`` on it
+  (upstream: the default heap, so an iteration that needs more still works);
+- ``arena.release()`` as the first statement of the body: by then everything the previous
+  iteration allocated is dead (released at the end of the body instead, the body's own
+  containers would still be alive, and ``continue`` would skip it);
+- ``std::vector``/``std::string``/node containers declared in the body become their
+  ``std::pmr`` twins constructed on the arena; ``new T[n]`` of a trivial ``T`` becomes
+  ``static_cast<T*>(arena.allocate(...))`` and ``new T(...)`` a placement new into the arena,
+  with the matching ``delete`` removed (or a ``std::destroy_at`` when ``T`` has a
+  destructor); ``std::make_unique<T[]>(n)`` becomes ``std::pmr::vector<T>(n, &arena)``;
+  ``std::make_shared`` becomes ``std::allocate_shared`` with a polymorphic allocator;
+  ``malloc``/``calloc`` freed in the same block become ``arena.allocate``; a
+  ``std::string`` key built by ``+`` is appended piece by piece into a
+  ``std::pmr::string``.
+
+A site is left alone, with the reason, when its memory could leave the iteration (moved,
+returned, swapped, a smart pointer copied, a pointer not freed in the block that made it)
+or when the std::pmr type would not fit where the value goes (a function taking
+``const std::vector<T>&`` cannot take a ``std::pmr::vector<T>``).
+
+It is a display-only fix: the arena changes types and lifetimes a reviewer should see.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from hotlint.model import Applicability, Edit, Fix, Position, Range
+
+from ._seq_cst_default_text import line_indent, text_at
+
+PMR_ALLOCATOR = "std::pmr::polymorphic_allocator"
+_UNORDERED = ("std::unordered_map", "std::unordered_multimap", "std::unordered_set", "std::unordered_multiset")
+# How many template arguments each container takes before its allocator.
+_ARITY = {"vector": 1, "deque": 1, "list": 1, "forward_list": 1, "map": 3, "multimap": 3, "set": 2,
+          "multiset": 2, "unordered_map": 4, "unordered_multimap": 4, "unordered_set": 3,
+          "unordered_multiset": 3, "basic_string": 2}
+_STRINGS = ("string", "wstring", "u8string", "u16string", "u32string")
+_WRITTEN_TYPE = re.compile(r"^(?P<const>const\s+)?(?:std\s*::\s*)?(?P<name>[a-z_0-9]+)\s*(?P<args><.*>)?\s*$", re.S)
+# Calls that move, swap or hand out the object itself: its memory could leave the iteration.
+_ESCAPING_CALLS = {"std::move", "std::forward", "std::swap", "std::exchange", "std::ref", "std::cref",
+                   "std::addressof", "std::move_if_noexcept"}
+_SMART_POINTER_MEMBERS = {"get", "use_count", "operator->", "operator*", "operator bool"}
+_BUFFER_DEFAULT = 16 * 1024
+_BUFFER_MIN, _BUFFER_MAX = 4 * 1024, 64 * 1024
+
+
+def bare(node):
+    """The expression under implicit conversions and parentheses."""
+    while node is not None and node.kind in ("UNEXPOSED_EXPR", "PAREN_EXPR") and node.children:
+        node = node.children[0]
+    return node
+
+
+def bare_parent(node):
+    """The nearest ancestor that is not an implicit conversion or parentheses."""
+    parent = node.parent
+    while parent is not None and parent.kind in ("UNEXPOSED_EXPR", "PAREN_EXPR"):
+        parent = parent.parent
+    return parent
+
+
+def params(callee) -> list:
+    return [c for c in callee.children if c.kind == "PARM_DECL"]
+
+
+def is_pmr(t) -> bool:
+    return any(a.record_name == PMR_ALLOCATOR for a in t.template_arguments)
+
+
+@dataclass
+class _Conversion:
+    edits: list[Edit]
+    label: str
+    headers: set[str] = field(default_factory=set)
+    bytes: Optional[int] = None  # what one iteration draws, when the code says
+
+
+class _Refused(Exception):
+    """Why a site keeps its allocation: becomes the finding's note."""
+
+
+def arena_rewrite(view, loop, sites) -> tuple[Optional[Fix], set[int], dict[int, str]]:
+    """The display-only arena fix for ``loop``, the ids of the sites it converts, and for each
+    site it leaves alone the reason."""
+    reasons: dict[int, str] = {}
+    try:
+        place = _placement(view, loop)
+    except _Refused as why:
+        return None, set(), {id(s): str(why) for s in sites}
+    arena, buffer = _names(view, loop)
+    refs = _references(loop)
+    converted: list[tuple[object, _Conversion]] = []
+    taken: list[tuple[Position, Position]] = []
+    for site in sites:
+        try:
+            conv = _convert(view, loop, site, refs, arena)
+        except _Refused as why:
+            reasons[id(site)] = str(why)
+            continue
+        spans = [(e.range.start, e.range.end) for e in conv.edits]
+        if any(not (b <= s or e <= a) for a, b in spans for s, e in taken):
+            reasons[id(site)] = "its edits overlap another allocation's rewrite in the same statement"
+            continue
+        taken.extend(spans)
+        converted.append((site, conv))
+    if not converted:
+        return None, set(), reasons
+    known = [c.bytes for _, c in converted]
+    size = _BUFFER_DEFAULT
+    if all(b is not None for b in known):
+        need = sum(known)
+        size = _BUFFER_MIN
+        while size < 2 * need and size < _BUFFER_MAX:
+            size *= 2
+    indent, body_indent = place
+    kib = size // 1024
+    decl = (f"{indent}// hotlint (alloc-in-loop): each iteration draws its allocations from this {kib} KiB stack\n"
+            f"{indent}// buffer; past it the arena takes more from the heap. {arena}.release() at the top of\n"
+            f"{indent}// the body recycles everything at once for the next iteration.\n"
+            f"{indent}alignas(std::max_align_t) std::array<std::byte, {kib} * 1024> {buffer};\n"
+            f"{indent}std::pmr::monotonic_buffer_resource {arena}{{{buffer}.data(), {buffer}.size()}};\n")
+    start = loop.node.range.start
+    body = loop.body
+    after_brace = Position(body.range.start.line, body.range.start.column + 1)
+    edits = [Edit(Range(Position(start.line, 1), Position(start.line, 1)), decl),
+             Edit(Range(after_brace, after_brace),
+                  f"\n{body_indent}{arena}.release();  // the previous iteration's allocations are all dead here")]
+    headers = {"memory_resource", "array", "cstddef"}
+    for _, conv in converted:
+        edits.extend(conv.edits)
+        headers |= conv.headers
+    edits[:0] = _include_edits(view, headers)
+    labels = ", ".join(c.label for s, c in sorted(converted, key=lambda sc: sc[0].node.range.start))
+    description = (f"draw this loop's per-iteration allocations ({labels}) from a "
+                   f"std::pmr::monotonic_buffer_resource released each iteration (a suggestion: review it)")
+    return Fix(description, tuple(edits), Applicability.DISPLAY_ONLY), {id(s) for s, _ in converted}, reasons
+
+
+# --------------------------------------------------------------------------- where the arena goes
+
+
+def _placement(view, loop) -> tuple[str, str]:
+    """(indent of the loop, indent of its body's statements); refused when there is no room."""
+    node = loop.node
+    if node.parent is None or node.parent.kind != "COMPOUND_STMT":
+        raise _Refused("the loop is not a statement of a block, so there is no room for the arena before it")
+    start = node.range.start
+    indent = line_indent(view, start.line)
+    if text_at(view, Range(Position(start.line, 1), start)) != indent:
+        raise _Refused("the loop does not start its line")
+    body = loop.body
+    if body is None or body.kind != "COMPOUND_STMT":
+        raise _Refused("the loop body has no braces to release the arena in")
+    first = body.children[0] if body.children else None
+    if first is not None and first.range.start.line > body.range.start.line:
+        return indent, line_indent(view, first.range.start.line)
+    return indent, indent + "    "
+
+
+def _names(view, loop) -> tuple[str, str]:
+    fn = view.enclosing_function(loop.node)
+    scope = text_at(view, (fn.node if fn is not None else loop.node).range) or ""
+    for n in range(1, 100):
+        name = "arena" if n == 1 else f"arena{n}"
+        if not re.search(rf"\b({name}|{name}_buf)\b", scope):
+            return name, f"{name}_buf"
+    return "hotlint_arena", "hotlint_arena_buf"
+
+
+def _include_edits(view, headers: set[str]) -> list[Edit]:
+    """``#include <h>`` for each missing header, in order among the file's first block of
+    standard includes (or before its first include)."""
+    missing = sorted(h for h in headers if not re.search(rf"#\s*include\s*<{h}>", view.text))
+    if not missing:
+        return []
+    block: list[tuple[int, str]] = []
+    for number, line in enumerate(view.lines, start=1):
+        m = re.match(r"\s*#\s*include\s*<([\w./]+)>", line)
+        if m:
+            block.append((number, m.group(1)))
+        elif block and line.strip():
+            break
+    at: dict[int, list[str]] = {}
+    for h in missing:
+        line = next((n for n, name in block if name > h), block[-1][0] + 1 if block else None)
+        if line is None:
+            line = next((k for k, ln in enumerate(view.lines, start=1) if re.match(r"\s*#\s*include\b", ln)), 1)
+        at.setdefault(line, []).append(h)
+    return [Edit(Range(Position(n, 1), Position(n, 1)), "".join(f"#include <{h}>\n" for h in hs))
+            for n, hs in sorted(at.items())]
+
+
+def _references(loop) -> dict[str, list]:
+    """The loop's DECL_REF_EXPRs by name, gathered in one walk."""
+    out: dict[str, list] = {}
+    for n in loop.node.walk():
+        if n.kind == "DECL_REF_EXPR":
+            out.setdefault(n.spelling, []).append(n)
+    return out
+
+
+def _uses(var, refs) -> list:
+    return [r for r in refs.get(var.spelling, ()) if r.referenced == var]
+
+
+# --------------------------------------------------------------------------- one site
+
+
+def _convert(view, loop, site, refs, arena: str) -> _Conversion:
+    if site.via is not None:
+        raise _Refused("it runs in a lambda, which would have to capture the arena")
+    if site.kind == "container" and loop.node.kind == "CXX_FOR_RANGE_STMT" and loop.parts()["variable"] is site.node:
+        raise _Refused("it is the range-`for` variable: bind it by reference (`const auto&`) unless the copy is "
+                       "needed")
+    if site.kind == "c-alloc" and site.callee not in ("malloc", "calloc"):
+        raise _Refused(f"hotlint has no arena form for `{site.callee}`")
+    body = loop.body
+    if not site.node.is_within(body):
+        raise _Refused("it runs in the loop's header, before the body could release the arena")
+    kind = site.kind
+    if kind == "container":
+        return _container(view, loop, site, refs, arena)
+    if kind == "new":
+        return _pointer(view, site, refs, arena, "new")
+    if kind == "c-alloc":
+        return _pointer(view, site, refs, arena, site.callee)
+    if kind == "maker" and site.callee in ("std::make_unique", "std::make_unique_for_overwrite"):
+        return _unique_array(view, site, refs, arena)
+    if kind == "maker" and site.callee == "std::make_shared":
+        return _shared(view, site, refs, arena)
+    if kind == "concat":
+        return _concatenation(view, site, refs, arena)
+    raise _Refused(f"hotlint has no arena form for `{site.callee or site.kind}`")
+
+
+def _local(node, what: str):
+    """The variable ``node`` initializes, declared alone in its statement."""
+    holder = bare_parent(node)
+    while holder is not None and holder.kind in ("CSTYLE_CAST_EXPR", "CXX_STATIC_CAST_EXPR",
+                                                 "CXX_REINTERPRET_CAST_EXPR"):
+        holder = bare_parent(holder)
+    if holder is None or holder.kind != "VAR_DECL" or holder.storage != "auto":
+        raise _Refused(f"{what} is not the initializer of a local variable")
+    stmt = holder.parent
+    if stmt is None or stmt.kind != "DECL_STMT" or sum(c.kind == "VAR_DECL" for c in stmt.children) != 1:
+        raise _Refused(f"{what} initializes a variable declared together with others")
+    return holder, stmt
+
+
+def _name_end(var) -> Position:
+    loc = var.location
+    return Position(loc.line, loc.column + len(var.spelling.encode()))
+
+
+def _written_type(view, var) -> str:
+    return text_at(view, Range(var.range.start, var.location)) or ""
+
+
+def _split_arguments(text: str) -> list[str]:
+    out, depth, cur = [], 0, ""
+    for ch in text:
+        if ch in "<([{":
+            depth += 1
+        elif ch in ">)]}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        out.append(cur.strip())
+    return out
+
+
+def _pmr_type(view, var, family: str) -> tuple[str, str]:
+    """(``const `` or empty, ``std::pmr::vector<long>``) from the type as written."""
+    written = _written_type(view, var).strip()
+    m = _WRITTEN_TYPE.match(written)
+    short = family.split("::")[-1]
+    if m is None or (m.group("name") != short and not (short == "basic_string" and m.group("name") in _STRINGS)):
+        raise _Refused(f"its type is written `{written}`; spell it as the std container to switch it to std::pmr")
+    args = m.group("args") or ""
+    if args and len(_split_arguments(args[1:-1])) > _ARITY[short]:
+        raise _Refused("it names its own allocator")
+    return m.group("const") or "", f"std::pmr::{m.group('name')}{args}"
+
+
+def _simple(expr: str) -> bool:
+    """An expression that may be written twice: names, members, subscripts by names or literals."""
+    return bool(re.fullmatch(r"[\w.:\[\]]+(->[\w.:\[\]]+)*", expr))
+
+
+def _container(view, loop, site, refs, arena: str) -> _Conversion:
+    var, family = site.node, site.family
+    stmt = var.parent
+    if stmt is None or stmt.kind != "DECL_STMT" or sum(c.kind == "VAR_DECL" for c in stmt.children) != 1:
+        raise _Refused("it is declared together with other variables")
+    const, pmr = _pmr_type(view, var, family)
+    args = _constructor_arguments(view, var, site.ctor, family)
+    for ref in _uses(var, refs):
+        problem = value_problem(view, ref, family)
+        if problem:
+            raise _Refused(problem)
+    alloc = f"&{arena}"
+    init = f"({args}, {alloc})" if args else f"({alloc})"
+    return _Conversion([Edit(var.range, f"{const}{pmr} {var.spelling}{init}")], f"`{var.spelling}`")
+
+
+def _constructor_arguments(view, var, ctor, family: str) -> str:
+    """The constructor arguments to keep before the allocator, as written."""
+    tail = (text_at(view, Range(_name_end(var), var.range.end)) or "").strip()
+    if not tail:
+        return ""
+    if ctor is None:
+        raise _Refused(f"it is initialized as `{tail}`")
+    first = params(ctor.referenced)[0].type if ctor.referenced is not None and params(ctor.referenced) else None
+    init_list = first is not None and first.unqualified_name.startswith("std::initializer_list")
+    copy = first is not None and first.is_reference and first.pointee is not None \
+        and first.pointee.record_name == family
+    if tail.startswith("="):
+        expr = tail[1:].strip()
+        inner = expr[1:-1].strip() if expr.startswith("{") and expr.endswith("}") else None
+        args = [expr] if inner is None else _split_arguments(inner)
+    elif tail[0] in "({" and tail[-1] in ")}":
+        inner = tail[1:-1].strip()
+        args = _split_arguments(inner)
+    else:
+        raise _Refused(f"it is initialized as `{tail}`")
+    if init_list:
+        if family in _UNORDERED:
+            raise _Refused("an unordered container has no initializer-list constructor taking only an allocator")
+        return "{" + inner + "}" if inner is not None else args[0]
+    if copy and len(args) == 1 and family != "std::basic_string":
+        if family in _UNORDERED or not _simple(args[0]):
+            raise _Refused(f"it copies `{args[0]}`, a container with another allocator")
+        return f"{args[0]}.begin(), {args[0]}.end()"
+    if family in _UNORDERED and len(args) > 1:
+        raise _Refused("an unordered container takes the allocator only after a bucket count")
+    if family in ("std::vector", "std::deque", "std::list", "std::forward_list") and args:
+        element = var.type.template_arguments[0] if var.type.template_arguments else None
+        if element is not None and (element.is_pointer or element.canonical.kind == "BOOL"):
+            raise _Refused("with pointer or bool elements `&arena` could be read as a value")
+    return ", ".join(args)
+
+
+def value_problem(view, node, family: str, depth: int = 0) -> Optional[str]:
+    """Why the object ``node`` names could not become its std::pmr twin where it is used: a
+    type mismatch (a function taking the std:: container) or its memory leaving the
+    iteration (moved, swapped, returned). None when the use is fine either way."""
+    if depth > 4:
+        return "it flows through more calls than hotlint follows"
+    cur, parent = node, node.parent
+    while parent is not None and parent.kind in ("UNEXPOSED_EXPR", "PAREN_EXPR"):
+        cur, parent = parent, parent.parent
+    if parent is None:
+        return "hotlint cannot see where it is used"
+    kind = parent.kind
+    if kind == "MEMBER_REF_EXPR":
+        call = bare_parent(parent)
+        if call is None or call.kind != "CALL_EXPR":
+            return f"it is used as `{_short(view, parent)}`"
+        return _member_call_problem(view, call, parent.spelling, family, call.arguments, depth)
+    if kind == "CALL_EXPR":
+        callee = parent.referenced
+        if callee is None:
+            return f"it is passed to `{_short(view, parent)}`, which hotlint cannot resolve"
+        kids = parent.children
+        member_operator = callee.kind == "CXX_METHOD" and parent.spelling.startswith("operator")
+        if member_operator and kids and kids[0] is cur:
+            return _member_call_problem(view, parent, parent.spelling, family, parent.arguments[1:], depth)
+        return _argument_problem(view, parent, callee, cur, family, member_operator, depth)
+    if kind in ("COMPOUND_STMT", "CXX_FOR_RANGE_STMT", "LAMBDA_EXPR"):
+        return None  # a discarded value, the range of a loop, a lambda's capture (uses inside are checked)
+    if kind in ("CSTYLE_CAST_EXPR", "CXX_STATIC_CAST_EXPR") and parent.type.spelling == "void":
+        return None
+    if kind == "RETURN_STMT":
+        return "it is returned, so its memory would outlive the arena"
+    if kind == "UNARY_OPERATOR":
+        return "its address is taken"
+    if kind == "VAR_DECL":
+        return f"it initializes `{parent.spelling}`"
+    return f"it is used in `{_short(view, parent)}`"
+
+
+def _is_family(t, family: str) -> bool:
+    t = t.non_reference() if t.is_reference else t
+    return t.record_name == family and not is_pmr(t)
+
+
+def _member_call_problem(view, call, name: str, family: str, others, depth: int) -> Optional[str]:
+    if "swap" in name:
+        return "it is swapped with another container"
+    if family != "std::basic_string":  # strings take other strings through std::string_view overloads
+        for arg in others:
+            if _is_family(bare(arg).type, family):
+                return f"`{name}` combines it with `{_short(view, bare(arg))}`, a container with another allocator"
+    result = call.type
+    if _is_family(result, family):
+        return value_problem(view, call, family, depth + 1)
+    holder = bare_parent(call)
+    if holder is not None and holder.kind == "VAR_DECL" and "iterator" in result.canonical.spelling \
+            and "auto" not in _written_type(view, holder):
+        return f"its iterator is stored as `{_written_type(view, holder).strip()}`"
+    return None
+
+
+def _argument_problem(view, call, callee, cur, family: str, member_operator: bool, depth: int) -> Optional[str]:
+    qname = callee.qualified_name
+    if qname in _ESCAPING_CALLS or qname.endswith("::swap"):
+        return f"it is passed to `{qname}`, so its memory could leave the iteration"
+    args = call.arguments
+    index = next((i for i, a in enumerate(args) if a is cur), None)
+    if index is None:
+        return f"it is used in `{_short(view, call)}`"
+    if callee.template_kind == "FUNCTION_TEMPLATE":
+        # deduced again for the std::pmr type; a std operator still needs both sides to agree
+        if call.spelling.startswith("operator") or qname.startswith("std::"):
+            for k, arg in enumerate(args):
+                if k != index and _is_family(bare(arg).type, family):
+                    return f"`{_short(view, call)}` mixes it with a container of another allocator"
+        if _is_family(call.type, family):
+            return value_problem(view, call, family, depth + 1)
+        return None
+    plist = params(callee)
+    slot = index - 1 if member_operator else index
+    if 0 <= slot < len(plist) and _is_family(plist[slot].type, family):
+        pt = plist[slot].type
+        written, meant = pt.spelling, pt.non_reference().unqualified_name
+        shown = f"`{written}`" if "std::" in written else f"`{written}` (`{meant}`)"
+        return (f"it is passed to `{callee.spelling}`, which takes {shown}: its std::pmr twin is a "
+                f"different type")
+    if _is_family(call.type, family):
+        return value_problem(view, call, family, depth + 1)
+    return None
+
+
+def _context(node):
+    """The call or expression a use sits in, past implicit conversions and copies."""
+    cur = node
+    for anc in node.ancestors():
+        if anc.kind in ("COMPOUND_STMT", "DECL_STMT") or anc.kind.endswith("_STMT"):
+            break
+        cur = anc
+        if anc.kind == "CALL_EXPR" and anc.referenced is not None and anc.referenced.kind != "CONSTRUCTOR":
+            break
+    return cur
+
+
+def _short(view, node, limit: int = 40) -> str:
+    text = re.sub(r"\s+", " ", (text_at(view, node.range) or "").strip())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# --------------------------------------------------------------------------- pointers
+
+
+def _pointer(view, site, refs, arena: str, how: str) -> _Conversion:
+    """``T* p = new T...`` / ``malloc`` freed by the same block: the block's lifetime is already
+    one iteration, so the arena keeps the program's meaning."""
+    node = site.node
+    what = "the new-expression" if how == "new" else f"the `{how}` call"
+    var, stmt = _local(node, what)
+    if not var.type.is_pointer:
+        raise _Refused(f"{what} does not initialize a pointer")
+    array = how == "new" and site.array
+    frees = []
+    for ref in _uses(var, refs):
+        cur, parent = ref, ref.parent
+        while parent is not None and parent.kind in ("UNEXPOSED_EXPR", "PAREN_EXPR"):
+            cur, parent = parent, parent.parent
+        if parent is None:
+            continue
+        kind = parent.kind
+        if kind == "CXX_DELETE_EXPR":
+            frees.append(parent)
+        elif kind == "CALL_EXPR" and parent.referenced is not None and cur is not parent.children[0]:
+            name = parent.referenced.qualified_name
+            if name in ("free", "std::free"):
+                frees.append(parent)
+            elif name in ("realloc", "std::realloc"):
+                raise _Refused(f"`{var.spelling}` is passed to realloc")
+            else:
+                plist = params(parent.referenced)
+                index = next((i for i, a in enumerate(parent.arguments) if a is cur), -1)
+                pt = plist[index].type if 0 <= index < len(plist) else None
+                if pt is not None and pt.kind == "LVALUEREFERENCE" and pt.pointee is not None \
+                        and not pt.pointee.is_const:
+                    raise _Refused(f"`{var.spelling}` is passed by reference to `{parent.referenced.spelling}`")
+        elif kind in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR") and parent.children \
+                and parent.children[0] is cur and (kind != "BINARY_OPERATOR" or parent.operator == "="):
+            raise _Refused(f"`{var.spelling}` is reassigned")
+        elif kind == "UNARY_OPERATOR" and parent.operator in ("&", "++", "--", "post++", "post--"):
+            raise _Refused(f"`{var.spelling}` is {'moved' if parent.operator != '&' else 'taken by address'}")
+    statement = frees[0] if len(frees) == 1 else None
+    if statement is None or statement.parent is not stmt.parent or statement.range.start < stmt.range.end:
+        raise _Refused(f"`{var.spelling}` is not freed exactly once, later in the block that allocates it, so "
+                       "the memory may outlive the iteration")
+    if how == "new":
+        deleted_array = "[" in statement.tokens[:3]
+        if deleted_array != array:
+            raise _Refused("the delete does not match the new")
+        return _new_conversion(view, site, var, statement, arena)
+    return _c_conversion(view, site, var, statement, arena, how)
+
+
+def _new_conversion(view, site, var, delete_stmt, arena: str) -> _Conversion:
+    node = site.node
+    positions = node.token_positions
+    i = next((k for k, (t, _) in enumerate(positions) if t == "new"), None)
+    if i is None or i + 1 >= len(positions) or positions[i + 1][0] == "(":
+        raise _Refused("a parenthesized or placement new is left as written")
+    pointee = node.type.pointee
+    if site.array:
+        bracket = next((k for k in range(i + 1, len(positions)) if positions[k][0] == "["), None)
+        close = _matching(positions, bracket, "[", "]") if bracket is not None else None
+        if close is None or close + 1 != len(positions):
+            raise _Refused("the array is value-initialized or has more than one bound")
+        type_text = _between(view, positions[i + 1][1], positions[bracket][1])
+        bound = _between(view, _after(positions[bracket]), positions[close][1])
+        element = pointee
+        if element is None or not trivial(element):
+            raise _Refused(f"`{type_text}` has constructors or a destructor that `new[]` runs")
+        count = _operand(bound)
+        text = f"static_cast<{type_text}*>({arena}.allocate({count} * sizeof({type_text}), alignof({type_text})))"
+        literal = _literal(bound)
+        size = literal * element.size if literal is not None and element.size else None
+        return _Conversion([Edit(node.range, text), _remove_statement(view, delete_stmt)], site.what, set(), size)
+    end = next((k for k in range(i + 1, len(positions)) if positions[k][0] in ("(", "{")
+                and _angle_depth(positions[i + 1:k]) == 0), len(positions))
+    type_text = _between(view, positions[i + 1][1], positions[end][1]) if end < len(positions) \
+        else _between(view, positions[i + 1][1], node.range.end)
+    after_new = _after(positions[i])
+    edits = [Edit(Range(after_new, after_new), f" ({arena}.allocate(sizeof({type_text}), alignof({type_text})))")]
+    headers = {"new"}
+    if pointee is not None and trivially_destructible(pointee):
+        edits.append(_remove_statement(view, delete_stmt))
+    else:
+        edits.append(Edit(bare(delete_stmt).range, f"std::destroy_at({var.spelling})"))
+        headers.add("memory")
+    return _Conversion(edits, site.what, headers, pointee.size if pointee is not None else None)
+
+
+def _c_conversion(view, site, var, free_stmt, arena: str, how: str) -> _Conversion:
+    call = site.node
+    args = [text_at(view, a.range) or "" for a in call.arguments]
+    align = "alignof(std::max_align_t)"
+    if how == "malloc" and len(args) == 1:
+        text = f"{arena}.allocate({args[0]}, {align})"
+        headers = set()
+    elif how == "calloc" and len(args) == 2:
+        if not all(re.fullmatch(r"(sizeof\s*\([^()]*\)|[\w\s.*+-])+", a) for a in args):
+            raise _Refused("calloc's arguments would be evaluated twice")
+        total = f"{_operand(args[0])} * {_operand(args[1])}"
+        text = f"std::memset({arena}.allocate({total}, {align}), 0, {total})"
+        headers = {"cstring"}
+    else:
+        raise _Refused(f"hotlint has no arena form for `{how}`")
+    literal = _literal(args[0]) if len(args) == 1 else None
+    return _Conversion([Edit(call.range, text), _remove_statement(view, free_stmt)], site.what, headers, literal)
+
+
+def _operand(text: str) -> str:
+    """``text`` as an operand of ``*``: parenthesized unless it is a name, a literal or a sizeof."""
+    return text if re.fullmatch(r"[\w.]+|sizeof\s*\([^()]*\)", text.strip()) else f"({text})"
+
+
+def _matching(positions, start: int, open_: str, close: str) -> Optional[int]:
+    depth = 0
+    for k in range(start, len(positions)):
+        if positions[k][0] == open_:
+            depth += 1
+        elif positions[k][0] == close:
+            depth -= 1
+            if depth == 0:
+                return k
+    return None
+
+
+def _angle_depth(tokens) -> int:
+    return sum(1 if t == "<" else -1 if t == ">" else 0 for t, _ in tokens)
+
+
+def _after(token) -> Position:
+    spelling, pos = token
+    return Position(pos.line, pos.column + len(spelling.encode()))
+
+
+def _between(view, a: Position, b: Position) -> str:
+    return (text_at(view, Range(a, b)) or "").strip()
+
+
+def _literal(text: str) -> Optional[int]:
+    try:
+        return int(text.strip().rstrip("uUlLzZ"), 0)
+    except ValueError:
+        return None
+
+
+def _remove_statement(view, stmt) -> Edit:
+    """Delete ``stmt;``: its whole line when nothing else is on it."""
+    r = stmt.range
+    line = view.line_text(r.start.line).encode()
+    rest = line[r.end.column - 1:]
+    semi = rest.find(b";")
+    end = Position(r.end.line, r.end.column + semi + 1) if semi >= 0 else r.end
+    before = line[: r.start.column - 1]
+    after = line[end.column - 1:] if r.start.line == r.end.line else b"x"
+    if not before.strip() and (not after.strip() or after.strip().startswith(b"//")):
+        return Edit(Range(Position(r.start.line, 1), Position(r.end.line + 1, 1)), "")
+    return Edit(Range(r.start, end), "")
+
+
+def trivial(t, depth: int = 0) -> bool:
+    """Trivially default-constructible and destructible: skipping `new[]`'s constructor and
+    `delete[]`'s destructor calls changes nothing."""
+    return _trivial(t, depth, constructors=True)
+
+
+def trivially_destructible(t, depth: int = 0) -> bool:
+    return _trivial(t, depth, constructors=False)
+
+
+def _trivial(t, depth: int, constructors: bool) -> bool:
+    if depth > 6:
+        return False
+    if t.is_array:
+        return t.element is not None and _trivial(t.element, depth + 1, constructors)
+    kind = t.canonical.kind
+    if kind in ("LVALUEREFERENCE", "RVALUEREFERENCE", "UNEXPOSED", "DEPENDENT", "INVALID"):
+        return False
+    if kind != "RECORD":
+        return True
+    decl = t.declaration
+    if decl is None:
+        return False
+    for child in decl.children:
+        k = child.kind
+        if k == "DESTRUCTOR" or k == "CXX_BASE_SPECIFIER" or child.is_virtual:
+            return False
+        if constructors and k in ("CONSTRUCTOR", "FUNCTION_TEMPLATE") and child.spelling == decl.spelling:
+            return False
+        if k == "FIELD_DECL":
+            if constructors and any(c.is_expression for c in child.children):
+                return False  # a default member initializer
+            if not _trivial(child.type, depth + 1, constructors):
+                return False
+    return True
+
+
+# --------------------------------------------------------------------------- smart pointers, strings
+
+
+def _template_argument(view, call) -> Optional[str]:
+    ref = bare(call.children[0]) if call.children else None
+    text = text_at(view, ref.range) if ref is not None else None
+    m = re.search(r"<(.*)>\s*$", text or "", re.S)
+    return m.group(1).strip() if m else None
+
+
+def _call_arguments_text(view, call) -> str:
+    ref = bare(call.children[0])
+    tail = (text_at(view, Range(ref.range.end, call.range.end)) or "").strip()
+    return tail[1:-1].strip() if tail.startswith("(") and tail.endswith(")") else tail
+
+
+def _unique_array(view, site, refs, arena: str) -> _Conversion:
+    call = site.node
+    targ = _template_argument(view, call)
+    m = re.fullmatch(r"(.+?)\s*\[\s*\]", targ or "", re.S)
+    if m is None:
+        raise _Refused("a std::unique_ptr to one object cannot take its memory from an arena without changing "
+                       "its type: reuse one object hoisted before the loop")
+    element = m.group(1)
+    var, _ = _local(call, "the std::make_unique call")
+    element_type = call.type.template_arguments[0].element if call.type.template_arguments else None
+    if "*" in element or element == "bool" or (element_type is not None and element_type.canonical.kind == "BOOL"):
+        raise _Refused("a std::pmr::vector of pointers or bools does not behave like the array")
+    edits = []
+    for ref in _uses(var, refs):
+        cur, parent = ref, ref.parent
+        while parent is not None and parent.kind in ("UNEXPOSED_EXPR", "PAREN_EXPR"):
+            cur, parent = parent, parent.parent
+        if parent is not None and parent.kind == "CALL_EXPR" and parent.spelling == "operator[]" \
+                and parent.children and parent.children[0] is cur:
+            continue
+        if parent is not None and parent.kind == "MEMBER_REF_EXPR" and parent.spelling == "get":
+            loc = parent.location
+            edits.append(Edit(Range(loc, Position(loc.line, loc.column + 3)), "data"))
+            continue
+        raise _Refused(f"`{var.spelling}` is used as a std::unique_ptr (`{_short(view, _context(ref))}`), not "
+                       "only indexed")
+    count = _call_arguments_text(view, call)
+    literal = _literal(count)
+    size = literal * element_type.size if literal is not None and element_type is not None and element_type.size \
+        else None
+    edits.insert(0, Edit(var.range, f"std::pmr::vector<{element}> {var.spelling}({count}, &{arena})"))
+    return _Conversion(edits, site.what, set(), size)
+
+
+def _shared(view, site, refs, arena: str) -> _Conversion:
+    call = site.node
+    targ = _template_argument(view, call)
+    if not targ or targ.endswith("]"):
+        raise _Refused("hotlint rewrites std::make_shared of one object only")
+    var, _ = _local(call, "the std::make_shared call")
+    for ref in _uses(var, refs):
+        cur, parent = ref, ref.parent
+        while parent is not None and parent.kind in ("UNEXPOSED_EXPR", "PAREN_EXPR"):
+            cur, parent = parent, parent.parent
+        member = parent is not None and (
+            (parent.kind == "MEMBER_REF_EXPR" and parent.spelling in _SMART_POINTER_MEMBERS)
+            or (parent.kind == "CALL_EXPR" and parent.spelling in _SMART_POINTER_MEMBERS
+                and parent.children and parent.children[0] is cur))
+        if not member:
+            raise _Refused(f"the std::shared_ptr `{var.spelling}` is copied or passed on "
+                           f"(`{_short(view, _context(ref))}`), so the object could outlive the iteration")
+    args = _call_arguments_text(view, call)
+    alloc = f"std::pmr::polymorphic_allocator<{targ}>(&{arena})"
+    text = f"std::allocate_shared<{targ}>({alloc}{', ' + args if args else ''})"
+    pointee = call.type.template_arguments[0] if call.type.template_arguments else None
+    size = pointee.size + 32 if pointee is not None and pointee.size else None
+    return _Conversion([Edit(call.range, text)], site.what, {"memory"}, size)
+
+
+def _concatenation(view, site, refs, arena: str) -> _Conversion:
+    call = site.node
+    var, stmt = _local(call, "the concatenation")
+    if not _is_family(var.type, "std::basic_string") or var.type.is_reference:
+        raise _Refused("the concatenation does not initialize a std::string")
+    written = _written_type(view, var).strip()
+    m = _WRITTEN_TYPE.match(written)
+    name = m.group("name") if m else ""
+    if name == "auto":
+        name = "string"
+    if name not in _STRINGS:
+        raise _Refused(f"its type is written `{written}`; spell it as std::string to switch it to std::pmr")
+    for ref in _uses(var, refs):
+        problem = value_problem(view, ref, "std::basic_string")
+        if problem:
+            raise _Refused(problem)
+    pieces = [text_at(view, p.range) for p in site.pieces]
+    if any(not p for p in pieces):
+        raise _Refused("a piece of the concatenation comes from a macro")
+    indent = line_indent(view, stmt.range.start.line)
+    key = var.spelling
+    lines = [f"std::pmr::{name} {key}(&{arena});"] + [f"{key} += {p};" for p in pieces]
+    return _Conversion([Edit(stmt.range, f"\n{indent}".join(lines))], f"`{key}`", set(), site.max_length)
