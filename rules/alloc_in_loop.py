@@ -93,8 +93,8 @@ class AllocInLoop(Rule):
 
     Each allocating expression is one finding (so each can be suppressed on its own line), and
     the message counts the allocating expressions the loop body runs per iteration. Types are
-    read from the real declarations: `std::pmr::` containers (a `polymorphic_allocator`) are
-    the fix, not the problem, and are never reported.
+    read from the real declarations: `std::pmr::` containers and `std::allocate_shared` with a
+    `polymorphic_allocator` are the fix, not the problem, and are never reported.
 
     Not reported: allocations that run once (`static` and `thread_local` locals, a `for`
     loop's init-statement, a range-`for`'s range expression, a branch that leaves the loop with
@@ -131,18 +131,55 @@ class AllocInLoop(Rule):
         emit(ids);
     }
     ```
-    or, when the objects must be distinct, an arena that is released in one step:
-    `std::pmr::monotonic_buffer_resource arena; std::pmr::vector<int> ids{&arena};`.
+    or, when the objects must be distinct or the container allocates per element (a `map`,
+    `set`, `list`, `unordered_*`), an arena that is released in one step, as hotlint writes it:
+    ```cpp
+    alignas(std::max_align_t) std::array<std::byte, 16 * 1024> arena_buf;
+    std::pmr::monotonic_buffer_resource arena{arena_buf.data(), arena_buf.size()};
+    for (const Row& row : rows) {
+        arena.release();                        // the previous row's memory is all dead here
+        std::pmr::map<int, int> seen(&arena);   // nodes come from the stack buffer
+        for (const Cell& c : row.cells) ++seen[c.id];
+        emit_counts(seen);                      // taking a std::pmr::map, or a template
+    }
+    ```
 
     ## Fix safety
-    For a container declared in the loop body with no initializer, the fix hoists the
-    declaration before the loop and replaces it with `name.clear();`. It is unsafe: the
-    elements of the last iteration now live until the end of the enclosing block, pointers and
-    references to elements kept across iterations see different objects, and a moved-from
-    container is reused. It is offered only when the loop is a statement of a block, the
-    declaration's type names nothing declared inside the loop, and hoisting cannot clash
-    with or shadow another variable of that name. Other allocations get no fix: `reserve`,
-    object reuse and arenas need a human (an arena rewrite is planned).
+    A finding carries one fix, shown by `hotlint --show-fixes` and offered by the language server:
+
+    * **Hoist and clear** (unsafe: `--fix --unsafe-fixes` applies it) for a container declared
+      in the loop body with no initializer and grown there (a node container only when the
+      arena cannot take it): the declaration moves before the loop and becomes `name.clear();`. The elements of
+      the last iteration now live until the end of the enclosing block, pointers and
+      references to elements kept across iterations see different objects, and a moved-from
+      container is reused. It is offered only when the loop is a statement of a block, the
+      declaration's type names nothing declared inside the loop, and hoisting cannot clash
+      with or shadow another variable of that name.
+    * **Arena** (display-only: shown, never applied) for the other allocations of the loop body,
+      and for node containers (hoisted, `clear()` still frees every node, so only the arena
+      removes their allocations). One rewrite covers every site of the loop it can take: a
+      stack buffer and a `std::pmr::monotonic_buffer_resource` before the loop (its upstream is
+      the heap, so an iteration that needs more still works), `arena.release()` as the first
+      statement of the body (there the previous iteration's objects are all destroyed; at the
+      end of the body the body's own containers would still be alive), and the missing
+      `#include`s. Containers become their `std::pmr` twins built on the arena
+      (`std::vector<T> v(n)` -> `std::pmr::vector<T> v(n, &arena)`, a copy of another
+      container via its iterators); `new T[n]` of a trivial `T` becomes
+      `static_cast<T*>(arena.allocate(n * sizeof(T), alignof(T)))` and `new T(...)` a
+      placement new into the arena, with the matching `delete` removed (`std::destroy_at`
+      when `T` has a destructor); `std::make_unique<T[]>(n)` becomes
+      `std::pmr::vector<T>(n, &arena)` (`.get()` -> `.data()`); `std::make_shared` becomes
+      `std::allocate_shared` with a `std::pmr::polymorphic_allocator`; `malloc`/`calloc`
+      freed in the same block become `arena.allocate`; a `std::string` built by `+` is
+      appended piece by piece into a `std::pmr::string`. The rewrite compiles and keeps the
+      program's meaning: a site is left alone, with a note saying why, when its memory could
+      leave the iteration (moved, swapped, returned, a `std::shared_ptr` copied, a pointer not
+      freed exactly once by the block that allocates it), when its `std::pmr` type would not
+      fit where it goes (a function taking `const std::vector<T>&` or `std::string`, a
+      comparison with a `std::string`), or when it runs in a lambda or the loop's header.
+
+    Other allocations (`std::make_unique` of one object, `strdup`, `realloc`, a copying
+    range-`for` variable) get no fix: reuse and `reserve` need a human.
 
     ## Options
     * `sso-capacity` (int, default `15`): how many `char`s a `std::string` holds without
