@@ -107,7 +107,9 @@ class PaddingWaste(Rule):
       initialization (`Order o(true, 1.0, 2)`, or `emplace_back` / `make_unique` /
       `try_emplace` ... with field values for an aggregate), no structured binding,
       no defaulted `<=>` / `<` / `>` / `<=` / `>=` (lexicographic in declaration
-      order);
+      order), and no declaration among the fields names a field outside a
+      function body (`decltype(n) m;`, a trailing `-> decltype(n)`): it could no
+      longer see the field once the field moves below it;
     - initialization order is unobservable: no default member initializer or
       constructor member initializer calls a function (other than a constructor,
       `std::move`, `std::forward`), has a side effect, reads another member or
@@ -120,11 +122,12 @@ class PaddingWaste(Rule):
     Otherwise the fix is **unsafe** and its description says why. No fix is offered
     when fields are declared several to a line (`int a, b;`), share a line with
     other code, sit in different access sections or between preprocessor lines,
-    when the file brace-initializes the record (positional initializers would no
-    longer match; designated initializers would no longer compile in C++), when a
-    record that holds it has a pinned layout, or for class templates (the best
-    order can depend on the template arguments); the message still gives the best
-    order.
+    when the file brace-initializes the record, directly or with its own braces
+    elided in the list of an array or a record holding it (positional initializers
+    would no longer match; designated initializers would no longer compile in
+    C++), when a record that holds it has a pinned layout, or for class templates
+    (the best order can depend on the template arguments); the message still
+    gives the best order.
 
     ## Options
     - `min-bytes` (int, default `8`): report a record only when the best order saves
@@ -252,8 +255,63 @@ def _holes(layout, own, start: int) -> list[str]:
 
 
 def _brace_initializations(view, layout) -> list[int]:
-    return [n.range.start.line for n in view.nodes("INIT_LIST_EXPR")
-            if n.type.unqualified_name == layout.name and n.tokens[1:2] != ["}"]]
+    """Lines of brace lists that set the record's fields by position: its own lists, and lists
+    of an array or a record holding it whose braces around it are elided
+    (`Order pair[2] = {true, 1.0, 2, false, 2.0, 3}`)."""
+    name = layout.name
+    holders = {r.name for r in enclosing_records(view, layout)}
+    out = []
+    for n in view.nodes("INIT_LIST_EXPR"):
+        t = n.type
+        if t.unqualified_name == name:
+            if n.tokens[1:2] != ["}"]:
+                out.append(n.range.start.line)
+        elif _holds(t, name, holders) and _elides_braces(n, name, holders):
+            out.append(n.range.start.line)
+    return out
+
+
+def _holds(t, name: str, holders: set) -> bool:
+    """``t`` is the record, an array of it, a `std::array` of it or a record of the file holding it."""
+    for _ in range(8):
+        if t is None:
+            return False
+        if t.is_array:
+            t = t.element
+        elif t.record_name == "std::array" and t.template_arguments:
+            t = t.template_arguments[0]
+        else:
+            return t.unqualified_name == name or t.unqualified_name in holders
+    return False
+
+
+def _elides_braces(init, name: str, holders: set) -> bool:
+    """True when an element of the brace list that is (or holds) the record is given without
+    braces of its own: its fields then take the following values by position. Conservative
+    where the elements are not known one by one (bases, more values than elements)."""
+    t = init.type
+    kids = [c for c in init.children if c.is_expression]
+    if not kids:
+        return False
+    if t.is_array:
+        slots = [t.element] * len(kids)
+    elif t.record_name == "std::array" and t.template_arguments:
+        slots = [t.template_arguments[0]] * len(kids)  # `a{o1, o2}` elides only its inner array's braces
+    else:
+        layout = t.layout()
+        if layout is None or any(f.is_base for f in layout.fields):
+            return True
+        slots = list(t.field_types().values())
+    if len(kids) > len(slots):
+        return True
+    for kid, slot in zip(kids, slots):
+        while kid.kind in ("UNEXPOSED_EXPR", "PAREN_EXPR") and len(kid.children) == 1:
+            kid = kid.children[0]
+        if kid.kind == "INIT_LIST_EXPR" or not _holds(slot, name, holders):
+            continue
+        if kid.type.unqualified_name != slot.unqualified_name:
+            return True  # a scalar where the record (or its holder) goes: braces elided
+    return False
 
 
 def _reorder_fix(view, rec, own: list[FieldLayout], best: list[FieldLayout],
@@ -461,7 +519,7 @@ def _reorder_risk(view, rec, own: list[FieldLayout], best: list[FieldLayout], us
     reason = _byte_use(affected, names, uses)
     if reason:
         return reason
-    reason = _positional_use(node, layout, uses)
+    reason = _positional_use(node, layout, uses) or _declaration_order_risk(node, own)
     if reason:
         return reason
     return _initialization_order_risk(view, rec, own, best, uses)
@@ -545,6 +603,28 @@ def _positional_use(node, layout, uses) -> Optional[str]:
     for n, compared in uses.orderings:
         if name in compared:
             return f"the defaulted `{n.spelling}` on line {_line(n)} compares its fields in declaration order"
+    return None
+
+
+_COMPLETE_CLASS_BODIES = frozenset({"CXX_METHOD", "CONSTRUCTOR", "DESTRUCTOR", "CONVERSION_FUNCTION",
+                                    "FUNCTION_TEMPLATE", "FRIEND_DECL"})
+
+
+def _declaration_order_risk(node, own) -> Optional[str]:
+    """A declaration among the fields that names a field (`decltype(n) m;`, `char buf[sizeof n]`,
+    a signature `-> decltype(n)`): outside function bodies a class member is only visible
+    after its declaration, so moving the field below it would not compile."""
+    names = {f.name for f in own}
+    first, last = min(f.range.start.line for f in own), max(f.range.end.line for f in own)
+    for c in node.children:
+        if not first <= c.range.start.line <= last:
+            continue
+        toks = c.tokens
+        stop = ("{", "=", ":") if c.kind in _COMPLETE_CLASS_BODIES or c.kind == "FIELD_DECL" else ()
+        head = next((toks[:i] for i, t in enumerate(toks) if t in stop), toks)
+        named = {t for t in head if t in names} - ({c.spelling} if c.kind == "FIELD_DECL" else set())
+        if named:
+            return f"the declaration on line {_line(c)} names `{sorted(named)[0]}`, which must stay above it"
     return None
 
 

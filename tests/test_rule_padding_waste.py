@@ -370,9 +370,37 @@ def test_reorder_and_member_initializer_lists(tmp_path, record, want):
     assert _applicability(tmp_path, source) == want
 
 
-def test_reorder_in_a_class_template_or_brace_initialized_has_no_fix(tmp_path):
-    assert _applicability(tmp_path, _ORDER + "Order o{.active = true};\n") == "none"
-    assert _applicability(tmp_path, _ORDER + "Order o{true, 1.0, 2};\n") == "none"
+@pytest.mark.parametrize("use, want", [
+    ("Order o{.active = true};\n", "none"),  # designated: would no longer compile
+    ("Order o{true, 1.0, 2};\n", "none"),
+    ("Order make() { return {true, 1.0, 2}; }\n", "none"),
+    # brace elision: the array's or the holder's list sets the fields by position
+    ("Order pair[2] = {true, 1.0, 2, false, 2.0, 3};\n", "none"),
+    ("Order grid[2][2] = {true, 1.0};\n", "none"),
+    ("#include <array>\nstd::array<Order, 2> a{true, 1.0, 2};\n", "none"),
+    ("struct Outer { int k; Order o; };\nOuter out{1, true, 1.0, 2};\n", "none"),
+    ("struct Outer { int k; Order o; };\nOuter out{1, true};\n", "none"),
+    # lists that never reach the fields by position
+    ("Order pair[2] = {};\n", "safe"),
+    ("Order a{}, b{};\nOrder pair[2] = {a, b};\n", "safe"),
+    ("#include <array>\nOrder a{};\nstd::array<Order, 2> both{a, a};\n", "safe"),
+    ("struct Outer { int k; Order o; };\nOuter out{1};\n", "safe"),
+])
+def test_reorder_and_brace_initialization(tmp_path, use, want):
+    assert _applicability(tmp_path, _ORDER + use) == want
+
+
+@pytest.mark.parametrize("member, want", [
+    ("decltype(active) copy;", "unsafe"),  # must stay below `active`
+    ("auto get() const -> decltype(active) { return active; }", "unsafe"),
+    ("void touch() { active = true; quantity = 1; }", "safe"),  # a body sees every member
+])
+def test_reorder_and_declarations_that_name_a_field(tmp_path, member, want):
+    source = "struct Order {\n  bool active;\n  double price;\n  %s\n  int quantity;\n};\nOrder o;\n" % member
+    assert _applicability(tmp_path, source) == want
+
+
+def test_reorder_in_a_class_template_has_no_fix(tmp_path):
     source = "template <class T> struct Order {\n  bool active;\n  T price;\n  int quantity;\n};\nOrder<double> o;\n"
     assert _applicability(tmp_path, source) == "none"
 
