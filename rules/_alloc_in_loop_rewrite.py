@@ -343,6 +343,8 @@ def _constructor_arguments(view, var, ctor, family: str) -> str:
         if family in _UNORDERED or not _simple(args[0]):
             raise _Refused(f"it copies `{args[0]}`, a container with another allocator")
         return f"{args[0]}.begin(), {args[0]}.end()"
+    if tail.startswith("=") and inner is None and family != "std::basic_string":
+        raise _Refused(f"it is initialized as `{tail}`")  # a temporary container, not arguments
     if family in _UNORDERED and len(args) > 1:
         raise _Refused("an unordered container takes the allocator only after a bucket count")
     if family in ("std::vector", "std::deque", "std::list", "std::forward_list") and args:
@@ -586,7 +588,7 @@ def _matching(positions, start: int, open_: str, close: str) -> Optional[int]:
 
 
 def _angle_depth(tokens) -> int:
-    return sum(1 if t == "<" else -1 if t == ">" else 0 for t, _ in tokens)
+    return sum(1 if t == "<" else -1 if t == ">" else -2 if t == ">>" else 0 for t, _ in tokens)
 
 
 def _after(token) -> Position:
