@@ -96,7 +96,7 @@ class Loop:
         elif n.kind == "DO_STMT":
             out["condition"] = kids[1] if len(kids) >= 2 else None
         elif n.kind == "FOR_STMT":
-            semis = _for_semicolons(n)
+            semis = for_semicolons(n)
             for k in kids[:-1]:
                 if len(semis) < 2:
                     break
@@ -113,7 +113,8 @@ class Loop:
         return self.parts()["condition"]
 
 
-def _for_semicolons(node: Node):
+def for_semicolons(node: Node) -> list:
+    """Positions of the two `;` of a for-statement's header (fewer for a malformed one)."""
     # only the loop header: tokenizing the whole statement would re-lex its body
     body = node.children[-1] if node.children else None
     tokens = node.header_token_positions(body) if body is not None else node.token_positions

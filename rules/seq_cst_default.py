@@ -9,7 +9,7 @@ from typing import Iterable, Optional
 
 from hotlint.model import Applicability, Edit, Range, Severity
 from hotlint.rule import Finding, Option, Rule, fix
-from hotlint.view import FUNCTION_KINDS, AtomicOp
+from hotlint.view import FUNCTION_KINDS, AtomicOp, for_semicolons
 
 from ._seq_cst_default_text import in_main_file, shifted, text_at
 
@@ -284,7 +284,7 @@ def _usage(node) -> str:
 
 def _is_condition_of(stmt, child) -> bool:
     if stmt.kind == "FOR_STMT":
-        positions = _for_semicolons(stmt)
+        positions = for_semicolons(stmt)
         return len(positions) == 2 and positions[0] < child.range.start < positions[1]
     if stmt.kind == "DO_STMT":
         return bool(stmt.children) and child is not stmt.children[0]
@@ -302,20 +302,6 @@ def _condition_close(stmt):
             if depth == 0:
                 return pos
     return None
-
-
-def _for_semicolons(stmt):
-    depth, found = 0, []
-    for spelling, pos in stmt.token_positions:
-        if spelling == "(":
-            depth += 1
-        elif spelling == ")":
-            depth -= 1
-            if depth == 0:
-                break
-        elif spelling == ";" and depth == 1:
-            found.append(pos)
-    return found
 
 
 def _in_loop_condition(view, node) -> bool:
