@@ -8,7 +8,7 @@ median and 95th percentile from ``didChange`` to the matching
 ``initializationOptions``) so the figures measure the analysis; an editor adds
 its configured debounce (250 ms unless changed) on top.
 
-    python benchmarks/lsp_latency.py [--edits 50] [--debounce 0] [--keep FILE]
+    python benchmarks/lsp_latency.py [--edits 50] [--debounce 0] [--components 8] [--keep FILE] [-v]
 
 Target: median under 150 ms after the first parse.
 """
@@ -156,8 +156,8 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-async def run(edits: int, debounce: float, keep: str | None, verbose: bool) -> None:
-    source = realistic_source()
+async def run(edits: int, debounce: float, keep: str | None, verbose: bool, components: int) -> None:
+    source = realistic_source(components)
     folder = tempfile.mkdtemp(prefix="hotlint-lsp-bench-")
     path = keep or os.path.join(folder, "service.cpp")
     with open(path, "w", encoding="utf-8") as fh:
@@ -224,11 +224,13 @@ async def run(edits: int, debounce: float, keep: str | None, verbose: bool) -> N
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--edits", type=int, default=50)
+    p.add_argument("--components", type=int, default=8,
+                   help="classes in the generated file, about 50 lines each (default 8: some 420 lines)")
     p.add_argument("--debounce", type=float, default=0, help="milliseconds (default 0: measure the analysis)")
     p.add_argument("--keep", metavar="FILE", help="write the generated source here and keep it")
     p.add_argument("-v", "--verbose", action="store_true", help="print the server's log (each analysis's timings)")
     ns = p.parse_args()
-    asyncio.run(run(ns.edits, ns.debounce, ns.keep, ns.verbose))
+    asyncio.run(run(ns.edits, ns.debounce, ns.keep, ns.verbose, ns.components))
     return 0
 
 

@@ -142,13 +142,19 @@ class HotlintServer(LanguageServer):
         self._untitled = 0
         self._said: set[str] = set()
         self.shut_down = False
+        self._deaths: list[float] = []  # when the worker died unasked, lately
 
     # ---- settings
-    def apply_settings(self, data) -> None:
+    def apply_settings(self, data) -> bool:
+        """Take the client's settings; whether they changed anything."""
         # a change notification carries what it carries; the rest stays as the client started us
-        self.settings = ClientSettings.parse({**self.init_options, **settings_section(data)}, self.root)
+        settings = ClientSettings.parse({**self.init_options, **settings_section(data)}, self.root)
+        if settings == self.settings and self.generation:
+            return False
+        self.settings = settings
         self.project = Project(self.settings)
         self.generation += 1
+        return True
 
     @property
     def root(self) -> Optional[str]:
@@ -171,6 +177,11 @@ class HotlintServer(LanguageServer):
             self.window_log_message(types.LogMessageParams(type=types.MessageType.Log, message=f"hotlint: {message}"))
 
     def _worker_exited(self, reason: str, owed: bool) -> None:
+        now = time.monotonic()
+        self._deaths = [t for t in self._deaths if now - t < 60] + [now]
+        if len(self._deaths) > 3:  # it cannot stay up: start it only when a file needs it
+            self.say("the analyzer process keeps exiting; see the server's log", types.MessageType.Error)
+            return
         if not owed:  # nobody was waiting on it: say so here (otherwise the analysis says which file)
             self.say(f"the analyzer process {reason}; it was restarted", types.MessageType.Error, once=False)
         asyncio.ensure_future(self._restart_worker())
@@ -486,7 +497,8 @@ def create_server() -> HotlintServer:
                 settings = answer[0] if answer else None
             except Exception as exc:
                 ls.note(f"workspace/configuration failed: {exc}")
-        ls.apply_settings(settings)
+        if not ls.apply_settings(settings):
+            return
         for problem in ls.settings.problems:
             ls.say(f"editor setting {problem}")
         for doc in list(ls.docs.values()):
