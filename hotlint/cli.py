@@ -449,9 +449,16 @@ def run_rule_doc(argv: Sequence[str]) -> int:
 
     print(f"# {cls.name}\n\n{cls.summary}\n\nDefault severity: {cls.severity.value}\n")
     print(cls.documentation())
+    from .evidence import results
+
     ev = evidence_for(cls.name)
-    print("\n## Measured on this machine's results file\n")
-    print(ev if ev else "No measurement yet: run `hotlint bench " + cls.name + "` to produce one.")
+    _, source = results()
+    print("\n## Measured evidence\n")
+    if ev:
+        print(f"{ev}.\nFrom {source}; `hotlint bench {cls.name}` measures it on this machine, and hotlint "
+              "then cites that run.")
+    else:
+        print(f"No measurement yet: run `hotlint bench {cls.name}` to produce one.")
     return EXIT_OK
 
 
