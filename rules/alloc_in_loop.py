@@ -149,12 +149,12 @@ class AllocInLoop(Rule):
 
     * **Hoist and clear** (unsafe: `--fix --unsafe-fixes` applies it) for a container declared
       in the loop body with no initializer and grown there (a node container only when the
-      arena cannot take it): the declaration moves before the loop and becomes `name.clear();`. The elements of
-      the last iteration now live until the end of the enclosing block, pointers and
-      references to elements kept across iterations see different objects, and a moved-from
-      container is reused. It is offered only when the loop is a statement of a block, the
-      declaration's type names nothing declared inside the loop, and hoisting cannot clash
-      with or shadow another variable of that name.
+      arena cannot take it): the declaration moves before the loop and becomes
+      `name.clear();`. The elements of the last iteration now live until the end of the
+      enclosing block, pointers and references to elements kept across iterations see
+      different objects, and a moved-from container is reused. It is offered only when the
+      loop is a statement of a block, the declaration's type names nothing declared inside the
+      loop, and hoisting cannot clash with or shadow another variable of that name.
     * **Arena** (display-only: shown, never applied) for the other allocations of the loop body,
       and for node containers (hoisted, `clear()` still frees every node, so only the arena
       removes their allocations). One rewrite covers every site of the loop it can take: a
