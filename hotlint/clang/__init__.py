@@ -35,17 +35,29 @@ def main_file_roots(tu, path: str) -> list[Node]:
     return [Node(c, None) for c in _children(tu.cursor) if from_main(get_location(c))]
 
 
+_INCLUDES_CALLBACK = None
+
+
+def _collect_include(fobj, _stack, depth, out):
+    if depth > 0:
+        out.append(fobj)
+
+
 def included_files(tu) -> list[str]:
     """Every file the parse read besides the main file (what a cached result depends on)."""
-    seen = set()
+    global _INCLUDES_CALLBACK
+    ci = cindex()
+    if _INCLUDES_CALLBACK is None:
+        _INCLUDES_CALLBACK = ci.translation_unit_includes_callback(_collect_include)
+    found: list = []
+    ci.conf.lib.clang_getInclusions(tu, _INCLUDES_CALLBACK, found)
     cwd = os.getcwd()
-    for inc in tu.get_includes():
-        f = inc.include
-        if f is not None:
-            # no lexical normalisation: "/lib/gcc/../../include" crosses a symlink on merged-/usr systems
-            name = f.name
-            seen.add(name if os.path.isabs(name) else os.path.join(cwd, name))
-    return sorted(seen)
+    names = set()
+    for fobj in found:
+        # no lexical normalisation: "/lib/gcc/../../include" crosses a symlink on merged-/usr systems
+        name = ci._CXString.from_result(ci.conf.lib.clang_getFileName(ci.File(fobj)))
+        names.add(name if os.path.isabs(name) else os.path.join(cwd, name))
+    return sorted(names)
 
 
 def reparse(tu, path: str, text, options: int = 0) -> None:

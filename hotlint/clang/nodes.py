@@ -73,12 +73,16 @@ def _collect_child(child, _parent, out):
     return 1  # CXChildVisit_Continue
 
 
-def _children(cursor) -> list:
-    """A cursor's children, as cindex's get_children without its per-child assertions."""
+def _init_visitors() -> None:
     global _LEAVES, _COLLECT
     if _LEAVES is None:
         _LEAVES = _leaf_kinds()
         _COLLECT = cindex().cursor_visit_callback(_collect_child)
+
+
+def _children(cursor) -> list:
+    """A cursor's children, as cindex's get_children without its per-child assertions."""
+    _init_visitors()
     if cursor._kind_id in _LEAVES:
         return []
     out: list = []
