@@ -159,7 +159,7 @@ def run_lint(ns) -> int:
 
     from .cache import Cache, default_cache_dir, text_hash
     from .engine import EngineOptions, FileProblem, read_source
-    from .workers import Task, default_jobs, run_tasks
+    from .workers import Task, default_jobs, prestart, run_tasks
 
     err = Console(stderr=True, highlight=False)
     if ns.config and not os.path.isfile(ns.config):
@@ -226,6 +226,8 @@ def run_lint(ns) -> int:
                 continue
             keys[path] = key
         tasks.append(all_tasks[path])
+        if len(tasks) == 1:  # the first file to parse: get workers going while the rest is prepared
+            prestart(min(ns.jobs or default_jobs(), len(files)))
 
     def on_result(res: FileResult) -> None:
         if cache is not None and res.path in keys:

@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -31,6 +32,14 @@ class Task:
 
 
 def _context():
+    """How workers start. A plain fork is the fastest (no new interpreter, no second libclang
+    load), and safe while this process runs no other thread and has parsed nothing itself — the
+    command line's case; otherwise a fork server (a long-lived server that forks clean workers)."""
+    method = os.environ.get("HOTLINT_START_METHOD")
+    if method:
+        return multiprocessing.get_context(method)
+    if sys.platform.startswith("linux") and threading.active_count() == 1 and "clang.cindex" not in sys.modules:
+        return multiprocessing.get_context("fork")
     if sys.platform.startswith("linux"):
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["hotlint.workers", "hotlint._preload"])
@@ -41,6 +50,7 @@ def _context():
 def _worker_main(conn: Connection) -> None:
     # A worker must not die of the user's Ctrl-C before the parent decides what to do.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker must not inherit the CLI's handler
     from .engine import analyze  # noqa: PLC0415
 
     while True:
@@ -102,15 +112,54 @@ def _describe_exit(code: Optional[int]) -> str:
     return f"exited unexpectedly (code {code})"
 
 
+_prestarted: list[_Worker] = []
+_prestarting: Optional[threading.Thread] = None
+
+
+def prestart(jobs: int) -> None:
+    """Start workers in the background while the caller is still preparing tasks: starting the
+    fork server (a fresh interpreter that loads libclang) then overlaps that work."""
+    global _prestarting
+    if _prestarting is not None or jobs < 1:
+        return
+
+    ctx = _context()
+    if ctx.get_start_method() == "fork":  # cheap: start them right here
+        _prestarted.extend(_Worker(ctx) for _ in range(jobs))
+        return
+
+    def start() -> None:
+        for _ in range(jobs):
+            _prestarted.append(_Worker(ctx))
+
+    _prestarting = threading.Thread(target=start, name="hotlint-prestart", daemon=True)
+    _prestarting.start()
+
+
+def _take_prestarted() -> list[_Worker]:
+    global _prestarting
+    if _prestarting is not None:
+        _prestarting.join()
+        _prestarting = None
+    taken = [w for w in _prestarted if w.proc.is_alive()]
+    _prestarted.clear()
+    return taken
+
+
 def run_tasks(tasks: Iterable[Task], jobs: int, on_result: Callable[[FileResult], None]) -> None:
     """Analyze every task, at most ``jobs`` at once; results arrive in completion order."""
     pending = list(tasks)
     pending.reverse()
+    ready = _take_prestarted()
     if not pending:
+        for w in ready:
+            w.stop()
         return
     ctx = _context()
     jobs = max(1, min(jobs, len(pending)))
-    idle: list[_Worker] = [_Worker(ctx) for _ in range(jobs)]
+    for w in ready[jobs:]:
+        w.stop()
+    idle: list[_Worker] = ready[:jobs] + [_Worker(ctx) for _ in range(jobs - len(ready[:jobs]))]
     busy: list[_Worker] = []
     try:
         while pending or busy:
