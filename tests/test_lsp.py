@@ -308,6 +308,25 @@ async def test_settings_merge_with_the_project_config(client: LanguageClient, tm
     assert {d.code for d in changed.diagnostics} == {"padding-waste"}  # the file's ignore still holds
 
 
+async def test_compile_commands_found_as_the_cli_finds_them(client: LanguageClient, tmp_path):
+    """Flags come from build/compile_commands.json upward of the file (as clangd looks)."""
+    source = tmp_path / "src" / "main.cpp"
+    source.parent.mkdir()
+    text = "struct Order { FLAG_T active; double price; int quantity; };\n"
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "compile_commands.json").write_text(json.dumps([{
+        "directory": str(tmp_path), "file": "src/main.cpp",
+        "arguments": ["c++", "-std=c++17", "-DFLAG_T=bool", "-c", "src/main.cpp"]}]))
+    uri = open_doc(client, source, text)
+    p = await until(client, publication(client, uri, 1))
+    assert [(d.range.start.line + 1, d.code) for d in p.diagnostics] == [(1, "padding-waste")]
+
+    other = tmp_path / "elsewhere.cpp"  # not in the database: default flags, so FLAG_T is unknown
+    uri = open_doc(client, other, text)
+    p = await until(client, publication(client, uri, 1))
+    assert [d.code for d in p.diagnostics] == ["parse-error"] and "FLAG_T" in p.diagnostics[0].message
+
+
 async def test_rapid_edits_never_publish_a_stale_result(client: LanguageClient, tmp_path):
     uri = open_doc(client, tmp_path / "orders.cpp", PADDED)  # odd versions padded, even ones reordered
     await until(client, publication(client, uri, 1))
