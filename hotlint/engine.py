@@ -255,7 +255,7 @@ def _analyze(path: str, text: Optional[str], args: Sequence[str], options: Engin
         result.warnings.append("empty file: nothing to analyze")
         return result
     try:
-        tu, used, notes = parse_with_fallbacks(path, text, list(args))
+        tu, used, notes = parse_with_fallbacks(path, text, list(args), clang.HEADER_BODIES_SKIPPED)
     except clang.ParseFailure as exc:
         result.errors.append(parse_failure_record(path, exc))
         return result

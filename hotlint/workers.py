@@ -47,10 +47,13 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
-def _worker_main(conn: Connection) -> None:
+def _worker_main(conn: Connection, tmpdir: Optional[str] = None) -> None:
     # A worker must not die of the user's Ctrl-C before the parent decides what to do.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker must not inherit the CLI's handler
+    if tmpdir:
+        # libclang writes preamble PCHs to $TMPDIR; a killed worker's stay in a folder the parent removes
+        os.environ["TMPDIR"] = tmpdir
     from .engine import analyze  # noqa: PLC0415
 
     while True:
@@ -71,7 +74,7 @@ class _Worker:
     def __init__(self, ctx):
         parent, child = ctx.Pipe()
         self.conn = parent
-        self.proc = ctx.Process(target=_worker_main, args=(child,), daemon=True)
+        self.proc = ctx.Process(target=_worker_main, args=(child, _scratch_dir()), daemon=True)
         self.proc.start()
         child.close()
         self.task: Optional[Task] = None
@@ -110,6 +113,22 @@ def _describe_exit(code: Optional[int]) -> str:
             return "was killed (SIGKILL; out of memory?)"
         return f"crashed with {name}"
     return f"exited unexpectedly (code {code})"
+
+
+_SCRATCH: Optional[str] = None
+
+
+def _scratch_dir() -> str:
+    """A private temporary folder for the workers' files, removed when this process exits."""
+    global _SCRATCH
+    if _SCRATCH is None or not os.path.isdir(_SCRATCH):
+        import atexit
+        import shutil
+        import tempfile
+
+        _SCRATCH = tempfile.mkdtemp(prefix="hotlint-workers-")
+        atexit.register(shutil.rmtree, _SCRATCH, True)
+    return _SCRATCH
 
 
 _prestarted: list[_Worker] = []

@@ -23,6 +23,14 @@ from .libclang import (
 from .nodes import Node, Type, clear_caches, record_layout
 
 
+# Parse with a precompiled preamble (the leading #include lines) whose header function bodies are
+# skipped, as clangd does: declarations, classes and their layouts are all there, the bodies of
+# header functions no rule reads are not (constexpr functions and those with deduced return types
+# keep theirs). The preamble is written to $TMPDIR while the unit lives.
+HEADER_BODIES_SKIPPED = (PARSE_PRECOMPILED_PREAMBLE | PARSE_CREATE_PREAMBLE_ON_FIRST_PARSE
+                         | PARSE_SKIP_FUNCTION_BODIES | PARSE_LIMIT_SKIP_FUNCTION_BODIES_TO_PREAMBLE)
+
+
 def main_file_roots(tu, path: str) -> list[Node]:
     """The translation unit's top-level declarations written in ``path`` itself."""
     from .nodes import _children
@@ -79,6 +87,6 @@ def reparse(tu, path: str, text, options: int = 0) -> None:
 __all__ = [
     "Node", "Type", "clear_caches", "ParseFailure", "bad_arguments", "cindex", "error_records",
     "included_files", "libclang_version", "main_file_roots", "parse", "record_layout", "reparse",
-    "PARSE_CREATE_PREAMBLE_ON_FIRST_PARSE", "PARSE_INCOMPLETE", "PARSE_KEEP_GOING",
+    "HEADER_BODIES_SKIPPED", "PARSE_CREATE_PREAMBLE_ON_FIRST_PARSE", "PARSE_INCOMPLETE", "PARSE_KEEP_GOING",
     "PARSE_LIMIT_SKIP_FUNCTION_BODIES_TO_PREAMBLE", "PARSE_PRECOMPILED_PREAMBLE", "PARSE_SKIP_FUNCTION_BODIES",
 ]
