@@ -115,7 +115,7 @@ def found(p: types.PublishDiagnosticsParams) -> Counter:
 
 
 async def start(client: LanguageClient, root: Path, **options) -> None:
-    await client.initialize_session(types.InitializeParams(
+    client.initialized_with = await client.initialize_session(types.InitializeParams(
         capabilities=client_capabilities("visual-studio-code"),
         root_uri=root.as_uri(),
         initialization_options={"debounce": 0, **options},
@@ -248,12 +248,83 @@ async def test_unsafe_fix_says_so(client: LanguageClient, tmp_path):
     assert "__restrict__" in apply_text_edits(ALIASING, edits_of(fix, uri))
 
 
-async def test_display_only_fix_is_never_an_edit(client: LanguageClient, tmp_path):
-    uri = open_doc(client, tmp_path / "queue.cpp", QUEUE + "static_assert(sizeof(QueueIndices) == 24);\n")
+def rewrite_of(actions: list[types.CodeAction]) -> types.CodeAction:
+    (rewrite,) = [a for a in actions if a.kind == types.CodeActionKind.RefactorRewrite]
+    assert rewrite.title.startswith("Rewrite: ") and rewrite.title.endswith("(a suggestion: review it)")
+    assert not rewrite.is_preferred and rewrite.disabled is None
+    return rewrite
+
+
+async def test_display_only_fix_is_a_rewrite_never_a_quick_fix(client: LanguageClient, tmp_path):
+    text = QUEUE + "static_assert(sizeof(QueueIndices) == 24);\n"  # alignas alone would fail it
+    uri = open_doc(client, tmp_path / "queue.cpp", text)
     published = await until(client, publication(client, uri, 1))
     (diagnostic,) = [d for d in published.diagnostics if d.code == "false-sharing"]
-    (shown,) = [a for a in await code_actions(client, uri, diagnostic) if not a.title.startswith("Suppress")]
-    assert shown.edit is None and shown.disabled is not None and "display only" in shown.title
+    actions = await code_actions(client, uri, diagnostic)
+    assert [a.title for a in actions if a.kind == types.CodeActionKind.QuickFix] == [
+        "Suppress false-sharing on this line"]
+    rewrite = rewrite_of(actions)
+    assert "static_assert" in rewrite.title and "alignas(64)" in apply_text_edits(text, edits_of(rewrite, uri))
+    only_fixes = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=diagnostic.range,
+        context=types.CodeActionContext(diagnostics=[diagnostic], only=[types.CodeActionKind.QuickFix])))
+    assert all(a.kind == types.CodeActionKind.QuickFix for a in only_fixes)
+
+
+def advertised_kinds(client: LanguageClient) -> list:
+    return client.initialized_with.capabilities.code_action_provider.code_action_kinds
+
+
+async def test_struct_of_arrays_rewrite_applied_when_chosen(client: LanguageClient):
+    """aos-layout's rewrite of the first loop in its fixture: the action's edit, applied as an
+    editor applies it, gives the struct-of-arrays version, and that loop's finding goes away."""
+    assert types.CodeActionKind.RefactorRewrite in advertised_kinds(client)
+    path = FIXTURES / "aos-layout" / "bad.cpp"
+    text, _ = parse_expectations(path.read_text())
+    uri = open_doc(client, path, text)
+    before = await until(client, publication(client, uri, 1))
+    (diagnostic,) = [d for d in before.diagnostics if d.range.start.line == 21 and d.code == "aos-layout"]
+    actions = await code_actions(client, uri, diagnostic)
+    assert any(a.title == "Suppress aos-layout on this line" for a in actions)  # the quick fixes stay
+    rewrite = rewrite_of(actions)
+    assert "`Entity` as struct of arrays" in rewrite.title
+
+    rewritten = apply_text_edits(text, edits_of(rewrite, uri))
+    assert "struct EntitySoA {" in rewritten and "EntitySoA entities_soa(entities);" in rewritten
+    replace_all(client, uri, 2, rewritten)
+    after = await until(client, publication(client, uri, 2))
+    lines = rewritten.split("\n")
+    first = lines.index("void integrate(std::vector<Entity>& entities, float dt) {")
+    last = lines.index("}", first)
+    assert not [d for d in after.diagnostics if d.code == "aos-layout" and first <= d.range.start.line <= last]
+    assert Counter(d.code for d in after.diagnostics)["aos-layout"] == \
+        Counter(d.code for d in before.diagnostics)["aos-layout"] - 1  # the other loops keep theirs
+
+
+async def test_arena_rewrite_applied_when_chosen(client: LanguageClient):
+    """alloc-in-loop's arena rewrite: the four findings of one loop share one action."""
+    path = FIXTURES / "alloc-in-loop" / "bad.cpp"
+    text, _ = parse_expectations(path.read_text())
+    uri = open_doc(client, path, text)
+    before = await until(client, publication(client, uri, 1))
+    in_loop = [d for d in before.diagnostics if 164 <= d.range.start.line <= 167]
+    assert [d.code for d in in_loop] == ["alloc-in-loop"] * 4
+    span = types.Range(start=in_loop[0].range.start, end=in_loop[-1].range.end)
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=span,
+        context=types.CodeActionContext(diagnostics=in_loop)))
+    rewrite = rewrite_of(actions)
+    assert "std::pmr::monotonic_buffer_resource" in rewrite.title and len(rewrite.diagnostics) == 4
+
+    rewritten = apply_text_edits(text, edits_of(rewrite, uri))
+    assert "std::pmr::monotonic_buffer_resource arena{" in rewritten and "std::pmr::vector<long> sorted(" in rewritten
+    replace_all(client, uri, 2, rewritten)
+    after = await until(client, publication(client, uri, 2))
+    lines = rewritten.split("\n")
+    first = next(i for i, line in enumerate(lines) if line.startswith("void arena_buffers("))
+    last = lines.index("}", first)
+    assert not [d for d in after.diagnostics if first <= d.range.start.line <= last]
+    assert len(after.diagnostics) == len(before.diagnostics) - 4
 
 
 async def test_hover_on_finding_and_on_record(client: LanguageClient, tmp_path):

@@ -26,7 +26,7 @@ from pygls.uris import to_fs_path
 
 from .. import __version__
 from ..engine import FileProblem, read_source
-from ..model import Applicability, Diagnostic, Edit, ErrorRecord, FileResult, Position, Range, RecordLayout
+from ..model import Applicability, Diagnostic, Edit, ErrorRecord, FileResult, Fix, Position, Range, RecordLayout
 from ..rule import load_rules
 from .convert import Text, lsp_diagnostic, lsp_error, lsp_text_edit, overlaps
 from .hover import finding_markdown, layout_table
@@ -127,6 +127,13 @@ def suppression_edit(text: Text, line: int, rule: str) -> Edit:
     at = Position(line, len(stripped) + 1)
     end = text.end_of_line(line)
     return Edit(Range(at, end), f"  // hotlint: ignore[{rule}]")
+
+
+def rewrite_title(fix: Fix) -> str:
+    """"Rewrite: <what it does> (a suggestion: review it)", without the description's own caveat."""
+    description = re.sub(r"\s*\(a suggestion[^)]*\)\s*$", "", fix.description)
+    description = re.sub(r"^rewrite\s+", "", description, flags=re.I)
+    return f"Rewrite: {description} (a suggestion: review it)"
 
 
 class HotlintServer(LanguageServer):
@@ -343,10 +350,11 @@ class HotlintServer(LanguageServer):
         return types.WorkspaceEdit(changes={doc.uri: text_edits})
 
     def code_actions(self, doc: Document, analysis: Analysis, params: types.CodeActionParams) -> list:
+        """Quick fixes (safe, unsafe, suppress) for the findings in range, then the display-only
+        rewrites as ``refactor.rewrite``: applied only when the user picks one, never preferred."""
         start, end = analysis.text.from_lsp(params.range.start), analysis.text.from_lsp(params.range.end)
-        caps = self.client_capabilities.text_document
-        disabled_ok = bool(caps and caps.code_action and caps.code_action.disabled_support)
         actions, suppressed = [], set()
+        rewrites: dict = {}  # one action per rewrite, however many findings share it (an arena's)
         quickfix = types.CodeActionKind.QuickFix
         for d in analysis.diagnostics:
             if not overlaps(d.range, start, end):
@@ -354,11 +362,7 @@ class HotlintServer(LanguageServer):
             diag = lsp_diagnostic(d, analysis.text)
             fix = d.fix
             if fix is not None and fix.applicability is Applicability.DISPLAY_ONLY:
-                if disabled_ok:
-                    actions.append(types.CodeAction(
-                        title=f"{fix.description} (display only: rewrite by hand; the hover shows it)",
-                        kind=quickfix, diagnostics=[diag],
-                        disabled=types.CodeActionDisabled(reason="a display-only fix is never applied as an edit")))
+                rewrites.setdefault(fix, []).append(diag)
             elif fix is not None:
                 safe = fix.applicability is Applicability.SAFE
                 actions.append(types.CodeAction(
@@ -371,6 +375,10 @@ class HotlintServer(LanguageServer):
                 actions.append(types.CodeAction(
                     title=f"Suppress {d.rule} on this line", kind=quickfix, diagnostics=[diag],
                     edit=self.workspace_edit(doc, analysis, [suppression_edit(analysis.text, line, d.rule)])))
+        for fix, diags in rewrites.items():
+            actions.append(types.CodeAction(
+                title=rewrite_title(fix), kind=types.CodeActionKind.RefactorRewrite, diagnostics=diags,
+                is_preferred=False, edit=self.workspace_edit(doc, analysis, fix.edits)))
         only = params.context.only
         if only:
             actions = [a for a in actions if any(a.kind == k or a.kind.startswith(f"{k}.") for k in only)]
@@ -472,7 +480,8 @@ def create_server() -> HotlintServer:
         return types.RelatedFullDocumentDiagnosticReport(items=analysis.lsp_diagnostics(), result_id=result_id)
 
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
-                    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+                    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix,
+                                                               types.CodeActionKind.RefactorRewrite]))
     async def code_action(ls: HotlintServer, params: types.CodeActionParams):
         doc = ls.docs.get(params.text_document.uri)
         analysis = await ls.current(doc) if doc is not None else None
