@@ -25,7 +25,8 @@ def finding_markdown(d: Diagnostic, rule_cls: Optional[type]) -> str:
         parts.append("\n".join(f"- {n}" for n in d.notes))
     if d.fix is not None:
         label = {Applicability.SAFE: "safe fix", Applicability.UNSAFE: "unsafe fix (review it)",
-                 Applicability.DISPLAY_ONLY: "suggested rewrite (the Rewrite code action applies it when you choose it)"}[d.fix.applicability]
+                 Applicability.DISPLAY_ONLY: "suggested rewrite (its Rewrite code action applies it when chosen)",
+                 }[d.fix.applicability]
         fix = f"**{label.capitalize()}:** {d.fix.description}"
         if d.fix.applicability is Applicability.DISPLAY_ONLY:
             code = "\n".join(e.new_text for e in d.fix.edits if e.new_text.strip())
