@@ -41,14 +41,22 @@ _LANGUAGE_SUFFIX = {"c": ".c", "cpp": ".cpp", "cuda-cpp": ".cu", "objective-c": 
 
 
 class HotlintProtocol(LanguageServerProtocol):
-    """pygls' protocol with two corrections.
+    """pygls' protocol with corrections for what a client may send.
 
     A request whose parameters do not deserialize gets a JSON-RPC error response
-    (pygls 2 only shows a message, leaving the client waiting forever), and the
-    pull-diagnostics capability is withdrawn when the client asked for push alone.
+    (pygls 2 only shows a message, leaving the client waiting forever); a body that
+    is not JSON gets a Parse error and one that is not a JSON-RPC message an Invalid
+    Request (id null when its id cannot be read), where pygls would pop an "Error in
+    server" message up in the editor. The pull-diagnostics capability is withdrawn
+    when the client asked for push alone.
     """
 
     def structure_message(self, data):
+        if isinstance(data, dict) and "jsonrpc" in data:
+            problem = _envelope_problem(data)
+            if problem:
+                self.answer_invalid(data, problem)
+                return _ANSWERED
         try:
             return super().structure_message(data)
         except JsonRpcException as exc:
@@ -65,7 +73,28 @@ class HotlintProtocol(LanguageServerProtocol):
     def handle_message(self, message):
         if message is _ANSWERED:
             return
+        if not hasattr(message, "jsonrpc"):  # a JSON value that is no JSON-RPC message at all
+            self.answer_invalid(message, "not a JSON-RPC 2.0 message")
+            return
         super().handle_message(message)
+
+    def answer_invalid(self, data, problem: str) -> None:
+        msg_id = data.get("id") if isinstance(data, dict) else None
+        if not isinstance(msg_id, (int, str)) or isinstance(msg_id, bool):
+            msg_id = None
+        elif "method" not in data:
+            log.warning("ignored a message that is no request: %s", problem)
+            return  # a response without a request behind it: nobody waits for an answer
+        log.warning("invalid request: %s", problem)
+        self._send_error(msg_id, types.ErrorCodes.InvalidRequest, f"Invalid Request: {problem}")
+
+    def answer_unparsable(self, error: Exception) -> None:
+        log.warning("a message body is not JSON: %s", error)
+        self._send_error(None, types.ErrorCodes.ParseError, f"Parse error: {error}")
+
+    def _send_error(self, msg_id, code: int, message: str) -> None:
+        # written out: pygls' serializer drops an id of None, and JSON-RPC wants "id": null here
+        self._send_data({"jsonrpc": "2.0", "id": msg_id, "error": {"code": int(code), "message": message}})
 
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(self, params: types.InitializeParams):
@@ -73,6 +102,18 @@ class HotlintProtocol(LanguageServerProtocol):
         if not self._server.settings.pull_diagnostics:
             result.capabilities.diagnostic_provider = None
         return result
+
+
+def _envelope_problem(data: dict) -> str:
+    """What makes a JSON-RPC object no valid message ('' when nothing does)."""
+    if "method" in data and not isinstance(data["method"], str):
+        return "its method is not a string"
+    msg_id = data.get("id")
+    if "id" in data and (isinstance(msg_id, bool) or not isinstance(msg_id, (int, str, type(None)))):
+        return "its id is neither a number nor a string"
+    if "method" not in data and "id" not in data:
+        return "neither a request, a notification nor a response"
+    return ""
 
 
 @dataclass(eq=False)
@@ -169,6 +210,12 @@ class HotlintServer(LanguageServer):
             return self.workspace.root_path
         except RuntimeError:  # before initialize
             return None
+
+    def report_server_error(self, error: Exception, source) -> None:
+        if source is JsonRpcException and isinstance(error, ValueError):  # a body that is not JSON (or UTF-8)
+            self.protocol.answer_unparsable(error)
+            return
+        super().report_server_error(error, source)
 
     # ---- messages to the user
     def say(self, message: str, kind: types.MessageType = types.MessageType.Warning, once: bool = True) -> None:
