@@ -469,13 +469,23 @@ async def test_invalid_params_get_an_error_response(tmp_path):
 async def test_a_worker_crash_leaves_the_server_serving(crashing_client: LanguageClient, tmp_path):
     client = crashing_client
     good = open_doc(client, tmp_path / "good.cpp", REORDERED)
+    padded = open_doc(client, tmp_path / "padded.cpp", PADDED)
     await until(client, publication(client, good, 1))
+    await until(client, publication(client, padded, 1))
+    published = len(client.published)
 
     crash = open_doc(client, tmp_path / "crash.cpp", "#pragma clang __debug parser_crash\nint x;\n")
     p = await until(client, publication(client, crash, 1))
     assert [d.code for d in p.diagnostics] == ["crash"]
     message = await until(client, lambda: next((m for m in client.shown if "crash.cpp" in m.message), None))
     assert message.type == types.MessageType.Error and "restarted" in message.message
+
+    def fresh(uri):  # published again after the crash, by the new worker
+        return lambda: next((p for p in client.published[published:] if p.uri == uri and p.version == 1), None)
+
+    assert list((await until(client, fresh(good))).diagnostics) == []
+    assert found(await until(client, fresh(padded))) == Counter({(3, "padding-waste"): 1})
+    assert [[d.code for d in p.diagnostics] for p in client.published[published:] if p.uri == crash] == [["crash"]]
 
     replace_all(client, good, 2, PADDED)  # the other document is still analyzed, by a new worker
     after = await until(client, publication(client, good, 2))

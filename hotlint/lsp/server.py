@@ -17,6 +17,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from typing import Optional
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
@@ -95,6 +96,14 @@ class HotlintProtocol(LanguageServerProtocol):
     def _send_error(self, msg_id, code: int, message: str) -> None:
         # written out: pygls' serializer drops an id of None, and JSON-RPC wants "id": null here
         self._send_data({"jsonrpc": "2.0", "id": msg_id, "error": {"code": int(code), "message": message}})
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams):
+        if unquote(params.text_document.uri) not in self.workspace.text_documents:
+            # a change to a document never opened (or already closed): nothing to apply it to
+            log.warning("ignored a change to %s, which is not open", params.text_document.uri)
+            return
+        yield from super().lsp_text_document__did_change(params)
 
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(self, params: types.InitializeParams):
@@ -239,6 +248,15 @@ class HotlintServer(LanguageServer):
         if not owed:  # nobody was waiting on it: say so here (otherwise the analysis says which file)
             self.say(f"the analyzer process {reason}; it was restarted", types.MessageType.Error, once=False)
         asyncio.ensure_future(self._restart_worker())
+        # The new worker starts with no parses: analyze the open documents again, so their
+        # diagnostics (and hover) come from a live worker. A document that crashed or timed out
+        # keeps that report until it changes (two crashing files must not take turns killing
+        # workers); the one the worker died on records its crash through its analysis in flight.
+        for doc in self.docs.values():
+            if doc.analysis is not None and any(e.kind in ("crash", "timeout") for e in doc.analysis.errors):
+                continue
+            doc.analysis = None
+            self.schedule(doc, 0)
 
     async def _restart_worker(self) -> None:
         try:
