@@ -15,6 +15,7 @@ import os
 import re
 import sys
 import time
+from collections import namedtuple
 from dataclasses import dataclass, field
 from typing import Optional
 from urllib.parse import unquote
@@ -38,6 +39,7 @@ from .workerclient import WorkerClient, WorkerError
 log = logging.getLogger("hotlint.lsp")
 
 _ANSWERED = object()  # a message already answered while it was being read
+_Invalid = namedtuple("_Invalid", "data problem")  # an object with "jsonrpc" that is no valid message
 _LANGUAGE_SUFFIX = {"c": ".c", "cpp": ".cpp", "cuda-cpp": ".cu", "objective-c": ".m", "objective-cpp": ".mm"}
 
 
@@ -55,9 +57,8 @@ class HotlintProtocol(LanguageServerProtocol):
     def structure_message(self, data):
         if isinstance(data, dict) and "jsonrpc" in data:
             problem = _envelope_problem(data)
-            if problem:
-                self.answer_invalid(data, problem)
-                return _ANSWERED
+            if problem:  # answered if it is the message itself, not an object inside one
+                return _Invalid(data, problem)
         try:
             return super().structure_message(data)
         except JsonRpcException as exc:
@@ -73,6 +74,9 @@ class HotlintProtocol(LanguageServerProtocol):
 
     def handle_message(self, message):
         if message is _ANSWERED:
+            return
+        if isinstance(message, _Invalid):
+            self.answer_invalid(message.data, message.problem)
             return
         if not hasattr(message, "jsonrpc"):  # a JSON value that is no JSON-RPC message at all
             self.answer_invalid(message, "not a JSON-RPC 2.0 message")
@@ -363,9 +367,10 @@ class HotlintServer(LanguageServer):
         if isinstance(reply, ErrorRecord):
             analysis.errors.append(reply)
             return analysis
-        log.info("%s v%s: worker %s ms (parse %s ms%s; cpu %s ms), round trip %.0f ms", os.path.basename(doc.path),
-                 version, reply.get("total_ms"), reply.get("parse_ms"), ", reparsed" if reply.get("reparsed") else "",
-                 reply.get("cpu_ms"), (time.perf_counter() - asked) * 1000)
+        log.info("%s v%s: worker %s ms (parse %s ms%s; cpu %s ms; %s units kept), round trip %.0f ms",
+                 os.path.basename(doc.path), version, reply.get("total_ms"), reply.get("parse_ms"),
+                 ", reparsed" if reply.get("reparsed") else "", reply.get("cpu_ms"), reply.get("units"),
+                 (time.perf_counter() - asked) * 1000)
         result = FileResult.from_json(reply["result"])
         for w in result.warnings:
             self.note(f"{os.path.basename(doc.path)}: {w}")

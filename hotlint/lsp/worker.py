@@ -109,6 +109,7 @@ class Analyzer:
         reply["parse_ms"] = round((parsed - started) * 1000, 1)
         reply["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
         reply["cpu_ms"] = round((time.process_time() - cpu) * 1000, 1)  # below total_ms when the machine is busy
+        reply["units"] = len(self.units)  # kept in memory now (the server logs it: a leak shows there)
         return reply
 
 
