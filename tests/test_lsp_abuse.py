@@ -268,6 +268,8 @@ async def test_malformed_input_gets_proper_errors_and_the_server_serves_on(raw: 
                                                    "position": finding["range"]["start"]})
     assert "`padding-waste`" in hover["result"]["contents"]["value"]
     assert error_popups(c) == []  # nothing above is the user's problem
+    # the unknown notifications, the stray response and the changes to unopened documents went unanswered
+    assert len([m for m in c.received if "error" in m]) == len(unanswerable)
     assert c.proc.returncode is None
     print(f"\nmalformed or misdirected inputs tried: {tried}; server still serving")
 
