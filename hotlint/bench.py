@@ -218,11 +218,11 @@ def summarize(pair: Pair, rule_note: Optional[str]) -> dict:
     if variants:
         out["variants"] = variants
     if out["ratio_min"] > CONFIRMED_RATIO:
-        out["verdict"] = f"fast ahead in every round (> {CONFIRMED_RATIO}x)"
+        out["verdict"] = f"ahead in every round (> {CONFIRMED_RATIO}x)"
     elif out["ratio"] > 1.05:
-        out["verdict"] = "fast ahead, but not by 1.2x in every round"
+        out["verdict"] = "ahead, not by 1.2x in every round"
     else:
-        out["verdict"] = "no measurable difference on this machine"
+        out["verdict"] = "no measurable difference"
     if rule_note:
         out["note"] = rule_note
     return out

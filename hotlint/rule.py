@@ -79,6 +79,8 @@ class Rule:
     # turn into ``int``: such findings are withheld from a file whose parse had errors.
     needs_layout: ClassVar[bool] = True
     options: ClassVar[dict[str, Option]] = {}
+    # What the bench pair's figure does and does not show (cited with the ratio), if anything.
+    bench_note: ClassVar[Optional[str]] = None
 
     def check(self, view) -> Iterable[Finding]:  # pragma: no cover - interface
         raise NotImplementedError

@@ -141,6 +141,11 @@ class FalseSharing(Rule):
     summary = "independently written atomics (or per-thread array elements) that share one cache line"
     severity = Severity.WARNING
     needs_layout = True
+    bench_note = (  # said with its measured ratio wherever hotlint cites it
+        "needs two cores free at once: with another process on a core the threads take turns and "
+        "the ratio falls towards 1x; cachegrind runs threads one at a time and does not model the "
+        "line bouncing, so its counts match"
+    )
     options = {
         "ignore-read-only": Option(
             True, "atomic members this file only loads do not count toward a shared line", bool
