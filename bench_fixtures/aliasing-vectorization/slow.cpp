@@ -1,9 +1,10 @@
 // aliasing-vectorization, slow: a stream cipher XORs a keystream into a payload of whole
-// 64-byte blocks, both passed as small view records. The store goes through a
-// `std::uint8_t*`, and a byte store may modify any object, including `payload.blocks`,
-// `payload.data` and `keystream.data` themselves: the compiler must reload all three
-// after every store, cannot count the iterations in advance, and leaves the loop
-// scalar, one byte per iteration where SSE2 handles sixteen.
+// 64-byte blocks through a helper taking two `std::uint8_t*`. A byte store may modify any
+// object, and nothing tells the compiler the keystream cannot overlap the payload: every
+// store may change the next byte to load. GCC 12 at -O2 (the "very cheap" cost model)
+// will not add a run-time overlap check, so the loop stays scalar, one byte per
+// iteration where SSE2 handles sixteen. hotlint flags the store and offers `__restrict__`
+// on the parameters, which is fast.cpp.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -19,10 +20,14 @@ struct Buffer {
     std::size_t blocks;  // whole kBlockBytes blocks
 };
 
-void apply_keystream(Buffer& payload, const Buffer& keystream) {
-    for (std::size_t i = 0; i < payload.blocks * kBlockBytes; ++i) {
-        payload.data[i] ^= keystream.data[i];
+void xor_bytes(std::uint8_t* out, const std::uint8_t* key, std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i) {
+        out[i] ^= key[i];
     }
+}
+
+void apply_keystream(Buffer& payload, const Buffer& keystream) {
+    xor_bytes(payload.data, keystream.data, payload.blocks * kBlockBytes);
 }
 
 int main(int argc, char** argv) {
