@@ -235,16 +235,20 @@ class _FunctionFacts:
     """Variables assigned with `=` anywhere in a function: their origin is not their initializer."""
 
     def __init__(self, function):
+        self.function = function
         self.reassigned = set()
         for n in function.node.walk():
             if n.kind == "BINARY_OPERATOR" and n.operator == "=" and n.children:
                 target = _strip(n.children[0])
                 if target.kind == "DECL_REF_EXPR" and target.referenced is not None:
                     self.reassigned.add(target.referenced)
-        toks = function.node.tokens
+
+    @cached_property
+    def identifiers(self) -> set:
+        """Names used unqualified in the function (only a fix that adds locals needs them)."""
+        toks = self.function.node.tokens
         # `buf.len` does not stop a local from being called `len`; an unqualified `len` does
-        self.identifiers = {t for i, t in enumerate(toks)
-                            if t.isidentifier() and (i == 0 or toks[i - 1] not in (".", "->"))}
+        return {t for i, t in enumerate(toks) if t.isidentifier() and (i == 0 or toks[i - 1] not in (".", "->"))}
 
 
 def _check_loop(rule, view, loop, facts, callers) -> Optional[Finding]:
