@@ -65,11 +65,25 @@ def atomic_members(record) -> list[tuple[FieldLayout, list[tuple[int, int]]]]:
     return out
 
 
+_SPANS: dict = {}  # (translation unit, type) -> spans at offset 0: std types recur in every record
+
+
 def atomic_spans(t, offset: int = 0, depth: int = 0) -> list[tuple[int, int]]:
     """(offset, size) of each owned atomic in an object of type ``t`` placed at ``offset``:
     a large member holding one atomic is written at that atomic, not across its whole span."""
     if t is None or depth > 4 or t.is_reference or t.is_pointer:
         return []
+    key = (t.unit_key, t.unqualified_name, depth)
+    spans = _SPANS.get(key)
+    if spans is None:
+        if len(_SPANS) > 20000:
+            _SPANS.clear()
+        spans = _SPANS[key] = _atomic_spans_at_zero(t, depth)
+    return [(o + offset, n) for o, n in spans]
+
+
+def _atomic_spans_at_zero(t, depth: int) -> list[tuple[int, int]]:
+    offset = 0
     kind = t.atomic_kind
     if kind is not None:
         return [(offset, t.size or 1)] if kind in OWNED_ATOMICS else []

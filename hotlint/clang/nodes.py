@@ -147,6 +147,14 @@ class Type:
     def spelling(self) -> str:
         return self._t.spelling
 
+    @property
+    def unit_key(self):
+        """Identifies the translation unit this type belongs to, for memo keys: a weak reference,
+        so a memo neither keeps the unit alive nor mistakes a later unit for it."""
+        import weakref
+
+        return weakref.ref(self._t._tu)
+
     @cached_property
     def canonical(self) -> "Type":
         return Type(self._t.get_canonical())
