@@ -457,8 +457,12 @@ def run_rule_doc(argv: Sequence[str]) -> int:
     _, source = results()
     print("\n## Measured evidence\n")
     if ev:
-        print(f"{ev}.\nFrom {source}; `hotlint bench {cls.name}` measures it on this machine, and hotlint "
-              "then cites that run.")
+        from .evidence import note_for
+
+        note = note_for(cls.name)
+        print(f"{ev}." + (f"\nNote: {note}." if note else ""))
+        print(f"From {source}; `hotlint bench {cls.name}` measures it on this machine, and hotlint then "
+              "cites that run.")
     else:
         print(f"No measurement yet: run `hotlint bench {cls.name}` to produce one.")
     return EXIT_OK

@@ -59,9 +59,13 @@ def describe(entry: dict, run: dict) -> str:
         f", {run.get('compiler', '?')} {run.get('flags', '')}".rstrip()
         + f", {run.get('machine', '?')}, {run.get('cores', '?')} cores"
     )
-    if entry.get("note"):
-        text += f"; {entry['note']}"
     return text
+
+
+def note_for(rule: str) -> Optional[str]:
+    """What the rule's measurement does and does not show, when its results carry a note."""
+    data, _ = results()
+    return data.get("rules", {}).get(rule, {}).get("note")
 
 
 def evidence_for(rule: str) -> Optional[str]:
