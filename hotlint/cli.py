@@ -13,7 +13,7 @@ from typing import Optional, Sequence
 from . import __version__
 from .compdb import SOURCE_EXTENSIONS, FlagResolver
 from .config import ConfigError, ConfigResolver, apply_overrides
-from .model import Diagnostic, ErrorRecord, FileResult
+from .model import ErrorRecord, FileResult
 from .output import Report, display_path
 from .rule import Registry, load_rules
 

@@ -89,7 +89,7 @@ def run(pairs: list[Pair], ns, out, err) -> int:
                 row.update(ratio=statistics.median(slow.times) / statistics.median(fixed.times),
                            ratio_min=min(ratios), ratio_max=max(ratios), checksum=slow.checksum)
                 ok = row["ratio_min"] > 1.0
-                row["verdict"] = (f"compiles, same result, faster in every round"
+                row["verdict"] = ("compiles, same result, faster in every round"
                                   + (f" (> {CONFIRMED_RATIO}x)" if row["ratio_min"] > CONFIRMED_RATIO else "")
                                   if ok else "compiles, same result, but not faster in every round")
                 if not ok:

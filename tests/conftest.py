@@ -61,3 +61,15 @@ def run_json(*args: str, **kw):
     except ValueError:
         pytest.fail(f"not JSON (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc, data
+
+
+def assert_compiles(path: Path, *extra: str) -> None:
+    """``path`` compiles (syntax and semantics) with g++ -std=c++20, or gcc -std=c17 for C."""
+    import shutil
+
+    compiler = shutil.which("gcc" if path.suffix == ".c" else "g++")
+    if compiler is None:
+        pytest.fail("g++/gcc is required for this test (.ci/run installs it)")
+    std = "-std=c17" if path.suffix == ".c" else "-std=c++20"
+    proc = subprocess.run([compiler, std, "-fsyntax-only", *extra, str(path)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, engine_diagnostics, parse_expectations, run_cli
+from conftest import FIXTURES, assert_compiles, engine_diagnostics, parse_expectations, run_cli
 from hotlint.fixes import apply_edits, select_fixes
 from hotlint.model import Applicability
 
@@ -24,14 +22,6 @@ def _diagnostics(tmp_path: Path, source: str):
     return path, result.diagnostics
 
 
-def _compiles(path: Path) -> None:
-    gxx = shutil.which("g++")
-    if gxx is None:
-        pytest.skip("g++ not installed")
-    proc = subprocess.run([gxx, "-std=c++20", "-fsyntax-only", str(path)], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-
-
 def test_every_fix_on_the_bad_fixture_compiles_and_removes_its_finding(tmp_path):
     text, _ = parse_expectations((FIXTURES / RULE / "bad.cpp").read_text())
     path, diags = _diagnostics(tmp_path, text)
@@ -39,7 +29,7 @@ def test_every_fix_on_the_bad_fixture_compiles_and_removes_its_finding(tmp_path)
     assert len(chosen) == len(diags)
     fixed = apply_edits(text, edits)
     path.write_text(fixed)
-    _compiles(path)
+    assert_compiles(path)
     _, after = _diagnostics(tmp_path, fixed)
     assert [d.message for d in after] == []
 
@@ -59,7 +49,7 @@ struct Stats {
     fixed = apply_edits(source, diags[0].fix.edits)
     assert "const long* __restrict__ values" in fixed
     path.write_text(fixed)
-    _compiles(path)
+    assert_compiles(path)
 
 
 def test_no_restrict_fix_for_a_lambda_capture(tmp_path):
@@ -94,7 +84,7 @@ struct Ring {
     fixed = apply_edits(source, fix.edits)
     assert "const auto used = used_;" in fixed and "i < used;" in fixed
     path.write_text(fixed)
-    _compiles(path)
+    assert_compiles(path)
 
 
 def test_local_copy_through_a_reference_is_unsafe_and_avoids_names_in_use(tmp_path):
@@ -114,7 +104,7 @@ int fill(Buf& buf, unsigned char v) {
     fixed = apply_edits(source, fix.edits)
     assert "const auto len_copy = buf.len;" in fixed and "const auto data = buf.data;" in fixed
     path.write_text(fixed)
-    _compiles(path)
+    assert_compiles(path)
 
 
 def test_restrict_fix_names_every_stored_parameter(tmp_path):
@@ -125,7 +115,7 @@ def test_restrict_fix_names_every_stored_parameter(tmp_path):
     fixed = apply_edits(source, diags[0].fix.edits)
     assert fixed.startswith("void f(float *__restrict__ a, float* const __restrict__ b, const float* c")
     path.write_text(fixed)
-    _compiles(path)
+    assert_compiles(path)
     assert _diagnostics(tmp_path, fixed)[1] == []
 
 
@@ -200,7 +190,7 @@ def test_fix_applies_only_the_proven_restricts(tmp_path):
                 "static void shift(int* __restrict__ dst, const int* src"):
         assert sig in fixed
     assert fixed.count("__restrict__") == text.count("__restrict__") + 4  # the unsafe ones are left alone
-    _compiles(path)
+    assert_compiles(path)
     _, after = _diagnostics(tmp_path, fixed)
     assert {d.range.start.line for d in after} == {d.range.start.line for d in before} - safe
 
@@ -232,7 +222,7 @@ def _restrict_applicability(tmp_path, call: str, decl: str = "static", extra: st
     assert len(diags) == 1 and "__restrict__" in diags[0].fix.description
     fixed = apply_edits(source, diags[0].fix.edits)
     path.write_text(fixed)
-    _compiles(path)
+    assert_compiles(path)
     return diags[0].fix.applicability.value
 
 

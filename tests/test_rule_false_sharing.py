@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, engine_diagnostics, parse_expectations, run_json
+from conftest import FIXTURES, assert_compiles, engine_diagnostics, parse_expectations, run_json
 from hotlint.fixes import apply_edits, select_fixes
 from hotlint.model import Applicability
 from hotlint.view import Settings
@@ -24,15 +24,6 @@ def _diagnostics(tmp_path: Path, source: str, name: str = "case.cpp", rules=(RUL
     result = engine_diagnostics(path, source, rules=list(rules), settings=settings)
     assert not result.errors, [e.message for e in result.errors]
     return path, result.diagnostics
-
-
-def _compiles(path: Path, *extra: str) -> None:
-    compiler = shutil.which("gcc" if path.suffix == ".c" else "g++")
-    if compiler is None:
-        pytest.skip("g++ not installed")
-    std = "-std=c17" if path.suffix == ".c" else "-std=c++20"
-    proc = subprocess.run([compiler, std, "-fsyntax-only", *extra, str(path)], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
 
 
 def _only(diags):
@@ -78,7 +69,7 @@ def test_fixes_compile_and_leave_both_layout_rules_silent(tmp_path, fixture):
             break
         fixed = apply_edits(fixed, edits)
     path.write_text(fixed)
-    _compiles(path)
+    assert_compiles(path)
     _, after = _diagnostics(tmp_path, fixed, name=fixture, rules=LAYOUT_RULES)
     assert [d.message for d in after if d.fix is not None] == []
     # Two arrays of `Slot` share one edit of `struct Slot`: both are gone.
@@ -102,7 +93,7 @@ void stop() { stats.running.store(false, std::memory_order_release); }
     fixed = apply_edits(source, diags[0].fix.edits)
     assert "alignas(64) std::atomic<long> processed" in fixed
     path.write_text(fixed)
-    _compiles(path)
+    assert_compiles(path)
     assert _diagnostics(tmp_path, fixed, rules=LAYOUT_RULES)[1] == []
 
 
@@ -248,7 +239,7 @@ void run() {
     fixed = apply_edits(source, d.fix.edits)
     assert "struct alignas(64) Slot {" in fixed
     path.write_text(fixed)
-    _compiles(path)
+    assert_compiles(path)
     assert _diagnostics(tmp_path, fixed, rules=LAYOUT_RULES)[1] == []
 
 
@@ -295,9 +286,10 @@ def test_fix_is_display_only_when_a_record_holding_it_has_a_pinned_layout(tmp_pa
     assert d.fix.applicability is Applicability.DISPLAY_ONLY
     path.write_text(apply_edits(source, d.fix.edits))
     compiler = shutil.which("g++")
-    if compiler:  # the reason: the fix breaks the enclosing record's static_assert
-        proc = subprocess.run([compiler, "-std=c++20", "-fsyntax-only", str(path)], capture_output=True, text=True)
-        assert proc.returncode != 0 and "static assert" in proc.stderr.lower()
+    assert compiler, "g++ is required for this test (.ci/run installs it)"
+    # the reason: the fix breaks the enclosing record's static_assert
+    proc = subprocess.run([compiler, "-std=c++20", "-fsyntax-only", str(path)], capture_output=True, text=True)
+    assert proc.returncode != 0 and "static assert" in proc.stderr.lower()
 
 
 @pytest.mark.parametrize("member", ["std::atomic<long>&", "std::atomic<long>*", "std::atomic_ref<long>"])

@@ -6,13 +6,11 @@ from __future__ import annotations
 import itertools
 import random
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, engine_diagnostics, parse_expectations, run_cli
+from conftest import FIXTURES, assert_compiles, engine_diagnostics, parse_expectations, run_cli
 from hotlint.fixes import apply_edits, select_fixes
 from hotlint.model import Applicability
 from hotlint.view import Settings
@@ -28,15 +26,6 @@ def _diagnostics(tmp_path: Path, source: str, name: str = "case.cpp", rules=(RUL
     result = engine_diagnostics(path, source, rules=list(rules), settings=settings)
     assert not result.errors, [e.message for e in result.errors]
     return path, result.diagnostics
-
-
-def _compiles(path: Path) -> None:
-    compiler = shutil.which("gcc" if path.suffix == ".c" else "g++")
-    if compiler is None:
-        pytest.skip("g++ not installed")
-    std = "-std=c17" if path.suffix == ".c" else "-std=c++20"
-    proc = subprocess.run([compiler, std, "-fsyntax-only", str(path)], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
 
 
 def _claims(diags) -> dict[str, tuple[int, int]]:
@@ -73,14 +62,14 @@ def test_reorder_compiles_and_gives_the_claimed_size(tmp_path, fixture):
         name = _BEST.match(d.message).group(1)
         fixed = apply_edits(text, d.fix.edits)
         path.write_text(fixed)
-        _compiles(path)
+        assert_compiles(path)
         assert _record_sizes(path, fixed)[name] == claims[name][1], name
     # all together: the fixed records are silent, the others keep their findings
     chosen, edits = select_fixes(diags, unsafe=True)
     assert len(chosen) == len(fixable)
     fixed = apply_edits(text, edits)
     path.write_text(fixed)
-    _compiles(path)
+    assert_compiles(path)
     _, after = _diagnostics(tmp_path, fixed, name=fixture, rules=LAYOUT_RULES)
     assert {d.message for d in after} == {d.message for d in diags if d.fix is None}
 
@@ -295,7 +284,7 @@ def test_fix_applies_only_the_safe_reorders_and_they_compile(tmp_path):
     assert safe == {"Reading", "Label", "Metric", "Scope"}
     proc = run_cli("--no-cache", "--fix", "--select", RULE, path.name, cwd=tmp_path)
     assert "Traceback" not in proc.stderr, proc.stderr
-    _compiles(path)
+    assert_compiles(path)
     fixed = path.read_text()
     assert "struct Reading {\n  double celsius;\n  int sensor;\n  bool valid;\n};" in fixed
     assert "struct Header {\n  char version;\n  double stamp;" in fixed  # unsafe: left alone
@@ -352,7 +341,7 @@ def test_reorder_is_unsafe_when_the_order_is_observable(tmp_path, use, why):
     fixed = apply_edits(source, d.fix.edits)
     path = tmp_path / "case.cpp"
     path.write_text(fixed)
-    _compiles(path)  # unsafe, yet still a valid edit
+    assert_compiles(path)  # unsafe, yet still a valid edit
 
 
 @pytest.mark.parametrize("record, want", [

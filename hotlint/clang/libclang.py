@@ -8,7 +8,6 @@ from __future__ import annotations
 import glob
 import os
 import re
-from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 from ..model import ErrorRecord
