@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 from . import clang
-from .model import Diagnostic, ErrorRecord, FileResult, Range, Severity
+from .model import Diagnostic, ErrorRecord, FileResult, Severity
 from .rule import Registry, Rule, load_rules
 from .suppress import parse_suppressions
 from .view import FileView, Settings
@@ -264,15 +264,6 @@ def _analyze(path: str, text: Optional[str], args: Sequence[str], options: Engin
     out.warnings = result.warnings + out.warnings
     out.dependencies = clang.included_files(tu)
     return out
-
-
-def diagnostic_range_text(text: str, r: Range) -> str:
-    lines = text.splitlines()
-    if not (0 < r.start.line <= len(lines)):
-        return ""
-    line = lines[r.start.line - 1].encode()
-    end = r.end.column if r.end.line == r.start.line else len(line) + 1
-    return line[r.start.column - 1:end - 1].decode(errors="replace")
 
 
 __all__ = ["EngineOptions", "FileProblem", "Severity", "analyze", "analyze_unit", "analyze_unit_with_view",

@@ -15,7 +15,7 @@ import pkgutil
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Iterable, Iterator, Optional
+from typing import Any, ClassVar, Iterable, Iterator, Optional
 
 from .model import Applicability, Edit, Fix, Range, Severity
 
@@ -225,5 +225,3 @@ def load_rules(rule_paths: Iterable[str] = (), entry_points: bool = True) -> Reg
     _CACHE[key] = reg
     return reg
 
-
-RuleFactory = Callable[[], Rule]
