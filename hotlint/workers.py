@@ -103,7 +103,8 @@ class _Worker:
             self.kill()
 
 
-def _describe_exit(code: Optional[int]) -> str:
+def describe_exit(code: Optional[int]) -> str:
+    """How a worker process ended, for the message naming its file."""
     if code is not None and code < 0:
         try:
             name = signal.Signals(-code).name
@@ -212,7 +213,7 @@ def run_tasks(tasks: Iterable[Task], jobs: int, on_result: Callable[[FileResult]
                 if w.conn in ready or w.proc.sentinel in ready:
                     w.proc.join(timeout=5)
                     busy.remove(w)
-                    reason = _describe_exit(w.proc.exitcode)
+                    reason = describe_exit(w.proc.exitcode)
                     w.kill()
                     idle.append(_Worker(ctx) if pending else None)
                     on_result(FileResult(path=task.path, errors=[ErrorRecord(

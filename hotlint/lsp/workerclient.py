@@ -14,12 +14,13 @@ import itertools
 import json
 import os
 import shutil
-import signal
 import sys
 import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Optional
+
+from ..workers import describe_exit
 
 READ_LIMIT = 64 * 1024 * 1024  # one reply is one line; a large file's reply is large
 
@@ -32,18 +33,6 @@ class WorkerError(Exception):
         self.reason = reason
         self.culprit = culprit  # this request is the one the worker was running
         self.timed_out = timed_out
-
-
-def describe_exit(code: Optional[int]) -> str:
-    if code is not None and code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        if name == "SIGKILL":
-            return "was killed (SIGKILL; out of memory?)"
-        return f"crashed with {name}"
-    return f"exited unexpectedly (code {code})"
 
 
 @dataclass
