@@ -330,15 +330,15 @@ def main(argv) -> int:
         err.print(f"hotlint bench: no benchmark pair for {', '.join(unknown)} (have: {', '.join(pairs)})")
         return EXIT_USAGE
     chosen = [pairs[r] for r in (ns.rules or pairs)]
-    if ns.verify_fixes:
-        from .verify_fixes import run as verify_fixes  # noqa: PLC0415
-
-        return verify_fixes(chosen, ns, out, err)
     try:
         cxx = find_compiler()
     except BenchError as exc:
         err.print(f"hotlint bench: {exc}")
         return EXIT_FAILED
+    if ns.verify_fixes:
+        from .verify_fixes import run as verify_fixes  # noqa: PLC0415
+
+        return verify_fixes(chosen, cxx, ns, out, err)
     flags = compile_flags(ns.march_native)
     version = compiler_version(cxx)
     use_cg = ns.cachegrind

@@ -19,7 +19,7 @@ import tempfile
 
 from .bench import (
     CONFIRMED_RATIO, EXIT_FAILED, EXIT_OK, BenchError, Pair, Program, build, compile_flags, compiler_version,
-    find_compiler, measure, verify,
+    measure, verify,
 )
 from .fixes import apply_edits
 from .model import Fix
@@ -57,12 +57,7 @@ def fixed_copy(pair: Pair, workdir: str) -> tuple[str, dict]:
     return target, applied
 
 
-def run(pairs: list[Pair], ns, out, err) -> int:
-    try:
-        cxx = find_compiler()
-    except BenchError as exc:
-        err.print(f"hotlint bench: {exc}")
-        return EXIT_FAILED
+def run(pairs: list[Pair], cxx: list[str], ns, out, err) -> int:
     flags = compile_flags(ns.march_native)
     err.print(f"hotlint bench --verify-fixes: {compiler_version(cxx)} {' '.join(flags)}")
     rows, failures = [], []

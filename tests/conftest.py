@@ -73,3 +73,12 @@ def assert_compiles(path: Path, *extra: str) -> None:
     std = "-std=c17" if path.suffix == ".c" else "-std=c++20"
     proc = subprocess.run([compiler, std, "-fsyntax-only", *extra, str(path)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def analyze_source(tmp_path: Path, source: str, name: str = "case.cpp", rules=None, settings=None):
+    """Write ``source`` to ``tmp_path/name`` and analyze it; the file must parse cleanly."""
+    path = tmp_path / name
+    path.write_text(source)
+    result = engine_diagnostics(path, source, rules=list(rules) if rules else None, settings=settings)
+    assert not result.errors, [e.message for e in result.errors]
+    return path, result.diagnostics

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, assert_compiles, engine_diagnostics, parse_expectations, run_cli
+from conftest import FIXTURES, analyze_source, assert_compiles, parse_expectations, run_cli
 from hotlint.fixes import apply_edits, select_fixes
 from hotlint.model import Applicability
 
@@ -15,11 +15,7 @@ RULE = "aliasing-vectorization"
 
 
 def _diagnostics(tmp_path: Path, source: str):
-    path = tmp_path / "case.cpp"
-    path.write_text(source)
-    result = engine_diagnostics(path, source, rules=[RULE])
-    assert not result.errors, [e.message for e in result.errors]
-    return path, result.diagnostics
+    return analyze_source(tmp_path, source, rules=[RULE])
 
 
 def test_every_fix_on_the_bad_fixture_compiles_and_removes_its_finding(tmp_path):

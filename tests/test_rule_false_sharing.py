@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, assert_compiles, engine_diagnostics, parse_expectations, run_json
+from conftest import FIXTURES, analyze_source, assert_compiles, parse_expectations, run_json
 from hotlint.fixes import apply_edits, select_fixes
 from hotlint.model import Applicability
 from hotlint.view import Settings
@@ -19,11 +19,7 @@ LAYOUT_RULES = [RULE, "padding-waste"]
 
 
 def _diagnostics(tmp_path: Path, source: str, name: str = "case.cpp", rules=(RULE,), settings=None):
-    path = tmp_path / name
-    path.write_text(source)
-    result = engine_diagnostics(path, source, rules=list(rules), settings=settings)
-    assert not result.errors, [e.message for e in result.errors]
-    return path, result.diagnostics
+    return analyze_source(tmp_path, source, name, rules, settings)
 
 
 def _only(diags):

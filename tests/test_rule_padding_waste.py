@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, assert_compiles, engine_diagnostics, parse_expectations, run_cli
+from conftest import FIXTURES, analyze_source, assert_compiles, parse_expectations, run_cli
 from hotlint.fixes import apply_edits, select_fixes
 from hotlint.model import Applicability
 from hotlint.view import Settings
@@ -21,11 +21,7 @@ _BEST = re.compile(r"`([^`]+)` is (\d+) bytes, .* makes it (\d+) bytes")
 
 
 def _diagnostics(tmp_path: Path, source: str, name: str = "case.cpp", rules=(RULE,), settings=None):
-    path = tmp_path / name
-    path.write_text(source)
-    result = engine_diagnostics(path, source, rules=list(rules), settings=settings)
-    assert not result.errors, [e.message for e in result.errors]
-    return path, result.diagnostics
+    return analyze_source(tmp_path, source, name, rules, settings)
 
 
 def _claims(diags) -> dict[str, tuple[int, int]]:
