@@ -14,11 +14,15 @@ from .libclang import (
     PARSE_PRECOMPILED_PREAMBLE,
     PARSE_SKIP_FUNCTION_BODIES,
     ParseFailure,
+    _FILE_ALIASES,
+    alias_file,
     bad_arguments,
     cindex,
     error_records,
+    file_alias,
     libclang_version,
     parse,
+    unalias_file,
 )
 from .nodes import Node, Type, clear_caches, record_layout
 
@@ -32,7 +36,8 @@ HEADER_BODIES_SKIPPED = (PARSE_PRECOMPILED_PREAMBLE | PARSE_CREATE_PREAMBLE_ON_F
 
 
 def main_file_roots(tu, path: str) -> list[Node]:
-    """The translation unit's top-level declarations written in ``path`` itself."""
+    """The translation unit's top-level declarations written in ``path`` itself (or in a
+    header aliased to it: the head of a language-server prefix unit)."""
     from .nodes import _children
 
     ci = cindex()
@@ -40,7 +45,29 @@ def main_file_roots(tu, path: str) -> list[Node]:
     from_main.argtypes = [ci.SourceLocation]
     from_main.restype = ctypes.c_int
     get_location = ci.conf.lib.clang_getCursorLocation
-    return [Node(c, None) for c in _children(tu.cursor) if from_main(get_location(c))]
+    heads = set()
+    for header, main in _FILE_ALIASES.items():
+        if main == path:
+            f = ci.conf.lib.clang_getFile(tu, header)
+            if f:
+                heads.add(ctypes.cast(f, ctypes.c_void_p).value)
+    if not heads:
+        return [Node(c, None) for c in _children(tu.cursor) if from_main(get_location(c))]
+    expansion = ci.conf.lib.clang_getExpansionLocation
+    expansion.argtypes = [ci.SourceLocation, ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p, ctypes.c_void_p,
+                          ctypes.c_void_p]
+    expansion.restype = None
+    out = []
+    for c in _children(tu.cursor):
+        loc = get_location(c)
+        if from_main(loc):
+            out.append(Node(c, None))
+            continue
+        f = ctypes.c_void_p()
+        expansion(loc, ctypes.byref(f), None, None, None)
+        if f.value in heads:
+            out.append(Node(c, None))
+    return out
 
 
 _INCLUDES_CALLBACK = None
@@ -68,14 +95,14 @@ def included_files(tu) -> list[str]:
     return sorted(names)
 
 
-def reparse(tu, path: str, text, options: int = 0) -> None:
+def reparse(tu, path: str, text, options: int = 0, extra_unsaved=()) -> None:
     """Reparse in place, reusing the precompiled preamble when the unit has one.
 
     Raises ``ParseFailure`` (``crashed`` when libclang contained a crash); the unit is
     unusable afterwards and must be dropped.
     """
     ci = cindex()
-    unsaved = [(path, text)] if text is not None else []
+    unsaved = ([(path, text)] if text is not None else []) + list(extra_unsaved)
     unsaved_array = ci.TranslationUnit.process_unsaved_files(unsaved) if unsaved else None
     fn = ci.conf.lib.clang_reparseTranslationUnit
     fn.restype = ctypes.c_int
@@ -85,7 +112,8 @@ def reparse(tu, path: str, text, options: int = 0) -> None:
 
 
 __all__ = [
-    "Node", "Type", "clear_caches", "ParseFailure", "bad_arguments", "cindex", "error_records",
+    "Node", "Type", "alias_file", "clear_caches", "ParseFailure", "bad_arguments", "cindex", "error_records",
+    "file_alias", "unalias_file",
     "included_files", "libclang_version", "main_file_roots", "parse", "record_layout", "reparse",
     "HEADER_BODIES_SKIPPED", "PARSE_CREATE_PREAMBLE_ON_FIRST_PARSE", "PARSE_INCOMPLETE", "PARSE_KEEP_GOING",
     "PARSE_LIMIT_SKIP_FUNCTION_BODIES_TO_PREAMBLE", "PARSE_PRECOMPILED_PREAMBLE", "PARSE_SKIP_FUNCTION_BODIES",

@@ -14,6 +14,24 @@ from ..model import ErrorRecord
 
 _cindex = None
 
+# A language-server prefix unit parses the head of a main file as a header of its own
+# (see hotlint.lsp.prefix); everything found in that header belongs to the main file.
+_FILE_ALIASES: dict[str, str] = {}
+
+
+def alias_file(header: str, main: str) -> None:
+    """Report whatever libclang places in ``header`` as being in ``main``."""
+    _FILE_ALIASES[header] = main
+
+
+def unalias_file(header: str) -> None:
+    _FILE_ALIASES.pop(header, None)
+
+
+def file_alias(name: str) -> str:
+    """The file a location in ``name`` belongs to: ``name`` itself unless it is an alias."""
+    return _FILE_ALIASES.get(name, name)
+
 
 def _system_has_cxx_stdlib() -> bool:
     """True when the system ships a C++ standard library that clang's driver finds.
@@ -111,6 +129,7 @@ def parse(
     text: Optional[str] = None,
     options: int = 0,
     index=None,
+    extra_unsaved: Sequence[tuple[str, str]] = (),
 ):
     """Parse ``path`` (with ``text`` standing in for its contents when given).
 
@@ -125,7 +144,7 @@ def parse(
     args = list(args)
     if ci.Config.resource_dir and os.path.isdir(ci.Config.resource_dir) and "-resource-dir" not in args:
         args += ["-resource-dir", ci.Config.resource_dir]
-    unsaved = [(path, text)] if text is not None else []
+    unsaved = ([(path, text)] if text is not None else []) + list(extra_unsaved)
     args_array = (ctypes.c_char_p * len(args))(*[a.encode() for a in args]) if args else None
     unsaved_array = ci.TranslationUnit.process_unsaved_files(unsaved) if unsaved else None
     fn = ci.conf.lib.clang_parseTranslationUnit2
@@ -148,7 +167,7 @@ def error_records(tu, main_path: str) -> tuple[list[ErrorRecord], bool]:
             continue
         fatal = fatal or d.severity >= ci.Diagnostic.Fatal
         loc = d.location
-        where = loc.file.name if loc.file is not None else None
+        where = file_alias(loc.file.name) if loc.file is not None else None
         message = d.spelling
         hint = None
         missing = _MISSING_HEADER.search(message)

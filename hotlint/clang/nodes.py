@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Iterator, Optional
 
 from ..model import FieldLayout, Position, Range, RecordLayout
-from .libclang import cindex
+from .libclang import cindex, file_alias
 
 _ARRAY_KINDS = {"CONSTANTARRAY", "INCOMPLETEARRAY", "VARIABLEARRAY", "DEPENDENTSIZEDARRAY"}
 _INLINE_NAMESPACES = {"__cxx11", "__1", "__debug", "__8", "_V2", "__cxx1998"}
@@ -368,7 +368,7 @@ class Node:
     @cached_property
     def file(self) -> Optional[str]:
         f = self._c.location.file
-        return f.name if f is not None else None
+        return file_alias(f.name) if f is not None else None
 
     @property
     def is_declaration(self) -> bool:

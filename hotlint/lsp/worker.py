@@ -9,6 +9,12 @@ precompiled preamble (as clangd does), so an edit below the ``#include`` lines d
 not read every header again. The preamble files go to ``$TMPDIR``, which the server
 points at a private folder it removes.
 
+When reparsing a file is slow and the user keeps editing one declaration, a second
+unit, a *prefix unit* (see ``prefix``), is built on a background thread with the file
+cut above that declaration, so later edits below the cut reparse only the tail. It is
+used only once its result for the text it was built from equals the ordinary unit's.
+``HOTLINT_PREFIX_UNITS=0`` in the environment turns prefix units off.
+
 Requests: ``{"id": 1, "op": "analyze", "params": {"path", "text", "args", "options"}}``,
 ``{"id": 2, "op": "close", "params": {"path"}}``. Replies: ``{"id": 1, "result": ...}``
 or ``{"id": 1, "error": "..."}``. End of input ends the process.
@@ -18,9 +24,11 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import signal
 import sys
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -34,7 +42,10 @@ from ..engine import (
     parse_with_fallbacks,
 )
 from ..model import FileResult
+from . import prefix
 from .wire import layout_to_json, options_from_json
+
+log = logging.getLogger("hotlint.lsp.worker")
 
 # The preamble (the #include lines) is compiled once and reused by every reparse. As in clangd,
 # it skips the bodies of header functions that need no instantiation. PARSE_INCOMPLETE skips the
@@ -45,6 +56,10 @@ PREAMBLE_OPTIONS = (clang.PARSE_PRECOMPILED_PREAMBLE | clang.PARSE_CREATE_PREAMB
                     | clang.PARSE_SKIP_FUNCTION_BODIES | clang.PARSE_LIMIT_SKIP_FUNCTION_BODIES_TO_PREAMBLE
                     | clang.PARSE_INCOMPLETE)
 MAX_UNITS = 8  # translation units kept (least recently used dropped): each holds an AST in memory
+# A prefix unit's preamble is the head of the file, function bodies included: nothing is skipped.
+PREFIX_OPTIONS = (clang.PARSE_PRECOMPILED_PREAMBLE | clang.PARSE_CREATE_PREAMBLE_ON_FIRST_PARSE
+                  | clang.PARSE_INCOMPLETE)
+PREFIX_AFTER_MS = 40.0  # build a prefix unit only for files whose reparse takes longer than this
 
 
 @dataclass
@@ -55,15 +70,69 @@ class Unit:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass
+class PrefixUnit:
+    """A unit whose main file is cut at ``split`` (see ``prefix``); usable while the
+    document's text still starts with ``head``."""
+
+    tu: Any
+    args: list[str]
+    used: list[str]
+    split: prefix.Split
+    header: str  # the virtual header's path
+    head: bytes  # the document's bytes above the split
+    header_text: str  # what the header holds: the head, then closing braces
+    notes: list[str]  # the ordinary unit's (flags dropped, and why)
+    built_from: str  # the document text the unit was parsed with
+    reference: dict  # the ordinary unit's comparable result for ``built_from``
+    options: dict  # the options that result was computed with
+    verified: bool = False
+
+
+@dataclass
+class _Build:
+    """A prefix unit being parsed on a background thread."""
+
+    path: str
+    thread: threading.Thread
+    unit: Optional[PrefixUnit] = None
+    failure: Optional[str] = None
+
+
+def _comparable(reply: dict) -> dict:
+    """The parts of a reply that must not depend on how the file was parsed."""
+    result = reply.get("result") or {}
+    return {"diagnostics": result.get("diagnostics"), "errors": result.get("errors"),
+            "records": reply.get("records"), "parse_errors": reply.get("parse_errors")}
+
+
 class Analyzer:
     """Parses and reparses files, runs the rules, and answers with results and layouts."""
 
-    def __init__(self, max_units: int = MAX_UNITS):
+    def __init__(self, max_units: int = MAX_UNITS, prefix_units: Optional[bool] = None):
         self.units: OrderedDict[str, Unit] = OrderedDict()
         self.max_units = max_units
+        if prefix_units is None:
+            prefix_units = os.environ.get("HOTLINT_PREFIX_UNITS", "1") != "0"
+        self.prefix_units = prefix_units
+        self.prefixes: dict[str, PrefixUnit] = {}
+        self.builds: dict[str, _Build] = {}
+        self.refused: dict[str, set[int]] = {}  # splits whose unit disagreed with the ordinary one
+        self.texts: dict[str, str] = {}  # each file's last analyzed text (an edit is told from it)
 
     def close(self, path: str) -> None:
         self.units.pop(path, None)
+        self._drop_prefix(path)
+        self.refused.pop(path, None)
+        self.texts.pop(path, None)
+        build = self.builds.pop(path, None)
+        if build is not None:
+            build.thread.join()  # its unit is dropped with it
+
+    def _drop_prefix(self, path: str) -> None:
+        unit = self.prefixes.pop(path, None)
+        if unit is not None:
+            clang.unalias_file(unit.header)
 
     def _unit(self, path: str, text: str, args: list[str]) -> tuple[Unit, bool]:
         """The file's unit reflecting ``text``, and whether a kept unit was reparsed."""
@@ -81,36 +150,145 @@ class Analyzer:
         unit = Unit(tu, list(args), used, notes)
         self.units[path] = unit
         while len(self.units) > self.max_units:
-            self.units.popitem(last=False)
+            dropped, _ = self.units.popitem(last=False)
+            self._drop_prefix(dropped)
         return unit, False
 
     def analyze(self, path: str, text: str, args: list[str], options: dict) -> dict:
         started, cpu = time.perf_counter(), time.process_time()
         clang.clear_caches()  # memos keyed by this unit's cursors must not outlive a reparse
         engine_options = options_from_json(options)
+        reply = self._analyze_prefix(path, text, args, options, engine_options)
+        if reply is None:
+            reply = self._analyze_ordinary(path, text, args, options, engine_options)
+        self.texts[path] = text
+        reply["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        reply["cpu_ms"] = round((time.process_time() - cpu) * 1000, 1)  # below total_ms when the machine is busy
+        reply["units"] = len(self.units) + len(self.prefixes)  # kept in memory (a leak shows in the log)
+        return reply
+
+    def _analyze_ordinary(self, path: str, text: str, args: list[str], options: dict, engine_options) -> dict:
+        started = time.perf_counter()
         reply: dict[str, Any] = {"records": [], "parse_errors": [], "reparsed": False}
+        previous = self.texts.get(path)
         try:
             unit, reply["reparsed"] = self._unit(path, text, args)
         except clang.ParseFailure as exc:
             self.units.pop(path, None)
+            self._drop_prefix(path)
             reply["result"] = FileResult(path=path, errors=[parse_failure_record(path, exc)]).to_json()
             reply["crashed"] = exc.crashed
             return reply
-        parsed = time.perf_counter()
+        reply["parse_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        view = self._run(reply, unit.tu, path, text, unit.used, unit.notes, engine_options)
+        if view is not None and previous is not None and reply["parse_ms"] > PREFIX_AFTER_MS:
+            self._maybe_build(path, previous, text, unit, view, reply, options)
+        return reply
+
+    @staticmethod
+    def _run(reply: dict, tu, path: str, text: str, used: list[str], notes: list[str], engine_options):
+        """Run the rules over a parsed unit into ``reply``; the view, or None after a fault."""
         try:
-            result, view = analyze_unit_with_view(unit.tu, path, text, unit.used, engine_options)
-            result.warnings = unit.notes + result.warnings
+            result, view = analyze_unit_with_view(tu, path, text, used, engine_options)
+            result.warnings = notes + result.warnings
             reply["records"] = [layout_to_json(r.layout) for r in view.records]
             # every error at its own place (the result keeps the first, with the consequences)
-            reply["parse_errors"] = [e.to_json() for e in clang.error_records(unit.tu, path)[0]]
+            reply["parse_errors"] = [e.to_json() for e in clang.error_records(tu, path)[0]]
         except Exception as exc:  # a fault in a rule or a walk is reported, the process goes on
-            result = FileResult(path=path, errors=[internal_error_record(path, exc)])
+            result, view = FileResult(path=path, errors=[internal_error_record(path, exc)]), None
         reply["result"] = result.to_json()
-        reply["parse_ms"] = round((parsed - started) * 1000, 1)
-        reply["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
-        reply["cpu_ms"] = round((time.process_time() - cpu) * 1000, 1)  # below total_ms when the machine is busy
-        reply["units"] = len(self.units)  # kept in memory now (the server logs it: a leak shows there)
+        return view
+
+    # ---- prefix units
+    def _analyze_prefix(self, path: str, text: str, args: list[str], options: dict, engine_options) -> Optional[dict]:
+        """The reply from the file's prefix unit, or None when it has none that fits ``text``."""
+        self._adopt_build(path)
+        unit = self.prefixes.get(path)
+        if unit is None:
+            return None
+        data = text.encode()
+        if unit.args != args or not data.startswith(unit.head) or len(data) == len(unit.head):
+            if not data.startswith(unit.head):
+                self._drop_prefix(path)  # the head changed: the cut is stale
+            return None
+        if not unit.verified and not self._verify(path, unit):
+            return None
+        started = time.perf_counter()
+        main = prefix.main_text(data, unit.split, path)
+        if main is None:
+            return None
+        reply: dict[str, Any] = {"records": [], "parse_errors": [], "reparsed": True, "prefix": True}
+        try:
+            clang.reparse(unit.tu, path, main.decode(), 0, [(unit.header, unit.header_text)])
+        except clang.ParseFailure as exc:
+            self._drop_prefix(path)
+            if exc.crashed:
+                raise
+            return None
+        reply["parse_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        self._run(reply, unit.tu, path, text, unit.used, unit.notes, engine_options)
         return reply
+
+    def _verify(self, path: str, unit: PrefixUnit) -> bool:
+        """Whether the unit, as built, gives what the ordinary unit gave for the same text."""
+        check: dict[str, Any] = {}
+        self._run(check, unit.tu, path, unit.built_from, unit.used, unit.notes, options_from_json(unit.options))
+        clang.clear_caches()
+        if _comparable(check) == unit.reference:
+            unit.verified = True
+            return True
+        log.warning("%s: the unit cut at byte %d disagrees with the whole file's; not used",
+                    os.path.basename(path), unit.split.offset)
+        self.refused.setdefault(path, set()).add(unit.split.offset)
+        self._drop_prefix(path)
+        return False
+
+    def _adopt_build(self, path: str) -> None:
+        build = self.builds.get(path)
+        if build is None or build.thread.is_alive():
+            return
+        del self.builds[path]
+        if build.unit is None:
+            log.info("%s: no prefix unit: %s", os.path.basename(path), build.failure)
+            return
+        self._drop_prefix(path)
+        self.prefixes[path] = build.unit
+        clang.alias_file(build.unit.header, path)
+
+    def _maybe_build(self, path: str, previous: str, text: str, unit: Unit, view, reply: dict,
+                     options: dict) -> None:
+        """After a slow reparse, cut the file above the declaration just edited and parse
+        that on a background thread, unless a fitting prefix unit exists or is on its way."""
+        if not self.prefix_units or path in self.builds or reply["result"].get("errors"):
+            return
+        data = text.encode()
+        change = prefix.first_difference(previous.encode(), data)
+        if change is None:
+            return
+        split = prefix.choose_split(view.roots, change, data)
+        if split is None or split.offset in self.refused.get(path, ()):
+            return
+        current = self.prefixes.get(path)
+        if current is not None and current.split == split and data.startswith(current.head):
+            return
+        main = prefix.main_text(data, split, path)
+        if main is None:
+            return
+        header = prefix.header_path(path)
+        header_text = prefix.head_text(data, split).decode()
+        pending = PrefixUnit(None, list(unit.args), list(unit.used), split, header, data[:split.offset],
+                             header_text, list(unit.notes), text, _comparable(reply), options)
+        build = _Build(path, None, pending)  # type: ignore[arg-type] - the thread is set below
+
+        def run():
+            try:
+                pending.tu = clang.parse(path, pending.used, main.decode(), PREFIX_OPTIONS, None,
+                                         [(header, header_text)])
+            except Exception as exc:  # noqa: BLE001 - reported when adopted
+                build.unit, build.failure = None, f"{type(exc).__name__}: {exc}"
+        build.thread = threading.Thread(target=run, daemon=True, name="hotlint-prefix")
+        self.builds[path] = build
+        build.thread.start()
 
 
 def serve(requests, replies, analyzer: Optional[Analyzer] = None) -> None:
