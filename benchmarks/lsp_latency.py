@@ -8,7 +8,14 @@ median and 95th percentile from ``didChange`` to the matching
 ``initializationOptions``) so the figures measure the analysis; an editor adds
 its configured debounce (250 ms unless changed) on top.
 
-    python benchmarks/lsp_latency.py [--edits 50] [--debounce 0] [--components 8] [--keep FILE] [-v]
+It runs the server twice in one go, so the two stand side by side: as shipped
+(prefix units on: after the first edits, a unit cut above the edited function is
+built in the background and later edits reparse only the part below the cut),
+and with prefix units off (``HOTLINT_PREFIX_UNITS=0``: every edit reparses the
+whole file with its precompiled preamble).
+
+    python benchmarks/lsp_latency.py [--edits 50] [--debounce 0] [--components 8] [--std c++20]
+                                     [--only on|off] [--keep FILE] [-v]
 
 Target: median under 150 ms after the first parse.
 """
@@ -133,7 +140,7 @@ class Client(LanguageClient):
         return await asyncio.wait_for(wait(), timeout)
 
 
-_TIMING = re.compile(r" v(\d+): worker ([\d.]+) ms \(parse ([\d.]+) ms[^;]*; cpu ([\d.]+) ms\)")
+_TIMING = re.compile(r" v(\d+): worker ([\d.]+) ms \(parse ([\d.]+) ms([^;]*); cpu ([\d.]+) ms")
 
 
 async def read_log(client: LanguageClient, timings: dict, echo: bool) -> None:
@@ -144,7 +151,8 @@ async def read_log(client: LanguageClient, timings: dict, echo: bool) -> None:
         text = line.decode(errors="replace")
         m = _TIMING.search(text)
         if m:
-            timings[int(m.group(1))] = tuple(float(g) for g in m.group(2, 3, 4))
+            timings[int(m.group(1))] = (float(m.group(2)), float(m.group(3)), float(m.group(5)),
+                                        "below the cut" in m.group(4))
         elif echo or "WARNING" in text or "ERROR" in text:
             sys.stderr.write(text)
 
@@ -156,8 +164,8 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-async def run(edits: int, debounce: float, keep: str | None, verbose: bool, components: int) -> None:
-    source = realistic_source(components)
+async def run(source: str, edits: int, debounce: float, keep: str | None, verbose: bool, std: str,
+              prefix_units: bool) -> dict:
     folder = tempfile.mkdtemp(prefix="hotlint-lsp-bench-")
     path = keep or os.path.join(folder, "service.cpp")
     with open(path, "w", encoding="utf-8") as fh:
@@ -167,10 +175,11 @@ async def run(edits: int, debounce: float, keep: str | None, verbose: bool, comp
     uri = "file://" + os.path.abspath(path)
 
     client = Client()
-    await client.start_io(sys.executable, "-m", "hotlint", "lsp", "--log-level", "info")
+    env = {**os.environ, "HOTLINT_PREFIX_UNITS": "1" if prefix_units else "0"}
+    await client.start_io(sys.executable, "-m", "hotlint", "lsp", "--log-level", "info", env=env)
     await client.initialize_async(types.InitializeParams(
         capabilities=types.ClientCapabilities(), root_uri="file://" + folder,
-        initialization_options={"debounce": debounce}))
+        initialization_options={"debounce": debounce, "extraArgs": [f"-std={std}"]}))
     client.initialized(types.InitializedParams())
 
     timings: dict = {}
@@ -179,8 +188,6 @@ async def run(edits: int, debounce: float, keep: str | None, verbose: bool, comp
     client.text_document_did_open(types.DidOpenTextDocumentParams(
         text_document=types.TextDocumentItem(uri=uri, language_id="cpp", version=1, text=source)))
     first = await client.published_at(1) - opened
-    print(f"file: {len(lines)} lines, {len(HEADERS)} standard headers; {client.counts[1]} diagnostics")
-    print(f"first parse (open to diagnostics): {first * 1000:.0f} ms")
 
     latencies = []
     old = lines[edit_line]
@@ -196,21 +203,7 @@ async def run(edits: int, debounce: float, keep: str | None, verbose: bool, comp
                 text=new)]))
         old = new
         latencies.append(await client.published_at(version) - sent)
-
-    ms = [x * 1000 for x in latencies]
-    print(f"{edits} function-body edits, debounce {debounce:g} ms: "
-          f"median {statistics.median(ms):.0f} ms, p95 {percentile(ms, 0.95):.0f} ms, "
-          f"min {min(ms):.0f} ms, max {max(ms):.0f} ms")
-    edited = [timings[v] for v in range(2, edits + 2) if v in timings]
-    if edited:
-        wall, parse, cpu = (statistics.median(t[i] for t in edited) for i in range(3))
-        print(f"in the worker (medians): {wall:.0f} ms per analysis, of which reparse {parse:.0f} ms; "
-              f"{cpu:.0f} ms of CPU time (wall exceeds CPU when other processes share the cores)")
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    if load is not None:
-        print(f"load average {load:.2f} on {os.cpu_count()} cores")
-    if debounce == 0:
-        print("an editor adds its debounce (default 250 ms) on top of these figures")
+    counts = {client.counts[v] for v in range(1, edits + 2)}
 
     await client.shutdown_async(None)
     client.exit(None)
@@ -219,6 +212,20 @@ async def run(edits: int, debounce: float, keep: str | None, verbose: bool, comp
     if not keep:
         os.unlink(path)
         os.rmdir(folder)
+    return {"first": first * 1000, "ms": [x * 1000 for x in latencies], "diagnostics": counts,
+            "worker": [timings[v] for v in range(2, edits + 2) if v in timings]}
+
+
+def report(label: str, stats: dict) -> None:
+    ms = stats["ms"]
+    print(f"{label}: first parse {stats['first']:.0f} ms; {len(ms)} edits: median {statistics.median(ms):.0f} ms, "
+          f"p95 {percentile(ms, 0.95):.0f} ms, min {min(ms):.0f} ms, max {max(ms):.0f} ms")
+    for tail, name in ((True, "below the cut (prefix unit)"), (False, "whole file")):
+        rows = [t for t in stats["worker"] if t[3] == tail]
+        if rows:
+            wall, parse, cpu = (statistics.median(t[i] for t in rows) for i in range(3))
+            print(f"    {len(rows):3d} edits reparsed {name}: in the worker, median {wall:.0f} ms per analysis "
+                  f"of which reparse {parse:.0f} ms ({cpu:.0f} ms CPU)")
 
 
 def main() -> int:
@@ -227,10 +234,32 @@ def main() -> int:
     p.add_argument("--components", type=int, default=8,
                    help="classes in the generated file, about 50 lines each (default 8: some 420 lines)")
     p.add_argument("--debounce", type=float, default=0, help="milliseconds (default 0: measure the analysis)")
+    p.add_argument("--std", default="c++20", help="the language standard (default c++20, hotlint's default)")
+    p.add_argument("--only", choices=("on", "off"), help="run one configuration: prefix units on or off")
     p.add_argument("--keep", metavar="FILE", help="write the generated source here and keep it")
     p.add_argument("-v", "--verbose", action="store_true", help="print the server's log (each analysis's timings)")
     ns = p.parse_args()
-    asyncio.run(run(ns.edits, ns.debounce, ns.keep, ns.verbose, ns.components))
+    source = realistic_source(ns.components)
+    print(f"file: {source.count(chr(10))} lines, {len(HEADERS)} standard headers, -std={ns.std}; "
+          f"{ns.edits} edits of one function body, each waiting for its diagnostics; debounce {ns.debounce:g} ms")
+    results = {}
+    for mode in ("off", "on"):
+        if ns.only in (None, mode):
+            results[mode] = asyncio.run(run(source, ns.edits, ns.debounce, ns.keep, ns.verbose, ns.std, mode == "on"))
+            report("prefix units " + mode + (" (as shipped)" if mode == "on" else " (whole-file reparse)"),
+                   results[mode])
+    if len(results) == 2:
+        off, on = (statistics.median(results[m]["ms"]) for m in ("off", "on"))
+        print(f"median edit-to-diagnostics: {on:.0f} ms with prefix units, {off:.0f} ms without ({off / on:.2f}x); "
+              "target < 150 ms")
+        same = results["on"]["diagnostics"] == results["off"]["diagnostics"]
+        print(f"diagnostics per version: {sorted(results['on']['diagnostics'])} with, "
+              f"{sorted(results['off']['diagnostics'])} without" + ("" if same else "  <-- DIFFERENT"))
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    if load is not None:
+        print(f"load average {load:.2f} on {os.cpu_count()} cores")
+    if ns.debounce == 0:
+        print("an editor adds its debounce (default 250 ms) on top of these figures")
     return 0
 
 
