@@ -113,7 +113,7 @@ def choose_split(roots: Sequence, change: int, data: bytes) -> Optional[Split]:
 
     openers: list[bytes] = []
     decls = list(roots)
-    outer_start = None  # where the innermost namespace entered starts
+    outer_brace = -1  # the `{` of the innermost namespace entered
     while True:
         spans = [span(d) for d in decls]
         index = next((i for i, (_, end) in enumerate(spans) if end > change), None)
@@ -123,13 +123,13 @@ def choose_split(roots: Sequence, change: int, data: bytes) -> Optional[Split]:
         if target.kind == "NAMESPACE" and start < change:
             brace = data.find(b"{", start, end)
             header = data[start:brace + 1] if brace != -1 else b""
-            if start == outer_start:  # `namespace a::b {`: b opened by a's header already
-                pass
+            if start < outer_brace:  # `b` in `namespace a::b {`: opened by a's header already
+                brace = outer_brace
             elif brace == -1 or not _NAMESPACE_HEADER.fullmatch(header) or brace >= change:
                 return None
             else:
                 openers.append(header)
-            outer_start = start
+            outer_brace = brace
             decls = [c for c in target.children if c.is_declaration]
             continue
         break
@@ -143,6 +143,20 @@ def choose_split(roots: Sequence, change: int, data: bytes) -> Optional[Split]:
     if opened != len(_CONDITIONAL.findall(head)) - opened:
         return None  # the split would fall inside an #if
     return Split(split, tuple(openers))
+
+
+def _continued(room: list[tuple[int, int]], first_needs: int, last_needs: int) -> Optional[tuple[int, int]]:
+    """Lines ``first`` .. ``last`` to spread a directive over with line splices: the first with
+    ``first_needs`` bytes, the last with ``last_needs``, none empty between them."""
+    for first, (_, n) in enumerate(room):
+        if n < first_needs:
+            continue
+        for last in range(first + 1, len(room)):
+            if room[last][1] >= last_needs:
+                return first, last
+            if room[last][1] < 1:
+                break
+    return None
 
 
 def head_text(data: bytes, split: Split) -> bytes:
@@ -160,10 +174,22 @@ def main_text(data: bytes, split: Split, path: str) -> Optional[bytes]:
     room = [(s, n - (1 if n and blank[s + n - 1] == 13 else 0)) for s, n in room if s < len(blank)]
     directive = include_line(path)
     at = next((i for i, (_, n) in enumerate(room) if n >= len(directive)), None)
-    if at is None:
-        return None
-    start, _ = room[at]
-    blank[start:start + len(directive)] = directive
+    if at is not None:
+        start, _ = room[at]
+        blank[start:start + len(directive)] = directive
+    else:  # no line is long enough: `#include \\`, then `\\` on each line until one holds the name
+        keyword, name = directive.split(b" ", 1)
+        lines_used = _continued(room, len(keyword) + 2, len(name))
+        if lines_used is None:
+            return None
+        first, at = lines_used
+        start, _ = room[first]
+        blank[start:start + len(keyword)] = keyword
+        for i in range(first, at):
+            start, n = room[i]
+            blank[start + n - 1] = ord("\\")
+        start, _ = room[at]
+        blank[start:start + len(name)] = name
     words = [w for header in split.openers for w in header.split()]
     line = at + 1
     used = 0

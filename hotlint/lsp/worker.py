@@ -109,12 +109,14 @@ def _comparable(reply: dict) -> dict:
 class Analyzer:
     """Parses and reparses files, runs the rules, and answers with results and layouts."""
 
-    def __init__(self, max_units: int = MAX_UNITS, prefix_units: Optional[bool] = None):
+    def __init__(self, max_units: int = MAX_UNITS, prefix_units: Optional[bool] = None,
+                 prefix_after_ms: float = PREFIX_AFTER_MS):
         self.units: OrderedDict[str, Unit] = OrderedDict()
         self.max_units = max_units
         if prefix_units is None:
             prefix_units = os.environ.get("HOTLINT_PREFIX_UNITS", "1") != "0"
         self.prefix_units = prefix_units
+        self.prefix_after_ms = prefix_after_ms
         self.prefixes: dict[str, PrefixUnit] = {}
         self.builds: dict[str, _Build] = {}
         self.refused: dict[str, set[int]] = {}  # splits whose unit disagreed with the ordinary one
@@ -183,7 +185,7 @@ class Analyzer:
             return reply
         reply["parse_ms"] = round((time.perf_counter() - started) * 1000, 1)
         view = self._run(reply, unit.tu, path, text, unit.used, unit.notes, engine_options)
-        if view is not None and previous is not None and reply["parse_ms"] > PREFIX_AFTER_MS:
+        if view is not None and previous is not None and reply["parse_ms"] >= self.prefix_after_ms:
             self._maybe_build(path, previous, text, unit, view, reply, options)
         return reply
 
@@ -222,14 +224,17 @@ class Analyzer:
         reply: dict[str, Any] = {"records": [], "parse_errors": [], "reparsed": True, "prefix": True}
         try:
             clang.reparse(unit.tu, path, main.decode(), 0, [(unit.header, unit.header_text)])
-        except clang.ParseFailure as exc:
-            self._drop_prefix(path)
-            if exc.crashed:
-                raise
+        except clang.ParseFailure:
+            self._drop_prefix(path)  # the whole-file unit parses it instead (and reports a crash)
             return None
         reply["parse_ms"] = round((time.perf_counter() - started) * 1000, 1)
         self._run(reply, unit.tu, path, text, unit.used, unit.notes, engine_options)
         return reply
+
+    def settle(self) -> None:
+        """Wait for the prefix units being built (their files' next analyses will use them)."""
+        for build in list(self.builds.values()):
+            build.thread.join()
 
     def _verify(self, path: str, unit: PrefixUnit) -> bool:
         """Whether the unit, as built, gives what the ordinary unit gave for the same text."""
