@@ -276,7 +276,8 @@ class Analyzer:
         if split is None or split.offset in self.refused.get(path, ()):
             return
         current = self.prefixes.get(path)
-        if current is not None and current.split == split and data.startswith(current.head):
+        if current is not None and current.split == split and current.args == unit.args \
+                and data.startswith(current.head):
             return
         main = prefix.main_text(data, split, path)
         if main is None:
