@@ -15,7 +15,11 @@ and with prefix units off (``HOTLINT_PREFIX_UNITS=0``: every edit reparses the
 whole file with its precompiled preamble).
 
     python benchmarks/lsp_latency.py [--edits 50] [--debounce 0] [--components 8] [--std c++20]
-                                     [--only on|off] [--keep FILE] [-v]
+                                     [--only on|off] [--positions last,middle,first] [--keep FILE] [-v]
+
+With prefix units on it edits three places in turn, each in a fresh server: the last
+function (everything above the cut, the best case), the middle component's function, and
+the first component's (almost the whole file is below the cut: no gain).
 
 Target: median under 150 ms after the first parse.
 """
@@ -54,7 +58,7 @@ class Store{i} {{
   }}
 
   double total() const {{
-    double sum = 0;
+    double sum = 0;  // EDIT component {i}
     for (const auto& s : samples_) {{
       if (s.valid) sum += s.value;
     }}
@@ -92,7 +96,7 @@ HOT = """\
 // ---- the function the benchmark edits
 long hot_path(const std::vector<long>& data) {
   long acc = 0;
-  int scale = 1;  // EDIT
+  int scale = 1;  // EDIT hot_path
   for (long x : data) {
     acc += x * scale;
   }
@@ -165,13 +169,13 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def run(source: str, edits: int, debounce: float, keep: str | None, verbose: bool, std: str,
-              prefix_units: bool) -> dict:
+              prefix_units: bool, marker: str) -> dict:
     folder = tempfile.mkdtemp(prefix="hotlint-lsp-bench-")
     path = keep or os.path.join(folder, "service.cpp")
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(source)
     lines = source.split("\n")
-    edit_line = next(i for i, line in enumerate(lines) if line.endswith("// EDIT"))
+    edit_line = next(i for i, line in enumerate(lines) if line.endswith("// EDIT " + marker))
     uri = "file://" + os.path.abspath(path)
 
     client = Client()
@@ -193,7 +197,7 @@ async def run(source: str, edits: int, debounce: float, keep: str | None, verbos
     old = lines[edit_line]
     for n in range(edits):
         version = n + 2
-        new = f"  int scale = {n + 2};  // EDIT"
+        new = re.sub(r"= \d+;", f"= {n + 2};", old)
         sent = time.perf_counter()
         client.text_document_did_change(types.DidChangeTextDocumentParams(
             text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
@@ -236,25 +240,35 @@ def main() -> int:
     p.add_argument("--debounce", type=float, default=0, help="milliseconds (default 0: measure the analysis)")
     p.add_argument("--std", default="c++20", help="the language standard (default c++20, hotlint's default)")
     p.add_argument("--only", choices=("on", "off"), help="run one configuration: prefix units on or off")
+    p.add_argument("--positions", default="last,middle,first",
+                   help="where the edits go with prefix units on: the last function (hot_path), the middle "
+                        "component's or the first one's; the further up, the more a prefix unit reparses "
+                        "(default: all three)")
     p.add_argument("--keep", metavar="FILE", help="write the generated source here and keep it")
     p.add_argument("-v", "--verbose", action="store_true", help="print the server's log (each analysis's timings)")
     ns = p.parse_args()
     source = realistic_source(ns.components)
     print(f"file: {source.count(chr(10))} lines, {len(HEADERS)} standard headers, -std={ns.std}; "
           f"{ns.edits} edits of one function body, each waiting for its diagnostics; debounce {ns.debounce:g} ms")
+    where = {"last": "hot_path", "middle": f"component {ns.components // 2}", "first": "component 0"}
+    runs = [("off", "last")] if ns.only != "on" else []
+    if ns.only != "off":
+        runs += [("on", p) for p in ns.positions.split(",")]
     results = {}
-    for mode in ("off", "on"):
-        if ns.only in (None, mode):
-            results[mode] = asyncio.run(run(source, ns.edits, ns.debounce, ns.keep, ns.verbose, ns.std, mode == "on"))
-            report("prefix units " + mode + (" (as shipped)" if mode == "on" else " (whole-file reparse)"),
-                   results[mode])
-    if len(results) == 2:
-        off, on = (statistics.median(results[m]["ms"]) for m in ("off", "on"))
-        print(f"median edit-to-diagnostics: {on:.0f} ms with prefix units, {off:.0f} ms without ({off / on:.2f}x); "
-              "target < 150 ms")
-        same = results["on"]["diagnostics"] == results["off"]["diagnostics"]
-        print(f"diagnostics per version: {sorted(results['on']['diagnostics'])} with, "
-              f"{sorted(results['off']['diagnostics'])} without" + ("" if same else "  <-- DIFFERENT"))
+    for mode, position in runs:
+        stats = asyncio.run(run(source, ns.edits, ns.debounce, ns.keep, ns.verbose, ns.std, mode == "on",
+                                where[position]))
+        results[(mode, position)] = stats
+        report(f"prefix units {mode}, editing the {position} function ({where[position]})", stats)
+    if ("off", "last") in results and ("on", "last") in results:
+        off, on = (statistics.median(results[(m, "last")]["ms"]) for m in ("off", "on"))
+        print(f"median edit-to-diagnostics in the last function: {on:.0f} ms with prefix units, {off:.0f} ms "
+              f"without ({off / on:.2f}x); target < 150 ms")
+    counts = {key: sorted(r["diagnostics"]) for key, r in results.items() if key[1] == "last"}
+    if len(counts) == 2:
+        same = counts[("on", "last")] == counts[("off", "last")]
+        print(f"diagnostics per version: {counts[('on', 'last')]} with prefix units, {counts[('off', 'last')]} "
+              "without" + ("" if same else "  <-- DIFFERENT"))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     if load is not None:
         print(f"load average {load:.2f} on {os.cpu_count()} cores")
