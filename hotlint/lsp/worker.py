@@ -321,6 +321,7 @@ def serve(requests, replies, analyzer: Optional[Analyzer] = None) -> None:
             reply = {"id": msg_id, "error": f"{type(exc).__name__}: {exc}"}
         replies.write(json.dumps(reply) + "\n")
         replies.flush()
+    analyzer.settle()  # never tear the interpreter down under a parse still running on a thread
 
 
 def main() -> int:
