@@ -9,6 +9,7 @@ import tempfile
 from typing import Iterable
 
 from .model import Applicability, Diagnostic, Edit, Fix
+from .positions import ByteOffsets
 
 
 def applicable(fix: Fix, unsafe: bool) -> bool:
@@ -17,25 +18,10 @@ def applicable(fix: Fix, unsafe: bool) -> bool:
     return unsafe and fix.applicability is Applicability.UNSAFE
 
 
-def _offsets(text: bytes) -> list[int]:
-    """Byte offset of the start of each 1-based line (index 0 unused)."""
-    starts = [0, 0]
-    for i, b in enumerate(text):
-        if b == 0x0A:
-            starts.append(i + 1)
-    return starts
-
-
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     """Apply edits given in clang's 1-based line / byte columns. Later edits first."""
     data = text.encode("utf-8")
-    starts = _offsets(data)
-
-    def offset(line: int, col: int) -> int:
-        if line >= len(starts):
-            return len(data)
-        return min(starts[line] + col - 1, len(data))
-
+    offset = ByteOffsets(data).of
     spans = sorted(((offset(e.range.start.line, e.range.start.column), offset(e.range.end.line, e.range.end.column),
                      e.new_text) for e in edits), reverse=True)
     for a, b, new in spans:

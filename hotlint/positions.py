@@ -3,6 +3,30 @@ offsets); SARIF counts Unicode code points and LSP counts UTF-16 code units."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
+
+class ByteOffsets:
+    """Byte offsets in UTF-8 text of clang's (1-based line, 1-based byte column) positions."""
+
+    def __init__(self, data: bytes):
+        self.size = len(data)
+        self.starts = [0]  # the offset where each line starts
+        i = data.find(b"\n")
+        while i != -1:
+            self.starts.append(i + 1)
+            i = data.find(b"\n", i + 1)
+
+    def of(self, line: int, column: int) -> int:
+        """The offset of a position; past the end of the text, its end."""
+        if line > len(self.starts):
+            return self.size
+        return min(self.starts[line - 1] + column - 1, self.size)
+
+    def line_start(self, offset: int) -> int:
+        """Where the line holding ``offset`` starts."""
+        return self.starts[bisect_right(self.starts, offset) - 1]
+
 
 def byte_to_char_column(line: str, byte_col: int) -> int:
     """1-based byte column -> 1-based code-point column on ``line``."""

@@ -14,6 +14,7 @@ from hotlint.engine import EngineOptions
 from hotlint.lsp import prefix
 from hotlint.lsp.worker import Analyzer, _comparable
 from hotlint.lsp.wire import options_to_json
+from hotlint.positions import ByteOffsets
 from hotlint.rule import load_rules
 
 OPTIONS = options_to_json(EngineOptions(rules=tuple(load_rules().names())))
@@ -21,7 +22,7 @@ OPTIONS = options_to_json(EngineOptions(rules=tuple(load_rules().names())))
 
 def offsets_of_roots(analyzer: Analyzer, path: str, text: str) -> list[tuple[int, int]]:
     data = text.encode()
-    lines = prefix.Offsets(data)
+    lines = ByteOffsets(data)
     out = []
     for root in clang.main_file_roots(analyzer.units[path].tu, path):
         r = root.range
@@ -109,11 +110,15 @@ void more(app::Counters& c) {
 """
 
 
-def test_cut_inside_nested_namespaces(tmp_path):
+def edit_namespaced(tmp_path, anchor: bytes):
+    """``edit_twice`` on ``NAMESPACED`` at ``anchor``: the file's path and the results."""
     path = tmp_path / "ns.cpp"
     path.write_text(NAMESPACED)
-    at = NAMESPACED.encode().index(b"return s;")
-    reply, whole, _ = edit_twice(str(path), NAMESPACED, at)
+    return (str(path), *edit_twice(str(path), NAMESPACED, NAMESPACED.encode().index(anchor)))
+
+
+def test_cut_inside_nested_namespaces(tmp_path):
+    path, reply, whole, _ = edit_namespaced(tmp_path, b"return s;")
     assert reply.get("prefix")
     assert _comparable(reply) == _comparable(whole)
     rules = sorted(d["rule"] for d in reply["result"]["diagnostics"])
@@ -121,57 +126,45 @@ def test_cut_inside_nested_namespaces(tmp_path):
 
 
 def test_cut_inside_a_nested_namespace_definition(tmp_path):
-    path = tmp_path / "ns.cpp"
-    path.write_text(NAMESPACED)
-    at = NAMESPACED.encode().index(b"c.misses.store(3)")
-    reply, whole, analyzer = edit_twice(str(path), NAMESPACED, at)
-    unit = analyzer.prefixes[str(path)]
+    path, reply, whole, analyzer = edit_namespaced(tmp_path, b"c.misses.store(3)")
+    unit = analyzer.prefixes[path]
     assert unit.split.openers == (b"namespace other::nested {",)
     assert reply.get("prefix") and _comparable(reply) == _comparable(whole)
 
 
 def test_an_edit_above_the_cut_falls_back_to_the_whole_file(tmp_path):
-    path = tmp_path / "ns.cpp"
-    path.write_text(NAMESPACED)
-    args = default_flags(str(path))
-    at = NAMESPACED.encode().index(b"c.misses.store(3)")
-    reply, _, analyzer = edit_twice(str(path), NAMESPACED, at)
+    path, reply, _, analyzer = edit_namespaced(tmp_path, b"c.misses.store(3)")
+    args = default_flags(path)
     assert reply.get("prefix")
     # a third atomic member above the cut: the prefix unit's head is stale
     above = NAMESPACED.replace("std::atomic<long> misses{0};", "std::atomic<long> misses{0};\n  std::atomic<long> gets{0};")
     above = above.replace("c.misses.store(3)", "c.misses.store(3) ")
-    after = analyzer.analyze(str(path), above, args, OPTIONS)
-    assert not after.get("prefix") and str(path) not in analyzer.prefixes
-    whole = Analyzer(prefix_units=False).analyze(str(path), above, args, OPTIONS)
+    after = analyzer.analyze(path, above, args, OPTIONS)
+    assert not after.get("prefix") and path not in analyzer.prefixes
+    whole = Analyzer(prefix_units=False).analyze(path, above, args, OPTIONS)
     assert _comparable(after) == _comparable(whole)
     assert any(d["rule"] == "false-sharing" and "gets" in d["message"] for d in after["result"]["diagnostics"])
 
 
 def test_a_unit_that_disagrees_with_the_whole_file_is_never_used(tmp_path, monkeypatch, caplog):
-    path = tmp_path / "ns.cpp"
-    path.write_text(NAMESPACED)
     real = prefix.head_text
     # a head that is not the file's: one more badly padded record above the cut
     monkeypatch.setattr(prefix, "head_text",
                         lambda data, split: real(data, split) + b"struct Odd { char a; double b; char c; };\n")
-    at = NAMESPACED.encode().index(b"return s;")
     with caplog.at_level("WARNING", logger="hotlint.lsp.worker"):
-        reply, whole, analyzer = edit_twice(str(path), NAMESPACED, at)
+        path, reply, whole, analyzer = edit_namespaced(tmp_path, b"return s;")
     assert not reply.get("prefix")
     assert _comparable(reply) == _comparable(whole)
-    assert analyzer.refused[str(path)] and str(path) not in analyzer.prefixes
+    assert analyzer.refused[path] and path not in analyzer.prefixes
     assert "disagrees with the whole file's" in caplog.text
 
 
 def test_errors_in_the_tail_are_reported_at_their_place(tmp_path):
-    path = tmp_path / "ns.cpp"
-    path.write_text(NAMESPACED)
-    args = default_flags(str(path))
-    at = NAMESPACED.encode().index(b"c.misses.store(3)")
-    _, _, analyzer = edit_twice(str(path), NAMESPACED, at)
+    path, _, _, analyzer = edit_namespaced(tmp_path, b"c.misses.store(3)")
+    args = default_flags(path)
     broken = NAMESPACED.replace("c.misses.store(3);", "c.misses.store(3) undeclared_name;")
-    reply = analyzer.analyze(str(path), broken, args, OPTIONS)
-    whole = Analyzer(prefix_units=False).analyze(str(path), broken, args, OPTIONS)
+    reply = analyzer.analyze(path, broken, args, OPTIONS)
+    whole = Analyzer(prefix_units=False).analyze(path, broken, args, OPTIONS)
     assert reply.get("prefix")
     assert reply["parse_errors"] == whole["parse_errors"] and reply["parse_errors"]
     assert reply["result"]["errors"] == whole["result"]["errors"]
@@ -180,13 +173,10 @@ def test_errors_in_the_tail_are_reported_at_their_place(tmp_path):
 
 
 def test_closing_a_file_drops_its_units(tmp_path):
-    path = tmp_path / "ns.cpp"
-    path.write_text(NAMESPACED)
-    at = NAMESPACED.encode().index(b"return s;")
-    _, _, analyzer = edit_twice(str(path), NAMESPACED, at)
-    header = analyzer.prefixes[str(path)].header
-    assert clang.file_alias(header) == str(path)
-    analyzer.close(str(path))
+    path, _, _, analyzer = edit_namespaced(tmp_path, b"return s;")
+    header = analyzer.prefixes[path].header
+    assert clang.file_alias(header) == path
+    analyzer.close(path)
     assert not analyzer.prefixes and not analyzer.units and clang.file_alias(header) == header
 
 

@@ -37,6 +37,8 @@ import zlib
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
+from ..positions import ByteOffsets
+
 # A namespace header copied into the tail: `namespace a {`, `inline namespace v2 {`,
 # `namespace a::b {`, `namespace {`. Anything else (a macro, an attribute with braces) is not.
 _NAMESPACE_HEADER = re.compile(rb"(?:inline\s+)?namespace(?:\s+[A-Za-z_][\w:\s]*)?\s*\{")
@@ -78,34 +80,10 @@ def first_difference(old: bytes, new: bytes) -> Optional[int]:
     return lo
 
 
-class Offsets:
-    """Byte offsets of (line, column) positions (libclang columns are 1-based bytes)."""
-
-    def __init__(self, data: bytes):
-        self.starts = [0]
-        i = data.find(b"\n")
-        while i != -1:
-            self.starts.append(i + 1)
-            i = data.find(b"\n", i + 1)
-
-    def of(self, line: int, column: int) -> int:
-        return self.starts[line - 1] + column - 1
-
-    def line_start(self, offset: int) -> int:
-        lo, hi = 0, len(self.starts) - 1
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if self.starts[mid] <= offset:
-                lo = mid
-            else:
-                hi = mid - 1
-        return self.starts[lo]
-
-
 def choose_split(roots: Sequence, change: int, data: bytes) -> Optional[Split]:
     """The split for an edit at byte ``change``: the line where the declaration holding it
     starts, descending into namespaces. None when there is no useful, safe split."""
-    offsets = Offsets(data)
+    offsets = ByteOffsets(data)
 
     def span(node) -> tuple[int, int]:
         r = node.range
@@ -165,11 +143,21 @@ def head_text(data: bytes, split: Split) -> bytes:
 
 
 def main_text(data: bytes, split: Split, path: str) -> Optional[bytes]:
-    """What libclang parses as the main file: the head blanked, holding the ``#include`` of
-    the header and the namespace headers again, then the tail unchanged. None when the
-    blank lines are too short to hold them."""
-    blank = bytearray(b if b in (10, 13) else 32 for b in data[:split.offset])
-    lines = Offsets(bytes(blank)).starts
+    """What libclang parses as the main file: the head blanked, then the tail unchanged."""
+    head = blanked_head(data, split, path)
+    return None if head is None else head + data[split.offset:]
+
+
+# every byte but the line ends becomes a space
+_BLANK = bytes(b if b in (10, 13) else 32 for b in range(256))
+
+
+def blanked_head(data: bytes, split: Split, path: str) -> Optional[bytes]:
+    """The head blanked, holding the ``#include`` of the header and the namespace headers
+    again (the same for every text with this head). None when the blank lines are too short
+    to hold them."""
+    blank = bytearray(data[:split.offset].translate(_BLANK))
+    lines = ByteOffsets(bytes(blank)).starts
     room = [(s, (lines[i + 1] - 1 if i + 1 < len(lines) else len(blank)) - s) for i, s in enumerate(lines)]
     room = [(s, n - (1 if n and blank[s + n - 1] == 13 else 0)) for s, n in room if s < len(blank)]
     directive = include_line(path)
@@ -201,4 +189,4 @@ def main_text(data: bytes, split: Split, path: str) -> Optional[bytes]:
         start, _ = room[line]
         blank[start + used:start + used + len(word)] = word
         used += len(word) + 1
-    return bytes(blank) + data[split.offset:]
+    return bytes(blank)

@@ -82,6 +82,7 @@ class PrefixUnit:
     header: str  # the virtual header's path
     head: bytes  # the document's bytes above the split
     header_text: str  # what the header holds: the head, then closing braces
+    main_head: bytes  # the head blanked, as the main file starts (``prefix.blanked_head``)
     notes: list[str]  # the ordinary unit's (flags dropped, and why)
     built_from: str  # the document text the unit was parsed with
     reference: dict  # the ordinary unit's comparable result for ``built_from``
@@ -91,9 +92,8 @@ class PrefixUnit:
 
 @dataclass
 class _Build:
-    """A prefix unit being parsed on a background thread."""
+    """A prefix unit being parsed on a background thread (``Analyzer.builds`` holds it by path)."""
 
-    path: str
     thread: threading.Thread
     unit: Optional[PrefixUnit] = None
     failure: Optional[str] = None
@@ -211,16 +211,15 @@ class Analyzer:
         if unit is None:
             return None
         data = text.encode()
-        if unit.args != args or not data.startswith(unit.head) or len(data) == len(unit.head):
-            if not data.startswith(unit.head):
-                self._drop_prefix(path)  # the head changed: the cut is stale
+        if not data.startswith(unit.head):
+            self._drop_prefix(path)  # the head changed: the cut is stale
+            return None
+        if unit.args != args or len(data) == len(unit.head):
             return None
         if not unit.verified and not self._verify(path, unit):
             return None
         started = time.perf_counter()
-        main = prefix.main_text(data, unit.split, path)
-        if main is None:
-            return None
+        main = unit.main_head + data[unit.split.offset:]
         reply: dict[str, Any] = {"records": [], "parse_errors": [], "reparsed": True, "prefix": True}
         try:
             clang.reparse(unit.tu, path, main.decode(), 0, [(unit.header, unit.header_text)])
@@ -240,7 +239,6 @@ class Analyzer:
         """Whether the unit, as built, gives what the ordinary unit gave for the same text."""
         check: dict[str, Any] = {}
         self._run(check, unit.tu, path, unit.built_from, unit.used, unit.notes, options_from_json(unit.options))
-        clang.clear_caches()
         if _comparable(check) == unit.reference:
             unit.verified = True
             return True
@@ -279,22 +277,22 @@ class Analyzer:
         if current is not None and current.split == split and current.args == unit.args \
                 and data.startswith(current.head):
             return
-        main = prefix.main_text(data, split, path)
-        if main is None:
+        main_head = prefix.blanked_head(data, split, path)
+        if main_head is None:
             return
         header = prefix.header_path(path)
         header_text = prefix.head_text(data, split).decode()
         pending = PrefixUnit(None, list(unit.args), list(unit.used), split, header, data[:split.offset],
-                             header_text, list(unit.notes), text, _comparable(reply), options)
-        build = _Build(path, None, pending)  # type: ignore[arg-type] - the thread is set below
+                             header_text, main_head, list(unit.notes), text, _comparable(reply), options)
 
-        def run():
+        def run():  # on the thread: libclang only, no Python analysis
             try:
-                pending.tu = clang.parse(path, pending.used, main.decode(), PREFIX_OPTIONS, None,
-                                         [(header, header_text)])
+                pending.tu = clang.parse(path, pending.used, (main_head + data[split.offset:]).decode(),
+                                         PREFIX_OPTIONS, None, [(header, header_text)])
             except Exception as exc:  # noqa: BLE001 - reported when adopted
                 build.unit, build.failure = None, f"{type(exc).__name__}: {exc}"
-        build.thread = threading.Thread(target=run, daemon=True, name="hotlint-prefix")
+
+        build = _Build(threading.Thread(target=run, daemon=True, name="hotlint-prefix"), pending)
         self.builds[path] = build
         build.thread.start()
 
