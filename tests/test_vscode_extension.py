@@ -99,32 +99,32 @@ def call(built, name: str, *args):
 
 def test_untrusted_workspace_adds_no_trusted_folders(built):
     env = {"PATH": "/usr/bin", "HOME": "/home/u"}
-    result = call(built, "serverEnvironment", False, ["/work/one", "/work/two"], env, ":")
+    result = call(built, "serverEnvironment", False, ["/projects/one", "/projects/two"], env, ":")
     assert result == {"env": env, "skipped": []}
     # what the user's own environment trusts stays trusted
     env["HOTLINT_TRUSTED_FOLDERS"] = "/srv/mine"
-    assert call(built, "serverEnvironment", False, ["/work/one"], env, ":")["env"] == env
+    assert call(built, "serverEnvironment", False, ["/projects/one"], env, ":")["env"] == env
 
 
 def test_trusted_workspace_appends_its_folders(built):
     env = {"PATH": "/usr/bin", "HOTLINT_TRUSTED_FOLDERS": "/srv/mine"}
-    result = call(built, "serverEnvironment", True, ["/work/one", "/work/two"], env, ":")
-    assert result == {"env": {"PATH": "/usr/bin", "HOTLINT_TRUSTED_FOLDERS": "/srv/mine:/work/one:/work/two"},
+    result = call(built, "serverEnvironment", True, ["/projects/one", "/projects/two"], env, ":")
+    assert result == {"env": {"PATH": "/usr/bin", "HOTLINT_TRUSTED_FOLDERS": "/srv/mine:/projects/one:/projects/two"},
                       "skipped": []}
-    result = call(built, "serverEnvironment", True, ["/work/one", "/srv/mine"], {"PATH": "/usr/bin"}, ":")
-    assert result["env"]["HOTLINT_TRUSTED_FOLDERS"] == "/work/one:/srv/mine"
+    result = call(built, "serverEnvironment", True, ["/projects/one", "/srv/mine"], {"PATH": "/usr/bin"}, ":")
+    assert result["env"]["HOTLINT_TRUSTED_FOLDERS"] == "/projects/one:/srv/mine"
     # the delimiter is the platform's (path.delimiter) unless given
     result = call(built, "serverEnvironment", True, ["C:\\work\\one", "D:\\two"], {"HOTLINT_TRUSTED_FOLDERS": ""}, ";")
     assert result["env"]["HOTLINT_TRUSTED_FOLDERS"] == "C:\\work\\one;D:\\two"
-    result = call(built, "serverEnvironment", True, ["/work/one"], {})
-    assert result["env"]["HOTLINT_TRUSTED_FOLDERS"] == "/work/one"
+    result = call(built, "serverEnvironment", True, ["/projects/one"], {})
+    assert result["env"]["HOTLINT_TRUSTED_FOLDERS"] == "/projects/one"
 
 
 def test_trusted_workspace_never_lists_a_folder_it_did_not_name(built):
-    # "/work/a:/home/u" would read back as two folders, the second never trusted
+    # "/projects/a:/home/u" would read back as two folders, the second never trusted
     env = {"HOTLINT_TRUSTED_FOLDERS": "/srv/mine"}
-    result = call(built, "serverEnvironment", True, ["/work/a:/home/u", "/work/b", "/srv/mine"], env, ":")
-    assert result == {"env": {"HOTLINT_TRUSTED_FOLDERS": "/srv/mine:/work/b"}, "skipped": ["/work/a:/home/u"]}
+    result = call(built, "serverEnvironment", True, ["/projects/a:/home/u", "/projects/b", "/srv/mine"], env, ":")
+    assert result == {"env": {"HOTLINT_TRUSTED_FOLDERS": "/srv/mine:/projects/b"}, "skipped": ["/projects/a:/home/u"]}
 
 
 def test_workspace_values_never_choose_the_command_or_flags(built):
