@@ -1,43 +1,126 @@
-"""A content-addressed result cache.
+"""A content-addressed result cache that a checkout can neither supply nor redirect.
 
-An entry's key hashes the file's text, its cleaned flags, hotlint's and
-libclang's versions and the run's options; the entry lists every header the
-parse read with its size, mtime and content hash, so an edited header
-invalidates every file that includes it. Entries are written atomically; an
-unreadable or corrupt entry is ignored (and removed), never fatal.
+An entry's key hashes the file's text, its cleaned flags, hotlint's and libclang's
+versions and the run's options; the entry lists every header the parse read with its
+size, mtime and content hash, so an edited header invalidates every file that includes it.
+
+The cache folder (``.hotlint_cache`` in the working directory) lives in the checkout, so
+whatever is in it may have come with a pull request:
+
+- every entry is authenticated with an HMAC under a key kept outside the checkout (in the
+  user's cache folder, created on first use, readable by the user alone); an entry that does
+  not verify is ignored, so a forged entry cannot hide a finding;
+- a cache folder, or a folder inside it, that is a symbolic link is never used, so writes
+  cannot be led out of the project; ``CACHEDIR.TAG`` and ``.gitignore`` are created only
+  when absent, never overwritten or followed;
+- entries are read as regular files of bounded size (``safeio``).
+
+Entries are written atomically; an unreadable, forged or corrupt entry is ignored, never fatal.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import secrets
+import stat
 import tempfile
-from typing import Optional
+from typing import Callable, Optional
 
 from . import __version__
 from .model import FileResult
+from .safeio import CACHE_ENTRY_LIMIT, read_regular
 
 CACHE_DIR_NAME = ".hotlint_cache"
-_FORMAT = 1
+_FORMAT = 2
+_KEY_BYTES = 32
 
 
 def default_cache_dir(root: str) -> str:
     return os.environ.get("HOTLINT_CACHE_DIR") or os.path.join(root, CACHE_DIR_NAME)
 
 
+def key_path() -> str:
+    """Where the key that authenticates cache entries is kept: the user's cache folder."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "hotlint", "cache-key")
+
+
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _create_exclusive(path: str, data: bytes, mode: int = 0o644) -> bool:
+    """Create ``path`` with ``data`` unless something (a file, a link) is already there."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, mode)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    return True
+
+
+def load_key() -> bytes:
+    """The user's cache key, created on first use. Raises ``OSError`` when it cannot be had."""
+    path = key_path()
+    for _ in range(2):
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+            _create_exclusive(path, secrets.token_hex(_KEY_BYTES).encode(), 0o600)
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(f"{path} is not a regular file")
+        key = bytes.fromhex(read_regular(path, 1024).decode("ascii", "replace").strip() or "zz")
+        if len(key) < 16:
+            raise OSError(f"{path} holds no usable key")
+        return key
+    raise OSError(f"cannot create {path}")
+
+
 class Cache:
-    def __init__(self, directory: str, salt: str):
+    def __init__(self, directory: str, salt: str, key: bytes, on_problem: Optional[Callable[[str, str], None]] = None):
         self.dir = directory
         self.salt = salt  # versions and run options
+        self._mac_key = key
+        self._on_problem = on_problem
         self._file_hash: dict[str, Optional[tuple[int, int, str]]] = {}
         self.hits = 0
         self.misses = 0
+        self.rejected = 0  # entries that did not verify
         self._ready = False
+        self._said: set[str] = set()
+
+    @classmethod
+    def open(cls, directory: str, salt: str,
+             on_problem: Optional[Callable[[str, str], None]] = None) -> Optional["Cache"]:
+        """A cache in ``directory``, or None (said through ``on_problem``) when it must not be used."""
+        def problem(why: str) -> None:
+            if on_problem is not None:
+                on_problem(directory, why)
+
+        if os.path.islink(directory):
+            problem("the cache folder is a symbolic link; it is not used (results are not cached)")
+            return None
+        if os.path.lexists(directory) and not os.path.isdir(directory):
+            problem("the cache path is not a folder; it is not used (results are not cached)")
+            return None
+        try:
+            key = load_key()
+        except (OSError, ValueError) as exc:
+            problem(f"no cache key ({exc}); results are not cached")
+            return None
+        return cls(directory, salt, key, on_problem)
+
+    def _say(self, why: str) -> None:
+        if why not in self._said and self._on_problem is not None:
+            self._said.add(why)
+            self._on_problem(self.dir, why)
 
     def key(self, path: str, text_hash: str, args: list[str], options_digest: str) -> str:
         blob = json.dumps([_FORMAT, __version__, self.salt, os.path.abspath(path), text_hash, args,
@@ -47,14 +130,24 @@ class Cache:
     def _entry_path(self, key: str) -> str:
         return os.path.join(self.dir, key[:2], key[2:] + ".json")
 
+    def _folder_ok(self, key: str) -> bool:
+        """The entry's folder is a real folder (not a link) inside a cache folder that is not a link."""
+        sub = os.path.join(self.dir, key[:2])
+        try:
+            return not os.path.islink(self.dir) and stat.S_ISDIR(os.lstat(sub).st_mode)
+        except OSError:
+            return False
+
+    def _mac(self, key: str, payload: bytes) -> str:
+        return hmac.new(self._mac_key, key.encode() + b"\0" + payload, hashlib.sha256).hexdigest()
+
     def _stat_hash(self, path: str) -> Optional[tuple[int, int, str]]:
         """(size, mtime_ns, sha256) of a dependency, memoized for the run."""
         if path in self._file_hash:
             return self._file_hash[path]
         try:
             st = os.stat(path)
-            with open(path, "rb") as fh:
-                digest = _sha(fh.read())
+            digest = _sha(read_regular(path, CACHE_ENTRY_LIMIT))
             value = (st.st_size, st.st_mtime_ns, digest)
         except OSError:
             value = None
@@ -73,10 +166,20 @@ class Cache:
         return current is not None and current[2] == digest
 
     def get(self, key: str) -> Optional[FileResult]:
+        if not self._folder_ok(key):
+            self.misses += 1
+            return None
         p = self._entry_path(key)
         try:
-            with open(p, encoding="utf-8") as fh:
-                entry = json.load(fh)
+            stored = json.loads(read_regular(p, CACHE_ENTRY_LIMIT))
+            entry = stored["entry"]
+            if not isinstance(stored.get("mac"), str) or not hmac.compare_digest(
+                    stored["mac"], self._mac(key, _canonical(entry))):
+                self.rejected += 1
+                self._say("ignored cache entries that were not written by this user's hotlint "
+                          "(forged, or from another machine)")
+                self.misses += 1
+                return None
             if entry.get("format") != _FORMAT:
                 raise ValueError("old format")
             if not all(self._dep_unchanged(d) for d in entry["deps"]):
@@ -86,28 +189,24 @@ class Cache:
         except FileNotFoundError:
             self.misses += 1
             return None
-        except (OSError, ValueError, KeyError, TypeError):
-            # corrupt or foreign: drop it and analyze again
-            self.misses += 1
-            try:
-                os.unlink(p)
-            except OSError:
-                pass
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
+            self.misses += 1  # corrupt, foreign or not a file: analyze again (it is replaced on write)
             return None
         self.hits += 1
         return result
 
-    def _prepare(self) -> None:
+    def _prepare(self) -> bool:
         if self._ready:
-            return
+            return True
+        if os.path.islink(self.dir):
+            self._say("the cache folder is a symbolic link; it is not used (results are not cached)")
+            return False
         os.makedirs(self.dir, exist_ok=True)
-        tag = os.path.join(self.dir, "CACHEDIR.TAG")
-        if not os.path.exists(tag):
-            with open(tag, "w") as fh:
-                fh.write("Signature: 8a477f597d28d172789f06886806bc55\n# hotlint's result cache\n")
-            with open(os.path.join(self.dir, ".gitignore"), "w") as fh:
-                fh.write("# created by hotlint\n*\n")
+        _create_exclusive(os.path.join(self.dir, "CACHEDIR.TAG"),
+                          b"Signature: 8a477f597d28d172789f06886806bc55\n# hotlint's result cache\n")
+        _create_exclusive(os.path.join(self.dir, ".gitignore"), b"# created by hotlint\n*\n")
         self._ready = True
+        return True
 
     def put(self, key: str, result: FileResult) -> None:
         """Store a result unless it carries errors (a crash or a missing header may not recur)."""
@@ -120,15 +219,21 @@ class Cache:
                 return
             deps.append([d, *h])
         entry = {"format": _FORMAT, "deps": deps, "result": result.to_json()}
+        data = json.dumps({"mac": self._mac(key, _canonical(entry)), "entry": entry}, separators=(",", ":"))
         try:
-            self._prepare()
-            p = self._entry_path(key)
-            os.makedirs(os.path.dirname(p), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(p), prefix=".tmp-", suffix=".json")
+            if not self._prepare():
+                return
+            sub = os.path.join(self.dir, key[:2])
+            if not os.path.lexists(sub):
+                os.makedirs(sub, exist_ok=True)
+            if not self._folder_ok(key):
+                self._say(f"{key[:2]} in the cache folder is not a plain folder; entries under it are not written")
+                return
+            fd, tmp = tempfile.mkstemp(dir=sub, prefix=".tmp-", suffix=".json")
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(entry, fh, separators=(",", ":"))
-                os.replace(tmp, p)
+                    fh.write(data)
+                os.replace(tmp, self._entry_path(key))  # replaces a link itself, never its target
             except BaseException:
                 try:
                     os.unlink(tmp)
@@ -137,6 +242,11 @@ class Cache:
                 raise
         except OSError:
             return  # a read-only tree or a full disk costs speed, not results
+
+
+def _canonical(entry: dict) -> bytes:
+    """The bytes an entry's MAC covers: the same for the entry written and the entry read back."""
+    return json.dumps(entry, sort_keys=True, separators=(",", ":")).encode()
 
 
 def text_hash(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import sys
 from dataclasses import replace
@@ -12,10 +13,12 @@ from typing import Optional, Sequence
 
 from . import __version__
 from .compdb import SOURCE_EXTENSIONS, FlagResolver
-from .config import ConfigError, ConfigResolver, apply_overrides
+from .config import MAX_CONFIG_TIMEOUT, ConfigError, ConfigResolver, apply_overrides, skipped_packs_note
 from .model import ErrorRecord, FileResult
-from .output import Report, display_path
+from .output import Report, display_path, safe
 from .rule import Registry, load_rules
+from .trust import ENV_VAR, Trust
+from .safeio import DEFAULT_WORKER_MEMORY_MIB
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2, 3
 SUBCOMMANDS = ("rules", "rule", "bench", "lsp")
@@ -26,10 +29,21 @@ class UsageError(Exception):
     pass
 
 
+def say(console, line: str) -> None:
+    """One line on ``console`` exactly as written: no markup is read, escapes are shown."""
+    from rich.text import Text
+
+    console.print(Text(safe(line)), soft_wrap=True)
+
+
+def _stderr(line: str) -> None:
+    print(safe(line), file=sys.stderr)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse exits 2; a usage error is 3 in hotlint
         self.print_usage(sys.stderr)
-        print(f"hotlint: error: {message}", file=sys.stderr)
+        _stderr(f"hotlint: error: {message}")
         raise SystemExit(EXIT_USAGE)
 
 
@@ -65,6 +79,13 @@ def lint_parser() -> argparse.ArgumentParser:
                    help="append a compiler flag (repeatable), e.g. --extra-arg=-I/opt/include")
     p.add_argument("--cache-line-size", type=int, metavar="BYTES", help="override the configured cache-line size")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="per-file time limit (default 60)")
+    p.add_argument("--max-timeout", type=float, metavar="SECONDS", default=MAX_CONFIG_TIMEOUT,
+                   help=f"cap on a configuration file's `timeout` (default {MAX_CONFIG_TIMEOUT:g})")
+    p.add_argument("--max-memory", type=int, metavar="MIB", default=None,
+                   help=f"address-space limit of each worker process (default {DEFAULT_WORKER_MEMORY_MIB})")
+    p.add_argument("--trust", action="store_true",
+                   help="trust the linted projects: load the rule packs their configuration names in `rule-paths` "
+                        f"(this runs their Python code; also {ENV_VAR} or the user configuration)")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     p.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
     p.add_argument("-v", "--verbose", action="store_true", help="print the flags each file is parsed with")
@@ -97,25 +118,24 @@ def collect_files(paths: Sequence[str]) -> tuple[list[str], list[ErrorRecord]]:
     return files, errors
 
 
-def _explicitly_named(path: str, args: Sequence[str]) -> bool:
-    return any(os.path.abspath(a) == path for a in args)
+def _named(args: Sequence[str]) -> set[str]:
+    """The absolute paths named on the command line (an excluded file named there is still linted)."""
+    return {os.path.abspath(a) for a in args}
 
 
 # --------------------------------------------------------------------------- lint
 
 
-def _registry_for_config(config_path: Optional[str]) -> Registry:
-    """Rules known under a configuration file (built-in, entry points, its rule-paths)."""
-    from .config import rule_paths_of, table_from_file
+def _registry_for_config(config_path: Optional[str], trust_flag: bool = False) -> tuple[Registry, Optional[str]]:
+    """Rules known under a configuration file (built-in, entry points, and its rule-paths when
+    the project is trusted), and the note saying its rule packs were skipped, if they were."""
+    from .config import find_config_file
 
-    if not config_path:
-        from .config import find_config_file
-
-        config_path = find_config_file(os.getcwd())
-    if not config_path:
-        return load_rules(())
-    table = table_from_file(config_path) or {}
-    return load_rules(rule_paths_of(table, config_path))
+    resolver = ConfigResolver(load_rules, explicit=config_path, trust=Trust.from_environment(trust_flag))
+    path = config_path or find_config_file(os.getcwd())
+    cfg = resolver.load(path, os.path.join(os.getcwd(), "."))
+    note = skipped_packs_note(cfg)
+    return cfg.registry, (f"{path}: {note}" if note else None)
 
 
 def _overrides(ns) -> dict:
@@ -125,15 +145,22 @@ def _overrides(ns) -> dict:
     if ns.ignore is not None:
         o["ignore_extra"] = ns.ignore
     if ns.extra_arg:
-        o["extra_args"] = ns.extra_arg
+        from .compdb import clean_extra_args
+
+        cleaned = clean_extra_args(ns.extra_arg, os.getcwd())
+        o["extra_args"] = cleaned.args
+        o["notes"] = [f"--extra-arg: {w}" for w in cleaned.warnings]
     if ns.cache_line_size is not None:
         if ns.cache_line_size < 16 or ns.cache_line_size & (ns.cache_line_size - 1):
             raise UsageError(f"--cache-line-size must be a power of two of at least 16, got {ns.cache_line_size}")
         o["cache_line_size"] = ns.cache_line_size
+    for flag, value in (("--timeout", ns.timeout), ("--max-timeout", ns.max_timeout)):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise UsageError(f"{flag} must be a positive number of seconds, got {value}")
     if ns.timeout is not None:
-        if ns.timeout <= 0:
-            raise UsageError("--timeout must be positive")
         o["timeout"] = ns.timeout
+    if ns.max_memory is not None and ns.max_memory < 256:
+        raise UsageError(f"--max-memory must be at least 256 (MiB), got {ns.max_memory}")
     return o
 
 
@@ -159,7 +186,7 @@ def run_lint(ns) -> int:
 
     from .cache import Cache, default_cache_dir, text_hash
     from .engine import EngineOptions, FileProblem, read_source
-    from .workers import Task, default_jobs, prestart, run_tasks
+    from .workers import Task, default_jobs, prestart, run_tasks, set_memory_limit
 
     err = Console(stderr=True, highlight=False)
     if ns.config and not os.path.isfile(ns.config):
@@ -167,12 +194,15 @@ def run_lint(ns) -> int:
     if ns.jobs is not None and ns.jobs < 1:
         raise UsageError("-j/--jobs must be at least 1")
     paths = ns.paths or ["."]
+    named = _named(paths)
     files, missing = collect_files(paths)
     report = Report(errors=list(missing))
 
     overrides = _overrides(ns)
-    resolver = ConfigResolver(load_rules, explicit=ns.config)
+    report.notes.extend(("<command line>", n) for n in overrides.pop("notes", []))
+    resolver = ConfigResolver(load_rules, explicit=ns.config, trust=Trust.from_environment(ns.trust))
     registries: dict[int, Registry] = {}
+    configs_said: set[int] = set()
     flag_resolvers: dict[Optional[str], FlagResolver] = {}
     tasks: list[Task] = []
     all_tasks: dict[str, Task] = {}  # every analyzable file, for re-analysis after fixes
@@ -180,8 +210,10 @@ def run_lint(ns) -> int:
     texts: dict[str, str] = {}
     cache = None
     if not ns.no_cache:
-        cache = Cache(ns.cache_dir or default_cache_dir(os.getcwd()),
-                      salt=_libclang_salt())
+        cache = Cache.open(ns.cache_dir or default_cache_dir(os.getcwd()), salt=_libclang_salt(),
+                           on_problem=lambda where, why: report.notes.append((where, why)))
+    if ns.max_memory is not None:
+        set_memory_limit(ns.max_memory)
     root = os.path.realpath(os.getcwd())
     for path in files:
         real = os.path.realpath(path)
@@ -193,10 +225,20 @@ def run_lint(ns) -> int:
             registries[id(registry)] = registry
             for problem in registry.problems:
                 report.errors.append(ErrorRecord(path=base_cfg.path or "<rules>", message=problem, kind="rule-load"))
+        if id(base_cfg) not in configs_said and base_cfg.path:
+            configs_said.add(id(base_cfg))
+            skipped = skipped_packs_note(base_cfg)
+            for note in ([skipped] if skipped else []) + base_cfg.notes:
+                report.notes.append((base_cfg.path, note))
         cfg = apply_overrides(base_cfg, overrides, registry.rules)
-        if cfg.is_excluded(path) and not _explicitly_named(path, paths):
+        if cfg.is_excluded(path) and path not in named:
             continue
         report.files += 1
+        timeout = cfg.timeout
+        if ns.timeout is None and timeout > ns.max_timeout:
+            report.notes.append((cfg.path or path, f"`timeout = {timeout:g}` capped at {ns.max_timeout:g} s "
+                                                   "(--max-timeout)"))
+            timeout = ns.max_timeout
         dbsrc = ns.compile_commands or cfg.compile_commands
         fr = flag_resolvers.get(dbsrc)
         if fr is None:
@@ -207,8 +249,7 @@ def run_lint(ns) -> int:
         for w in flags.warnings:
             report.notes.append((path, w))
         if ns.verbose:
-            err.print(f"hotlint: {display_path(path)}: {' '.join(flags.args)}  (from {flags.origin})",
-                      highlight=False, soft_wrap=True)
+            say(err, f"hotlint: {display_path(path)}: {' '.join(flags.args)}  (from {flags.origin})")
         try:
             text = read_source(path)
         except FileProblem as exc:
@@ -216,7 +257,7 @@ def run_lint(ns) -> int:
             continue
         texts[path] = text
         options = EngineOptions.for_config(cfg, path)
-        all_tasks[path] = Task(path=path, args=flags.args, options=options, text=text, timeout=cfg.timeout)
+        all_tasks[path] = Task(path=path, args=flags.args, options=options, text=text, timeout=timeout)
         if cache is not None:
             key = cache.key(path, text_hash(text), flags.args, _options_digest(options, registry))
             hit = cache.get(key)
@@ -240,23 +281,31 @@ def run_lint(ns) -> int:
         if err.is_terminal and len(tasks) > 5:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+            # auto_refresh=False: rich would refresh from a thread of its own, and a worker started
+            # while another thread runs must come from a fork server instead of a plain fork
             progress = Progress(TextColumn("[bold]hotlint"), BarColumn(), MofNCompleteColumn(),
-                                TimeElapsedColumn(), TextColumn("{task.description}"), console=err, transient=True)
+                                TimeElapsedColumn(), TextColumn("{task.description}", markup=False), console=err, transient=True,
+                                auto_refresh=False)
         if progress is not None:
             with progress:
                 bar = progress.add_task("", total=len(tasks))
 
                 def tick(res: FileResult) -> None:
                     on_result(res)
-                    progress.update(bar, advance=1, description=display_path(res.path))
+                    progress.update(bar, advance=1, description=safe(display_path(res.path)))
+                    progress.refresh()
 
                 run_tasks(tasks, jobs, tick)
         else:
             run_tasks(tasks, jobs, on_result)
 
     report.sort()
+    seen_notes = set()
     for path, note in report.notes:
-        err.print(f"hotlint: {display_path(path)}: note: {note}", highlight=False, soft_wrap=True)
+        if (path, note) not in seen_notes:
+            seen_notes.add((path, note))
+            where = path if path.startswith("<") else display_path(path)
+            say(err, f"hotlint: {where}: note: {note}")
 
     if ns.fix or ns.diff:
         _fix(report, texts, all_tasks, jobs, ns, err)
@@ -300,20 +349,28 @@ _FIX_PASSES = 10
 def _fix(report: Report, texts: dict[str, str], tasks: dict, jobs: int, ns, err) -> None:
     """Apply fixes in passes, as ruff does: after each pass the changed files are analyzed
     again, so fixes that overlapped an applied one get their turn. A pass whose result no
-    longer parses is not written. With --diff nothing is written; the final diff is shown."""
-    from .fixes import apply_edits, read_for_fix, select_fixes, unified_diff, write_atomic
+    longer parses is not written. With --diff nothing is written; the final diff is shown.
+
+    Files are written once, after the last pass, and only while each is still as hotlint read
+    it (``fixes.write_fixed``); a file that cannot be written is reported and the others are."""
+    from .fixes import NotFixed, apply_edits, read_for_fix, select_fixes, unified_diff, write_fixed
     from .model import Edit
+    from .safeio import ReadRefused
+    from .trust import project_root
     from .workers import run_tasks
+
+    def not_fixed(path: str, why: str) -> None:
+        report.errors.append(ErrorRecord(path=path, message=f"not fixed: {why}", kind="not-fixed"))
 
     broken = {e.path for e in report.errors}
     for path in sorted({d.path for d in report.diagnostics if d.fix} & broken):
-        err.print(f"hotlint: {display_path(path)}: not fixed: it could not be fully analyzed", highlight=False)
-    originals: dict[str, tuple[str, bytes, str]] = {}
+        say(err, f"hotlint: {display_path(path)}: not fixed: it could not be fully analyzed")
+    originals: dict = {}
     current = {d.path: [] for d in report.diagnostics if d.path not in broken}
     for d in report.diagnostics:
         if d.path in current:
             current[d.path].append(d)
-    fixed_total = 0
+    fixed: dict[str, int] = {}
     for attempt in range(_FIX_PASSES + 1):
         pending: dict[str, tuple[str, int]] = {}
         for path, diags in sorted(current.items()):
@@ -323,15 +380,15 @@ def _fix(report: Report, texts: dict[str, str], tasks: dict, jobs: int, ns, err)
             if path not in originals:
                 try:
                     originals[path] = read_for_fix(path)
-                except (OSError, UnicodeDecodeError) as exc:
-                    err.print(f"hotlint: {display_path(path)}: not fixed: {exc}", highlight=False)
-                    continue
-                if originals[path][0].replace("\r\n", "\n") != texts.get(path, "").replace("\r\n", "\n"):
-                    err.print(f"hotlint: {display_path(path)}: not fixed: the file changed during the run",
-                              highlight=False)
+                except (OSError, UnicodeDecodeError, ReadRefused) as exc:
+                    not_fixed(path, str(exc) if isinstance(exc, ReadRefused) else f"cannot read it: {exc}")
                     del current[path]
                     continue
-            newline = originals[path][2]
+                if originals[path].text.replace("\r\n", "\n") != texts.get(path, "").replace("\r\n", "\n"):
+                    not_fixed(path, "the file changed during the run; run hotlint again")
+                    del current[path]
+                    continue
+            newline = originals[path].newline
             if newline != "\n":
                 edits = [Edit(e.range, e.new_text.replace("\n", newline)) for e in edits]
             pending[path] = (apply_edits(texts[path], edits), len(chosen))
@@ -339,8 +396,8 @@ def _fix(report: Report, texts: dict[str, str], tasks: dict, jobs: int, ns, err)
             break
         if attempt == _FIX_PASSES:
             for path in sorted(pending):
-                err.print(f"hotlint: {display_path(path)}: fixes did not converge after {_FIX_PASSES} passes; "
-                          "the last pass was not applied", highlight=False)
+                say(err, f"hotlint: {display_path(path)}: fixes did not converge after {_FIX_PASSES} passes; "
+                         "the last pass was not applied")
             break
         results: dict[str, FileResult] = {}
         run_tasks([replace(tasks[p], text=new) for p, (new, _) in pending.items()], jobs,
@@ -349,24 +406,39 @@ def _fix(report: Report, texts: dict[str, str], tasks: dict, jobs: int, ns, err)
             res = results.get(path)
             if res is None or res.errors:
                 why = res.errors[0].message if res is not None and res.errors else "no result"
-                err.print(f"hotlint: {display_path(path)}: a fix was not applied: the result would not parse "
-                          f"({why})", highlight=False)
+                say(err, f"hotlint: {display_path(path)}: a fix was not applied: the result would not parse ({why})")
                 del current[path]
                 continue
             texts[path] = new
             current[path] = res.diagnostics
-            fixed_total += count
-            if not ns.diff:
-                write_atomic(path, new, originals[path][1])
+            fixed[path] = fixed.get(path, 0) + count
     if ns.diff:
-        for path, (text, _, _) in sorted(originals.items()):
-            if texts[path] != text:
-                sys.stdout.write(unified_diff(display_path(path), text, texts[path]))
+        for path, before in sorted(originals.items()):
+            if texts[path] != before.text:
+                sys.stdout.write(_printable_diff(unified_diff(display_path(path), before.text, texts[path])))
         return
+    written = 0
+    for path, before in sorted(originals.items()):
+        if texts[path] == before.text:
+            continue
+        try:
+            write_fixed(path, before, texts[path], project_root(path))
+        except NotFixed as exc:
+            not_fixed(path, str(exc))
+            fixed.pop(path, None)
+            current.pop(path, None)  # its findings stay as first reported
+            continue
+        written += 1
     report.diagnostics = [d for d in report.diagnostics if d.path not in current] + [
         d for diags in current.values() for d in diags]
     report.sort()
-    err.print(f"hotlint: fixed {fixed_total} finding{'s' if fixed_total != 1 else ''}", highlight=False)
+    total = sum(fixed.values())
+    say(err, f"hotlint: fixed {total} finding{'s' if total != 1 else ''} in {written} file{'s' if written != 1 else ''}")
+
+
+def _printable_diff(diff: str) -> str:
+    """A diff with control characters shown escaped, line by line (line ends kept)."""
+    return "".join(safe(line.rstrip("\r\n")) + "\n" for line in diff.splitlines(keepends=True))
 
 
 def _show_fixes(report: Report, texts: dict[str, str]) -> None:
@@ -377,9 +449,9 @@ def _show_fixes(report: Report, texts: dict[str, str]) -> None:
         if d.fix is None or d.path not in texts:
             continue
         text = texts[d.path]
-        print(f"# {display_path(d.path)}:{d.range.start.line}:{d.range.start.column} [{d.rule}] "
-              f"{d.fix.description} ({d.fix.applicability.value})")
-        sys.stdout.write(unified_diff(display_path(d.path), text, apply_edits(text, d.fix.edits)))
+        print(safe(f"# {display_path(d.path)}:{d.range.start.line}:{d.range.start.column} [{d.rule}] "
+                   f"{d.fix.description} ({d.fix.applicability.value})"))
+        sys.stdout.write(_printable_diff(unified_diff(display_path(d.path), text, apply_edits(text, d.fix.edits))))
         print()
 
 
@@ -416,8 +488,11 @@ def run_rules_list(argv: Sequence[str]) -> int:
     p = _Parser(prog="hotlint rules", description="List every rule.")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--config", metavar="FILE")
+    p.add_argument("--trust", action="store_true", help="load the project's `rule-paths` rule packs too")
     ns = p.parse_args(argv)
-    reg = _registry_for_config(ns.config)
+    reg, skipped = _registry_for_config(ns.config, ns.trust)
+    if skipped:
+        _stderr(f"hotlint: note: {skipped}")
     from .evidence import evidence_for
 
     if ns.format == "json":
@@ -427,9 +502,9 @@ def run_rules_list(argv: Sequence[str]) -> int:
     else:
         width = max((len(n) for n in reg.rules), default=4)
         for n, c in sorted(reg.rules.items()):
-            print(f"{n:<{width}}  {c.severity.value:<7}  {c.summary}")
+            print(safe(f"{n:<{width}}  {c.severity.value:<7}  {c.summary}"))
     for prob in reg.problems:
-        print(f"hotlint: {prob}", file=sys.stderr)
+        _stderr(f"hotlint: {prob}")
     return EXIT_USAGE if reg.problems else EXIT_OK
 
 
@@ -437,15 +512,17 @@ def run_rule_doc(argv: Sequence[str]) -> int:
     p = _Parser(prog="hotlint rule", description="Print a rule's documentation and measured evidence.")
     p.add_argument("name")
     p.add_argument("--config", metavar="FILE")
+    p.add_argument("--trust", action="store_true", help="load the project's `rule-paths` rule packs too")
     ns = p.parse_args(argv)
-    reg = _registry_for_config(ns.config)
+    reg, skipped = _registry_for_config(ns.config, ns.trust)
+    if skipped:
+        _stderr(f"hotlint: note: {skipped}")
     cls = reg.rules.get(ns.name)
     if cls is None:
         import difflib
 
         close = difflib.get_close_matches(ns.name, reg.names(), n=1)
-        print(f"hotlint: unknown rule `{ns.name}`" + (f" (did you mean `{close[0]}`?)" if close else ""),
-              file=sys.stderr)
+        _stderr(f"hotlint: unknown rule `{ns.name}`" + (f" (did you mean `{close[0]}`?)" if close else ""))
         return EXIT_USAGE
     from .evidence import evidence_for
 
@@ -505,7 +582,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             raise UsageError("--fix and --diff do not combine: --diff shows, --fix writes")
         return run_lint(ns)
     except (ConfigError, UsageError) as exc:
-        print(f"hotlint: error: {exc}", file=sys.stderr)
+        _stderr(f"hotlint: error: {exc}")
         return EXIT_USAGE
     except KeyboardInterrupt as exc:
         print("hotlint: interrupted; files being fixed were left whole", file=sys.stderr)

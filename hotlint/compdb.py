@@ -1,8 +1,7 @@
 """Compile flags: ``compile_commands.json`` discovery (as clangd does) and cleaning.
 
 A compile command from a checkout is untrusted input. It is split as data (never
-run through a shell), and every flag that would write files, load code into the
-analyzer or make libclang reject the unit is dropped before parsing.
+run through a shell), and only the flags that shape a parse are kept (``flags``).
 """
 
 from __future__ import annotations
@@ -13,6 +12,9 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Optional
 
+from .flags import CleanedFlags, clean
+from .safeio import DATABASE_LIMIT, ReadRefused, read_regular
+
 C_SOURCES = (".c",)
 CXX_SOURCES = (".cc", ".cpp", ".cxx", ".c++", ".cp", ".C", ".ii", ".cu")
 HEADERS = (".h", ".hh", ".hpp", ".hxx", ".h++", ".inl", ".ipp", ".tcc", ".H")
@@ -21,51 +23,17 @@ SOURCE_EXTENSIONS = C_SOURCES + CXX_SOURCES + HEADERS
 DEFAULT_CXX = ["-x", "c++", "-std=c++20"]
 DEFAULT_C = ["-x", "c", "-std=c17"]
 
-# Flags that take the next argument as a value, and whether we keep the pair.
-_DROP_WITH_VALUE = {
-    "-o", "-MF", "-MT", "-MQ", "-MJ", "-include-pch", "-Xlinker", "-Xassembler",
-    "-Xpreprocessor", "-Xclang", "--serialize-diagnostics", "-dependency-file", "-dependency-dot",
-    "-main-file-name", "-ftime-trace-granularity", "-B", "--config", "-Xanalyzer",
-    "-arcmt-migrate-report-output", "--output",
-}
-_KEEP_WITH_VALUE = {
-    "-I", "-isystem", "-iquote", "-idirafter", "-include", "-imacros", "-D", "-U", "-x",
-    "-isysroot", "--sysroot", "-target", "--target", "-F", "-iframework", "-iprefix",
-    "-iwithprefix", "-iwithprefixbefore", "-isystem-after", "-cxx-isystem", "-std", "-arch",
-    "-stdlib", "--gcc-toolchain", "-resource-dir",
-}
-_DROP_EXACT = {
-    "-c", "-S", "-E", "-M", "-MM", "-MD", "-MMD", "-MP", "-MG", "-save-temps", "--save-temps",
-    "-pipe", "-v", "--verbose", "-###", "-fsyntax-only", "-emit-ast", "-pedantic-errors",
-    "--coverage", "-ftest-coverage", "-fprofile-arcs", "-ftime-trace", "-fcolor-diagnostics",
-    "-fdiagnostics-color", "-fanalyzer", "-fconserve-stack", "-Qunused-arguments", "-shared",
-    "-static", "-rdynamic", "-fpch-preprocess", "-Winvalid-pch", "-H", "--",
-}
-# gcc-only flags clang rejects outright (an unknown-argument error fails the unit)
-_GCC_ONLY_PREFIXES = (
-    "-fno-tree-", "-ftree-", "-fipa-", "-fno-ipa-", "-fsched-", "-fno-sched-", "-fgcse",
-    "-fno-gcse", "-fvar-tracking", "-fno-var-tracking", "-flto-partition=", "-fmax-errors=",
-    "-fno-semantic-interposition", "-mabi=", "-fstack-usage", "-fcallgraph-info",
-    "-fdump-", "-fopt-info", "-fno-allow-store-data-races", "-fallow-store-data-races",
-    "-fmacro-prefix-map=", "-finline-limit", "-fno-canonical-system-headers",
-    "-fconcepts-diagnostics-depth=", "-fno-printf-return-value", "-fharden-",
-)
-_DROP_PREFIXES = (
-    "-W", "-o", "-MF", "-MT", "-MQ", "-MJ", "-save-temps=", "-ftime-trace=", "-fprofile-",
-    "-fcoverage-", "--serialize-diagnostics=", "-fmodules-cache-path=", "-fcrash-diagnostics",
-    "-fdebug-compilation-dir", "-fdiagnostics-", "--config=", "-B", "-L", "-l", "-Wl,", "-flto",
-    "-fuse-ld=", "-fprebuilt-module-path=", "-fmodule-output",
-)
-# Flags that would load code into the analyzer: never honoured from a checkout.
-_CODE_LOADING_PREFIXES = ("-fplugin=", "-fpass-plugin=", "-fplugin-arg-", "--load=")
-_CODE_LOADING_XCLANG = {"-load", "-plugin", "-add-plugin", "-load-pass-plugin", "-plugin-arg"}
+
+def clean_flags(argv: list[str], source: str, directory: str, is_compiler_first: bool = True) -> CleanedFlags:
+    """Keep only what shapes the parse (``flags.clean``): includes, defines, language, standard, target."""
+    return clean(argv, directory, compiler_first=is_compiler_first)
 
 
-@dataclass
-class CleanedFlags:
-    args: list[str]
-    dropped: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+def clean_extra_args(values: list[str], directory: str) -> CleanedFlags:
+    """Flags from ``extra-args``, an editor's ``extraArgs`` or ``--extra-arg``: cleaned the same way,
+    relative include paths resolved against ``directory`` (the configuration's folder, the
+    workspace or the working directory)."""
+    return clean(list(values), directory)
 
 
 def _language_of(path: str) -> str:
@@ -85,94 +53,6 @@ def default_flags(path: str) -> list[str]:
     if is_header(path):
         return ["-x", "c++-header", "-std=c++20"]
     return list(DEFAULT_CXX)
-
-
-def _expand_response_files(argv: list[str], directory: str, depth: int = 0) -> list[str]:
-    """Expand ``@file`` arguments ourselves (as data) so their flags are cleaned too."""
-    out = []
-    for a in argv:
-        if a.startswith("@") and depth < 4:
-            path = os.path.join(directory, a[1:])
-            try:
-                with open(path, encoding="utf-8", errors="replace") as fh:
-                    out.extend(_expand_response_files(shlex.split(fh.read()), directory, depth + 1))
-            except (OSError, ValueError):
-                continue
-        else:
-            out.append(a)
-    return out
-
-
-def clean_flags(argv: list[str], source: str, directory: str, is_compiler_first: bool = True) -> CleanedFlags:
-    """Keep only what shapes the parse: includes, defines, language, standard, target."""
-    res = CleanedFlags(args=[])
-    argv = list(argv)
-    if is_compiler_first and argv:
-        compiler = os.path.basename(argv[0])
-        argv = argv[1:]
-        if compiler in ("cl", "cl.exe", "clang-cl", "clang-cl.exe"):
-            res.args.append("--driver-mode=cl")
-    argv = _expand_response_files(argv, directory)
-    i = 0
-    while i < len(argv):
-        a = argv[i]
-        nxt = argv[i + 1] if i + 1 < len(argv) else None
-        if a == "-Xclang" and nxt is not None:
-            if nxt in _CODE_LOADING_XCLANG or nxt.startswith("-plugin") or nxt.startswith("-load"):
-                res.warnings.append(
-                    f"dropped `-Xclang {nxt}`"
-                    + (f" `{argv[i + 3]}`" if i + 3 < len(argv) and argv[i + 2] == "-Xclang" else "")
-                    + ": it would load code into the analyzer"
-                )
-                # -Xclang -load -Xclang lib.so: drop the value too
-                if i + 3 < len(argv) and argv[i + 2] == "-Xclang" and nxt in ("-load", "-load-pass-plugin", "-plugin-arg"):
-                    i += 4
-                    continue
-            res.dropped.extend([a, nxt])
-            i += 2
-            continue
-        if a.startswith(_CODE_LOADING_PREFIXES):
-            res.warnings.append(f"dropped `{a}`: it would load code into the analyzer")
-            res.dropped.append(a)
-            i += 1
-            continue
-        if a in ("-load", "--load", "-fplugin", "-fpass-plugin") and nxt is not None:
-            res.warnings.append(f"dropped `{a} {nxt}`: it would load code into the analyzer")
-            res.dropped.extend([a, nxt])
-            i += 2
-            continue
-        if a in _DROP_WITH_VALUE:
-            res.dropped.extend([a] + ([nxt] if nxt is not None else []))
-            i += 2
-            continue
-        if a in _KEEP_WITH_VALUE and nxt is not None:
-            res.args.extend([a, _absolutize(a, nxt, directory)])
-            i += 2
-            continue
-        if a in _DROP_EXACT or a.startswith(_GCC_ONLY_PREFIXES) or a.startswith(_DROP_PREFIXES):
-            res.dropped.append(a)
-            i += 1
-            continue
-        if not a.startswith("-"):
-            # an input file: the source itself or another input; never pass inputs through
-            res.dropped.append(a)
-            i += 1
-            continue
-        for flag in ("-I", "-isystem", "-iquote", "-idirafter", "-include", "-F", "-imacros"):
-            if a.startswith(flag) and len(a) > len(flag) and not a.startswith(flag + "="):
-                if flag in ("-I", "-F") or a[len(flag)] in "/.":
-                    a = flag + _absolutize(flag, a[len(flag):], directory)
-                break
-        res.args.append(a)
-        i += 1
-    return res
-
-
-def _absolutize(flag: str, value: str, directory: str) -> str:
-    if flag in ("-I", "-isystem", "-iquote", "-idirafter", "-include", "-imacros", "-F",
-                "-iframework", "-cxx-isystem", "-isystem-after") and not os.path.isabs(value):
-        return os.path.normpath(os.path.join(directory, value))
-    return value
 
 
 @dataclass
@@ -195,16 +75,21 @@ class CompilationDatabase:
         self.base = os.path.dirname(self.path)
         self.commands: dict[str, CompileCommand] = {}
         self.problems: list[str] = []
+        self._stems: Optional[dict[str, CompileCommand]] = None
+        self._include_index: Optional[dict[str, list[str]]] = None
         self._load()
 
     def _load(self) -> None:
         try:
-            with open(self.path, encoding="utf-8") as fh:
-                data = json.load(fh)
+            data = json.loads(read_regular(self.path, DATABASE_LIMIT).decode("utf-8"))
+        except ReadRefused as exc:
+            raise CompilationDatabaseError(f"{self.path}: {exc}") from None
         except OSError as exc:
-            raise CompilationDatabaseError(f"{self.path}: cannot read: {exc.strerror}") from None
+            raise CompilationDatabaseError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise CompilationDatabaseError(f"{self.path}: not valid JSON: {exc}") from None
+        except RecursionError:
+            raise CompilationDatabaseError(f"{self.path}: not valid JSON: nested too deeply") from None
         if not isinstance(data, list):
             raise CompilationDatabaseError(f"{self.path}: expected a JSON array of compile commands")
         for n, entry in enumerate(data):
@@ -237,13 +122,12 @@ class CompilationDatabase:
         """Flags for a header: a unit with the same stem, then one that includes it, then the nearest."""
         header = os.path.normpath(os.path.abspath(header))
         stem = os.path.splitext(header)[0]
-        for f, cmd in self.commands.items():
-            if os.path.splitext(f)[0] == stem:
-                return cmd
-        base = os.path.basename(header)
-        for f, cmd in sorted(self.commands.items()):
-            if _includes(f, base):
-                return cmd
+        by_stem = self._by_stem()
+        if stem in by_stem:
+            return by_stem[stem]
+        includers = self._includers().get(os.path.basename(header))
+        if includers:
+            return self.commands[includers[0]]
         best, best_score = None, -1
         for f, cmd in self.commands.items():
             score = len(os.path.commonpath([f, header])) if os.path.isabs(f) else 0
@@ -251,19 +135,48 @@ class CompilationDatabase:
                 best, best_score = cmd, score
         return best
 
+    def _by_stem(self) -> dict[str, CompileCommand]:
+        if self._stems is None:
+            self._stems = {}
+            for f, cmd in self.commands.items():
+                self._stems.setdefault(os.path.splitext(f)[0], cmd)
+        return self._stems
 
-def _includes(source: str, header_base: str) -> bool:
+    def _includers(self) -> dict[str, list[str]]:
+        """Header file name -> the units that ``#include`` a file of that name (sorted): each
+        unit is read once per database, however many headers are looked up."""
+        if self._include_index is None:
+            index: dict[str, list[str]] = {}
+            for f in sorted(self.commands):
+                for name in _included_names(f):
+                    index.setdefault(name, []).append(f)
+            self._include_index = index
+        return self._include_index
+
+
+_INCLUDE_SCAN_LIMIT = 256 * 1024
+
+
+def _included_names(source: str) -> set[str]:
+    """The file names (last path component) a source's ``#include`` lines name."""
     try:
-        with open(source, "rb") as fh:
-            head = fh.read(256 * 1024)
+        head = read_regular(source, _INCLUDE_SCAN_LIMIT, head_only=True)
     except OSError:
-        return False
-    needle = header_base.encode()
+        return set()
+    names = set()
     for line in head.splitlines():
         s = line.lstrip()
-        if s.startswith(b"#") and b"include" in s and needle in s:
-            return True
-    return False
+        if not s.startswith(b"#"):
+            continue
+        s = s[1:].lstrip()
+        if not s.startswith(b"include"):
+            continue
+        rest = s[len(b"include"):].strip()
+        if rest[:1] in (b'"', b"<"):
+            close = rest.find(b'"' if rest[:1] == b'"' else b">", 1)
+            if close > 1:
+                names.add(os.path.basename(rest[1:close].decode("utf-8", "replace")))
+    return names
 
 
 def find_database(start: str) -> Optional[str]:

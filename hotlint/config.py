@@ -10,9 +10,13 @@ import fnmatch
 import hashlib
 import json
 import os
+import math
 import sys
 from dataclasses import dataclass, field, replace
 from typing import Any, Optional
+
+from .safeio import CONFIG_LIMIT, ReadRefused, read_regular
+from .trust import Trust
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -20,6 +24,9 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 CONFIG_FILES = (".hotlint.toml", "pyproject.toml")
+# A configuration file's `timeout` is a checkout's say over how long a run may take: capped
+# (`--max-timeout` on the command line changes the cap; `--timeout` is the user's own and is not).
+MAX_CONFIG_TIMEOUT = 600.0
 
 
 class ConfigError(Exception):
@@ -42,13 +49,20 @@ class Config:
     timeout: float = 60.0
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     registry: Any = field(default=None, compare=False, repr=False)  # rules known under this config
+    # `rule-paths` the file named but that were not loaded (see ``trust``), and why
+    skipped_rule_paths: list[str] = field(default_factory=list, compare=False)
+    skipped_because: str = field(default="", compare=False)
+    # rule names the file uses that no loaded rule has (tolerated only when rule packs were skipped)
+    unknown_rules: list[str] = field(default_factory=list, compare=False)
+    notes: list[str] = field(default_factory=list, compare=False)  # said once, e.g. dropped extra-args
 
     @property
     def root(self) -> str:
         return os.path.dirname(self.path) if self.path else os.getcwd()
 
     def digest(self) -> str:
-        data = {k: v for k, v in self.__dict__.items() if k not in ("path", "registry")}
+        data = {k: v for k, v in self.__dict__.items()
+                if k not in ("path", "registry", "skipped_rule_paths", "skipped_because", "unknown_rules", "notes")}
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def rules_for(self, path: str, all_rules: list[str]) -> list[str]:
@@ -107,12 +121,20 @@ def _article(names: str) -> str:
     return ("an " if names[0] in "aeiou" else "a ") + names
 
 
-def parse_table(table: dict, path: Optional[str], known_rules: dict) -> Config:
-    """Validate a ``[tool.hotlint]`` table. ``known_rules`` maps rule names to their classes."""
+def parse_table(table: dict, path: Optional[str], known_rules: dict, skipped_packs: bool = False) -> Config:
+    """Validate a ``[tool.hotlint]`` table. ``known_rules`` maps rule names to their classes.
+
+    ``skipped_packs``: the table's ``rule-paths`` were not loaded, so a rule name no loaded rule
+    has may be one of theirs: it is recorded in ``unknown_rules`` instead of being an error."""
     where = path or "configuration"
     cfg = Config(path=os.path.abspath(path) if path else None)
     base = os.path.dirname(cfg.path) if cfg.path else os.getcwd()
+    if skipped_packs:
+        known_rules = _Tolerant(known_rules, cfg.unknown_rules)
     for key, value in table.items():
+        if skipped_packs and key not in _KEYS and key not in known_rules and isinstance(value, dict):
+            cfg.unknown_rules.append(key)  # the options of a rule from a skipped pack
+            continue
         if key in known_rules:
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: `{key}` must be a table of options for the rule {key}")
@@ -146,16 +168,30 @@ def parse_table(table: dict, path: Optional[str], known_rules: dict) -> Config:
                 raise ConfigError(f"{where}: `cache-line-size` must be a power of two between 16 and 1024, got {value}")
             cfg.cache_line_size = value
         elif key == "timeout":
-            if value <= 0:
-                raise ConfigError(f"{where}: `timeout` must be positive, got {value}")
+            if not math.isfinite(value) or value <= 0:
+                raise ConfigError(f"{where}: `timeout` must be a positive number of seconds, got {value}")
             cfg.timeout = float(value)
         elif key == "compile-commands":
             cfg.compile_commands = os.path.normpath(os.path.join(base, value))
         elif key == "rule-paths":
             cfg.rule_paths = [os.path.normpath(os.path.join(base, p)) for p in value]
+        elif key == "extra-args":
+            from .compdb import clean_extra_args  # noqa: PLC0415 - compdb is heavier than config
+
+            cleaned = clean_extra_args(value, base)
+            cfg.extra_args = cleaned.args
+            cfg.notes.extend(f"{where}: `extra-args`: {w}" for w in cleaned.warnings)
         else:
             setattr(cfg, key.replace("-", "_"), list(value))
     return cfg
+
+
+class _Tolerant(dict):
+    """Known rules, while rule packs were skipped: names it lacks are noted, not errors."""
+
+    def __init__(self, known: dict, unknown: list[str]):
+        super().__init__(known)
+        self.unknown = unknown
 
 
 def _check_rule_names(where: str, key: str, names: list[str], known: dict) -> None:
@@ -163,6 +199,10 @@ def _check_rule_names(where: str, key: str, names: list[str], known: dict) -> No
         if n.upper() == "ALL" or any(ch in n for ch in "*?["):
             continue
         if n not in known:
+            if isinstance(known, _Tolerant):
+                if n not in known.unknown:
+                    known.unknown.append(n)
+                continue
             raise ConfigError(f"{where}: `{key}` names unknown rule `{n}`{_suggest(n, list(known))}")
 
 
@@ -173,12 +213,18 @@ def _suggest(word: str, choices) -> str:
 
 def read_toml(path: str) -> dict:
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
+        data = read_regular(path, CONFIG_LIMIT)
+        return tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
+    except ReadRefused as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
 def table_from_file(path: str) -> Optional[dict]:
@@ -227,7 +273,9 @@ def apply_overrides(cfg: Config, o: dict, known: dict) -> Config:
     cfg = replace(cfg, rule_options=dict(cfg.rule_options))
     for name in (o.get("select") or []) + (o.get("ignore_extra") or []):
         if name.upper() != "ALL" and not any(c in name for c in "*?[") and name not in known:
-            raise ConfigError(f"unknown rule `{name}`{_suggest(name, list(known))}; `hotlint rules` lists them")
+            packs = (f" (the rule packs of {cfg.path} were not loaded: {cfg.skipped_because})"
+                     if cfg.skipped_rule_paths else "")
+            raise ConfigError(f"unknown rule `{name}`{_suggest(name, list(known))}; `hotlint rules` lists them{packs}")
     if "select" in o:
         cfg.select = list(o["select"])
     if "ignore_extra" in o:
@@ -244,40 +292,72 @@ class ConfigResolver:
     """Finds and caches the configuration governing each file.
 
     ``registry_loader(rule_paths)`` returns the rules a configuration may name: the
-    built-in ones plus those its own ``rule-paths`` bring.
+    built-in ones plus those its own ``rule-paths`` bring, which load only when ``trust``
+    allows them for the linted file (see ``hotlint.trust``).
     """
 
-    def __init__(self, registry_loader, explicit: Optional[str] = None, overrides: Optional[dict] = None):
+    def __init__(self, registry_loader, explicit: Optional[str] = None, overrides: Optional[dict] = None,
+                 trust: Optional[Trust] = None, explicit_is_users: bool = True):
         self.registry_loader = registry_loader
         self.explicit = explicit
+        # whether the user named ``explicit`` (--config), so it may lie outside the project
+        self.explicit_is_users = explicit_is_users
         self.overrides = overrides or {}
-        self._by_file: dict[Optional[str], Config] = {}
+        self.trust = trust if trust is not None else Trust()
+        self._by_file: dict[tuple[Optional[str], str], Config] = {}
         self._by_dir: dict[str, Optional[str]] = {}
+        self._tables: dict[str, dict] = {}
 
-    def load(self, path: Optional[str]) -> Config:
-        if path in self._by_file:
-            return self._by_file[path]
-        table = {} if path is None else (table_from_file(path) or {})
-        if not isinstance(table, dict):
-            raise ConfigError(f"{path}: [tool.hotlint] must be a table")
-        registry = self.registry_loader(rule_paths_of(table, path))
-        cfg = parse_table(table, path, registry.rules)
+    def _table(self, path: str) -> dict:
+        if path not in self._tables:
+            table = table_from_file(path) or {}
+            if not isinstance(table, dict):
+                raise ConfigError(f"{path}: [tool.hotlint] must be a table")
+            self._tables[path] = table
+        return self._tables[path]
+
+    def load(self, path: Optional[str], linted: Optional[str] = None) -> Config:
+        """The configuration in ``path`` (None: the defaults) as it applies to ``linted``."""
+        table = {} if path is None else self._table(path)
+        wanted = rule_paths_of(table, path)
+        why = ""
+        if wanted:
+            allowed, why = self.trust.rule_paths_allowed(
+                path, linted or path, explicit=self.explicit_is_users and path == self.explicit)
+            if allowed:
+                why = ""
+        key = (path, why)
+        if key in self._by_file:
+            return self._by_file[key]
+        registry = self.registry_loader([] if why else wanted)
+        cfg = parse_table(table, path, registry.rules, skipped_packs=bool(why))
+        if why:
+            cfg.rule_paths, cfg.skipped_rule_paths, cfg.skipped_because = [], wanted, why
         cfg.registry = registry
-        for key, value in self.overrides.items():
-            if key == "extra_args":
+        for key_, value in self.overrides.items():
+            if key_ == "extra_args":
                 cfg.extra_args = cfg.extra_args + list(value)
-            elif key == "rule_options":
+            elif key_ == "rule_options":
                 for rule, opts in value.items():
                     cfg.rule_options.setdefault(rule, {}).update(opts)
             else:
-                setattr(cfg, key, value)
-        self._by_file[path] = cfg
+                setattr(cfg, key_, value)
+        self._by_file[key] = cfg
         return cfg
 
     def for_file(self, file_path: str) -> Config:
         if self.explicit:
-            return self.load(self.explicit)
+            return self.load(self.explicit, file_path)
         d = os.path.dirname(os.path.abspath(file_path))
         if d not in self._by_dir:
             self._by_dir[d] = find_config_file(d)
-        return self.load(self._by_dir[d])
+        return self.load(self._by_dir[d], file_path)
+
+
+def skipped_packs_note(cfg: Config) -> Optional[str]:
+    """The one line that says a configuration's rule packs were not loaded, and how to load them."""
+    if not cfg.skipped_rule_paths:
+        return None
+    names = ", ".join(f"`{n}`" for n in cfg.unknown_rules[:4]) + (", ..." if len(cfg.unknown_rules) > 4 else "")
+    uses = f"; the rules it names that they may define ({names}) do not run" if cfg.unknown_rules else ""
+    return f"skipped its `rule-paths`: {cfg.skipped_because}{uses}"

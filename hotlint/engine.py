@@ -14,6 +14,7 @@ from typing import Optional, Sequence
 from . import clang
 from .model import Diagnostic, ErrorRecord, FileResult, Severity
 from .rule import Registry, Rule, load_rules
+from .safeio import SOURCE_LIMIT, ReadRefused, read_regular
 from .suppress import parse_suppressions
 from .view import FileView, Settings
 
@@ -49,12 +50,15 @@ class FileProblem(Exception):
 
 
 def read_source(path: str) -> str:
-    """The file's text, or a ``FileProblem`` saying clearly why not."""
+    """The file's text, or a ``FileProblem`` saying clearly why not.
+
+    A FIFO, a device or a file over ``safeio.SOURCE_LIMIT`` is refused, never read."""
     try:
         if os.path.isdir(path):
             raise FileProblem("unreadable", "is a directory")
-        with open(path, "rb") as fh:
-            data = fh.read()
+        data = read_regular(path, SOURCE_LIMIT)
+    except ReadRefused as exc:
+        raise FileProblem(exc.kind, str(exc)) from None
     except FileNotFoundError:
         raise FileProblem("missing-file", "no such file") from None
     except PermissionError:

@@ -1,15 +1,19 @@
-"""Applying fixes: non-overlapping edits, a unified diff, and atomic writes that keep
-the file's encoding, byte-order mark and line endings."""
+"""Applying fixes: non-overlapping edits, a unified diff, and writes that keep the file's
+encoding, byte-order mark, line endings, permissions and links, and never lose a change
+made while hotlint was running."""
 
 from __future__ import annotations
 
 import difflib
 import os
+import stat
 import tempfile
+from dataclasses import dataclass
 from typing import Iterable
 
 from .model import Applicability, Diagnostic, Edit, Fix
 from .positions import ByteOffsets
+from .safeio import SOURCE_LIMIT, read_regular
 
 
 def applicable(fix: Fix, unsafe: bool) -> bool:
@@ -51,33 +55,132 @@ def unified_diff(path: str, before: str, after: str) -> str:
     ))
 
 
-def read_for_fix(path: str) -> tuple[str, bytes, str]:
-    """(text with LF endings, BOM prefix, newline) as the file is on disk."""
-    with open(path, "rb") as fh:
-        raw = fh.read()
+class NotFixed(Exception):
+    """A file whose fixes were not written, and why (reported against the file; the run goes on)."""
+
+
+@dataclass(frozen=True)
+class OnDisk:
+    """A file as ``read_for_fix`` found it: the fixes are written only while it is still so."""
+
+    text: str  # with LF line endings
+    bom: bytes
+    newline: str
+    raw: bytes
+
+
+def read_for_fix(path: str) -> OnDisk:
+    """The file as it is on disk (text with LF endings, byte-order mark, newline, raw bytes)."""
+    raw = read_regular(path, SOURCE_LIMIT)
+    data = raw
     bom = b""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        bom, raw = raw[:3], raw[3:]
-    text = raw.decode("utf-8")
+    if data.startswith(b"\xef\xbb\xbf"):
+        bom, data = data[:3], data[3:]
+    text = data.decode("utf-8")
     newline = "\r\n" if "\r\n" in text else "\n"
-    return text, bom, newline
+    return OnDisk(text, bom, newline, raw)
 
 
-def write_atomic(path: str, text: str, bom: bytes = b"") -> None:
-    """Replace ``path`` in one rename: an interrupted write leaves the old file whole."""
-    directory = os.path.dirname(os.path.abspath(path))
-    st = os.stat(path)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".hotlint-tmp")
+def write_fixed(path: str, before: OnDisk, text: str, project_root: str) -> str:
+    """Write ``text`` (with ``before``'s byte-order mark) over ``path``, and return the file
+    written. Raises ``NotFixed`` when that would be wrong:
+
+    - a symlink is followed (the link stays a link, its target gets the fix), but never to a
+      file outside ``project_root``;
+    - a read-only file stays unwritten, as editors leave it;
+    - a file that changed since ``before`` was read keeps the change (checked under a lock,
+      right before the write), so nothing the user saved meanwhile is lost;
+    - a file with more than one hard link is rewritten in place, so every link sees the fix
+      (a copy is kept beside it until the write is complete); any other file is replaced in
+      one rename, so an interrupted write leaves the old file whole.
+    """
+    target = os.path.realpath(path)
+    root = os.path.realpath(project_root)
+    if not (target == root or target.startswith(root.rstrip(os.sep) + os.sep)):
+        raise NotFixed(f"it resolves to {target}, outside the project {root}")
+    try:
+        st = os.stat(target)
+    except OSError as exc:
+        raise NotFixed(f"cannot read it again: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise NotFixed("it is no longer a regular file")
+    if not os.access(target, os.W_OK):
+        raise NotFixed("it is read-only")
+    data = before.bom + text.encode("utf-8")
+    try:
+        fd = os.open(target, os.O_RDWR | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise NotFixed(f"cannot open it for writing: {exc.strerror or exc}") from None
+    try:
+        _lock(fd)
+        current = _read_all(fd)
+        if current != before.raw:
+            raise NotFixed("it changed since hotlint read it; run hotlint again")
+        if os.fstat(fd).st_nlink > 1:
+            _rewrite_in_place(fd, target, data)
+        else:
+            _replace(target, data, st)
+    except OSError as exc:
+        raise NotFixed(f"cannot write it: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)  # releases the lock
+    return target
+
+
+def _lock(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: the check below still runs
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:
+        pass  # a file system without locks: the content check still runs
+
+
+def _read_all(fd: int) -> bytes:
+    os.lseek(fd, 0, os.SEEK_SET)
+    chunks = []
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _replace(target: str, data: bytes, st: os.stat_result) -> None:
+    directory = os.path.dirname(target)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(target)}.", suffix=".hotlint-tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(bom + text.encode("utf-8"))
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, st.st_mode & 0o7777)
-        os.replace(tmp, path)
+        os.chmod(tmp, stat.S_IMODE(st.st_mode))
+        os.replace(tmp, target)
     except BaseException:
         try:
             os.unlink(tmp)
         except OSError:
             pass
         raise
+
+
+def _rewrite_in_place(fd: int, target: str, data: bytes) -> None:
+    """Overwrite through ``fd`` (every hard link sees it); a copy of the old bytes stays beside
+    the file until the new ones are on disk, so an interrupted write loses nothing."""
+    old = _read_all(fd)
+    directory = os.path.dirname(target)
+    backup_fd, backup = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(target)}.",
+                                         suffix=".hotlint-backup")
+    with os.fdopen(backup_fd, "wb") as fh:
+        fh.write(old)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.lseek(fd, 0, os.SEEK_SET)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    os.ftruncate(fd, len(data))
+    os.fsync(fd)
+    os.unlink(backup)

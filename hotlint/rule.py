@@ -160,19 +160,28 @@ def _builtin_modules() -> Iterator[Any]:
 
 
 def _entry_points():
-    from importlib.metadata import entry_points
+    """``hotlint.rules`` entry points of the packages installed for this interpreter. The
+    working directory is not searched: a ``*.dist-info`` folder in a checkout must not
+    register rule packs (see ``trust.running_python_paths``)."""
+    from importlib.metadata import distributions
 
-    eps = entry_points()
-    if hasattr(eps, "select"):
-        return list(eps.select(group="hotlint.rules"))
-    return list(eps.get("hotlint.rules", []))  # pragma: no cover - Python < 3.10
+    from .trust import running_python_paths
+
+    found, seen = [], set()
+    for dist in distributions(path=running_python_paths()):
+        for ep in dist.entry_points:
+            if ep.group == "hotlint.rules" and (ep.name, ep.value) not in seen:
+                seen.add((ep.name, ep.value))
+                found.append(ep)
+    return found
 
 
 def _load_path(path: str, registry: Registry) -> None:
     """Load rule modules from a file or a folder of files named in ``rule-paths``.
 
     This imports Python from the configured location: configuration is data, but a
-    rule path is code the user chose to run, exactly like a plugin.
+    rule path is code, so callers pass only the rule paths of a configuration the user
+    trusts (``config.ConfigResolver`` asks ``trust``).
     """
     files = []
     if os.path.isdir(path):

@@ -20,6 +20,7 @@ from typing import Callable, Iterable, Optional
 
 from .engine import EngineOptions
 from .model import ErrorRecord, FileResult
+from .safeio import DEFAULT_WORKER_MEMORY_MIB
 
 
 @dataclass
@@ -31,25 +32,89 @@ class Task:
     timeout: float = 60.0
 
 
+_CONTEXT = None
+
+
 def _context():
-    """How workers start. A plain fork is the fastest (no new interpreter, no second libclang
-    load), and safe while this process runs no other thread and has parsed nothing itself — the
-    command line's case; otherwise a fork server (a long-lived server that forks clean workers)."""
+    """How workers start (chosen once per process). A plain fork is the fastest (no new
+    interpreter, no second libclang load), and safe while this process runs no other thread and
+    has parsed nothing itself — the command line's case; otherwise a fork server (a long-lived
+    server that forks clean workers), started so that it cannot import from the working
+    directory (see ``_start_forkserver``)."""
+    global _CONTEXT
+    if _CONTEXT is not None:
+        return _CONTEXT
     method = os.environ.get("HOTLINT_START_METHOD")
     if method:
-        return multiprocessing.get_context(method)
-    if sys.platform.startswith("linux") and threading.active_count() == 1 and "clang.cindex" not in sys.modules:
-        return multiprocessing.get_context("fork")
-    if sys.platform.startswith("linux"):
+        ctx = multiprocessing.get_context(method)
+    elif sys.platform.startswith("linux") and threading.active_count() == 1 and "clang.cindex" not in sys.modules:
+        ctx = multiprocessing.get_context("fork")
+    elif sys.platform.startswith("linux"):
         ctx = multiprocessing.get_context("forkserver")
+    else:
+        ctx = multiprocessing.get_context("spawn")
+    if ctx.get_start_method() == "forkserver":
         ctx.set_forkserver_preload(["hotlint.workers", "hotlint._preload"])
-        return ctx
-    return multiprocessing.get_context("spawn")
+        _start_forkserver()
+    _CONTEXT = ctx
+    return ctx
 
 
-def _worker_main(conn: Connection, tmpdir: Optional[str] = None) -> None:
+def _start_forkserver() -> None:
+    """Start multiprocessing's fork server now, with nothing of the working directory on its path.
+
+    It runs ``python -c 'from multiprocessing.forkserver import main; ...'``, and ``-c`` puts the
+    working directory first on ``sys.path`` before that import: a checkout's ``selectors.py`` or
+    ``socket.py`` would run. ``PYTHONSAFEPATH`` (Python 3.11+) keeps it off; older Pythons get a
+    private empty folder as the working directory while the server starts (it has no use for
+    the real one: every path hotlint sends a worker is absolute)."""
+    from multiprocessing import forkserver
+
+    saved_env = os.environ.get("PYTHONSAFEPATH")
+    saved_cwd = os.getcwd()
+    os.environ["PYTHONSAFEPATH"] = "1"
+    try:
+        if sys.version_info < (3, 11):
+            os.chdir(_scratch_dir())
+        forkserver.ensure_running()
+    finally:
+        os.chdir(saved_cwd)
+        if saved_env is None:
+            os.environ.pop("PYTHONSAFEPATH", None)
+        else:
+            os.environ["PYTHONSAFEPATH"] = saved_env
+
+
+_memory_mib = DEFAULT_WORKER_MEMORY_MIB
+
+
+def set_memory_limit(mib: int) -> None:
+    """The address-space limit of workers started from now on."""
+    global _memory_mib
+    _memory_mib = mib
+
+
+def _limit_memory(mib: int) -> None:
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Windows
+        return
+    want = mib * 1024 * 1024
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        want = min(want, hard)
+    if soft == resource.RLIM_INFINITY or soft > want:
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (want, hard))
+        except (ValueError, OSError):
+            pass
+
+
+def _worker_main(conn: Connection, tmpdir: Optional[str] = None, memory_mib: Optional[int] = None) -> None:
     # A worker must not die of the user's Ctrl-C before the parent decides what to do.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if memory_mib:
+        _limit_memory(memory_mib)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker must not inherit the CLI's handler
     if tmpdir:
         # libclang writes preamble PCHs to $TMPDIR; a killed worker's stay in a folder the parent removes
@@ -74,7 +139,7 @@ class _Worker:
     def __init__(self, ctx):
         parent, child = ctx.Pipe()
         self.conn = parent
-        self.proc = ctx.Process(target=_worker_main, args=(child, _scratch_dir()), daemon=True)
+        self.proc = ctx.Process(target=_worker_main, args=(child, _scratch_dir(), _memory_mib), daemon=True)
         self.proc.start()
         child.close()
         self.task: Optional[Task] = None
@@ -103,7 +168,7 @@ class _Worker:
             self.kill()
 
 
-def describe_exit(code: Optional[int]) -> str:
+def describe_exit(code: Optional[int], memory_mib: Optional[int] = None) -> str:
     """How a worker process ended, for the message naming its file."""
     if code is not None and code < 0:
         try:
@@ -112,6 +177,8 @@ def describe_exit(code: Optional[int]) -> str:
             name = f"signal {-code}"
         if name == "SIGKILL":
             return "was killed (SIGKILL; out of memory?)"
+        if name in ("SIGABRT", "SIGSEGV", "SIGBUS") and memory_mib:
+            return f"crashed with {name} (it may have reached the {memory_mib} MiB memory limit: --max-memory)"
         return f"crashed with {name}"
     return f"exited unexpectedly (code {code})"
 
@@ -213,7 +280,7 @@ def run_tasks(tasks: Iterable[Task], jobs: int, on_result: Callable[[FileResult]
                 if w.conn in ready or w.proc.sentinel in ready:
                     w.proc.join(timeout=5)
                     busy.remove(w)
-                    reason = describe_exit(w.proc.exitcode)
+                    reason = describe_exit(w.proc.exitcode, _memory_mib)
                     w.kill()
                     idle.append(_Worker(ctx) if pending else None)
                     on_result(FileResult(path=task.path, errors=[ErrorRecord(

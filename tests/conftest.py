@@ -82,3 +82,10 @@ def analyze_source(tmp_path: Path, source: str, name: str = "case.cpp", rules=No
     result = engine_diagnostics(path, source, rules=list(rules) if rules else None, settings=settings)
     assert not result.errors, [e.message for e in result.errors]
     return path, result.diagnostics
+
+
+@pytest.fixture()
+def trusted_projects(monkeypatch, tmp_path_factory):
+    """Trust every project under the test run's temporary folder: tests that load the demo rule
+    pack through a project's `rule-paths` need the trust a user would give (HOTLINT_TRUSTED_FOLDERS)."""
+    monkeypatch.setenv("HOTLINT_TRUSTED_FOLDERS", str(tmp_path_factory.getbasetemp()))

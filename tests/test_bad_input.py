@@ -20,6 +20,9 @@ import pytest
 from conftest import FIXTURES, ROOT, run_cli, run_json
 
 RULEPACK = ROOT / "tests" / "data" / "rulepack"
+
+# these tests load the demo rule pack from project configuration files
+pytestmark = pytest.mark.usefixtures("trusted_projects")
 SEED = 20261121
 
 

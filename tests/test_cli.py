@@ -15,6 +15,9 @@ from conftest import ROOT, run_cli, run_json
 
 RULEPACK = ROOT / "tests" / "data" / "rulepack"
 
+# these tests load the demo rule pack from project configuration files
+pytestmark = pytest.mark.usefixtures("trusted_projects")
+
 
 def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)

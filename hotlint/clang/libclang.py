@@ -139,9 +139,13 @@ def parse(
     """
     import ctypes
 
+    from ..flags import allowed  # noqa: PLC0415 - pure Python, no cycle at import time
+
     ci = cindex()
     index = index or ci.Index.create()
-    args = list(args)
+    # Every caller passes cleaned flags; filtering again here means no path around the cleaning
+    # reaches libclang. --no-default-config: no clang configuration file adds flags of its own.
+    args = ["--no-default-config"] + allowed(list(args))
     if ci.Config.resource_dir and os.path.isdir(ci.Config.resource_dir) and "-resource-dir" not in args:
         args += ["-resource-dir", ci.Config.resource_dir]
     unsaved = ([(path, text)] if text is not None else []) + list(extra_unsaved)

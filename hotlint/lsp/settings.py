@@ -15,10 +15,19 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from ..compdb import FlagResolver, find_database
-from ..config import Config, ConfigError, ConfigResolver, apply_overrides, find_config_file
+from ..compdb import FlagResolver, clean_extra_args, find_database
+from ..config import (
+    MAX_CONFIG_TIMEOUT,
+    Config,
+    ConfigError,
+    ConfigResolver,
+    apply_overrides,
+    find_config_file,
+    skipped_packs_note,
+)
 from ..engine import EngineOptions
 from ..rule import load_rules
+from ..trust import Trust
 
 DEFAULT_DEBOUNCE_MS = 250
 
@@ -72,6 +81,10 @@ class ClientSettings:
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     out.problems.append(f"`{name}` must be a list of strings; ignored")
                     continue
+                if name == "extra_args":  # cleaned as every flag source is (see hotlint.flags)
+                    cleaned = clean_extra_args(value, root or os.getcwd())
+                    value = cleaned.args
+                    out.problems.extend(f"`extraArgs`: {w}" for w in cleaned.warnings)
                 setattr(out, name, value)
         if not out.select:
             out.select = None
@@ -128,7 +141,12 @@ class Project:
         self._reset()
 
     def _reset(self) -> None:
-        self._configs = ConfigResolver(load_rules, explicit=self.settings.config)
+        # The server has no --trust: the environment and the user's own configuration decide
+        # (an editor extension sets HOTLINT_TRUSTED_FOLDERS for a workspace the editor trusts).
+        # A `config` setting may come from a workspace's own settings file, so the file it names
+        # is held to the same rule as any project file (explicit_is_users=False).
+        self._configs = ConfigResolver(load_rules, explicit=self.settings.config, trust=_trust(),
+                                       explicit_is_users=False)
         self._flags: dict[Optional[str], FlagResolver] = {}
         self._stamps: dict[str, tuple] = {}
 
@@ -171,6 +189,10 @@ class Project:
             self._reset()  # read it again next time: the user is probably fixing it
             return FileSetup(error=f"configuration error: {exc}")
         setup.problems.extend(problems)
+        skipped = skipped_packs_note(base)
+        if skipped:
+            setup.problems.append(f"{base.path}: {skipped}")
+        setup.problems.extend(base.notes)
         registry = base.registry
         setup.problems.extend(f"{base.path or 'rules'}: {p}" for p in registry.problems)
         setup.problems.extend(f"editor setting {p}" for p in s.problems)
@@ -196,5 +218,12 @@ class Project:
         setup.args = flags.args
         setup.notes = [f"flags from {flags.origin}: {' '.join(flags.args)}", *flags.warnings]
         setup.options = EngineOptions.for_config(cfg, path)
-        setup.timeout = cfg.timeout
+        setup.timeout = min(cfg.timeout, MAX_CONFIG_TIMEOUT)
         return setup
+
+
+def _trust() -> Trust:
+    try:
+        return Trust.from_environment()
+    except ConfigError:
+        return Trust()  # a broken user configuration trusts nothing; the CLI reports it

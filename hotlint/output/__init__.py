@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
 from ..model import Diagnostic, ErrorRecord
@@ -21,6 +22,27 @@ class Report:
         self.errors.sort(key=ErrorRecord.sort_key)
 
 
+# What must never reach a reader's terminal or a CI log raw: C0 and C1 control characters (ESC
+# starts ANSI and OSC sequences: clipboard writes, screen clears, hyperlinks), DEL, line and
+# paragraph separators, bidirectional overrides (text that reads other than it is), and lone
+# surrogates (a file name that is not UTF-8, which would also fail to encode).
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escape(m: "re.Match[str]") -> str:
+    ch = m.group()
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, as os.fsdecode keeps it
+        return f"\\x{code - 0xDC00:02x}"
+    return {"\n": "\\n", "\r": "\\r"}.get(ch) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def safe(text: str) -> str:
+    """``text`` with every character a terminal or log would act on shown as an escape
+    (``\\x1b``, ``\\n``, ``\\u202e``); tabs are kept. For everything hotlint prints."""
+    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
+
+
 def display_path(path: str) -> str:
     """Relative to the working directory when below it (as ruff and clang print)."""
     try:
@@ -32,9 +54,10 @@ def display_path(path: str) -> str:
 
 def read_lines(path: str, _cache: dict = {}) -> list[str]:  # noqa: B006 - per-process memo
     if path not in _cache:
-        try:
-            with open(path, encoding="utf-8", errors="replace") as fh:
-                _cache[path] = fh.read().splitlines()
+        from ..safeio import SOURCE_LIMIT, read_regular  # noqa: PLC0415
+
+        try:  # never a FIFO or a device: an error record may name one
+            _cache[path] = read_regular(path, SOURCE_LIMIT).decode("utf-8", "replace").splitlines()
         except OSError:
             _cache[path] = []
     return _cache[path]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from . import Report, display_path
+from . import Report, display_path, safe
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def _escape_data(s: str) -> str:
-    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # `safe` first: no raw line break can start a workflow command of its own, and no escape
+    # sequence reaches the log (which renders ANSI colours)
+    return safe(s).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_prop(s: str) -> str:

@@ -15,10 +15,11 @@ _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def _uri(path: str, root: str) -> tuple[str, bool]:
+    # percent-encoded from the file name's bytes: a name that is not UTF-8 still has a URI
     rel = os.path.relpath(path, root)
     if rel.startswith(".."):
-        return "file://" + quote(os.path.abspath(path).replace(os.sep, "/")), False
-    return quote(rel.replace(os.sep, "/")), True
+        return "file://" + quote(os.fsencode(os.path.abspath(path).replace(os.sep, "/"))), False
+    return quote(os.fsencode(rel.replace(os.sep, "/"))), True
 
 
 def _region(path: str, r) -> dict:

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ..model import Diagnostic, ErrorRecord
-from . import Report, display_path, read_lines
+from . import Report, display_path, read_lines, safe
 
 _STYLE = {"error": "bold red", "warning": "bold yellow", "info": "bold cyan"}
 
@@ -25,14 +25,17 @@ def _frame(d: Diagnostic) -> list[Text]:
     n = d.range.start.line
     if not (0 < n <= len(lines)):
         return []
-    src = lines[n - 1].expandtabs(1)
-    raw = lines[n - 1].encode("utf-8")
+    line = lines[n - 1].expandtabs(1)
+    raw = line.encode("utf-8", "surrogateescape")
     start = len(raw[: d.range.start.column - 1].decode("utf-8", "ignore"))
     if d.range.end.line == n:
         end = len(raw[: max(d.range.end.column - 1, d.range.start.column)].decode("utf-8", "ignore"))
     else:
-        end = len(src.rstrip())
+        end = len(line.rstrip())
     end = max(end, start + 1)
+    # control characters in the source are shown escaped, and the caret moves with them
+    src = safe(line)
+    start, end = len(safe(line[:start])), len(safe(line[:start])) + max(1, len(safe(line[start:end])))
     gutter = f"{n:>5} | "
     blank = " " * (len(gutter) - 2) + "| "
     caret = " " * start + "^" + "~" * (end - start - 1)
@@ -43,14 +46,14 @@ def _frame(d: Diagnostic) -> list[Text]:
 
 
 def _note(label: str, body: str, style: str = "cyan") -> Text:
-    return Text(" " * 6 + "= ", style="blue") + Text(label + ": ", style=style) + Text(body)
+    return Text(" " * 6 + "= ", style="blue") + Text(safe(label) + ": ", style=style) + Text(safe(body))
 
 
 def render_diagnostic(d: Diagnostic, show_fix: bool = True) -> list[Text]:
-    head = Text(f"{display_path(d.path)}:{d.range.start.line}:{d.range.start.column}: ", style="bold")
+    head = Text(f"{safe(display_path(d.path))}:{d.range.start.line}:{d.range.start.column}: ", style="bold")
     head += Text(f"{d.severity.value}: ", style=_STYLE[d.severity.value])
-    head += Text(d.message)
-    head += Text(f" [{d.rule}]", style="dim")
+    head += Text(safe(d.message))
+    head += Text(f" [{safe(d.rule)}]", style="dim")
     out = [head, *_frame(d)]
     for note in d.notes:
         out.append(_note("note", note))
@@ -62,11 +65,11 @@ def render_diagnostic(d: Diagnostic, show_fix: bool = True) -> list[Text]:
 
 
 def render_error(e: ErrorRecord) -> list[Text]:
-    where = display_path(e.path)
+    where = safe(display_path(e.path))
     if e.line is not None:
         where += f":{e.line}:{e.column}"
-    head = Text(f"{where}: ", style="bold") + Text("error: ", style="bold red") + Text(e.message)
-    head += Text(f" [{e.kind}]", style="dim")
+    head = Text(f"{where}: ", style="bold") + Text("error: ", style="bold red") + Text(safe(e.message))
+    head += Text(f" [{safe(e.kind)}]", style="dim")
     out = [head]
     if e.hint:
         out.append(_note("help", e.hint, "green"))
@@ -102,10 +105,10 @@ def statistics(report: Report, summaries: dict[str, str]) -> list[Text]:
     out = []
     for rule, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         mark = "[*]" if fixable[rule] else "   "
-        out.append(Text(f"{count:>{width}}  {rule:<{rwidth}}  {mark} {summaries.get(rule, '')}".rstrip()))
+        out.append(Text(safe(f"{count:>{width}}  {rule:<{rwidth}}  {mark} {summaries.get(rule, '')}".rstrip())))
     errors = Counter(e.kind for e in report.errors)
     for kind, count in sorted(errors.items()):
-        out.append(Text(f"{count:>{width}}  {kind:<{rwidth}}      files that could not be analyzed", style="red"))
+        out.append(Text(safe(f"{count:>{width}}  {kind:<{rwidth}}      files that could not be analyzed"), style="red"))
     return out
 
 
