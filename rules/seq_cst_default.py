@@ -38,6 +38,9 @@ _SYNC_RENAMES = {
     **{f"{o}_and_fetch": f"__atomic_{o}_fetch" for o in ("add", "sub", "or", "and", "xor", "nand")},
 }
 _COMPARISONS = {"==", "!=", "<", ">", "<=", ">=", "&&", "||", "<=>"}
+# Operations that take from the count; a fetch_add of a negative constant counts too.
+_DECREMENTS = {"fetch_sub", "decrement", "fetch_and_sub", "sub_and_fetch"}
+_NEGATABLE = {"fetch_add", "fetch_and_add", "add_and_fetch"}
 _JOINS = {"std::thread::join", "std::jthread::join"}
 _SIMPLE_POSTFIX = re.compile(r"^[A-Za-z_]\w*(?:\s*(?:\.|->|::)\s*[A-Za-z_]\w*|\s*\[[^\[\]]*\])*$")
 _STDATOMIC_INCLUDE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*<stdatomic\.h>", re.M)
@@ -69,6 +72,14 @@ class _Site:
     usage: str  # unused, tested, value
     spin: bool  # evaluated in a loop's condition: the thread waits on it
     seq_cst: bool  # runs as seq_cst, written or not
+    decrement: bool = False  # takes from the count (a reference count's release point)
+
+    @property
+    def decides(self) -> bool:
+        """The result drives what the thread does next: a tested value, or any use of a
+        decrement's result (returned, stored, compared later, passed on), which is how a
+        reference count tells its caller to free the object."""
+        return self.role == ADD and (self.usage == "tested" or (self.decrement and self.usage == "value"))
 
 
 @dataclass(eq=False)
@@ -91,7 +102,7 @@ class _Advice:
     pattern: str
     why: str  # the pattern, in the message
     detail: str  # why that order suffices, as a note
-    orders: dict[str, str]  # role (or "tested-add"/"untested-add") -> order
+    orders: dict[str, str]  # role (or "tested-add"/"untested-sub"/"untested-add") -> order
     safe: bool = False
 
 
@@ -115,14 +126,27 @@ class SeqCstDefault(Rule):
     It reads every operation on the same variable or member in the file and suggests the
     weakest order the visible pattern needs:
 
-    * a counter that is only incremented (and read, ideally after the threads are joined):
-      `relaxed`;
+    * a counter that is only incremented or decremented, no result used (and read, ideally
+      after the threads are joined): `relaxed`;
     * a flag stored after writing data and loaded before reading it: `release` store,
       `acquire` load;
     * a lock taken by `exchange`/`test_and_set`/`compare_exchange` in a loop and released by a
       store: `acquire` RMW, `release` store, `relaxed` spinning loads;
-    * a read-modify-write that hands data between threads (a CAS loop, a reference count
-      tested on decrement): `acq_rel` RMW, `acquire` loads;
+    * a read-modify-write that hands data between threads (a CAS loop): `acq_rel` RMW,
+      `acquire` loads;
+    * a reference count, recognised by a decrement whose result is used at all (tested,
+      compared, returned, stored in a variable, or passed to a function,
+      as in `if (--refs == 0) delete this;` or `auto old = refs.fetch_sub(1); return old == 1;`):
+      that decrement may free the object, so it needs `acq_rel` — release publishes this
+      thread's writes to the object, acquire makes every other thread's writes visible before
+      the free (release plus `std::atomic_thread_fence(std::memory_order_acquire)` before the
+      free does the same). A decrement whose result is discarded still needs `release`; only
+      the increments may be `relaxed`. Relaxed there is the data race a storage engine had to
+      revert. On x86-64 these read-modify-writes are one `LOCK`-prefixed instruction under
+      every order, so the order written changes nothing there but the compiler's freedom;
+    * an arrival counter whose incremented value is tested (directly or through a local
+      variable) or awaited by a spinning load: `acq_rel` on the tested increment, `release` on
+      untested ones when a load waits for them (else `relaxed`), `acquire` on the waiting loads;
     * a store followed by a load of another atomic in the same function, mirrored elsewhere
       (Dekker, Peterson): seq_cst is needed, and the fix writes it out so the choice is visible.
 
@@ -164,8 +188,11 @@ class SeqCstDefault(Rule):
     The fix writes the suggested order into the call (`x.load()` becomes
     `x.load(std::memory_order_acquire)`), rewrites an operator whose value is unused (or a
     post-increment, whose value `fetch_add` returns too) as the member call
-    (`++x` becomes `x.fetch_add(1, std::memory_order_relaxed)`), and an implicit load as
-    `x.load(order)`; C files get the `_explicit` functions of `<stdatomic.h>` (only when the file
+    (`++x` becomes `x.fetch_add(1, std::memory_order_relaxed)`), a pre-increment or compound
+    assignment whose value is used as the standard defines it (`--x` becomes
+    `(x.fetch_sub(1, std::memory_order_acq_rel) - 1)`, `x += 2` becomes
+    `(x.fetch_add(2, order) + 2)`, only for a literal operand and a value type of `int` or
+    wider or a pointer, so the type is unchanged), and an implicit load as `x.load(order)`; C files get the `_explicit` functions of `<stdatomic.h>` (only when the file
     includes it) and `__sync_*` builtins their `__atomic_*` forms.
 
     Weakening an order changes what other threads may observe, so the fix is unsafe unless the
@@ -173,8 +200,9 @@ class SeqCstDefault(Rule):
     to this file (a local, a `static` or anonymous-namespace variable, or a member of a class
     defined in this source file) and is read only after the threads are joined. The fix that
     writes `std::memory_order_seq_cst` out for a Dekker-style handshake is safe (the order is
-    unchanged). Operators whose value is used, pre-increments used as values, compare-and-swap
-    `__sync` builtins and code inside macros get no fix.
+    unchanged). Assignments and C operators whose value is used, pre-increments of types
+    narrower than `int`, compound assignments of a non-literal, compare-and-swap `__sync`
+    builtins and code inside macros get no fix.
 
     ## Options
     * `report-loads` (bool, default `true`): report seq_cst loads as well. They are free on
@@ -225,9 +253,8 @@ class SeqCstDefault(Rule):
                    else "is seq_cst only because no memory order is written")
         message = f"{_describe(view, op)} {opening}: {_COST[site.role]}"
         why = advice.why
-        if advice.pattern == "sync-counter" and site.role == ADD and site.usage != "tested":
-            why += "; an increment or decrement whose value is never tested needs " + (
-                "only release" if order == "release" else "no ordering")
+        if advice.pattern in ("sync-counter", "refcount") and site.role == ADD:
+            why += "; " + _sync_counter_reason(site, order, advice.pattern == "refcount")
         message += f". {why[0].upper()}{why[1:]}"
         if advice.pattern == "dekker":
             message += f": write {_order_text(view, op, order)} so the choice is visible"
@@ -288,6 +315,44 @@ def _usage(node) -> str:
     return "value"
 
 
+def _traced_usage(op: AtomicOp) -> str:
+    """``_usage`` of the operation, following a value stored in a local variable to where it
+    is used: ``auto n = arrived.fetch_add(1); if (n == last)`` tests the result."""
+    usage = _usage(op.node)
+    if usage != "value" or op.function is None or op.function.body is None:
+        return usage
+    holder = op.node.parent
+    while holder is not None and holder.kind in ("UNEXPOSED_EXPR", "PAREN_EXPR"):
+        holder = holder.parent
+    if holder is None or holder.kind != "VAR_DECL":
+        return usage
+    for ref in op.function.body.walk():
+        if ref.kind == "DECL_REF_EXPR" and ref.referenced is not None and \
+                ref.referenced.is_same_declaration(holder) and _usage(ref) == "tested":
+            return "tested"
+    return usage
+
+
+def _is_decrement(op: AtomicOp) -> bool:
+    if op.operation in _DECREMENTS:
+        return True
+    if op.operation not in _NEGATABLE:
+        return False
+    node = op.node
+    args = node.arguments if node.kind == "CALL_EXPR" else node.children
+    if op.api == "member":
+        args = [a for a in args if a.is_written and not a.type.unqualified_name.endswith("memory_order")]
+        delta = args[0] if args else None
+    elif op.api == "operator":
+        delta = args[-1] if len(args) >= 2 else None
+    elif op.api in ("free", "builtin"):
+        delta = args[1] if len(args) >= 2 else None
+    else:
+        delta = None
+    delta = _bare(delta) if delta is not None else None
+    return delta is not None and delta.kind == "UNARY_OPERATOR" and delta.operator == "-"
+
+
 def _is_condition_of(stmt, child) -> bool:
     if stmt.kind == "FOR_STMT":
         positions = for_semicolons(stmt)
@@ -326,7 +391,9 @@ def _groups(view) -> list[_Group]:
     groups: list[_Group] = []
     for op in view.atomic_ops:
         target = op.target
-        site = _Site(op, _role(op), _usage(op.node), False, _is_seq_cst(op))
+        role = _role(op)
+        site = _Site(op, role, _traced_usage(op) if role == ADD else _usage(op.node), False,
+                     _is_seq_cst(op), decrement=role == ADD and _is_decrement(op))
         site.spin = site.role != FENCE and _in_loop_condition(view, op.node)
         group = None
         if target is not None:
@@ -410,18 +477,31 @@ def _advise(view, group: _Group, dekker: set[int]) -> _Advice:
     stores = [s for s in sites if s.role == STORE]
     rmws = [s for s in sites if s.role == RMW]
     if roles <= {ADD, LOAD} and adds:
-        tested = [s for s in adds if s.usage == "tested"]
+        deciding = [s for s in adds if s.decides]
         spinning = [s for s in loads if s.spin]
-        if tested or spinning:
-            where = _line_list([s.op.node.range.start.line for s in tested + spinning])
-            return _Advice("sync-counter", f"the value of {name} is tested or awaited ({where}), "
-                           "so it hands data between threads",
-                           "A reference count or an arrival counter: the decrement or increment "
-                           "whose result is tested needs acq_rel; increments never tested need no "
-                           "ordering (relaxed, as std::shared_ptr does) unless a thread waits for "
-                           "them (release); loads that wait need acquire.",
-                           {"tested-add": "acq_rel", "untested-add": "release" if spinning else "relaxed",
-                            LOAD: "acquire"})
+        if deciding or spinning:
+            where = _line_list([s.op.node.range.start.line for s in deciding + spinning])
+            refcount = any(s.decrement for s in deciding)
+            if refcount:
+                why = (f"{name} is a reference count: the result of a decrement decides what happens "
+                       f"next ({where}), as when the last owner frees the object")
+                detail = ("A reference count: release on every decrement publishes that thread's writes "
+                          "to the object, and acquire on the decrement that reaches zero makes all of "
+                          "them visible before the free. So a decrement whose result is used (tested, "
+                          "compared, returned, stored or passed on) needs acq_rel, or release plus "
+                          "std::atomic_thread_fence(std::memory_order_acquire) before the delete; one "
+                          "whose result is discarded needs release; increments need no ordering "
+                          "(relaxed, as std::shared_ptr does). On x86-64 all of these are the same "
+                          "LOCK-prefixed instruction as seq_cst.")
+            else:
+                why = f"the value of {name} is tested or awaited ({where}), so it hands data between threads"
+                detail = ("An arrival counter: the increment or decrement whose result is tested needs "
+                          "acq_rel; increments never tested need no ordering (relaxed) unless a thread "
+                          "waits for them (release); loads that wait need acquire.")
+            untested = "release" if spinning else "relaxed"
+            return _Advice("refcount" if refcount else "sync-counter", why, detail,
+                           {"tested-add": "acq_rel", "untested-sub": "release" if refcount else untested,
+                            "untested-add": untested, LOAD: "acquire"})
         read_lines = _line_list([s.op.node.range.start.line for s in loads])
         note = ("A counter needs atomicity, not ordering: relaxed increments are still never lost. "
                 "It needs release/acquire only if a reader uses its value to decide that other "
@@ -458,6 +538,25 @@ def _advise(view, group: _Group, dekker: set[int]) -> _Advice:
                        "every happens-before edge; only Dekker-style store-to-load ordering needs "
                        "seq_cst.", {RMW: "acq_rel", ADD: "acq_rel", LOAD: "acquire", STORE: "release"})
     return _Advice("unknown", _UNKNOWN.format(name=name), "", {})
+
+
+def _sync_counter_reason(site: _Site, order: str, refcount: bool) -> str:
+    """Why this add or subtract of a synchronizing counter needs ``order``."""
+    if site.decides and site.decrement:
+        return ("the decrement that reaches zero must see every other thread's writes before the free, "
+                "so it needs release and acquire: acq_rel, or release plus "
+                "std::atomic_thread_fence(std::memory_order_acquire) before the free (relaxed would "
+                "let the free race with another thread's last writes)")
+    if site.decides:
+        return "the thread that sees the tested value must also see what the others wrote before it"
+    if refcount and site.decrement:
+        return ("a decrement whose result is discarded still publishes this thread's writes to the "
+                "thread that frees the object, so it needs release")
+    if refcount:
+        return ("an increment needs no ordering: a thread only adds a reference to an object it "
+                "already holds")
+    return "an increment or decrement whose value is never tested needs " + (
+        "only release, for the thread that waits" if order == "release" else "no ordering")
 
 
 def _construction_advice(view, group: _Group, site: _Site) -> Optional[_Advice]:
@@ -497,7 +596,8 @@ _UNKNOWN = ("nothing else in this file shows what {name} synchronizes: choose th
 
 def _order_for(advice: _Advice, site: _Site) -> Optional[str]:
     if site.role == ADD and "tested-add" in advice.orders:
-        return advice.orders["tested-add" if site.usage == "tested" else "untested-add"]
+        key = "tested-add" if site.decides else "untested-sub" if site.decrement else "untested-add"
+        return advice.orders[key]
     return advice.orders.get(site.role)
 
 
@@ -748,17 +848,38 @@ def _operator_edits(view, op: AtomicOp, site: _Site, order: str) -> Optional[lis
     form, _, rhs = parts
     order_text = _order_text(view, op, order)
     if form in ("pre", "post"):
-        if form == "pre" and site.usage != "unused":
-            return None  # ++x yields the new value; fetch_add returns the old one
         member = "fetch_add" if op.operation == "increment" else "fetch_sub"
-        return [Edit(op.node.range, f"{obj}.{member}(1, {order_text})")]
-    if site.usage != "unused":
-        return None  # x += n and x = v yield the new value
+        call = f"{obj}.{member}(1, {order_text})"
+        if form == "pre" and site.usage != "unused":
+            # ++x yields the new value and fetch_add the old one; the standard defines ++x as
+            # fetch_add(1) + 1, which keeps its type unless the value type is promoted.
+            if not _unpromoted(op):
+                return None
+            return [Edit(op.node.range, f"({call} {'+' if member == 'fetch_add' else '-'} 1)")]
+        return [Edit(op.node.range, call)]
     spelled = _operator_spelling(op)
     member = "store" if spelled == "=" else _COMPOUND_MEMBER.get(spelled)
     if member is None:
         return None
-    return [Edit(op.node.range, f"{obj}.{member}({rhs}, {order_text})")]
+    call = f"{obj}.{member}({rhs}, {order_text})"
+    if site.usage == "unused":
+        return [Edit(op.node.range, call)]
+    # x op= v yields fetch_op(v) op v; only a literal v may be written twice
+    if member == "store" or not re.fullmatch(r"\d+[uUlL]*", rhs) or not _unpromoted(op):
+        return None
+    return [Edit(op.node.range, f"({call} {spelled[0]} {rhs})")]
+
+
+def _unpromoted(op: AtomicOp) -> bool:
+    """The atomic's value type survives integer promotion (``int`` or wider, or a pointer), so
+    ``x.fetch_add(1) + 1`` has the type ``++x`` has."""
+    t = op.atomic_type
+    args = t.template_arguments if t is not None else []
+    if len(args) != 1:
+        return False
+    value = args[0]
+    return value.is_pointer or (value.size is not None and value.size >= 4 and
+                                value.canonical.kind not in ("FLOAT", "DOUBLE", "LONGDOUBLE", "BOOL"))
 
 
 def _replace_with_call(view, op: AtomicOp, suffix: str) -> Optional[list[Edit]]:

@@ -147,19 +147,49 @@ def test_c_without_stdatomic_header_gets_no_fix(tmp_path):
     assert all(d.fix is None for d in diags)
 
 
-def test_operator_whose_value_is_used_gets_no_rewrite(tmp_path):
+def _run(path: Path) -> str:
+    exe = path.with_suffix("")
+    build = subprocess.run([shutil.which("g++") or "g++", "-std=c++20", "-O2", str(path), "-o", str(exe)],
+                           capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    return subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout
+
+
+def test_operator_whose_value_is_used_keeps_its_value(tmp_path):
+    """``++n`` and ``n += 2`` yield the new value: the fix writes the standard's own definition
+    (``n.fetch_add(1) + 1``), and the program prints the same before and after."""
     path = tmp_path / "used.cpp"
-    path.write_text(
-        "#include <atomic>\n"
+    text = (
+        "#include <atomic>\n#include <cstdio>\n"
         "std::atomic<int> n;\n"
-        "int f() { int a = ++n; int b = (n += 2); int c = n++; return a + b + c; }\n"
+        "int f() { int a = ++n; int b = (n += 2); int c = n++; return a * 100 + b * 10 + c; }\n"
+        "int main() { int r = f(); std::printf(\"%d %d\\n\", r, f()); }\n"
     )
+    path.write_text(text)
+    before = _run(path)
     diags = _diagnostics(path)
     assert len(diags) == 3
-    with_fix = [d for d in diags if d.fix is not None]
-    # only the post-increment returns what fetch_add returns
-    assert [e.new_text for d in with_fix for e in d.fix.edits] == [
+    assert [e.new_text for d in diags for e in d.fix.edits] == [
+        "(n.fetch_add(1, std::memory_order_relaxed) + 1)",
+        "(n.fetch_add(2, std::memory_order_relaxed) + 2)",
         "n.fetch_add(1, std::memory_order_relaxed)"]
+    path.write_text(apply_edits(text, select_fixes(diags, unsafe=True)[1]))
+    assert _run(path) == before == "133 577\n"
+
+
+def test_promoted_or_repeated_operand_gets_no_value_rewrite(tmp_path):
+    """``++s`` on an atomic<short> yields a short, ``fetch_add(1) + 1`` an int; ``n += g()``
+    would call g twice. Neither is rewritten."""
+    path = tmp_path / "promoted.cpp"
+    path.write_text(
+        "#include <atomic>\n"
+        "std::atomic<short> s;\nstd::atomic<int> n;\nint g();\n"
+        "auto f() { return ++s; }\n"
+        "int h() { return n += g(); }\n"
+    )
+    diags = _diagnostics(path)
+    assert len(diags) == 2
+    assert all(d.fix is None for d in diags)
 
 
 def test_order_spelled_through_a_macro_is_written(tmp_path):
