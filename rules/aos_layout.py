@@ -9,7 +9,7 @@ from typing import Iterator, Optional
 from hotlint.model import Position, Range, Severity
 from hotlint.rule import Finding, Option, Rule
 
-from ._aos_layout_rewrite import migrate, rewrite
+from ._aos_layout_rewrite import migrate, refuse_layout, rewrite
 
 _CONTIGUOUS = frozenset({"std::vector", "std::array", "std::span", "std::inplace_vector"})
 _CASTS = frozenset({"UNEXPOSED_EXPR", "PAREN_EXPR"})
@@ -36,8 +36,11 @@ class _Sweep:
     container: Optional[str] = None  # the sequence's text, when the rewrite can name it
     index_name: Optional[str] = None  # the induction variable of an indexed loop
     sites: list = field(default_factory=list)  # (range of `e.field`, field name) per use
+    site_nodes: list = field(default_factory=list)  # the `e.field` expression of each site
     aliases: bool = False  # the body binds references to elements
     container_decl: object = None  # the variable or parameter the sequence is, when named
+    written: set = field(default_factory=set)  # top-level fields the loop may change
+    unfollowed: Optional[str] = None  # a use whose effect the rewrite cannot follow, if any
 
 
 class AosLayout(Rule):
@@ -105,9 +108,28 @@ class AosLayout(Rule):
     applied. Where the loop names its sequence directly, the fix shows (with `--diff` or
     `--show-fixes`, and as a code action in the editor) the struct-of-arrays type — one
     `std::vector` per hot field, member records kept whole, the cold fields together in a
-    `Cold` record — with a bridge that builds it from the old sequence and stores it back,
-    and the loop rewritten over it. The rewrite compiles and keeps the program's meaning; the
-    saving comes once the sequence itself is kept in the new layout.
+    `Cold` record — and the loop rewritten over it.
+
+    When the sequence is a parameter whose callers in this file pass local vectors used
+    nowhere else, the parameter, those variables and every loop over them move to the new
+    type. Otherwise the loop runs on a struct of arrays copied from the old sequence (a
+    bridge until the sequence itself moves), and a `StoreBack` guard stores every field the
+    loop writes — assigned, incremented, passed to a non-const reference, the object of a
+    non-const method or operator — back into it however the loop ends (`break`, `return`, an
+    exception); fields only read are not stored. A copy is only right when nothing the loop
+    runs can see the old sequence meanwhile, so the bridge is offered only when hotlint can
+    show that: the loop uses no other record of the type (another element, the sequence
+    itself, a pointer to one), every function it calls is defined in this file and, followed
+    through everything it calls, never uses the record type (a few pure standard functions
+    such as `std::sqrt`, `std::min` and the members of standard containers of plain values
+    are known), no address of or reference to an element's field is kept, and a `return`
+    inside the loop cannot hand back a pointer into the copy. hotlint assumes that a called
+    function does not keep the address of a reference argument past the call, and it cannot
+    see other threads: a sequence other threads touch while the loop runs needs the
+    migration, not the bridge. When the bridge cannot be shown to keep behaviour, no rewrite
+    is offered and the finding's note says why. Records holding atomics get no rewrite (a
+    struct of arrays can neither copy them nor keep per-thread atomics on separate lines).
+    The saving comes once the sequence itself is kept in the new layout.
 
     ## Options
     - `min-record-size` (int, default 32): records smaller than this many bytes are not
@@ -185,11 +207,15 @@ class AosLayout(Rule):
         rng = Range(start, Position(start.line, start.column + len(keyword)))
         decl = sweep.element.declaration
         definition = decl.definition if decl is not None else None
-        fix = migrate(view, loop, sweep, layout, definition or decl, all_sweeps) or rewrite(
-            view, loop, sweep, layout, definition or decl, sweep.container)
+        fix, refusal = None, refuse_layout(sweep.element, layout)
+        if refusal is None:
+            fix = migrate(view, loop, sweep, layout, definition or decl, all_sweeps)
+        if fix is None and refusal is None:
+            fix, refusal = rewrite(view, loop, sweep, layout, definition or decl, sweep.container)
         if fix is None and cold:
-            notes.append("no struct-of-arrays rewrite is shown for this loop: it reaches elements through a "
-                         "pointer, a reference bound in its body, or a record hotlint cannot split")
+            notes.append("no struct-of-arrays rewrite is shown for this loop: " + (
+                refusal or "it reaches elements through a pointer, a reference bound in its body, or a record "
+                "hotlint cannot split"))
         return Finding(rng, msg, severity=self.severity_for(view, sweep.anchor), notes=tuple(notes), fix=fix)
 
 
@@ -394,17 +420,23 @@ def _collect(view, body, is_element, sweep: _Sweep, elem, through_pointer: bool 
             sweep.whole = True
             return
         offset, size, top_name, top_offset, top_size = placed
-        sweep.used[(offset, size)] = ".".join(m.spelling for m in members)
+        field_path = ".".join(m.spelling for m in members)
+        sweep.used[(offset, size)] = field_path
         sweep.top_fields[top_name] = (top_offset, top_size)
         if not through_pointer:
             first_member = _outer(n).parent
             if first_member is not None and first_member.kind == "MEMBER_REF_EXPR":
                 sweep.sites.append((first_member.range, top_name))
-        if _is_written(top):
+                sweep.site_nodes.append(first_member)
+        access = _access(top)
+        if access == _ESCAPES:
+            sweep.unfollowed = sweep.unfollowed or (
+                f"it takes the address of `{field_path}` or binds a reference to it, which could outlive "
+                "the loop or write where hotlint cannot see")
+        if access & _WRITE:
             sweep.writes = True
-            if _outer(top).parent is not None and _outer(top).parent.kind == "COMPOUND_ASSIGNMENT_OPERATOR":
-                sweep.reads = True
-        else:
+            sweep.written.add(top_name)
+        if access & _READ:
             sweep.reads = True
     if first is not None:
         sweep.anchor = first
@@ -445,14 +477,62 @@ def _member_path(n, through_pointer: bool):
     return members, cur
 
 
-def _is_written(member) -> bool:
-    outer = _outer(member)
-    parent = outer.parent
-    if parent is None or not parent.children:
-        return False
-    if parent.kind in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR") and parent.operator in _WRITES:
-        return parent.children[0] is outer
-    return parent.kind == "UNARY_OPERATOR" and parent.operator in ("++", "--", "post++", "post--")
+# How a loop uses a member: bits of what it does to the member's bytes.
+_READ, _WRITE = 1, 2
+_ESCAPES = 4 | _READ | _WRITE  # a pointer or reference that may be kept: anything can happen
+
+
+def _access(leaf) -> int:
+    """What the expression using member ``leaf`` (the last member of `e.pos.x`) does to it.
+
+    Clang wraps a member that is only read in an implicit cast: lvalue-to-rvalue for a scalar,
+    a no-op cast to `const T` when a record binds to a const reference (a copy constructor, a
+    const method, a `const T&` parameter). No cast means the lvalue itself is used: assigned,
+    incremented, bound to a non-const reference or the object of a non-const method, all of
+    which may change it; an address or a reference variable may outlive the loop. A member of
+    a const element is already `const T` and needs no cast to be read."""
+    cur = leaf
+    readonly = leaf.type.is_const and not leaf.type.is_array
+    while True:
+        parent = cur.parent
+        if parent is None:
+            return _ESCAPES
+        kind = parent.kind
+        if kind == "PAREN_EXPR":
+            cur = parent
+            continue
+        if kind == "UNEXPOSED_EXPR":  # an implicit cast
+            if cur.type.is_array:
+                grand = parent.parent
+                if grand is not None and grand.kind == "ARRAY_SUBSCRIPT_EXPR" and grand.children \
+                        and grand.children[0] is parent:
+                    cur = grand  # `e.hist[k]`: what is done to the element is done to the member
+                    continue
+                return _ESCAPES  # a pointer to the array's first element
+            if cur.type.is_record:
+                return _READ if parent.type.is_const else _READ | _WRITE
+            return _READ
+        if kind == "CONDITIONAL_OPERATOR" and parent.children and parent.children[0] is not cur:
+            cur = parent  # `c ? e.a : e.b` is an lvalue: what is done to it is done to the member
+            continue
+        if kind == "BINARY_OPERATOR":
+            if parent.operator == "=" and parent.children and parent.children[0] is cur:
+                return _WRITE
+            return _READ
+        if kind == "COMPOUND_ASSIGNMENT_OPERATOR":
+            return _READ | _WRITE if parent.children and parent.children[0] is cur else _READ
+        if kind == "UNARY_OPERATOR":
+            if parent.operator in ("++", "--", "post++", "post--"):
+                return _READ | _WRITE
+            return _ESCAPES if parent.operator == "&" else _READ
+        if kind in ("CALL_EXPR", "MEMBER_REF_EXPR"):
+            # bound to a reference parameter, or the object of a method: non-const ones may write
+            return _READ if readonly else _READ | _WRITE
+        if kind == "VAR_DECL" and readonly:
+            return _READ  # a const reference in the body, as with the no-op cast above
+        if kind == "INIT_LIST_EXPR" and not any(t.is_reference for t in parent.type.field_types().values()):
+            return _READ  # libclang shows an initializer list's syntactic form, without the casts
+        return _ESCAPES  # a non-const reference variable, a returned reference, sizeof, ...
 
 
 def _place(elem, members):

@@ -49,7 +49,10 @@ def test_soa_rewrite_content():
     assert "    std::vector<Vec3> pos;\n    std::vector<Vec3> vel;\n    std::vector<Cold> cold;" in text
     assert "        char name[48];" in text  # cold fields kept together, as declared
     assert "entities_soa.pos[i].x += entities_soa.vel[i].x * dt;" in text
-    assert "entities_soa.store(entities);" in text  # the loop writes: stored back
+    # the loop writes `pos`: stored back however the loop ends, and only what it writes
+    assert "EntitySoA::StoreBack<decltype(entities)> entities_soa_back{entities_soa, entities};" in text
+    store = text.split("void store(Seq& aos) const {")[1].split("    }\n")[0]
+    assert "aos[i].pos = pos[i];" in store and "aos[i].vel" not in store
 
 
 def test_arena_rewrite_content():

@@ -167,3 +167,306 @@ def test_a_plain_counter_whose_results_are_discarded_stays_relaxed(tmp_path):
     _, diags = analyze_source(tmp_path, source, rules=["seq-cst-default"])
     assert len(diags) == 3
     assert all(d.message.endswith("use std::memory_order_relaxed.") for d in diags)
+
+
+# --------------------------------------------------------------------------- item 13
+# The struct-of-arrays rewrite of a loop over a sequence it cannot migrate runs the loop on a
+# copy (a bridge). A bridge that forgets to store the fields the loop writes loses the update
+# (the reference's entity example printed 12 before and 0 after), and a bridge is wrong whenever
+# anything the loop runs can see the old sequence while the copy is the live one. Every rewrite
+# offered is applied on its own, compiled with g++ -O2 and run: it must print what the
+# original prints; the loops whose bridge cannot be shown to keep behaviour get none.
+
+_ENTITIES = """\
+#include <cstdint>
+#include <cstdio>
+#include <utility>
+#include <vector>
+
+struct Vec3 {
+    float x, y, z;
+    Vec3& operator+=(const Vec3& o) { x += o.x; y += o.y; z += o.z; return *this; }
+    void halve() { x /= 2; y /= 2; z /= 2; }
+    float sum() const { return x + y + z; }
+};
+
+struct Entity {
+    Vec3 pos;
+    Vec3 vel;
+    int hp;
+    int hist[4];
+    std::uint32_t flags;
+    char name[40];
+};
+
+std::vector<Entity> g;
+Entity g_table[8];
+
+struct World {
+    std::vector<Entity> entities;
+    void drift() { for (auto& e : entities) e.pos.z += e.vel.z; }
+};
+World g_world;
+
+void integrate(Vec3& p, const Vec3& v, float dt) { p.x += v.x * dt; p.y += v.y * dt; }
+float total_x() { float s = 0; for (const auto& e : g) s += e.pos.x; return s; }
+float scaled(float v) { return v * 1.5f; }
+struct Oops {};
+void check(int hp) { if (hp > 5) throw Oops{}; }
+void bump(std::vector<Entity>& es) { for (auto& e : es) e.hp += 2; }
+
+void read_only(float& out) { for (const auto& e : g) out += e.pos.x + e.vel.y; }
+void write_only() { for (auto& e : g) e.hp = 7; }
+void read_write(float dt) { for (auto& e : g) { e.pos.x += e.vel.x * dt; e.pos.y += e.vel.y * dt; } }
+void operator_update() { for (auto& e : g) e.pos += e.vel; }
+void reference_argument(float dt) { for (auto& e : g) integrate(e.pos, e.vel, dt); }
+void pure_helper() { for (auto& e : g) e.vel.y = scaled(e.vel.y); }
+void indexed() { for (std::size_t i = 0; i < g.size(); ++i) g[i].pos.z -= 1; }
+void early_break() { for (auto& e : g) { if (e.hp > 8) break; e.pos.x += 1; } }
+int early_return() { int k = 0; for (auto& e : g) { e.pos.x += 1; if (e.pos.x > 3) return k; ++k; } return -1; }
+void whole_member() { for (auto& e : g) { e.pos = Vec3{e.pos.y, e.pos.x, 1}; e.vel.halve(); } }
+void array_member() { for (auto& e : g) e.hist[2] += e.hp; }
+void lvalue_conditional() { for (auto& e : g) (e.hp > 3 ? e.pos.x : e.pos.y) += 1; }
+void swapped() { for (auto& e : g) std::swap(e.pos.x, e.pos.y); }
+void throws() { for (auto& e : g) { e.hp += 1; check(e.hp); } }
+float const_method() { float s = 0; for (const auto& e : g) s += e.pos.sum(); return s; }
+void c_array() { for (auto& e : g_table) e.vel.x -= 0.25f; }
+void member_sequence() { g_world.drift(); }
+void reads_original() { for (auto& e : g) { e.pos.x += 1; e.vel.x += total_x(); } }
+void changes_original() { for (auto& e : g) { e.pos.y += e.hp; bump(g); } }
+int* address_kept() { int* p = nullptr; for (auto& e : g) p = &e.hp; return p; }
+void pairwise() { for (auto& e : g) for (const auto& o : g) e.vel.z += o.vel.z * 0.5f; }
+
+float checksum() {
+    float s = 0;
+    int k = 0;
+    for (const auto& e : g) {
+        s += e.pos.x * 3 + e.pos.y * 5 + e.pos.z * 7 + e.vel.x * 11 + e.vel.y * 13 + e.vel.z + e.hp + e.hist[2];
+        s += (e.flags + e.name[0]) * (++k);
+    }
+    for (const auto& e : g_table) s += e.vel.x;
+    for (const auto& e : g_world.entities) s += e.pos.z;
+    return s;
+}
+
+int main() {
+    for (int i = 0; i < 6; ++i) {
+        Entity e{{1.0f * i, 2, 3}, {0.5f * i, 1, 2}, i, {0, 0, i, 0}, 1u << i, "e"};
+        g.push_back(e);
+        g_world.entities.push_back(e);
+        g_table[i] = e;
+    }
+    float ro = 0;
+    read_only(ro);
+    write_only();
+    read_write(0.5f);
+    operator_update();
+    reference_argument(2);
+    pure_helper();
+    indexed();
+    early_break();
+    int r = early_return();
+    whole_member();
+    array_member();
+    lvalue_conditional();
+    swapped();
+    try { throws(); } catch (Oops&) { std::printf("caught\\n"); }
+    float cm = const_method();
+    c_array();
+    member_sequence();
+    reads_original();
+    changes_original();
+    std::printf("%d\\n", *address_kept());
+    pairwise();
+    std::printf("%g %d %g %g\\n", ro, r, cm, checksum());
+}
+"""
+
+# function whose loop is reported -> None when the bridge is offered, else what its note says
+_BRIDGES = {
+    "read_only": None, "write_only": None, "read_write": None, "operator_update": None,
+    "reference_argument": None, "pure_helper": None, "indexed": None, "early_break": None,
+    "early_return": None, "whole_member": None, "array_member": None, "lvalue_conditional": None,
+    "swapped": None, "throws": None, "const_method": None, "c_array": None, "drift": None,
+    "reads_original": "it calls `total_x`, which uses another `Entity`",
+    "changes_original": "it calls `bump`, which uses another `Entity`",
+    "address_kept": "it takes the address of `hp`",
+    "pairwise": "uses another `Entity` (`o`)",
+}
+# fields each loop writes: stored back, and nothing else
+_STORED = {"write_only": {"hp"}, "read_write": {"pos"}, "operator_update": {"pos"}, "reference_argument": {"pos"},
+           "pure_helper": {"vel"}, "indexed": {"pos"}, "early_break": {"pos"}, "early_return": {"pos"},
+           "whole_member": {"pos", "vel"}, "array_member": {"hist"}, "lvalue_conditional": {"pos"},
+           "swapped": {"pos"}, "throws": {"hp"}, "c_array": {"vel"}, "drift": {"pos"}}
+
+
+def _compile_and_run(path: Path) -> str:
+    proc = _run(_build(path, "-O2"))
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+_ANALYSED: dict = {}
+
+
+def _entities_analysis(tmp_path_factory):
+    """(source path, original output, {function: finding}) analysed once per worker."""
+    if not _ANALYSED:
+        folder = tmp_path_factory.mktemp("entities")
+        path, diags = analyze_source(folder, _ENTITIES, "entities.cpp", rules=["aos-layout"])
+        lines = _ENTITIES.splitlines()
+        by_function = {}
+        for d in diags:
+            name = _finding_function(lines[d.range.start.line - 1])
+            if name is not None and not (name == "pairwise" and d.range.start.column > 30):
+                by_function[name] = d  # pairwise: the outer loop
+        _ANALYSED.update(path=path, output=_compile_and_run(path), findings=by_function)
+    return _ANALYSED
+
+
+def _finding_function(line: str):
+    return next((n for n in _BRIDGES if f" {n}(" in line), None)
+
+
+@pytest.mark.parametrize("function", sorted(_BRIDGES))
+def test_struct_of_arrays_bridge_keeps_behaviour_or_is_not_offered(function, tmp_path, tmp_path_factory):
+    analysis = _entities_analysis(tmp_path_factory)
+    finding = analysis["findings"].get(function)
+    assert finding is not None, f"the loop in {function}() is an aos-layout finding"
+    refusal = _BRIDGES[function]
+    if refusal is not None:
+        assert finding.fix is None, f"{function}: a bridge that cannot be shown to keep behaviour is offered"
+        assert any(refusal in n for n in finding.notes), finding.notes
+        return
+    assert finding.fix is not None, f"{function}: no rewrite offered: {finding.notes}"
+    rewritten = apply_edits(_ENTITIES, finding.fix.edits)
+    stored = _STORED.get(function, set())
+    soa = rewritten.split("struct EntitySoA {", 1)[1].split("\n};", 1)[0]
+    store = soa.split("void store(Seq& aos) const {", 1)[1] if stored else ""
+    assert {f for f in ("pos", "vel", "hp", "hist") if f"aos[i].{f} = " in store or
+            f"std::begin(aos[i].{f}))" in store} == stored
+    assert ("StoreBack<decltype(" in rewritten) == bool(stored)
+    path = tmp_path / f"{function}.cpp"
+    path.write_text(rewritten)
+    assert _compile_and_run(path) == analysis["output"]
+
+
+def test_control_the_refused_bridges_would_change_what_the_program_prints(tmp_path, monkeypatch):
+    """With the proof switched off, the bridges the rule refuses are built and print something
+    else: the refusals above are needed, and the output comparison can fail."""
+    from hotlint.rules import _aos_layout_rewrite
+
+    monkeypatch.setattr(_aos_layout_rewrite, "bridge_refusal", lambda *args: None)
+    path, diags = analyze_source(tmp_path, _ENTITIES, "entities.cpp", rules=["aos-layout"])
+    before = _compile_and_run(path)
+    lines = _ENTITIES.splitlines()
+    changed = set()
+    for d in diags:
+        name = _finding_function(lines[d.range.start.line - 1])
+        if name in ("reads_original", "changes_original", "pairwise") and d.fix is not None:
+            out = tmp_path / f"{name}_{d.range.start.column}.cpp"
+            out.write_text(apply_edits(_ENTITIES, d.fix.edits))
+            if _compile_and_run(out) != before:
+                changed.add(name)
+    assert changed == {"reads_original", "changes_original", "pairwise"}
+
+
+def test_the_entity_update_example_prints_the_same_after_the_rewrite(tmp_path):
+    """The red team's shape: a global vector of entities, an update loop through Vec3's
+    operator+= (the write the old rewrite missed), a checksum that depends on it."""
+    source = """\
+#include <cstdint>
+#include <cstdio>
+#include <vector>
+
+struct Vec3 {
+    float x, y, z;
+    Vec3& operator+=(const Vec3& o) { x += o.x; y += o.y; z += o.z; return *this; }
+};
+
+struct Entity {
+    Vec3 position;
+    Vec3 velocity;
+    std::uint32_t id;
+    std::uint32_t flags;
+    char name[48];
+};
+
+std::vector<Entity> g_entities;
+
+void update() {
+    for (auto& e : g_entities) {
+        e.position += e.velocity;
+    }
+}
+
+int main() {
+    for (int i = 0; i < 4; ++i) g_entities.push_back(Entity{{0, 0, 0}, {1.0f * i, 1, 0}, std::uint32_t(i), 0, "e"});
+    update();
+    update();
+    float x = 0;
+    for (const auto& e : g_entities) x += e.position.x;
+    std::printf("%g\\n", x);
+}
+"""
+    path, diags = analyze_source(tmp_path, source, rules=["aos-layout"])
+    update = next(d for d in diags if d.range.start.line == 21)
+    assert _compile_and_run(path) == "12\n"
+    out = tmp_path / "rewritten.cpp"
+    out.write_text(apply_edits(source, update.fix.edits))
+    assert "EntitySoA::StoreBack<decltype(g_entities)> g_entities_soa_back{g_entities_soa, g_entities};" \
+        in out.read_text()
+    assert _compile_and_run(out) == "12\n"
+
+
+def test_no_bridge_when_a_called_function_or_the_result_cannot_be_followed(tmp_path):
+    """A function defined in another file may read the sequence; a returned reference could
+    point into the copy."""
+    source = """\
+#include <vector>
+struct Entity { float x, y, z; char name[52]; };
+std::vector<Entity> g;
+void log_value(float);
+void logged() { for (auto& e : g) { e.x += 1; log_value(e.x); } }
+const float& first_big() {
+    for (const auto& e : g) {
+        const float& y = e.y;
+        if (y > 1) return y;
+    }
+    return g[0].y;
+}
+"""
+    _, diags = analyze_source(tmp_path, source, rules=["aos-layout"])
+    logged, first_big = sorted(diags, key=lambda d: d.range.start.line)
+    assert logged.fix is None and first_big.fix is None
+    assert any("`log_value`, whose body hotlint cannot see" in n for n in logged.notes)
+    assert any("it returns from the function" in n for n in first_big.notes)
+
+
+def test_in_file_migration_keeps_behaviour(tmp_path):
+    """The other rewrite: a parameter and the local vector its caller passes move to the struct
+    of arrays together, with every loop over them; the program prints the same."""
+    source = """\
+#include <cstdio>
+#include <vector>
+struct Body { float x, vx; double mass; char tag[40]; };
+void step(std::vector<Body>& bodies, float dt) {
+    for (auto& b : bodies) { b.x += b.vx * dt; if (b.x > 4) break; }
+}
+int main() {
+    std::vector<Body> bodies = std::vector<Body>(5, Body{1, 2, 3, "b"});
+    step(bodies, 0.5f);
+    step(bodies, 1.5f);
+    float s = 0;
+    for (std::size_t i = 0; i < bodies.size(); ++i) s += bodies[i].x * (i + 1);
+    std::printf("%g\\n", s);
+}
+"""
+    path, diags = analyze_source(tmp_path, source, rules=["aos-layout"])
+    before = _compile_and_run(path)
+    migrations = [d for d in diags if d.fix is not None and d.fix.description.startswith("move `bodies` of `step`")]
+    assert migrations, [(d.range.start.line, d.notes) for d in diags]
+    out = tmp_path / "migrated.cpp"
+    out.write_text(apply_edits(source, migrations[0].fix.edits))
+    assert "void step(BodySoA& bodies, float dt) {" in out.read_text()
+    assert _compile_and_run(out) == before == "33\n"
