@@ -62,7 +62,11 @@ class AosLayout(Rule):
     to a function, call a member function on it, copy it or take its address are not
     reported: the callee may read every field. Sequences of
     pointers are a different problem and are skipped, as are fixed-size arrays small enough
-    to stay in L1 (four cache lines or less) and loop variables taken by value.
+    to stay in L1 (four cache lines or less) and loop variables taken by value. A record laid
+    out for the cache on purpose — aligned to the cache line or more (`alignas` on the record
+    or a member, or a member type that is), or holding padding members (`pad`, `padding`,
+    `reserved`, ... byte arrays) — is never reported: that is false-sharing's per-thread slot,
+    and a struct of arrays would pack the slots onto shared lines again.
 
     ## Why is this bad?
     Memory moves in cache lines (64 bytes on most CPUs). A loop that reads 24 bytes of an
@@ -166,6 +170,8 @@ class AosLayout(Rule):
                 continue
             layout = sweep.element.layout()
             if layout is None or layout.size < min_size or layout.is_union:
+                continue
+            if _laid_out_per_cache_line(layout, line):
                 continue
             if sweep.count is not None and sweep.count * layout.size <= _SMALL_ARRAY_LINES * line:
                 continue
@@ -533,6 +539,16 @@ def _access(leaf) -> int:
         if kind == "INIT_LIST_EXPR" and not any(t.is_reference for t in parent.type.field_types().values()):
             return _READ  # libclang shows an initializer list's syntactic form, without the casts
         return _ESCAPES  # a non-const reference variable, a returned reference, sizeof, ...
+
+
+def _laid_out_per_cache_line(layout, line: int) -> bool:
+    """A record laid out for coherence, not streaming: aligned to the cache line (alignas on the
+    record or a member, or inherited from one), or padded with deliberate padding members.
+    That is false-sharing's fix; a struct of arrays would pack the slots together again."""
+    aligns = [layout.explicit_align] + [f.explicit_align for f in layout.fields]
+    if any(a is not None and (a < 0 or a >= line) for a in aligns) or layout.align >= line:
+        return True
+    return any(f.is_padding_array for f in layout.fields)
 
 
 def _place(elem, members):

@@ -118,6 +118,10 @@ class FalseSharing(Rule):
     member of the atomic, so `a[i].fetch_add(...)` and the other uses stay as written:
     also **unsafe**, for the same growth of every element (none in C).
 
+    The other rules leave the result alone: a record aligned to the cache line or holding
+    padding members is never an `aos-layout` candidate (a struct of arrays would pack the
+    slots onto shared lines again) and never a `padding-waste` reorder.
+
     `std::hardware_destructive_interference_size` (`<new>`) names the same
     constant, but its value may change between compiler versions and `-mtune`
     flags (GCC warns with `-Winterference-size`), so the fix writes the configured

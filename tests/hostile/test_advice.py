@@ -470,3 +470,103 @@ int main() {
     out.write_text(apply_edits(source, migrations[0].fix.edits))
     assert "void step(BodySoA& bodies, float dt) {" in out.read_text()
     assert _compile_and_run(out) == before == "33\n"
+
+
+# --------------------------------------------------------------------------- item 14
+# false-sharing's fix pads a per-thread slot to its own cache line. The padded record is
+# larger than aos-layout's threshold and a loop reads one field of it, so aos-layout used to
+# report it and offer a struct of arrays: the per-thread atomics packed together again.
+
+_PER_THREAD = """\
+#include <atomic>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+struct Slot {
+  std::atomic<long> hits{0};
+  long misses = 0;
+};
+
+Slot g_slots[8];
+std::atomic<long> g_counts[8];
+
+int main() {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([t] {
+      for (int i = 0; i < 100000; ++i) {
+        g_slots[t].hits.fetch_add(1, std::memory_order_relaxed);
+        g_counts[t].fetch_add(2, std::memory_order_relaxed);
+      }
+      g_slots[t].misses = t;
+    });
+  }
+  for (auto& th : threads) th.join();
+  long total = 0;
+  for (const Slot& s : g_slots) total += s.hits.load(std::memory_order_relaxed) + s.misses;
+  for (auto& c : g_counts) total += c.load(std::memory_order_relaxed);
+  std::printf("%ld\\n", total);
+}
+"""
+
+
+def test_rules_never_undo_the_false_sharing_fix(tmp_path):
+    from conftest import engine_diagnostics, run_cli
+
+    path = tmp_path / "per_thread.cpp"
+    path.write_text(_PER_THREAD)
+    before = _run(_build(path, "-O2", "-pthread")).stdout
+    fixed = run_cli("--no-cache", "--fix", "--unsafe-fixes", "--select", "false-sharing", str(path), cwd=tmp_path)
+    text = path.read_text()
+    assert "struct alignas(64) Slot {" in text, fixed.stdout + fixed.stderr
+    assert "CacheLinePadded<std::atomic<long>> g_counts[8];" in text
+    assert _run(_build(path, "-O2", "-pthread")).stdout == before == "2400028\n"
+    result = engine_diagnostics(path, text)  # every rule, every severity
+    assert not result.errors, [e.message for e in result.errors]
+    rules = {d.rule for d in result.diagnostics}
+    assert not rules & {"aos-layout", "padding-waste", "false-sharing"}, \
+        [(d.range.start.line, d.rule, d.message) for d in result.diagnostics]
+    # whatever else is reported, applying its fix (display-only rewrites too) keeps the padding
+    for d in result.diagnostics:
+        if d.fix is not None:
+            after = apply_edits(text, d.fix.edits)
+            assert "struct alignas(64) Slot {" in after and "CacheLinePadded<std::atomic<long>> g_counts[8];" in after
+            assert "SlotSoA" not in after
+
+
+_LAYOUTS = """\
+#include <cstddef>
+#include <vector>
+constexpr std::size_t kLine = 64;
+struct alignas(64) AlignedRecord { long value; int id; char name[20]; };
+struct alignas(128) WiderThanLine { long value; char name[48]; };
+struct MemberAligned { long value; alignas(64) long other; char name[40]; };
+struct alignas(64) Inner { long value; };
+struct HoldsAligned { Inner inner; long value; char name[40]; };
+struct PaddedByHand { long value; char pad[56]; };
+struct alignas(kLine) AlignedByConstant { long value; char name[40]; };
+struct Plain { long value; int id; char name[52]; };
+struct alignas(16) SimdAligned { long value; char name[56]; };
+"""
+
+
+@pytest.mark.parametrize("record, reported", [
+    ("AlignedRecord", False), ("WiderThanLine", False), ("MemberAligned", False), ("HoldsAligned", False),
+    ("PaddedByHand", False), ("AlignedByConstant", False),
+    # controls: the same loop over records not laid out for the cache line is reported
+    ("Plain", True), ("SimdAligned", True),
+])
+def test_a_record_laid_out_per_cache_line_is_never_an_aos_candidate(record, reported, tmp_path):
+    field = "inner.value" if record == "HoldsAligned" else "value"
+    source = _LAYOUTS + (
+        f"long sum(const std::vector<{record}>& rs) {{\n"
+        f"    long s = 0;\n"
+        f"    for (const auto& r : rs) s += r.{field};\n"
+        f"    return s;\n"
+        f"}}\n")
+    _, diags = analyze_source(tmp_path, source)
+    loop_line = source.count("\n", 0, source.index("for (const auto& r")) + 1
+    aos = [d for d in diags if d.rule == "aos-layout" and d.range.start.line == loop_line]
+    assert bool(aos) == reported, [(d.range.start.line, d.rule, d.message) for d in diags]
+    assert not [d for d in diags if d.rule == "padding-waste"], [d.message for d in diags]
