@@ -104,8 +104,13 @@ def write_fixed(path: str, before: OnDisk, text: str, project_root: str) -> str:
         raise NotFixed(f"cannot read it again: {exc.strerror or exc}") from None
     if not stat.S_ISREG(st.st_mode):
         raise NotFixed("it is no longer a regular file")
-    if not os.access(target, os.W_OK):
+    # by its mode as well as by access(): a superuser may write anything, but a file or folder
+    # without write permission was made read-only on purpose, and editors leave it so too
+    if not st.st_mode & 0o222 or not os.access(target, os.W_OK):
         raise NotFixed("it is read-only")
+    folder = os.path.dirname(target)
+    if not os.stat(folder).st_mode & 0o222 or not os.access(folder, os.W_OK | os.X_OK):
+        raise NotFixed("its folder is read-only")
     data = before.bom + text.encode("utf-8")
     try:
         fd = os.open(target, os.O_RDWR | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0))
