@@ -40,8 +40,10 @@ from typing import Optional, Sequence
 from ..positions import ByteOffsets
 
 # A namespace header copied into the tail: `namespace a {`, `inline namespace v2 {`,
-# `namespace a::b {`, `namespace {`. Anything else (a macro, an attribute with braces) is not.
-_NAMESPACE_HEADER = re.compile(rb"(?:inline\s+)?namespace(?:\s+[A-Za-z_][\w:\s]*)?\s*\{")
+# `namespace a::b {`, `namespace {`. Anything else (a macro call, an attribute) is not.
+# No two parts of the pattern can match the same whitespace, so a header that fails (300,000
+# spaces before a `(`) fails in linear time; `\s+NAME[\w:\s]*\s*\{` backtracked quadratically.
+_NAMESPACE_HEADER = re.compile(rb"(?:inline\s+)?namespace(?:\s+[A-Za-z_][\w:\s]*|\s*)\{")
 _CONDITIONAL = re.compile(rb"^[ \t]*#[ \t]*(if|ifdef|ifndef|endif)\b", re.M)
 
 
