@@ -102,6 +102,7 @@ def soa_type(record_name: str, fields, hot: set[str], indent: str = "", written:
         return None
     hot_fields = [f for f in fields if f.name in hot]
     cold_fields = [f for f in fields if f.name not in hot]
+    stored = [f for f in hot_fields if written is None or f.name in written]
     soa = f"{record_name}SoA"
     first = hot_fields[0].name
     i = "i"
@@ -121,7 +122,8 @@ def soa_type(record_name: str, fields, hot: set[str], indent: str = "", written:
     lines += [
         "",
         f"    {soa}() = default;",
-        "    // Migration bridge: build from, and store back into, any indexable sequence of",
+        "    // Migration bridge: build from" + (", and store back into," if stored else "")
+        + " any indexable sequence of",
         f"    // `{record_name}` (std::vector, std::array, a C array).",
         "    template <class Seq>",
         f"    explicit {soa}(const Seq& aos) {{ assign(aos); }}",
@@ -140,7 +142,6 @@ def soa_type(record_name: str, fields, hot: set[str], indent: str = "", written:
     for f in cold_fields:
         lines.append(f"            {_copy(f'cold[{i}].{f.name}', f'aos[{i}].{f.name}', _field_type(f.type_name)[1] is not None)}")
     lines += ["        }", "    }"]
-    stored = [f for f in hot_fields if written is None or f.name in written]
     if stored:
         lines += ["", "    template <class Seq>", "    void store(Seq& aos) const {",
                   f"        for (std::size_t {i} = 0; {i} < size(); ++{i}) {{"]
@@ -390,6 +391,9 @@ class _Reach:
                 return None
             return (f"it calls `{name}`, which hotlint cannot follow: it could read or change `{self.container}` "
                     "while the loop works on a copy")
+        if callee.is_virtual:
+            return (f"it makes a virtual call to `{name}`, and an override hotlint cannot pin down could read "
+                    f"or change `{self.container}` while the loop works on a copy")
         why = self.function(callee)
         if why is None and callee.kind == "CONSTRUCTOR" and callee.semantic_parent is not None:
             why = self.record(callee.semantic_parent.type)
@@ -533,7 +537,7 @@ def _size_queries(roots, decl) -> list:
                 continue
             refs = [m for m in n.walk() if m.kind in ("DECL_REF_EXPR", "MEMBER_REF_EXPR")
                     and m.referenced is not None and m.referenced.is_same_declaration(decl)]
-            if refs and all(m.kind != "CALL_EXPR" or m is n for m in n.walk()):
+            if refs and all(m.kind != "CALL_EXPR" or m is n for m in n.walk()):  # nothing else is called
                 out.append(n)
     return out
 

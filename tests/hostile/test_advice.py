@@ -420,14 +420,16 @@ int main() {
 
 
 def test_no_bridge_when_a_called_function_or_the_result_cannot_be_followed(tmp_path):
-    """A function defined in another file may read the sequence; a returned reference could
-    point into the copy."""
+    """A function defined in another file, or an override of a virtual one, may read the
+    sequence; a returned reference could point into the copy."""
     source = """\
 #include <vector>
 struct Entity { float x, y, z; char name[52]; };
 std::vector<Entity> g;
 void log_value(float);
 void logged() { for (auto& e : g) { e.x += 1; log_value(e.x); } }
+struct Sink { virtual float put(float v) { return v; } };
+void sunk(Sink& s) { for (auto& e : g) e.x = s.put(e.x); }
 const float& first_big() {
     for (const auto& e : g) {
         const float& y = e.y;
@@ -437,9 +439,10 @@ const float& first_big() {
 }
 """
     _, diags = analyze_source(tmp_path, source, rules=["aos-layout"])
-    logged, first_big = sorted(diags, key=lambda d: d.range.start.line)
-    assert logged.fix is None and first_big.fix is None
+    logged, sunk, first_big = sorted(diags, key=lambda d: d.range.start.line)
+    assert logged.fix is None and sunk.fix is None and first_big.fix is None
     assert any("`log_value`, whose body hotlint cannot see" in n for n in logged.notes)
+    assert any("virtual call to `Sink::put`" in n for n in sunk.notes)
     assert any("it returns from the function" in n for n in first_big.notes)
 
 
