@@ -34,7 +34,7 @@ from .convert import Text, lsp_diagnostic, lsp_error, lsp_text_edit, overlaps
 from .hover import finding_markdown, layout_table
 from .settings import ClientSettings, FileSetup, Project, settings_section
 from .wire import layout_from_json, options_to_json
-from .workerclient import WorkerClient, WorkerError
+from .workerclient import WorkerClient, WorkerError, WorkerReplyError
 
 log = logging.getLogger("hotlint.lsp")
 
@@ -384,26 +384,29 @@ class HotlintServer(LanguageServer):
         return analysis
 
     async def _ask_worker(self, doc: Document, source: str, setup: FileSetup):
+        """The worker's reply, or an error record. A worker that died on another file's
+        request sends this one to its successor itself: a crash or a time limit reported
+        here is this file's own."""
         params = {"path": doc.path, "text": source, "args": setup.args, "options": options_to_json(setup.options)}
         name = os.path.basename(doc.path)
-        for attempt in range(3):
-            try:
-                return await self.worker.request("analyze", params, timeout=setup.timeout)
-            except WorkerError as exc:
-                if self.worker.closed:
-                    return ErrorRecord(doc.path, "the server is shutting down", kind="shutdown")
-                if not exc.culprit and attempt < 2:
-                    continue  # it died on another file: ask the new worker
-                if exc.timed_out:
-                    message = (f"analysis of {name} took longer than the {setup.timeout:g} s limit and was stopped; "
-                               "raise `timeout` in the configuration or exclude the file")
-                else:
-                    message = (f"the analyzer {exc.reason} while parsing {name}; it was restarted and other files "
-                               "are still analyzed; this file is analyzed again when it changes")
-                self.say(message, types.MessageType.Error, once=False)
-                return ErrorRecord(doc.path, message, kind="timeout" if exc.timed_out else "crash")
-            except RuntimeError as exc:  # the worker answered with an error
-                return ErrorRecord(doc.path, f"internal error in hotlint: {exc}", kind="internal-error")
+        try:
+            return await self.worker.request("analyze", params, timeout=setup.timeout)
+        except WorkerError as exc:
+            if self.worker.closed:
+                return ErrorRecord(doc.path, "the server is shutting down", kind="shutdown")
+            if exc.timed_out:
+                message = (f"analysis of {name} took longer than the {setup.timeout:g} s limit and was stopped; "
+                           "raise `timeout` in the configuration or exclude the file")
+            else:
+                message = (f"the analyzer {exc.reason} while parsing {name}; it was restarted and other files "
+                           "are still analyzed; this file is analyzed again when it changes")
+            self.say(message, types.MessageType.Error, once=False)
+            return ErrorRecord(doc.path, message, kind="timeout" if exc.timed_out else "crash")
+        except WorkerReplyError as exc:  # the worker answered with an error
+            if exc.kind == "too-large":
+                log.warning("%s: %s", name, exc)
+                return ErrorRecord(doc.path, str(exc), kind="too-large")
+            return ErrorRecord(doc.path, f"internal error in hotlint: worker: {exc}", kind="internal-error")
 
     # ---- features
     def rule_class(self, analysis: Analysis, name: str):

@@ -17,7 +17,17 @@ used only once its result for the text it was built from equals the ordinary uni
 
 Requests: ``{"id": 1, "op": "analyze", "params": {"path", "text", "args", "options"}}``,
 ``{"id": 2, "op": "close", "params": {"path"}}``. Replies: ``{"id": 1, "result": ...}``
-or ``{"id": 1, "error": "..."}``. End of input ends the process.
+or ``{"id": 1, "error": "...", "kind": "internal-error"}``. End of input ends the process.
+
+A reply is at most ``MAX_REPLY`` bytes (``HOTLINT_WORKER_MAX_REPLY`` in the environment
+changes it): a few hundred bytes of C++ can make type names that double with every line,
+and the record layouts that carry them then run to hundreds of megabytes. A longer reply
+becomes an error reply of kind ``too-large`` for that request alone, saying how large it
+was and what made it so; the server shows it on that document.
+
+The server starts this process without the working directory on ``sys.path``
+(``workerclient.WORKER_BOOTSTRAP``): hotlint must be installed, not run from the folder
+the editor was started in.
 """
 
 from __future__ import annotations
@@ -60,6 +70,7 @@ MAX_UNITS = 8  # translation units kept (least recently used dropped): each hold
 PREFIX_OPTIONS = (clang.PARSE_PRECOMPILED_PREAMBLE | clang.PARSE_CREATE_PREAMBLE_ON_FIRST_PARSE
                   | clang.PARSE_INCOMPLETE)
 PREFIX_AFTER_MS = 40.0  # build a prefix unit only for files whose reparse takes longer than this
+MAX_REPLY = 16 * 1024 * 1024  # bytes in one reply line (below workerclient.READ_LIMIT)
 
 
 @dataclass
@@ -297,8 +308,33 @@ class Analyzer:
         build.thread.start()
 
 
-def serve(requests, replies, analyzer: Optional[Analyzer] = None) -> None:
+def oversized(reply: dict, size: int, limit: int) -> str:
+    """Why a reply of ``size`` bytes is refused: its size, the limit, and its largest part."""
+    said = f"{size:,}-byte reply, over the {limit:,}-byte limit of the analyzer's replies"
+    answer = reply.get("result")
+    if not isinstance(answer, dict) or "records" not in answer:
+        return f"a {said}"
+    result = answer.get("result") or {}
+    parts = {"record layouts": answer.get("records") or [], "findings": result.get("diagnostics") or [],
+             "errors": (result.get("errors") or []) + (answer.get("parse_errors") or [])}
+    sizes = {name: len(json.dumps(value)) for name, value in parts.items()}
+    largest = max(sizes, key=lambda name: sizes[name])
+    cause = f"its {largest} take {sizes[largest]:,} bytes"
+    if largest == "record layouts":
+        records = parts[largest]
+        fields = [f for r in records for f in r.get("fields", ())]
+        longest = max((len(t) for t in [r.get("name", "") for r in records] + [f.get("type_name", "") for f in fields]),
+                      default=0)
+        cause += (f" ({len(records):,} records, {len(fields):,} fields; the longest type name has "
+                  f"{longest:,} characters)")
+    path = os.path.basename(str(result.get("path") or "the file"))
+    return f"the analysis of {path} came to a {said}: {cause}; no findings can be shown for it"
+
+
+def serve(requests, replies, analyzer: Optional[Analyzer] = None, max_reply: Optional[int] = None) -> None:
     analyzer = analyzer or Analyzer()
+    if max_reply is None:
+        max_reply = int(os.environ.get("HOTLINT_WORKER_MAX_REPLY") or MAX_REPLY)
     for line in requests:
         if not line.strip():
             continue
@@ -314,10 +350,13 @@ def serve(requests, replies, analyzer: Optional[Analyzer] = None) -> None:
                 analyzer.close(params["path"])
                 reply = {"id": msg_id, "result": None}
             else:
-                reply = {"id": msg_id, "error": f"unknown op {op!r}"}
+                reply = {"id": msg_id, "error": f"unknown op {op!r}", "kind": "internal-error"}
         except Exception as exc:
-            reply = {"id": msg_id, "error": f"{type(exc).__name__}: {exc}"}
-        replies.write(json.dumps(reply) + "\n")
+            reply = {"id": msg_id, "error": f"{type(exc).__name__}: {exc}", "kind": "internal-error"}
+        text = json.dumps(reply)  # ASCII (non-ASCII is escaped): characters are bytes
+        if len(text) > max_reply:
+            text = json.dumps({"id": msg_id, "error": oversized(reply, len(text), max_reply), "kind": "too-large"})
+        replies.write(text + "\n")
         replies.flush()
     analyzer.settle()  # never tear the interpreter down under a parse still running on a thread
 
