@@ -216,6 +216,8 @@ def analyze(path: str, text: Optional[str], args: Sequence[str], options: Engine
     path = os.path.abspath(path)
     try:
         return _analyze(path, text, args, options)
+    except MemoryError:
+        raise  # the worker reports it against its memory limit, and ends
     except Exception as exc:
         return FileResult(path=path, errors=[internal_error_record(path, exc)])
 

@@ -128,9 +128,21 @@ def _worker_main(conn: Connection, tmpdir: Optional[str] = None, memory_mib: Opt
             return
         if task is None:
             return
-        result = analyze(task.path, task.text, task.args, task.options)
         try:
-            conn.send(result.to_json())
+            reply = analyze(task.path, task.text, task.args, task.options).to_json()
+        except MemoryError:
+            reply, out_of_memory = None, True
+        else:
+            out_of_memory = False
+        if out_of_memory:  # built after the failed analysis' memory is released; the worker goes on
+            limit = f" of {memory_mib} MiB (--max-memory)" if memory_mib else ""
+            reply = FileResult(path=task.path, errors=[ErrorRecord(
+                path=task.path, kind="out-of-memory",
+                message=f"analysis ran out of memory: it needed more than the worker's limit{limit}; "
+                        "other files were still analyzed",
+                hint="raise --max-memory, or exclude the file")]).to_json()
+        try:
+            conn.send(reply)
         except (BrokenPipeError, OSError):
             return
 
