@@ -10,10 +10,12 @@ most one analysis in flight and newer edits wait for it, then run once.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import re
 import sys
+import threading
 import time
 from collections import namedtuple
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.uris import to_fs_path
@@ -48,11 +51,33 @@ class HotlintProtocol(LanguageServerProtocol):
 
     A request whose parameters do not deserialize gets a JSON-RPC error response
     (pygls 2 only shows a message, leaving the client waiting forever); a body that
-    is not JSON gets a Parse error and one that is not a JSON-RPC message an Invalid
-    Request (id null when its id cannot be read), where pygls would pop an "Error in
-    server" message up in the editor. The pull-diagnostics capability is withdrawn
-    when the client asked for push alone.
+    is not JSON (or nested too deeply to read) gets a Parse error and one that is not a
+    JSON-RPC 2.0 message an Invalid Request (id null when its id cannot be read), where
+    pygls would pop an "Error in server" message up in the editor, or say nothing. Once
+    shutdown has been asked for, every request but exit gets an Invalid Request, as the
+    LSP specification says (pygls leaves them unanswered). Lone surrogates (``\\ud800``
+    escapes, which no UTF-8 encoder accepts) are read as U+FFFD. The pull-diagnostics
+    capability is withdrawn when the client asked for push alone.
     """
+
+    shutdown_requested = False  # set as the shutdown request is read, before it is handled
+
+    def handle_body(self, body: bytes) -> None:
+        """Read and handle one message body, as ``Framer`` cut it from the stream."""
+        try:
+            message = parse_body(body, self.structure_message)
+        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+            self.answer_unparsable(exc)
+            return
+        except Exception as exc:
+            log.exception("cannot read a message")
+            self._server._report_server_error(exc, JsonRpcException)
+            return
+        try:
+            self.handle_message(message)
+        except Exception as exc:
+            log.exception("cannot handle a message")
+            self._server._report_server_error(exc, JsonRpcException)
 
     def structure_message(self, data):
         if isinstance(data, dict) and "jsonrpc" in data:
@@ -81,6 +106,16 @@ class HotlintProtocol(LanguageServerProtocol):
         if not hasattr(message, "jsonrpc"):  # a JSON value that is no JSON-RPC message at all
             self.answer_invalid(message, "not a JSON-RPC 2.0 message")
             return
+        method = getattr(message, "method", None)
+        if self.shutdown_requested and method is not None and method != types.EXIT:
+            if hasattr(message, "id"):
+                self._send_error(message.id, types.ErrorCodes.InvalidRequest,
+                                 f"Invalid Request: {method} after shutdown; only exit is accepted")
+            else:
+                log.info("ignored %s after shutdown", method)
+            return
+        if method == types.SHUTDOWN and hasattr(message, "id"):
+            self.shutdown_requested = True  # requests read after it are refused, even before it is answered
         super().handle_message(message)
 
     def answer_invalid(self, data, problem: str) -> None:
@@ -94,6 +129,8 @@ class HotlintProtocol(LanguageServerProtocol):
         self._send_error(msg_id, types.ErrorCodes.InvalidRequest, f"Invalid Request: {problem}")
 
     def answer_unparsable(self, error: Exception) -> None:
+        if isinstance(error, RecursionError):
+            error = ValueError("arrays or objects nested too deeply")
         log.warning("a message body is not JSON: %s", error)
         self._send_error(None, types.ErrorCodes.ParseError, f"Parse error: {error}")
 
@@ -119,6 +156,8 @@ class HotlintProtocol(LanguageServerProtocol):
 
 def _envelope_problem(data: dict) -> str:
     """What makes a JSON-RPC object no valid message ('' when nothing does)."""
+    if data["jsonrpc"] != "2.0":
+        return f'its "jsonrpc" is {json.dumps(data["jsonrpc"])[:20]}, not "2.0"'
     if "method" in data and not isinstance(data["method"], str):
         return "its method is not a string"
     msg_id = data.get("id")
@@ -127,6 +166,146 @@ def _envelope_problem(data: dict) -> str:
     if "method" not in data and "id" not in data:
         return "neither a request, a notification nor a response"
     return ""
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def parse_body(body: bytes, hook):
+    """A message body as JSON, ``hook`` applied to each object as ``json.loads`` applies an
+    ``object_hook``. Surrogates a ``\\uXXXX`` escape left unpaired become U+FFFD."""
+    text = body.decode("utf-8")
+    if _SURROGATE_ESCAPE.search(text) is None:  # the common case: no escape could leave one
+        return json.loads(text, object_hook=hook)
+
+    def rebuilt(value):  # bottom-up, in document order, as json.loads calls its hook
+        if isinstance(value, str):
+            return _LONE_SURROGATE.sub("\ufffd", value)
+        if isinstance(value, list):
+            return [rebuilt(v) for v in value]
+        if isinstance(value, dict):
+            return hook({rebuilt(k): rebuilt(v) for k, v in value.items()})
+        return value
+
+    return rebuilt(json.loads(text))
+
+
+# The LSP base protocol: header fields, each ending in \r\n, then an empty line, then
+# Content-Length bytes of body. Field names are HTTP tokens.
+_CONTENT_LENGTH = re.compile(rb"Content-Length[ \t]{0,8}:[ \t]{0,8}(\d{1,12})[ \t]{0,8}\r\n", re.I)
+_TOKEN = rb"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}"
+_FIELD = re.compile(_TOKEN + rb"[ \t]{0,8}:[^\r\n]{0,1024}\r\n")
+_FIELDS = re.compile(rb"(?:" + _FIELD.pattern + rb")*")
+_FIELD_SO_FAR = re.compile(rb"(?:\r|" + _TOKEN + rb"(?:[ \t]{0,8}:[^\r\n]{0,1024}\r?)?)?")  # cut by a read
+_HEADER_TAIL = 64  # bytes kept while looking for a header: a Content-Length line cut by a read
+_MAX_FIELDS = 16
+
+
+class Framer:
+    """Cuts the client's byte stream into message bodies, recovering from a wrong Content-Length.
+
+    A valid JSON body cannot hold ``Content-Length: 52`` followed by a raw line break: text
+    is only in strings, and a string cannot hold a raw line break. So such a line, followed
+    by header fields and an empty line, is always a message's header, wherever it appears:
+
+    - inside the bytes a Content-Length declared for the message before it, that length
+      was too large: the body ends where the header begins (the client may be waiting for
+      an answer to the message behind it, so no more bytes are waited for);
+    - where a header should be but is not, the message before declared too small a length:
+      what precedes the next header is the rest of that message and is skipped (the cut
+      body already got its Parse error).
+
+    A wrong Content-Length thus costs the message it belongs to, and at most the one whose
+    header it swallowed; the stream is in step again at the next header. Text that only looks
+    like a header inside a JSON string is escaped (``\\r\\n``) and never taken for one.
+    """
+
+    def __init__(self):
+        self._buffer = bytearray()
+        self._length: Optional[int] = None  # of the body being read; None while reading a header
+        self._scanned = 0  # in that body: where to look for a header again
+        self._junk = 0  # bytes skipped since the last header that were no header fields either
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """The bodies completed by ``data`` (possibly none), in order."""
+        self._buffer += data
+        bodies = []
+        while True:
+            if self._length is None:
+                if not self._next_header():
+                    return bodies
+            else:
+                body = self._next_body()
+                if body is None:
+                    return bodies
+                bodies.append(body)
+
+    def _header(self, start: int, stop: int) -> tuple[str, int, int, int]:
+        """The first header whose Content-Length line starts in ``[start, stop)``: ``("complete",
+        begin, body start, length)``, ``("partial", begin, 0, 0)`` when the bytes that tell have
+        not arrived yet, or ``("none", 0, 0, 0)``."""
+        buf = self._buffer
+        while True:
+            m = _CONTENT_LENGTH.search(buf, start)
+            if m is None or m.start() >= stop:
+                return "none", 0, 0, 0
+            length, at = int(m.group(1)), m.end()
+            for _ in range(_MAX_FIELDS + 1):
+                if buf[at:at + 2] == b"\r\n":
+                    return "complete", m.start(), at + 2, length
+                field = _FIELD.match(buf, at)
+                if field is None:
+                    if _FIELD_SO_FAR.fullmatch(buf, at):
+                        return "partial", m.start(), 0, 0
+                    break  # not a header after all
+                again = _CONTENT_LENGTH.match(buf, at)
+                if again:  # the one nearest the body counts
+                    length = int(again.group(1))
+                at = field.end()
+            start = m.start() + 1
+
+    def _next_header(self) -> bool:
+        """Whether a whole header was read (the body's length is then known)."""
+        buf = self._buffer
+        kind, begin, body_start, length = self._header(0, len(buf))
+        if kind == "none":
+            self._skip(max(0, len(buf) - _HEADER_TAIL))
+            return False
+        self._skip(begin)
+        if kind == "partial":
+            return False
+        if self._junk:
+            log.warning("skipped %d bytes that were no message (the rest of one whose Content-Length was too "
+                        "small?) before the next header", self._junk)
+            self._junk = 0
+        del buf[:body_start - begin]
+        self._length, self._scanned = length, 0
+        return True
+
+    def _next_body(self) -> Optional[bytes]:
+        buf, length = self._buffer, self._length
+        kind, begin, _, _ = self._header(self._scanned, min(len(buf), length))
+        if kind == "complete":  # a message starts inside this one: its length was too large
+            log.warning("a message declared %d bytes but the next header came after %d; read from there",
+                        length, begin)
+            end = begin
+        elif len(buf) >= length:
+            end = length
+        else:
+            self._scanned = begin if kind == "partial" else max(self._scanned, len(buf) - _HEADER_TAIL)
+            return None
+        body = bytes(buf[:end])
+        del buf[:end]
+        self._length, self._scanned = None, 0
+        return body
+
+    def _skip(self, count: int) -> None:
+        if count <= 0:
+            return
+        if _FIELDS.fullmatch(self._buffer, 0, count) is None:  # header fields before Content-Length are fine
+            self._junk += count
+        del self._buffer[:count]
 
 
 @dataclass(eq=False)
@@ -225,10 +404,36 @@ class HotlintServer(LanguageServer):
             return None
 
     def report_server_error(self, error: Exception, source) -> None:
-        if source is JsonRpcException and isinstance(error, ValueError):  # a body that is not JSON (or UTF-8)
+        if source is JsonRpcException and isinstance(error, (ValueError, RecursionError)):  # no JSON to read
             self.protocol.answer_unparsable(error)
             return
         super().report_server_error(error, source)
+
+    # ---- the stdio transport
+    def start_io(self, stdin=None, stdout=None) -> None:
+        """pygls' stdio server with hotlint's reader (``Framer``): pygls' loses its place for good
+        after one wrong Content-Length."""
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(self._read_stdio(stdin or sys.stdin.buffer))
+        except BrokenPipeError:
+            log.error("the connection to the client is lost; shutting down")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
+
+    async def _read_stdio(self, stdin) -> None:
+        loop = asyncio.get_running_loop()
+        read = getattr(stdin, "read1", stdin.read)  # whatever has arrived, up to the size: never waits for more
+        framer = Framer()
+        while not self._stop_event.is_set():
+            data = await loop.run_in_executor(self.thread_pool, read, 65536)
+            if not data:
+                break
+            for body in framer.feed(data):
+                self.protocol.handle_body(body)
 
     # ---- messages to the user
     def say(self, message: str, kind: types.MessageType = types.MessageType.Warning, once: bool = True) -> None:
