@@ -215,11 +215,36 @@ def analyze(path: str, text: Optional[str], args: Sequence[str], options: Engine
     """Analyze one file. Never raises: bad input and internal faults become error records."""
     path = os.path.abspath(path)
     try:
+        parsed_as = _utf8_name(path)
+        if parsed_as != path:  # libclang takes file names as UTF-8: parse the text under a name it can take
+            if text is None:
+                text = read_source(path)
+            return _renamed(_analyze(parsed_as, text, args, options), parsed_as, path)
         return _analyze(path, text, args, options)
+    except FileProblem as exc:
+        return FileResult(path=path, errors=[ErrorRecord(path=path, message=str(exc), kind=exc.kind)])
     except MemoryError:
         raise  # the worker reports it against its memory limit, and ends
     except Exception as exc:
         return FileResult(path=path, errors=[internal_error_record(path, exc)])
+
+
+def _utf8_name(path: str) -> str:
+    """``path`` with each byte that is not UTF-8 (kept by Python as a lone surrogate) written
+    ``%XX``: a name libclang accepts for the unsaved text; nothing is created under it."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in path):
+        return path
+    return "".join(f"%{ord(ch) - 0xDC00:02X}" if "\udc80" <= ch <= "\udcff" else ch for ch in path)
+
+
+def _renamed(result: FileResult, parsed_as: str, path: str) -> FileResult:
+    """A result computed under the name ``parsed_as``, told of ``path`` again."""
+    result.path = path
+    for item in [*result.diagnostics, *result.errors]:
+        if item.path == parsed_as:
+            item.path = path
+    result.dependencies = [path if d == parsed_as else d for d in result.dependencies]
+    return result
 
 
 def internal_error_record(path: str, exc: Exception) -> ErrorRecord:
