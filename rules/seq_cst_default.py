@@ -140,10 +140,11 @@ class SeqCstDefault(Rule):
       that decrement may free the object, so it needs `acq_rel` — release publishes this
       thread's writes to the object, acquire makes every other thread's writes visible before
       the free (release plus `std::atomic_thread_fence(std::memory_order_acquire)` before the
-      free does the same). A decrement whose result is discarded still needs `release`; only
-      the increments may be `relaxed`. Relaxed there is the data race a storage engine had to
-      revert. On x86-64 these read-modify-writes are one `LOCK`-prefixed instruction under
-      every order, so the order written changes nothing there but the compiler's freedom;
+      free does the same); relaxed there lets the free race with another thread's last
+      writes. A decrement whose result is discarded still needs `release`; only the
+      increments may be `relaxed`. On x86-64 these read-modify-writes are one `LOCK`-prefixed
+      instruction under every order, so the order written changes nothing there but the
+      compiler's freedom;
     * an arrival counter whose incremented value is tested (directly or through a local
       variable) or awaited by a spinning load: `acq_rel` on the tested increment, `release` on
       untested ones when a load waits for them (else `relaxed`), `acquire` on the waiting loads;
@@ -192,12 +193,13 @@ class SeqCstDefault(Rule):
     assignment whose value is used as the standard defines it (`--x` becomes
     `(x.fetch_sub(1, std::memory_order_acq_rel) - 1)`, `x += 2` becomes
     `(x.fetch_add(2, order) + 2)`, only for a literal operand and a value type of `int` or
-    wider or a pointer, so the type is unchanged), and an implicit load as `x.load(order)`; C files get the `_explicit` functions of `<stdatomic.h>` (only when the file
+    wider or a pointer, so the type is unchanged), and an implicit load as `x.load(order)`;
+    C files get the `_explicit` functions of `<stdatomic.h>` (only when the file
     includes it) and `__sync_*` builtins their `__atomic_*` forms.
 
     Weakening an order changes what other threads may observe, so the fix is unsafe unless the
-    pattern is unambiguous: it is safe only for a counter that is only incremented, is private
-    to this file (a local, a `static` or anonymous-namespace variable, or a member of a class
+    pattern is unambiguous: it is safe only for a counter whose updates' results are never
+    used, that is private to this file (a local, a `static` or anonymous-namespace variable, or a member of a class
     defined in this source file) and is read only after the threads are joined. The fix that
     writes `std::memory_order_seq_cst` out for a Dekker-style handshake is safe (the order is
     unchanged). Assignments and C operators whose value is used, pre-increments of types
@@ -214,6 +216,8 @@ class SeqCstDefault(Rule):
     * Peter Sewell et al., "C/C++11 mappings to processors"
       (https://www.cl.cam.ac.uk/~pes20/cpp/cpp0xmappings.html).
     * GCC manual, "Legacy __sync Built-in Functions for Atomic Memory Access".
+    * Boost.Atomic documentation, "Usage examples: Reference counting" (relaxed increment,
+      release decrement, acquire fence before the delete).
     """
 
     name = "seq-cst-default"
