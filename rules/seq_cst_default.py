@@ -199,8 +199,9 @@ class SeqCstDefault(Rule):
 
     Weakening an order changes what other threads may observe, so the fix is unsafe unless the
     pattern is unambiguous: it is safe only for a counter whose updates' results are never
-    used, that is private to this file (a local, a `static` or anonymous-namespace variable, or a member of a class
-    defined in this source file) and is read only after the threads are joined. The fix that
+    used, that is private to this file (a local, a `static` or anonymous-namespace variable,
+    or a member of a class defined in this source file) and is read only after the threads
+    are joined. The fix that
     writes `std::memory_order_seq_cst` out for a Dekker-style handshake is safe (the order is
     unchanged). Assignments and C operators whose value is used, pre-increments of types
     narrower than `int`, compound assignments of a non-literal, compare-and-swap `__sync`
