@@ -542,7 +542,7 @@ def _size_queries(roots, decl) -> list:
     return out
 
 
-def refuse_layout(element, layout) -> Optional[str]:
+def refuse_layout(element) -> Optional[str]:
     """Why no struct-of-arrays form of the record can be offered at all, or None."""
     for name, t in element.field_types().items():
         if t.contains_atomic():

@@ -213,7 +213,7 @@ class AosLayout(Rule):
         rng = Range(start, Position(start.line, start.column + len(keyword)))
         decl = sweep.element.declaration
         definition = decl.definition if decl is not None else None
-        fix, refusal = None, refuse_layout(sweep.element, layout)
+        fix, refusal = None, refuse_layout(sweep.element)
         if refusal is None:
             fix = migrate(view, loop, sweep, layout, definition or decl, all_sweeps)
         if fix is None and refusal is None:

@@ -573,3 +573,23 @@ def test_a_record_laid_out_per_cache_line_is_never_an_aos_candidate(record, repo
     aos = [d for d in diags if d.rule == "aos-layout" and d.range.start.line == loop_line]
     assert bool(aos) == reported, [(d.range.start.line, d.rule, d.message) for d in diags]
     assert not [d for d in diags if d.rule == "padding-waste"], [d.message for d in diags]
+
+
+def test_no_struct_of_arrays_for_a_record_holding_an_atomic(tmp_path):
+    """A struct of arrays of atomics cannot be built (atomics do not copy) and would pack atomics
+    that different threads write onto shared lines: reported, with no rewrite."""
+    source = """\
+#include <atomic>
+#include <vector>
+struct Stat { std::atomic<long> hits; char name[56]; };
+std::vector<Stat> g_stats(16);
+long total() {
+    long s = 0;
+    for (const auto& st : g_stats) s += st.hits.load(std::memory_order_relaxed);
+    return s;
+}
+"""
+    _, diags = analyze_source(tmp_path, source, rules=["aos-layout"])
+    (d,) = diags
+    assert d.fix is None
+    assert any("`hits` holds an atomic" in n for n in d.notes), d.notes
