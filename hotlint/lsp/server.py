@@ -200,6 +200,18 @@ _FIELDS = re.compile(rb"(?:" + _FIELD.pattern + rb")*")
 _FIELD_SO_FAR = re.compile(rb"(?:\r|" + _TOKEN + rb"(?:[ \t]{0,8}:[^\r\n]{0,1024}\r?)?)?")  # cut by a read
 _HEADER_TAIL = 64  # bytes kept while looking for a header: a Content-Length line cut by a read
 _MAX_FIELDS = 16
+_AFTER_NAME = re.compile(rb"[ \t]{0,8}(?::[ \t]{0,8}(?:\d{1,12}[ \t]{0,8}\r?)?)?")
+
+
+def _header_cut_short(buf: bytearray, start: int, stop: int) -> Optional[int]:
+    """Where, in ``[start, stop)``, a Content-Length line may begin that the end of ``buf``
+    cuts short (None when nowhere)."""
+    name = b"content-length"
+    for at in range(max(start, len(buf) - _HEADER_TAIL), stop):
+        tail = bytes(buf[at:]).lower()
+        if name.startswith(tail) or (tail.startswith(name) and _AFTER_NAME.fullmatch(tail, len(name))):
+            return at
+    return None
 
 
 class Framer:
@@ -216,8 +228,11 @@ class Framer:
       what precedes the next header is the rest of that message and is skipped (the cut
       body already got its Parse error).
 
-    A wrong Content-Length thus costs the message it belongs to, and at most the one whose
-    header it swallowed; the stream is in step again at the next header. Text that only looks
+    A read can end anywhere, so when a body's last bytes may be the start of such a header,
+    the reader waits for the bytes that tell, unless the body itself starts with them (junk
+    whose sender may be waiting for its Parse error is taken at its length's word). A wrong
+    Content-Length thus costs the message it belongs to (a too-large one is even read whole)
+    and nothing after it; the stream is in step again at the next header. Text that only looks
     like a header inside a JSON string is escaped (``\\r\\n``) and never taken for one.
     """
 
@@ -249,7 +264,8 @@ class Framer:
         while True:
             m = _CONTENT_LENGTH.search(buf, start)
             if m is None or m.start() >= stop:
-                return "none", 0, 0, 0
+                cut = _header_cut_short(buf, start, stop)
+                return ("none", 0, 0, 0) if cut is None else ("partial", cut, 0, 0)
             length, at = int(m.group(1)), m.end()
             for _ in range(_MAX_FIELDS + 1):
                 if buf[at:at + 2] == b"\r\n":
@@ -290,7 +306,10 @@ class Framer:
             log.warning("a message declared %d bytes but the next header came after %d; read from there",
                         length, begin)
             end = begin
-        elif len(buf) >= length:
+        elif len(buf) >= length and (kind == "none" or begin == 0):
+            # all its bytes are here and no header begins among them, or only one that the body itself
+            # starts with (a body of junk): take the length at its word. A header cut short by the
+            # end of what arrived, after the start of the body, may be the next message's: wait for it.
             end = length
         else:
             self._scanned = begin if kind == "partial" else max(self._scanned, len(buf) - _HEADER_TAIL)
