@@ -5,17 +5,18 @@ Over the raw stdio pipes of a real ``hotlint lsp``, thousands of messages from o
 documents of real C++, hovers, code actions and pull diagnostics, and among them what a broken
 or hostile client sends: bad params, unknown methods, bodies that are not JSON, wrong
 Content-Lengths (too large and too small), responses nobody asked for, JSON nested 100,000
-deep, lone surrogates, other JSON-RPC versions, cancellations. At the end the server is alive,
+deep, lone surrogates, other JSON-RPC versions, cancellations; sent back to back in rounds,
+each ending in a quiet moment (as when the user stops typing). At the end the server is alive,
 every request got exactly one response (the few whose frame was garbled on purpose at most
-one), and each open document's last published diagnostics are what ``hotlint --format json
---no-cache`` finds in the same final text.
+one), no request failed inside the server, and the diagnostics published for each open
+document at every quiet moment (and pulled at the end) are what ``hotlint --format json
+--no-cache`` finds in the same text.
 
 Run with ``-s`` to see the counts.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 import re
@@ -26,10 +27,12 @@ from collections import Counter
 from pathlib import Path
 
 from conftest import ROOT
-from test_lsp_protocol import WAIT, Raw, start
+from hotlint.rule import load_rules
+from test_lsp_protocol import WAIT, Raw, framed, start
 
 SEED = 20261130
 MESSAGES = 2400
+ROUNDS = 12  # after each, a quiet moment whose published diagnostics are checked against the CLI
 
 SNIPPETS = [
     # padding-waste
@@ -80,9 +83,7 @@ class Storm:
         self.kinds: Counter = Counter()
 
     # ---- framing
-    @staticmethod
-    def frame(body: bytes, length: int | None = None) -> bytes:
-        return b"Content-Length: %d\r\n\r\n" % (len(body) if length is None else length) + body
+    frame = staticmethod(framed)
 
     @staticmethod
     def encode(message: dict) -> bytes:
@@ -247,31 +248,43 @@ def findings(diagnostics: list[dict], rules: set[str]) -> Counter:
     return Counter((d["range"]["start"]["line"] + 1, d["code"]) for d in diagnostics if d["code"] in rules)
 
 
+async def settle(c: Raw, storm: Storm, since: int) -> dict[str, tuple[str, list]]:
+    """Wait until every request sent since ``since`` is answered and every open document's
+    current version is published; what each open document holds and shows then."""
+    for msg_id in storm.requests[since:]:
+        await c.response(msg_id)
+    shown = {}
+    for uri, text in storm.texts.items():
+        shown[uri] = (as_read(text), (await c.publication(uri, storm.versions[uri]))["diagnostics"])
+    return shown
+
+
 async def test_a_seeded_storm_of_messages_leaves_the_server_serving_and_agreeing_with_the_cli(tmp_path):
     started = time.monotonic()
-    rng = random.Random(SEED)
-    storm = Storm(rng, tmp_path)
-    messages = [storm.message() for _ in range(MESSAGES)]
+    storm = Storm(random.Random(SEED), tmp_path, documents=5)
+    snapshots: list[dict[str, tuple[str, list]]] = []
+    sent = 0  # bytes
 
     c = await start(tmp_path)
     try:
         await c.initialize(tmp_path, debounce=50)
-        for n, data in enumerate(messages, 1):
-            c.send_bytes(data)
-            if n % 50 == 0:  # let the pipe drain as a client's writer does; no waiting for answers
-                await c.proc.stdin.drain()
-        # the end: every open document's final text, asked for by pull and awaited as published
-        final = {uri: as_read(text) for uri, text in storm.texts.items()}
+        for _ in range(ROUNDS):
+            since = len(storm.requests)
+            for n in range(1, MESSAGES // ROUNDS + 1):
+                data = storm.message()  # drawn from the seed alone, never from what the server said
+                c.send_bytes(data)
+                sent += len(data)
+                if n % 50 == 0:  # let the pipe drain as a client's writer does; no waiting for answers
+                    await c.proc.stdin.drain()
+            await c.proc.stdin.drain()
+            # a quiet moment, as when the user stops typing: everything asked so far is answered
+            snapshots.append(await settle(c, storm, since))
+        # the end: every open document pulled as well
         pulls = {}
-        for uri in final:
-            msg_id = c.next_id()
-            pulls[uri] = msg_id
-            c.send({"id": msg_id, "method": "textDocument/diagnostic", "params": {"textDocument": {"uri": uri}}})
-        await c.proc.stdin.drain()
-        for uri in final:
-            await c.publication(uri, storm.versions[uri])
-        for msg_id in storm.requests + list(pulls.values()):
-            await c.response(msg_id)
+        for uri in storm.texts:
+            pulls[uri] = c.next_id()
+            c.send({"id": pulls[uri], "method": "textDocument/diagnostic", "params": {"textDocument": {"uri": uri}}})
+        pulled = {uri: (await c.response(msg_id))["result"]["items"] for uri, msg_id in pulls.items()}
         assert c.proc.returncode is None  # alive
 
         # exactly one response per request; at most one for a garbled one; none for anything else
@@ -281,41 +294,43 @@ async def test_a_seeded_storm_of_messages_leaves_the_server_serving_and_agreeing
         assert set(answers) - asked <= set(storm.garbled)
         nulls = len(c.responses.get(None, []))
         assert storm.null_errors <= nulls <= storm.null_errors + storm.maybe_null_errors
-
-        # the final diagnostics: the server's (published and pulled) against the command line's
-        names = {}
-        for uri, text in final.items():
-            path = Path(uri[len("file://"):])
-            path.write_text(text, encoding="utf-8")
-            names[path.name] = uri
-        out = subprocess.run([sys.executable, "-m", "hotlint", "--format", "json", "--no-cache", *sorted(
-            str(tmp_path / name) for name in names)], capture_output=True, text=True, cwd=ROOT, timeout=WAIT)
-        report = json.loads(out.stdout)
-        rules = {d["rule"] for d in report["diagnostics"]} | set(_rule_names())
-        for name, uri in names.items():
-            cli = Counter((d["line"], d["rule"]) for d in report["diagnostics"] if Path(d["path"]).name == name)
-            cli_errors = [e for e in report["errors"] if Path(e["path"]).name == name]
-            published = c.published(uri, storm.versions[uri])[-1]["diagnostics"]
-            pulled = (await c.response(pulls[uri]))["result"]["items"]
-            assert findings(published, rules) == cli, (name, final[uri])
-            assert findings(pulled, rules) == cli, name
-            assert bool([d for d in published if d["code"] not in rules]) == bool(cli_errors), name
+        internal = [m for m in c.messages if m.get("error", {}).get("code") == -32603]
+        assert internal == []  # no request failed inside the server
         popups = [m["params"]["message"] for m in c.messages if m.get("method") == "window/showMessage"
                   and m["params"]["type"] == 1]
         assert popups == []
         assert await c.finish() == 0
     finally:
         await c.kill()
+
+    # what was shown at each quiet moment against the command line on the same texts, in one run
+    cases = tmp_path / "cli"
+    cases.mkdir()
+    shown = {}
+    for n, snapshot in enumerate(snapshots):
+        for uri, (text, diagnostics) in snapshot.items():
+            path = cases / f"round{n:02}-{Path(uri).name}"
+            path.write_text(text, encoding="utf-8")
+            shown[path.name] = diagnostics
+    for uri, items in pulled.items():
+        shown[f"pulled-{Path(uri).name}"] = items
+        (cases / f"pulled-{Path(uri).name}").write_text(as_read(storm.texts[uri]), encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "hotlint", "--format", "json", "--no-cache", str(cases)],
+                         capture_output=True, text=True, cwd=ROOT, timeout=WAIT)
+    report = json.loads(out.stdout)
+    rules = set(load_rules().names())
+    findings_total = 0
+    for name, diagnostics in sorted(shown.items()):
+        cli = Counter((d["line"], d["rule"]) for d in report["diagnostics"] if Path(d["path"]).name == name)
+        cli_errors = [e for e in report["errors"] if Path(e["path"]).name == name]
+        assert findings(diagnostics, rules) == cli, (name, (cases / name).read_text())
+        assert bool([d for d in diagnostics if d["code"] not in rules]) == bool(cli_errors), name
+        findings_total += sum(cli.values())
+
     publications = sum(1 for m in c.messages if m.get("method") == "textDocument/publishDiagnostics")
-    print(f"\nseed {SEED}: {MESSAGES} messages sent ({sum(map(len, messages)):,} bytes); "
+    print(f"\nseed {SEED}: {MESSAGES} messages sent ({sent:,} bytes) in {ROUNDS} rounds; "
           f"{len(storm.requests) + len(pulls)} requests, each answered once; {len(storm.garbled)} requests "
           f"with a garbled frame, {len([i for i in storm.garbled if i in c.responses])} of them answered; "
-          f"{nulls} answers with id null; {publications} publications; final documents "
-          f"{sorted(names)}; {time.monotonic() - started:.1f} s")
+          f"{nulls} answers with id null; {publications} publications; {len(shown)} document states "
+          f"({findings_total} findings) equal to the CLI's; {time.monotonic() - started:.1f} s")
     print("message kinds:", dict(sorted(storm.kinds.items())))
-
-
-def _rule_names() -> list[str]:
-    from hotlint.rule import load_rules
-
-    return list(load_rules().names())
