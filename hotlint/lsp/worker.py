@@ -361,9 +361,24 @@ def serve(requests, replies, analyzer: Optional[Analyzer] = None, max_reply: Opt
     analyzer.settle()  # never tear the interpreter down under a parse still running on a thread
 
 
+def memory_limit_mib() -> int:
+    """The worker's address-space limit: ``HOTLINT_MAX_MEMORY`` (MiB) or the command line's default."""
+    from ..safeio import DEFAULT_WORKER_MEMORY_MIB
+
+    try:
+        return max(256, int(os.environ.get("HOTLINT_MAX_MEMORY", DEFAULT_WORKER_MEMORY_MIB)))
+    except ValueError:
+        return DEFAULT_WORKER_MEMORY_MIB
+
+
 def main() -> int:
     # The server decides what a Ctrl-C in its terminal means; the worker ends with its input.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # As the command line's workers: a file that makes clang allocate without bound ends this
+    # process (the server reports it against that file and starts another), not the machine.
+    from ..workers import _limit_memory
+
+    _limit_memory(memory_limit_mib())
     # Replies need a clean stdout: anything else writing to fd 1 (libclang included) goes to stderr.
     replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)

@@ -219,3 +219,21 @@ def test_exponentially_growing_type_names_stay_bounded(tmp_path):
     proc = run_cli("--no-cache", "--format", "json", "exp.cpp", cwd=tmp_path, timeout=BOUND)
     assert "Traceback" not in proc.stderr
     assert len(proc.stdout) < 100_000
+
+
+def test_the_language_servers_worker_has_a_memory_limit_too(tmp_path):
+    from lspwire import Wire
+
+    body = "\n".join(f"struct S{i} {{ char a; double b; int c[{i % 7 + 1}]; }};" for i in range(40_000))
+    (tmp_path / "big.cpp").write_text("#include <vector>\n#include <map>\n#include <string>\n" + body)
+    (tmp_path / "ok.cpp").write_text(WASTEFUL)
+    wire = Wire(tmp_path, {"HOTLINT_MAX_MEMORY": "300"})
+    try:
+        wire.initialize(tmp_path, {"select": ["padding-waste"]})
+        big = wire.open(tmp_path / "big.cpp")
+        [problem] = wire.diagnostics(big, timeout=BOUND)
+        assert problem["severity"] == 1 and problem["code"] in ("crash", "internal-error", "out-of-memory"), problem
+        ok = wire.open(tmp_path / "ok.cpp")
+        assert [d["code"] for d in wire.diagnostics(ok, timeout=BOUND)] == ["padding-waste"]
+    finally:
+        wire.close()
