@@ -27,6 +27,7 @@ import os
 import secrets
 import stat
 import tempfile
+from functools import lru_cache
 from typing import Callable, Optional
 
 from . import __version__
@@ -242,6 +243,54 @@ class Cache:
                 raise
         except OSError:
             return  # a read-only tree or a full disk costs speed, not results
+
+
+def code_files() -> list[str]:
+    """Every source file of the installed ``hotlint`` and ``hotlint.rules`` packages."""
+    from . import rules as rules_package
+
+    roots = [os.path.dirname(os.path.abspath(__file__)), os.path.dirname(os.path.abspath(rules_package.__file__))]
+    files = []
+    for root in dict.fromkeys(roots):
+        for folder, dirs, names in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            files.extend(os.path.join(folder, n) for n in sorted(names) if n.endswith(".py"))
+    return files
+
+
+@lru_cache(maxsize=None)
+def code_digest() -> str:
+    """A hash of ``code_files()``: a result depends on shared code (the view, the analysis layer,
+    a private helper module) as much as on a rule's own module, so an edit to any of them
+    invalidates every entry."""
+    h = hashlib.sha256()
+    for path in code_files():
+        h.update(path.encode("utf-8", "surrogateescape") + b"\0")
+        try:
+            h.update(_sha(read_regular(path, CACHE_ENTRY_LIMIT)).encode())
+        except OSError:
+            h.update(b"?")
+    return h.hexdigest()
+
+
+def options_digest(options, registry) -> str:
+    """What a file's result depends on besides its text and flags: the run's options, hotlint's
+    own code (``code_digest``) and the source of every rule pack module that runs."""
+    import sys
+
+    packs = []
+    for name in options.rules:
+        cls = registry.rules.get(name)
+        module = sys.modules.get(cls.__module__) if cls else None
+        f = getattr(module, "__file__", None)
+        if f and not cls.__module__.startswith("hotlint."):
+            try:
+                packs.append([name, _sha(read_regular(f, CACHE_ENTRY_LIMIT))])
+            except OSError:
+                packs.append([name, None])
+    blob = json.dumps([list(options.rules), options.settings.__dict__, list(options.rule_paths), packs,
+                       code_digest()], sort_keys=True, default=str)
+    return _sha(blob.encode())
 
 
 def _canonical(entry: dict) -> bytes:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
 import os
@@ -164,27 +163,10 @@ def _overrides(ns) -> dict:
     return o
 
 
-def _options_digest(options, registry: Registry) -> str:
-    sources = []
-    for name in options.rules:
-        cls = registry.rules.get(name)
-        mod = sys.modules.get(cls.__module__) if cls else None
-        f = getattr(mod, "__file__", None)
-        if f:
-            try:
-                st = os.stat(f)
-                sources.append([name, st.st_size, st.st_mtime_ns])
-            except OSError:
-                pass
-    blob = json.dumps([list(options.rules), options.settings.__dict__, list(options.rule_paths), sources],
-                      sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
-
-
 def run_lint(ns) -> int:
     from rich.console import Console
 
-    from .cache import Cache, default_cache_dir, text_hash
+    from .cache import Cache, default_cache_dir, options_digest, text_hash
     from .engine import EngineOptions, FileProblem, read_source
     from .workers import Task, default_jobs, prestart, run_tasks, set_memory_limit
 
@@ -259,7 +241,7 @@ def run_lint(ns) -> int:
         options = EngineOptions.for_config(cfg, path)
         all_tasks[path] = Task(path=path, args=flags.args, options=options, text=text, timeout=timeout)
         if cache is not None:
-            key = cache.key(path, text_hash(text), flags.args, _options_digest(options, registry))
+            key = cache.key(path, text_hash(text), flags.args, options_digest(options, registry))
             hit = cache.get(key)
             if hit is not None:
                 report.cached += 1

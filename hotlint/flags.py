@@ -78,8 +78,7 @@ _F_SWITCHES = {
     "objc-arc", "objc-exceptions", "gnu-runtime", "next-runtime", "cuda-approx-transcendentals",
     "stack-protector", "stack-protector-strong", "stack-protector-all", "digraphs", "fixed-point",
     "double-square-bracket-attributes", "char16_t", "wchar_t", "new-infallible", "assume-sane-operator-new",
-    "use-cxa-atexit", "implicit-templates", "implicit-inline-templates", "emulated-tls", "gnu-inline-asm",
-    "zvector", "altivec", "cuda-flush-denormals-to-zero", "gpu-rdc", "hip-new-launch-api",
+    "use-cxa-atexit", "implicit-templates", "implicit-inline-templates", "emulated-tls", "zvector", "altivec", "cuda-flush-denormals-to-zero", "gpu-rdc", "hip-new-launch-api",
 }
 _F_VALUED = (
     "ffp-contract=", "ffp-model=", "ffp-exception-behavior=", "fdenormal-fp-math=", "fexcess-precision=",

@@ -362,3 +362,26 @@ def test_rule_pack_through_an_entry_point(tmp_path):
     write(tmp_path / "e.cpp", "struct E { int a; };\n")
     proc, data = run_json("--no-cache", "--select", "demo-record", "e.cpp", cwd=tmp_path, env=env)
     assert [d["rule"] for d in data["diagnostics"]] == ["demo-record"]
+
+
+def test_cache_keys_cover_all_of_hotlints_code(tmp_path, monkeypatch):
+    """An edit to a shared module (the view, the clang boundary, a rule's private helper) must
+    invalidate cached results as surely as an edit to the rule itself."""
+    from hotlint import cache
+    from hotlint.engine import EngineOptions
+    from hotlint.rule import load_rules
+
+    files = {os.path.relpath(f, ROOT) for f in cache.code_files()}
+    assert {"hotlint/view.py", "hotlint/clang/nodes.py", "hotlint/cache.py"} <= files
+    assert any(f.startswith("rules/_") for f in files) and "rules/padding_waste.py" in files
+    registry = load_rules()
+    options = EngineOptions(rules=("padding-waste",))
+    before = cache.options_digest(options, registry)
+    real_read = cache.read_regular
+    monkeypatch.setattr(cache, "read_regular", lambda path, limit: real_read(path, limit) + (
+        b"\n# edited\n" if path.endswith(os.path.join("clang", "nodes.py")) else b""))
+    cache.code_digest.cache_clear()
+    try:
+        assert cache.options_digest(options, registry) != before
+    finally:
+        cache.code_digest.cache_clear()

@@ -222,7 +222,7 @@ def evil_plugin(tmp_path):
 @pytest.mark.parametrize("route", ["database", "extra-args", "command-line", "response-file"])
 def test_plugin_flags_never_load_from_any_flag_source(tmp_path, evil_plugin, route):
     so, marker = evil_plugin
-    loading = [f"-fplugin={so}", f"-Xclang=-load", f"-Xclang={so}", "-Xclang", "-load", "-Xclang", str(so),
+    loading = [f"-fplugin={so}", "-Xclang=-load", f"-Xclang={so}", "-Xclang", "-load", "-Xclang", str(so),
                f"-fpass-plugin={so}"]
     (tmp_path / "u.cpp").write_text(RECORD)
     argv = ["--no-cache", "u.cpp"]
