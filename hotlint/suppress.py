@@ -59,14 +59,20 @@ def _is_comment_only(line: str) -> bool:
     return s.startswith("//") or s.startswith("/*") or s.startswith("*")
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
 def parse_suppressions(text: str) -> Suppressions:
     sup = Suppressions()
-    if "hotlint" not in text and "NOLINT" not in text:
+    if "NOLINT" not in text and "hotlint" not in text.lower():  # the comment's word is matched in any case
         return sup
-    lines = text.splitlines()
+    # lines as clang numbers them: a form feed or a vertical tab ends no line (str.splitlines would)
+    lines = _LINE_END.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
     open_regions: list[tuple[int, Optional[list[str]]]] = []
     for number, line in enumerate(lines, start=1):
-        if "hotlint" in line or "hotlint" in line.lower():
+        if "hotlint" in line.lower():
             for m in _HOTLINT.finditer(line):
                 names = _names(m.group(1))
                 sup.hotlint.setdefault(number, []).append(names)

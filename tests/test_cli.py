@@ -385,3 +385,19 @@ def test_cache_keys_cover_all_of_hotlints_code(tmp_path, monkeypatch):
         assert cache.options_digest(options, registry) != before
     finally:
         cache.code_digest.cache_clear()
+
+
+def test_suppressions_in_any_case_and_after_a_form_feed(tmp_path):
+    record = "struct R {{ char a; double b; char c; }};{}\nR r[2];\n"
+    cases = {
+        "upper.cpp": record.format("  // Hotlint: ignore[padding-waste]"),
+        "formfeed.cpp": "\f\n" + record.format("  // NOLINT(hotlint-padding-waste)"),
+        "formfeed_next.cpp": "\f// NOLINTNEXTLINE(hotlint-*)\n" + record.format(""),
+    }
+    for name, text in cases.items():
+        (tmp_path / name).write_text(text)
+    proc, data = run_json("--no-cache", ".", cwd=tmp_path)
+    assert data["diagnostics"] == [], [(d["path"], d["line"]) for d in data["diagnostics"]]
+    (tmp_path / "control.cpp").write_text("\f\n" + record.format(""))
+    _, data = run_json("--no-cache", "control.cpp", cwd=tmp_path)
+    assert [(d["rule"], d["line"]) for d in data["diagnostics"]] == [("padding-waste", 2)]
