@@ -396,13 +396,60 @@ def _lazily_created(node, loop: Loop) -> bool:
             cond, then = anc.children[0], anc.children[1]
             if not (node is then or node.is_within(then)):
                 continue  # in the condition or the else branch
-            toks = cond.tokens
-            null_test = "!" in toks or "nullptr" in toks or "NULL" in toks or (
-                "==" in toks and "0" in toks)
-            if null_test and any(n.kind in ("DECL_REF_EXPR", "MEMBER_REF_EXPR") and n.referenced == entity
-                                 for n in cond.walk()):
+            if _tests_null(cond, entity):
                 return True
     return False
+
+
+_NULL_LITERALS = ("CXX_NULL_PTR_LITERAL_EXPR", "GNU_NULL_EXPR")
+
+
+def _tests_null(cond, entity) -> bool:
+    """Whether ``cond`` holds only while ``entity`` is null: ``!p``, ``p == nullptr`` (either
+    side, ``NULL`` or ``0`` too; a smart pointer's ``!owned`` and ``owned == nullptr`` as well),
+    or a conjunction with such a test. ``p != nullptr`` and a disjunction do not: the guarded
+    code can then run on every iteration."""
+    cond = _bare(cond)
+    if cond is None:
+        return False
+    operands = _operands(cond)
+    if cond.operator == "&&" and len(operands) == 2:
+        return any(_tests_null(side, entity) for side in operands)
+    if cond.operator == "!" and len(operands) == 1:
+        return _names_entity(operands[0], entity)
+    if cond.operator == "==" and len(operands) == 2:
+        a, b = (_bare(c) for c in operands)
+        return (_names_entity(a, entity) and _is_null(b)) or (_names_entity(b, entity) and _is_null(a))
+    return False
+
+
+def _operands(expr) -> list:
+    """The operands of a built-in or overloaded operator (an overload's callee left out)."""
+    if expr.kind == "CALL_EXPR":
+        return [c for c in expr.children
+                if not (_bare(c) is not None and _bare(c).kind == "DECL_REF_EXPR"
+                        and _bare(c).spelling.startswith("operator"))]
+    return list(expr.children)
+
+
+def _names_entity(expr, entity) -> bool:
+    expr = _bare(expr)
+    # a smart pointer tested through its `explicit operator bool`
+    while expr is not None and expr.kind == "CALL_EXPR" and expr.spelling == "operator bool" and expr.children:
+        member = _bare(expr.children[0])
+        expr = _bare(member.children[0]) if member is not None and member.children else None
+    return expr is not None and expr.kind in ("DECL_REF_EXPR", "MEMBER_REF_EXPR") and expr.referenced == entity
+
+
+def _is_null(expr) -> bool:
+    expr = _bare(expr)
+    while expr is not None and expr.kind == "CSTYLE_CAST_EXPR" and expr.children:  # C's ((void*)0)
+        expr = _bare(expr.children[-1])
+    if expr is None:
+        return False
+    if expr.kind in _NULL_LITERALS:
+        return True
+    return expr.kind == "INTEGER_LITERAL" and expr.tokens == ["0"]
 
 
 def _is_conditional(node, loop: Loop) -> bool:

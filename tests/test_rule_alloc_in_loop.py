@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from conftest import FIXTURES, engine_diagnostics, parse_expectations
+from conftest import FIXTURES, analyze_source, engine_diagnostics, parse_expectations
 from hotlint.fixes import apply_edits, select_fixes
 from hotlint.model import Applicability, Severity
 from hotlint.view import Settings
@@ -350,3 +350,36 @@ def test_arena_rewrite_keeps_the_program_meaning(tmp_path):
     assert _diagnostics(rewritten) == []
     assert "std::destroy_at(tracked);" in rewritten.read_text()
     assert _run(rewritten, tmp_path) == _run(path, tmp_path)
+
+
+def test_a_guard_that_the_pointer_is_set_is_no_lazy_creation(tmp_path):
+    """`if (p != nullptr) p = new T;` allocates on every iteration whose pointer is set: only a
+    test that the pointer is null (alone or in a conjunction) makes the allocation run once."""
+    source = """
+struct Node { int v; };
+void refill(Node** out, int n) {
+    for (int i = 0; i < n; ++i) {
+        Node* p = out[i];
+        if (p != nullptr) p = new Node{i};
+        out[i] = p;
+    }
+}
+void lazily(Node** out, int n) {
+    Node* cache = nullptr;
+    for (int i = 0; i < n; ++i) {
+        if (cache == nullptr) cache = new Node{i};
+        if (!cache) cache = new Node{i};
+        if (nullptr == cache && i > 2) cache = new Node{i};
+        out[i] = cache;
+    }
+}
+void sometimes(Node** out, int n) {
+    Node* cache = nullptr;
+    for (int i = 0; i < n; ++i) {
+        if (cache == nullptr || i > 2) cache = new Node{i};
+        out[i] = cache;
+    }
+}
+"""
+    _, diagnostics = analyze_source(tmp_path, source, rules=["alloc-in-loop"])
+    assert [d.range.start.line for d in diagnostics] == [6, 22]
