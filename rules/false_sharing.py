@@ -9,6 +9,7 @@ from hotlint.model import Applicability, Edit, FieldLayout, Position, Range, Sev
 from hotlint.rule import Finding, Option, Rule, fix
 
 from ._padding_waste_layout import (
+    OWNED_ATOMICS,
     asserted,
     atomic_members,
     display_name,
@@ -199,7 +200,7 @@ class FalseSharing(Rule):
             reported.add(key)
             yield Finding(
                 anchor.range,
-                _record_message(layout, groups, maybe, line),
+                _record_message(layout, groups, maybe, line, rec.type.field_types()),
                 severity=self.severity_for(view, rec.node),
                 fix=self._record_fix(view, rec, to_align, line),
                 notes=_record_notes(view, rec, line) + tuple(
@@ -331,23 +332,51 @@ def _sharing(members, align: int, line: int, kind):
     return groups, maybe
 
 
-def _member(m: FieldLayout) -> str:
+def _member(m: FieldLayout, types: Optional[dict] = None) -> str:
+    """A member as the message names it: the atomic itself, or, for a member that holds atomics
+    (a record), each atomic it holds with its own offset in the record, where the writes land."""
+    t = (types or {}).get(m.name)
+    if t is not None and t.atomic_kind is None:
+        inner = _atomic_paths(t, m.name, m.offset)
+        if inner:
+            return _and([f"`{path}` (offset {offset})" for path, offset in inner])
     return f"`{m.name}` (offset {m.offset})"
+
+
+def _atomic_paths(t, prefix: str, offset: int, depth: int = 0) -> list[tuple[str, int]]:
+    """(dotted name, offset) of each owned atomic an object of record type ``t`` holds inline."""
+    if t is None or depth > 4 or not t.is_record:
+        return []
+    layout = t.layout()
+    if layout is None:
+        return []
+    types = t.field_types()
+    out = []
+    for f in layout.fields:
+        ft = types.get(f.name)
+        if f.is_base or f.is_bitfield or ft is None or ft.is_array or ft.is_pointer or ft.is_reference:
+            continue
+        if ft.atomic_kind is not None:
+            if ft.atomic_kind in OWNED_ATOMICS:
+                out.append((f"{prefix}.{f.name}", offset + f.offset))
+        else:
+            out.extend(_atomic_paths(ft, f"{prefix}.{f.name}", offset + f.offset, depth + 1))
+    return out
 
 
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _record_message(layout, groups, maybe, line: int) -> str:
+def _record_message(layout, groups, maybe, line: int, types: Optional[dict] = None) -> str:
     parts = []
     for k, g in groups:
         of = f" of `{display_name(layout)}`" if not parts else ""
-        parts.append(f"{_and([_member(m) for m in g])}{of} share cache line {k}")
+        parts.append(f"{_and([_member(m, types) for m in g])}{of} share cache line {k}")
     for a, b, n, total in maybe:
         of = f" of `{display_name(layout)}`" if not parts else ""
         parts.append(
-            f"{_member(a)} and {_member(b)}{of} share a line at {n} of the {total} placements "
+            f"{_member(a, types)} and {_member(b, types)}{of} share a line at {n} of the {total} placements "
             f"{'an' if str(layout.align).startswith('8') else 'a'} {layout.align}-byte-aligned "
             f"`{display_name(layout)}` can have in a {line}-byte line"
         )

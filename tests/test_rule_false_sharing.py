@@ -298,3 +298,21 @@ void use(Handles& h) {{ (void)h; }}
     assert _diagnostics(tmp_path, source)[1] == []
     owned = source.replace(member, "std::atomic<long>")
     assert len(_diagnostics(tmp_path, owned)[1]) == 1
+
+
+def test_a_member_holding_an_atomic_is_named_by_the_atomic_and_its_offset(tmp_path):
+    """The writes land on the atomic inside the member, not at the member's start."""
+    source = """
+#include <atomic>
+struct Stats { long total; long pad[2]; std::atomic<long> hits; };
+struct Shared {
+  Stats stats;
+  std::atomic<long> misses;
+};
+Shared shared;
+void a() { shared.stats.hits.fetch_add(1, std::memory_order_relaxed); }
+void b() { shared.misses.fetch_add(1, std::memory_order_relaxed); }
+"""
+    _, diagnostics = analyze_source(tmp_path, source, rules=["false-sharing"])
+    [d] = diagnostics
+    assert d.message.startswith("`stats.hits` (offset 24) and `misses` (offset 32) of `Shared` share cache line 0")
