@@ -12,6 +12,7 @@ import re
 from functools import cached_property
 from typing import Iterator, Optional
 
+from ..analysis.kinds import NodeKind, TypeKind, node_kind, type_kind
 from ..model import FieldLayout, Position, Range, RecordLayout
 from .libclang import cindex, file_alias
 
@@ -42,16 +43,16 @@ _BINARY_SPELLING = {
 _PREFIX_OPERATORS = {"++", "--", "*", "&", "!", "-", "+", "~", "__real", "__imag", "__extension__"}
 
 
-_KIND_NAMES: dict[int, str] = {}
+_KIND_NAMES: dict[int, NodeKind] = {}
 _INVALID_FIRST, _INVALID_LAST = 70, 73  # CXCursor_FirstInvalid .. CXCursor_LastInvalid
 
 
-def _kind_name(kind_id: int) -> str:
-    """CursorKind name without cindex's per-access null-cursor checks (the walk's hot path)."""
-    name = _KIND_NAMES.get(kind_id)
-    if name is None:
-        name = _KIND_NAMES[kind_id] = cindex().CursorKind.from_id(kind_id).name
-    return name
+def _kind_name(kind_id: int) -> NodeKind:
+    """The cursor's kind without cindex's per-access null-cursor checks (the walk's hot path)."""
+    kind = _KIND_NAMES.get(kind_id)
+    if kind is None:
+        kind = _KIND_NAMES[kind_id] = node_kind(cindex().CursorKind.from_id(kind_id).name)
+    return kind
 
 
 # Kinds that never have children: asking libclang would cost a visit for nothing.
@@ -160,8 +161,8 @@ class Type:
         return Type(self._t.get_canonical())
 
     @cached_property
-    def kind(self) -> str:
-        return self._t.kind.name
+    def kind(self) -> TypeKind:
+        return type_kind(self._t.kind.name)
 
     @cached_property
     def size(self) -> Optional[int]:
@@ -326,7 +327,7 @@ class Node:
         self._c = cursor
         self.parent = parent
         self._children: Optional[list[Node]] = None
-        self.kind: str = _kind_name(cursor._kind_id)
+        self.kind: NodeKind = _kind_name(cursor._kind_id)
 
     def __repr__(self) -> str:
         r = self.range

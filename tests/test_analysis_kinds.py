@@ -1,0 +1,46 @@
+"""Node and type kinds are typed members built from libclang's own list."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotlint.analysis import kinds
+from hotlint.analysis._kind_names import CURSOR_KINDS, TYPE_KINDS
+
+
+def test_the_generated_kind_list_is_the_installed_libclangs():
+    from clang import cindex
+
+    assert list(CURSOR_KINDS) == [k.name for k in cindex.CursorKind.get_all_kinds()], (
+        "regenerate: python -m hotlint.analysis.kinds --generate")
+    assert list(TYPE_KINDS) == [t.name for t in cindex.TypeKind]
+
+
+def test_members_compare_as_libclangs_names():
+    assert kinds.K.CALL_EXPR == "CALL_EXPR" and f"{kinds.K.CALL_EXPR}" == "CALL_EXPR"
+    assert "FOR_STMT" in kinds.LOOPS and kinds.K.StmtExpr == "StmtExpr"
+    for dead in ("STMT_EXPR", "GCC_ASM_STMT"):
+        with pytest.raises(ValueError):
+            kinds.node_kind(dead)
+        with pytest.raises(AttributeError):
+            getattr(kinds.K, dead)
+    with pytest.raises(ValueError):
+        kinds.type_kind("CHAR8")
+
+
+def test_nodes_and_types_carry_members(tmp_path):
+    from hotlint import clang
+
+    (tmp_path / "k.cpp").write_text("int f(int x) { return x + 1; }\n")
+    tu = clang.parse(str(tmp_path / "k.cpp"), ["-x", "c++", "-std=c++20"])
+    [fn] = clang.main_file_roots(tu, str(tmp_path / "k.cpp"))
+    assert fn.kind is kinds.K.FUNCTION_DECL
+    assert fn.type.kind is kinds.T.FUNCTIONPROTO
+
+
+def test_importing_the_kinds_does_not_load_libclang():
+    import subprocess
+    import sys
+
+    code = "import sys, hotlint.analysis.kinds; print('clang.cindex' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
