@@ -917,7 +917,7 @@ def check(ctx: Ctx, plan: Plan, out: Outcome, before: dict, after: dict) -> dict
         if b"Traceback (most recent call last)" in out.stderr:
             # the first traceback's exception line (others may follow it: workers stopped on the way out)
             lines = out.stderr.decode("utf-8", "replace").split("Traceback (most recent call last)", 1)[1].splitlines()
-            first = next((ln for ln in lines[1:] if ln and not ln.startswith(" ")), "")
+            first = next((ln for ln in lines[1:] if ln and not ln.startswith((" ", "Traceback"))), "")
             fails["traceback"].append("Traceback on stderr: " + ascii_safe(first, 120))
         if out.rc is not None and out.rc not in (0, 1, 2, 3):
             fails["traceback"].append(f"exit status {out.rc}")
