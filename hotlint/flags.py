@@ -34,9 +34,15 @@ from .safeio import RESPONSE_FILE_LIMIT, ReadRefused, read_regular
 _PATH_VALUE = ("-I", "-isystem", "-iquote", "-idirafter", "-include", "-imacros", "-F", "-iframework",
                "-cxx-isystem", "-isysroot", "-iprefix", "-iwithprefix", "-iwithprefixbefore", "-isystem-after",
                "--sysroot", "--gcc-toolchain", "--cuda-path")
-# Flags with a separate value that analysis keeps.
-_KEEP_WITH_VALUE = set(_PATH_VALUE) | {"-D", "-U", "-x", "-target", "--target", "-std", "--std", "-arch",
-                                       "-stdlib", "--driver-mode"}
+# Flags read with a separate value (``-I dir``) that analysis keeps. They are written back joined to
+# their value (``-Idir``, ``--target=x``): one argument cannot be read as two, whatever the driver's
+# mode (clang-cl ignores `-isystem` and would take the value as an option of its own). A value that
+# starts with `-` is never taken as one: the flag is dropped and the value judged by itself.
+_KEEP_WITH_VALUE = {"-I": "-I", "-isystem": "-isystem", "-iquote": "-iquote", "-idirafter": "-idirafter",
+                    "-include": "-include", "-imacros": "-imacros", "-F": "-F", "-iframework": "-iframework",
+                    "-cxx-isystem": "-cxx-isystem", "-isysroot": "-isysroot", "-iprefix": "-iprefix",
+                    "-iwithprefix": "-iwithprefix", "-iwithprefixbefore": "-iwithprefixbefore",
+                    "--sysroot": "--sysroot=", "-D": "-D", "-U": "-U", "-x": "-x", "-target": "--target="}
 # Flags with a separate value that are dropped together with it (anything not kept is dropped;
 # these are listed so their value is not mistaken for an input file or a flag of its own).
 _DROP_WITH_VALUE = {
@@ -175,11 +181,12 @@ def clean(argv: list[str], directory: Optional[str], compiler_first: bool = Fals
             res.dropped.append(a)  # no flag contains a line break; it only serves to forge output
             i += 1
             continue
-        if a in _KEEP_WITH_VALUE and nxt is not None:
-            if a == "--driver-mode" and nxt not in ("gcc", "g++", "cpp", "cl") or any(c in nxt for c in "\n\r\0"):
-                res.dropped.extend([a, nxt])
-            else:
-                res.args.extend([a, _absolutize(a, nxt, directory)])
+        if a in _KEEP_WITH_VALUE:
+            if nxt is None or nxt.startswith("-") or not nxt or any(c in nxt for c in "\n\r\0"):
+                res.dropped.append(a)  # no value of its own: the next argument is judged by itself
+                i += 1
+                continue
+            res.args.append(_KEEP_WITH_VALUE[a] + _absolutize(a, nxt, directory))
             i += 2
             continue
         if a in _DROP_WITH_VALUE or a.startswith("-Xclang") or a.startswith("-Xarch"):

@@ -94,7 +94,7 @@ def test_database_forms_and_relative_directories(tmp_path):
     cdb = CompilationDatabase(str(db))
     a = cdb.lookup(str(tmp_path / "a.cpp"))
     assert a is not None and a.directory == str(tmp_path)
-    assert clean_flags(a.argv, a.file, a.directory).args == ["-DA=1", "-I", str(tmp_path / "include")]
+    assert clean_flags(a.argv, a.file, a.directory).args == ["-DA=1", f"-I{tmp_path / 'include'}"]
     b = cdb.lookup(str(tmp_path / "b.cpp"))
     assert clean_flags(b.argv, b.file, b.directory).args == ["-DB=2"]
     assert any("entry 2 lacks" in p for p in cdb.problems)

@@ -314,3 +314,62 @@ def test_fix_of_many_files_reports_each_and_writes_the_rest(tmp_path):
         "f0.cpp", "f1.cpp", "f3.cpp"]
     assert "fixed 3 findings in 3 files" in proc.stderr
     assert run_cli("--no-cache", ".", cwd=tmp_path).returncode == 1  # only f2's finding is left
+
+
+CARRIERS = ["-std", "--std", "-stdlib", "--target", "-target", "-arch", "--driver-mode", "--gcc-toolchain",
+            "-isystem-after", "-I", "-isystem", "-include", "-D", "-x", "--sysroot"]
+
+
+@pytest.mark.parametrize("mode", ["gcc", "cl"])
+def test_no_flag_carries_another_past_the_allow_list(tmp_path, mode):
+    """A flag kept with "its value" must not carry a flag the driver reads on its own: `-std -MF x`
+    is `-MF x` to clang (found by the red team: -MF/-MJ wrote and deleted files through -std,
+    -stdlib and --target). Each carrier with each writer, cleaned as a database entry is and
+    parsed by libclang."""
+    from hotlint import clang
+    from hotlint.compdb import clean_flags
+
+    project, outside = tmp_path / "proj", tmp_path / "outside"
+    project.mkdir()
+    outside.mkdir()
+    (project / "u.cpp").write_text(WASTEFUL)
+    writers = [["-MD", f"-MF{outside / 'dep.d'}", "-MTx"], ["-MD", "-MF", str(outside / "dep2.d")],
+               ["-MJ", str(outside / "cdb.json")], [f"-MJ{outside / 'j.json'}"],
+               ["-fmodules", f"-fmodules-cache-path={outside / 'm'}"],
+               [f"/clang:-MJ{outside / 'cl.json'}"], [f"/clang:-MD", f"/clang:-MF{outside / 'cl.d'}"]]
+    compiler = "clang-cl" if mode == "cl" else "c++"
+    before = tree(project)
+    for carrier in CARRIERS:
+        for writer in writers:
+            argv = [compiler]
+            for flag in writer:
+                argv += [carrier, flag]
+            cleaned = clean_flags([*argv, "-c", "u.cpp"], "u.cpp", str(project)).args
+            try:
+                clang.parse(str(project / "u.cpp"), ["-x", "c++", *cleaned])
+            except clang.ParseFailure:
+                pass
+            assert list(outside.iterdir()) == [], (carrier, writer, cleaned)
+    assert tree(project) == before
+
+
+def test_flags_kept_with_a_value_are_read_so_by_libclang(tmp_path):
+    """Each flag hotlint keeps with the next argument (written back joined to it) is one libclang's
+    driver reads with the next argument: ``F value -DX`` leaves ``-DX`` in force."""
+    from clang import cindex as ci
+
+    from hotlint.clang import cindex
+    from hotlint.flags import _KEEP_WITH_VALUE, clean
+
+    cindex()
+    (tmp_path / "inc").mkdir()
+    (tmp_path / "inc" / "probe.h").write_text("#define PROBE 1\n")
+    source = "#ifndef X\n#error the value swallowed the next flag\n#endif\nint y;\n"
+    values = {"-x": "c++", "-target": "x86_64-unknown-linux-gnu", "-D": "Y=1", "-U": "Y",
+              "-include": str(tmp_path / "inc" / "probe.h"), "-imacros": str(tmp_path / "inc" / "probe.h")}
+    for flag in _KEEP_WITH_VALUE:
+        argv = [flag, values.get(flag, str(tmp_path / "inc")), "-DX"]
+        for args in (argv, clean(argv, str(tmp_path)).args):
+            tu = ci.Index.create().parse(str(tmp_path / "p.cpp"), args=["-x", "c++", *args],
+                                         unsaved_files=[(str(tmp_path / "p.cpp"), source)])
+            assert not [d.spelling for d in tu.diagnostics if "swallowed" in d.spelling], (flag, args)
