@@ -8,6 +8,7 @@ an error and the run goes on.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -61,22 +62,30 @@ def _context():
 
 
 def _start_forkserver() -> None:
-    """Start multiprocessing's fork server now, with nothing of the working directory on its path.
-
-    It runs ``python -c 'from multiprocessing.forkserver import main; ...'``, and ``-c`` puts the
-    working directory first on ``sys.path`` before that import: a checkout's ``selectors.py`` or
-    ``socket.py`` would run. ``PYTHONSAFEPATH`` (Python 3.11+) keeps it off; older Pythons get a
-    private empty folder as the working directory while the server starts (it has no use for
-    the real one: every path hotlint sends a worker is absolute)."""
+    """Start multiprocessing's fork server now, isolated from the working directory."""
     from multiprocessing import forkserver
 
+    with _off_the_working_directory():
+        forkserver.ensure_running()
+
+
+@contextlib.contextmanager
+def _off_the_working_directory():
+    """While a new interpreter starts (a fork server, or a worker under ``spawn``): keep the working
+    directory off its ``sys.path``.
+
+    multiprocessing runs ``python -c '...'``, and ``-c`` puts the working directory first on
+    ``sys.path`` before its first import: a checkout's ``selectors.py`` or ``multiprocessing/``
+    would run. ``PYTHONSAFEPATH`` (Python 3.11+) keeps it off; older Pythons get a private empty
+    folder as the working directory while the interpreter starts (every path hotlint sends a
+    worker is absolute)."""
     saved_env = os.environ.get("PYTHONSAFEPATH")
     saved_cwd = os.getcwd()
     os.environ["PYTHONSAFEPATH"] = "1"
     try:
         if sys.version_info < (3, 11):
             os.chdir(_scratch_dir())
-        forkserver.ensure_running()
+        yield
     finally:
         os.chdir(saved_cwd)
         if saved_env is None:
@@ -152,7 +161,11 @@ class _Worker:
         parent, child = ctx.Pipe()
         self.conn = parent
         self.proc = ctx.Process(target=_worker_main, args=(child, _scratch_dir(), _memory_mib), daemon=True)
-        self.proc.start()
+        if ctx.get_start_method() == "spawn":
+            with _off_the_working_directory():
+                self.proc.start()
+        else:
+            self.proc.start()
         child.close()
         self.task: Optional[Task] = None
         self.started = 0.0

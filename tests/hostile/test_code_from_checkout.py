@@ -36,6 +36,9 @@ def plant_modules(folder: Path, markers: Path) -> None:
     markers.mkdir(exist_ok=True)
     for name in STDLIB_NAMES:
         (folder / f"{name}.py").write_text(f"open({str(markers / name)!r}, 'w').write('ran')\n")
+    package = folder / "multiprocessing"  # a package shadowing the one the workers start from
+    package.mkdir()
+    (package / "__init__.py").write_text(f"open({str(markers / 'multiprocessing')!r}, 'w').write('ran')\n")
     dist = folder / "evil-0.1.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: evil\nVersion: 0.1\n")
@@ -119,7 +122,7 @@ def test_a_broken_user_configuration_is_a_clear_error(tmp_path):
     assert "config.toml: `trusted-folders` must be a list of folder paths" in proc.stderr
 
 
-@pytest.mark.parametrize("start_method", ["fork", "forkserver"])
+@pytest.mark.parametrize("start_method", ["fork", "forkserver", "spawn"])
 def test_cli_workers_import_nothing_from_the_working_directory(tmp_path, start_method):
     """The console script in a checkout holding modules named like the standard library's:
     neither the command line nor its workers (a fork server too, as in a terminal) import them,
