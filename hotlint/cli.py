@@ -14,7 +14,7 @@ from . import __version__
 from .compdb import SOURCE_EXTENSIONS, FlagResolver
 from .config import MAX_CONFIG_TIMEOUT, ConfigError, ConfigResolver, apply_overrides, skipped_packs_note
 from .model import ErrorRecord, FileResult
-from .output import Report, display_path, safe
+from .output import Report, display_path, safe, safe_json
 from .rule import Registry, load_rules
 from .trust import ENV_VAR, Trust
 from .safeio import DEFAULT_WORKER_MEMORY_MIB
@@ -443,11 +443,11 @@ def _write(report: Report, ns, rules: dict) -> None:
     if ns.format == "json":
         from .output.json_format import render
 
-        print(render(report))
+        print(safe_json(render(report)))
     elif ns.format == "sarif":
         from .output.sarif import render
 
-        print(render(report, rules))
+        print(safe_json(render(report, rules)))
     elif ns.format == "github":
         from .output.github import render
 
@@ -478,9 +478,9 @@ def run_rules_list(argv: Sequence[str]) -> int:
     from .evidence import evidence_for
 
     if ns.format == "json":
-        print(json.dumps([{"name": n, "summary": c.summary, "severity": c.severity.value,
-                           "origin": c.origin(), "evidence": evidence_for(n)}
-                          for n, c in sorted(reg.rules.items())], indent=2))
+        print(safe_json(json.dumps([{"name": n, "summary": c.summary, "severity": c.severity.value,
+                                     "origin": c.origin(), "evidence": evidence_for(n)}
+                                    for n, c in sorted(reg.rules.items())], indent=2)))
     else:
         width = max((len(n) for n in reg.rules), default=4)
         for n, c in sorted(reg.rules.items()):

@@ -128,6 +128,11 @@ def _worker_main(conn: Connection, tmpdir: Optional[str] = None, memory_mib: Opt
     if tmpdir:
         # libclang writes preamble PCHs to $TMPDIR; a killed worker's stay in a folder the parent removes
         os.environ["TMPDIR"] = tmpdir
+        # and what libclang prints (crash reports, `#pragma clang __debug` dumps: file names, macro
+        # bodies, all raw) goes to a log, never to the user's terminal: the parent quotes it, escaped
+        log = os.open(stderr_log(tmpdir, os.getpid()), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.dup2(log, 2)
+        os.close(log)
     from .engine import analyze  # noqa: PLC0415
 
     while True:
@@ -209,6 +214,22 @@ def describe_exit(code: Optional[int], memory_mib: Optional[int] = None) -> str:
 
 
 _SCRATCH: Optional[str] = None
+
+
+def stderr_log(tmpdir: str, pid: int) -> str:
+    return os.path.join(tmpdir, f"stderr-{pid}.log")
+
+
+def last_words(tmpdir: str, pid: int, limit: int = 400) -> str:
+    """The first lines a dead worker's libclang printed, as one line (escaped when printed)."""
+    try:
+        with open(stderr_log(tmpdir, pid), "rb") as fh:
+            data = fh.read(16 * 1024)
+    except OSError:
+        return ""
+    lines = [ln.strip() for ln in data.decode("utf-8", "replace").splitlines() if ln.strip()]
+    text = " | ".join(lines[:4])
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _scratch_dir() -> str:
@@ -306,11 +327,13 @@ def run_tasks(tasks: Iterable[Task], jobs: int, on_result: Callable[[FileResult]
                     w.proc.join(timeout=5)
                     busy.remove(w)
                     reason = describe_exit(w.proc.exitcode, _memory_mib)
+                    said = last_words(_scratch_dir(), w.proc.pid)
                     w.kill()
                     idle.append(_Worker(ctx) if pending else None)
                     on_result(FileResult(path=task.path, errors=[ErrorRecord(
                         path=task.path, kind="crash",
-                        message=f"the analyzer {reason} while parsing this file; other files were still analyzed",
+                        message=f"the analyzer {reason} while parsing this file; other files were still analyzed"
+                                + (f" (libclang said: {said})" if said else ""),
                         hint="report it with the file and its flags; `--no-cache -j1 -v` shows the flags used",
                     )]))
                 elif time.monotonic() - w.started >= w.task.timeout:

@@ -37,10 +37,28 @@ def _escape(m: "re.Match[str]") -> str:
     return {"\n": "\\n", "\r": "\\r"}.get(ch) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
+# GitHub Actions reads a workflow command from any line of a log that starts (after blanks) with
+# `::name ...::`, and from `##[name]` anywhere in a line: text that would be read so gets a backslash.
+_COMMAND_AT_START = re.compile(r"^(\s*):(?=:)")
+
+
 def safe(text: str) -> str:
     """``text`` with every character a terminal or log would act on shown as an escape
-    (``\\x1b``, ``\\n``, ``\\u202e``); tabs are kept. For everything hotlint prints."""
-    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
+    (``\\x1b``, ``\\n``, ``\\u202e``; tabs are kept), and no GitHub workflow command in it
+    (``\\::error::``, ``##\\[group]``). For everything hotlint prints as text."""
+    if _UNSAFE.search(text):
+        text = _UNSAFE.sub(_escape, text)
+    if "##[" in text:
+        text = text.replace("##[", "##\\[")
+    if "::" in text:
+        text = _COMMAND_AT_START.sub(r"\1\\:", text)
+    return text
+
+
+def safe_json(rendered: str) -> str:
+    """JSON text (already ASCII-escaped) with ``##[`` written ``##\\u005b``: the same data, no
+    workflow command for a CI log that shows it."""
+    return rendered.replace("##[", "##\\u005b")
 
 
 def display_path(path: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -25,14 +26,19 @@ def run_bytes(*args: str, cwd, env=None):
     return subprocess.run([sys.executable, "-m", "hotlint", *args], cwd=cwd, env=e, capture_output=True, timeout=300)
 
 
+OURS = re.compile(r"^::(error|warning|notice) file=[^:]*(,line=\d+,col=\d+(,endLine=\d+,endColumn=\d+)?)?,title=hotlint ")
+
+
 def assert_inert(out: bytes) -> None:
-    """No byte a terminal or a CI log acts on (ESC, BEL, C1, bidi overrides), and no line of its
-    own that GitHub Actions would read as a workflow command."""
+    """No byte a terminal or a CI log acts on (ESC, BEL, C1, bidi overrides), and nothing GitHub
+    Actions would read as a workflow command but hotlint's own annotations: ``::name ...::`` at the
+    start of a line (after blanks) or ``##[name]`` anywhere."""
     text = out.decode("utf-8")  # decodes: nothing non-UTF-8 was printed raw
     assert ESC not in text and "\x07" not in text and "\u202e" not in text and "\x9b" not in text
+    assert "##[" not in text
     for line in text.splitlines():
-        assert not line.lstrip().startswith("::") or line.startswith(("::error file=", "::warning file=",
-                                                                        "::notice file="))
+        if re.match(r"^\s*::", line):
+            assert OURS.match(line), line
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
@@ -117,3 +123,46 @@ def test_configuration_errors_are_escaped(tmp_path):
 def test_rule_listing_is_escaped(tmp_path):
     proc = run_cli("rules", cwd=ROOT)
     assert proc.returncode == 0 and "padding-waste" in proc.stdout
+
+
+WORKFLOW = "##[stop-commands]token"
+
+
+@pytest.mark.parametrize("fmt", ["text", "github", "json", "sarif"])
+def test_workflow_commands_in_source_names_and_messages_are_neutralized(tmp_path, fmt):
+    """GitHub reads `##[cmd]` anywhere in a line and `::cmd::` after blanks (red team): in a comment
+    in the code frame, a #error, a file name, a configuration error, a diff's context line."""
+    (tmp_path / "w.cpp").write_text(WASTEFUL.format(WORKFLOW))
+    (tmp_path / "e.cpp").write_text(f'#error "{WORKFLOW} and ::warning::forged"\n')
+    (tmp_path / f"{WORKFLOW}.cpp").write_text("")
+    proc = run_bytes("--no-cache", "--format", fmt, ".", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert_inert(proc.stdout)
+    assert_inert(proc.stderr)
+    if fmt in ("json", "sarif"):
+        assert WORKFLOW in proc.stdout.decode("unicode_escape")  # the same data, escaped as JSON
+
+
+def test_workflow_commands_in_configuration_errors_and_diffs(tmp_path):
+    (tmp_path / "w.cpp").write_text(WASTEFUL.format("plain").replace("  char c;", "  char c;\n  ::error::x = 1;"))
+    proc = run_bytes("--no-cache", "--unsafe-fixes", "--diff", "w.cpp", cwd=tmp_path)
+    assert_inert(proc.stdout)
+    (tmp_path / ".hotlint.toml").write_text(f'"{WORKFLOW}" = 1\n')
+    for argv in (["--no-cache", "w.cpp"], ["rules"]):
+        proc = run_bytes(*argv, cwd=tmp_path)
+        assert proc.returncode == 3
+        assert_inert(proc.stderr)
+
+
+def test_what_libclang_prints_never_reaches_the_terminal(tmp_path):
+    """libclang writes crash reports and `#pragma clang __debug` dumps itself, raw: a macro body
+    with escape sequences, a file name with a line break and a workflow command."""
+    (tmp_path / "m.cpp").write_text(f'#define EVIL "{HOSTILE} ##[error]x"\n#pragma clang __debug macro EVIL\nint y;\n')
+    (tmp_path / "crash\n::stop-commands::tok\n.cpp").write_text("#pragma clang __debug parser_crash\n")
+    (tmp_path / "w.cpp").write_text(WASTEFUL.format("plain"))
+    for env in ({}, {"LIBCLANG_DISABLE_CRASH_RECOVERY": "1"}):
+        proc = run_bytes("--no-cache", "--format", "github", ".", cwd=tmp_path, env=env)
+        assert proc.returncode == 2
+        assert_inert(proc.stdout)
+        assert_inert(proc.stderr)
+        assert b"::notice file=w.cpp" in proc.stdout
