@@ -28,14 +28,14 @@ import secrets
 import stat
 import tempfile
 from functools import lru_cache
-from typing import Callable, Optional
+from typing import Callable, Iterable, Optional
 
 from . import __version__
 from .model import FileResult
 from .safeio import CACHE_ENTRY_LIMIT, read_regular
 
 CACHE_DIR_NAME = ".hotlint_cache"
-_FORMAT = 2
+_FORMAT = 3
 _KEY_BYTES = 32
 
 
@@ -91,6 +91,7 @@ class Cache:
         self._mac_key = key
         self._on_problem = on_problem
         self._file_hash: dict[str, Optional[tuple[int, int, str]]] = {}
+        self._listings: dict[str, Optional[str]] = {}
         self.hits = 0
         self.misses = 0
         self.rejected = 0  # entries that did not verify
@@ -142,6 +143,27 @@ class Cache:
     def _mac(self, key: str, payload: bytes) -> str:
         return hmac.new(self._mac_key, key.encode() + b"\0" + payload, hashlib.sha256).hexdigest()
 
+    def _listing(self, folder: str) -> Optional[str]:
+        """A digest of the names in ``folder`` an ``#include`` could find (headers, extensionless
+        files such as ``vector``, subfolders; hidden names left out), memoized for the run; None
+        when it does not exist."""
+        if folder in self._listings:
+            return self._listings[folder]
+        try:
+            names = []
+            with os.scandir(folder) as entries:
+                for e in entries:
+                    ext = os.path.splitext(e.name)[1]
+                    if e.name.startswith("."):
+                        continue  # .git, .hotlint_cache (created by the first run), editors' files
+                    if not ext or ext in _HEADER_EXTENSIONS or e.is_dir(follow_symlinks=True):
+                        names.append(e.name)
+            value: Optional[str] = _sha("\0".join(sorted(names)).encode("utf-8", "surrogateescape"))
+        except OSError:
+            value = None
+        self._listings[folder] = value
+        return value
+
     def _stat_hash(self, path: str) -> Optional[tuple[int, int, str]]:
         """(size, mtime_ns, sha256) of a dependency, memoized for the run."""
         if path in self._file_hash:
@@ -183,7 +205,8 @@ class Cache:
                 return None
             if entry.get("format") != _FORMAT:
                 raise ValueError("old format")
-            if not all(self._dep_unchanged(d) for d in entry["deps"]):
+            if not all(self._dep_unchanged(d) for d in entry["deps"]) or not all(
+                    self._listing(folder) == listing for folder, listing in entry["dirs"]):
                 self.misses += 1
                 return None
             result = FileResult.from_json(entry["result"])
@@ -209,8 +232,14 @@ class Cache:
         self._ready = True
         return True
 
-    def put(self, key: str, result: FileResult) -> None:
-        """Store a result unless it carries errors (a crash or a missing header may not recur)."""
+    def put(self, key: str, result: FileResult, args: Iterable[str] = ()) -> None:
+        """Store a result unless it carries errors (a crash or a missing header may not recur).
+
+        Besides every file the parse read, the entry records the folders a header could newly
+        appear in (the file's own, each include path in ``args``, and every folder a read file is
+        in) with what they hold that an ``#include`` could name (``_listing``): a header created
+        where the parse once found nothing (``__has_include``) or in front of one it found (an
+        earlier ``-I``) invalidates the entry; an object file or an editor's swap file does not."""
         if result.errors:
             return
         deps = []
@@ -219,7 +248,10 @@ class Cache:
             if h is None:
                 return
             deps.append([d, *h])
-        entry = {"format": _FORMAT, "deps": deps, "result": result.to_json()}
+        folders = {os.path.dirname(os.path.abspath(result.path))} | {os.path.dirname(d) for d in result.dependencies}
+        folders |= set(include_folders(args))
+        entry = {"format": _FORMAT, "deps": deps, "dirs": [[f, self._listing(f)] for f in sorted(folders)],
+                 "result": result.to_json()}
         data = json.dumps({"mac": self._mac(key, _canonical(entry)), "entry": entry}, separators=(",", ":"))
         try:
             if not self._prepare():
@@ -291,6 +323,23 @@ def options_digest(options, registry) -> str:
     blob = json.dumps([list(options.rules), options.settings.__dict__, list(options.rule_paths), packs,
                        code_digest()], sort_keys=True, default=str)
     return _sha(blob.encode())
+
+
+_HEADER_EXTENSIONS = frozenset({".h", ".hh", ".hpp", ".hxx", ".h++", ".inl", ".ipp", ".tcc", ".H", ".inc", ".def"})
+_INCLUDE_FLAGS = ("-I", "-isystem", "-iquote", "-idirafter", "-cxx-isystem", "-F", "-iframework")
+
+
+def include_folders(args: Iterable[str]) -> list[str]:
+    """The include search folders cleaned flags name (joined forms: ``-I/abs/dir``)."""
+    out = []
+    for a in args:
+        for flag in sorted(_INCLUDE_FLAGS, key=len, reverse=True):
+            if a.startswith(flag) and len(a) > len(flag):
+                value = a[len(flag):]
+                if os.path.isabs(value):
+                    out.append(os.path.normpath(value))
+                break
+    return out
 
 
 def _canonical(entry: dict) -> bytes:

@@ -254,7 +254,7 @@ def run_lint(ns) -> int:
 
     def on_result(res: FileResult) -> None:
         if cache is not None and res.path in keys:
-            cache.put(keys[res.path], res)
+            cache.put(keys[res.path], res, all_tasks[res.path].args)
         _collect(report, res)
 
     jobs = ns.jobs or default_jobs()

@@ -373,3 +373,26 @@ def test_flags_kept_with_a_value_are_read_so_by_libclang(tmp_path):
             tu = ci.Index.create().parse(str(tmp_path / "p.cpp"), args=["-x", "c++", *args],
                                          unsaved_files=[(str(tmp_path / "p.cpp"), source)])
             assert not [d.spelling for d in tu.diagnostics if "swallowed" in d.spelling], (flag, args)
+
+
+def test_a_header_that_appears_later_invalidates_the_cache(tmp_path):
+    """A header the parse looked for and did not find (`__has_include`), or one that newly shadows
+    the header found (an earlier -I): the cached result must not survive either (red team)."""
+    (tmp_path / "u.cpp").write_text('#if __has_include("opt.h")\n#include "opt.h"\n#else\nusing T = char;\n#endif\n'
+                                    "struct W {\n  char a;\n  T b;\n  char c;\n};\nW w[8];\n")
+    env = {"HOTLINT_CACHE_DIR": str(tmp_path / "cache")}
+    assert run_cli("u.cpp", cwd=tmp_path, env=env).returncode == 0
+    (tmp_path / "opt.h").write_text("using T = double;\n")
+    proc = run_cli("u.cpp", cwd=tmp_path, env=env)
+    assert proc.returncode == 1 and "from cache" not in proc.stdout
+
+    for d in ("first", "second"):
+        (tmp_path / d).mkdir()
+    (tmp_path / "second" / "t.h").write_text("using T = char;\n")
+    (tmp_path / "s.cpp").write_text('#include "t.h"\nstruct W {\n  char a;\n  T b;\n  char c;\n};\nW w[8];\n')
+    flags = ["--extra-arg=-Ifirst", "--extra-arg=-Isecond", "s.cpp"]
+    assert run_cli(*flags, cwd=tmp_path, env=env).returncode == 0
+    assert "(1 from cache)" in run_cli(*flags, cwd=tmp_path, env=env).stdout
+    (tmp_path / "first" / "t.h").write_text("using T = double;\n")
+    proc = run_cli(*flags, cwd=tmp_path, env=env)
+    assert proc.returncode == 1 and "from cache" not in proc.stdout
