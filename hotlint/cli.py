@@ -99,9 +99,8 @@ def collect_files(paths: Sequence[str]) -> tuple[list[str], list[ErrorRecord]]:
     files, errors, seen = [], [], set()
     for p in paths:
         if os.path.isdir(p):
-            for root, dirs, names in os.walk(p):  # does not follow directory symlinks: no loops
-                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
-                for n in sorted(names):
+            for root, names in _walk(p):
+                for n in names:
                     if os.path.splitext(n)[1] in SOURCE_EXTENSIONS:
                         full = os.path.abspath(os.path.join(root, n))
                         if full not in seen:
@@ -115,6 +114,24 @@ def collect_files(paths: Sequence[str]) -> tuple[list[str], list[ErrorRecord]]:
         else:
             errors.append(ErrorRecord(path=os.path.abspath(p), message="no such file or directory", kind="missing-file"))
     return files, errors
+
+
+def _walk(top: str):
+    """(folder, sorted file names) for ``top`` and every folder below it, in the order ``os.walk``
+    gives them; iterative (a tree thousands of folders deep is no recursion limit), not following
+    symlinked folders (no loops), skipping hidden and tool folders."""
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        dirs = sorted(e.name for e in entries if e.is_dir(follow_symlinks=False)
+                      and e.name not in _SKIP_DIRS and not e.name.startswith("."))
+        yield folder, sorted(e.name for e in entries if not e.is_dir(follow_symlinks=False))
+        stack.extend(os.path.join(folder, d) for d in reversed(dirs))
 
 
 def _named(args: Sequence[str]) -> set[str]:

@@ -6,6 +6,7 @@ run through a shell), and only the flags that shape a parse are kept (``flags``)
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import shlex
@@ -55,6 +56,9 @@ def default_flags(path: str) -> list[str]:
     return list(DEFAULT_CXX)
 
 
+_PROBLEMS_SHOWN = 10
+
+
 @dataclass
 class CompileCommand:
     file: str  # absolute
@@ -77,6 +81,7 @@ class CompilationDatabase:
         self.problems: list[str] = []
         self._stems: Optional[dict[str, CompileCommand]] = None
         self._include_index: Optional[dict[str, list[str]]] = None
+        self._sorted: Optional[list[str]] = None
         self._load()
 
     def _load(self) -> None:
@@ -92,13 +97,24 @@ class CompilationDatabase:
             raise CompilationDatabaseError(f"{self.path}: not valid JSON: nested too deeply") from None
         if not isinstance(data, list):
             raise CompilationDatabaseError(f"{self.path}: expected a JSON array of compile commands")
+        skipped = 0
+
+        def skip(n: int, why: str) -> None:
+            nonlocal skipped
+            skipped += 1
+            if skipped <= _PROBLEMS_SHOWN:  # a database of a million bad entries says so in a few lines
+                self.problems.append(f"{self.path}: entry {n} {why}; skipped")
+
         for n, entry in enumerate(data):
             if not isinstance(entry, dict) or "file" not in entry or "directory" not in entry:
-                self.problems.append(f"{self.path}: entry {n} lacks `file` or `directory`; skipped")
+                skip(n, "lacks `file` or `directory`")
                 continue
             directory = entry["directory"]
             if not isinstance(directory, str) or not isinstance(entry["file"], str):
-                self.problems.append(f"{self.path}: entry {n} has a non-string `file` or `directory`; skipped")
+                skip(n, "has a non-string `file` or `directory`")
+                continue
+            if "\0" in directory or "\0" in entry["file"]:
+                skip(n, "has a NUL character in `file` or `directory`")
                 continue
             directory = os.path.normpath(os.path.join(self.base, directory))
             if "arguments" in entry and isinstance(entry["arguments"], list):
@@ -107,13 +123,15 @@ class CompilationDatabase:
                 try:
                     argv = shlex.split(entry["command"])
                 except ValueError as exc:
-                    self.problems.append(f"{self.path}: entry {n}: cannot split `command`: {exc}; skipped")
+                    skip(n, f"has a `command` that cannot be split ({exc})")
                     continue
             else:
-                self.problems.append(f"{self.path}: entry {n} has neither `arguments` nor `command`; skipped")
+                skip(n, "has neither `arguments` nor `command`")
                 continue
             file = os.path.normpath(os.path.join(directory, entry["file"]))
             self.commands.setdefault(file, CompileCommand(file, directory, argv, self.path))
+        if skipped > _PROBLEMS_SHOWN:
+            self.problems.append(f"{self.path}: {skipped - _PROBLEMS_SHOWN:,} more entries skipped")
 
     def lookup(self, path: str) -> Optional[CompileCommand]:
         return self.commands.get(os.path.normpath(os.path.abspath(path)))
@@ -128,11 +146,21 @@ class CompilationDatabase:
         includers = self._includers().get(os.path.basename(header))
         if includers:
             return self.commands[includers[0]]
+        return self._nearest(header)
+
+    def _nearest(self, header: str) -> Optional[CompileCommand]:
+        """The unit sharing the longest leading path with ``header``: one of its two neighbours in
+        path order (a bisection, not a scan: databases have hundreds of thousands of entries)."""
+        if self._sorted is None:
+            self._sorted = sorted(self.commands)
+        if not self._sorted:
+            return None
+        at = bisect.bisect_left(self._sorted, header)
         best, best_score = None, -1
-        for f, cmd in self.commands.items():
+        for f in self._sorted[max(0, at - 1):at + 1]:
             score = len(os.path.commonpath([f, header])) if os.path.isabs(f) else 0
             if score > best_score:
-                best, best_score = cmd, score
+                best, best_score = self.commands[f], score
         return best
 
     def _by_stem(self) -> dict[str, CompileCommand]:
@@ -161,7 +189,7 @@ def _included_names(source: str) -> set[str]:
     """The file names (last path component) a source's ``#include`` lines name."""
     try:
         head = read_regular(source, _INCLUDE_SCAN_LIMIT, head_only=True)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a name with a NUL in it
         return set()
     names = set()
     for line in head.splitlines():

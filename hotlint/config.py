@@ -11,8 +11,10 @@ import hashlib
 import json
 import os
 import math
+import re
 import sys
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Optional
 
 from .safeio import CONFIG_LIMIT, ReadRefused, read_regular
@@ -26,7 +28,7 @@ else:  # pragma: no cover
 CONFIG_FILES = (".hotlint.toml", "pyproject.toml")
 # A configuration file's `timeout` is a checkout's say over how long a run may take: capped
 # (`--max-timeout` on the command line changes the cap; `--timeout` is the user's own and is not).
-MAX_CONFIG_TIMEOUT = 600.0
+MAX_CONFIG_TIMEOUT = 120.0
 
 
 class ConfigError(Exception):
@@ -76,8 +78,9 @@ class Config:
         return [r for r in selected if not _matches_any(r, ignored)]
 
     def is_excluded(self, path: str) -> bool:
-        rel = _relative(path, self.root)
-        return any(_path_matches(rel, p) for p in self.exclude)
+        if not self.exclude:
+            return False
+        return _path_matcher(tuple(self.exclude))(_relative(path, self.root))
 
 
 def _relative(path: str, root: str) -> str:
@@ -86,6 +89,21 @@ def _relative(path: str, root: str) -> str:
     except ValueError:
         return path.replace(os.sep, "/")
     return rel.replace(os.sep, "/")
+
+
+@lru_cache(maxsize=64)
+def _path_matcher(patterns: tuple[str, ...]):
+    """``_path_matches`` for many patterns at once: one compiled expression, built once per list
+    (fnmatch compiles each pattern per call and keeps only 32 of them)."""
+    regex = re.compile("|".join(f"(?:{fnmatch.translate(p.rstrip('/'))})" for p in patterns))
+
+    def matches(rel: str) -> bool:
+        if regex.match(rel) or regex.match(os.path.basename(rel)):
+            return True
+        parts = rel.split("/")
+        return any(regex.match("/".join(parts[: i + 1])) for i in range(len(parts) - 1))
+
+    return matches
 
 
 def _path_matches(rel: str, pattern: str) -> bool:
@@ -108,8 +126,13 @@ _KEYS = {
 }
 
 
+MAX_LIST = 10_000  # entries in one list or table of a configuration file
+
+
 def _check_type(where: str, key: str, value: Any, want) -> None:
     wants = want if isinstance(want, tuple) else (want,)
+    if isinstance(value, (list, dict)) and len(value) > MAX_LIST:
+        raise ConfigError(f"{where}: `{key}` has {len(value):,} entries; at most {MAX_LIST:,} are accepted")
     if isinstance(value, bool) or not isinstance(value, wants):
         names = " or ".join(w.__name__ for w in wants)
         raise ConfigError(f"{where}: `{key}` must be {_article(names)}, got {type(value).__name__} {value!r}")
@@ -230,11 +253,11 @@ def read_toml(path: str) -> dict:
 def table_from_file(path: str) -> Optional[dict]:
     """The hotlint table of a config file, or None when a pyproject.toml has none."""
     data = read_toml(path)
+    tool = data.get("tool")
     if os.path.basename(path) == "pyproject.toml":
-        tool = data.get("tool", {})
         return tool.get("hotlint") if isinstance(tool, dict) else None
-    if "tool" in data and "hotlint" in data.get("tool", {}):
-        return data["tool"]["hotlint"]
+    if isinstance(tool, dict) and "hotlint" in tool:
+        return tool["hotlint"]
     return data
 
 

@@ -136,24 +136,47 @@ def _allowed_switch(a: str) -> bool:
     return False
 
 
-def _expand_response_files(argv: list[str], directory: str, warnings: list[str], depth: int = 0) -> list[str]:
-    """Expand ``@file`` arguments ourselves (as data, size-capped) so their flags are cleaned too."""
-    out = []
-    for a in argv:
-        if not (a.startswith("@") and len(a) > 1):
-            out.append(a)
-            continue
-        if depth >= 4:
-            warnings.append(f"dropped `{a}`: response files nested more than 4 deep")
-            continue
-        path = os.path.join(directory, a[1:])
-        try:
-            text = read_regular(path, RESPONSE_FILE_LIMIT).decode("utf-8", "replace")
-            out.extend(_expand_response_files(shlex.split(text), directory, warnings, depth + 1))
-        except ReadRefused as exc:
-            warnings.append(f"dropped `{a}`: the response file {exc}")
-        except (OSError, ValueError) as exc:
-            warnings.append(f"dropped `{a}`: cannot read the response file ({getattr(exc, 'strerror', None) or exc})")
+# A build's response files are few and short; these bounds keep a checkout's fan-out (files that
+# name each other hundreds of times) from turning one command into millions of reads.
+MAX_RESPONSE_FILES = 64  # distinct files read per command
+MAX_EXPANDED_ARGS = 100_000
+
+
+def _expand_response_files(argv: list[str], directory: str, warnings: list[str]) -> list[str]:
+    """Expand ``@file`` arguments ourselves (as data, size-capped) so their flags are cleaned too.
+    Each file is read once per command (a file named again is skipped), at most four deep, at most
+    ``MAX_RESPONSE_FILES`` files and ``MAX_EXPANDED_ARGS`` arguments in all."""
+    read: set[str] = set()
+    out: list[str] = []
+
+    def expand(args: list[str], depth: int) -> None:
+        for a in args:
+            if len(out) >= MAX_EXPANDED_ARGS:
+                warnings.append(f"dropped arguments past the first {MAX_EXPANDED_ARGS:,} of the expanded command")
+                return
+            if not (a.startswith("@") and len(a) > 1):
+                out.append(a)
+                continue
+            path = os.path.normpath(os.path.join(directory, a[1:]))
+            if depth >= 4:
+                warnings.append(f"dropped `{a}`: response files nested more than 4 deep")
+            elif path in read:
+                continue  # named again: its flags are in already
+            elif len(read) >= MAX_RESPONSE_FILES:
+                warnings.append(f"dropped `{a}`: more than {MAX_RESPONSE_FILES} response files in one command")
+            else:
+                read.add(path)
+                try:
+                    text = read_regular(path, RESPONSE_FILE_LIMIT).decode("utf-8", "replace")
+                    expand(shlex.split(text), depth + 1)
+                except ReadRefused as exc:
+                    warnings.append(f"dropped `{a}`: the response file {exc}")
+                except (OSError, ValueError) as exc:
+                    why = getattr(exc, "strerror", None) or exc
+                    warnings.append(f"dropped `{a}`: cannot read the response file ({why})")
+
+    expand(argv, 0)
+    warnings[:] = list(dict.fromkeys(warnings))
     return out
 
 

@@ -31,7 +31,18 @@ from pygls.uris import to_fs_path
 
 from .. import __version__
 from ..engine import FileProblem, read_source
-from ..model import Applicability, Diagnostic, Edit, ErrorRecord, FileResult, Fix, Position, Range, RecordLayout
+from ..model import (
+    Applicability,
+    Diagnostic,
+    Edit,
+    ErrorRecord,
+    FileResult,
+    Fix,
+    Position,
+    Range,
+    RecordLayout,
+)
+from ..output import safe
 from ..rule import load_rules
 from .convert import Text, lsp_diagnostic, lsp_error, lsp_text_edit, overlaps
 from .hover import finding_markdown, layout_table
@@ -152,6 +163,16 @@ class HotlintProtocol(LanguageServerProtocol):
         if not self._server.settings.pull_diagnostics:
             result.capabilities.diagnostic_provider = None
         return result
+
+
+_LINK = re.compile(r"\]\s*\(")
+
+
+def inert(message: str) -> str:
+    """A message for the editor's notifications with nothing it would act on: control characters
+    escaped, and no Markdown link (VS Code renders ``[text](https://...)`` and ``command:`` links
+    in notifications; a configuration key from a checkout must not become one)."""
+    return _LINK.sub("] (", safe(message))
 
 
 def _envelope_problem(data: dict) -> str:
@@ -460,12 +481,13 @@ class HotlintServer(LanguageServer):
             if message in self._said:
                 return
             self._said.add(message)
-        self.window_show_message(types.ShowMessageParams(type=kind, message=f"hotlint: {message}"))
+        self.window_show_message(types.ShowMessageParams(type=kind, message=f"hotlint: {inert(message)}"))
 
     def note(self, message: str) -> None:
         if message not in self._said:
             self._said.add(message)
-            self.window_log_message(types.LogMessageParams(type=types.MessageType.Log, message=f"hotlint: {message}"))
+            self.window_log_message(types.LogMessageParams(type=types.MessageType.Log,
+                                                           message=f"hotlint: {inert(message)}"))
 
     def _worker_exited(self, reason: str, owed: bool) -> None:
         now = time.monotonic()

@@ -17,7 +17,6 @@ from typing import Any, Optional
 
 from ..compdb import FlagResolver, clean_extra_args, find_database
 from ..config import (
-    MAX_CONFIG_TIMEOUT,
     Config,
     ConfigError,
     ConfigResolver,
@@ -30,6 +29,9 @@ from ..rule import load_rules
 from ..trust import Trust
 
 DEFAULT_DEBOUNCE_MS = 250
+# While one file's analysis runs, the worker answers no other: a checkout's `timeout` cannot hold
+# the editor up longer than this per file (the command line caps it at MAX_CONFIG_TIMEOUT).
+MAX_EDITOR_TIMEOUT = 60.0
 
 # accepted spellings of each setting: the editors' camelCase, the config file's kebab-case
 _ALIASES = {
@@ -218,7 +220,7 @@ class Project:
         setup.args = flags.args
         setup.notes = [f"flags from {flags.origin}: {' '.join(flags.args)}", *flags.warnings]
         setup.options = EngineOptions.for_config(cfg, path)
-        setup.timeout = min(cfg.timeout, MAX_CONFIG_TIMEOUT)
+        setup.timeout = min(cfg.timeout, MAX_EDITOR_TIMEOUT)
         return setup
 
 

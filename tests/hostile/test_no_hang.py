@@ -236,3 +236,103 @@ def test_the_language_servers_worker_has_a_memory_limit_too(tmp_path):
         assert [d["code"] for d in wire.diagnostics(ok, timeout=BOUND)] == ["padding-waste"]
     finally:
         wire.close()
+
+
+def test_response_files_that_fan_out(tmp_path):
+    """Three response files each naming the next 200 times: 8 million reads, unbounded (red team)."""
+    (tmp_path / "u.cpp").write_text(WASTEFUL)
+    (tmp_path / "c.rsp").write_text("-DLEAF=1\n")
+    (tmp_path / "b.rsp").write_text(" ".join(["@c.rsp"] * 200))
+    (tmp_path / "a.rsp").write_text(" ".join(["@b.rsp"] * 200))
+    (tmp_path / "loop.rsp").write_text("@loop.rsp -DLOOPED=1")
+    (tmp_path / "compile_commands.json").write_text(json.dumps([{
+        "directory": str(tmp_path), "file": "u.cpp", "arguments": ["c++", *["@a.rsp"] * 200, "@loop.rsp", "-c", "u.cpp"]}]))
+    proc = run_cli("--no-cache", "-v", "u.cpp", cwd=tmp_path, timeout=BOUND)
+    assert_clean_exit(proc, 1)
+    flags_line = next(line for line in proc.stderr.splitlines() if line.startswith("hotlint: u.cpp: -x"))
+    assert flags_line.count("-DLEAF=1") == 1 and flags_line.count("-DLOOPED=1") == 1
+
+
+def test_a_database_of_millions_of_bad_entries(tmp_path):
+    (tmp_path / "u.cpp").write_text(WASTEFUL)
+    (tmp_path / "compile_commands.json").write_text("[" + ",".join(["0"] * 3_000_000) + "]")
+    proc = run_cli("--no-cache", "u.cpp", cwd=tmp_path, timeout=BOUND)
+    assert_clean_exit(proc, 1)
+    assert "2,999,990 more entries skipped" in proc.stderr
+    assert len(proc.stderr.splitlines()) < 40
+
+
+def test_an_exclude_list_without_end(tmp_path):
+    for i in range(40):
+        (tmp_path / f"f{i}.cpp").write_text(WASTEFUL)
+    (tmp_path / ".hotlint.toml").write_text("exclude = [" + ",".join(f'"d{i}/*"' for i in range(80_000)) + "]\n")
+    proc = run_cli("--no-cache", ".", cwd=tmp_path, timeout=BOUND)
+    assert_clean_exit(proc, 3)
+    assert "`exclude` has 80,000 entries; at most 10,000 are accepted" in proc.stderr
+    (tmp_path / ".hotlint.toml").write_text("exclude = [" + ",".join(f'"d{i}/*"' for i in range(10_000)) + "]\n")
+    proc = run_cli("--no-cache", "--select", "padding-waste", ".", cwd=tmp_path, timeout=BOUND)
+    assert_clean_exit(proc, 1)
+
+
+def test_headers_no_entry_names_in_a_huge_database(tmp_path):
+    """The nearest unit of a header is found by bisection: 80 lookups in 300,000 entries took over
+    a minute by scanning (red team)."""
+    from hotlint.compdb import CompilationDatabase
+
+    entries = [{"directory": str(tmp_path), "file": f"src/m{i // 1000}/u{i}.cpp", "command": f"c++ -DU{i} -c x"}
+               for i in range(300_000)]
+    (tmp_path / "compile_commands.json").write_text(json.dumps(entries))
+    started = time.monotonic()
+    db = CompilationDatabase(str(tmp_path / "compile_commands.json"))
+    for h in range(80):
+        cmd = db.for_header(str(tmp_path / "src" / f"m{h}" / f"x{h}.h"))
+        assert cmd.file.startswith(str(tmp_path / "src" / f"m{h}" / "u"))
+    assert time.monotonic() - started < BOUND
+
+
+@pytest.mark.parametrize("table", ['tool = "hotlint"\n', 'tool = ["hotlint"]\n', "[tool]\nhotlint = 3\n"])
+def test_tool_keys_that_are_not_tables(tmp_path, table):
+    (tmp_path / "u.cpp").write_text(WASTEFUL)
+    (tmp_path / ".hotlint.toml").write_text(table)
+    for argv in (["--no-cache", "u.cpp"], ["rules"]):
+        proc = run_cli(*argv, cwd=tmp_path, timeout=BOUND)
+        assert_clean_exit(proc, 3)
+
+
+def test_a_database_entry_with_a_nul_in_its_name(tmp_path):
+    (tmp_path / "h.h").write_text(WASTEFUL)
+    (tmp_path / "compile_commands.json").write_text(json.dumps([
+        {"directory": str(tmp_path), "file": "a\u0000b.cpp", "command": "c++ -c x"},
+        {"directory": str(tmp_path), "file": "ok.cpp", "command": "c++ -DOK -c ok.cpp"}]))
+    proc = run_cli("--no-cache", "h.h", cwd=tmp_path, timeout=BOUND)
+    assert_clean_exit(proc, 1)
+    assert "has a NUL character in `file` or `directory`; skipped" in proc.stderr
+
+
+def test_a_tree_thousands_of_folders_deep(tmp_path):
+    folder = tmp_path
+    for _ in range(1_100):
+        folder = folder / "d"
+        folder.mkdir()
+    (folder / "x.cpp").write_text(WASTEFUL)
+    proc = run_cli("--no-cache", "--format", "json", ".", cwd=tmp_path, timeout=BOUND)
+    assert_clean_exit(proc, 1)
+    assert len(json.loads(proc.stdout)["diagnostics"]) == 1
+
+
+def test_editor_notifications_carry_no_links(tmp_path):
+    """A configuration key written as a Markdown link would be a clickable link in VS Code's
+    notification (red team)."""
+    from lspwire import Wire
+
+    (tmp_path / ".hotlint.toml").write_text('"[Update hotlint now](https://example.invalid/x)" = 1\n')
+    (tmp_path / "u.cpp").write_text(WASTEFUL)
+    wire = Wire(tmp_path)
+    try:
+        wire.initialize(tmp_path)
+        wire.open(tmp_path / "u.cpp")
+        shown = wire.wait_for(lambda m: m.get("method") == "window/showMessage" and "unknown key" in
+                              m["params"]["message"], timeout=BOUND)["params"]["message"]
+        assert "](" not in shown and "Update hotlint now" in shown
+    finally:
+        wire.close()
