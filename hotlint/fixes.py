@@ -91,8 +91,9 @@ def write_fixed(path: str, before: OnDisk, text: str, project_root: str) -> str:
     - a file that changed since ``before`` was read keeps the change (checked under a lock,
       right before the write), so nothing the user saved meanwhile is lost;
     - a file with more than one hard link is rewritten in place, so every link sees the fix
-      (a copy is kept beside it until the write is complete); any other file is replaced in
-      one rename, so an interrupted write leaves the old file whole.
+      (a copy is kept beside it until the write is complete), but only when every link is in
+      the project; any other file is replaced in one rename, so an interrupted write leaves the
+      old file whole.
     """
     target = os.path.realpath(path)
     root = os.path.realpath(project_root)
@@ -121,7 +122,11 @@ def write_fixed(path: str, before: OnDisk, text: str, project_root: str) -> str:
         current = _read_all(fd)
         if current != before.raw:
             raise NotFixed("it changed since hotlint read it; run hotlint again")
-        if os.fstat(fd).st_nlink > 1:
+        links = os.fstat(fd)
+        if links.st_nlink > 1:
+            if _links_within(root, links) < links.st_nlink:
+                raise NotFixed(f"it has {links.st_nlink} hard links and not all of them are in the project "
+                               f"{root}; writing it would change a file outside")
             _rewrite_in_place(fd, target, data)
         else:
             _replace(target, data, st)
@@ -130,6 +135,28 @@ def write_fixed(path: str, before: OnDisk, text: str, project_root: str) -> str:
     finally:
         os.close(fd)  # releases the lock
     return target
+
+
+def _links_within(root: str, st: os.stat_result) -> int:
+    """How many names under ``root`` are links to the file ``st`` describes (stops once all are
+    found; version-control folders are not searched)."""
+    found = 0
+    stack = [root]
+    while stack and found < st.st_nlink:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                for e in it:
+                    if e.is_dir(follow_symlinks=False):
+                        if e.name not in (".git", ".hg", ".svn", ".hotlint_cache"):
+                            stack.append(e.path)
+                    elif e.is_file(follow_symlinks=False):
+                        info = e.stat(follow_symlinks=False)
+                        if info.st_ino == st.st_ino and info.st_dev == st.st_dev:
+                            found += 1
+        except OSError:
+            continue
+    return found
 
 
 def _lock(fd: int) -> None:

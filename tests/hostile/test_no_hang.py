@@ -310,14 +310,19 @@ def test_a_database_entry_with_a_nul_in_its_name(tmp_path):
 
 
 def test_a_tree_thousands_of_folders_deep(tmp_path):
-    folder = tmp_path
+    folders = [tmp_path]
     for _ in range(1_100):
-        folder = folder / "d"
-        folder.mkdir()
-    (folder / "x.cpp").write_text(WASTEFUL)
-    proc = run_cli("--no-cache", "--format", "json", ".", cwd=tmp_path, timeout=BOUND)
-    assert_clean_exit(proc, 1)
-    assert len(json.loads(proc.stdout)["diagnostics"]) == 1
+        folders.append(folders[-1] / "d")
+        folders[-1].mkdir()
+    (folders[-1] / "x.cpp").write_text(WASTEFUL)
+    try:
+        proc = run_cli("--no-cache", "--format", "json", ".", cwd=tmp_path, timeout=BOUND)
+        assert_clean_exit(proc, 1)
+        assert len(json.loads(proc.stdout)["diagnostics"]) == 1
+    finally:  # bottom up: pytest's own clean-up recurses and could not remove it
+        (folders[-1] / "x.cpp").unlink()
+        for folder in reversed(folders[1:]):
+            folder.rmdir()
 
 
 def test_editor_notifications_carry_no_links(tmp_path):

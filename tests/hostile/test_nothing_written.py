@@ -396,3 +396,17 @@ def test_a_header_that_appears_later_invalidates_the_cache(tmp_path):
     (tmp_path / "first" / "t.h").write_text("using T = double;\n")
     proc = run_cli(*flags, cwd=tmp_path, env=env)
     assert proc.returncode == 1 and "from cache" not in proc.stdout
+
+
+def test_fix_never_writes_through_a_hard_link_leaving_the_project(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    victim = fixable(outside, "victim.cpp")
+    project = tmp_path / "proj"
+    (project / ".git").mkdir(parents=True)
+    os.link(victim, project / "h.cpp")
+    proc, data = fix(project, "h.cpp")
+    assert proc.returncode == 2
+    assert victim.read_text() == WASTEFUL and (project / "h.cpp").read_text() == WASTEFUL
+    [error] = data["errors"]
+    assert "hard links and not all of them are in the project" in error["message"]
