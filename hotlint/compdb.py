@@ -123,7 +123,7 @@ class CompilationDatabase:
                 try:
                     argv = shlex.split(entry["command"])
                 except ValueError as exc:
-                    skip(n, f"has a `command` that cannot be split ({exc})")
+                    skip(n, f"has a `command` hotlint cannot split ({exc})")
                     continue
             else:
                 skip(n, "has neither `arguments` nor `command`")
