@@ -68,9 +68,45 @@ RECORDS = frozenset({K.STRUCT_DECL, K.CLASS_DECL, K.UNION_DECL})
 WRAPPERS = frozenset({K.UNEXPOSED_EXPR, K.PAREN_EXPR})
 EXPLICIT_CASTS = frozenset({K.CSTYLE_CAST_EXPR, K.CXX_STATIC_CAST_EXPR, K.CXX_REINTERPRET_CAST_EXPR,
                             K.CXX_CONST_CAST_EXPR, K.CXX_FUNCTIONAL_CAST_EXPR})
+# casts that can reinterpret an object's bytes
+BYTE_REINTERPRETING_CASTS = frozenset({K.CSTYLE_CAST_EXPR, K.CXX_STATIC_CAST_EXPR, K.CXX_REINTERPRET_CAST_EXPR})
+# references to names that are no expression of their own (a qualifier, a type, a template)
+NAME_REFS = frozenset({K.TYPE_REF, K.NAMESPACE_REF, K.TEMPLATE_REF})
 NULL_LITERALS = frozenset({K.CXX_NULL_PTR_LITERAL_EXPR, K.GNU_NULL_EXPR})
 BRANCHES = frozenset({K.IF_STMT, K.SWITCH_STMT, K.CONDITIONAL_OPERATOR})
-NAME_REFS = frozenset({K.DECL_REF_EXPR, K.MEMBER_REF_EXPR})
+LOOP_EXITS = frozenset({K.BREAK_STMT, K.CONTINUE_STMT, K.RETURN_STMT, K.GOTO_STMT, K.INDIRECT_GOTO_STMT,
+                        K.CXX_THROW_EXPR, K.ASM_STMT, K.MS_ASM_STMT, K.CXX_TRY_STMT})
+DECLARED_NAMES = frozenset({K.VAR_DECL, K.TYPEDEF_DECL, K.TYPE_ALIAS_DECL, K.STRUCT_DECL, K.CLASS_DECL,
+                            K.ENUM_DECL})
+NAME_USES = frozenset({K.DECL_REF_EXPR, K.MEMBER_REF_EXPR, K.OVERLOADED_DECL_REF, K.TYPE_REF, K.TEMPLATE_REF})
+# expressions whose evaluation has an effect or reads `this` (padding-waste's test of an initializer)
+EFFECTS = frozenset({K.CXX_THIS_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR, K.CXX_THROW_EXPR, K.LAMBDA_EXPR,
+                     K.COMPOUND_ASSIGNMENT_OPERATOR})
+
+# spellings of ``Node.operator``
+INCREMENT_OPERATORS = frozenset({"++", "--", "post++", "post--"})
+ASSIGNMENT_OPERATORS = frozenset({"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>="})
+COMPARISON_OPERATORS = frozenset({"==", "!=", "<", ">", "<=", ">=", "&&", "||", "<=>"})
+
+# type kinds
+SCALAR_TYPES = frozenset({  # what the vectorizer can hold in a register (aliasing-vectorization)
+    T.BOOL, T.CHAR_U, T.UCHAR, T.CHAR16, T.CHAR32, T.USHORT, T.UINT, T.ULONG, T.ULONGLONG, T.UINT128,
+    T.CHAR_S, T.SCHAR, T.WCHAR, T.SHORT, T.INT, T.LONG, T.LONGLONG, T.INT128, T.HALF, T.FLOAT,
+    T.DOUBLE, T.LONGDOUBLE, T.FLOAT128, T.FLOAT16, T.BFLOAT16, T.POINTER, T.ENUM,
+})
+VALUE_TYPES = frozenset({  # plain values a function can return (no pointer)
+    T.BOOL, T.CHAR_U, T.UCHAR, T.CHAR16, T.CHAR32, T.USHORT, T.UINT, T.ULONG, T.ULONGLONG, T.UINT128,
+    T.CHAR_S, T.SCHAR, T.WCHAR, T.SHORT, T.INT, T.LONG, T.LONGLONG, T.INT128, T.HALF, T.FLOAT, T.DOUBLE,
+    T.LONGDOUBLE, T.ENUM, T.FLOAT128,
+})
+FLOATING_TYPES = frozenset({T.FLOAT, T.DOUBLE, T.LONGDOUBLE, T.HALF, T.FLOAT16, T.BFLOAT16})
+# signed and unsigned variants of one integer type share an alias set in C and C++
+UNSIGNED_OF = {T.INT: T.UINT, T.LONG: T.ULONG, T.LONGLONG: T.ULONGLONG, T.SHORT: T.USHORT, T.INT128: T.UINT128}
+SIGNED_OF = {v: k for k, v in UNSIGNED_OF.items()}
+TO_STRING_INTEGER_TYPES = frozenset({T.INT, T.UINT, T.SHORT, T.USHORT, T.LONG, T.ULONG, T.LONGLONG, T.ULONGLONG,
+                                     T.CHAR_S, T.SCHAR, T.UCHAR, T.BOOL})
+COUNT_TYPES = frozenset({T.ULONG, T.ULONGLONG, T.UINT, T.LONG, T.INT})
+FUNCTION_TYPES = frozenset({T.FUNCTIONPROTO, T.FUNCTIONNOPROTO, T.MEMBERPOINTER, T.BLOCKPOINTER})
 
 
 def _generate() -> str:  # pragma: no cover - a maintenance command
