@@ -9,31 +9,24 @@ import fnmatch
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Optional
 
+# AtomicOp, order_name and MEMORY_ORDERS are re-exported: rule packs import them from here
+from .analysis.atomics import MEMORY_ORDERS as MEMORY_ORDERS
+from .analysis.atomics import AtomicOp as AtomicOp
+from .analysis.atomics import atomic_call, c11_atomic_op, may_name_atomic_call
+from .analysis.atomics import order_name as order_name
+from .analysis.kinds import FUNCTIONS, LOOPS, RECORDS, K
 from .clang.nodes import Node, Type
 from .model import RecordLayout
 
-LOOP_KINDS = frozenset({"FOR_STMT", "CXX_FOR_RANGE_STMT", "WHILE_STMT", "DO_STMT"})
-FUNCTION_KINDS = frozenset(
-    {"FUNCTION_DECL", "CXX_METHOD", "CONSTRUCTOR", "DESTRUCTOR", "CONVERSION_FUNCTION",
-     "FUNCTION_TEMPLATE", "LAMBDA_EXPR"}
-)
-RECORD_KINDS = frozenset({"STRUCT_DECL", "CLASS_DECL", "UNION_DECL"})
-_TYPED_DECLS = frozenset({"VAR_DECL", "FIELD_DECL", "PARM_DECL", "TYPEDEF_DECL", "TYPE_ALIAS_DECL"})
-
-MEMORY_ORDERS = ("relaxed", "consume", "acquire", "release", "acq_rel", "seq_cst")
-
-# Member operations of std::atomic / atomic_ref / atomic_flag and whether they
-# take memory-order arguments.
-_ORDERED_MEMBERS = {
-    "load", "store", "exchange", "compare_exchange_weak", "compare_exchange_strong",
-    "fetch_add", "fetch_sub", "fetch_and", "fetch_or", "fetch_xor", "fetch_max", "fetch_min",
-    "test_and_set", "clear", "test", "wait",
-}
-_OPERATOR_KINDS = {
-    "operator++": "increment", "operator--": "decrement", "operator=": "store",
-    "operator+=": "fetch_add", "operator-=": "fetch_sub", "operator&=": "fetch_and",
-    "operator|=": "fetch_or", "operator^=": "fetch_xor",
-}
+# the kind sets as they were first published here (rule packs import them from hotlint.view)
+LOOP_KINDS = LOOPS
+FUNCTION_KINDS = FUNCTIONS
+RECORD_KINDS = RECORDS
+_TYPED_DECLS = frozenset({K.VAR_DECL, K.FIELD_DECL, K.PARM_DECL, K.TYPEDEF_DECL, K.TYPE_ALIAS_DECL})
+_LOOP_NAMES = {K.FOR_STMT: "for", K.CXX_FOR_RANGE_STMT: "range-for", K.WHILE_STMT: "while", K.DO_STMT: "do"}
+# operators the walk hands to the C11 recognizer (an implicit read is an UNEXPOSED_EXPR)
+_C11_CANDIDATES = frozenset({K.UNARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR, K.BINARY_OPERATOR,
+                             K.UNEXPOSED_EXPR})
 
 
 @dataclass(eq=False)
@@ -46,12 +39,12 @@ class Function:
 
     @property
     def params(self) -> list[Node]:
-        return [c for c in self.node.children if c.kind == "PARM_DECL"]
+        return [c for c in self.node.children if c.kind == K.PARM_DECL]
 
     @property
     def body(self) -> Optional[Node]:
         for c in reversed(self.node.children):
-            if c.kind == "COMPOUND_STMT":
+            if c.kind == K.COMPOUND_STMT:
                 return c
         return None
 
@@ -65,15 +58,14 @@ class Loop:
 
     @property
     def kind(self) -> str:
-        return {"FOR_STMT": "for", "CXX_FOR_RANGE_STMT": "range-for", "WHILE_STMT": "while",
-                "DO_STMT": "do"}[self.node.kind]
+        return _LOOP_NAMES[self.node.kind]
 
     @property
     def body(self) -> Optional[Node]:
         kids = self.node.children
         if not kids:
             return None
-        return kids[0] if self.node.kind == "DO_STMT" else kids[-1]
+        return kids[0] if self.node.kind == K.DO_STMT else kids[-1]
 
     def parts(self) -> dict[str, Optional[Node]]:
         """init / condition / increment / body (for), variable / range (range-for)."""
@@ -86,16 +78,16 @@ class Loop:
         n, kids = self.node, self.node.children
         out: dict[str, Optional[Node]] = {"init": None, "condition": None, "increment": None,
                                           "body": self.body, "variable": None, "range": None}
-        if n.kind == "CXX_FOR_RANGE_STMT":
-            decls = [k for k in kids[:-1] if k.kind == "VAR_DECL"]
-            exprs = [k for k in kids[:-1] if k.kind != "VAR_DECL"]
+        if n.kind == K.CXX_FOR_RANGE_STMT:
+            decls = [k for k in kids[:-1] if k.kind == K.VAR_DECL]
+            exprs = [k for k in kids[:-1] if k.kind != K.VAR_DECL]
             out["variable"] = decls[-1] if decls else None
             out["range"] = exprs[-1] if exprs else None
-        elif n.kind == "WHILE_STMT":
+        elif n.kind == K.WHILE_STMT:
             out["condition"] = kids[-2] if len(kids) >= 2 else None
-        elif n.kind == "DO_STMT":
+        elif n.kind == K.DO_STMT:
             out["condition"] = kids[1] if len(kids) >= 2 else None
-        elif n.kind == "FOR_STMT":
+        elif n.kind == K.FOR_STMT:
             semis = for_semicolons(n)
             for k in kids[:-1]:
                 if len(semis) < 2:
@@ -129,36 +121,6 @@ def for_semicolons(node: Node) -> list:
         elif spelling == ";" and depth == 1:
             found.append(pos)
     return found
-
-
-@dataclass(eq=False)
-class AtomicOp:
-    """An atomic operation and the memory order it runs with."""
-
-    node: Node
-    operation: str  # load, store, exchange, fetch_add, compare_exchange_weak, increment, ...
-    api: str  # member, operator, conversion, free, builtin, c11
-    orders: tuple[str, ...]  # written orders (short names), empty when defaulted
-    defaulted: bool  # True when at least one order is seq_cst only because none was written
-    object: Optional[Node]  # the atomic object expression, when visible
-    atomic_type: Optional[Type]
-    function: Optional[Function] = None
-    loop: Optional[Loop] = None
-
-    @property
-    def target(self) -> Optional[Node]:
-        """The declaration of the atomic variable or member operated on, if named."""
-        obj = self.object
-        while obj is not None and obj.kind in ("UNEXPOSED_EXPR", "PAREN_EXPR") and obj.children:
-            obj = obj.children[0]
-        if obj is not None and obj.kind == "UNARY_OPERATOR" and obj.operator in ("&", "*") and obj.children:
-            # &x names x; *p names the pointer p, so ops through one pointer group together.
-            return AtomicOp(obj.children[0], "", "", (), False, obj.children[0], None).target
-        if obj is not None and obj.kind in ("DECL_REF_EXPR", "MEMBER_REF_EXPR"):
-            return obj.referenced
-        if obj is not None and obj.kind == "ARRAY_SUBSCRIPT_EXPR" and obj.children:
-            return AtomicOp(obj.children[0], "", "", (), False, obj.children[0], None).target
-        return None
 
 
 @dataclass(eq=False)
@@ -280,7 +242,7 @@ class FileView:
         loop = self.enclosing_loop(node)
         score = loop.depth if loop else 0
         fn = self.enclosing_function(node)
-        while fn is not None and fn.node.kind == "LAMBDA_EXPR":
+        while fn is not None and fn.node.kind == K.LAMBDA_EXPR:
             outer = self.enclosing_function(fn.node.parent) if fn.node.parent else None
             if outer is None:
                 break
@@ -306,7 +268,7 @@ class FileView:
                 node, fn, loop = stack.pop()
                 kind = node.kind
                 self._by_kind.setdefault(kind, []).append(node)
-                if kind in FUNCTION_KINDS and (node.is_definition or kind == "LAMBDA_EXPR"):
+                if kind in FUNCTION_KINDS and (node.is_definition or kind == K.LAMBDA_EXPR):
                     fn = self._make_function(node)
                     self._function_of[id(node)] = fn
                     self.functions.append(fn)
@@ -315,14 +277,13 @@ class FileView:
                     loop = Loop(node, (loop.depth + 1) if loop else 1, fn, loop)
                     self._loop_of[id(node)] = loop
                     self.loops.append(loop)
-                elif kind == "CALL_EXPR":
+                elif kind == K.CALL_EXPR:
                     self._call(node, fn, loop)
-                elif kind in ("UNARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR", "BINARY_OPERATOR",
-                              "UNEXPOSED_EXPR"):
+                elif kind in _C11_CANDIDATES:
                     self._c11_atomic(node, fn, loop)
                 if kind in RECORD_KINDS and node.is_definition:
                     self._record(node)
-                elif kind == "CLASS_TEMPLATE":
+                elif kind == K.CLASS_TEMPLATE:
                     pattern_names.add(node.spelling)
                 if kind in _TYPED_DECLS:
                     typed_decls.append(node)
@@ -335,9 +296,9 @@ class FileView:
         # the walk is pre-order over roots in source order: every list is already in source order
 
     def _make_function(self, node: Node) -> Function:
-        attrs = node.attribute_names() if node.kind != "LAMBDA_EXPR" else set()
+        attrs = node.attribute_names() if node.kind != K.LAMBDA_EXPR else set()
         name = node.spelling or "<lambda>"
-        qname = node.qualified_name if node.kind != "LAMBDA_EXPR" else "<lambda>"
+        qname = node.qualified_name if node.kind != K.LAMBDA_EXPR else "<lambda>"
         hot = "hot" in attrs or _matches(self.settings.hot_functions, name, qname)
         cold = "cold" in attrs or _matches(self.settings.cold_functions, name, qname)
         return Function(node, name, qname, hot, cold)
@@ -365,7 +326,7 @@ class FileView:
                 continue
             layout = t.layout()
             if layout is not None:
-                pattern = next((n for n in self._by_kind.get("CLASS_TEMPLATE", [])
+                pattern = next((n for n in self._by_kind.get(K.CLASS_TEMPLATE, [])
                                 if n.spelling == decl.spelling), None)
                 self.records.append(Record(layout, pattern, t))
                 have.add(name)
@@ -376,10 +337,9 @@ class FileView:
         name = site.name
         # resolving a callee costs a libclang round trip: only names an atomic operation can have
         # (a member call in a template, resolved only at instantiation, has no name yet)
-        if not (name in _ORDERED_MEMBERS or name in _OPERATOR_KINDS or not name
-                or name.startswith(("operator ", "__sync_", "__c11_atomic", "__atomic", "atomic_"))):
+        if not may_name_atomic_call(name):
             return
-        op = _atomic_call(node, site.callee, site.qualified_name)
+        op = atomic_call(node, site.callee, site.qualified_name)
         if op is not None:
             op.function, op.loop = fn, loop
             self.atomic_ops.append(op)
@@ -387,7 +347,7 @@ class FileView:
     def _c11_atomic(self, node: Node, fn, loop) -> None:
         if not self._c11:
             return
-        op = _c11_atomic_op(node)
+        op = c11_atomic_op(node)
         if op is not None:
             op.function, op.loop = fn, loop
             self.atomic_ops.append(op)
@@ -428,197 +388,3 @@ def _record_types(t: Type) -> Iterator[Type]:
         elif cur.is_record:
             yield cur
             stack.extend(cur.template_arguments)
-
-
-def order_name(node: Node) -> Optional[str]:
-    """``release`` for an argument spelled ``std::memory_order_release`` or ``memory_order::release``."""
-    toks = node.tokens
-    if not toks:
-        return None
-    last = toks[-1]
-    for order in MEMORY_ORDERS:
-        if last in (f"memory_order_{order}", order, f"__ATOMIC_{order.upper()}"):
-            return order
-    return "other"
-
-
-def _is_order_typed(node: Node) -> bool:
-    name = node.type.unqualified_name
-    return name in ("std::memory_order", "memory_order", "std::__memory_order") or name.endswith("memory_order")
-
-
-# Legacy builtins that are not full barriers (GCC's manual: an acquire and a release barrier).
-_SYNC_ORDERS = {"lock_test_and_set": "acquire", "lock_release": "release"}
-
-
-def _atomic_call(node: Node, callee: Optional[Node], qname: str) -> Optional[AtomicOp]:
-    name = node.spelling
-    if name.startswith("__sync_"):
-        # __sync_ names are reserved to the implementation: only the builtins can carry them.
-        base = name.rsplit("_", 1)[0] if name[-1].isdigit() else name
-        op = base[len("__sync_"):]
-        args = node.arguments
-        fixed = _SYNC_ORDERS.get(op)
-        return AtomicOp(node, op, "builtin", (fixed,) if fixed else (), fixed is None,
-                        args[0] if args else None, None)
-    if callee is None:
-        return _dependent_atomic_call(node)
-    if callee.kind in ("CXX_METHOD", "CONVERSION_FUNCTION"):
-        parent = callee.semantic_parent
-        if parent is None:
-            return None
-        ptype = parent.type
-        if not ptype.is_atomic:
-            return None
-        kids = node.children
-        obj = None
-        if kids and kids[0].kind == "MEMBER_REF_EXPR" and kids[0].children:
-            obj = kids[0].children[0]
-        elif kids and name.startswith("operator"):
-            obj = kids[0]
-        if callee.kind == "CONVERSION_FUNCTION":
-            return AtomicOp(node, "load", "conversion", (), True, obj, ptype)
-        if name in _OPERATOR_KINDS:
-            return AtomicOp(node, _OPERATOR_KINDS[name], "operator", (), True, obj, ptype)
-        if name in _ORDERED_MEMBERS:
-            order_args = [a for a in node.arguments if _is_order_typed(a)]
-            written = tuple(_written_order(a) for a in order_args if _is_written_argument(a))
-            defaulted = bool(order_args) and not written
-            return AtomicOp(node, name, "member", written, defaulted, obj, ptype)
-        return None
-    if callee.kind == "FUNCTION_DECL" and qname.startswith("std::atomic_"):
-        op = qname[len("std::atomic_"):]
-        args = node.arguments
-        obj = args[0] if args else None
-        explicit = op.endswith("_explicit")
-        orders = tuple(_written_order(a) for a in args if _is_order_typed(a) and _is_written_argument(a))
-        if op in ("thread_fence", "signal_fence", "is_lock_free", "init", "notify_one", "notify_all",
-                  "flag_notify_one", "flag_notify_all"):
-            return None
-        op = op[: -len("_explicit")] if explicit else op
-        return AtomicOp(node, op, "free", orders, not explicit, obj,
-                        obj.type.pointee if obj is not None and obj.type.pointee else None)
-    return None
-
-
-def _dependent_atomic_call(node: Node) -> Optional[AtomicOp]:
-    """``a.load()`` on a ``std::atomic<T>`` in a template: the call is unresolved until
-    instantiation, but the object's type names the std::atomic template and the member is
-    spelled in the source."""
-    kids = node.children
-    ref = kids[0] if kids else None
-    if ref is None or ref.kind != "MEMBER_REF_EXPR" or ref.spelling or not ref.children:
-        return None
-    toks = ref.tokens
-    name = toks[-1] if toks else ""
-    if name not in _ORDERED_MEMBERS:
-        return None
-    obj = ref.children[0]
-    t = obj.type.non_reference()
-    if t.is_pointer and t.pointee is not None and len(toks) >= 2 and toks[-2] == "->":
-        t = t.pointee
-    decl = t.declaration
-    if decl is None or decl.qualified_name not in ("std::atomic", "std::atomic_ref"):
-        return None
-    orders = tuple(_written_order(a) for a in kids[1:] if _is_order_typed(a))
-    return AtomicOp(node, name, "member", orders, not orders, obj, t)
-
-
-def _is_written_argument(arg: Node) -> bool:
-    """A defaulted argument (CXXDefaultArgExpr) has neither tokens nor children; an argument
-    written inside a macro expansion may lack tokens but keeps its expression children."""
-    return arg.is_written or bool(arg.children)
-
-
-def _written_order(arg: Node) -> str:
-    """The short name of a memory-order argument, from the constant it names (so a macro
-    spelling it, ``memory_order::acquire`` and C's enumerators all resolve), else ``other``."""
-    for n in arg.walk():
-        if n.kind != "DECL_REF_EXPR":
-            continue
-        ref = n.referenced
-        if ref is None or ref.kind not in ("VAR_DECL", "ENUM_CONSTANT_DECL"):
-            continue
-        spelled = ref.spelling
-        for order in MEMORY_ORDERS:
-            if (ref.kind == "ENUM_CONSTANT_DECL" and spelled in (f"memory_order_{order}", order)) or (
-                    spelled == f"memory_order_{order}" and ref.qualified_name.startswith("std::")):
-                return order
-    return order_name(arg) or "other"
-
-
-# <stdatomic.h> generic functions (macros over clang's __c11_atomic builtins) and their operation.
-_C11_FUNCTIONS = {
-    "atomic_load": "load", "atomic_store": "store", "atomic_exchange": "exchange",
-    "atomic_compare_exchange_strong": "compare_exchange_strong",
-    "atomic_compare_exchange_weak": "compare_exchange_weak",
-    "atomic_fetch_add": "fetch_add", "atomic_fetch_sub": "fetch_sub", "atomic_fetch_or": "fetch_or",
-    "atomic_fetch_xor": "fetch_xor", "atomic_fetch_and": "fetch_and",
-    "atomic_flag_test_and_set": "test_and_set", "atomic_flag_clear": "clear",
-}
-_C11_COMPOUND = {"+=": "fetch_add", "-=": "fetch_sub", "&=": "fetch_and", "|=": "fetch_or", "^=": "fetch_xor"}
-_LVALUE_KINDS = ("DECL_REF_EXPR", "MEMBER_REF_EXPR", "ARRAY_SUBSCRIPT_EXPR", "PAREN_EXPR", "UNARY_OPERATOR")
-
-
-def _c11_atomic_op(node: Node) -> Optional[AtomicOp]:
-    """Operations on C11 ``_Atomic`` objects: operators (``x++``, ``x += 1``, ``x = v``), reading
-    ``x`` (``if (x)``, ``while (!x)``) and the ``<stdatomic.h>`` generic functions."""
-    kind = node.kind
-    kids = node.children
-    if not kids:
-        return None
-    first = kids[0]
-    if kind == "UNEXPOSED_EXPR" and len(kids) >= 2:
-        return _c11_generic_call(node, kids)
-    if first.type.atomic_kind != "_Atomic":
-        return None
-    if kind == "UNARY_OPERATOR" and node.operator in ("++", "--", "post++", "post--"):
-        op = "increment" if "++" in node.operator else "decrement"
-        return AtomicOp(node, op, "c11", (), True, first, first.type)
-    if kind == "COMPOUND_ASSIGNMENT_OPERATOR":
-        return AtomicOp(node, _C11_COMPOUND.get(node.operator or "", "fetch_op"), "c11", (), True, first,
-                        first.type)
-    if kind == "BINARY_OPERATOR" and node.operator == "=":
-        return AtomicOp(node, "store", "c11", (), True, first, first.type)
-    if kind == "UNEXPOSED_EXPR" and node.type.atomic_kind is None and node.type.size is not None:
-        # The read is AtomicToNonAtomic(LValueToRValue(lvalue)): count the outer cast only.
-        lvalue = first
-        if lvalue.kind == "UNEXPOSED_EXPR" and len(lvalue.children) == 1:
-            lvalue = lvalue.children[0]
-        if lvalue.kind not in _LVALUE_KINDS or lvalue.type.atomic_kind != "_Atomic":
-            return None
-        if lvalue.kind == "UNARY_OPERATOR" and lvalue.operator != "*":
-            return None
-        return AtomicOp(node, "load", "c11", (), True, lvalue, lvalue.type)
-    return None
-
-
-def _c11_generic_call(node: Node, kids: list[Node]) -> Optional[AtomicOp]:
-    """``atomic_fetch_add(&x, 1)``: an AtomicExpr whose first operand points to an ``_Atomic``.
-
-    The expansion has no tokens of its own; the macro's name, read at the node's start, says
-    which function was written and whether it was the ``_explicit`` form. The AtomicExpr's
-    operands are (object, order, value, failure order, desired)."""
-    ptr = kids[0]
-    pointee = ptr.type.pointee
-    if pointee is None or pointee.atomic_kind != "_Atomic":
-        return None
-    name = node.leading_token or ""
-    explicit = name.endswith("_explicit")
-    op = _C11_FUNCTIONS.get(name[: -len("_explicit")] if explicit else name)
-    if op is None:
-        return None  # an __atomic builtin written directly (orders are mandatory) or a user macro
-    orders: tuple[str, ...] = ()
-    if explicit:
-        slots = [kids[1]] + ([kids[3]] if op.startswith("compare_exchange") and len(kids) > 3 else [])
-        orders = tuple(_written_order(k) for k in slots)
-    obj = ptr
-    if op in ("test_and_set", "clear"):
-        # atomic_flag's macros operate on &(flag)->_Value: name the flag, not its member.
-        inner = ptr.children[0] if ptr.kind == "UNARY_OPERATOR" and ptr.children else None
-        if inner is not None and inner.kind == "MEMBER_REF_EXPR" and inner.children:
-            base = inner.children[0]
-            while base.kind == "PAREN_EXPR" and base.children:
-                base = base.children[0]
-            obj = base
-    return AtomicOp(node, op, "c11", orders, not explicit, obj, pointee)

@@ -1,0 +1,307 @@
+"""Atomic operations: what a file does to ``std::atomic``, ``std::atomic_ref``,
+``std::atomic_flag``, C11 ``_Atomic`` objects and the ``__sync`` builtins, and with which
+memory orders.
+
+The recognizer is asked once per call or operator node by the view's walk
+(``FileView.atomic_ops``); rules read the resulting ``AtomicOp`` records and ask this module
+what an operation does to its object (``operation_role``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Optional
+
+from .kinds import INCREMENT_OPERATORS, WRAPPERS, K
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only (hotlint.view imports this module)
+    from ..clang.nodes import Node, Type
+    from ..view import Function, Loop
+
+MEMORY_ORDERS = ("relaxed", "consume", "acquire", "release", "acq_rel", "seq_cst")
+
+# What an operation does to its object, which decides the order its pattern needs.
+LOAD, STORE, ADD, RMW, FENCE = "load", "store", "add", "rmw", "fence"
+OPERATION_ROLES = {
+    "load": LOAD, "test": LOAD, "wait": LOAD,
+    "store": STORE, "clear": STORE,
+    "fetch_add": ADD, "fetch_sub": ADD, "increment": ADD, "decrement": ADD,
+    "fetch_and_add": ADD, "fetch_and_sub": ADD, "add_and_fetch": ADD, "sub_and_fetch": ADD,
+    "synchronize": FENCE,
+}
+# Operations that only read their object (false-sharing counts every other one as a write).
+# Not the operations whose role is LOAD: ``flag_test`` (std::atomic_flag_test) is not here.
+READ_OPERATIONS = frozenset({"load", "test", "wait"})
+
+# Member operations of std::atomic / atomic_ref / atomic_flag that take memory-order arguments.
+ORDERED_MEMBERS = frozenset({
+    "load", "store", "exchange", "compare_exchange_weak", "compare_exchange_strong",
+    "fetch_add", "fetch_sub", "fetch_and", "fetch_or", "fetch_xor", "fetch_max", "fetch_min",
+    "test_and_set", "clear", "test", "wait",
+})
+# Overloaded operators of std::atomic and the operation each performs.
+OPERATOR_OPERATIONS = {
+    "operator++": "increment", "operator--": "decrement", "operator=": "store",
+    "operator+=": "fetch_add", "operator-=": "fetch_sub", "operator&=": "fetch_and",
+    "operator|=": "fetch_or", "operator^=": "fetch_xor",
+}
+# std::atomic_* free functions that are no operation on an object's value.
+_NOT_OPERATIONS = frozenset({"thread_fence", "signal_fence", "is_lock_free", "init", "notify_one", "notify_all",
+                             "flag_notify_one", "flag_notify_all"})
+# Legacy builtins that are not full barriers (GCC's manual: an acquire and a release barrier).
+_SYNC_ORDERS = {"lock_test_and_set": "acquire", "lock_release": "release"}
+_ORDER_TYPE_NAMES = ("std::memory_order", "memory_order", "std::__memory_order")
+
+
+@dataclass(eq=False)
+class AtomicOp:
+    """An atomic operation and the memory order it runs with."""
+
+    node: "Node"
+    operation: str  # load, store, exchange, fetch_add, compare_exchange_weak, increment, ...
+    api: str  # member, operator, conversion, free, builtin, c11
+    orders: tuple[str, ...]  # written orders (short names), empty when defaulted
+    defaulted: bool  # True when at least one order is seq_cst only because none was written
+    object: Optional["Node"]  # the atomic object expression, when visible
+    atomic_type: Optional["Type"]
+    function: Optional["Function"] = None
+    loop: Optional["Loop"] = None
+
+    @property
+    def target(self) -> Optional["Node"]:
+        """The declaration of the atomic variable or member operated on, if named."""
+        return _named_declaration(self.object)
+
+
+def _named_declaration(obj: Optional["Node"]) -> Optional["Node"]:
+    """``x`` for ``x``, ``&x``, ``s.x`` (its FIELD_DECL) and ``a[i]`` (``a``); ``*p`` names the
+    pointer ``p``, so operations through one pointer group together."""
+    while obj is not None and obj.kind in WRAPPERS and obj.children:
+        obj = obj.children[0]
+    if obj is None:
+        return None
+    if obj.kind == K.UNARY_OPERATOR and obj.operator in ("&", "*") and obj.children:
+        return _named_declaration(obj.children[0])
+    if obj.kind in (K.DECL_REF_EXPR, K.MEMBER_REF_EXPR):
+        return obj.referenced
+    if obj.kind == K.ARRAY_SUBSCRIPT_EXPR and obj.children:  # built-in subscripts only
+        return _named_declaration(obj.children[0])
+    return None
+
+
+def may_name_atomic_call(name: str) -> bool:
+    """A call spelled ``name`` can be an atomic operation (resolving a callee costs a libclang
+    round trip, so the walk asks this first). An empty name is a member call in a template,
+    resolved only at instantiation."""
+    return (name in ORDERED_MEMBERS or name in OPERATOR_OPERATIONS or not name
+            or name.startswith(("operator ", "__sync_", "__c11_atomic", "__atomic", "atomic_")))
+
+
+def atomic_call(node: "Node", callee: Optional["Node"], qualified_name: str) -> Optional[AtomicOp]:
+    """The atomic operation a call performs (a member, an operator or the conversion of a
+    std::atomic, a ``std::atomic_*`` free function, a ``__sync`` builtin), or None."""
+    name = node.spelling
+    if name.startswith("__sync_"):
+        # __sync_ names are reserved to the implementation: only the builtins can carry them.
+        base = name.rsplit("_", 1)[0] if name[-1].isdigit() else name
+        op = base[len("__sync_"):]
+        args = node.arguments
+        fixed = _SYNC_ORDERS.get(op)
+        return AtomicOp(node, op, "builtin", (fixed,) if fixed else (), fixed is None,
+                        args[0] if args else None, None)
+    if callee is None:
+        return dependent_atomic_call(node)
+    if callee.kind in (K.CXX_METHOD, K.CONVERSION_FUNCTION):
+        parent = callee.semantic_parent
+        if parent is None:
+            return None
+        ptype = parent.type
+        if not ptype.is_atomic:
+            return None
+        kids = node.children
+        obj = None
+        # the member test comes first: `s.a += 1` on an unwrapped member names `s` (kept as it was)
+        if kids and kids[0].kind == K.MEMBER_REF_EXPR and kids[0].children:
+            obj = kids[0].children[0]
+        elif kids and name.startswith("operator"):
+            obj = kids[0]
+        if callee.kind == K.CONVERSION_FUNCTION:
+            return AtomicOp(node, "load", "conversion", (), True, obj, ptype)
+        if name in OPERATOR_OPERATIONS:
+            return AtomicOp(node, OPERATOR_OPERATIONS[name], "operator", (), True, obj, ptype)
+        if name in ORDERED_MEMBERS:
+            order_args = [a for a in node.arguments if is_order_typed(a)]
+            written = tuple(written_order(a) for a in order_args if _is_written_argument(a))
+            defaulted = bool(order_args) and not written
+            return AtomicOp(node, name, "member", written, defaulted, obj, ptype)
+        return None
+    if callee.kind == K.FUNCTION_DECL and qualified_name.startswith("std::atomic_"):
+        op = qualified_name[len("std::atomic_"):]
+        args = node.arguments
+        obj = args[0] if args else None
+        explicit = op.endswith("_explicit")
+        orders = tuple(written_order(a) for a in args if is_order_typed(a) and _is_written_argument(a))
+        if op in _NOT_OPERATIONS:
+            return None
+        op = op[: -len("_explicit")] if explicit else op
+        return AtomicOp(node, op, "free", orders, not explicit, obj,
+                        obj.type.pointee if obj is not None and obj.type.pointee else None)
+    return None
+
+
+def dependent_atomic_call(node: "Node") -> Optional[AtomicOp]:
+    """``a.load()`` on a ``std::atomic<T>`` in a template: the call is unresolved until
+    instantiation, but the object's type names the std::atomic template and the member is
+    spelled in the source."""
+    kids = node.children
+    ref = kids[0] if kids else None
+    if ref is None or ref.kind != K.MEMBER_REF_EXPR or ref.spelling or not ref.children:
+        return None
+    toks = ref.tokens
+    name = toks[-1] if toks else ""
+    if name not in ORDERED_MEMBERS:
+        return None
+    obj = ref.children[0]
+    t = obj.type.non_reference()
+    if t.is_pointer and t.pointee is not None and len(toks) >= 2 and toks[-2] == "->":
+        t = t.pointee
+    decl = t.declaration
+    if decl is None or decl.qualified_name not in ("std::atomic", "std::atomic_ref"):
+        return None
+    orders = tuple(written_order(a) for a in kids[1:] if is_order_typed(a))
+    return AtomicOp(node, name, "member", orders, not orders, obj, t)
+
+
+def _is_written_argument(arg: "Node") -> bool:
+    """A defaulted argument (CXXDefaultArgExpr) has neither tokens nor children; an argument
+    written inside a macro expansion may lack tokens but keeps its expression children."""
+    return arg.is_written or bool(arg.children)
+
+
+def order_name(node: "Node") -> Optional[str]:
+    """``release`` for an argument spelled ``std::memory_order_release``, ``memory_order::release``
+    or ``__ATOMIC_RELEASE`` (its last token); ``other`` for another spelling, None without tokens."""
+    toks = node.tokens
+    if not toks:
+        return None
+    last = toks[-1]
+    for order in MEMORY_ORDERS:
+        if last in (f"memory_order_{order}", order, f"__ATOMIC_{order.upper()}"):
+            return order
+    return "other"
+
+
+def is_order_typed(node: "Node") -> bool:
+    """The expression's type is a memory order (``std::memory_order``, C's ``memory_order``)."""
+    name = node.type.unqualified_name
+    return name in _ORDER_TYPE_NAMES or name.endswith("memory_order")
+
+
+def written_order(arg: "Node") -> str:
+    """The short name of a memory-order argument, from the constant it names (so a macro
+    spelling it, ``memory_order::acquire`` and C's enumerators all resolve), else its spelling
+    (``order_name``), else ``other``."""
+    for n in arg.walk():
+        if n.kind != K.DECL_REF_EXPR:
+            continue
+        ref = n.referenced
+        if ref is None or ref.kind not in (K.VAR_DECL, K.ENUM_CONSTANT_DECL):
+            continue
+        spelled = ref.spelling
+        for order in MEMORY_ORDERS:
+            if (ref.kind == K.ENUM_CONSTANT_DECL and spelled in (f"memory_order_{order}", order)) or (
+                    spelled == f"memory_order_{order}" and ref.qualified_name.startswith("std::")):
+                return order
+    return order_name(arg) or "other"
+
+
+# <stdatomic.h> generic functions (macros over clang's __c11_atomic builtins) and their operation.
+C11_FUNCTIONS = {
+    "atomic_load": "load", "atomic_store": "store", "atomic_exchange": "exchange",
+    "atomic_compare_exchange_strong": "compare_exchange_strong",
+    "atomic_compare_exchange_weak": "compare_exchange_weak",
+    "atomic_fetch_add": "fetch_add", "atomic_fetch_sub": "fetch_sub", "atomic_fetch_or": "fetch_or",
+    "atomic_fetch_xor": "fetch_xor", "atomic_fetch_and": "fetch_and",
+    "atomic_flag_test_and_set": "test_and_set", "atomic_flag_clear": "clear",
+}
+_C11_COMPOUND = {"+=": "fetch_add", "-=": "fetch_sub", "&=": "fetch_and", "|=": "fetch_or", "^=": "fetch_xor"}
+_LVALUE_KINDS = frozenset({K.DECL_REF_EXPR, K.MEMBER_REF_EXPR, K.ARRAY_SUBSCRIPT_EXPR, K.PAREN_EXPR,
+                           K.UNARY_OPERATOR})
+_ATOMIC = "_Atomic"  # Type.atomic_kind of a C11 atomic
+
+
+def c11_atomic_op(node: "Node") -> Optional[AtomicOp]:
+    """Operations on C11 ``_Atomic`` objects: operators (``x++``, ``x += 1``, ``x = v``), reading
+    ``x`` (``if (x)``, ``while (!x)``) and the ``<stdatomic.h>`` generic functions."""
+    kind = node.kind
+    kids = node.children
+    if not kids:
+        return None
+    first = kids[0]
+    if kind == K.UNEXPOSED_EXPR and len(kids) >= 2:
+        return _c11_generic_call(node, kids)
+    if first.type.atomic_kind != _ATOMIC:
+        return None
+    if kind == K.UNARY_OPERATOR and node.operator in INCREMENT_OPERATORS:
+        op = "increment" if "++" in node.operator else "decrement"
+        return AtomicOp(node, op, "c11", (), True, first, first.type)
+    if kind == K.COMPOUND_ASSIGNMENT_OPERATOR:
+        return AtomicOp(node, _C11_COMPOUND.get(node.operator or "", "fetch_op"), "c11", (), True, first,
+                        first.type)
+    if kind == K.BINARY_OPERATOR and node.operator == "=":
+        return AtomicOp(node, "store", "c11", (), True, first, first.type)
+    if kind == K.UNEXPOSED_EXPR and node.type.atomic_kind is None and node.type.size is not None:
+        # The read is AtomicToNonAtomic(LValueToRValue(lvalue)): count the outer cast only.
+        lvalue = first
+        if lvalue.kind == K.UNEXPOSED_EXPR and len(lvalue.children) == 1:
+            lvalue = lvalue.children[0]
+        if lvalue.kind not in _LVALUE_KINDS or lvalue.type.atomic_kind != _ATOMIC:
+            return None
+        if lvalue.kind == K.UNARY_OPERATOR and lvalue.operator != "*":
+            return None
+        return AtomicOp(node, "load", "c11", (), True, lvalue, lvalue.type)
+    return None
+
+
+def _c11_generic_call(node: "Node", kids: list["Node"]) -> Optional[AtomicOp]:
+    """``atomic_fetch_add(&x, 1)``: an AtomicExpr whose first operand points to an ``_Atomic``.
+
+    The expansion has no tokens of its own; the macro's name, read at the node's start, says
+    which function was written and whether it was the ``_explicit`` form. The AtomicExpr's
+    operands are (object, order, value, failure order, desired)."""
+    ptr = kids[0]
+    pointee = ptr.type.pointee
+    if pointee is None or pointee.atomic_kind != _ATOMIC:
+        return None
+    name = node.leading_token or ""
+    explicit = name.endswith("_explicit")
+    op = C11_FUNCTIONS.get(name[: -len("_explicit")] if explicit else name)
+    if op is None:
+        return None  # an __atomic builtin written directly (orders are mandatory) or a user macro
+    orders: tuple[str, ...] = ()
+    if explicit:
+        slots = [kids[1]] + ([kids[3]] if op.startswith("compare_exchange") and len(kids) > 3 else [])
+        orders = tuple(written_order(k) for k in slots)
+    obj = ptr
+    if op in ("test_and_set", "clear"):
+        # atomic_flag's macros operate on &(flag)->_Value: name the flag, not its member.
+        inner = ptr.children[0] if ptr.kind == K.UNARY_OPERATOR and ptr.children else None
+        if inner is not None and inner.kind == K.MEMBER_REF_EXPR and inner.children:
+            base = inner.children[0]
+            while base.kind == K.PAREN_EXPR and base.children:
+                base = base.children[0]
+            obj = base
+    return AtomicOp(node, op, "c11", orders, not explicit, obj, pointee)
+
+
+def operation_role(op: AtomicOp) -> str:
+    """LOAD, STORE, ADD, RMW or FENCE: what the operation does to its object (an ``atomic_flag_``
+    free function's ``flag_`` prefix ignored; anything not listed is a read-modify-write)."""
+    name = op.operation[len("flag_"):] if op.operation.startswith("flag_") else op.operation
+    return OPERATION_ROLES.get(name, RMW)
+
+
+def is_c11_function_call(op: AtomicOp) -> bool:
+    """A ``<stdatomic.h>`` function (``atomic_load(&x)``), as opposed to an operator on or an
+    implicit read of an ``_Atomic`` object."""
+    return op.node.kind == K.UNEXPOSED_EXPR and (op.node.leading_token or "").startswith("atomic_")
