@@ -165,6 +165,7 @@ def test_bad_compile_databases(tmp_path, content, note):
         assert note in proc.stderr
 
 
+@pytest.mark.slow  # interrupts a real run at several moments
 def test_sigint_and_sigterm_leave_sources_and_cache_whole(tmp_path):
     """Interrupt --fix runs at random moments: every file is either untouched or fully fixed."""
     _config(tmp_path)

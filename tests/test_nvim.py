@@ -41,6 +41,7 @@ def lua_string(s: str) -> str:
     return json.dumps(s)  # a JSON string is a valid Lua string literal for these paths
 
 
+@pytest.mark.slow  # a real editor and server
 @pytest.mark.skipif(NVIM is None, reason="Neovim is not installed (CI installs Debian's neovim)")
 def test_neovim_receives_the_fixture_diagnostics(tmp_path):
     cmd = "{" + ", ".join(lua_string(a) for a in (sys.executable, "-m", "hotlint", "lsp")) + "}"

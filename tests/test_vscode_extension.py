@@ -16,7 +16,8 @@ from conftest import ROOT
 EXTENSION = ROOT / "editors" / "vscode"
 MACHINE_SETTINGS = {"hotlint.path", "hotlint.args", "hotlint.extraArgs"}
 
-pytestmark = pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not installed")
+pytestmark = [pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not installed"),
+              pytest.mark.slow]  # npm install, a TypeScript build and vsce packaging
 
 
 def npm(*args: str, cwd) -> None:
