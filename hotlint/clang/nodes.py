@@ -8,6 +8,7 @@ expressions lack. Nothing outside ``hotlint.clang`` sees a cindex object.
 
 from __future__ import annotations
 
+import ctypes
 import re
 from functools import cached_property
 from typing import Iterator, Optional
@@ -507,6 +508,36 @@ class Node:
             n = by_cursor.get(a.hash)
             out.append(n if n is not None else Node(a, self))
         return out
+
+    @cached_property
+    def constant_value(self) -> Optional[int]:
+        """The integer (or enumerator, or ``bool``) value clang's constant evaluator gives this
+        expression or variable initializer; None when it is not an integer constant."""
+        lib = cindex().conf.lib
+        evaluate = lib.clang_Cursor_Evaluate
+        evaluate.argtypes = [cindex().Cursor]
+        evaluate.restype = ctypes.c_void_p
+        result = evaluate(self._c)
+        if not result:
+            return None
+        try:
+            kind = lib.clang_EvalResult_getKind
+            kind.argtypes, kind.restype = [ctypes.c_void_p], ctypes.c_int
+            if kind(result) != 1:  # CXEval_Int
+                return None
+            unsigned = lib.clang_EvalResult_isUnsignedInt
+            unsigned.argtypes, unsigned.restype = [ctypes.c_void_p], ctypes.c_uint
+            if unsigned(result):
+                get = lib.clang_EvalResult_getAsUnsigned
+                get.argtypes, get.restype = [ctypes.c_void_p], ctypes.c_ulonglong
+            else:
+                get = lib.clang_EvalResult_getAsLongLong
+                get.argtypes, get.restype = [ctypes.c_void_p], ctypes.c_longlong
+            return int(get(result))
+        finally:
+            dispose = lib.clang_EvalResult_dispose
+            dispose.argtypes, dispose.restype = [ctypes.c_void_p], None
+            dispose(result)
 
     @cached_property
     def operator(self) -> Optional[str]:
