@@ -51,22 +51,30 @@ def main_file_roots(tu, path: str) -> list[Node]:
             f = ci.conf.lib.clang_getFile(tu, header)
             if f:
                 heads.add(ctypes.cast(f, ctypes.c_void_p).value)
-    if not heads:
-        return [Node(c, None) for c in _children(tu.cursor) if from_main(get_location(c))]
     expansion = ci.conf.lib.clang_getExpansionLocation
     expansion.argtypes = [ci.SourceLocation, ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p, ctypes.c_void_p,
                           ctypes.c_void_p]
     expansion.restype = None
+    extent_of = ci.conf.lib.clang_getCursorExtent
+    extent_of.argtypes = [ci.Cursor]
+    extent_of.restype = ci.SourceRange
+    range_start = ci.conf.lib.clang_getRangeStart
+    range_start.argtypes = [ci.SourceRange]
+    range_start.restype = ci.SourceLocation
     out = []
     for c in _children(tu.cursor):
         loc = get_location(c)
-        if from_main(loc):
+        # A declaration's name may come from a macro defined elsewhere (`namespace ROCKSDB_NAMESPACE {`
+        # with -DROCKSDB_NAMESPACE=rocksdb): its location is then the macro's, but the declaration,
+        # from its first token on, is written in this file.
+        if from_main(loc) or from_main(range_start(extent_of(c))):
             out.append(Node(c, None))
             continue
-        f = ctypes.c_void_p()
-        expansion(loc, ctypes.byref(f), None, None, None)
-        if f.value in heads:
-            out.append(Node(c, None))
+        if heads:
+            f = ctypes.c_void_p()
+            expansion(loc, ctypes.byref(f), None, None, None)
+            if f.value in heads:
+                out.append(Node(c, None))
     return out
 
 
