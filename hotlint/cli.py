@@ -269,6 +269,9 @@ def run_lint(ns) -> int:
         if len(tasks) == 1:  # the first file to parse: get workers going while the rest is prepared
             prestart(min(ns.jobs or default_jobs(), len(files)))
 
+    for fr in flag_resolvers.values():
+        report.notes.extend(fr.borrowed_notes())
+
     def on_result(res: FileResult) -> None:
         if cache is not None and res.path in keys:
             cache.put(keys[res.path], res, all_tasks[res.path].args)

@@ -148,20 +148,37 @@ class CompilationDatabase:
             return self.commands[includers[0]]
         return self._nearest(header)
 
-    def _nearest(self, header: str) -> Optional[CompileCommand]:
-        """The unit sharing the longest leading path with ``header``: one of its two neighbours in
-        path order (a bisection, not a scan: databases have hundreds of thousands of entries)."""
+    def _nearest(self, path: str, language: Optional[str] = None) -> Optional[CompileCommand]:
+        """The unit nearest ``path``: in its own folder, else under the nearest folder above it
+        that holds any unit (the longest common path), preferring a unit of ``language`` there;
+        found by bisection in the sorted unit paths (databases hold hundreds of thousands)."""
         if self._sorted is None:
             self._sorted = sorted(self.commands)
         if not self._sorted:
             return None
-        at = bisect.bisect_left(self._sorted, header)
-        best, best_score = None, -1
-        for f in self._sorted[max(0, at - 1):at + 1]:
-            score = len(os.path.commonpath([f, header])) if os.path.isabs(f) else 0
-            if score > best_score:
-                best, best_score = self.commands[f], score
-        return best
+        folder = os.path.dirname(os.path.normpath(os.path.abspath(path)))
+        while True:
+            prefix = folder.rstrip(os.sep) + os.sep
+            lo = bisect.bisect_left(self._sorted, prefix)
+            hi = bisect.bisect_left(self._sorted, prefix + "\U0010ffff")
+            if lo < hi:
+                same_folder = [f for f in self._sorted[lo:min(hi, lo + 2000)] if os.path.dirname(f) == folder]
+                for group in (same_folder, self._sorted[lo:min(hi, lo + 2000)]):
+                    if language is not None:
+                        for f in group:
+                            if _language_of(f) == language:
+                                return self.commands[f]
+                    if group:
+                        return self.commands[group[0]]
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                return self.commands[self._sorted[0]]
+            folder = parent
+
+    def for_source(self, source: str) -> Optional[CompileCommand]:
+        """Flags for a source file the database does not list (a test or tool left out of the
+        build): the nearest unit of the same language, as clangd borrows them."""
+        return self._nearest(source, _language_of(source))
 
     def _by_stem(self) -> dict[str, CompileCommand]:
         if self._stems is None:
@@ -239,6 +256,7 @@ class FlagResolver:
         self._db_for_dir: dict[str, Optional[str]] = {}
         self.errors: dict[str, str] = {}  # database path -> problem
         self._reported: set[str] = set()  # databases whose skipped entries were already said
+        self.borrowed: dict[str, list[tuple[str, str]]] = {}  # database -> (file, unit it borrowed from)
 
     def _db(self, path: str) -> Optional[CompilationDatabase]:
         if path not in self._dbs:
@@ -261,9 +279,13 @@ class FlagResolver:
     def flags_for(self, file: str, extra_args: list[str]) -> Flags:
         dbp = self.database_path(file)
         db = self._db(dbp) if dbp else None
-        cmd = None
+        cmd, borrowed = None, False
         if db is not None:
-            cmd = db.lookup(file) or (db.for_header(file) if is_header(file) else None)
+            cmd = db.lookup(file)
+            if cmd is None and is_header(file):
+                cmd = db.for_header(file)
+            elif cmd is None:
+                cmd, borrowed = db.for_source(file), True
         warnings = []
         if db is not None and db.problems and dbp not in self._reported:
             self._reported.add(dbp)
@@ -272,17 +294,45 @@ class FlagResolver:
             if dbp and db is None:
                 warnings.append(f"ignored {self.errors.get(dbp, dbp)}; using default flags")
             elif db is not None:
-                warnings.append(f"no entry in {dbp}; using default flags")
+                warnings.append(f"{dbp} has no compile commands; using default flags")
             return Flags(default_flags(file) + list(extra_args), "defaults", warnings)
         cleaned = clean_flags(cmd.argv, cmd.file, cmd.directory)
         args = cleaned.args
         if is_header(file) and os.path.normpath(cmd.file) != os.path.normpath(os.path.abspath(file)):
-            lang = "c-header" if _language_of(cmd.file) == "c" else "c++-header"
-            args = _replace_language(args, lang)
+            args = _replace_language(args, _header_language(file, cmd.file))
+        elif borrowed:
+            args = _replace_language(args, _language_of(file))
+            if _language_of(file) != _language_of(cmd.file):  # a C++ standard means nothing to a C file
+                args = [a for a in args if not a.startswith(("-std=", "--std="))] + [
+                    (DEFAULT_C if _language_of(file) == "c" else DEFAULT_CXX)[-1]]
         elif "-x" not in args and not any(a.startswith("-x") and len(a) > 2 for a in args):
             args = ["-x", "c" if _language_of(file) == "c" else ("c++-header" if is_header(file) else "c++")] + args
         warnings += [f"{cmd.source}: {w}" for w in cleaned.warnings]
-        return Flags(args + list(extra_args), cmd.source, warnings, cmd.directory)
+        origin = cmd.source
+        if borrowed:
+            self.borrowed.setdefault(dbp, []).append((os.path.abspath(file), cmd.file))
+            origin = f"{cmd.source}, borrowed from {cmd.file}: the file has no entry of its own"
+        return Flags(args + list(extra_args), origin, warnings, cmd.directory)
+
+    def borrowed_notes(self) -> list[tuple[str, str]]:
+        """(database, one line) per database from which files without an entry borrowed flags."""
+        out = []
+        for dbp, pairs in self.borrowed.items():
+            n = len(pairs)
+            out.append((dbp, f"{n} file{'s' if n != 1 else ''} without an entry of {'their' if n != 1 else 'its'} "
+                             f"own {'were' if n != 1 else 'was'} parsed with the flags of the nearest entry of the "
+                             "same language (as clangd does; -v names it)"))
+        return out
+
+
+_CXX_HEADERS = (".hh", ".hpp", ".hxx", ".h++", ".H", ".tcc", ".ipp", ".inl")
+
+
+def _header_language(header: str, unit: str) -> str:
+    """``.hpp`` and friends are C++; a ``.h`` is in the language of the unit it is parsed with."""
+    if os.path.splitext(header)[1] in _CXX_HEADERS:
+        return "c++-header"
+    return "c-header" if _language_of(unit) == "c" else "c++-header"
 
 
 def _replace_language(args: list[str], lang: str) -> list[str]:
