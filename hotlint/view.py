@@ -15,6 +15,7 @@ from .analysis.atomics import AtomicOp as AtomicOp
 from .analysis.atomics import atomic_call, c11_atomic_op, may_name_atomic_call
 from .analysis.atomics import order_name as order_name
 from .analysis.kinds import FUNCTIONS, LOOPS, RECORDS, K
+from .analysis.types import record_types
 from .clang.nodes import Node, Type
 from .model import RecordLayout
 
@@ -290,7 +291,7 @@ class FileView:
                 stack.extend((c, fn, loop) for c in reversed(node.children))
         if pattern_names:
             for decl in typed_decls:
-                for cand in _record_types(decl.type):
+                for cand in record_types(decl.type):
                     seen_types.setdefault(cand.unqualified_name, cand)
             self._instantiations(seen_types, pattern_names)
         # the walk is pre-order over roots in source order: every list is already in source order
@@ -372,19 +373,3 @@ def _same_file(a: str, b: str) -> bool:
 
     return os.path.abspath(a) == os.path.abspath(b)
 
-
-def _record_types(t: Type) -> Iterator[Type]:
-    seen = 0
-    stack = [t]
-    while stack and seen < 16:
-        seen += 1
-        cur = stack.pop()
-        if cur.is_pointer or cur.is_reference:
-            if cur.pointee is not None:
-                stack.append(cur.pointee)
-        elif cur.is_array:
-            if cur.element is not None:
-                stack.append(cur.element)
-        elif cur.is_record:
-            yield cur
-            stack.extend(cur.template_arguments)
