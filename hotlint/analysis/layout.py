@@ -1,0 +1,456 @@
+"""Record layouts: which members hold atomics and where, what a reorder of the fields would
+cost, which records of the file hold others, and which of the file's uses depend on a layout.
+
+false-sharing, padding-waste and aos-layout read the same real layouts; asking these
+questions in one place is what keeps them from contradicting each other (a record laid out
+per cache line is never a padding reorder nor a struct-of-arrays candidate).
+
+``FileLayouts`` and ``LayoutUses`` are per-file: construct one from a view and ask it; each
+computes what a question needs on first use.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from typing import TYPE_CHECKING, Optional
+
+from ..model import FieldLayout, RecordLayout
+from .kinds import WRAPPERS, K
+from .types import OWNED_ATOMICS, atomic_spans, holds_record, record_beneath, without_arrays
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..clang.nodes import Node, Type
+    from ..view import FileView, Record
+
+__all__ = [
+    "ALLOCATION_CALLS", "BYTE_CALLS", "FORMAT_WORDS", "FORWARDING_CALLS", "FileLayouts", "LAYOUT_WORDS",
+    "LayoutUses", "ORDERING_OPERATORS", "OWNED_ATOMICS", "PINNING_WORDS", "align_up", "atomic_members",
+    "display_name", "fields_start", "laid_out_per_cache_line", "lines_touched", "member_offset", "own_holes",
+    "simple_name", "simulated_size",
+]
+
+# Words that make a line depend on a record's size, offsets or object representation (textual and
+# over-inclusive: they only ever turn a safe fix into an unsafe one). Three lists, as three rules
+# wrote them; finding these uses from the AST instead is a separate, reviewed change.
+# false-sharing: a record named on such a line keeps its layout.
+LAYOUT_WORDS = re.compile(
+    r"\b(sizeof|alignof|_Alignof|offsetof|__builtin_offsetof|static_assert|_Static_assert|"
+    r"reinterpret_cast|static_cast|bit_cast|memcpy|memmove|memset|memcmp|fwrite|fread|mmap|"
+    r"union)\b"
+)
+# padding-waste: a record named on such a line is not reordered at all.
+PINNING_WORDS = re.compile(
+    r"\b(offsetof|__builtin_offsetof|reinterpret_cast|bit_cast|memcpy|memmove|fwrite|fread|mmap)\b"
+)
+# padding-waste: a record named on such a line is reordered by an unsafe fix only.
+FORMAT_WORDS = re.compile(
+    r"\b(offsetof|__builtin_offsetof|reinterpret_cast|bit_cast|memcpy|memmove|memcmp|fwrite|fread|mmap|"
+    r"union|static_assert|_Static_assert)\b"
+)
+# tokens of a static_assert that make it an assertion on a layout
+_ASSERTED_WORDS = ("sizeof", "alignof", "offsetof", "_Alignof", "__builtin_offsetof")
+
+
+# ------------------------------------------------------------------ one record
+
+def atomic_members(record: "Record") -> list[tuple[FieldLayout, list[tuple[int, int]]]]:
+    """Direct members (not bases, bitfields or arrays) that are, or inline-hold, an owned atomic,
+    each with the (offset, size) in the record of every atomic it holds."""
+    types = record.type.field_types()
+    out = []
+    for f in record.layout.fields:
+        if f.is_base or f.is_bitfield:
+            continue
+        t = types.get(f.name)
+        if t is None or t.is_array:
+            continue
+        spans = atomic_spans(t, f.offset)
+        if spans:
+            out.append((f, spans))
+    return out
+
+
+def display_name(layout: RecordLayout) -> str:
+    """The record's name for messages: qualified, template arguments kept, anonymous namespaces
+    dropped (``leveldb::MergingIterator``)."""
+    return layout.name.replace("(anonymous namespace)::", "")
+
+
+def simple_name(layout: RecordLayout) -> str:
+    """``Ring`` for ``ns::Ring<int>``, ``Counters`` for C's ``struct Counters``; '' when the last
+    word is no identifier."""
+    words = layout.name.split("<", 1)[0].split()
+    name = words[-1].rsplit("::", 1)[-1] if words else ""
+    return name if name.isidentifier() else ""
+
+
+def align_up(n: int, a: int) -> int:
+    """``n`` rounded up to a multiple of ``a`` (unchanged for ``a`` of 1 or less)."""
+    return -(-n // a) * a if a > 1 else n
+
+
+def fields_start(layout: RecordLayout) -> Optional[int]:
+    """The offset at which the record's own fields may begin, never below the true one.
+
+    Bases and the vtable pointer come first and stay there. A base's tail padding may be
+    reused by the derived fields (Itanium ABI, non-POD bases), which the layout shows when a
+    field sits inside the base; otherwise the base's end is used, which can only understate
+    what a reorder saves. None when a base (larger than one byte) is laid out after the first
+    field (a virtual base): no safe answer.
+    """
+    own = [f for f in layout.fields if not f.is_base]
+    first = min((f.offset for f in own), default=0)
+    start = 0
+    for b in layout.fields:
+        if not b.is_base:
+            continue
+        if b.size > 1 and b.offset >= first and own:
+            return None
+        start = max(start, min(b.end, first))
+    if layout.has_vtable:
+        start = max(start, first)
+    return start
+
+
+def simulated_size(order: list[FieldLayout], start: int, record_align: int) -> int:
+    """sizeof the record with its own fields laid out in ``order`` from ``start`` (no bitfields,
+    no overlap): at least one byte, and a whole multiple of ``record_align``."""
+    cursor = start
+    for f in order:
+        cursor = align_up(cursor, f.align) + f.size
+    return max(align_up(cursor, record_align), record_align if cursor == 0 else 0, 1)
+
+
+def own_holes(layout: RecordLayout, own: list[FieldLayout],
+              start: int) -> list[tuple[int, int, Optional[str], Optional[str]]]:
+    """(offset, bytes, field before, field after) of each gap among the own fields laid out from
+    ``start``, in offset order: the field before is None for a gap ahead of the first field; the
+    field after is None for the tail padding (reported only when there is a field)."""
+    holes: list[tuple[int, int, Optional[str], Optional[str]]] = []
+    cursor, previous = start, None
+    for f in sorted(own, key=lambda f: f.offset):
+        if f.offset > cursor:
+            holes.append((cursor, f.offset - cursor, previous.name if previous else None, f.name))
+        cursor, previous = f.end, f
+    if layout.size > cursor and previous is not None:
+        holes.append((cursor, layout.size - cursor, previous.name, None))
+    return holes
+
+
+def laid_out_per_cache_line(layout: RecordLayout, line: int) -> bool:
+    """A record laid out for coherence, not streaming: aligned to the cache line (``alignas`` on
+    the record or a member, also one whose value is no literal, or inherited from a member), or
+    padded with deliberate padding members (false-sharing's fix)."""
+    aligns = [layout.explicit_align] + [f.explicit_align for f in layout.fields]
+    if any(a is not None and (a < 0 or a >= line) for a in aligns) or layout.align >= line:
+        return True
+    return any(f.is_padding_array for f in layout.fields)
+
+
+def member_offset(element: Optional["Type"],
+                  members: list["Node"]) -> Optional[tuple[int, int, str, int, int]]:
+    """(offset, size, top name, top offset, top size) of a chain of members (``e.pos.x`` →
+    [pos, x], FIELD_DECLs or member expressions, matched by name) in ``element``, by the
+    layouts of each record along it; None for an empty chain, a record without layout, or a
+    member that is inherited or unnamed."""
+    if not members:
+        return None
+    record = element
+    offset, size, top = 0, 0, ("", 0, 0)
+    for i, m in enumerate(members):
+        layout = record.layout() if record is not None else None
+        if layout is None:
+            return None
+        f = next((f for f in layout.fields if f.name == m.spelling and not f.is_base), None)
+        if f is None:
+            return None
+        offset += f.offset
+        size = f.size
+        if i == 0:
+            top = (f.name, f.offset, f.size)
+        record = m.type
+    return offset, size, top[0], top[1], top[2]
+
+
+def lines_touched(spans: list[tuple[int, int]], phase: int, line: int) -> set[int]:
+    """The cache lines (numbered from the object's first) that the (offset, size) spans occupy
+    when the object starts ``phase`` bytes into a line; an empty span occupies its first byte."""
+    out: set[int] = set()
+    for offset, size in spans:
+        start = phase + offset
+        out.update(range(start // line, (start + max(size, 1) - 1) // line + 1))
+    return out
+
+
+# ------------------------------------------------------------------ the file's records
+
+class FileLayouts:
+    """Layout questions about the records of one file: which lines pin or depend on a record's
+    layout, which records hold others. Built from a view; each answer is gathered on first use
+    and kept for the view's life."""
+
+    def __init__(self, view: "FileView") -> None:
+        self._view = view
+        self._word_lines: dict[re.Pattern, list[tuple[int, str, str]]] = {}
+
+    def word_lines(self, words: "re.Pattern[str]") -> list[tuple[int, str, str]]:
+        """(line number, text, first word found) of each line of the file holding one of
+        ``words`` (a pattern whose group 1 is the word), found once per pattern. Lines are
+        the view's (``FileView.lines``), words match in comments and strings too."""
+        found = self._word_lines.get(words)
+        if found is None:
+            found = self._word_lines[words] = [(number, text, m.group(1))
+                                               for number, text in enumerate(self._view.lines, start=1)
+                                               for m in [words.search(text)] if m]
+        return found
+
+    @cached_property
+    def contents(self) -> list[tuple[RecordLayout, set[str], set[str]]]:
+        """For each record of the file (``view.records``): its layout, the type names of its
+        bases and those of its members (array elements for arrays)."""
+        out = []
+        for rec in self._view.records:
+            bases = {f.type_name for f in rec.layout.fields if f.is_base}
+            members = set()
+            for t in rec.type.field_types().values():
+                t = without_arrays(t)
+                if t is not None:
+                    members.add(t.unqualified_name)
+            out.append((rec.layout, bases, members))
+        return out
+
+    @cached_property
+    def _static_asserts(self) -> list["Node"]:
+        return self._view.nodes(K.STATIC_ASSERT)
+
+    def asserted(self, layout: RecordLayout) -> bool:
+        """A ``static_assert`` names the record with ``sizeof``, ``alignof``, ``offsetof``,
+        ``_Alignof`` or ``__builtin_offsetof`` among its tokens: changing the layout fails the
+        build."""
+        name = simple_name(layout)
+        if not name:
+            return False
+        for node in self._static_asserts:
+            toks = node.tokens
+            if name in toks and any(t in toks for t in _ASSERTED_WORDS):
+                return True
+        return False
+
+    def layout_pinned(self, layout: RecordLayout) -> bool:
+        """The file treats the record's bytes as a format: ``asserted``, or a line naming it (as
+        a word) next to a PINNING_WORDS word (``offsetof``, a reinterpreting cast,
+        ``memcpy``/``memmove``, ``fwrite``/``fread``, ``mmap``)."""
+        name = simple_name(layout)
+        if not name:
+            return False
+        if self.asserted(layout):
+            return True
+        word = _word(name)
+        return any(word.search(text) for _n, text, _w in self.word_lines(PINNING_WORDS))
+
+    def layout_dependent_lines(self, layout: RecordLayout) -> list[int]:
+        """Numbers of the lines that name the record (as a word) next to a LAYOUT_WORDS word."""
+        name = simple_name(layout)
+        if not name:
+            return []
+        word = _word(name)
+        return [number for number, text, _w in self.word_lines(LAYOUT_WORDS) if word.search(text)]
+
+    def enclosing_records(self, layout: RecordLayout) -> list[RecordLayout]:
+        """Records of the file that hold ``layout`` as a member (or an array of it) or a base
+        (matched by qualified or simple name), directly or through each other, up to four
+        levels out, depth first in the order of ``view.records`` (a record may repeat): their
+        layouts change with it."""
+        return self._enclosing(layout, 0)
+
+    def _enclosing(self, layout: RecordLayout, depth: int) -> list[RecordLayout]:
+        if depth > 3:
+            return []
+        name, short = layout.name, simple_name(layout)
+        out = []
+        for other, bases, members in self.contents:
+            if other is layout or other.name == name:
+                continue
+            if name in members or any(b == name or b.rsplit("::", 1)[-1] == short for b in bases):
+                out.append(other)
+                out.extend(self._enclosing(other, depth + 1))
+        return out
+
+
+def _word(name: str) -> "re.Pattern[str]":
+    return re.compile(rf"\b{re.escape(name)}\b")
+
+
+# ------------------------------------------------------------------ uses that depend on a layout
+
+# Calls that read or write an object's bytes: its field order is part of what they move.
+BYTE_CALLS = frozenset({
+    "memcpy", "memmove", "memcmp", "memccpy", "bcopy", "bcmp", "__builtin_memcpy", "__builtin_memmove",
+    "__builtin_memcmp", "fwrite", "fread", "write", "read", "pwrite", "pread", "send", "recv", "sendto",
+    "recvfrom", "mmap", "bit_cast", "__builtin_bit_cast", "as_bytes", "as_writable_bytes",
+})
+# Calls that construct their element from an argument list: for an aggregate, C++20 initializes
+# its fields by position from those arguments.
+FORWARDING_CALLS = frozenset({
+    "emplace", "emplace_back", "emplace_front", "emplace_hint", "try_emplace", "make_unique", "make_shared",
+    "allocate_shared", "make_optional", "construct_at", "construct",
+})
+# Memory fresh from these has no object to reinterpret yet.
+ALLOCATION_CALLS = frozenset({"malloc", "calloc", "realloc", "aligned_alloc", "operator new", "operator new[]"})
+ORDERING_OPERATORS = frozenset({"operator<=>", "operator<", "operator>", "operator<=", "operator>="})
+# kinds.BYTE_REINTERPRETING_CASTS in padding-waste's order (view.nodes keeps it for casts starting together)
+_POINTER_CASTS = (K.CXX_REINTERPRET_CAST_EXPR, K.CSTYLE_CAST_EXPR, K.CXX_STATIC_CAST_EXPR)
+
+
+class LayoutUses:
+    """The file's uses that depend on record layouts: byte copies, pointer casts, positional
+    constructions, structured bindings, defaulted orderings, ``extern "C"`` blocks,
+    constructors and brace lists. Each list is gathered on first use from what the view already
+    holds, reduced to the records it touches, so that every record's question is a lookup.
+    ``layouts`` is the file's ``FileLayouts`` (one is made when not given)."""
+
+    def __init__(self, view: "FileView", layouts: Optional[FileLayouts] = None) -> None:
+        self._view = view
+        self._layouts = layouts if layouts is not None else FileLayouts(view)
+
+    @property
+    def format_lines(self) -> list[tuple[int, str, str]]:
+        """(line, text, word) for each line holding a FORMAT_WORDS word."""
+        return self._layouts.word_lines(FORMAT_WORDS)
+
+    @cached_property
+    def byte_calls(self) -> list[tuple["Node", set]]:
+        """(call, records its result or any expression in its arguments has) for calls named in
+        BYTE_CALLS (records by ``record_beneath``; the set may hold None)."""
+        out = []
+        for site in self._view.calls:
+            if site.name in BYTE_CALLS:
+                call = site.node
+                touched = {record_beneath(call.type)}
+                touched.update(record_beneath(n.type) for a in call.arguments for n in a.walk() if n.is_expression)
+                out.append((call, touched))
+        return out
+
+    @cached_property
+    def forwarding(self) -> list[tuple["Node", str, Optional[str]]]:
+        """(call, the canonical spelling of its type and of its object's, the record of a lone
+        argument) for FORWARDING_CALLS with written arguments."""
+        out = []
+        for site in self._view.calls:
+            if site.name not in FORWARDING_CALLS:
+                continue
+            call = site.node
+            args = [a for a in call.arguments if a.is_written]
+            if not args:
+                continue
+            kids = call.children
+            holder = kids[0].children[0] if kids and kids[0].kind == K.MEMBER_REF_EXPR and kids[0].children else None
+            spelled = call.type.canonical.spelling + " " + (holder.type.canonical.spelling if holder else "")
+            out.append((call, spelled, record_beneath(args[0].type) if len(args) == 1 else None))
+        return out
+
+    @cached_property
+    def pointer_casts(self) -> list[tuple["Node", Optional[str], Optional[str], bool]]:
+        """(cast, record pointed from, record pointed to, whether both sides point to records)
+        for C-style, static and reinterpret casts between pointers or references that touch a
+        record, leaving out memory fresh from an allocation function."""
+        out = []
+        for cast in self._view.nodes(*_POINTER_CASTS):
+            operand = [c for c in cast.children if c.is_expression]
+            if not operand:
+                continue
+            src, dst = operand[-1].type, cast.type
+            if not (src.is_pointer or src.is_reference) or not (dst.is_pointer or dst.is_reference):
+                continue
+            inner = _under_wrappers(operand[-1])
+            if inner.kind == K.CALL_EXPR and inner.spelling in ALLOCATION_CALLS:
+                continue
+            a, b = record_beneath(src), record_beneath(dst)
+            if a is not None or b is not None:
+                out.append((cast, a, b, src.pointee.is_record and dst.pointee.is_record))
+        return out
+
+    @cached_property
+    def paren_inits(self) -> list[tuple["Node", str]]:
+        """(C++20 parenthesized aggregate initialization, the type it makes)."""
+        return [(n, n.type.unqualified_name) for n in self._view.nodes(K.CXX_PAREN_LIST_INIT_EXPR)]
+
+    @cached_property
+    def bindings(self) -> list[tuple["Node", Optional[str]]]:
+        """(structured binding declaration, the record it binds)."""
+        return [(n, record_beneath(n.type)) for n in self._view.nodes(K.UNEXPOSED_DECL)
+                if n.spelling.startswith("[")]
+
+    @cached_property
+    def orderings(self) -> list[tuple["Node", set]]:
+        """(defaulted ordering operator, the records of its parameters)."""
+        return [(n, {record_beneath(p.type) for p in n.children if p.kind == K.PARM_DECL})
+                for n in self._view.nodes(K.FUNCTION_DECL, K.CXX_METHOD)
+                if n.spelling in ORDERING_OPERATORS and n.tokens[-1:] == ["default"]]
+
+    @cached_property
+    def linkage(self) -> list["Node"]:
+        """The file's ``extern "C"`` (and other linkage) blocks."""
+        return self._view.nodes(K.LINKAGE_SPEC)
+
+    @cached_property
+    def constructors(self) -> list["Node"]:
+        """The file's constructors."""
+        return self._view.nodes(K.CONSTRUCTOR)
+
+    @cached_property
+    def _init_lists(self) -> list["Node"]:
+        return self._view.nodes(K.INIT_LIST_EXPR)
+
+    def brace_initialization_lines(self, layout: RecordLayout) -> list[int]:
+        """Lines of brace lists that set the record's fields by position: its own non-empty
+        lists, and lists of an array or a record holding it whose braces around it are elided
+        (``Order pair[2] = {true, 1.0, 2, false, 2.0, 3}``)."""
+        name = layout.name
+        holders = {r.name for r in self._layouts.enclosing_records(layout)}
+        out = []
+        for n in self._init_lists:
+            t = n.type
+            if t.unqualified_name == name:
+                if n.tokens[1:2] != ["}"]:
+                    out.append(n.range.start.line)
+            elif holds_record(t, name, holders) and _elides_braces(n, name, holders):
+                out.append(n.range.start.line)
+        return out
+
+
+def _elides_braces(init: "Node", name: str, holders: set[str]) -> bool:
+    """True when an element of the brace list that is (or holds) the record is given without
+    braces of its own: its fields then take the following values by position. Conservative
+    where the elements are not known one by one (bases, more values than elements)."""
+    t = init.type
+    kids = [c for c in init.children if c.is_expression]
+    if not kids:
+        return False
+    if t.is_array:
+        slots = [t.element] * len(kids)
+    elif t.record_name == "std::array" and t.template_arguments:
+        slots = [t.template_arguments[0]] * len(kids)  # `a{o1, o2}` elides only its inner array's braces
+    else:
+        layout = t.layout()
+        if layout is None or any(f.is_base for f in layout.fields):
+            return True
+        slots = list(t.field_types().values())
+    if len(kids) > len(slots):
+        return True
+    for kid, slot in zip(kids, slots):
+        kid = _under_wrappers(kid)
+        if kid.kind == K.INIT_LIST_EXPR or not holds_record(slot, name, holders):
+            continue
+        if kid.type.unqualified_name != slot.unqualified_name:
+            return True  # a scalar where the record (or its holder) goes: braces elided
+    return False
+
+
+def _under_wrappers(n: "Node") -> "Node":
+    """``n`` under implicit casts and parentheses that have exactly one child (padding-waste's
+    stripping: a wrapper with several children is kept)."""
+    while n.kind in WRAPPERS and len(n.children) == 1:
+        n = n.children[0]
+    return n

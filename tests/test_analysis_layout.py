@@ -1,0 +1,304 @@
+"""analysis.layout: real record layouts, the file's records that hold each other, the lines
+that pin or depend on a layout (the three word lists, kept verbatim) and the uses padding-waste
+reads as layout-dependent."""
+
+from __future__ import annotations
+
+import pytest
+
+from _analysis_view import declared, parse_view, record
+from hotlint.analysis import layout as lay
+from hotlint.analysis.kinds import BYTE_REINTERPRETING_CASTS, K
+
+SOURCE = r"""
+#include <atomic>
+#include <compare>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+struct Mixed { char a; double b; char c; };
+struct Inner { std::atomic<long> v; };
+struct Counters {
+  int x;
+  std::atomic<int> hits;
+  std::atomic<int> arr[2];
+  Inner inner;
+  unsigned bits : 3;
+  std::atomic_ref<int> ref;
+  std::atomic<int>* p;
+};
+
+struct Base { int x; char y; };
+struct OnPod : Base { char c; };
+struct NonPod { NonPod() {} int x; char y; };
+struct OnNonPod : NonPod { char c; };
+struct WithVtable { virtual ~WithVtable(); int x; };
+struct VirtualBase : virtual Base { int z; };
+namespace { struct Hidden { int a; }; }
+namespace ns { template <class T> struct Ring { T a; }; }
+ns::Ring<int> ring;
+
+struct alignas(64) Aligned { int a; };
+struct MemberAligned { int a; alignas(64) int b; };
+constexpr int kLine = 64;
+struct NonLiteral { alignas(kLine) int a; };
+struct Padded { long a; char pad[56]; };
+struct Aligned32 { alignas(32) int a; };
+struct Plain16 { long a, b; };
+
+struct Pos { float px, py, pz; };
+struct Entity { int id; Pos pos; double mass; };
+struct Derived2 : Entity { int extra; };
+
+struct Wire { int a; char b; };
+struct Wired { int a; char b; };
+struct Sized { int a; char b; };
+struct Asserted { int a; char b; };
+static_assert(sizeof(Asserted) == 8);
+struct NotAsserted { int a; char b; };
+static_assert(true, "NotAsserted");
+struct Commented { int a; char b; };
+void io(Wired* w, char* buf) { std::memcpy(buf, w, 8); }
+void clear(Sized* s) { std::memset(s, 0, sizeof(Sized)); }
+// fwrite(Commented) in a comment counts: the words are found in the text
+
+struct L0 { int a; };
+struct L1 { L0 x; };
+struct L2 { L1 x[2]; };
+struct L3 : L2 { int b; };
+struct L4 { L3 x; };
+struct L5 { L4 x; };
+namespace q { struct Q { int a; }; struct R : Q { int b; }; }
+
+struct Agg { int a; double b; auto operator<=>(const Agg&) const = default; };
+struct Base1 { int x; };
+struct Derived1 : Base1 { int y; };
+extern "C" { struct CRec { int a; }; }
+struct WithCtor { WithCtor(int) {} int a; };
+void uses() {
+  Agg a{1, 2.0};
+  Agg copy;
+  std::memcpy(&copy, &a, sizeof a);
+  std::vector<Agg> v;
+  v.emplace_back(1, 2.0);
+  v.emplace_back(a);
+  char* bytes = reinterpret_cast<char*>(&a);
+  Agg* fresh = (Agg*)std::malloc(sizeof(Agg));
+  Derived1 d;
+  Base1* b = static_cast<Base1*>(&d);
+  Agg p(1, 2.0);
+  auto [x, y] = a;
+  (void)bytes; (void)fresh; (void)b; (void)x; (void)y;
+}
+
+struct Pt { int x, y; };
+struct HoldsPt { Pt p; int z; };
+Pt pt{1, 2};
+Pt empty{};
+Pt pts[2] = {1, 2, 3, 4};
+HoldsPt h{1, 2, 3};
+HoldsPt h2{{5, 6}, 7};
+Pt pts_braced[2] = {{1, 2}, {3, 4}};
+"""
+
+
+@pytest.fixture(scope="module")
+def view(tmp_path_factory):
+    return parse_view(tmp_path_factory.mktemp("layout"), SOURCE)
+
+
+def _line(view, text: str) -> int:
+    [number] = [n for n, line in enumerate(view.lines, start=1) if text in line]
+    return number
+
+
+def L(view, name):  # noqa: N802 - reads as the layout of
+    return record(view, name).layout
+
+
+# ------------------------------------------------------------------ one record
+
+def test_atomic_members_are_direct_owned_non_array_members(view):
+    found = [(f.name, spans) for f, spans in lay.atomic_members(record(view, "Counters"))]
+    # the array, the bitfield, the atomic_ref and the pointer hold no span of their own
+    assert found == [("hits", [(4, 4)]), ("inner", [(16, 8)])]
+    assert lay.atomic_members(record(view, "Mixed")) == []
+
+
+def test_display_and_simple_names(view, tmp_path):
+    hidden = L(view, "(anonymous namespace)::Hidden")
+    assert lay.display_name(hidden) == "Hidden" and lay.simple_name(hidden) == "Hidden"
+    ring = L(view, "ns::Ring<int>")
+    assert lay.display_name(ring) == "ns::Ring<int>" and lay.simple_name(ring) == "Ring"
+    c = parse_view(tmp_path, "struct Counters { int a; };\n", "names.c")
+    [rec] = c.records
+    assert rec.layout.name == "struct Counters" and lay.simple_name(rec.layout) == "Counters"
+
+
+def test_align_up():
+    assert [lay.align_up(n, 8) for n in (0, 1, 8, 9)] == [0, 8, 8, 16]
+    assert lay.align_up(5, 1) == 5 and lay.align_up(5, 0) == 5
+
+
+def test_fields_start_after_bases_and_the_vtable(view):
+    assert lay.fields_start(L(view, "Mixed")) == 0
+    assert lay.fields_start(L(view, "OnPod")) == 8  # a POD base's tail padding is not reused
+    assert lay.fields_start(L(view, "OnNonPod")) == 5  # a non-POD base's is: the field shows it
+    assert lay.fields_start(L(view, "WithVtable")) == 8
+    assert lay.fields_start(L(view, "VirtualBase")) is None  # the base lies after the fields
+
+
+def test_simulated_size(view):
+    mixed = L(view, "Mixed")
+    own = {f.name: f for f in mixed.fields}
+    assert lay.simulated_size([own["a"], own["b"], own["c"]], 0, mixed.align) == mixed.size == 24
+    assert lay.simulated_size([own["b"], own["a"], own["c"]], 0, mixed.align) == 16
+    assert lay.simulated_size([own["a"]], 5, 4) == 8
+    assert lay.simulated_size([], 0, 4) == 4 and lay.simulated_size([], 0, 1) == 1
+
+
+def test_own_holes(view):
+    mixed = L(view, "Mixed")
+    assert lay.own_holes(mixed, list(mixed.fields), 0) == [(1, 7, "a", "b"), (17, 7, "c", None)]
+    on_pod = L(view, "OnPod")
+    own = [f for f in on_pod.fields if not f.is_base]
+    assert lay.own_holes(on_pod, own, 8) == [(9, 3, "c", None)]
+    assert lay.own_holes(on_pod, own, 0) == [(0, 8, None, "c"), (9, 3, "c", None)]
+    assert lay.own_holes(L(view, "Plain16"), [f for f in L(view, "Plain16").fields], 0) == []
+
+
+def test_laid_out_per_cache_line(view):
+    for name in ("Aligned", "MemberAligned", "NonLiteral", "Padded"):
+        assert lay.laid_out_per_cache_line(L(view, name), 64), name
+    assert not lay.laid_out_per_cache_line(L(view, "Plain16"), 64)
+    assert not lay.laid_out_per_cache_line(L(view, "Aligned32"), 64)
+    assert lay.laid_out_per_cache_line(L(view, "Aligned32"), 32)
+    # an alignment hotlint cannot read (alignas of a constant's name) counts as one
+    assert L(view, "NonLiteral").fields[0].explicit_align == -1 and lay.laid_out_per_cache_line(L(view, "NonLiteral"), 128)
+
+
+def test_member_offset(view):
+    entity = declared(view, "pos").semantic_parent.type
+    pos, y, mass, idf = (declared(view, n) for n in ("pos", "py", "mass", "id"))
+    assert lay.member_offset(entity, [pos, y]) == (8, 4, "pos", 4, 12)
+    assert lay.member_offset(entity, [mass]) == (16, 8, "mass", 16, 8)
+    assert lay.member_offset(entity, []) is None
+    assert lay.member_offset(entity, [y]) is None  # no field `py` in Entity itself
+    derived = declared(view, "extra").semantic_parent.type
+    assert lay.member_offset(derived, [idf]) is None  # inherited: not guessed
+    assert lay.member_offset(entity, [idf, y]) is None  # `id` is no record
+
+
+def test_lines_touched():
+    assert lay.lines_touched([(0, 8), (60, 8)], 0, 64) == {0, 1}
+    assert lay.lines_touched([(0, 8), (40, 8)], 0, 64) == {0}
+    assert lay.lines_touched([(0, 8), (40, 8)], 24, 64) == {0, 1}
+    assert lay.lines_touched([(63, 0)], 0, 64) == {0}
+
+
+# ------------------------------------------------------------------ the file's records
+
+def test_word_lines_find_each_list_once(view):
+    layouts = lay.FileLayouts(view)
+    pinning = layouts.word_lines(lay.PINNING_WORDS)
+    assert pinning is layouts.word_lines(lay.PINNING_WORDS)
+    io, clear = _line(view, "void io("), _line(view, "void clear(")
+    comment = _line(view, "// fwrite(Commented)")
+    assert [(n, w) for n, _t, w in pinning if n in (io, clear, comment)] == [(io, "memcpy"), (comment, "fwrite")]
+    layout_words = {n: w for n, _t, w in layouts.word_lines(lay.LAYOUT_WORDS)}
+    assert layout_words[clear] == "memset" and layout_words[_line(view, "static_assert(sizeof")] == "static_assert"
+    assert clear not in {n for n, _t, _w in layouts.word_lines(lay.FORMAT_WORDS)}
+
+
+def test_asserted(view):
+    layouts = lay.FileLayouts(view)
+    assert layouts.asserted(L(view, "Asserted"))
+    assert not layouts.asserted(L(view, "NotAsserted"))  # named, but next to no layout word
+    assert not layouts.asserted(L(view, "Wire"))
+
+
+def test_layout_pinned(view):
+    layouts = lay.FileLayouts(view)
+    assert layouts.layout_pinned(L(view, "Wired")) and layouts.layout_pinned(L(view, "Asserted"))
+    assert layouts.layout_pinned(L(view, "Commented"))  # textual: a comment counts
+    assert not layouts.layout_pinned(L(view, "Wire"))  # `Wired` is another word
+    assert not layouts.layout_pinned(L(view, "Sized"))  # sizeof and memset do not pin
+
+
+def test_layout_dependent_lines(view):
+    layouts = lay.FileLayouts(view)
+    assert layouts.layout_dependent_lines(L(view, "Sized")) == [_line(view, "void clear(")]
+    assert layouts.layout_dependent_lines(L(view, "Asserted")) == [_line(view, "static_assert(sizeof")]
+    assert layouts.layout_dependent_lines(L(view, "Wire")) == []
+    assert layouts.layout_dependent_lines(L(view, "ns::Ring<int>")) == []
+
+
+def test_enclosing_records_four_levels_out(view):
+    layouts = lay.FileLayouts(view)
+    names = lambda rs: [r.name for r in rs]  # noqa: E731
+    # L2 holds an array of L1, L3 has L2 as its base; L5 is five levels out
+    assert names(layouts.enclosing_records(L(view, "L0"))) == ["L1", "L2", "L3", "L4"]
+    assert names(layouts.enclosing_records(L(view, "L1"))) == ["L2", "L3", "L4", "L5"]
+    assert names(layouts.enclosing_records(L(view, "L5"))) == []
+    # a base spelled without its namespace matches by the simple name
+    assert names(layouts.enclosing_records(L(view, "q::Q"))) == ["q::R"]
+
+
+def test_contents(view):
+    contents = {layout.name: (bases, members) for layout, bases, members in lay.FileLayouts(view).contents}
+    assert contents["L2"] == (set(), {"L1"}) and contents["L3"] == ({"L2"}, {"int"})
+    assert contents["q::R"] == ({"Q"}, {"int"})
+
+
+# ------------------------------------------------------------------ uses that depend on a layout
+
+@pytest.fixture(scope="module")
+def uses(view):
+    return lay.LayoutUses(view)
+
+
+def test_byte_calls(view, uses):
+    calls = [(c.spelling, c.range.start.line, touched) for c, touched in uses.byte_calls]
+    assert [(s, n) for s, n, _t in calls] == [("memcpy", _line(view, "void io(")), ("memcpy", _line(view, "&copy"))]
+    assert "Wired" in calls[0][2] and "Agg" in calls[1][2]
+
+
+def test_forwarding(view, uses):
+    found = [(c.range.start.line, lone) for c, _spelled, lone in uses.forwarding]
+    assert found == [(_line(view, "emplace_back(1, 2.0)"), None), (_line(view, "emplace_back(a)"), "Agg")]
+    assert all("Agg" in spelled for _c, spelled, _l in uses.forwarding)
+
+
+def test_pointer_casts(view, uses):
+    found = [(c.kind, src, dst, both) for c, src, dst, both in uses.pointer_casts]
+    # the C-style cast of malloc's memory is left out: nothing to reinterpret yet; the static cast's
+    # operand is the implicit derived-to-base conversion, already a Base1*
+    assert found == [(K.CXX_REINTERPRET_CAST_EXPR, "Agg", None, False),
+                     (K.CXX_STATIC_CAST_EXPR, "Base1", "Base1", True)]
+    assert set(lay._POINTER_CASTS) == BYTE_REINTERPRETING_CASTS
+
+
+def test_positional_uses(view, uses):
+    assert [(n.range.start.line, made) for n, made in uses.paren_inits] == [(_line(view, "Agg p(1, 2.0)"), "Agg")]
+    assert [bound for _n, bound in uses.bindings] == ["Agg"]
+    assert [(n.spelling, records) for n, records in uses.orderings] == [("operator<=>", {"Agg"})]
+    assert [n.range.start.line for n in uses.linkage] == [_line(view, 'extern "C"')]
+    assert [n.spelling for n in uses.constructors] == ["NonPod", "WithCtor"]
+
+
+def test_format_lines_are_the_format_word_lines(view, uses):
+    assert uses.format_lines == lay.FileLayouts(view).word_lines(lay.FORMAT_WORDS)
+    assert {w for _n, _t, w in uses.format_lines} >= {"memcpy", "static_assert", "reinterpret_cast", "fwrite"}
+
+
+def test_brace_initialization_lines(view, uses):
+    assert uses.brace_initialization_lines(L(view, "Pt")) == [
+        _line(view, "Pt pt{1, 2}"),  # its own list ({} sets nothing)
+        _line(view, "Pt pts[2] = {1, 2, 3, 4}"),  # an array with the braces around each Pt elided
+        _line(view, "HoldsPt h{1, 2, 3}"),  # a holder with them elided
+        _line(view, "HoldsPt h2{{5, 6}, 7}"),  # its own inner list
+        _line(view, "pts_braced"), _line(view, "pts_braced"),  # two own lists
+    ]
+    assert uses.brace_initialization_lines(L(view, "Plain16")) == []
