@@ -392,7 +392,13 @@ async def test_compile_commands_found_as_the_cli_finds_them(client: LanguageClie
     p = await until(client, publication(client, uri, 1))
     assert [(d.range.start.line + 1, d.code) for d in p.diagnostics] == [(1, "padding-waste")]
 
-    other = tmp_path / "elsewhere.cpp"  # not in the database: default flags, so FLAG_T is unknown
+    unlisted = tmp_path / "tools" / "unlisted.cpp"  # not in the database: it borrows the nearest unit's flags
+    unlisted.parent.mkdir()
+    uri = open_doc(client, unlisted, text)
+    p = await until(client, publication(client, uri, 1))
+    assert [d.code for d in p.diagnostics] == ["padding-waste"]
+
+    other = tmp_path.parent / f"{tmp_path.name}-elsewhere.cpp"  # no database above it: default flags
     uri = open_doc(client, other, text)
     p = await until(client, publication(client, uri, 1))
     assert [d.code for d in p.diagnostics] == ["parse-error"] and "FLAG_T" in p.diagnostics[0].message
