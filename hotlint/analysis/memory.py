@@ -1,0 +1,367 @@
+"""Where an lvalue lives and which named object an expression reaches: the origin of a load or
+store (parameter, member, local, global, element of what), the declaration an atomic operation
+names, the variable a pointer argument points into, where a value is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Collection, Literal, Optional, Union
+
+from .expressions import call_object, outermost_wrapper, parent_past, strip, subscript_parts, unwrap, write_at
+from .kinds import BYTE_REINTERPRETING_CASTS, EXPLICIT_CASTS, WRAPPERS, K
+from .symbols import has_static_storage
+from .types import owned_element
+
+if TYPE_CHECKING:
+    from ..clang.nodes import Node, Type
+
+_CASTS = WRAPPERS | EXPLICIT_CASTS
+_LOOK_THROUGH_CASTS = dict(through=_CASTS, only_child=True, operands="no-name-refs")
+
+
+def _through_casts(node: "Node") -> "Node":
+    """``node`` under implicit and explicit casts and parentheses (aliasing-vectorization's view
+    of an access: ``(float*)p`` is ``p``)."""
+    return strip(node, **_LOOK_THROUGH_CASTS)
+
+
+# ------------------------------------------------------------------ origins
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an lvalue lives: a top object and the member path from it.
+
+    ``top`` is ``('this',)``, ``('ref', decl)`` (a reference parameter), ``('global', decl)``,
+    ``('local', decl)`` or ``('ptr', origin)`` for whatever a pointer points to, with origin
+    ``('var', decl)`` or ``('field', …key of the member holding the pointer)``; ``path`` holds
+    ``FIELD_DECL`` nodes and ``'[]'`` for an array element. ``param`` is the pointer or reference
+    parameter the access goes through, ``restrict`` whether it is ``__restrict__``."""
+
+    top: tuple
+    path: tuple = ()
+    restrict: bool = False
+    param: Optional["Node"] = None
+
+    @property
+    def is_memory(self) -> bool:
+        """The lvalue may be reached another way (anything but a local variable)."""
+        return self.top[0] != "local"
+
+    def member(self, field: "Node") -> "Origin":
+        """The origin of a member of this object."""
+        return Origin(self.top, self.path + (field,), self.restrict, self.param)
+
+    def element(self) -> "Origin":
+        """The origin of an element of this array."""
+        return Origin(self.top, self.path + ("[]",), self.restrict, self.param)
+
+    def key(self) -> tuple:
+        """``top + path``: equal keys name the same memory."""
+        return self.top + self.path
+
+
+def lvalue_origin(expr: "Node", reassigned: Collection["Node"]) -> Optional[Origin]:
+    """Where an lvalue lives: a parameter or variable (``'ref'`` for a reference parameter; a
+    local reference gives None, where it points is not tracked; a non-const global is
+    ``'global'``, a const one as good as a local), a member (of ``this``, of an object, of what a
+    pointer points to), or an element through a subscript or ``*``. None when it cannot be placed.
+    ``reassigned`` are the pointers whose initializer no longer says where they point
+    (``control.reassigned_declarations`` of the function)."""
+    e = _through_casts(expr)
+    k = e.kind
+    if k == K.DECL_REF_EXPR:
+        d = e.referenced
+        if d is None or d.kind not in (K.PARM_DECL, K.VAR_DECL):
+            return None
+        if d.type.is_reference:
+            if d.kind != K.PARM_DECL:
+                return None
+            return Origin(("ref", d), restrict=d.type.is_restrict, param=d)
+        if has_static_storage(d) and not d.type.is_const:
+            return Origin(("global", d))
+        return Origin(("local", d))
+    if k == K.MEMBER_REF_EXPR:
+        field = e.referenced
+        if field is None or field.kind != K.FIELD_DECL:
+            return None
+        kids = [c for c in e.children if c.is_expression]
+        if not kids:
+            owner: Optional[Origin] = Origin(("this",))
+        else:
+            obj = kids[0]
+            owner = pointee_origin(obj, reassigned) if _through_casts(obj).type.is_pointer \
+                else lvalue_origin(obj, reassigned)
+        return owner.member(field) if owner is not None else None
+    if k == K.ARRAY_SUBSCRIPT_EXPR:
+        kids = e.children
+        if len(kids) != 2:
+            return None
+        base = pointee_origin(kids[0], reassigned)
+        return base.element() if base is not None else None
+    if k == K.UNARY_OPERATOR and e.operator == "*" and e.children:
+        base = pointee_origin(e.children[0], reassigned)
+        return base.element() if base is not None else None
+    return None
+
+
+def pointee_origin(ptr: "Node", reassigned: Collection["Node"], _depth: int = 0) -> Optional[Origin]:
+    """What a pointer expression points into: an array (it decays to its own origin), ``this``, a
+    pointer parameter or global (``('ptr', ('var', decl))``), a local pointer's initializer
+    (unless it is in ``reassigned``), a pointer member, ``p ± n``, ``&x``, ``++p``. None past
+    eight steps or for anything else."""
+    if _depth > 8:
+        return None
+    p = ptr
+    while p.kind in _CASTS and p.children:
+        inner = unwrap(p, **_LOOK_THROUGH_CASTS)
+        if inner is None:
+            return None
+        if inner.type.is_array:
+            return lvalue_origin(inner, reassigned)
+        p = inner
+    k = p.kind
+    if p.type.is_array:
+        return lvalue_origin(p, reassigned)
+    if k == K.CXX_THIS_EXPR:
+        return Origin(("this",))
+    if k == K.DECL_REF_EXPR:
+        d = p.referenced
+        if d is None or d.kind not in (K.PARM_DECL, K.VAR_DECL) or not d.type.is_pointer:
+            return None
+        if d in reassigned:
+            return None
+        if d.kind == K.PARM_DECL:
+            return Origin(("ptr", ("var", d)), restrict=d.type.is_restrict, param=d)
+        if has_static_storage(d):
+            return Origin(("ptr", ("var", d)), restrict=d.type.is_restrict)
+        init = [c for c in d.children if c.is_expression]
+        if not init:
+            return None
+        origin = pointee_origin(init[-1], reassigned, _depth + 1)
+        if origin is None:
+            return None
+        return Origin(origin.top, origin.path, origin.restrict or d.type.is_restrict, None)
+    if k == K.MEMBER_REF_EXPR:
+        holder = lvalue_origin(p, reassigned)
+        if holder is None:
+            return None
+        return Origin(("ptr", ("field",) + holder.key()))
+    if k == K.BINARY_OPERATOR and p.operator in ("+", "-"):
+        for c in p.children:
+            t = _through_casts(c).type
+            if t.is_pointer or t.is_array:
+                return pointee_origin(c, reassigned, _depth + 1)
+        return None
+    if k == K.UNARY_OPERATOR and p.operator == "&" and p.children:
+        return lvalue_origin(p.children[0], reassigned)
+    if k == K.UNARY_OPERATOR and p.operator in ("++", "--", "post++", "post--") and p.children:
+        return pointee_origin(p.children[0], reassigned, _depth + 1)
+    return None
+
+
+# ------------------------------------------------------------------ named objects
+
+
+def atomic_target(obj: Optional["Node"]) -> Optional["Node"]:
+    """The declaration an atomic operation's object expression names: ``x`` and ``&x`` name x,
+    ``*p`` names the pointer p (operations through one pointer group together), ``a[i]`` (built-in)
+    names a, ``s.m`` names the member's ``FIELD_DECL``; None otherwise."""
+    while obj is not None:
+        obj = strip(obj)
+        if obj.kind == K.UNARY_OPERATOR and obj.operator in ("&", "*") and obj.children:
+            obj = obj.children[0]
+            continue
+        if obj.kind in (K.DECL_REF_EXPR, K.MEMBER_REF_EXPR):
+            return obj.referenced
+        if obj.kind == K.ARRAY_SUBSCRIPT_EXPR and obj.children:
+            obj = obj.children[0]
+            continue
+        return None
+    return None
+
+
+def object_base(expr: Optional["Node"]) -> Optional["Node"]:
+    """The subscript (built-in or any ``operator[]``) or variable reference an expression reaches
+    its object through, looking past wrappers (by first child), members, ``*`` and ``&``; None
+    when it reaches something else."""
+    n = expr
+    while n is not None:
+        kind = n.kind
+        if kind in WRAPPERS and n.children:
+            n = n.children[0]
+        elif kind == K.MEMBER_REF_EXPR and n.children:
+            n = n.children[0]
+        elif kind == K.UNARY_OPERATOR and n.operator in ("*", "&") and n.children:
+            n = n.children[0]
+        elif subscript_parts(n) is not None:
+            return n
+        elif kind == K.DECL_REF_EXPR:
+            return n
+        else:
+            return None
+    return None
+
+
+def named_object(lvalue: "Node") -> Optional[tuple["Node", "Type"]]:
+    """(variable, type of the designated object) for an lvalue inside a named variable that is no
+    reference: the variable, an element of an array variable, a member of an object (not
+    through a pointer or ``this``), an element of an owning container (``v[i]``)."""
+    e = _through_casts(lvalue)
+    k = e.kind
+    if k == K.DECL_REF_EXPR:
+        d = e.referenced
+        if d is None or d.kind != K.VAR_DECL or d.type.is_reference:
+            return None
+        return d, d.type
+    if k == K.ARRAY_SUBSCRIPT_EXPR and len(e.children) == 2:
+        base = _through_casts(e.children[0])
+        found = named_object(base) if base.type.is_array else None
+        return (found[0], e.type) if found else None
+    if k == K.MEMBER_REF_EXPR:
+        kids = [c for c in e.children if c.is_expression]
+        if not kids or _through_casts(kids[0]).type.is_pointer:
+            return None  # `this->x`, `p->x`: where the object lives is not known
+        found = named_object(kids[0])
+        return (found[0], e.type) if found else None
+    if k == K.CALL_EXPR and e.spelling == "operator[]" and e.children:
+        return owned_elements(e.children[0])
+    return None
+
+
+def pointed_object(ptr: "Node") -> Optional[tuple["Node", "Type"]]:
+    """(variable, object type) a pointer argument points into: an array (``a``, ``&a[0]``,
+    ``a + 1``), ``&x``, ``p ± n`` with one pointer side, or an owning container's buffer
+    (``v.data()``, ``&v[0]``). None for anything else."""
+    e = _through_casts(ptr)
+    if e.type.is_array:
+        return named_object(e)
+    if e.kind == K.UNARY_OPERATOR and e.operator == "&" and e.children:
+        return named_object(e.children[0])
+    if e.kind == K.BINARY_OPERATOR and e.operator in ("+", "-"):
+        sides = [c for c in e.children if _through_casts(c).type.is_pointer or _through_casts(c).type.is_array]
+        return pointed_object(sides[0]) if len(sides) == 1 else None
+    if e.kind == K.CALL_EXPR and e.spelling == "data" and e.children and e.children[0].kind == K.MEMBER_REF_EXPR:
+        obj = call_object(e, operators=False, stripped=False)
+        return owned_elements(obj) if obj is not None else None
+    return None
+
+
+def owned_elements(container: "Node") -> Optional[tuple["Node", "Type"]]:
+    """(variable, element type) for a named std::vector, std::array or std::basic_string."""
+    found = named_object(container)
+    if found is None:
+        return None
+    element = owned_element(found[1])
+    return (found[0], element) if element is not None else None
+
+
+# ------------------------------------------------------------------ where a value goes
+
+
+def assigned_entity(node: "Node") -> Optional["Node"]:
+    """The variable or member a value is stored into: ``p = v`` (``node`` on the right of a
+    built-in ``=``), ``p = v`` through ``operator=``, ``p.reset(v)``. The target is read under
+    wrappers by first child, as alloc-in-loop did; None unless it names a variable or member."""
+    cur, parent = node, parent_past(node)[1]
+    if parent is None:
+        return None
+    target = None
+    if parent.kind == K.BINARY_OPERATOR and parent.children and \
+            cur is not parent.children[0] and not cur.is_within(parent.children[0]):
+        w = write_at(parent, operators=("=",), increments=False, only_child=False)
+        target = w.target if w is not None else None
+    elif parent.kind == K.CALL_EXPR and parent.spelling in ("operator=", "reset"):
+        target = call_object(parent)
+    if target is None or target.kind not in (K.DECL_REF_EXPR, K.MEMBER_REF_EXPR):
+        return None
+    return target.referenced
+
+
+def reference_source(expr: Optional["Node"]) -> Optional["Node"]:
+    """``x`` (stripped) of ``x``, ``&x``, ``std::ref(x)`` or ``std::cref(x)``; ``expr`` stripped
+    otherwise."""
+    n = strip(expr)
+    if n is not None and n.kind == K.CALL_EXPR and n.spelling in ("ref", "cref") and n.arguments:
+        callee = n.referenced
+        if callee is not None and callee.qualified_name in ("std::ref", "std::cref"):
+            n = strip(n.arguments[0])
+    if n is not None and n.kind == K.UNARY_OPERATOR and n.operator == "&" and n.children:
+        n = strip(n.children[0])
+    return n
+
+
+def bool_conversion_object(expr: Optional["Node"]) -> Optional["Node"]:
+    """The object a smart pointer's ``explicit operator bool`` tests (``if (!owned)``), through
+    any number of such calls, stripped; ``expr`` stripped when it is no such call."""
+    expr = strip(expr)
+    while expr is not None and expr.kind == K.CALL_EXPR and expr.spelling == "operator bool" and expr.children:
+        member = strip(expr.children[0])
+        expr = strip(member.children[0]) if member is not None and member.children else None
+    return expr
+
+
+class _NotAUse:
+    def __repr__(self) -> str:
+        return "NOT_A_USE"
+
+
+NOT_A_USE = _NotAUse()
+"""member_path's answer for a pointer compared with another: no member is read."""
+
+
+def member_path(expr: "Node", *, through_pointer: bool = False
+                ) -> Union[None, _NotAUse, tuple[list["Node"], "Node"]]:
+    """The chain of fields read from the element expression ``expr`` (``e.pos.x`` → [pos, x]) and
+    the last member expression; None when the element or a member is used as a whole object (a
+    method of the element may read every field; a method of a member ends the chain). With
+    ``through_pointer`` ``expr`` is a pointer to the element: ``p->x`` and ``(*p).x`` read
+    members, comparing ``p`` is NOT_A_USE."""
+    outer = outermost_wrapper
+    cur = expr
+    if through_pointer:
+        parent = outer(cur).parent
+        if parent is None:
+            return None
+        if parent.kind == K.UNARY_OPERATOR and parent.operator == "*":
+            cur = parent
+        elif parent.kind == K.BINARY_OPERATOR and parent.operator in ("!=", "==", "<", "<=", ">", ">="):
+            return NOT_A_USE
+        elif parent.kind != K.MEMBER_REF_EXPR:
+            return None
+    members: list = []
+    while True:
+        parent = outer(cur).parent
+        if parent is None or parent.kind != K.MEMBER_REF_EXPR or not parent.children:
+            break
+        if strip(parent.children[0], only_child=True) is not cur and parent.children[0] is not outer(cur):
+            break
+        field_decl = parent.referenced
+        if field_decl is None or field_decl.kind != K.FIELD_DECL:
+            if members and field_decl is not None and field_decl.kind == K.CXX_METHOD:
+                break  # `e.name.size()`: the method sees the member, not the rest of the element
+            return None
+        members.append(field_decl)
+        cur = parent
+        if not cur.type.is_record:
+            break
+    if not members:
+        return None
+    return members, cur
+
+
+InitializedLocal = tuple["Node", "Node"]  # (VAR_DECL, its DECL_STMT)
+
+
+def initialized_local(node: "Node") -> Union[InitializedLocal, Literal["not-a-local", "declared-with-others"]]:
+    """The automatic variable the expression ``node`` initializes (looking up past implicit
+    wrappers and C, static and reinterpret casts) and its declaration statement, when it is
+    declared alone there; else why not."""
+    holder = parent_past(node, through=WRAPPERS | BYTE_REINTERPRETING_CASTS)[1]
+    if holder is None or holder.kind != K.VAR_DECL or holder.storage != "auto":
+        return "not-a-local"
+    stmt = holder.parent
+    if stmt is None or stmt.kind != K.DECL_STMT or sum(c.kind == K.VAR_DECL for c in stmt.children) != 1:
+        return "declared-with-others"
+    return holder, stmt

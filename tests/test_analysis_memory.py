@@ -1,0 +1,325 @@
+"""hotlint.analysis.memory on real C++ parsed by libclang."""
+
+from __future__ import annotations
+
+from analysis_snippets import snippet
+from hotlint.analysis import memory as me
+from hotlint.analysis.expressions import initializer, position_key, strip
+from hotlint.analysis.kinds import K
+
+ORIGINS = r"""
+struct V {
+  float* data;
+  float scale;
+  float arr[8];
+  void step(int i) { arr[i] = scale; }
+};
+float g_values[16];
+const float g_const = 2;
+void f(float* __restrict__ out, const float* in, float& acc, V& v, float& r, int n) {
+  float local[4];
+  float* alias = out + 1;
+  float* moved = out;
+  moved = local;
+  float& bound = local[0];
+  for (int i = 0; i < n; ++i) {
+    out[i] = in[i];
+    acc += v.scale;
+    v.data[i] = 0;
+    local[i] = g_values[i];
+    *alias = g_const;
+    moved[i] = bound;
+    *(&acc) = r;
+    *++alias = 1;
+  }
+}
+"""
+
+
+def _key(origin):
+    """An origin's key with declarations shown by name."""
+    def show(x):
+        if isinstance(x, tuple):
+            return tuple(show(y) for y in x)
+        return x if isinstance(x, str) else x.spelling
+    return None if origin is None else show(origin.key())
+
+
+def test_lvalue_origins(tmp_path):
+    s = snippet(tmp_path, ORIGINS)
+    reassigned = {s.decl(K.VAR_DECL, "moved")}  # what control.reassigned_declarations(f) answers
+
+    def lhs(text):
+        return me.lvalue_origin(s.one(K.BINARY_OPERATOR, text).children[0], reassigned)
+
+    def rhs(text):
+        return me.lvalue_origin(s.one(K.BINARY_OPERATOR, text).children[1], reassigned)
+
+    out = lhs("out[i] = in[i]")
+    assert _key(out) == ("ptr", ("var", "out"), "[]") and out.restrict and out.param.spelling == "out"
+    assert out.is_memory
+    assert _key(rhs("out[i] = in[i]")) == ("ptr", ("var", "in"), "[]") and not rhs("out[i] = in[i]").restrict
+    acc = me.lvalue_origin(s.one(K.COMPOUND_ASSIGNMENT_OPERATOR, "acc += v.scale").children[0], reassigned)
+    assert _key(acc) == ("ref", "acc") and acc.param.spelling == "acc"
+    scale = me.lvalue_origin(s.one(K.COMPOUND_ASSIGNMENT_OPERATOR, "acc += v.scale").children[1], reassigned)
+    assert _key(scale) == ("ref", "v", "scale")
+    assert _key(lhs("v.data[i] = 0")) == ("ptr", ("field", "ref", "v", "data"), "[]")
+    local = lhs("local[i] = g_values[i]")
+    assert _key(local) == ("local", "local", "[]") and not local.is_memory
+    assert _key(rhs("local[i] = g_values[i]")) == ("global", "g_values", "[]")
+    # a local pointer is followed to its initializer; a const global is as good as a local
+    assert _key(lhs("*alias = g_const")) == ("ptr", ("var", "out"), "[]")
+    assert _key(rhs("*alias = g_const")) == ("local", "g_const")
+    assert lhs("moved[i] = bound") is None  # reassigned: its initializer no longer says
+    assert rhs("moved[i] = bound") is None  # a local reference is not tracked
+    assert _key(lhs("*(&acc) = r")) == ("ref", "acc", "[]")
+    # `++p` points where p points: a pointer's arithmetic keeps its origin
+    assert _key(lhs("*++alias = 1")) == ("ptr", ("var", "out"), "[]")
+
+
+def test_origin_of_a_member_in_a_method_is_this(tmp_path):
+    s = snippet(tmp_path, ORIGINS)
+    store = s.one(K.BINARY_OPERATOR, "arr[i] = scale")
+    assert _key(me.lvalue_origin(store.children[0], set())) == ("this", "arr", "[]")
+    assert _key(me.lvalue_origin(store.children[1], set())) == ("this", "scale")
+
+
+def test_pointee_origin_through_casts(tmp_path):
+    s = snippet(tmp_path, "void f(float* p, char* c, int n) {\n"
+                          "  ((int*)p)[0] = 1;\n"
+                          "  reinterpret_cast<float*>(c)[n] = 2;\n}\n")
+    first = s.one(K.BINARY_OPERATOR, "((int*)p)[0] = 1").children[0]
+    assert _key(me.lvalue_origin(first, set())) == ("ptr", ("var", "p"), "[]")
+    second = s.one(K.BINARY_OPERATOR, "reinterpret_cast<float*>(c)[n] = 2").children[0]
+    assert _key(me.lvalue_origin(second, set())) == ("ptr", ("var", "c"), "[]")
+    assert me.lvalue_origin(s.one(K.DECL_REF_EXPR, "n"), set()) is not None
+
+
+ATOMICS = r"""
+#include <atomic>
+struct S { std::atomic<int> m; std::atomic<int> arr[4]; };
+std::atomic<int> a;
+std::atomic<int> many[8];
+std::atomic<int>* make();
+void f(S& s, std::atomic<int>* p, int i) {
+  a.fetch_add(1);
+  std::atomic_fetch_add(&a, 1);
+  p->store(2);
+  (*p).store(3);
+  many[i].load();
+  s.m += 1;
+  s.arr[i].store(4);
+  make()->load();
+  ++a;
+}
+"""
+
+
+def test_atomic_target(tmp_path):
+    s = snippet(tmp_path, ATOMICS)
+    named = [(op.node.range.start.line, getattr(me.atomic_target(op.object), "spelling", None))
+             for op in s.view.atomic_ops]
+    line = s.line_of
+    assert named == [(line("a.fetch_add"), "a"), (line("std::atomic_fetch_add"), "a"), (line("p->store"), "p"),
+                     (line("(*p).store"), "p"), (line("many[i]"), "many"), (line("s.m +="), "m"),
+                     (line("s.arr[i]"), "arr"), (line("make()->"), None), (line("++a"), "a")]
+    assert me.atomic_target(None) is None
+    for op in s.view.atomic_ops:  # the recognizer's own reading agrees
+        target = op.target
+        assert (None if target is None else position_key(target)) == (
+            None if me.atomic_target(op.object) is None else position_key(me.atomic_target(op.object)))
+
+
+def test_object_base(tmp_path):
+    s = snippet(tmp_path, ATOMICS + "#include <vector>\nstruct W { int n; };\n"
+                "int g(std::vector<W>& v, W* w, int i) { return v[i].n + (*w).n; }\n")
+    ops = {op.node.range.start.line: op for op in s.view.atomic_ops}
+    line = s.line_of
+    assert me.object_base(ops[line("many[i]")].object).kind == K.ARRAY_SUBSCRIPT_EXPR
+    assert me.object_base(ops[line("s.arr[i]")].object).kind == K.ARRAY_SUBSCRIPT_EXPR
+    assert me.object_base(ops[line("s.m +=")].object).spelling == "s"
+    assert me.object_base(ops[line("(*p).store")].object).spelling == "p"
+    assert me.object_base(ops[line("make()->")].object) is None
+    assert me.object_base(s.one(K.MEMBER_REF_EXPR, "v[i].n")).kind == K.CALL_EXPR  # any operator[]
+    assert me.object_base(None) is None
+
+
+OBJECTS = r"""
+#include <array>
+#include <string>
+#include <vector>
+struct S { int m; float f; };
+void take(...);
+void f(S* p, S& ref, int i) {
+  float arr[8];
+  std::vector<float> vec;
+  std::array<int, 4> fixed;
+  std::string str;
+  S s;
+  float& alias = arr[0];
+  take(arr, &arr[1], arr + 1, &s, vec.data(), p, p + 1, &s.f, str.data(), &fixed[0], &alias, &ref.m, &p->m);
+}
+"""
+
+
+def test_pointed_object_named_object_and_owned_elements(tmp_path):
+    s = snippet(tmp_path, OBJECTS)
+    args = s.one(K.CALL_EXPR, line=s.line_of("take(arr")).arguments
+
+    def shown(found):
+        return None if found is None else (found[0].spelling, found[1].spelling)
+
+    assert [shown(me.pointed_object(a)) for a in args] == [
+        ("arr", "float[8]"), ("arr", "float"), ("arr", "float[8]"), ("s", "S"), ("vec", "float"), None, None,
+        ("s", "float"), ("str", "char"), ("fixed", "int"), None, None, None]
+    assert shown(me.owned_elements(s.one(K.DECL_REF_EXPR, "vec", line=s.line_of("take(arr")))) == ("vec", "float")
+    assert shown(me.named_object(s.one(K.DECL_REF_EXPR, "s", line=s.line_of("take(arr")))) == ("s", "S")
+    assert me.named_object(s.one(K.DECL_REF_EXPR, "p", line=s.line_of("take(arr"))) is None  # a parameter
+
+
+STORES = r"""
+#include <memory>
+struct H { int* ptr; };
+int* make();
+void take(int*);
+void f(int* p, std::unique_ptr<int>& up, H& h) {
+  p = new int;
+  up.reset(new int);
+  up = std::make_unique<int>();
+  h.ptr = new int;
+  int* q = new int;
+  take(new int);
+  p = (int*)make();
+  *p = 1;
+}
+"""
+
+
+def test_assigned_entity(tmp_path):
+    s = snippet(tmp_path, STORES)
+    line = s.line_of
+
+    def target(marker, kind=K.CXX_NEW_EXPR):
+        found = me.assigned_entity(s.one(kind, line=line(marker)))
+        return None if found is None else (found.kind, found.spelling)
+
+    assert target("p = new int") == (K.PARM_DECL, "p")
+    assert target("up.reset(") == (K.PARM_DECL, "up")
+    made = me.assigned_entity(s.one(K.CALL_EXPR, "std::make_unique<int>()"))
+    assert (made.kind, made.spelling) == (K.PARM_DECL, "up")  # stored through operator=
+    assert target("h.ptr = ") == (K.FIELD_DECL, "ptr")
+    assert target("int* q = ") is None and target("take(new") is None
+    assert target("p = (int*)make()", K.CSTYLE_CAST_EXPR) == (K.PARM_DECL, "p")
+    assert target("p = (int*)make()", K.CALL_EXPR) is None  # a cast is between it and the store
+    assert me.assigned_entity(s.one(K.INTEGER_LITERAL, "1", line=line("*p = 1"))) is None
+
+
+def test_reference_source_and_bool_conversion_object(tmp_path):
+    s = snippet(tmp_path, "#include <functional>\n#include <memory>\nint* ref(int&);\n"
+                          "void take(...);\n"
+                          "void f(int x, std::unique_ptr<int>& up) {\n"
+                          "  take(std::ref(x), std::cref(x), &x, x, ref(x));\n"
+                          "  if (!up) {}\n}\n")
+    args = s.one(K.CALL_EXPR, line=s.line_of("take(std::ref")).arguments
+    found = [me.reference_source(a) for a in args]
+    assert [n.kind for n in found[:4]] == [K.DECL_REF_EXPR] * 4 and all(n.spelling == "x" for n in found[:4])
+    assert found[4].kind == K.CALL_EXPR  # not std::ref
+    assert me.reference_source(None) is None
+    negation = s.one(K.UNARY_OPERATOR, "!up")
+    tested = me.bool_conversion_object(negation.children[0])  # through explicit operator bool
+    assert tested.kind == K.DECL_REF_EXPR and tested.spelling == "up"
+    plain = s.one(K.DECL_REF_EXPR, "x", line=s.line_of("take(std::ref"))
+    assert me.bool_conversion_object(plain) is plain and me.bool_conversion_object(None) is None
+
+
+PATHS = r"""
+#include <string>
+#include <vector>
+struct P { float x, y; };
+struct E { P pos; float mass; std::string name; float total() const; };
+void sink(...);
+void use(const E&);
+void f(std::vector<E>& es, E* first, E* last) {
+  for (auto& e : es) {
+    sink(e.pos.x);
+    sink(e.mass);
+    sink(e.name.size());
+    sink(e.total());
+    use(e);
+  }
+  for (E* p = first; p != last; ++p) {
+    sink(p->mass);
+    sink((*p).pos.y);
+  }
+}
+"""
+
+
+def test_member_path(tmp_path):
+    s = snippet(tmp_path, PATHS)
+    line = s.line_of
+
+    def path(marker, name, through_pointer=False):
+        ref = s.one(K.DECL_REF_EXPR, name, line=line(marker))
+        found = me.member_path(ref, through_pointer=through_pointer)
+        if found is None or found is me.NOT_A_USE:
+            return found
+        members, last = found
+        return [m.spelling for m in members], "".join(last.tokens)
+
+    assert path("sink(e.pos.x)", "e") == (["pos", "x"], "e.pos.x")
+    assert path("sink(e.mass)", "e") == (["mass"], "e.mass")
+    assert path("e.name.size()", "e") == (["name"], "e.name")  # a method of a member ends the chain
+    assert path("e.total()", "e") is None  # a method of the element may read every field
+    assert path("use(e)", "e") is None
+    assert path("p->mass", "p", through_pointer=True) == (["mass"], "p->mass")
+    assert path("(*p).pos.y", "p", through_pointer=True) == (["pos", "y"], "(*p).pos.y")
+    assert path("p != last", "p", through_pointer=True) is me.NOT_A_USE
+    # without through_pointer the expression is the element itself: `*p` and comparisons use it whole
+    assert path("p->mass", "p") == (["mass"], "p->mass")
+    assert path("(*p).pos.y", "p") is None
+    assert path("p != last", "p") is None
+
+
+LOCALS = r"""
+#include <cstdlib>
+int* g;
+void f() {
+  int* a = new int;
+  auto* b = static_cast<int*>(std::malloc(4));
+  int *c = new int, *d = nullptr;
+  static int* e = new int;
+  g = new int;
+  delete a; std::free(b); delete c; (void)d; (void)e;
+}
+"""
+
+
+def test_initialized_local(tmp_path):
+    s = snippet(tmp_path, LOCALS)
+    line = s.line_of
+
+    def local(marker, kind=K.CXX_NEW_EXPR):
+        found = me.initialized_local(s.one(kind, line=line(marker)))
+        return found if isinstance(found, str) else (found[0].spelling, found[1].kind)
+
+    assert local("int* a") == ("a", K.DECL_STMT)
+    assert local("auto* b", K.CALL_EXPR) == ("b", K.DECL_STMT)  # past the static_cast
+    assert local("int *c") == "declared-with-others"
+    assert local("static int* e") == "not-a-local"
+    assert local("g = new") == "not-a-local"
+
+
+def test_origin_helpers():
+    top = me.Origin(("local", "x"))
+    assert not top.is_memory and me.Origin(("this",)).is_memory
+    assert top.member("f").element().key() == ("local", "x", "f", "[]")
+    assert me.Origin(("this",), restrict=True).element().restrict
+
+
+def test_pointee_origin_follows_a_local_pointer_unless_reassigned(tmp_path):
+    s = snippet(tmp_path, "void f(int* p) { int* q = p; *q = 1; }\n")
+    q = s.decl(K.VAR_DECL, "q")
+    assert strip(initializer(q)).spelling == "p"
+    assert _key(me.pointee_origin(s.one(K.DECL_REF_EXPR, "q"), set())) == ("ptr", ("var", "p"))
+    assert me.pointee_origin(s.one(K.DECL_REF_EXPR, "q"), {q}) is None
