@@ -1,0 +1,384 @@
+"""Threads a file starts and joins: spawn sites, the bodies threads run, the names that
+differ per thread inside them (so an index built from one picks the thread's own element),
+and joins.
+
+``ThreadBodies`` and ``Joins`` are per-file: construct one from a view and ask it; each
+gathers what it needs from the view's calls on first use.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Optional
+
+from .kinds import WRAPPERS, K
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..clang.nodes import Node
+    from ..model import Range
+    from ..view import CallSite, FileView, Function, Loop
+    from .atomics import AtomicOp
+
+THREAD_TYPES = frozenset({"std::thread", "std::jthread"})
+JOINS = frozenset({"std::thread::join", "std::jthread::join"})
+# Functions whose result names the calling thread or core: an index built from one is per
+# thread by construction.
+THREAD_ID_FUNCTIONS = frozenset({"omp_get_thread_num", "sched_getcpu"})
+# names a spawning call can have (tested before resolving the callee, a libclang round trip)
+SPAWN_SPELLINGS = frozenset({"thread", "jthread", "emplace_back", "async"})
+
+
+def spawn_arguments(call: "CallSite") -> Optional[list["Node"]]:
+    """The arguments (callable first) of a call that starts a thread: a std::thread or
+    std::jthread construction, ``emplace_back`` on a container whose first template argument
+    is one of those, or ``std::async`` (its ``std::launch`` policies dropped); None for any
+    other call or one without arguments."""
+    if call.name not in SPAWN_SPELLINGS:
+        return None
+    callee = call.callee
+    if callee is None:
+        return None
+    args = list(call.arguments)
+    if callee.kind == K.CONSTRUCTOR:
+        parent = callee.semantic_parent
+        if parent is None or parent.qualified_name not in THREAD_TYPES:
+            return None
+    elif callee.kind == K.CXX_METHOD and call.name == "emplace_back":
+        parent = callee.semantic_parent
+        targs = parent.type.template_arguments if parent is not None else []
+        if not targs or targs[0].record_name not in THREAD_TYPES:
+            return None
+    elif call.qualified_name == "std::async":
+        args = [a for a in args if a.type.record_or_enum_name != "std::launch"]
+    else:
+        return None
+    return args or None
+
+
+def is_thread_id_call(call: "Node") -> bool:
+    """A call of ``omp_get_thread_num`` or ``sched_getcpu`` (by the callee's qualified name)."""
+    callee = call.referenced
+    return callee is not None and callee.qualified_name in THREAD_ID_FUNCTIONS
+
+
+def is_join(call: "CallSite") -> bool:
+    """A call of ``std::thread::join`` or ``std::jthread::join``."""
+    return call.name == "join" and call.qualified_name in JOINS
+
+
+class Joins:
+    """The file's thread joins, found on first use."""
+
+    def __init__(self, view: "FileView") -> None:
+        self._view = view
+
+    @cached_property
+    def sites(self) -> list["CallSite"]:
+        """Calls of std::thread::join / std::jthread::join, in source order."""
+        return [c for c in self._view.calls if is_join(c)]
+
+    def joined_before(self, node: "Node", function: Optional["Function"]) -> bool:
+        """A join in ``function`` (the same Function object) ends before ``node`` starts, and is
+        not inside a loop that also holds ``node`` (a node of the view's walk)."""
+        start = node.range.start
+        return any(c.function is function and c.node.range.end <= start
+                   and not (c.loop is not None and node.is_within(c.loop.node)) for c in self.sites)
+
+    def joined_between(self, function: Optional["Function"], first: "Node", second: "Node") -> bool:
+        """A join in ``function`` lies after ``first`` ends and before ``second`` starts."""
+        return any(c.function is function and first.range.end <= c.node.range.start
+                   and c.node.range.end <= second.range.start for c in self.sites)
+
+
+@dataclass
+class Access:
+    """How a thread reaches its own element: the sequence, and what a message shows."""
+
+    sequence: "Node"  # the expression naming the array, std::array, std::vector or pointer
+    shown: str  # `counts[id]`, or the range-for variable
+    line: int
+    by_core: bool = False  # the index is sched_getcpu(): per core rather than per thread
+    range_for: bool = False  # the element is a range-for's variable
+
+
+@dataclass
+class Body:
+    """A function or lambda that threads run, and which of its names differ per thread."""
+
+    node: "Node"
+    spawns: list = field(default_factory=list)  # the spawning call nodes
+    per_thread: set = field(default_factory=set)  # keys of parameters and captured loop variables
+    element_params: dict = field(default_factory=dict)  # parameter key -> the Access handed to it
+
+
+def declaration_key(decl: "Node") -> tuple["Range", str]:
+    """(range, spelling): the identity ThreadBodies keys declarations by (a FieldLayout's
+    (range, name) compares with it)."""
+    return (decl.range, decl.spelling)
+
+
+class ThreadBodies:
+    """Thread entry points of the file and the evidence of per-thread indexing.
+
+    A body is a lambda, a function defined in the file, or a variable holding a lambda, passed
+    as the callable of a spawn (``spawn_arguments``). Its per-thread names are the parameters
+    fed by the spawning loops' variables (or by two distinct literal spellings over two or more
+    spawns) and the variables a lambda captures from those loops; a parameter handed an element
+    (``slots[t]``, ``&slots[t]``, ``std::ref(slots[t])``, ``std::ref(slot)`` of the spawning
+    range-for) knows that element."""
+
+    def __init__(self, view: "FileView") -> None:
+        self.view = view
+
+    @cached_property
+    def var_decls(self) -> dict[tuple, "Node"]:
+        return {declaration_key(n): n for n in self.view.nodes(K.VAR_DECL)}
+
+    @cached_property
+    def _functions(self) -> dict[tuple, "Node"]:
+        return {declaration_key(f.node): f.node for f in self.view.functions if f.node.kind != K.LAMBDA_EXPR}
+
+    @cached_property
+    def range_elements(self) -> dict[tuple, Access]:
+        """``for (auto& slot : slots)``: the reference variable names each element in turn."""
+        out = {}
+        for loop in self.view.loops:
+            if loop.node.kind == K.CXX_FOR_RANGE_STMT:
+                parts = loop.parts()
+                var, seq = parts["variable"], parts["range"]
+                if var is not None and seq is not None and var.type.is_reference:
+                    out[declaration_key(var)] = Access(seq, var.spelling, var.range.start.line, range_for=True)
+        return out
+
+    @cached_property
+    def bodies(self) -> dict[tuple, Body]:
+        """The thread bodies, keyed by (range, kind) of their node, in the order of their first
+        spawn."""
+        bodies: dict[tuple, Body] = {}
+        spawned: dict[tuple, list] = {}
+        for call in self.view.calls:
+            args = spawn_arguments(call)
+            if not args:
+                continue
+            node = self._entry(args[0])
+            if node is None:
+                continue
+            key = (node.range, node.kind)
+            bodies.setdefault(key, Body(node)).spawns.append(call.node)
+            spawned.setdefault(key, []).append((call, args[1:]))
+        for key, uses in spawned.items():
+            self._per_thread_names(bodies[key], uses)
+        return bodies
+
+    def body_of(self, function: "Function") -> Optional[Body]:
+        """The thread body ``function`` is, if threads run it."""
+        return self.bodies.get((function.node.range, function.node.kind))
+
+    def _entry(self, callable_arg: "Node") -> Optional["Node"]:
+        """The body a spawn's callable names: a lambda, a function, or a variable holding a lambda."""
+        n = _strip(callable_arg)
+        if n is not None and n.kind == K.UNARY_OPERATOR and n.operator == "&" and n.children:
+            n = _strip(n.children[0])
+        if n is None:
+            return None
+        if n.kind == K.LAMBDA_EXPR:
+            return n
+        if n.kind != K.DECL_REF_EXPR:
+            return None
+        d = n.referenced
+        if d is None or not _in_file(d.file, self.view.path):
+            return None
+        if d.kind == K.FUNCTION_DECL:
+            definition = d.definition
+            if definition is None:
+                return None
+            return self._functions.get(declaration_key(definition))
+        if d.kind == K.VAR_DECL:
+            var = self.var_decls.get(declaration_key(d))
+            if var is not None:
+                for c in var.walk():
+                    if c.kind == K.LAMBDA_EXPR:
+                        return c
+        return None
+
+    def _per_thread_names(self, body: Body, uses: list) -> None:
+        params = [c for c in body.node.children if c.kind == K.PARM_DECL]
+        literal_args: dict[int, set] = {}
+        for call, extra in uses:
+            loops = self.view.enclosing_loops(call.node)
+            for k, arg in enumerate(extra):
+                if k >= len(params):
+                    break
+                access = self._handed_element(arg, loops)
+                if access is not None:
+                    body.element_params[declaration_key(params[k])] = access
+                elif _uses_loop_variable(self.view, arg, loops):
+                    body.per_thread.add(declaration_key(params[k]))
+                elif _strip(arg) is not None and _strip(arg).kind == K.INTEGER_LITERAL:
+                    literal_args.setdefault(k, set()).add(tuple(_strip(arg).tokens))
+            if body.node.kind == K.LAMBDA_EXPR:
+                for ref in body.node.walk():
+                    if ref.kind != K.DECL_REF_EXPR:
+                        continue
+                    d = ref.referenced
+                    if d is None or d.kind != K.VAR_DECL or not _in_file(d.file, self.view.path):
+                        continue
+                    if body.node.range.contains(d.range):
+                        continue  # the lambda's own local
+                    if any(loop.node.range.contains(d.range) for loop in loops):
+                        body.per_thread.add(declaration_key(d))
+        for k, values in literal_args.items():
+            if len(values) >= 2 and len(uses) >= 2:
+                body.per_thread.add(declaration_key(params[k]))
+
+    def _handed_element(self, arg: "Node", loops: list["Loop"]) -> Optional[Access]:
+        """``slots[t]`` / ``&slots[t]`` / ``std::ref(slots[t])`` with ``t`` from the spawning loop,
+        or ``std::ref(slot)`` with ``slot`` the spawning range-for's element."""
+        n = _reference_source(arg)
+        if n is None:
+            return None
+        if _is_subscript(n):
+            return _subscript_access(self.view, n) if _uses_loop_variable(self.view, n.children[-1], loops) \
+                else None
+        if n.kind == K.DECL_REF_EXPR and n.referenced is not None:
+            access = self.range_elements.get(declaration_key(n.referenced))
+            if access is not None and any(loop.node.range.contains(n.referenced.range) for loop in loops):
+                return access
+        return None
+
+    def per_thread_element(self, op: "AtomicOp") -> Optional[tuple[Access, Optional[Body]]]:
+        """How ``op`` (an operation in a function) writes an element its thread has as its own,
+        and the thread body it runs in (None when the function is no thread body but the index
+        is a thread-id call)."""
+        body = self.body_of(op.function)
+        base = _object_base(op.object)
+        if base is None:
+            return None
+        if _is_subscript(base):
+            if self._per_thread_index(base.children[-1], body):
+                return _subscript_access(self.view, base), body
+            return None
+        if base.kind != K.DECL_REF_EXPR or base.referenced is None:
+            return None
+        d = base.referenced
+        key = declaration_key(d)
+        if body is not None and key in body.element_params:
+            return body.element_params[key], body
+        if body is not None and key in body.per_thread and key in self.range_elements:
+            return self.range_elements[key], body  # a lambda capturing the spawning range-for's element
+        var = self.var_decls.get(key) if d.kind == K.VAR_DECL else None
+        if var is not None and (var.type.is_reference or var.type.is_pointer) and var.children:
+            n = _reference_source(var.children[-1])
+            if n is not None and _is_subscript(n) and self._per_thread_index(n.children[-1], body):
+                return _subscript_access(self.view, n), body
+        return None
+
+    def _per_thread_index(self, index: "Node", body: Optional[Body]) -> bool:
+        n = _strip(index)
+        if n is None:
+            return False
+        if n.kind == K.CALL_EXPR:
+            return is_thread_id_call(n)
+        if n.kind == K.DECL_REF_EXPR:
+            d = n.referenced
+            if d is None:
+                return False
+            if body is not None and declaration_key(d) in body.per_thread:
+                return True
+            var = self.var_decls.get(declaration_key(d)) if d.kind == K.VAR_DECL else None
+            if var is not None and var.children:
+                init = _strip(var.children[-1])
+                return init is not None and init.kind == K.CALL_EXPR and is_thread_id_call(init)
+            return False
+        if n.kind == K.BINARY_OPERATOR and n.operator in ("+", "-") and len(n.children) == 2:
+            lhs, rhs = (_strip(c) for c in n.children)
+            if rhs is not None and rhs.kind == K.INTEGER_LITERAL:
+                return self._per_thread_index(lhs, body)
+            if lhs is not None and lhs.kind == K.INTEGER_LITERAL and n.operator == "+":
+                return self._per_thread_index(rhs, body)
+        return False
+
+
+# The helpers below are ThreadBodies' own readings, kept exactly as false-sharing had them; the
+# shared ones (expressions.strip, memory.object_base/reference_source, symbols.in_linted_file/
+# uses_loop_variable, the source model's snippet) replace them once those land.
+
+def _strip(n: Optional["Node"]) -> Optional["Node"]:
+    """Under implicit casts and parentheses, through each wrapper's first child."""
+    while n is not None and n.kind in WRAPPERS and n.children:
+        n = n.children[0]
+    return n
+
+
+def _in_file(a: Optional[str], b: str) -> bool:
+    return a is not None and os.path.abspath(a) == os.path.abspath(b)
+
+
+def _uses_loop_variable(view: "FileView", expr: Optional["Node"], loops: list["Loop"]) -> bool:
+    """``expr`` names a variable of this file declared inside one of ``loops``."""
+    if expr is None or not loops:
+        return False
+    for n in expr.walk():
+        if n.kind != K.DECL_REF_EXPR:
+            continue
+        d = n.referenced
+        if d is None or d.kind != K.VAR_DECL or not _in_file(d.file, view.path):
+            continue
+        if any(loop.node.range.contains(d.range) for loop in loops):
+            return True
+    return False
+
+
+def _object_base(expr: Optional["Node"]) -> Optional["Node"]:
+    """The subscript or variable an atomic operation's object is reached through."""
+    n = expr
+    while n is not None:
+        kind = n.kind
+        if kind in WRAPPERS and n.children:
+            n = n.children[0]
+        elif kind == K.MEMBER_REF_EXPR and n.children:
+            n = n.children[0]
+        elif kind == K.UNARY_OPERATOR and n.operator in ("*", "&") and n.children:
+            n = n.children[0]
+        elif _is_subscript(n):
+            return n
+        elif kind == K.DECL_REF_EXPR:
+            return n
+        else:
+            return None
+    return None
+
+
+def _reference_source(expr: Optional["Node"]) -> Optional["Node"]:
+    """``x`` from ``x``, ``&x``, ``std::ref(x)`` or ``std::cref(x)``."""
+    n = _strip(expr)
+    if n is not None and n.kind == K.CALL_EXPR and n.spelling in ("ref", "cref") and n.arguments:
+        callee = n.referenced
+        if callee is not None and callee.qualified_name in ("std::ref", "std::cref"):
+            n = _strip(n.arguments[0])
+    if n is not None and n.kind == K.UNARY_OPERATOR and n.operator == "&" and n.children:
+        n = _strip(n.children[0])
+    return n
+
+
+def _is_subscript(n: "Node") -> bool:
+    """``a[i]``, built in or an ``operator[]`` call (whose last child is the index)."""
+    return n.kind == K.ARRAY_SUBSCRIPT_EXPR or (n.kind == K.CALL_EXPR and n.spelling == "operator[]")
+
+
+def _subscript_access(view: "FileView", subscript: "Node") -> Access:
+    index = subscript.children[-1]
+    by_core = any(n.kind == K.CALL_EXPR and is_thread_id_call(n) and n.spelling == "sched_getcpu"
+                  for n in index.walk())
+    return Access(subscript.children[0], _text(view, subscript.range), subscript.range.start.line, by_core)
+
+
+def _text(view: "FileView", r: "Range") -> str:
+    """false-sharing's text of a range: a one-line range's bytes; else the rest of the first
+    line, sliced by character, stripped."""
+    if r.start.line != r.end.line:
+        return view.line_text(r.start.line)[r.start.column - 1:].strip()
+    raw = view.line_text(r.start.line).encode()
+    return raw[r.start.column - 1:r.end.column - 1].decode(errors="replace")
