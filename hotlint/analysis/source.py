@@ -1,0 +1,417 @@
+"""The one source model: the linted file's text with lines and columns as clang counts them.
+
+Clang ends a line at ``\\n``, ``\\r\\n`` and a lone ``\\r``; a form feed, a vertical tab, ``\\x85``
+and U+2028/2029 end none (``str.splitlines`` would end a line at each, and every later line
+number would be off). Columns are 1-based and count UTF-8 bytes; a range's end is exclusive.
+
+``SourceText`` is built once per file and computes what is asked of it on first use. The token
+and bracket helpers below it read a node's tokens or a piece of written text; they are the
+matchers rules used to write by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from typing import TYPE_CHECKING, Literal, Optional, Sequence, Union
+
+from ..model import Position, Range
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..clang.nodes import Node
+
+Token = tuple[str, Position]
+
+# clang's line ends; the longest alternative first, so `\r\n` is one end, not two
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_LINE_END_BYTES = re.compile(rb"\r\n|\r|\n")
+_SPACE_RUN = re.compile(r"\s+")
+_LEADING_SPACE = re.compile(r"\s*")
+
+
+def split_lines(text: str) -> list[str]:
+    """``text``'s lines as clang counts them, without their ends; a final line end starts no
+    line (the list ``str.splitlines`` gives for text without form feeds and the like)."""
+    lines = _LINE_END.split(text)
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def line_starts(data: bytes) -> list[int]:
+    """The byte offset where each of clang's lines of ``data`` starts (the first is 0; a final
+    line end starts an empty last line)."""
+    if b"\r" not in data:  # the common case, without the regular expression
+        starts = [0]
+        i = data.find(b"\n")
+        while i != -1:
+            starts.append(i + 1)
+            i = data.find(b"\n", i + 1)
+        return starts
+    return [0, *(m.end() for m in _LINE_END_BYTES.finditer(data))]
+
+
+Multiline = Literal["first-line", "first-line-ellipsis", "first-line-by-characters"]
+
+
+class SourceText:
+    """The linted file's text, with lines as clang counts them.
+
+    Text of a range keeps the line ends inside it as written (``\\r\\n`` in a CRLF file); a line
+    (``line``, ``lines``) never has its end. A position's column may lie past its line's content
+    by the ``\\r`` of a ``\\r\\n`` end, never further: text of a single-line range that reaches
+    there includes that ``\\r`` (the model every fix of today's rules was written against).
+    """
+
+    def __init__(self, text: str) -> None:
+        self.content = text  # the whole text (``text(r)`` is a range's)
+
+    # ------------------------------------------------------------------ lines
+
+    @cached_property
+    def lines(self) -> list[str]:
+        """Each line without its end (a final line end starts no line)."""
+        return split_lines(self.content)
+
+    @cached_property
+    def data(self) -> bytes:
+        """The text as UTF-8, the bytes clang's columns count."""
+        return self.content.encode("utf-8", "surrogatepass")
+
+    @cached_property
+    def _bounds(self) -> tuple[list[int], list[int], list[int]]:
+        """Per line: where it starts, where its content ends, how far a column may reach."""
+        data = self.data
+        starts = line_starts(data)
+        ends = [s - 1 for s in starts[1:]] + [len(data)]  # the byte before a start is `\n` or `\r`
+        if b"\r\n" not in data:
+            return starts, ends, ends
+        reach = list(ends)
+        for i, s in enumerate(starts[1:]):
+            if data[s - 1] == 0x0A and s >= 2 and data[s - 2] == 0x0D:  # `\r\n`: content ends before `\r`
+                ends[i] = s - 2
+                reach[i] = s - 1
+        return starts, ends, reach
+
+    @property
+    def last_line(self) -> int:
+        """The number of the last line clang can point into (after a final line end: the empty
+        line that follows it)."""
+        return len(self._bounds[0])
+
+    def line(self, number: int) -> str:
+        """Line ``number`` (1-based) without its end; '' outside the file."""
+        lines = self.lines
+        return lines[number - 1] if 0 < number <= len(lines) else ""
+
+    def line_bytes(self, number: int) -> bytes:
+        """UTF-8 of ``line(number)``."""
+        starts, ends, _ = self._bounds
+        if not 0 < number <= len(starts):
+            return b""
+        return self.data[starts[number - 1]:ends[number - 1]]
+
+    def lines_matching(self, pattern: "re.Pattern[str]") -> list[tuple[int, str, "re.Match[str]"]]:
+        """(number, line, match) of every line ``pattern`` is found in (``^`` anchors it at the
+        line's start)."""
+        out = []
+        for number, line in enumerate(self.lines, start=1):
+            m = pattern.search(line)
+            if m:
+                out.append((number, line, m))
+        return out
+
+    # ------------------------------------------------------------------ ranges
+
+    def offset(self, pos: Position) -> int:
+        """Byte offset of ``pos`` in ``data``; its column is clamped to the line (and the ``\\r`` of
+        a ``\\r\\n`` end). ValueError for a line outside the file."""
+        starts, _, reach = self._bounds
+        if not 0 < pos.line <= len(starts):
+            raise ValueError(f"line {pos.line} is outside the file ({len(starts)} lines)")
+        start = starts[pos.line - 1]
+        return start + min(max(pos.column - 1, 0), reach[pos.line - 1] - start)
+
+    def text(self, r: Range, *, strict: bool = False) -> Optional[str]:
+        """The text ``r`` covers, line ends inside it as written. None when a line of it is
+        outside the file, it ends before it starts or it cuts a UTF-8 character; with
+        ``strict`` those raise ValueError instead."""
+        last = self.last_line
+        if not (0 < r.start.line <= last and 0 < r.end.line <= last) or r.end < r.start:
+            if strict:
+                raise ValueError(f"{r} does not lie in the file")
+            return None
+        chunk = self.data[self.offset(r.start):self.offset(r.end)]
+        try:
+            return chunk.decode("utf-8")
+        except UnicodeDecodeError:
+            if strict:
+                raise
+            return None
+
+    def replaced(self, outer: Range, replacements: Sequence[tuple[Range, str]]) -> str:
+        """The text of ``outer`` with each inner range replaced (the ranges must not overlap);
+        ValueError when a range does not lie in the file or cuts a character."""
+        self.text(outer, strict=True)  # raises as text() does
+        base = self.offset(outer.start)
+        data = self.data[base:self.offset(outer.end)]
+        for r, new in sorted(replacements, key=lambda x: x[0].start, reverse=True):
+            a, b = self.offset(r.start) - base, self.offset(r.end) - base
+            data = data[:a] + new.encode("utf-8") + data[b:]
+        return data.decode("utf-8")
+
+    # ------------------------------------------------------------------ around a position
+
+    def indentation(self, number: int, *, any_whitespace: bool = False) -> str:
+        """The spaces and tabs a line starts with; ``any_whitespace``: every leading whitespace
+        character (form feeds and vertical tabs too)."""
+        line = self.line(number)
+        if any_whitespace:
+            return _LEADING_SPACE.match(line).group(0)
+        return line[: len(line) - len(line.lstrip(" \t"))]
+
+    def before(self, pos: Position) -> str:
+        """The line's text before ``pos`` (a cut character shown as U+FFFD)."""
+        return self.line_bytes(pos.line)[: max(pos.column - 1, 0)].decode("utf-8", "replace")
+
+    def after(self, pos: Position) -> bytes:
+        """The line's bytes from ``pos`` to its end."""
+        return self.line_bytes(pos.line)[max(pos.column - 1, 0):]
+
+    def starts_line(self, pos: Position) -> bool:
+        """Only the line's indentation (spaces and tabs) precedes ``pos``."""
+        return self.text(Range(Position(pos.line, 1), pos)) == self.indentation(pos.line)
+
+    # ------------------------------------------------------------------ text for messages
+
+    def snippet(self, r: Range, *, multiline: Multiline) -> str:
+        """A range's text for a message. A single-line range: its bytes (a cut character shown
+        as U+FFFD). A range over several lines: the rest of its first line, as is
+        ('first-line'), stripped and followed by `` ...`` ('first-line-ellipsis'), or stripped
+        and cut at the column counted in characters instead of bytes
+        ('first-line-by-characters': false-sharing's reading, wrong after non-ASCII text)."""
+        start = r.start
+        if start.line == r.end.line:
+            return self.line_bytes(start.line)[max(start.column - 1, 0):max(r.end.column - 1, 0)].decode(
+                "utf-8", "replace")
+        if multiline == "first-line-by-characters":
+            return self.line(start.line)[max(start.column - 1, 0):].strip()
+        rest = self.after(start).decode("utf-8", "replace")
+        if multiline == "first-line":
+            return rest
+        if multiline == "first-line-ellipsis":
+            return rest.strip() + " ..."
+        raise ValueError(f"no snippet form {multiline!r}")
+
+    def shortened(self, r: Range, limit: int, *, too_long: Literal["none", "ellipsis"],
+                  whitespace: Literal["collapse", "remove"] = "collapse") -> Optional[str]:
+        """A range's text with each run of whitespace made one space ('collapse', ends
+        stripped) or removed ('remove'). Longer than ``limit``: None (``too_long='none'``), or
+        its first ``limit - 3`` characters and ``...`` ('ellipsis'). A range with no text:
+        None ('none'), '' ('ellipsis')."""
+        text = self.text(r)
+        if text is None:
+            if too_long == "none":
+                return None
+            text = ""
+        text = _SPACE_RUN.sub(" ", text.strip()) if whitespace == "collapse" else _SPACE_RUN.sub("", text)
+        if len(text) <= limit:
+            return text
+        return None if too_long == "none" else text[: limit - 3] + "..."
+
+
+_PUNCTUATION_SPACE = re.compile(r"\s*([^\w\s])\s*")
+
+
+def token_snippet(node: "Node", *, tokens: int = 12, limit: int = 40) -> str:
+    """A node as a reader would write it: a declaration's name (or any node without tokens of
+    its own), else its first ``tokens`` tokens with no spaces around punctuation, longer than
+    ``limit`` cut to ``limit - 3`` characters and ``...``."""
+    if node.is_declaration or not node.tokens:
+        return node.spelling
+    text = _PUNCTUATION_SPACE.sub(r"\1", " ".join(node.tokens[:tokens]))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# ---------------------------------------------------------------------- tokens and brackets
+
+
+def header_semicolons(for_stmt: "Node") -> list[Position]:
+    """Positions of the two ``;`` of a for-statement's header (fewer for a malformed one)."""
+    # only the header: tokenizing the whole statement would lex its body again
+    body = for_stmt.children[-1] if for_stmt.children else None
+    tokens = for_stmt.header_token_positions(body) if body is not None else for_stmt.token_positions
+    depth, found = 0, []
+    for spelling, pos in tokens:
+        if spelling == "(":
+            depth += 1
+        elif spelling == ")":
+            depth -= 1
+            if depth == 0:
+                break
+        elif spelling == ";" and depth == 1:
+            found.append(pos)
+    return found
+
+
+def first_paren_close(stmt: "Node") -> Optional[Position]:
+    """Where the ``)`` closing the statement's first ``(`` is (an ``if``'s or ``while``'s
+    condition ends there)."""
+    depth = 0
+    for spelling, pos in stmt.token_positions:
+        if spelling == "(":
+            depth += 1
+        elif spelling == ")":
+            depth -= 1
+            if depth == 0:
+                return pos
+    return None
+
+
+def matching_token(tokens: Sequence[Token], start: int, open_: str, close: str) -> Optional[int]:
+    """Index of the token closing the first ``open_`` at or after index ``start``."""
+    depth = 0
+    for k in range(start, len(tokens)):
+        if tokens[k][0] == open_:
+            depth += 1
+        elif tokens[k][0] == close:
+            depth -= 1
+            if depth == 0:
+                return k
+    return None
+
+
+def angle_depth(tokens: Sequence[Token]) -> int:
+    """``<`` minus ``>`` over the tokens, ``>>`` counting two."""
+    return sum(1 if t == "<" else -1 if t == ">" else -2 if t == ">>" else 0 for t, _ in tokens)
+
+
+def parenthesized_whole(text: str) -> bool:
+    """``(a)`` but not ``(a) + (b)``: the first ``(`` closes at the last character."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i == len(text) - 1
+    return False
+
+
+def split_top_level(text: str, *, opens: str = "<([{", closes: str = ">)]}") -> list[str]:
+    """``text`` split at the commas outside brackets, each piece stripped; an empty last piece
+    is dropped, an empty inner one kept. ``<`` and ``>`` count as brackets (so do those of
+    ``a < b`` and ``->``: the text is a template's or a constructor's argument list)."""
+    out, depth, cur = [], 0, ""
+    for ch in text:
+        if ch in opens:
+            depth += 1
+        elif ch in closes:
+            depth -= 1
+        if ch == "," and depth == 0:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        out.append(cur.strip())
+    return out
+
+
+def template_argument_span(type_text: str) -> Optional[tuple[int, int]]:
+    """(start, end) character indexes of the first template argument of a written type
+    (``std::atomic<long>`` → the span of ``long``): from the first ``<`` to its ``>`` or the
+    first comma at its depth, ``(`` nesting like ``<``. None without a ``<`` or its end."""
+    open_at = type_text.find("<")
+    if open_at < 0:
+        return None
+    depth = 0
+    for k in range(open_at, len(type_text)):
+        ch = type_text[k]
+        if ch in "<(":
+            depth += 1
+        elif ch in ">)":
+            depth -= 1
+            if depth == 0:
+                return open_at + 1, k
+        elif ch == "," and depth == 1:
+            return open_at + 1, k
+    return None
+
+
+def new_is_array(tokens: Sequence[str], new_index: int) -> bool:
+    """``new T[n]``: after ``new`` and any parenthesized part (placement arguments or a
+    parenthesized type-id), the type-id reaches a ``[`` outside ``<…>`` before a ``(``, ``{``,
+    ``;`` or ``,``. (``>>`` is not counted as two closing angles.)"""
+    j, depth = new_index + 1, 0
+    while j < len(tokens) and tokens[j] == "(":
+        for k in range(j, len(tokens)):
+            depth += {"(": 1, ")": -1}.get(tokens[k], 0)
+            if depth == 0:
+                j = k + 1
+                break
+        else:
+            return False
+    angle = 0
+    for t in tokens[j:]:
+        if t == "<":
+            angle += 1
+        elif t == ">":
+            angle -= 1
+        elif angle <= 0 and t == "[":
+            return True
+        elif angle <= 0 and t in ("(", "{", ";", ","):
+            return False
+    return False
+
+
+def new_placement_close(node: "Node", new_index: int) -> Optional[Position]:
+    """Where the ``)`` ending ``new ( … )``'s placement arguments is, when a ``(`` follows the
+    ``new`` token at ``new_index`` of the node's tokens."""
+    positions = node.token_positions
+    if new_index + 1 >= len(positions) or positions[new_index + 1][0] != "(":
+        return None
+    close = matching_token(positions, new_index + 1, "(", ")")
+    return positions[close][1] if close is not None else None
+
+
+def starts_declaration(source: SourceText, pos: Position) -> bool:
+    """Only blanks, or text ending in ``;``, ``{`` or ``:``, precede ``pos`` on its line: a
+    declaration written there in the file (not one a macro made)."""
+    line = source.line_bytes(pos.line)
+    if pos.column - 1 > len(line):
+        return False
+    before = source.before(pos)
+    return before.strip() == "" or before.rstrip().endswith((";", "{", ":"))
+
+
+def token_end(token: Token) -> Position:
+    """The position just past a token."""
+    spelling, pos = token
+    return Position(pos.line, pos.column + len(spelling.encode()))
+
+
+def declared_name_end(decl: "Node") -> Position:
+    """The position just past a declaration's name."""
+    loc = decl.location
+    return Position(loc.line, loc.column + len(decl.spelling.encode()))
+
+
+def written_type(source: SourceText, var: "Node") -> str:
+    """The text from a declaration's start to its name: its type and specifiers as written
+    ('' when that is not in the file)."""
+    return source.text(Range(var.range.start, var.location)) or ""
+
+
+def source_of(text_or_source: Union[str, SourceText]) -> SourceText:
+    """``text_or_source`` as a SourceText (a str is wrapped)."""
+    return text_or_source if isinstance(text_or_source, SourceText) else SourceText(text_or_source)
+
+
+__all__ = [
+    "Multiline", "SourceText", "Token", "angle_depth", "declared_name_end", "first_paren_close",
+    "header_semicolons", "line_starts", "matching_token", "new_is_array", "new_placement_close",
+    "parenthesized_whole", "source_of", "split_lines", "split_top_level", "starts_declaration",
+    "template_argument_span", "token_end", "token_snippet", "written_type",
+]
