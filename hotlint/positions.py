@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
+from .analysis.source import line_starts
+
 
 class ByteOffsets:
-    """Byte offsets in UTF-8 text of clang's (1-based line, 1-based byte column) positions."""
+    """Byte offsets in UTF-8 text of clang's (1-based line, 1-based byte column) positions,
+    lines ended as clang ends them (``\\n``, ``\\r\\n``, a lone ``\\r``)."""
 
     def __init__(self, data: bytes):
         self.size = len(data)
-        self.starts = [0]  # the offset where each line starts
-        i = data.find(b"\n")
-        while i != -1:
-            self.starts.append(i + 1)
-            i = data.find(b"\n", i + 1)
+        self.starts = line_starts(data)  # the offset where each line starts
 
     def of(self, line: int, column: int) -> int:
         """The offset of a position; past the end of the text, its end."""

@@ -12,7 +12,9 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, Union
+
+from .analysis.source import SourceText, source_of
 
 _HOTLINT = re.compile(r"(?://|/\*)\s*hotlint\s*:\s*ignore(?:\[([^\]]*)\])?", re.I)
 _NOLINT = re.compile(r"\bNOLINT(NEXTLINE|BEGIN|END)?\b(?:\(([^)]*)\))?")
@@ -59,17 +61,13 @@ def _is_comment_only(line: str) -> bool:
     return s.startswith("//") or s.startswith("/*") or s.startswith("*")
 
 
-_LINE_END = re.compile(r"\r\n|\r|\n")
-
-
-def parse_suppressions(text: str) -> Suppressions:
+def parse_suppressions(text: Union[str, SourceText]) -> Suppressions:
     sup = Suppressions()
-    if "NOLINT" not in text and "hotlint" not in text.lower():  # the comment's word is matched in any case
+    source = source_of(text)
+    if "NOLINT" not in source.content and "hotlint" not in source.content.lower():  # the word in any case
         return sup
     # lines as clang numbers them: a form feed or a vertical tab ends no line (str.splitlines would)
-    lines = _LINE_END.split(text)
-    if lines and lines[-1] == "":
-        lines.pop()
+    lines = source.lines
     open_regions: list[tuple[int, Optional[list[str]]]] = []
     for number, line in enumerate(lines, start=1):
         if "hotlint" in line.lower():

@@ -356,3 +356,67 @@ def test_starts_declaration_written_types_and_name_ends(tmp_path):
     assert src.text(Range(fields["ä"].location, S.declared_name_end(fields["ä"]))) == "ä"
     # a member a macro wrote: its range is the macro's use, its name's text is not in the file
     assert S.written_type(src, fields["m"]) == ""
+
+
+# ---------------------------------------------------------------------- the line models outside the rules
+
+
+def test_suppressions_read_clangs_lines(tmp_path):
+    from hotlint.suppress import parse_suppressions
+
+    text = "int a;\rint b; // NOLINT\f(hotlint-*)\nint c;\n"
+    sup = parse_suppressions(text)
+    assert sup.suppressed("padding-waste", 2) and not sup.suppressed("padding-waste", 3)
+    assert parse_suppressions(SourceText(text)).tidy == sup.tidy
+
+
+def test_byte_offsets_and_fixes_land_where_clang_points_after_a_lone_carriage_return(tmp_path):
+    from hotlint.fixes import apply_edits
+    from hotlint.model import Edit
+    from hotlint.positions import ByteOffsets
+
+    text = "int a;\rint b;\r\nint c;\n"
+    roots = parse(tmp_path, text)
+    b, c = roots[1], roots[2]
+    assert (b.location, c.location) == (Position(2, 5), Position(3, 5))
+    assert ByteOffsets(text.encode()).starts == [0, 7, 15, 22]
+    out = apply_edits(text, [Edit(b.name_range, "bb"), Edit(c.name_range, "cc")])
+    assert out == "int a;\rint bb;\r\nint cc;\n"
+
+
+def test_language_server_positions_follow_clangs_lines(tmp_path):
+    from hotlint.lsp.convert import Text
+
+    text = "int a;\rint bé;\fint c;\n"
+    roots = parse(tmp_path, text)
+    c = roots[2]
+    assert c.location == Position(2, 14)
+    t = Text(text)
+    pos = t.to_lsp(c.location)
+    assert (pos.line, pos.character) == (1, 12)  # UTF-16: `é` is one unit, two bytes
+    assert t.from_lsp(pos) == c.location
+    end = t.to_lsp(Position(3, 1))  # after the final line end: the empty line there
+    assert (end.line, end.character) == (2, 0)
+    past = t.to_lsp(Position(9, 1))
+    assert (past.line, past.character) == (2, 0)
+
+
+def test_source_frames_and_sarif_columns_show_clangs_line(tmp_path):
+    from hotlint.model import Diagnostic, Severity
+    from hotlint.output import read_lines
+    from hotlint.output.sarif import _region
+    from hotlint.output.text import _frame
+
+    text = "struct A { char c; };\f\n/* é */\fstruct B { char c; long l; };\n"
+    path = tmp_path / "frame.cpp"
+    path.write_text(text, encoding="utf-8")
+    roots = parse(tmp_path, text, name="frame.cpp")
+    b = roots[1]
+    assert b.location == Position(2, 17)
+    assert read_lines(str(path))[1] == "/* é */\fstruct B { char c; long l; };"
+    d = Diagnostic(str(path), b.name_range, "padding-waste", Severity.WARNING, "m")
+    frame = _frame(d)
+    assert frame[0].plain.endswith("/* é */\\x0cstruct B { char c; long l; };")
+    caret = frame[1].plain
+    assert caret[caret.index("^"):] == "^"
+    assert _region(str(path), b.name_range)["startColumn"] == 16  # characters, as SARIF counts

@@ -2,7 +2,8 @@
 
 hotlint counts columns as clang does (1-based UTF-8 bytes); an LSP client counts
 in the position encoding it negotiated (UTF-16 code units unless it asked for
-another). Lines are split on ``\\n`` alone, as clang splits them.
+another). Lines are those clang counts (``SourceText``: ``\\n``, ``\\r\\n`` and a lone ``\\r`` end
+one; a form feed does not).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Optional
 
 from lsprotocol import types
 
+from ..analysis.source import SourceText
 from ..model import Diagnostic, Edit, ErrorRecord, Position, Range, Severity
 from ..positions import byte_to_char_column, byte_to_utf16, utf16_to_byte
 
@@ -29,20 +31,21 @@ class Text:
 
     def __init__(self, text: str, encoding: str = types.PositionEncodingKind.Utf16):
         self.text = text
-        self.lines = [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+        self.source = SourceText(text)
         self.newline = "\r\n" if "\r\n" in text else "\n"
         self.encoding = encoding
 
     def line(self, number: int) -> str:
         """The 1-based line ``number`` without its end of line ('' past the end)."""
-        return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
+        return self.source.line(number)
 
     def end_of_line(self, number: int) -> Position:
         return Position(number, len(self.line(number).encode("utf-8")) + 1)
 
     def to_lsp(self, pos: Position) -> types.Position:
-        if pos.line > len(self.lines):  # past the end: the end of the last line
-            pos = self.end_of_line(len(self.lines))
+        last = self.source.last_line  # after a final line end, the empty line that follows it
+        if pos.line > last:  # past the end: the end of the last line
+            pos = self.end_of_line(last)
         line = self.line(pos.line)
         column = max(1, pos.column)
         if self.encoding == types.PositionEncodingKind.Utf8:

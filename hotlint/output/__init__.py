@@ -71,11 +71,14 @@ def display_path(path: str) -> str:
 
 
 def read_lines(path: str, _cache: dict = {}) -> list[str]:  # noqa: B006 - per-process memo
+    """The file's lines as clang numbers them (a form feed ends no line), for source frames and
+    SARIF columns."""
     if path not in _cache:
+        from ..analysis.source import SourceText  # noqa: PLC0415
         from ..safeio import SOURCE_LIMIT, read_regular  # noqa: PLC0415
 
         try:  # never a FIFO or a device: an error record may name one
-            _cache[path] = read_regular(path, SOURCE_LIMIT).decode("utf-8", "replace").splitlines()
+            _cache[path] = SourceText(read_regular(path, SOURCE_LIMIT).decode("utf-8", "replace")).lines
         except OSError:
             _cache[path] = []
     return _cache[path]
