@@ -1,0 +1,220 @@
+"""The one edit kit: the edits fixes are built from, placed as clang counts lines.
+
+Includes (is a header included, where a new ``#include`` goes), statements (is there room for
+one before a statement, with which indentation; removing one through its ``;``), call arguments,
+replacements and fresh names. Each function takes the file's ``SourceText``; where today's rules
+place an edit differently, a named parameter says which placement a call site wants, so a rule's
+fix text stays byte for byte what it was.
+
+Every inserted line ends in ``\\n`` (the file's own line ends are not copied: a CRLF file gets LF
+lines, as it always has).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Callable, Iterable, Literal, Optional, Union
+
+from ..model import Edit, Position, Range
+from .kinds import K
+from .source import SourceText
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..clang.nodes import Node
+
+# ---------------------------------------------------------------------- includes
+
+_ANGLE_INCLUDE = re.compile(r"\s*#\s*include\s*<([\w./]+)>")  # a line of the <…> block
+_ANY_INCLUDE = re.compile(r"\s*#\s*include\b")
+
+
+def has_include(source: SourceText, header: str, *, line_anchored: bool = False) -> bool:
+    """The text holds ``#include <header>``: anywhere (blanks allowed around ``#`` and
+    ``include``), or with ``line_anchored`` only as a directive starting a line (spaces and tabs
+    before it). Comments and ``#if 0`` are not told apart (a commented-out include counts)."""
+    name = re.escape(header)
+    if line_anchored:
+        # a line starts after any of clang's line ends, a lone `\r` too
+        pattern = rf"(?:\A|(?<=[\r\n]))[ \t]*#[ \t]*include[ \t]*<{name}>"
+    else:
+        pattern = rf"#\s*include\s*<{name}>"
+    return re.search(pattern, source.content) is not None
+
+
+def _first_include_line(source: SourceText) -> int:
+    """The line of the first ``#include`` of any form (``"…"`` too), else 1."""
+    return next((n for n, line in enumerate(source.lines, start=1) if _ANY_INCLUDE.match(line)), 1)
+
+
+def include_edits(source: SourceText, headers: Iterable[str], *,
+                  placement: Literal["sorted-block", "before-first-include"]) -> list[Edit]:
+    """Insertions of ``#include <h>`` for each header the text does not include (has_include).
+
+    'sorted-block': the missing headers in name order, each before the first entry of the
+    file's first block of ``<…>`` includes whose name sorts after it (blank lines may sit in the
+    block; any other line ends it), else after the block; without such a block before the first
+    ``#include`` of any form, else at line 1. One edit per line.
+
+    'before-first-include': the missing headers in the order given, all in one edit before the
+    first ``#include`` of any form, else at line 1.
+    """
+    if placement == "before-first-include":
+        missing = [h for h in headers if not has_include(source, h)]
+        if not missing:
+            return []
+        return [insert_at_line_start(_first_include_line(source), "".join(f"#include <{h}>\n" for h in missing))]
+    if placement != "sorted-block":
+        raise ValueError(f"no include placement {placement!r}")
+    missing = sorted(h for h in headers if not has_include(source, h))
+    if not missing:
+        return []
+    block: list[tuple[int, str]] = []
+    for number, line in enumerate(source.lines, start=1):
+        m = _ANGLE_INCLUDE.match(line)
+        if m:
+            block.append((number, m.group(1)))
+        elif block and line.strip():
+            break
+    at: dict[int, list[str]] = {}
+    for h in missing:
+        line = next((n for n, name in block if name > h), block[-1][0] + 1 if block else None)
+        if line is None:
+            line = _first_include_line(source)
+        at.setdefault(line, []).append(h)
+    return [insert_at_line_start(n, "".join(f"#include <{h}>\n" for h in hs)) for n, hs in sorted(at.items())]
+
+
+def last_include_line(source: SourceText, *, style: Literal["directive", "hash-and-word"]) -> int:
+    """The line of the file's last include, 0 without one. 'directive': a line starting (after
+    blanks) with ``#include`` exactly (``# include`` is missed); 'hash-and-word': a line starting
+    with ``#`` that holds ``include`` anywhere (``#pragma … include``, ``#define X include`` count)."""
+    if style == "directive":
+        def counts(line: str) -> bool:
+            return line.lstrip().startswith("#include")
+    elif style == "hash-and-word":
+        def counts(line: str) -> bool:
+            return line.lstrip().startswith("#") and "include" in line
+    else:
+        raise ValueError(f"no include style {style!r}")
+    return max((n for n, line in enumerate(source.lines, start=1) if counts(line)), default=0)
+
+
+# ---------------------------------------------------------------------- statements
+
+
+def insert_at_line_start(line: int, text: str) -> Edit:
+    """An insertion at column 1 of ``line``."""
+    at = Position(line, 1)
+    return Edit(Range(at, at), text)
+
+
+def statement_room(source: SourceText, stmt: "Node", *,
+                   indentation: Literal["spaces-tabs", "blank-prefix"] = "spaces-tabs") -> Optional[str]:
+    """The indentation for a statement inserted on its own line before ``stmt``, or None when
+    there is no room: ``stmt`` is not a statement of a block (``{ … }``), or other text precedes it
+    on its line. 'spaces-tabs': only the line's spaces and tabs may precede it, and are the
+    answer; 'blank-prefix': whatever blank text precedes it (form feeds too) is the answer."""
+    parent = stmt.parent
+    if parent is None or parent.kind != K.COMPOUND_STMT:
+        return None
+    start = stmt.range.start
+    if indentation == "blank-prefix":
+        prefix = source.before(start)
+        return None if prefix.strip() else prefix
+    if indentation != "spaces-tabs":
+        raise ValueError(f"no indentation style {indentation!r}")
+    return source.indentation(start.line) if source.starts_line(start) else None
+
+
+def body_indentation(source: SourceText, body: "Node", outer: str) -> str:
+    """Indentation of a braced body's statements: that of its first statement's line when the
+    statement starts a later line than the ``{``, else ``outer`` and four spaces."""
+    first = body.children[0] if body.children else None
+    if first is not None and first.range.start.line > body.range.start.line:
+        return source.indentation(first.range.start.line)
+    return outer + "    "
+
+
+def remove_statement(source: SourceText, stmt: "Node") -> Edit:
+    """Delete ``stmt`` through the first ``;`` after it on its line, and the whole line when
+    nothing but blanks precedes it and nothing (or a ``//`` comment, deleted with it) follows.
+    A statement over several lines is deleted from its start through that ``;``, the lines kept;
+    the ``;`` is looked for on its first line, from the column where it ends."""
+    r = stmt.range
+    line = source.line_bytes(r.start.line)
+    rest = line[r.end.column - 1:]
+    semi = rest.find(b";")
+    end = Position(r.end.line, r.end.column + semi + 1) if semi >= 0 else r.end
+    before = line[: r.start.column - 1]
+    after = line[end.column - 1:] if r.start.line == r.end.line else b"x"
+    if not before.strip() and (not after.strip() or after.strip().startswith(b"//")):
+        return Edit(Range(Position(r.start.line, 1), Position(r.end.line + 1, 1)), "")
+    return Edit(Range(r.start, end), "")
+
+
+def through_semicolon(source: SourceText, r: Range) -> Range:
+    """``r`` extended through the ``;`` that follows it on its last line with only blanks
+    between (a statement whose extent stops short of its ``;``, such as a loop with a body
+    without braces); ``r`` itself when there is none."""
+    after = source.after(r.end)
+    if not after.lstrip().startswith(b";"):
+        return r
+    return Range(r.start, Position(r.end.line, r.end.column + after.index(b";") + 1))
+
+
+def after_semicolon(source: SourceText, pos: Position) -> Optional[Position]:
+    """Just past the first ``;`` at or after ``pos`` on its line (anything may come between);
+    None without one."""
+    semi = source.after(pos).find(b";")
+    return Position(pos.line, pos.column + semi + 1) if semi >= 0 else None
+
+
+# ---------------------------------------------------------------------- expressions
+
+
+def append_argument(source: SourceText, call: "Node", text: str, *,
+                    separator: Literal["if-arguments", "always"] = "if-arguments") -> Optional[Edit]:
+    """Insert ``text`` as the call's last argument, just before the ``)`` its written text ends
+    with; None when the call's text does not end with ``)`` (a macro, an operator). ``, `` goes
+    first when the call has arguments with tokens of their own ('if-arguments'; a defaulted one
+    has none) or in any case ('always')."""
+    written = source.text(call.range)
+    if not written or not written.endswith(")"):
+        return None
+    if separator == "always":
+        comma = True
+    elif separator == "if-arguments":
+        comma = any(a.is_written for a in call.arguments)
+    else:
+        raise ValueError(f"no separator rule {separator!r}")
+    end = call.range.end
+    close = Position(end.line, end.column - 1)
+    return Edit(Range(close, close), (", " if comma else "") + text)
+
+
+def replace(node_or_range: Union["Node", Range], text: str) -> Edit:
+    """Replace a node's (or a range's) text with ``text``."""
+    r = node_or_range if isinstance(node_or_range, Range) else node_or_range.range
+    return Edit(r, text)
+
+
+# ---------------------------------------------------------------------- names
+
+
+def fresh_name(candidates: Iterable[str], taken: Callable[[str], bool], fallback: str) -> str:
+    """The first candidate ``taken`` does not reject, else ``fallback`` (not checked)."""
+    return next((c for c in candidates if not taken(c)), fallback)
+
+
+def word_in(text: str) -> Callable[[str], bool]:
+    """A ``taken`` test for fresh_name: the name occurs in ``text`` as a whole word."""
+    def taken(name: str) -> bool:
+        return re.search(rf"\b{re.escape(name)}\b", text) is not None
+    return taken
+
+
+__all__ = [
+    "after_semicolon", "append_argument", "body_indentation", "fresh_name", "has_include", "include_edits",
+    "insert_at_line_start", "last_include_line", "remove_statement", "replace", "statement_room",
+    "through_semicolon", "word_in",
+]

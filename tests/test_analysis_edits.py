@@ -1,0 +1,328 @@
+"""The one edit kit (hotlint.analysis.edits): each helper on a real case of the rule that places
+that edit today, with the text the fix leaves (applied as ``--fix`` applies it)."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotlint import clang
+from hotlint.analysis import edits as E
+from hotlint.analysis.kinds import K
+from hotlint.analysis.source import SourceText
+from hotlint.fixes import apply_edits
+from hotlint.model import Edit, Position, Range
+
+
+def parse(tmp_path, text: str, name: str = "t.cpp", args=("-x", "c++", "-std=c++20")):
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8"))
+    tu = clang.parse(str(path), list(args), text)
+    return clang.main_file_roots(tu, str(path))
+
+
+def nodes(roots, kind, spelling=None):
+    return [n for r in roots for n in r.walk() if n.kind == kind and (spelling is None or n.spelling == spelling)]
+
+
+def one(roots, kind, spelling=None):
+    [n] = nodes(roots, kind, spelling)
+    return n
+
+
+# ---------------------------------------------------------------------- includes
+
+# the head of fixtures/alloc-in-loop/bad.cpp
+ALLOC_HEAD = ("// alloc-in-loop: heap allocations executed once per loop iteration.\n"
+              "#include <algorithm>\n#include <cstdlib>\n#include <cstring>\n#include <deque>\n#include <map>\n"
+              "#include <memory>\n#include <new>\n#include <set>\n#include <span>\n#include <string>\n"
+              "#include <string_view>\n#include <unordered_map>\n#include <vector>\n\nstruct Item { int a; };\n")
+
+
+def test_sorted_block_places_the_arena_headers_as_alloc_in_loop_does():
+    src = SourceText(ALLOC_HEAD)
+    edits = E.include_edits(src, {"memory_resource", "array", "cstddef", "new"}, placement="sorted-block")
+    assert edits == [E.insert_at_line_start(3, "#include <array>\n#include <cstddef>\n"),
+                     E.insert_at_line_start(8, "#include <memory_resource>\n")]
+    out = apply_edits(ALLOC_HEAD, edits)
+    assert out.splitlines()[1:11] == [
+        "#include <algorithm>", "#include <array>", "#include <cstddef>", "#include <cstdlib>", "#include <cstring>",
+        "#include <deque>", "#include <map>", "#include <memory>", "#include <memory_resource>", "#include <new>"]
+    assert E.include_edits(SourceText(out), {"memory_resource", "array"}, placement="sorted-block") == []
+
+
+def test_sorted_block_ends_at_a_line_that_is_no_angle_include():
+    text = ("#include <cstdio>\n\n#include <vector>\n#include \"local.h\"\n#include <array>\nint x;\n")
+    src = SourceText(text)
+    # blank lines stay inside the block; the quoted include ends it, so <zlib> goes after <vector>
+    assert E.include_edits(src, ["zlib", "cstring"], placement="sorted-block") == [
+        E.insert_at_line_start(3, "#include <cstring>\n"), E.insert_at_line_start(4, "#include <zlib>\n")]
+
+
+def test_sorted_block_without_angle_includes_goes_before_the_first_include_or_at_the_top():
+    quoted = SourceText("// head\n#include \"a.h\"\nint x;\n")
+    assert E.include_edits(quoted, ["array"], placement="sorted-block") == [
+        E.insert_at_line_start(2, "#include <array>\n")]
+    bare = SourceText("int x;\n")
+    assert E.include_edits(bare, ["new", "array"], placement="sorted-block") == [
+        E.insert_at_line_start(1, "#include <array>\n#include <new>\n")]
+
+
+def test_an_include_in_a_comment_counts_as_included_today():
+    src = SourceText("// #include <array>\n#include <vector>\n")
+    assert E.has_include(src, "array")
+    assert E.include_edits(src, ["array"], placement="sorted-block") == []
+    assert not E.has_include(src, "array", line_anchored=True)
+
+
+def test_before_first_include_places_the_soa_headers_as_aos_layout_does():
+    # the head of fixtures/aos-layout/bad.cpp: <vector>, <array>, <cstddef> are there
+    text = ("// aos-layout: loops that walk arrays of records and use a small share of each record.\n"
+            "#include <array>\n#include <cstddef>\n#include <cstdint>\n#include <vector>\n"
+            "\nstruct Vec3 { float x; };\n")
+    edits = E.include_edits(SourceText(text), ("vector", "array", "algorithm", "iterator", "cstddef"),
+                            placement="before-first-include")
+    assert edits == [E.insert_at_line_start(2, "#include <algorithm>\n#include <iterator>\n")]
+    assert apply_edits(text, edits).splitlines()[:4] == [
+        "// aos-layout: loops that walk arrays of records and use a small share of each record.",
+        "#include <algorithm>", "#include <iterator>", "#include <array>"]
+    # in the order given, not sorted; at line 1 without an include
+    assert E.include_edits(SourceText("int x;\n"), ["vector", "array"], placement="before-first-include") == [
+        E.insert_at_line_start(1, "#include <vector>\n#include <array>\n")]
+    with pytest.raises(ValueError):
+        E.include_edits(SourceText(""), ["x"], placement="sorted")
+
+
+def test_last_include_line_in_both_styles():
+    text = ("#include <array>\n"
+            "  #include \"a.h\"\n"
+            "# include <atomic>\n"
+            "#pragma include_alias(\"x.h\", \"y.h\")\n"
+            "int x;\n")
+    src = SourceText(text)
+    assert E.last_include_line(src, style="directive") == 2  # false-sharing: `# include` is missed
+    assert E.last_include_line(src, style="hash-and-word") == 4  # aliasing-vectorization: any `#…include…`
+    assert E.last_include_line(SourceText("int x;\n"), style="directive") == 0
+    with pytest.raises(ValueError):
+        E.last_include_line(src, style="any")
+
+
+def test_the_padded_template_goes_after_the_last_include_as_false_sharing_puts_it():
+    text = "#include <array>\n#include <atomic>\n\nstd::atomic<long> counts[8];\n"
+    at = E.last_include_line(SourceText(text), style="directive") + 1
+    out = apply_edits(text, [E.insert_at_line_start(at, "\ntemplate <class Atomic>\nstruct Padded : Atomic {};\n")])
+    assert out == ("#include <array>\n#include <atomic>\n\ntemplate <class Atomic>\nstruct Padded : Atomic {};\n"
+                   "\nstd::atomic<long> counts[8];\n")
+
+
+def test_line_anchored_include_as_seq_cst_reads_stdatomic():
+    for text, found in (("#include <stdatomic.h>\n", True), ("int x;\n  #  include\t<stdatomic.h>\n", True),
+                        ("int x; #include <stdatomic.h>\n", False), ("/* #include <stdatomic.h> */\n", False),
+                        ("int x;\r#include <stdatomic.h>\n", True),  # a lone `\r` ends a line for clang
+                        ("#include <stdatomicXh>\n", False)):
+        assert E.has_include(SourceText(text), "stdatomic.h", line_anchored=True) is found, text
+
+
+# ---------------------------------------------------------------------- statements
+
+HOIST = ("#include <string>\n"
+         "void use(const std::string&);\n"
+         "void f(int n) {\n"
+         "  for (int i = 0; i < n; ++i) {\n"
+         "    std::string s;\n"
+         "    s += 'x';\n"
+         "    use(s);\n"
+         "  }\n"
+         "}\n")
+
+
+def test_statement_room_and_a_hoisted_declaration_as_alloc_in_loop_writes_it(tmp_path):
+    roots = parse(tmp_path, HOIST)
+    src = SourceText(HOIST)
+    loop = one(roots, K.FOR_STMT)
+    var = one(roots, K.VAR_DECL, "s")
+    decl_stmt = var.parent
+    indent = E.statement_room(src, loop)
+    assert indent == "  "
+    edits = [E.insert_at_line_start(loop.range.start.line, f"{indent}{src.text(var.range)};\n"),
+             E.replace(decl_stmt, "s.clear();")]
+    assert apply_edits(HOIST, edits) == HOIST.replace(
+        "  for (int i = 0; i < n; ++i) {\n    std::string s;\n",
+        "  std::string s;\n  for (int i = 0; i < n; ++i) {\n    s.clear();\n")
+    assert E.replace(decl_stmt.range, "x") == E.replace(decl_stmt, "x") == Edit(decl_stmt.range, "x")
+
+
+def test_no_room_before_a_loop_that_is_no_statement_of_a_block_or_shares_its_line(tmp_path):
+    text = ("void f(int n, int m) {\n"
+            "  if (m) for (int i = 0; i < n; ++i) {}\n"
+            "  int k = 0; while (k < n) { ++k; }\n"
+            "\t\tdo { --m; } while (m);\n"
+            "  \f  for (;;) { break; }\n"
+            "}\n")
+    roots = parse(tmp_path, text)
+    src = SourceText(text)
+    assert E.statement_room(src, nodes(roots, K.FOR_STMT)[0]) is None
+    assert E.statement_room(src, one(roots, K.WHILE_STMT)) is None
+    assert E.statement_room(src, one(roots, K.DO_STMT)) == "\t\t"
+    # aliasing-vectorization's local copies take whatever blank text precedes the loop
+    fed = nodes(roots, K.FOR_STMT)[1]
+    assert E.statement_room(src, fed) is None
+    assert E.statement_room(src, fed, indentation="blank-prefix") == "  \f  "
+    assert E.statement_room(src, one(roots, K.WHILE_STMT), indentation="blank-prefix") is None
+    assert E.statement_room(src, one(roots, K.DO_STMT), indentation="blank-prefix") == "\t\t"
+    with pytest.raises(ValueError):
+        E.statement_room(src, fed, indentation="tabs")
+
+
+def test_body_indentation_as_the_arena_release_uses_it(tmp_path):
+    text = ("void g();\n"
+            "void f(int n) {\n"
+            "  for (int i = 0; i < n; ++i) {\n"
+            "      g();\n"
+            "  }\n"
+            "  while (n--) { g(); }\n"
+            "}\n")
+    roots = parse(tmp_path, text)
+    src = SourceText(text)
+    for_body = one(roots, K.FOR_STMT).children[-1]
+    while_body = one(roots, K.WHILE_STMT).children[-1]
+    assert E.body_indentation(src, for_body, "  ") == "      "
+    assert E.body_indentation(src, while_body, "  ") == "      "  # on the `{`'s line: outer + 4
+    assert E.body_indentation(src, while_body, "\t") == "\t    "
+    brace = for_body.range.start
+    after = Position(brace.line, brace.column + 1)
+    out = apply_edits(text, [Edit(Range(after, after), f"\n{E.body_indentation(src, for_body, '  ')}arena.release();")])
+    assert out.splitlines()[2:5] == ["  for (int i = 0; i < n; ++i) {", "      arena.release();", "      g();"]
+
+
+DELETES = ("struct Item { int a; };\n"
+           "void consume(Item*);\n"
+           "void f(int n) {\n"
+           "  for (int i = 0; i < n; ++i) {\n"
+           "    Item* a = new Item{i};\n"
+           "    consume(a);\n"
+           "    delete a;\n"
+           "    Item* b = new Item{i};\n"
+           "    delete b; // gone\n"
+           "    Item* c = new Item{i};\n"
+           "    consume(c); delete c;\n"
+           "    Item* d = new Item{i};\n"
+           "    delete\n"
+           "      d;\n"
+           "  }\n"
+           "}\n")
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("a", DELETES.replace("    delete a;\n", "")),  # alone on its line: the line goes
+    ("b", DELETES.replace("    delete b; // gone\n", "")),  # a trailing // comment goes with it
+    ("c", DELETES.replace("consume(c); delete c;", "consume(c); ")),  # other code on the line: just it
+    ("d", DELETES.replace("    delete\n      d;\n", "    ;\n")),  # over two lines: its `;` is not found
+])
+def test_remove_statement_as_the_arena_rewrite_removes_a_delete(tmp_path, name, expected):
+    roots = parse(tmp_path, DELETES)
+    src = SourceText(DELETES)
+    [delete] = [n for n in nodes(roots, K.CXX_DELETE_EXPR) if nodes([n], K.DECL_REF_EXPR, name)]
+    assert apply_edits(DELETES, [E.remove_statement(src, delete)]) == expected
+
+
+def test_through_semicolon_takes_a_braceless_loops_semicolon_as_aos_layout_does(tmp_path):
+    text = ("struct P { float x; };\n"
+            "float f(P* ps, int n) {\n"
+            "  float s = 0;\n"
+            "  for (int i = 0; i < n; ++i) s += ps[i].x  ;\n"
+            "  for (int i = 0; i < n; ++i) { s += ps[i].x; }\n"
+            "  for (int i = 0; i < n; ++i) s += ps[i].x /* c */;\n"
+            "  return s;\n"
+            "}\n")
+    roots = parse(tmp_path, text)
+    src = SourceText(text)
+    braceless, braced, commented = nodes(roots, K.FOR_STMT)
+    assert src.text(braceless.range).endswith("ps[i].x")
+    extended = E.through_semicolon(src, braceless.range)
+    assert src.text(extended) == "for (int i = 0; i < n; ++i) s += ps[i].x  ;"
+    assert E.through_semicolon(src, braced.range) == braced.range
+    assert E.through_semicolon(src, commented.range) == commented.range  # only blanks may come between
+
+
+def test_after_semicolon_is_where_aos_layout_puts_the_soa_type(tmp_path):
+    text = "struct E { int a; };\nstruct F { int b; } f;\nstruct G { int c; }\n;\n"
+    roots = parse(tmp_path, text)
+    src = SourceText(text)
+    e, f, g = [r for r in roots if r.kind == K.STRUCT_DECL]
+    assert E.after_semicolon(src, e.range.end) == Position(1, 21)
+    assert E.after_semicolon(src, f.range.end) == Position(2, 23)  # past the declarator
+    assert E.after_semicolon(src, g.range.end) is None
+    out = apply_edits(text, [Edit(Range(Position(1, 21), Position(1, 21)), "\n\nstruct ESoA {};")])
+    assert out.startswith("struct E { int a; };\n\nstruct ESoA {};\nstruct F")
+
+
+# ---------------------------------------------------------------------- calls
+
+
+def test_append_argument_as_seq_cst_writes_a_memory_order(tmp_path):
+    text = ("#include <atomic>\n"
+            "std::atomic<int> a;\n"
+            "void h(int = 0);\n"
+            "int f(int e) {\n"
+            "  a.store(1);\n"
+            "  h();\n"
+            "  a++;\n"
+            "  a.compare_exchange_strong(e, 2);\n"
+            "  return a.load( );\n"
+            "}\n")
+    roots = parse(tmp_path, text)
+    src = SourceText(text)
+    calls = {c.spelling: c for c in nodes(roots, K.CALL_EXPR)}
+    edits = [E.append_argument(src, calls["store"], "std::memory_order_release"),
+             E.append_argument(src, calls["compare_exchange_strong"], "std::memory_order_acq_rel"),
+             E.append_argument(src, calls["load"], "std::memory_order_acquire"),
+             E.append_argument(src, calls["h"], "1")]  # its argument is defaulted: no comma
+    assert apply_edits(text, edits).splitlines()[4:9] == [
+        "  a.store(1, std::memory_order_release);",
+        "  h(1);",
+        "  a++;",
+        "  a.compare_exchange_strong(e, 2, std::memory_order_acq_rel);",
+        "  return a.load( std::memory_order_acquire);"]
+    assert E.append_argument(src, calls["operator++"], "0") is None  # `a++` does not end with `)`
+    assert E.append_argument(src, calls["h"], "1", separator="always") == Edit(
+        Range(Position(6, 5), Position(6, 5)), ", 1")
+    with pytest.raises(ValueError):
+        E.append_argument(src, calls["h"], "1", separator="never")
+
+
+def test_append_argument_always_separates_as_seq_cst_does_for_c11(tmp_path):
+    text = ("#include <stdatomic.h>\n"
+            "atomic_int x;\n"
+            "void f(void) {\n"
+            "  atomic_fetch_add(&x, 1);\n"
+            "}\n")
+    roots = parse(tmp_path, text, name="t.c", args=("-x", "c", "-std=c17"))
+    src = SourceText(text)
+    stmt = one(roots, K.COMPOUND_STMT).children[0]
+    assert src.text(stmt.range) == "atomic_fetch_add(&x, 1)"
+    edit = E.append_argument(src, stmt, "memory_order_relaxed", separator="always")
+    assert apply_edits(text, [edit]).splitlines()[3] == "  atomic_fetch_add(&x, 1, memory_order_relaxed);"
+
+
+# ---------------------------------------------------------------------- fresh names
+
+
+def test_fresh_names_in_each_of_todays_schemes():
+    scope = "void f() { int arena = 0; char arena2_buf[4]; int arena_buf2; for (int i = 0; i < 9; ++i_) {} }"
+    w = E.word_in(scope)
+    # alloc-in-loop's arena: the name and `<name>_buf` must both be free
+    arena = E.fresh_name(["arena", *(f"arena{n}" for n in range(2, 100))], lambda c: w(c) or w(c + "_buf"),
+                         "hotlint_arena")
+    assert arena == "arena3"
+    # aos-layout's index
+    assert E.fresh_name(["i", "i_", "i_soa", "soa_index"], w, "hotlint_index") == "i_soa"
+    assert E.fresh_name(["i", "i_"], E.word_in("i i_"), "hotlint_index") == "hotlint_index"  # not checked
+    # aliasing-vectorization's local copies: taken identifiers and keywords
+    keywords = {"new", "default"}
+    taken = {"k", "k_copy"}
+    pick = E.fresh_name(["k", "k_copy", *(f"k_copy{i}" for i in range(2, 50))],
+                        lambda c: c in taken or c in keywords, "k_local")
+    assert pick == "k_copy2"
+    assert E.fresh_name(["default", "default_copy"], lambda c: c in taken or c in keywords, "x") == "default_copy"
+    assert not E.word_in("arena_buf2 xarena")("arena")
+    assert E.word_in("a.b+c")("a.b")  # a name is matched literally, not as a pattern
