@@ -304,7 +304,7 @@ def bool_conversion_object(expr: Optional["Node"]) -> Optional["Node"]:
 
 class _NotAUse:
     def __repr__(self) -> str:
-        return "NOT_A_USE"
+        return "memory.NOT_A_USE"
 
 
 NOT_A_USE = _NotAUse()

@@ -1,0 +1,407 @@
+"""hotlint.analysis.control (and expressions.value_use, which asks it) on real C++ parsed by
+libclang."""
+
+from __future__ import annotations
+
+from analysis_snippets import snippet
+from hotlint.analysis import control as co
+from hotlint.analysis import expressions as ex
+from hotlint.analysis.kinds import K
+
+STEPS = r"""
+struct S { int i; };
+void f(int n, int* p, S s) {
+  for (int i = 0; i < n; ++i) {}
+  for (int i = 0; i < n; i++) {}
+  for (int i = 0; i < n; i += 1) {}
+  for (int i = 0; i < n; i += 1u) {}
+  for (int i = 0; i < n; i += 2) {}
+  for (int i = n; i > 0; --i) {}
+  for (int* q = p; q != p + n; q -= 2) {}
+  for (int i = 0, j = 0; i < n; ++i, ++j) {}
+  for (int i = 0; i < n; i = i + 1) {}
+  for (; s.i < n; s.i++) {}
+  for (int i = 0; i < n; ++(int&)i) {}
+}
+"""
+
+
+def _increments(s):
+    return [loop.parts()["increment"] for loop in s.view.loops]
+
+
+def test_induction_steps(tmp_path):
+    s = snippet(tmp_path, STEPS)
+    steps = [co.induction_steps(inc) for inc in _increments(s)]
+    shown = [None if st is None else [(x.operator, x.variable.spelling) for x in st] for st in steps]
+    assert shown == [[("++", "i")], [("post++", "i")], [("+=", "i")], [("+=", "i")], [("+=", "i")],
+                     [("--", "i")], [("-=", "q")], [("++", "i"), ("++", "j")], None, None, [("++", "i")]]
+    assert steps[4][0].amount.tokens == ["2"] and steps[0][0].amount is None
+    assert co.induction_steps(_increments(s)[7], commas=False) is None
+    assert co.induction_steps(None) is None
+
+
+def test_unit_step_variable_is_aos_layouts_reading(tmp_path):
+    s = snippet(tmp_path, STEPS)
+    found = [co.unit_step_variable(inc) for inc in _increments(s)]
+    assert [None if v is None else v.spelling for v in found] == [
+        "i", "i", "i", None, None, None, None, None, None, None, None]
+    # `1u` is not spelled `1`; a comma list and a cast (through implicit wrappers only) are no unit step
+    last = _increments(s)[-1]
+    assert co.induction_steps(last) is not None and co.unit_step_variable(last) is None
+
+
+WRITES = r"""
+void f(int x, int& r, int* p, int y, int k) {
+  int t = 0;
+  t += 1;
+  x = 2;
+  r = 3;
+  ++k;
+  *p = 4;
+  (int&)y = 5;
+  int z = x + y;
+  auto l = [&] { x = 6; };
+  y += 7;
+}
+"""
+
+
+def test_mutated_declarations(tmp_path):
+    s = snippet(tmp_path, WRITES)
+    body = ex.function_body(s.decl(K.FUNCTION_DECL, "f"))
+    names = sorted(d.spelling for d in co.mutated_declarations([body]))
+    # declared: t, z, l; written by name: x, k, y (through the cast); r is a reference
+    assert names == ["k", "l", "t", "x", "y", "z"]
+
+
+def test_reassigned_declarations_count_plain_assignment_only(tmp_path):
+    s = snippet(tmp_path, WRITES)
+    f = s.decl(K.FUNCTION_DECL, "f")
+    assert sorted(d.spelling for d in co.reassigned_declarations(f)) == ["r", "x", "y"]  # the lambda's too
+
+
+def test_is_written_in_looks_through_implicit_wrappers_only(tmp_path):
+    s = snippet(tmp_path, WRITES)
+    body = ex.function_body(s.decl(K.FUNCTION_DECL, "f"))
+
+    def written(name):
+        return co.is_written_in(body, s.decl(K.PARM_DECL, name))
+
+    assert written("x") and written("k") and written("r")
+    assert not written("p")  # *p is written, p is not
+    # `(int&)y = 5` counts only for mutated_declarations, which looks through explicit casts;
+    # y is still written by `y += 7`
+    only_cast = snippet(tmp_path, "void g(int y) { (int&)y = 5; }\n", name="g.cpp")
+    body = ex.function_body(only_cast.decl(K.FUNCTION_DECL, "g"))
+    assert not co.is_written_in(body, only_cast.decl(K.PARM_DECL, "y"))
+    assert [d.spelling for d in co.mutated_declarations([body])] == ["y"]
+
+
+def test_is_invariant(tmp_path):
+    s = snippet(tmp_path, "int g(int);\nvoid f(int* a, int* b, int n, int k, int m) {\n"
+                          "  for (int i = 0; i < n; ++i) { a[i] = b[k] + g(k) + a[m++] + b[m]; }\n}\n")
+    loop = s.view.loops[0]
+    parts = loop.parts()
+    mutated = co.mutated_declarations([parts["condition"], parts["increment"], parts["body"]])
+    assert co.is_invariant(s.one(K.ARRAY_SUBSCRIPT_EXPR, "b[k]"), mutated)
+    assert not co.is_invariant(s.one(K.ARRAY_SUBSCRIPT_EXPR, "a[i]"), mutated)
+    assert not co.is_invariant(s.one(K.CALL_EXPR, "g(k)"), mutated)
+    assert not co.is_invariant(s.one(K.ARRAY_SUBSCRIPT_EXPR, "a[m++]"), mutated)
+    assert not co.is_invariant(s.one(K.ARRAY_SUBSCRIPT_EXPR, "b[m]"), mutated)  # m changes in the loop
+
+
+BRANCHES = r"""
+void g(int*);
+void f(int n, bool c, int x) {
+  for (int i = 0; i < n; ++i) {
+    if (c) g(new int);
+    c && (g(new int), true);
+    for (int j = 0; j < n; ++j) g(new int);
+    g(c ? new int : nullptr);
+    g(new int);
+  }
+  for (int i = 0; i < n; ++i) if (c) x = 1;
+}
+"""
+
+
+def test_under_branch_parameters(tmp_path):
+    s = snippet(tmp_path, BRANCHES)
+    outer = s.view.loops[0].node
+    news = s.all(K.CXX_NEW_EXPR)
+
+    def alloc(n):  # alloc-in-loop's reading
+        return co.under_branch(n, outer, include_stop=False, logical_operators=True, nested_loops=True)
+
+    def vectorizer(n):  # aliasing-vectorization's reading
+        return co.under_branch(n, outer, include_stop=True, logical_operators=False, nested_loops=False)
+
+    assert [alloc(n) for n in news] == [True, True, True, True, False]
+    assert [vectorizer(n) for n in news] == [True, False, False, True, False]
+
+
+def test_under_branch_counts_a_braceless_body_with_include_stop(tmp_path):
+    s = snippet(tmp_path, BRANCHES)
+    loop = s.view.loops[-1]
+    body = loop.body
+    assert body.kind == K.IF_STMT
+    store = s.one(K.BINARY_OPERATOR, "x = 1")
+    assert co.under_branch(store, body, include_stop=True, logical_operators=False, nested_loops=False)
+    assert not co.under_branch(store, body, include_stop=False, logical_operators=False, nested_loops=False)
+
+
+EXITS = r"""
+#include <stdexcept>
+void g(int*);
+void f(int n) {
+  auto later = [&] { g(new int); return; };
+  for (int i = 0; i < n; ++i) {
+    if (i == 1) { g(new int); break; }
+    if (i == 2) { g(new int); return; }
+    switch (i) { case 3: { g(new int); break; } }
+    if (i == 4) throw new int;
+    try { g(nullptr); } catch (...) { g(new int); }
+    if (i == 5) { g(new int); throw std::runtime_error("x"); }
+    if (i == 6) { g(new int); for (;;) { break; } }
+    g(new int);
+    later();
+  }
+}
+"""
+
+
+def test_runs_once_per_entry(tmp_path):
+    s = snippet(tmp_path, EXITS)
+    loop = s.view.loops[0]
+    news = s.all(K.CXX_NEW_EXPR)
+    once = [co.runs_once_per_entry(n, loop, inside_lambda=False) for n in news[1:]]
+    # break (bound to the loop), return, break (of the switch), thrown, in a catch,
+    # before a throw statement, before a loop's own break, the plain case
+    assert once == [True, True, False, True, True, True, False, False]
+
+
+def test_runs_once_inside_a_lambda(tmp_path):
+    s = snippet(tmp_path, EXITS)
+    loop = s.view.loops[0]
+    in_lambda = s.all(K.CXX_NEW_EXPR)[0]
+    # the lambda's `return` leaves the lambda, not the loop that calls it
+    assert not co.runs_once_per_entry(in_lambda, loop, inside_lambda=True)
+    assert co.runs_once_per_entry(in_lambda, loop, inside_lambda=False)
+
+
+def test_leaves_loop(tmp_path):
+    s = snippet(tmp_path, EXITS)
+    loop = s.view.loops[0]
+    breaks = s.all(K.BREAK_STMT)
+    assert co.leaves_loop(breaks[0], breaks[0].parent, loop)
+    assert not co.leaves_loop(breaks[1], breaks[1].parent, loop)  # the switch's
+    assert not co.leaves_loop(breaks[2], breaks[2].parent, loop)  # the inner loop's
+    thrown = s.one(K.CXX_THROW_EXPR, 'throw std::runtime_error("x")')
+    assert thrown.parent.kind == K.UNEXPOSED_EXPR  # a throw statement can come wrapped
+    assert co.leaves_loop(thrown.parent, thrown.parent.parent, loop)
+    assert co.leaves_loop(s.one(K.RETURN_STMT, line=s.line_of("i == 2")), None, loop)
+
+
+def test_contains_return(tmp_path):
+    s = snippet(tmp_path, "void f(int n) {\n  for (int i = 0; i < n; ++i) { [] { return; }(); }\n"
+                          "  for (int i = 0; i < n; ++i) { if (i) return; }\n}\n")
+    first, second = (loop.body for loop in s.view.loops)
+    assert not co.contains_return(first)
+    assert co.contains_return(first, into_lambdas=True)
+    assert co.contains_return(second)
+
+
+CONDITIONS = r"""
+#include <atomic>
+std::atomic<bool> flag;
+int f(int n);
+void g(int n) {
+  for (f(1); f(2); f(3)) { f(4); }
+  do { f(5); } while (f(6));
+  while (flag.load()) { f(7); }
+  if (f(8)) { f(9); }
+  switch (f(10)) { default: f(11); }
+  f(12);
+}
+"""
+
+
+def _call(s, k):
+    return s.one(K.CALL_EXPR, f"f({k})")
+
+
+def _statement_child(node):
+    """The child of the statement holding ``node`` that ``node`` is in."""
+    cur = node
+    while cur.parent is not None and cur.parent.kind not in (
+            K.FOR_STMT, K.DO_STMT, K.WHILE_STMT, K.IF_STMT, K.SWITCH_STMT):
+        cur = cur.parent
+    return cur.parent, cur
+
+
+def test_in_condition(tmp_path):
+    s = snippet(tmp_path, CONDITIONS)
+    answers = {}
+    for k in (1, 2, 3, 4, 5, 6, 8, 9, 10, 11):
+        stmt, child = _statement_child(_call(s, k))
+        answers[k] = co.in_condition(stmt, child)
+    assert answers == {1: False, 2: True, 3: False, 4: False, 5: False, 6: True, 8: True, 9: False, 10: True,
+                       11: False}
+
+
+def test_in_loop_condition(tmp_path):
+    s = snippet(tmp_path, CONDITIONS)
+    load = s.one(K.CALL_EXPR, "flag.load()")
+    assert co.in_loop_condition(s.view, load)
+    assert co.in_loop_condition(s.view, _call(s, 2)) and co.in_loop_condition(s.view, _call(s, 6))
+    assert not co.in_loop_condition(s.view, _call(s, 7)) and not co.in_loop_condition(s.view, _call(s, 12))
+
+
+def test_value_use(tmp_path):
+    s = snippet(tmp_path, r"""
+#include <string>
+int f();
+void g(int);
+void uses(std::string a, std::string b, int c) {
+  f();
+  if (f()) {}
+  for (f(); f(); f()) {}
+  do f(); while (f());
+  int v = c ? f() : 2;
+  (void)f();
+  static_cast<void>(f());
+  bool t = c == f();
+  f(), g(f());
+  bool n = !f();
+  bool same = a == b;
+  switch (f()) { default: break; }
+  while (f()) {}
+  int stored = f();
+  if (stored > 3) {}
+  int kept = f();
+  g(kept);
+}
+""")
+    at = {}
+    for call in s.all(K.CALL_EXPR, "f()"):
+        at.setdefault(call.range.start.line, []).append(ex.value_use(call))
+    line = s.line_of
+    assert at[line("  f();")] == ["unused"]
+    assert at[line("if (f())")] == ["tested"]
+    assert at[line("for (f()")] == ["unused", "tested", "unused"]
+    assert at[line("do f()")] == ["unused", "tested"]
+    assert at[line("int v = c ?")] == ["value"]
+    assert at[line("(void)f()")] == ["unused"]
+    assert at[line("static_cast<void>")] == ["value"]  # as seq-cst-default read it
+    assert at[line("bool t =")] == ["tested"]
+    assert at[line("f(), g(f())")] == ["unused", "value"]
+    assert at[line("bool n =")] == ["tested"]
+    assert at[line("switch (f())")] == ["tested"]
+    assert at[line("while (f()) {}")] == ["tested"]
+    assert ex.value_use(ex.strip(s.one(K.CONDITIONAL_OPERATOR).children[0])) == "tested"
+    assert ex.value_use(s.one(K.DECL_REF_EXPR, "a", line=line("bool same"))) == "tested"  # overloaded ==
+
+    body = ex.function_body(s.decl(K.FUNCTION_DECL, "uses"))
+    stored = ex.initializer(s.decl(K.VAR_DECL, "stored"))
+    assert ex.value_use(stored) == "value"
+    assert ex.traced_value_use(stored, body) == "tested"  # `if (stored > 3)`
+    assert ex.traced_value_use(stored, None) == "value"
+    assert ex.traced_value_use(ex.initializer(s.decl(K.VAR_DECL, "kept")), body) == "value"
+
+
+IFS = r"""
+int* make();
+void f(int x) {
+  if (x) x = 1;
+  if (int* q = make()) { x = 2; }
+  if (int k = 2; k > x) { x = 3; } else { x = 4; }
+}
+"""
+
+
+def test_if_parts(tmp_path):
+    s = snippet(tmp_path, IFS)
+    plain, declared, with_init = s.all(K.IF_STMT)
+
+    def shown(parts):
+        return tuple(p.kind for p in parts)
+
+    assert shown(co.if_parts(plain)) == shown(co.if_parts(plain, with_declarations=True)) == (
+        K.UNEXPOSED_EXPR, K.BINARY_OPERATOR)
+    # alloc-in-loop's reading: children[0], children[1] — a declaration and the condition
+    assert shown(co.if_parts(declared)) == (K.VAR_DECL, K.UNEXPOSED_EXPR)
+    assert shown(co.if_parts(declared, with_declarations=True)) == (K.UNEXPOSED_EXPR, K.COMPOUND_STMT)
+    assert shown(co.if_parts(with_init)) == (K.DECL_STMT, K.BINARY_OPERATOR)
+    cond, then = co.if_parts(with_init, with_declarations=True)
+    assert cond.kind == K.BINARY_OPERATOR and "".join(then.tokens) == "{x=3;}"
+
+
+NULL_TESTS = r"""
+#include <cstddef>
+#include <memory>
+void f(int* p, int* q, std::unique_ptr<int>& up, bool c) {
+  if (!p) {}
+  if (p == nullptr) {}
+  if (nullptr == p) {}
+  if (p == NULL) {}
+  if (p == 0) {}
+  if (p == (int*)0) {}
+  if ((p) == nullptr) {}
+  if (c && !p) {}
+  if (p != nullptr) {}
+  if (c || !p) {}
+  if (!q) {}
+  if (!up) {}
+  if (up == nullptr) {}
+  if (p == q) {}
+}
+"""
+
+
+def test_tests_null(tmp_path):
+    s = snippet(tmp_path, NULL_TESTS)
+    p, up = s.decl(K.PARM_DECL, "p"), s.decl(K.PARM_DECL, "up")
+    conditions = [co.if_parts(i)[0] for i in s.all(K.IF_STMT)]
+    assert [co.tests_null(c, p) for c in conditions] == [
+        True, True, True, True, True, True, True, True, False, False, False, False, False, False]
+    assert [co.tests_null(c, up) for c in conditions[-3:]] == [True, True, False]
+    assert not co.tests_null(None, p)
+
+
+LAMBDAS = r"""
+void work(int*);
+void f(int n) {
+  for (int i = 0; i < n; ++i) { work(new int); }
+  for (int i = 0; i < n; ++i) { [&] { work(new int); }(); }
+  auto each = [&] { work(new int); };
+  for (int i = 0; i < n; ++i) each();
+  auto never = [&] { work(new int); };
+  never();
+  work(new int);
+  auto outer = [] { auto inner = [] { return 1; }; return inner(); };
+}
+"""
+
+
+def test_repeating_loop(tmp_path):
+    s = snippet(tmp_path, LAMBDAS)
+    news = s.all(K.CXX_NEW_EXPR)
+    found = [co.repeating_loop(s.view, n) for n in news]
+    loops = s.view.loops
+    assert found[0] == (loops[0], None)
+    loop, call = found[1]
+    assert loop is loops[1] and call.kind == "immediate" and call.holder is call.call
+    assert call.call.spelling == "operator()"
+    loop, call = found[2]
+    assert loop is loops[2] and call.kind == "variable" and call.holder.spelling == "each"
+    assert call.call.range.start.line == s.line_of("each();")
+    assert found[3] == (None, None) and found[4] == (None, None)
+
+
+def test_outermost_function(tmp_path):
+    s = snippet(tmp_path, LAMBDAS)
+    inner = next(fn for fn in s.view.functions if "".join(fn.node.tokens) == "[]{return1;}")
+    assert co.outermost_function(s.view, inner).name == "f"
+    f = next(fn for fn in s.view.functions if fn.name == "f")
+    assert co.outermost_function(s.view, f) is f
