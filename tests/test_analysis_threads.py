@@ -256,9 +256,9 @@ def test_thread_id_calls_index_per_thread_without_a_body(view, bodies):
     assert body is None and access.by_core
 
 
-def test_declaration_key_matches_a_field_layout(view):
-    from _analysis_view import record
-
-    [field] = [f for f in record(view, "Slot").layout.fields]
-    [decl] = [n for n in view.nodes(K.FIELD_DECL) if n.spelling == "v"]
-    assert th.declaration_key(decl) == (field.range, field.name)
+def test_bodies_key_per_thread_names_by_position(view, bodies):
+    [worker] = [b for b in bodies.bodies.values() if b.node.spelling == "worker"]
+    [param] = [n for n in worker.node.children if n.kind == K.PARM_DECL]
+    assert worker.per_thread == {(param.range, "id")} and worker.element_params == {}
+    [own_slot] = [b for b in bodies.bodies.values() if b.node.spelling == "own_slot"]
+    assert [access.shown for access in own_slot.element_params.values()] == ["counts[t]"]

@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
-from .kinds import INCREMENT_OPERATORS, WRAPPERS, K
+from .expressions import is_written_argument
+from .kinds import INCREMENT_OPERATORS, K
+from .memory import atomic_target
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only (hotlint.view imports this module)
     from ..clang.nodes import Node, Type
@@ -69,24 +71,9 @@ class AtomicOp:
 
     @property
     def target(self) -> Optional["Node"]:
-        """The declaration of the atomic variable or member operated on, if named."""
-        return _named_declaration(self.object)
-
-
-def _named_declaration(obj: Optional["Node"]) -> Optional["Node"]:
-    """``x`` for ``x``, ``&x``, ``s.x`` (its FIELD_DECL) and ``a[i]`` (``a``); ``*p`` names the
-    pointer ``p``, so operations through one pointer group together."""
-    while obj is not None and obj.kind in WRAPPERS and obj.children:
-        obj = obj.children[0]
-    if obj is None:
-        return None
-    if obj.kind == K.UNARY_OPERATOR and obj.operator in ("&", "*") and obj.children:
-        return _named_declaration(obj.children[0])
-    if obj.kind in (K.DECL_REF_EXPR, K.MEMBER_REF_EXPR):
-        return obj.referenced
-    if obj.kind == K.ARRAY_SUBSCRIPT_EXPR and obj.children:  # built-in subscripts only
-        return _named_declaration(obj.children[0])
-    return None
+        """The declaration of the atomic variable or member operated on, if named
+        (``memory.atomic_target`` of the object)."""
+        return atomic_target(self.object)
 
 
 def may_name_atomic_call(name: str) -> bool:
@@ -131,7 +118,7 @@ def atomic_call(node: "Node", callee: Optional["Node"], qualified_name: str) -> 
             return AtomicOp(node, OPERATOR_OPERATIONS[name], "operator", (), True, obj, ptype)
         if name in ORDERED_MEMBERS:
             order_args = [a for a in node.arguments if is_order_typed(a)]
-            written = tuple(written_order(a) for a in order_args if _is_written_argument(a))
+            written = tuple(written_order(a) for a in order_args if is_written_argument(a))
             defaulted = bool(order_args) and not written
             return AtomicOp(node, name, "member", written, defaulted, obj, ptype)
         return None
@@ -140,7 +127,7 @@ def atomic_call(node: "Node", callee: Optional["Node"], qualified_name: str) -> 
         args = node.arguments
         obj = args[0] if args else None
         explicit = op.endswith("_explicit")
-        orders = tuple(written_order(a) for a in args if is_order_typed(a) and _is_written_argument(a))
+        orders = tuple(written_order(a) for a in args if is_order_typed(a) and is_written_argument(a))
         if op in _NOT_OPERATIONS:
             return None
         op = op[: -len("_explicit")] if explicit else op
@@ -170,12 +157,6 @@ def dependent_atomic_call(node: "Node") -> Optional[AtomicOp]:
         return None
     orders = tuple(written_order(a) for a in kids[1:] if is_order_typed(a))
     return AtomicOp(node, name, "member", orders, not orders, obj, t)
-
-
-def _is_written_argument(arg: "Node") -> bool:
-    """A defaulted argument (CXXDefaultArgExpr) has neither tokens nor children; an argument
-    written inside a macro expansion may lack tokens but keeps its expression children."""
-    return arg.is_written or bool(arg.children)
 
 
 def order_name(node: "Node") -> Optional[str]:

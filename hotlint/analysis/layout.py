@@ -16,7 +16,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Optional
 
 from ..model import FieldLayout, RecordLayout
-from .kinds import WRAPPERS, K
+from .expressions import strip
+from .kinds import K
 from .types import OWNED_ATOMICS, atomic_spans, holds_record, record_beneath, without_arrays
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -363,7 +364,7 @@ class LayoutUses:
             src, dst = operand[-1].type, cast.type
             if not (src.is_pointer or src.is_reference) or not (dst.is_pointer or dst.is_reference):
                 continue
-            inner = _under_wrappers(operand[-1])
+            inner = strip(operand[-1], only_child=True)
             if inner.kind == K.CALL_EXPR and inner.spelling in ALLOCATION_CALLS:
                 continue
             a, b = record_beneath(src), record_beneath(dst)
@@ -440,17 +441,10 @@ def _elides_braces(init: "Node", name: str, holders: set[str]) -> bool:
     if len(kids) > len(slots):
         return True
     for kid, slot in zip(kids, slots):
-        kid = _under_wrappers(kid)
+        kid = strip(kid, only_child=True)
         if kid.kind == K.INIT_LIST_EXPR or not holds_record(slot, name, holders):
             continue
         if kid.type.unqualified_name != slot.unqualified_name:
             return True  # a scalar where the record (or its holder) goes: braces elided
     return False
 
-
-def _under_wrappers(n: "Node") -> "Node":
-    """``n`` under implicit casts and parentheses that have exactly one child (padding-waste's
-    stripping: a wrapper with several children is kept)."""
-    while n.kind in WRAPPERS and len(n.children) == 1:
-        n = n.children[0]
-    return n

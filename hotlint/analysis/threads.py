@@ -8,12 +8,14 @@ gathers what it needs from the view's calls on first use.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Optional
 
-from .kinds import WRAPPERS, K
+from .expressions import position_key, strip, subscript_parts
+from .kinds import K
+from .memory import object_base, reference_source
+from .symbols import in_linted_file, uses_loop_variable
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..clang.nodes import Node
@@ -113,12 +115,6 @@ class Body:
     element_params: dict = field(default_factory=dict)  # parameter key -> the Access handed to it
 
 
-def declaration_key(decl: "Node") -> tuple["Range", str]:
-    """(range, spelling): the identity ThreadBodies keys declarations by (a FieldLayout's
-    (range, name) compares with it)."""
-    return (decl.range, decl.spelling)
-
-
 class ThreadBodies:
     """Thread entry points of the file and the evidence of per-thread indexing.
 
@@ -134,11 +130,11 @@ class ThreadBodies:
 
     @cached_property
     def var_decls(self) -> dict[tuple, "Node"]:
-        return {declaration_key(n): n for n in self.view.nodes(K.VAR_DECL)}
+        return {position_key(n): n for n in self.view.nodes(K.VAR_DECL)}
 
     @cached_property
     def _functions(self) -> dict[tuple, "Node"]:
-        return {declaration_key(f.node): f.node for f in self.view.functions if f.node.kind != K.LAMBDA_EXPR}
+        return {position_key(f.node): f.node for f in self.view.functions if f.node.kind != K.LAMBDA_EXPR}
 
     @cached_property
     def range_elements(self) -> dict[tuple, Access]:
@@ -149,7 +145,7 @@ class ThreadBodies:
                 parts = loop.parts()
                 var, seq = parts["variable"], parts["range"]
                 if var is not None and seq is not None and var.type.is_reference:
-                    out[declaration_key(var)] = Access(seq, var.spelling, var.range.start.line, range_for=True)
+                    out[position_key(var)] = Access(seq, var.spelling, var.range.start.line, range_for=True)
         return out
 
     @cached_property
@@ -178,9 +174,9 @@ class ThreadBodies:
 
     def _entry(self, callable_arg: "Node") -> Optional["Node"]:
         """The body a spawn's callable names: a lambda, a function, or a variable holding a lambda."""
-        n = _strip(callable_arg)
+        n = strip(callable_arg)
         if n is not None and n.kind == K.UNARY_OPERATOR and n.operator == "&" and n.children:
-            n = _strip(n.children[0])
+            n = strip(n.children[0])
         if n is None:
             return None
         if n.kind == K.LAMBDA_EXPR:
@@ -188,15 +184,15 @@ class ThreadBodies:
         if n.kind != K.DECL_REF_EXPR:
             return None
         d = n.referenced
-        if d is None or not _in_file(d.file, self.view.path):
+        if d is None or not in_linted_file(self.view, d.file):
             return None
         if d.kind == K.FUNCTION_DECL:
             definition = d.definition
             if definition is None:
                 return None
-            return self._functions.get(declaration_key(definition))
+            return self._functions.get(position_key(definition))
         if d.kind == K.VAR_DECL:
-            var = self.var_decls.get(declaration_key(d))
+            var = self.var_decls.get(position_key(d))
             if var is not None:
                 for c in var.walk():
                     if c.kind == K.LAMBDA_EXPR:
@@ -213,37 +209,37 @@ class ThreadBodies:
                     break
                 access = self._handed_element(arg, loops)
                 if access is not None:
-                    body.element_params[declaration_key(params[k])] = access
-                elif _uses_loop_variable(self.view, arg, loops):
-                    body.per_thread.add(declaration_key(params[k]))
-                elif _strip(arg) is not None and _strip(arg).kind == K.INTEGER_LITERAL:
-                    literal_args.setdefault(k, set()).add(tuple(_strip(arg).tokens))
+                    body.element_params[position_key(params[k])] = access
+                elif uses_loop_variable(self.view, arg, loops):
+                    body.per_thread.add(position_key(params[k]))
+                elif strip(arg) is not None and strip(arg).kind == K.INTEGER_LITERAL:
+                    literal_args.setdefault(k, set()).add(tuple(strip(arg).tokens))
             if body.node.kind == K.LAMBDA_EXPR:
                 for ref in body.node.walk():
                     if ref.kind != K.DECL_REF_EXPR:
                         continue
                     d = ref.referenced
-                    if d is None or d.kind != K.VAR_DECL or not _in_file(d.file, self.view.path):
+                    if d is None or d.kind != K.VAR_DECL or not in_linted_file(self.view, d.file):
                         continue
                     if body.node.range.contains(d.range):
                         continue  # the lambda's own local
                     if any(loop.node.range.contains(d.range) for loop in loops):
-                        body.per_thread.add(declaration_key(d))
+                        body.per_thread.add(position_key(d))
         for k, values in literal_args.items():
             if len(values) >= 2 and len(uses) >= 2:
-                body.per_thread.add(declaration_key(params[k]))
+                body.per_thread.add(position_key(params[k]))
 
     def _handed_element(self, arg: "Node", loops: list["Loop"]) -> Optional[Access]:
         """``slots[t]`` / ``&slots[t]`` / ``std::ref(slots[t])`` with ``t`` from the spawning loop,
         or ``std::ref(slot)`` with ``slot`` the spawning range-for's element."""
-        n = _reference_source(arg)
+        n = reference_source(arg)
         if n is None:
             return None
-        if _is_subscript(n):
-            return _subscript_access(self.view, n) if _uses_loop_variable(self.view, n.children[-1], loops) \
-                else None
+        parts = subscript_parts(n)
+        if parts is not None:
+            return _subscript_access(self.view, n) if uses_loop_variable(self.view, parts[1], loops) else None
         if n.kind == K.DECL_REF_EXPR and n.referenced is not None:
-            access = self.range_elements.get(declaration_key(n.referenced))
+            access = self.range_elements.get(position_key(n.referenced))
             if access is not None and any(loop.node.range.contains(n.referenced.range) for loop in loops):
                 return access
         return None
@@ -253,30 +249,32 @@ class ThreadBodies:
         and the thread body it runs in (None when the function is no thread body but the index
         is a thread-id call)."""
         body = self.body_of(op.function)
-        base = _object_base(op.object)
+        base = object_base(op.object)
         if base is None:
             return None
-        if _is_subscript(base):
-            if self._per_thread_index(base.children[-1], body):
+        parts = subscript_parts(base)
+        if parts is not None:
+            if self._per_thread_index(parts[1], body):
                 return _subscript_access(self.view, base), body
             return None
         if base.kind != K.DECL_REF_EXPR or base.referenced is None:
             return None
         d = base.referenced
-        key = declaration_key(d)
+        key = position_key(d)
         if body is not None and key in body.element_params:
             return body.element_params[key], body
         if body is not None and key in body.per_thread and key in self.range_elements:
             return self.range_elements[key], body  # a lambda capturing the spawning range-for's element
         var = self.var_decls.get(key) if d.kind == K.VAR_DECL else None
         if var is not None and (var.type.is_reference or var.type.is_pointer) and var.children:
-            n = _reference_source(var.children[-1])
-            if n is not None and _is_subscript(n) and self._per_thread_index(n.children[-1], body):
+            n = reference_source(var.children[-1])
+            parts = subscript_parts(n) if n is not None else None
+            if parts is not None and self._per_thread_index(parts[1], body):
                 return _subscript_access(self.view, n), body
         return None
 
     def _per_thread_index(self, index: "Node", body: Optional[Body]) -> bool:
-        n = _strip(index)
+        n = strip(index)
         if n is None:
             return False
         if n.kind == K.CALL_EXPR:
@@ -285,15 +283,15 @@ class ThreadBodies:
             d = n.referenced
             if d is None:
                 return False
-            if body is not None and declaration_key(d) in body.per_thread:
+            if body is not None and position_key(d) in body.per_thread:
                 return True
-            var = self.var_decls.get(declaration_key(d)) if d.kind == K.VAR_DECL else None
+            var = self.var_decls.get(position_key(d)) if d.kind == K.VAR_DECL else None
             if var is not None and var.children:
-                init = _strip(var.children[-1])
+                init = strip(var.children[-1])
                 return init is not None and init.kind == K.CALL_EXPR and is_thread_id_call(init)
             return False
         if n.kind == K.BINARY_OPERATOR and n.operator in ("+", "-") and len(n.children) == 2:
-            lhs, rhs = (_strip(c) for c in n.children)
+            lhs, rhs = (strip(c) for c in n.children)
             if rhs is not None and rhs.kind == K.INTEGER_LITERAL:
                 return self._per_thread_index(lhs, body)
             if lhs is not None and lhs.kind == K.INTEGER_LITERAL and n.operator == "+":
@@ -301,83 +299,16 @@ class ThreadBodies:
         return False
 
 
-# The helpers below are ThreadBodies' own readings, kept exactly as false-sharing had them; the
-# shared ones (expressions.strip, memory.object_base/reference_source, symbols.in_linted_file/
-# uses_loop_variable, the source model's snippet) replace them once those land.
-
-def _strip(n: Optional["Node"]) -> Optional["Node"]:
-    """Under implicit casts and parentheses, through each wrapper's first child."""
-    while n is not None and n.kind in WRAPPERS and n.children:
-        n = n.children[0]
-    return n
-
-
-def _in_file(a: Optional[str], b: str) -> bool:
-    return a is not None and os.path.abspath(a) == os.path.abspath(b)
-
-
-def _uses_loop_variable(view: "FileView", expr: Optional["Node"], loops: list["Loop"]) -> bool:
-    """``expr`` names a variable of this file declared inside one of ``loops``."""
-    if expr is None or not loops:
-        return False
-    for n in expr.walk():
-        if n.kind != K.DECL_REF_EXPR:
-            continue
-        d = n.referenced
-        if d is None or d.kind != K.VAR_DECL or not _in_file(d.file, view.path):
-            continue
-        if any(loop.node.range.contains(d.range) for loop in loops):
-            return True
-    return False
-
-
-def _object_base(expr: Optional["Node"]) -> Optional["Node"]:
-    """The subscript or variable an atomic operation's object is reached through."""
-    n = expr
-    while n is not None:
-        kind = n.kind
-        if kind in WRAPPERS and n.children:
-            n = n.children[0]
-        elif kind == K.MEMBER_REF_EXPR and n.children:
-            n = n.children[0]
-        elif kind == K.UNARY_OPERATOR and n.operator in ("*", "&") and n.children:
-            n = n.children[0]
-        elif _is_subscript(n):
-            return n
-        elif kind == K.DECL_REF_EXPR:
-            return n
-        else:
-            return None
-    return None
-
-
-def _reference_source(expr: Optional["Node"]) -> Optional["Node"]:
-    """``x`` from ``x``, ``&x``, ``std::ref(x)`` or ``std::cref(x)``."""
-    n = _strip(expr)
-    if n is not None and n.kind == K.CALL_EXPR and n.spelling in ("ref", "cref") and n.arguments:
-        callee = n.referenced
-        if callee is not None and callee.qualified_name in ("std::ref", "std::cref"):
-            n = _strip(n.arguments[0])
-    if n is not None and n.kind == K.UNARY_OPERATOR and n.operator == "&" and n.children:
-        n = _strip(n.children[0])
-    return n
-
-
-def _is_subscript(n: "Node") -> bool:
-    """``a[i]``, built in or an ``operator[]`` call (whose last child is the index)."""
-    return n.kind == K.ARRAY_SUBSCRIPT_EXPR or (n.kind == K.CALL_EXPR and n.spelling == "operator[]")
-
-
 def _subscript_access(view: "FileView", subscript: "Node") -> Access:
-    index = subscript.children[-1]
+    base, index = subscript_parts(subscript)
     by_core = any(n.kind == K.CALL_EXPR and is_thread_id_call(n) and n.spelling == "sched_getcpu"
                   for n in index.walk())
-    return Access(subscript.children[0], _text(view, subscript.range), subscript.range.start.line, by_core)
+    return Access(base, _text(view, subscript.range), subscript.range.start.line, by_core)
 
 
 def _text(view: "FileView", r: "Range") -> str:
     """false-sharing's text of a range: a one-line range's bytes; else the rest of the first
-    line, sliced by character, stripped."""
+    line, sliced by character, stripped (the source model's snippet replaces it when it lands)."""
     if r.start.line != r.end.line:
         return view.line_text(r.start.line)[r.start.column - 1:].strip()
     raw = view.line_text(r.start.line).encode()

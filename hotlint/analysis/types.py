@@ -10,10 +10,10 @@ first asked, so a pathological type gives the same answer as before.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Iterator, Optional
 
 from .kinds import SCALAR_TYPES, SIGNED_OF, UNSIGNED_OF, VALUE_TYPES, K, T
+from .symbols import std_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..clang.nodes import Type
@@ -42,8 +42,6 @@ _NOT_KNOWN_TYPES = frozenset({T.LVALUEREFERENCE, T.RVALUEREFERENCE, T.UNEXPOSED,
 _POINTER_LIKE = frozenset({T.MEMBERPOINTER, T.BLOCKPOINTER})
 _CALLABLE_TYPES = frozenset({T.FUNCTIONPROTO, T.FUNCTIONNOPROTO, T.MEMBERPOINTER, T.BLOCKPOINTER})
 _LIFETIME_MEMBERS = frozenset({K.CONSTRUCTOR, K.DESTRUCTOR})
-# implementation namespaces (``std::__1::``, ``std::__cxx11::``, ``std::__detail::``) inside a name
-_IMPLEMENTATION_NAMESPACE = re.compile(r"::__\w+(?=::)")
 
 
 # ------------------------------------------------------------------ construction and values
@@ -127,7 +125,7 @@ def _plain_value(t: "Type", depth: int) -> bool:
     if decl is None:
         return False
     if decl.is_in_system_header:
-        return _IMPLEMENTATION_NAMESPACE.sub("", t.record_name or "") in VALUE_CLASSES and all(
+        return std_name(t.record_name or "") in VALUE_CLASSES and all(
             _plain_value(a, depth + 1) for a in t.template_arguments)
     return all(_plain_value(ft, depth + 1) for ft in t.field_types().values())
 
