@@ -18,18 +18,12 @@ from typing import TYPE_CHECKING, Optional
 from ..model import FieldLayout, RecordLayout
 from .expressions import strip
 from .kinds import K
-from .types import OWNED_ATOMICS, atomic_spans, holds_record, record_beneath, without_arrays
+from .types import OWNED_ATOMICS as OWNED_ATOMICS  # false-sharing reads it with the atomic members
+from .types import atomic_spans, holds_record, record_beneath, without_arrays
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..clang.nodes import Node, Type
     from ..view import FileView, Record
-
-__all__ = [
-    "ALLOCATION_CALLS", "BYTE_CALLS", "FORMAT_WORDS", "FORWARDING_CALLS", "FileLayouts", "LAYOUT_WORDS",
-    "LayoutUses", "ORDERING_OPERATORS", "OWNED_ATOMICS", "PINNING_WORDS", "align_up", "atomic_members",
-    "display_name", "fields_start", "laid_out_per_cache_line", "lines_touched", "member_offset", "own_holes",
-    "simple_name", "simulated_size",
-]
 
 # Words that make a line depend on a record's size, offsets or object representation (textual and
 # over-inclusive: they only ever turn a safe fix into an unsafe one). Three lists, as three rules
