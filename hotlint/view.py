@@ -14,12 +14,18 @@ from .analysis.atomics import MEMORY_ORDERS as MEMORY_ORDERS
 from .analysis.atomics import AtomicOp as AtomicOp
 from .analysis.atomics import atomic_call, c11_atomic_op, may_name_atomic_call
 from .analysis.atomics import order_name as order_name
+from .analysis.control import outermost_function
+from .analysis.expressions import function_body, parameters
 from .analysis.kinds import FUNCTIONS, LOOPS, RECORDS, K
+from .analysis.source import header_semicolons
+from .analysis.symbols import in_linted_file
 from .analysis.types import record_types
 from .clang.nodes import Node, Type
 from .model import RecordLayout
 
-# the kind sets as they were first published here (rule packs import them from hotlint.view)
+# published here first (rule packs import them from hotlint.view): the kind sets, and the
+# positions of a for-statement's two `;`
+for_semicolons = header_semicolons
 LOOP_KINDS = LOOPS
 FUNCTION_KINDS = FUNCTIONS
 RECORD_KINDS = RECORDS
@@ -40,14 +46,11 @@ class Function:
 
     @property
     def params(self) -> list[Node]:
-        return [c for c in self.node.children if c.kind == K.PARM_DECL]
+        return parameters(self.node)
 
     @property
     def body(self) -> Optional[Node]:
-        for c in reversed(self.node.children):
-            if c.kind == K.COMPOUND_STMT:
-                return c
-        return None
+        return function_body(self.node)
 
 
 @dataclass(eq=False)
@@ -89,7 +92,7 @@ class Loop:
         elif n.kind == K.DO_STMT:
             out["condition"] = kids[1] if len(kids) >= 2 else None
         elif n.kind == K.FOR_STMT:
-            semis = for_semicolons(n)
+            semis = header_semicolons(n)
             for k in kids[:-1]:
                 if len(semis) < 2:
                     break
@@ -104,24 +107,6 @@ class Loop:
     @property
     def condition(self) -> Optional[Node]:
         return self.parts()["condition"]
-
-
-def for_semicolons(node: Node) -> list:
-    """Positions of the two `;` of a for-statement's header (fewer for a malformed one)."""
-    # only the loop header: tokenizing the whole statement would re-lex its body
-    body = node.children[-1] if node.children else None
-    tokens = node.header_token_positions(body) if body is not None else node.token_positions
-    depth, found = 0, []
-    for spelling, pos in tokens:
-        if spelling == "(":
-            depth += 1
-        elif spelling == ")":
-            depth -= 1
-            if depth == 0:
-                break
-        elif spelling == ";" and depth == 1:
-            found.append(pos)
-    return found
 
 
 @dataclass(eq=False)
@@ -243,12 +228,8 @@ class FileView:
         loop = self.enclosing_loop(node)
         score = loop.depth if loop else 0
         fn = self.enclosing_function(node)
-        while fn is not None and fn.node.kind == K.LAMBDA_EXPR:
-            outer = self.enclosing_function(fn.node.parent) if fn.node.parent else None
-            if outer is None:
-                break
-            fn = outer
         if fn is not None:
+            fn = outermost_function(self, fn)
             if fn.is_hot:
                 score += 2
             if fn.is_cold:
@@ -323,7 +304,7 @@ class FileView:
             decl = t.declaration
             if decl is None or decl.file is None or decl.template_kind is None:
                 continue
-            if decl.spelling not in patterns or not _same_file(decl.file, self.path):
+            if decl.spelling not in patterns or not in_linted_file(self, decl.file):
                 continue
             layout = t.layout()
             if layout is not None:
@@ -366,10 +347,3 @@ def _is_loop_init(loop: Loop, node: Node) -> bool:
 
 def _matches(patterns: Iterable[str], name: str, qname: str) -> bool:
     return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(qname, p) for p in patterns)
-
-
-def _same_file(a: str, b: str) -> bool:
-    import os
-
-    return os.path.abspath(a) == os.path.abspath(b)
-

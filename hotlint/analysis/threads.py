@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Optional
 
-from .expressions import position_key, strip, subscript_parts
+from .expressions import literal_spelling, position_key, strip, subscript_parts
 from .kinds import K
 from .memory import object_base, reference_source
-from .symbols import in_linted_file, uses_loop_variable
+from .symbols import declared_in, in_linted_file, uses_loop_variable
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..clang.nodes import Node
@@ -111,8 +111,9 @@ class Body:
 
     node: "Node"
     spawns: list = field(default_factory=list)  # the spawning call nodes
-    per_thread: set = field(default_factory=set)  # keys of parameters and captured loop variables
-    element_params: dict = field(default_factory=dict)  # parameter key -> the Access handed to it
+    # expressions.position_key of the parameters and captured loop variables that differ per thread
+    per_thread: set = field(default_factory=set)
+    element_params: dict = field(default_factory=dict)  # a parameter's position_key -> the Access handed to it
 
 
 class ThreadBodies:
@@ -212,8 +213,8 @@ class ThreadBodies:
                     body.element_params[position_key(params[k])] = access
                 elif uses_loop_variable(self.view, arg, loops):
                     body.per_thread.add(position_key(params[k]))
-                elif strip(arg) is not None and strip(arg).kind == K.INTEGER_LITERAL:
-                    literal_args.setdefault(k, set()).add(tuple(strip(arg).tokens))
+                elif literal_spelling(arg) is not None:
+                    literal_args.setdefault(k, set()).add(literal_spelling(arg))
             if body.node.kind == K.LAMBDA_EXPR:
                 for ref in body.node.walk():
                     if ref.kind != K.DECL_REF_EXPR:
@@ -223,7 +224,7 @@ class ThreadBodies:
                         continue
                     if body.node.range.contains(d.range):
                         continue  # the lambda's own local
-                    if any(loop.node.range.contains(d.range) for loop in loops):
+                    if declared_in(d, loops):
                         body.per_thread.add(position_key(d))
         for k, values in literal_args.items():
             if len(values) >= 2 and len(uses) >= 2:
@@ -240,7 +241,7 @@ class ThreadBodies:
             return _subscript_access(self.view, n) if uses_loop_variable(self.view, parts[1], loops) else None
         if n.kind == K.DECL_REF_EXPR and n.referenced is not None:
             access = self.range_elements.get(position_key(n.referenced))
-            if access is not None and any(loop.node.range.contains(n.referenced.range) for loop in loops):
+            if access is not None and declared_in(n.referenced, loops):
                 return access
         return None
 
