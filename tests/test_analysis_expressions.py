@@ -57,6 +57,7 @@ def test_explicit_casts_are_stripped_only_when_asked_with_their_operand_filter(t
     assert ex.strip(cast) is cast
     # aliasing-vectorization's _strip: every explicit cast, name references ignored
     assert ex.strip(cast, through=CASTS, only_child=True, operands="no-name-refs").spelling == "v"
+    assert ex.strip(cast, **ex.THROUGH_CASTS).spelling == "v"
     assert ex.strip(cast, through=CASTS, only_child=True) is cast  # three children
     fn_cast = _init(s, "g")  # CSTYLE_CAST_EXPR[PARM_DECL count, UNEXPOSED_EXPR[h]]
     assert ex.strip(fn_cast, through=CASTS, only_child=True, operands="expressions").spelling == "h"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Collection, Iterable, Literal, Optional
 
-from .expressions import Operands, is_null_constant, operator_operands, parent_past, strip, write_at
+from .expressions import THROUGH_CASTS, Operands, is_null_constant, operator_operands, parent_past, strip, write_at
 from .kinds import BRANCHES, EXPLICIT_CASTS, INCREMENT_OPERATORS, LOOPS, WRAPPERS, K
 from .memory import bool_conversion_object
 from .source import first_paren_close, header_semicolons
@@ -20,9 +20,6 @@ from .symbols import refers_to
 if TYPE_CHECKING:
     from ..clang.nodes import Node
     from ..view import FileView, Function, Loop
-
-_VECTORIZER_STRIP = dict(through=WRAPPERS | EXPLICIT_CASTS, only_child=True, operands="no-name-refs")
-
 
 # ------------------------------------------------------------------ induction
 
@@ -107,7 +104,7 @@ def mutated_declarations(scopes: Iterable["Node"]) -> set["Node"]:
             if n.kind == K.VAR_DECL:
                 out.add(n)
                 continue
-            w = write_at(n, **_VECTORIZER_STRIP)
+            w = write_at(n, **THROUGH_CASTS)
             if w is None or w.target is None or w.target.kind != K.DECL_REF_EXPR:
                 continue
             d = w.target.referenced
@@ -121,7 +118,7 @@ def reassigned_declarations(root: "Node") -> set["Node"]:
     compound assignments and increments do not count."""
     out: set = set()
     for n in root.walk():
-        w = write_at(n, operators=("=",), increments=False, **_VECTORIZER_STRIP)
+        w = write_at(n, operators=("=",), increments=False, **THROUGH_CASTS)
         if w is not None and w.target is not None and w.target.kind == K.DECL_REF_EXPR \
                 and w.target.referenced is not None:
             out.add(w.target.referenced)

@@ -17,11 +17,12 @@ libclang's tree explain most parameters:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Collection, Iterable, Iterator, Literal, Optional
 
 from ..model import Range
-from .kinds import ASSIGNMENT_OPERATORS, COMPARISON_OPERATORS, INCREMENT_OPERATORS, NAME_REFS, NULL_LITERALS, \
-    WRAPPERS, K
+from .kinds import ASSIGNMENT_OPERATORS, COMPARISON_OPERATORS, EXPLICIT_CASTS, INCREMENT_OPERATORS, NAME_REFS, \
+    NULL_LITERALS, WRAPPERS, K
 
 if TYPE_CHECKING:
     from ..clang.nodes import Node
@@ -29,6 +30,11 @@ if TYPE_CHECKING:
 Operands = Literal["all", "expressions", "no-name-refs"]
 """Which children of a wrapper count as its operands: all of them, only expressions (a cast's
 ``TYPE_REF`` left out), or all but ``TYPE_REF``/``NAMESPACE_REF``/``TEMPLATE_REF``."""
+
+THROUGH_CASTS = MappingProxyType(dict(through=WRAPPERS | EXPLICIT_CASTS, only_child=True, operands="no-name-refs"))
+"""strip/unwrap/write_at options that look through explicit casts too, as aliasing-vectorization
+reads an access (``(float*)p`` is ``p``; a cast's type and qualifier references ignored):
+``strip(n, **THROUGH_CASTS)``."""
 
 
 # ------------------------------------------------------------------ wrappers

@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Collection, Literal, Optional, Union
 
-from .expressions import call_object, outermost_wrapper, parent_past, strip, subscript_parts, unwrap, write_at
+from .expressions import THROUGH_CASTS, call_object, outermost_wrapper, parent_past, strip, subscript_parts, unwrap, \
+    write_at
 from .kinds import BYTE_REINTERPRETING_CASTS, EXPLICIT_CASTS, WRAPPERS, K
 from .symbols import has_static_storage
 from .types import owned_element
@@ -17,13 +18,12 @@ if TYPE_CHECKING:
     from ..clang.nodes import Node, Type
 
 _CASTS = WRAPPERS | EXPLICIT_CASTS
-_LOOK_THROUGH_CASTS = dict(through=_CASTS, only_child=True, operands="no-name-refs")
 
 
 def _through_casts(node: "Node") -> "Node":
     """``node`` under implicit and explicit casts and parentheses (aliasing-vectorization's view
     of an access: ``(float*)p`` is ``p``)."""
-    return strip(node, **_LOOK_THROUGH_CASTS)
+    return strip(node, **THROUGH_CASTS)
 
 
 # ------------------------------------------------------------------ origins
@@ -115,7 +115,7 @@ def pointee_origin(ptr: "Node", reassigned: Collection["Node"], _depth: int = 0)
         return None
     p = ptr
     while p.kind in _CASTS and p.children:
-        inner = unwrap(p, **_LOOK_THROUGH_CASTS)
+        inner = unwrap(p, **THROUGH_CASTS)
         if inner is None:
             return None
         if inner.type.is_array:
