@@ -1,4 +1,5 @@
-"""Small C++ snippets parsed by libclang into a FileView, for the analysis layer's unit tests."""
+"""Finders for the nodes of small C++ snippets (parsed by _analysis_view.parse_view), for the
+analysis layer's unit tests of expressions, control, symbols and memory."""
 
 from __future__ import annotations
 
@@ -6,14 +7,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from hotlint import clang
-from hotlint.view import FileView, Settings
+from _analysis_view import parse_view
+from hotlint.view import FileView
 
 
 @dataclass
 class Snippet:
+    """A parsed snippet with finders for its nodes (nodes keep their translation unit alive)."""
+
     view: FileView
-    unit: object  # the translation unit: kept alive while the nodes are used
 
     def all(self, kind, text: Optional[str] = None, *, line: Optional[int] = None) -> list:
         """Nodes of ``kind`` in source order, optionally only those whose tokens, joined without
@@ -48,14 +50,7 @@ class Snippet:
         raise AssertionError(f"{marker!r} not in the snippet")
 
 
-def snippet(tmp_path: Path, text: str, name: str = "snippet.cpp", std: str = "-std=c++20",
-            language: str = "c++") -> Snippet:
-    """Parse ``text`` as the file ``tmp_path/name`` and build the view the engine would."""
-    path = tmp_path / name
-    path.write_text(text)
-    args = ["-x", "c++" if language == "c++" else "c", std]
-    unit = clang.parse(str(path), args, text)
-    errors, _fatal = clang.error_records(unit, str(path))
-    assert not errors, [e.message for e in errors]
-    roots = clang.main_file_roots(unit, str(path))
-    return Snippet(FileView(str(path), text, roots, Settings(), language=language), unit)
+def snippet(tmp_path: Path, text: str, name: str = "snippet.cpp") -> Snippet:
+    """Parse ``text`` as the file ``tmp_path/name`` (C for a ``.c`` name) into the view the engine
+    would build; the snippet must parse without errors."""
+    return Snippet(parse_view(tmp_path, text, name))
