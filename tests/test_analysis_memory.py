@@ -323,3 +323,17 @@ def test_pointee_origin_follows_a_local_pointer_unless_reassigned(tmp_path):
     assert strip(initializer(q)).spelling == "p"
     assert _key(me.pointee_origin(s.one(K.DECL_REF_EXPR, "q"), set())) == ("ptr", ("var", "p"))
     assert me.pointee_origin(s.one(K.DECL_REF_EXPR, "q"), {q}) is None
+
+
+def test_named_declaration(tmp_path):
+    s = snippet(tmp_path, "struct S { int m; };\nenum E { One };\nint g;\nint f(S s, S* p, int* a) {\n"
+                          "  return g + s.m + p->m + a[0] + One + f(s, p, a);\n}\n")
+    line = s.line_of("return g")
+    names = [me.named_declaration(n) for n in s.all(K.DECL_REF_EXPR, "g", line=line)
+             + s.all(K.MEMBER_REF_EXPR, "s.m") + s.all(K.MEMBER_REF_EXPR, "p->m")]
+    assert [(d.kind, d.spelling) for d in names] == [(K.VAR_DECL, "g"), (K.FIELD_DECL, "m"), (K.FIELD_DECL, "m")]
+    assert me.named_declaration(s.one(K.DECL_REF_EXPR, "a", line=line)).kind == K.PARM_DECL
+    assert me.named_declaration(s.one(K.DECL_REF_EXPR, "One")) is None  # an enumerator
+    assert me.named_declaration(s.one(K.ARRAY_SUBSCRIPT_EXPR, "a[0]")) is None
+    assert me.named_declaration(s.one(K.CALL_EXPR, "f(s, p, a)")) is None
+    assert me.named_declaration(None) is None

@@ -182,6 +182,20 @@ def atomic_target(obj: Optional["Node"]) -> Optional["Node"]:
     return None
 
 
+_NAMED_KINDS = frozenset({K.VAR_DECL, K.FIELD_DECL, K.PARM_DECL})
+
+
+def named_declaration(expr: Optional["Node"]) -> Optional["Node"]:
+    """The variable, field or parameter an expression names directly (``x``, ``s.m``, ``p->m``,
+    under implicit wrappers by first child); None for anything else (a function, an
+    enumerator, a subscript, a call)."""
+    n = strip(expr)
+    if n is None or n.kind not in (K.DECL_REF_EXPR, K.MEMBER_REF_EXPR):
+        return None
+    decl = n.referenced
+    return decl if decl is not None and decl.kind in _NAMED_KINDS else None
+
+
 def object_base(expr: Optional["Node"]) -> Optional["Node"]:
     """The subscript (built-in or any ``operator[]``) or variable reference an expression reaches
     its object through, looking past wrappers (by first child), members, ``*`` and ``&``; None
