@@ -192,13 +192,14 @@ def initializer(var: "Node", *, any_kind: bool = False) -> Optional["Node"]:
     return exprs[-1] if exprs else None
 
 
-def function_body(decl: "Node", *, first: bool = False) -> Optional["Node"]:
-    """The function's ``COMPOUND_STMT`` child: the last one (the first with ``first``). None for
-    a declaration and for a function-try-block (its body is a ``CXX_TRY_STMT``)."""
-    bodies = [c for c in decl.children if c.kind == K.COMPOUND_STMT]
-    if not bodies:
-        return None
-    return bodies[0] if first else bodies[-1]
+def function_body(decl: "Node") -> Optional["Node"]:
+    """The function's body: its ``COMPOUND_STMT`` child (the last; aliasing-vectorization's
+    ``_inlinable_pure_call`` took the first, and no tree was found with two). None for a
+    declaration and for a function-try-block (its body is a ``CXX_TRY_STMT``)."""
+    for c in reversed(decl.children):
+        if c.kind == K.COMPOUND_STMT:
+            return c
+    return None
 
 
 # ------------------------------------------------------------------ constants
