@@ -108,6 +108,9 @@ def clear_caches() -> None:
     """Forget memoized cursors so their translation unit can be freed."""
     _QUALIFIED.clear()
     _LAYOUTS.clear()
+    from ..analysis import types  # noqa: PLC0415 - the layer's per-unit memo of atomic spans
+
+    types.clear_caches()
 
 
 def qualified_name(cursor) -> str:
