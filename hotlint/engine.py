@@ -200,7 +200,7 @@ def analyze_unit_with_view(tu, path: str, text: str, args: Sequence[str], option
     finally:
         clang.clear_caches()
     result.errors.extend(rule_errors)
-    sup = parse_suppressions(text)
+    sup = parse_suppressions(view.source)
     result.diagnostics = sorted(
         (d for d in diags if not sup.suppressed(d.rule, d.range.start.line)), key=Diagnostic.sort_key
     )

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Optional
+from functools import cached_property
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional
 
 # AtomicOp, order_name and MEMORY_ORDERS are re-exported: rule packs import them from here
 from .analysis.atomics import MEMORY_ORDERS as MEMORY_ORDERS
@@ -17,11 +18,14 @@ from .analysis.atomics import order_name as order_name
 from .analysis.control import outermost_function
 from .analysis.expressions import function_body, parameters
 from .analysis.kinds import FUNCTIONS, LOOPS, RECORDS, K
-from .analysis.source import header_semicolons
+from .analysis.source import SourceText, header_semicolons
 from .analysis.symbols import in_linted_file
 from .analysis.types import record_types
 from .clang.nodes import Node, Type
 from .model import RecordLayout
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .analysis.file import FileAnalysis
 
 # published here first (rule packs import them from hotlint.view): the kind sets, and the
 # positions of a for-statement's two `;`
@@ -157,7 +161,6 @@ class FileView:
                  layouts_trusted: bool = True, language: str = "c++"):
         self.path = path
         self.text = text
-        self.lines = text.splitlines()
         self.roots = roots
         self.settings = settings
         self.layouts_trusted = layouts_trusted
@@ -236,8 +239,24 @@ class FileView:
                 score -= 2
         return score
 
+    @cached_property
+    def source(self) -> SourceText:
+        """The file's text with lines as clang counts them (``analysis.source``)."""
+        return SourceText(self.text)
+
+    @property
+    def lines(self) -> list[str]:
+        return self.source.lines
+
     def line_text(self, line: int) -> str:
-        return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return self.source.line(line)
+
+    @cached_property
+    def analysis(self) -> "FileAnalysis":
+        """The analysis layer's per-file answers (``hotlint.analysis.file``)."""
+        from .analysis.file import FileAnalysis
+
+        return FileAnalysis(self)
 
     # ---- the walk
     def _walk(self) -> None:

@@ -1,0 +1,59 @@
+"""``FileAnalysis``: every per-file answer of the layer, computed once, on first use.
+
+A rule reaches it as ``view.analysis`` (the source model as ``view.source``). Nothing here is
+kept past the file: no module-level memo is keyed by views, and nothing is set on the view
+from outside.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..view import FileView
+    from .layout import FileLayouts, LayoutUses
+    from .symbols import SymbolIndex
+    from .threads import Joins, ThreadBodies
+
+
+class FileAnalysis:
+    """The layer's per-file indexes of one ``FileView``."""
+
+    def __init__(self, view: "FileView") -> None:
+        self.view = view
+
+    @cached_property
+    def symbols(self) -> "SymbolIndex":
+        """References and function declarations of the file, by spelling."""
+        from .symbols import SymbolIndex
+
+        return SymbolIndex(self.view)
+
+    @cached_property
+    def layouts(self) -> "FileLayouts":
+        """What the file says about its records' layouts (assertions, layout words, holders)."""
+        from .layout import FileLayouts
+
+        return FileLayouts(self.view)
+
+    @cached_property
+    def layout_uses(self) -> "LayoutUses":
+        """The file's uses that depend on record layouts (byte copies, casts, positional inits ...)."""
+        from .layout import LayoutUses
+
+        return LayoutUses(self.view, self.layouts)
+
+    @cached_property
+    def threads(self) -> "ThreadBodies":
+        """Thread entry points of the file and the evidence of per-thread indexing."""
+        from .threads import ThreadBodies
+
+        return ThreadBodies(self.view)
+
+    @cached_property
+    def joins(self) -> "Joins":
+        """The file's thread joins."""
+        from .threads import Joins
+
+        return Joins(self.view)
