@@ -6,6 +6,7 @@ import json
 import os
 import re
 import subprocess
+import textwrap
 import sys
 from collections import Counter
 from pathlib import Path
@@ -89,3 +90,20 @@ def trusted_projects(monkeypatch, tmp_path_factory):
     """Trust every project under the test run's temporary folder: tests that load the demo rule
     pack through a project's `rule-paths` need the trust a user would give (HOTLINT_TRUSTED_FOLDERS)."""
     monkeypatch.setenv("HOTLINT_TRUSTED_FOLDERS", str(tmp_path_factory.getbasetemp()))
+
+
+@pytest.fixture()
+def evil_plugin(tmp_path):
+    """A shared object that, if ever loaded (as a compiler plugin would be), writes a marker file."""
+    src = tmp_path / "evil.c"
+    marker = tmp_path / "LOADED"
+    src.write_text(textwrap.dedent(f"""
+        #include <stdio.h>
+        __attribute__((constructor)) static void hit(void) {{
+            FILE *f = fopen("{marker}", "w");
+            if (f) {{ fputs("loaded", f); fclose(f); }}
+        }}
+    """))
+    so = tmp_path / "evil.so"
+    subprocess.run(["gcc", "-shared", "-fPIC", "-o", str(so), str(src)], check=True)
+    return so, marker

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import textwrap
 from pathlib import Path
 
@@ -22,21 +21,6 @@ def _config(d: Path) -> None:
     (d / ".hotlint.toml").write_text(f'select = ["demo-record"]\nrule-paths = ["{RULEPACK.as_posix()}"]\n')
 
 
-@pytest.fixture()
-def evil_plugin(tmp_path):
-    """A shared object that, if ever loaded, writes a marker file."""
-    src = tmp_path / "evil.c"
-    marker = tmp_path / "LOADED"
-    src.write_text(textwrap.dedent(f"""
-        #include <stdio.h>
-        __attribute__((constructor)) static void hit(void) {{
-            FILE *f = fopen("{marker}", "w");
-            if (f) {{ fputs("loaded", f); fclose(f); }}
-        }}
-    """))
-    so = tmp_path / "evil.so"
-    subprocess.run(["gcc", "-shared", "-fPIC", "-o", str(so), str(src)], check=True)
-    return so, marker
 
 
 def test_code_loading_flags_are_stripped(tmp_path, evil_plugin):

@@ -10,7 +10,6 @@ import json
 import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -205,21 +204,6 @@ def test_language_server_started_in_a_checkout_imports_nothing_from_it(tmp_path)
     assert sorted(p.name for p in (tmp_path / "markers").iterdir()) == []
 
 
-@pytest.fixture()
-def evil_plugin(tmp_path):
-    """A shared object that, if ever loaded, writes a marker file."""
-    src = tmp_path / "evil.c"
-    marker = tmp_path / "LOADED"
-    src.write_text(textwrap.dedent(f"""
-        #include <stdio.h>
-        __attribute__((constructor)) static void hit(void) {{
-            FILE *f = fopen("{marker}", "w");
-            if (f) {{ fputs("loaded", f); fclose(f); }}
-        }}
-    """))
-    so = tmp_path / "evil.so"
-    subprocess.run(["gcc", "-shared", "-fPIC", "-o", str(so), str(src)], check=True)
-    return so, marker
 
 
 @pytest.mark.parametrize("route", ["database", "extra-args", "command-line", "response-file"])
