@@ -405,3 +405,16 @@ def test_without_arrays(t):
     assert ty.without_arrays(t("g_matrix")).spelling == "int"
     assert ty.without_arrays(t("g_plains8")).spelling == "Plain"
     assert ty.without_arrays(t("g_int")).spelling == "int" and ty.without_arrays(None) is None
+
+
+def test_survives_integer_promotion(tmp_path):
+    view = parse_view(tmp_path, "#include <atomic>\n#include <cstdint>\n"
+                      "typedef float real;\n"
+                      "int i; unsigned u; long l; unsigned long long ull; std::int32_t i32; int* p;\n"
+                      "short s; char c; bool b; std::uint16_t u16; float f; double d; long double ld;\n"
+                      "real r; enum E { E1 } e;\n")
+    for name in ("i", "u", "l", "ull", "i32", "p", "e"):
+        assert ty.survives_integer_promotion(type_of(view, name)), name
+    for name in ("s", "c", "b", "u16", "f", "d", "ld", "r"):
+        assert not ty.survives_integer_promotion(type_of(view, name)), name
+    assert not ty.survives_integer_promotion(None)

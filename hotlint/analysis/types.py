@@ -295,6 +295,19 @@ def holds_record(t: Optional["Type"], name: str, holders: set[str]) -> bool:
     return False
 
 
+# what integer promotion or the usual conversions turn into something else, whatever its size
+_PROMOTED_KINDS = frozenset({T.BOOL, T.FLOAT, T.DOUBLE, T.LONGDOUBLE})
+
+
+def survives_integer_promotion(t: Optional["Type"]) -> bool:
+    """``v + 1`` is of ``t`` again for a ``v`` of ``t``: a pointer, or a type of at least ``int``'s
+    four bytes that is not ``bool``, ``float``, ``double`` or ``long double`` (canonical kinds, so
+    a typedef counts as what it names). A ``short`` or a ``char`` becomes an ``int``."""
+    if t is None:
+        return False
+    return t.is_pointer or (t.size is not None and t.size >= 4 and t.canonical.kind not in _PROMOTED_KINDS)
+
+
 # ------------------------------------------------------------------ atomics
 
 def owns_atomic(t: Optional["Type"]) -> bool:
