@@ -300,9 +300,11 @@ _PROMOTED_KINDS = frozenset({T.BOOL, T.FLOAT, T.DOUBLE, T.LONGDOUBLE})
 
 
 def survives_integer_promotion(t: Optional["Type"]) -> bool:
-    """``v + 1`` is of ``t`` again for a ``v`` of ``t``: a pointer, or a type of at least ``int``'s
-    four bytes that is not ``bool``, ``float``, ``double`` or ``long double`` (canonical kinds, so
-    a typedef counts as what it names). A ``short`` or a ``char`` becomes an ``int``."""
+    """A pointer, or an integer type integer promotion leaves as it is, so ``v + 1`` has ``v``'s
+    type: at least ``int``'s four bytes, and not ``bool`` (a ``short`` or a ``char`` becomes an
+    ``int``). ``float``, ``double`` and ``long double`` answer False: they are no integers.
+    Canonical kinds are read, so a typedef counts as what it names; any other type of four
+    bytes or more (an enumeration, a record) answers True."""
     if t is None:
         return False
     return t.is_pointer or (t.size is not None and t.size >= 4 and t.canonical.kind not in _PROMOTED_KINDS)
