@@ -302,3 +302,33 @@ def test_brace_initialization_lines(view, uses):
         _line(view, "pts_braced"), _line(view, "pts_braced"),  # two own lists
     ]
     assert uses.brace_initialization_lines(L(view, "Plain16")) == []
+
+
+ATOMIC_PATHS = r"""
+#include <atomic>
+struct Hits { long pad; std::atomic<int> hits; std::atomic<int>* p; std::atomic<int> arr[2];
+              std::atomic_ref<int> ref; unsigned bits : 3; };
+struct Stats { char c; Hits inner; std::atomic_flag flag; };
+struct Base { std::atomic<int> b; };
+struct Derived : Base { int x; };
+struct Holder { double d; Stats stats; Derived derived; int plain; };
+"""
+
+
+def test_atomic_paths_name_each_atomic_at_its_own_offset(tmp_path):
+    """false-sharing names the atomic a member holds by its dotted name and its own offset."""
+    view = parse_view(tmp_path, ATOMIC_PATHS)
+    hits = lay.member_offset(declared(view, "inner").type, [declared(view, "hits")])[0]
+    inner = lay.member_offset(declared(view, "stats").type, [declared(view, "inner")])[0]
+    flag = lay.member_offset(declared(view, "stats").type, [declared(view, "flag")])[0]
+    stats = lay.member_offset(declared(view, "derived").semantic_parent.type, [declared(view, "stats")])[0]
+    assert (hits, inner, stats) == (8, 8, 8) and flag > inner
+    # pointers, arrays, std::atomic_ref, bitfields and bases hold none of their own
+    assert lay.atomic_paths(declared(view, "stats").type, "stats", stats) == [
+        ("stats.inner.hits", stats + inner + hits), ("stats.flag", stats + flag)]
+    assert lay.atomic_paths(declared(view, "derived").type, "derived", 40) == []
+    # an atomic is its own path; an atomic_ref and a scalar are none
+    assert lay.atomic_paths(declared(view, "hits").type, "hits", 8) == [("hits", 8)]
+    assert lay.atomic_paths(declared(view, "ref").type, "ref", 32) == []
+    assert lay.atomic_paths(declared(view, "plain").type, "plain", 4) == []
+    assert lay.atomic_paths(None, "x") == []

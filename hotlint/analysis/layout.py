@@ -168,6 +168,38 @@ def member_offset(element: Optional["Type"],
     return offset, size, top[0], top[1], top[2]
 
 
+def atomic_paths(t: Optional["Type"], name: str, offset: int = 0) -> list[tuple[str, int]]:
+    """(dotted name, offset) of each owned atomic (OWNED_ATOMICS) in an object of type ``t``
+    named ``name`` and placed at ``offset``, where writes to it land: the object itself when it
+    is one (``("hits", 8)``); for a record, each atomic it holds inline (``stats`` at 24 holding
+    ``hits`` at 0 gives ``("stats.hits", 24)``). Fields that are bases, bitfields, arrays,
+    pointers or references are skipped, and so are records nested more than four levels below
+    ``t``; any other type holds none."""
+    if t is not None and t.atomic_kind is not None:
+        return [(name, offset)] if t.atomic_kind in OWNED_ATOMICS else []
+    return _atomic_paths(t, name, offset, 0)
+
+
+def _atomic_paths(t: Optional["Type"], prefix: str, offset: int, depth: int) -> list[tuple[str, int]]:
+    if t is None or depth > 4 or not t.is_record:
+        return []
+    layout = t.layout()
+    if layout is None:
+        return []
+    types = t.field_types()
+    out = []
+    for f in layout.fields:
+        ft = types.get(f.name)
+        if f.is_base or f.is_bitfield or ft is None or ft.is_array or ft.is_pointer or ft.is_reference:
+            continue
+        if ft.atomic_kind is not None:
+            if ft.atomic_kind in OWNED_ATOMICS:
+                out.append((f"{prefix}.{f.name}", offset + f.offset))
+        else:
+            out.extend(_atomic_paths(ft, f"{prefix}.{f.name}", offset + f.offset, depth + 1))
+    return out
+
+
 def lines_touched(spans: list[tuple[int, int]], phase: int, line: int) -> set[int]:
     """The cache lines (numbered from the object's first) that the (offset, size) spans occupy
     when the object starts ``phase`` bytes into a line; an empty span occupies its first byte."""
