@@ -10,13 +10,13 @@ from hotlint.model import Applicability, Edit, Fix, Position, Range, Severity
 from hotlint.rule import Finding, Option, Rule, fix
 from hotlint.view import LOOP_KINDS, Loop
 
-from ._alloc_in_loop_rewrite import PMR_ALLOCATOR as _PMR_ALLOCATOR
-from ._alloc_in_loop_rewrite import arena_rewrite
-from ._alloc_in_loop_rewrite import bare as _bare
-from ._alloc_in_loop_rewrite import bare_parent as _bare_parent
-from ._alloc_in_loop_rewrite import is_pmr as _is_pmr
-from ._alloc_in_loop_rewrite import params as _params
-from ._seq_cst_default_text import in_main_file, line_indent, text_at
+from .arena import PMR_ALLOCATOR as _PMR_ALLOCATOR
+from .arena import arena_rewrite
+from .arena import bare as _bare
+from .arena import bare_parent as _bare_parent
+from .arena import is_pmr as _is_pmr
+from .arena import params as _params
+from .._seq_cst_default_text import in_main_file, line_indent, text_at
 
 _CONTAINERS = {
     "std::vector", "std::basic_string", "std::deque", "std::list", "std::forward_list",

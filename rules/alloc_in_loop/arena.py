@@ -34,7 +34,7 @@ from typing import Optional
 
 from hotlint.model import Applicability, Edit, Fix, Position, Range
 
-from ._seq_cst_default_text import line_indent, text_at
+from .._seq_cst_default_text import line_indent, text_at
 
 PMR_ALLOCATOR = "std::pmr::polymorphic_allocator"
 _UNORDERED = ("std::unordered_map", "std::unordered_multimap", "std::unordered_set", "std::unordered_multiset")
