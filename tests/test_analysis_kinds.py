@@ -28,6 +28,14 @@ def test_members_compare_as_libclangs_names():
         kinds.type_kind("CHAR8")
 
 
+def test_has_stmt_suffix_reads_the_name():
+    assert kinds.has_stmt_suffix(kinds.K.DECL_STMT) and kinds.has_stmt_suffix(kinds.K.CXX_FOR_RANGE_STMT)
+    assert kinds.has_stmt_suffix("RETURN_STMT")  # a rule pack's string too
+    assert not kinds.has_stmt_suffix(kinds.K.OMP_FOR_DIRECTIVE)  # a statement to libclang, not by name
+    assert not kinds.has_stmt_suffix(kinds.K.StmtExpr)
+    assert not kinds.has_stmt_suffix(kinds.K.CALL_EXPR)
+
+
 def test_nodes_and_types_carry_members(tmp_path):
     from hotlint import clang
 

@@ -58,6 +58,13 @@ def type_kind(name: str) -> "TypeKind":
         raise ValueError(f"libclang has no type kind {name!r}") from None
 
 
+def has_stmt_suffix(kind: str) -> bool:
+    """The kind's libclang name ends in ``_STMT``: a test of the name, not libclang's
+    ``is_statement`` (which counts the OpenMP and OpenACC directives too). A walk up from an
+    expression stops at the statement holding it so."""
+    return str(kind).endswith("_STMT")
+
+
 # ------------------------------------------------------------------ sets rules share
 
 LOOPS = frozenset({K.FOR_STMT, K.CXX_FOR_RANGE_STMT, K.WHILE_STMT, K.DO_STMT})
