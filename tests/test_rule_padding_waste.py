@@ -46,7 +46,7 @@ def test_message_reports_sizes_padding_and_order(tmp_path):
     assert "unsafe: the record is in a header" in d.fix.description
 
 
-@pytest.mark.parametrize("fixture", ["bad.cpp", "bad_c.c"])
+@pytest.mark.parametrize("fixture", ["bad.cpp", "bad_c.c", "bad_form_feed.cpp"])
 def test_reorder_compiles_and_gives_the_claimed_size(tmp_path, fixture):
     """Apply each reorder alone, then let the compiler lay the record out again."""
     text, _ = parse_expectations((FIXTURES / RULE / fixture).read_text())
@@ -102,6 +102,16 @@ Order o;
 };
 Order o;
 """
+
+
+def test_a_form_feed_moves_no_field_line(tmp_path):
+    """Clang starts no line at a form feed: the reorder reads and replaces the field lines clang
+    points at, so a page break at the top of the file (or between records) withholds no fix."""
+    source = "\f// page one\nstruct Order {\n  bool active;\n  double price;\n  int quantity;\n};\nOrder o;\n"
+    [d] = _diagnostics(tmp_path, source)[1]
+    assert d.fix is not None and d.fix.applicability is Applicability.SAFE, d.notes
+    assert apply_edits(source, d.fix.edits) == (
+        "\f// page one\nstruct Order {\n  double price;\n  int quantity;\n  bool active;\n};\nOrder o;\n")
 
 
 def test_best_order_is_the_smallest_the_compiler_can_lay_out(tmp_path):
