@@ -354,9 +354,9 @@ def test_struct_of_arrays_bridge_keeps_behaviour_or_is_not_offered(function, tmp
 def test_control_the_refused_bridges_would_change_what_the_program_prints(tmp_path, monkeypatch):
     """With the proof switched off, the bridges the rule refuses are built and print something
     else: the refusals above are needed, and the output comparison can fail."""
-    from hotlint.rules import _aos_layout_rewrite
+    from hotlint.rules.aos_layout import rewrite
 
-    monkeypatch.setattr(_aos_layout_rewrite, "bridge_refusal", lambda *args: None)
+    monkeypatch.setattr(rewrite, "bridge_refusal", lambda *args: None)
     path, diags = analyze_source(tmp_path, _ENTITIES, "entities.cpp", rules=["aos-layout"])
     before = _compile_and_run(path)
     lines = _ENTITIES.splitlines()

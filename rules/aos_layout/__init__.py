@@ -9,7 +9,8 @@ from typing import Iterator, Optional
 from hotlint.model import Position, Range, Severity
 from hotlint.rule import Finding, Option, Rule
 
-from ._aos_layout_rewrite import migrate, refuse_layout, rewrite
+from .rewrite import migrate, refuse_layout
+from .rewrite import rewrite as soa_rewrite
 
 _CONTIGUOUS = frozenset({"std::vector", "std::array", "std::span", "std::inplace_vector"})
 _CASTS = frozenset({"UNEXPOSED_EXPR", "PAREN_EXPR"})
@@ -217,7 +218,7 @@ class AosLayout(Rule):
         if refusal is None:
             fix = migrate(view, loop, sweep, layout, definition or decl, all_sweeps)
         if fix is None and refusal is None:
-            fix, refusal = rewrite(view, loop, sweep, layout, definition or decl, sweep.container)
+            fix, refusal = soa_rewrite(view, loop, sweep, layout, definition or decl, sweep.container)
         if fix is None and cold:
             notes.append("no struct-of-arrays rewrite is shown for this loop: " + (
                 refusal or "it reaches elements through a pointer, a reference bound in its body, or a record "
