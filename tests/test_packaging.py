@@ -14,8 +14,13 @@ from conftest import ROOT
 
 @pytest.mark.slow  # builds the wheel as pip would for a user (its build requirements from PyPI)
 def test_the_wheel_holds_every_module(tmp_path):
+    import shutil
+
+    tree = tmp_path / "src"  # a clean copy: a checkout's stale build/ folder would fill the wheel by itself
+    shutil.copytree(ROOT, tree, ignore=shutil.ignore_patterns("build", "dist", "*.egg-info", ".git", "node_modules",
+                                                              ".hotlint_cache*", "__pycache__"))
     proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
-                           "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True, timeout=600)
+                           "-w", str(tmp_path), str(tree)], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     [wheel] = tmp_path.glob("hotlint-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
