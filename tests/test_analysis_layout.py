@@ -191,6 +191,14 @@ def test_member_offset(view):
     assert lay.member_offset(entity, [idf, y]) is None  # `id` is no record
 
 
+def test_bytes_covered():
+    assert lay.bytes_covered([]) == 0
+    assert lay.bytes_covered([(0, 4), (8, 4)]) == 8
+    # a member and a field inside it (`pos` and `pos.x`), a repeat, and a partial overlap
+    assert lay.bytes_covered({(0, 12): "pos", (0, 4): "pos.x", (16, 8): "a", (20, 8): "b"}) == 24
+    assert lay.bytes_covered([(4, 4), (4, 4)]) == 4
+
+
 def test_lines_touched():
     assert lay.lines_touched([(0, 8), (60, 8)], 0, 64) == {0, 1}
     assert lay.lines_touched([(0, 8), (40, 8)], 0, 64) == {0}

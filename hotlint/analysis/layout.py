@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Iterable, Optional
 
 from ..model import FieldLayout, RecordLayout
 from .expressions import strip
@@ -198,6 +198,18 @@ def _atomic_paths(t: Optional["Type"], prefix: str, offset: int, depth: int) -> 
         else:
             out.extend(_atomic_paths(ft, f"{prefix}.{f.name}", offset + f.offset, depth + 1))
     return out
+
+
+def bytes_covered(spans: Iterable[tuple[int, int]]) -> int:
+    """How many bytes the (offset, size) spans cover together: overlaps and repeats count once."""
+    total, end = 0, -1
+    for start, size in sorted(spans):
+        stop = start + size
+        if stop <= end:
+            continue
+        total += stop - max(start, end)
+        end = stop
+    return total
 
 
 def lines_touched(spans: list[tuple[int, int]], phase: int, line: int) -> set[int]:
