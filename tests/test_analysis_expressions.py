@@ -201,6 +201,15 @@ def test_parameters_initializer_and_body(tmp_path):
     assert ex.initializer(plain, any_kind=True).kind == K.TYPE_REF  # false-sharing's children[-1]
 
 
+def test_takes_mutable_reference(tmp_path):
+    s = snippet(tmp_path, "using Ref = int&;\n"
+                          "void f(int& a, const int& b, int c, int&& d, Ref e, ...);\n")
+    f = s.decl(K.FUNCTION_DECL, "f")
+    assert [ex.takes_mutable_reference(f, i) for i in range(4)] == [True, False, False, False]
+    assert not ex.takes_mutable_reference(f, 4)  # the typedef's kind, not the canonical reference
+    assert not ex.takes_mutable_reference(f, 5) and not ex.takes_mutable_reference(f, -1)  # no such parameter
+
+
 def test_function_body_of_a_function_try_block_is_none(tmp_path):
     s = snippet(tmp_path, "void k() try { } catch (...) { }\n")
     assert ex.function_body(s.decl(K.FUNCTION_DECL, "k")) is None

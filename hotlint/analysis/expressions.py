@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Collection, Iterable, Iterator, Literal, Optio
 
 from ..model import Range
 from .kinds import ASSIGNMENT_OPERATORS, COMPARISON_OPERATORS, EXPLICIT_CASTS, INCREMENT_OPERATORS, NAME_REFS, \
-    NULL_LITERALS, WRAPPERS, K
+    NULL_LITERALS, WRAPPERS, K, T
 
 if TYPE_CHECKING:
     from ..clang.nodes import Node
@@ -181,6 +181,18 @@ def written_arguments(call: "Node", *, from_macros: bool = True) -> list["Node"]
 def parameters(decl: "Node") -> list["Node"]:
     """``PARM_DECL`` children of a function, method, constructor, template or lambda."""
     return [c for c in decl.children if c.kind == K.PARM_DECL]
+
+
+def takes_mutable_reference(callee: "Node", index: int) -> bool:
+    """The callee's parameter ``index`` is a non-const lvalue reference (``T&``), read from the
+    parameter's type as written (its own kind, not the canonical one: a reference behind a
+    typedef is missed, as alloc-in-loop's two copies read it); False for an index past the
+    parameters (a variadic call's extra arguments)."""
+    params = parameters(callee)
+    if not 0 <= index < len(params):
+        return False
+    t = params[index].type
+    return t.kind == T.LVALUEREFERENCE and t.pointee is not None and not t.pointee.is_const
 
 
 def initializer(var: "Node", *, any_kind: bool = False) -> Optional["Node"]:
