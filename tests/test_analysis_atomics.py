@@ -296,3 +296,18 @@ def test_view_reexports_the_recognizers_names():
         "relaxed", "consume", "acquire", "release", "acq_rel", "seq_cst")
     assert view_module.LOOP_KINDS == {K.FOR_STMT, K.CXX_FOR_RANGE_STMT, K.WHILE_STMT, K.DO_STMT}
     assert "LAMBDA_EXPR" in view_module.FUNCTION_KINDS and "UNION_DECL" in view_module.RECORD_KINDS
+
+
+def test_is_decrement(tmp_path):
+    view = parse_view(tmp_path, "#include <atomic>\n"
+                      "std::atomic<int> a; int plain; int n;\n"
+                      "void f() {\n"
+                      "  a.fetch_sub(1);\n  a--;\n  a -= 2;\n  __sync_fetch_and_sub(&plain, 1);\n"
+                      "  a.fetch_add(-1);\n  a.fetch_add(-n, std::memory_order_relaxed);\n  a += -2;\n"
+                      "  std::atomic_fetch_add(&a, -1);\n  __sync_add_and_fetch(&plain, -(1));\n"
+                      "  a.fetch_add(1);\n  a += 2;\n  ++a;\n  std::atomic_fetch_add(&a, 1);\n"
+                      "  a.fetch_add(n - 1);\n  a.exchange(-1);\n  a.store(-1);\n"
+                      "}\n")
+    ops = {op.node.range.start.line: op for op in view.atomic_ops}
+    assert [line for line in sorted(ops) if at.is_decrement(ops[line])] == list(range(4, 13))
+    assert len(ops) == 16

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
-from .expressions import is_written_argument
+from .expressions import is_negated, is_written_argument, operand_list
 from .kinds import INCREMENT_OPERATORS, K
 from .memory import atomic_target
 
@@ -31,6 +31,9 @@ OPERATION_ROLES = {
     "fetch_and_add": ADD, "fetch_and_sub": ADD, "add_and_fetch": ADD, "sub_and_fetch": ADD,
     "synchronize": FENCE,
 }
+# Operations that take from their object whatever their amount, and those that do when it is negated.
+DECREMENTS = frozenset({"fetch_sub", "decrement", "fetch_and_sub", "sub_and_fetch"})
+_NEGATABLE = frozenset({"fetch_add", "fetch_and_add", "add_and_fetch"})
 # Operations that only read their object (false-sharing counts every other one as a write).
 # Not the operations whose role is LOAD: ``flag_test`` (std::atomic_flag_test) is not here.
 READ_OPERATIONS = frozenset({"load", "test", "wait"})
@@ -286,3 +289,25 @@ def is_c11_function_call(op: AtomicOp) -> bool:
     """A ``<stdatomic.h>`` function (``atomic_load(&x)``), as opposed to an operator on or an
     implicit read of an ``_Atomic`` object."""
     return op.node.kind == K.UNEXPOSED_EXPR and (op.node.leading_token or "").startswith("atomic_")
+
+
+def is_decrement(op: AtomicOp) -> bool:
+    """The operation takes from its object: a subtraction (DECREMENTS: ``fetch_sub``, ``--``, the
+    ``__sync`` subtractions), or an addition of a negated amount (``fetch_add(-1)``, ``x += -n``:
+    a unary minus of anything, under implicit wrappers). The amount is a member call's first
+    argument written in the source that is no memory order, an operator's last operand (of
+    ``operand_list``), a free function's or builtin's second argument; a C11 addition's is not
+    read (never a decrement)."""
+    if op.operation in DECREMENTS:
+        return True
+    if op.operation not in _NEGATABLE:
+        return False
+    args = operand_list(op.node)
+    if op.api == "member":
+        amounts = [a for a in args if a.is_written and not is_order_typed(a)]
+        return bool(amounts) and is_negated(amounts[0])
+    if op.api == "operator":
+        return len(args) >= 2 and is_negated(args[-1])
+    if op.api in ("free", "builtin"):
+        return len(args) >= 2 and is_negated(args[1])
+    return False
