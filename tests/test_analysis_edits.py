@@ -326,3 +326,13 @@ def test_fresh_names_in_each_of_todays_schemes():
     assert E.fresh_name(["default", "default_copy"], lambda c: c in taken or c in keywords, "x") == "default_copy"
     assert not E.word_in("arena_buf2 xarena")("arena")
     assert E.word_in("a.b+c")("a.b")  # a name is matched literally, not as a pattern
+
+
+def test_member_object_parenthesizes_what_is_no_postfix_name():
+    assert [E.member_object(t) for t in ("s.v[i]", "p->n", "(a ? x : y)", "*p", "(a) + (b)", "v[w[i]]")] == [
+        "s.v[i]", "p->n", "(a ? x : y)", "(*p)", "((a) + (b))", "(v[w[i]])"]
+
+
+def test_address_of():
+    assert [E.address_of(t) for t in ("x", "s.v[i]", "*p", "* p->q", "(*p)", "( *s.p )", "*(p + 1)", "(x)", "a[b[0]]")] == [
+        "&x", "&s.v[i]", "p", "p->q", "p", "s.p", "&(*(p + 1))", "&((x))", "&(a[b[0]])"]

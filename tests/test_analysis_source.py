@@ -420,3 +420,10 @@ def test_source_frames_and_sarif_columns_show_clangs_line(tmp_path):
     caret = frame[1].plain
     assert caret[caret.index("^"):] == "^"
     assert _region(str(path), b.name_range)["startColumn"] == 16  # characters, as SARIF counts
+
+
+def test_is_postfix_name():
+    for text in ("x", "s.v[i]", "p->n", "ns::x", "a . b", "v[i + 1]", "x\n"):
+        assert S.is_postfix_name(text), text
+    for text in ("*p", "&x", "(x)", "f()", "v[w[i]]", "a + b", "", "1x", "x\n\n", "x "):
+        assert not S.is_postfix_name(text), text

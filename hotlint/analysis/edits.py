@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Literal, Optional, Union
 
 from ..model import Edit, Position, Range
 from .kinds import K
-from .source import SourceText
+from .source import SourceText, is_postfix_name, parenthesized_whole
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..clang.nodes import Node
@@ -192,6 +192,28 @@ def append_argument(source: SourceText, call: "Node", text: str, *,
     return Edit(Range(close, close), (", " if comma else "") + text)
 
 
+def member_object(text: str) -> str:
+    """An expression's text made the object of a member access (``….load()``): as written when it
+    is a postfix name (``s.v[i]``) or wholly parenthesized, else in parentheses (``(*p)``)."""
+    if is_postfix_name(text) or (text.startswith("(") and parenthesized_whole(text)):
+        return text
+    return f"({text})"
+
+
+def address_of(lvalue: str) -> str:
+    """The text of a pointer to the object the lvalue text ``lvalue`` names: ``p`` for ``*p`` or
+    ``(*p)`` with a postfix name under the ``*``, ``&x`` for a postfix name, else ``&(…)``."""
+    if lvalue.startswith("*") and is_postfix_name(lvalue[1:].strip()):
+        return lvalue[1:].strip()
+    if lvalue.startswith("(") and parenthesized_whole(lvalue):
+        inner = lvalue[1:-1].strip()
+        if inner.startswith("*") and is_postfix_name(inner[1:].strip()):
+            return inner[1:].strip()
+    if is_postfix_name(lvalue):
+        return "&" + lvalue
+    return f"&({lvalue})"
+
+
 def replace(node_or_range: Union["Node", Range], text: str) -> Edit:
     """Replace a node's (or a range's) text with ``text``."""
     r = node_or_range if isinstance(node_or_range, Range) else node_or_range.range
@@ -214,7 +236,7 @@ def word_in(text: str) -> Callable[[str], bool]:
 
 
 __all__ = [
-    "after_semicolon", "append_argument", "body_indentation", "fresh_name", "has_include", "include_edits",
-    "insert_at_line_start", "last_include_line", "remove_statement", "replace", "statement_room",
+    "address_of", "after_semicolon", "append_argument", "body_indentation", "fresh_name", "has_include", "include_edits",
+    "insert_at_line_start", "last_include_line", "member_object", "remove_statement", "replace", "statement_room",
     "through_semicolon", "word_in",
 ]

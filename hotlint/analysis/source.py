@@ -299,6 +299,17 @@ def parenthesized_whole(text: str) -> bool:
     return False
 
 
+_POSTFIX_NAME = re.compile(r"^[A-Za-z_]\w*(?:\s*(?:\.|->|::)\s*[A-Za-z_]\w*|\s*\[[^\[\]]*\])*$")
+
+
+def is_postfix_name(text: str) -> bool:
+    """``text`` is a name followed only by member accesses (``.``, ``->``, ``::``) and subscripts
+    without brackets inside (``s.v[i]``, ``p->n``, ``ns::x``): it binds tighter than any prefix or
+    binary operator, so ``&``, ``*`` or ``.m`` can be written at it without parentheses. (A trailing
+    line end is let through, as a pattern's ``$`` lets it.)"""
+    return _POSTFIX_NAME.match(text) is not None
+
+
 def split_top_level(text: str, *, opens: str = "<([{", closes: str = ">)]}") -> list[str]:
     """``text`` split at the commas outside brackets, each piece stripped; an empty last piece
     is dropped, an empty inner one kept. ``<`` and ``>`` count as brackets (so do those of
@@ -411,7 +422,7 @@ def source_of(text_or_source: Union[str, SourceText]) -> SourceText:
 
 __all__ = [
     "Multiline", "SourceText", "Token", "angle_depth", "declared_name_end", "first_paren_close",
-    "header_semicolons", "line_starts", "matching_token", "new_is_array", "new_placement_close",
+    "header_semicolons", "is_postfix_name", "line_starts", "matching_token", "new_is_array", "new_placement_close",
     "parenthesized_whole", "source_of", "split_lines", "split_top_level", "starts_declaration",
     "template_argument_span", "token_end", "token_snippet", "written_type",
 ]
