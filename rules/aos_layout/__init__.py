@@ -6,22 +6,25 @@ import math
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
+from hotlint.analysis.control import is_written_in, unit_step_variable
+from hotlint.analysis.expressions import ESCAPES, READ, WRITE, initializer, lvalue_use, operator_operands, \
+    outermost_wrapper, strip
+from hotlint.analysis.kinds import K
+from hotlint.analysis.layout import bytes_covered, laid_out_per_cache_line, lines_touched, member_offset
+from hotlint.analysis.memory import NOT_A_USE, member_path
+from hotlint.analysis.symbols import refers_to
+from hotlint.analysis.types import CONTIGUOUS, contiguous_element
 from hotlint.model import Position, Range, Severity
 from hotlint.rule import Finding, Option, Rule
 
-from .rewrite import migrate, refuse_layout
-from .rewrite import rewrite as soa_rewrite
+from .rewrite import migrate, refuse_layout, soa_fix
 
-_CONTIGUOUS = frozenset({"std::vector", "std::array", "std::span", "std::inplace_vector"})
-_CASTS = frozenset({"UNEXPOSED_EXPR", "PAREN_EXPR"})
-_WRITES = frozenset({"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>="})
 # A fixed-size array this small stays in L1 whatever its layout.
 _SMALL_ARRAY_LINES = 4
-_NOT_A_USE = object()
 
 
 @dataclass
-class _Sweep:
+class Sweep:
     """One contiguous sequence a loop walks element by element."""
 
     label: str  # how the message names the walk: "over `particles`", "stepping `p`"
@@ -172,11 +175,11 @@ class AosLayout(Rule):
             layout = sweep.element.layout()
             if layout is None or layout.size < min_size or layout.is_union:
                 continue
-            if _laid_out_per_cache_line(layout, line):
-                continue
+            if laid_out_per_cache_line(layout, line):
+                continue  # false-sharing's per-thread slot: a struct of arrays would pack them again
             if sweep.count is not None and sweep.count * layout.size <= _SMALL_ARRAY_LINES * line:
                 continue
-            used = _union_bytes(sweep.used)
+            used = bytes_covered(sweep.used)
             if used > max_fraction * layout.size:
                 continue
             yield self._finding(view, loop, sweep, layout, used, line, all_sweeps)
@@ -213,12 +216,12 @@ class AosLayout(Rule):
         keyword = {"range-for": "for"}.get(loop.kind, loop.kind)
         rng = Range(start, Position(start.line, start.column + len(keyword)))
         decl = sweep.element.declaration
-        definition = decl.definition if decl is not None else None
+        record_node = (decl.definition if decl is not None else None) or decl
         fix, refusal = None, refuse_layout(sweep.element)
         if refusal is None:
-            fix = migrate(view, loop, sweep, layout, definition or decl, all_sweeps)
+            fix = migrate(view, loop, sweep, layout, record_node, all_sweeps)
         if fix is None and refusal is None:
-            fix, refusal = soa_rewrite(view, loop, sweep, layout, definition or decl, sweep.container)
+            fix, refusal = soa_fix(view, loop, sweep, layout, record_node)
         if fix is None and cold:
             notes.append("no struct-of-arrays rewrite is shown for this loop: " + (
                 refusal or "it reaches elements through a pointer, a reference bound in its body, or a record "
@@ -229,33 +232,9 @@ class AosLayout(Rule):
 # --------------------------------------------------------------------------- finding sweeps
 
 
-def _strip(n):
-    while n.kind in _CASTS and len(n.children) == 1:
-        n = n.children[0]
-    return n
-
-
-def _outer(n):
-    while n.parent is not None and n.parent.kind in _CASTS:
-        n = n.parent
-    return n
-
-
-def _contiguous_element(t) -> tuple[Optional[object], Optional[int]]:
-    """(element type, count or None) of an array, std::vector, std::array or std::span."""
-    t = t.non_reference() if t.is_reference else t
-    if t.is_array:
-        return t.element, t.array_size
-    if t.is_record and t.record_name in _CONTIGUOUS:
-        args = t.template_arguments
-        if not args:
-            return None, None
-        elem = args[0]
-        count = None
-        if t.record_name == "std::array" and elem.size and t.size is not None:
-            count = t.size // elem.size
-        return elem, count
-    return None, None
+def _text(view, node) -> str:
+    """A node's text for a message and for the rewrite to name (the first line of a longer one)."""
+    return view.source.snippet(node.range, multiline="first-line")
 
 
 def _element_record(t):
@@ -267,133 +246,94 @@ def _element_record(t):
     return t
 
 
-def _sweeps(view, loop) -> list[_Sweep]:
+def _sweeps(view, loop) -> list[Sweep]:
     node = loop.node
     parts = loop.parts()
     body = parts["body"]
     if body is None:
         return []
-    out = []
-    if node.kind == "CXX_FOR_RANGE_STMT":
+    if node.kind == K.CXX_FOR_RANGE_STMT:
         var, rng = parts["variable"], parts["range"]
         if var is None or rng is None or not var.type.is_reference:
             return []  # a by-value loop variable copies the whole record
-        elem, count = _contiguous_element(_strip(rng).type)
+        sequence = strip(rng, only_child=True)
+        elem, count = contiguous_element(sequence.type)
         elem = _element_record(elem)
         if elem is None:
             return []
-        sweep = _Sweep(f"over `{_text(view, rng)}`", elem, count, body)
-        if _strip(rng).kind in ("DECL_REF_EXPR", "MEMBER_REF_EXPR"):
+        sweep = Sweep(f"over `{_text(view, rng)}`", elem, count, body)
+        if sequence.kind in (K.DECL_REF_EXPR, K.MEMBER_REF_EXPR):
             sweep.container = _text(view, rng)
-            sweep.container_decl = _strip(rng).referenced
-        _collect(view, body, lambda n: _is_ref_to(n, var), sweep, elem)
+            sweep.container_decl = sequence.referenced
+        _collect(body, lambda n: refers_to(n, var), sweep, elem)
         return [sweep]
-    if node.kind != "FOR_STMT":
+    if node.kind != K.FOR_STMT:
         return []
-    induction = _induction_variable(parts["increment"])
-    if induction is None or _modified_in(body, induction):
+    induction = unit_step_variable(parts["increment"])
+    if induction is None or is_written_in(body, induction):
         return []
     if induction.type.is_pointer:
         elem = _element_record(induction.type.pointee)
         if elem is None:
             return []
-        sweep = _Sweep(f"stepping `{induction.spelling}`", elem, None, body)
-        _collect(view, body, lambda n: _is_ref_to(n, induction), sweep, elem, through_pointer=True)
+        sweep = Sweep(f"stepping `{induction.spelling}`", elem, None, body)
+        _collect(body, lambda n: refers_to(n, induction), sweep, elem, through_pointer=True)
         return [sweep]
-    sweeps: dict[str, _Sweep] = {}
+    sweeps: dict[str, Sweep] = {}
     for n in body.walk():
         container = _indexed_container(n, induction)
         if container is None:
             continue
-        elem, count = _contiguous_element(_strip(container).type) if not _strip(container).type.is_pointer \
-            else (_strip(container).type.pointee, None)
+        t = container.type
+        elem, count = (t.pointee, None) if t.is_pointer else contiguous_element(t)
         elem = _element_record(elem)
         if elem is None:
             continue
         label = _text(view, container)
         if label not in sweeps:
-            sweeps[label] = _Sweep(f"over `{label}`", elem, count, n)
+            sweep = sweeps[label] = Sweep(f"over `{label}`", elem, count, n)
             aliases = _element_aliases(view, body, induction, label)
-            if not _strip(container).type.is_pointer:
-                sweeps[label].container = label
-                sweeps[label].container_decl = _strip(container).referenced
-                sweeps[label].index_name = induction.spelling
-            sweeps[label].aliases = bool(aliases)
-            _collect(view, body,
+            if not t.is_pointer:
+                sweep.container = label
+                sweep.container_decl = container.referenced
+                sweep.index_name = induction.spelling
+            sweep.aliases = bool(aliases)
+            _collect(body,
                      lambda m, lbl=label, al=aliases: _indexes(view, m, induction, lbl) or (
-                         m.kind == "DECL_REF_EXPR" and m.referenced in al),
-                     sweeps[label], elem, aliases=aliases)
-    out.extend(sweeps.values())
-    return out
-
-
-def _induction_variable(inc):
-    """`i` of `++i`, `i++`, `i += 1`: the loop steps one element at a time."""
-    if inc is None:
-        return None
-    inc = _strip(inc)
-    target = None
-    if inc.kind == "UNARY_OPERATOR" and inc.operator in ("++", "post++") and inc.children:
-        target = _strip(inc.children[0])
-    elif inc.kind == "COMPOUND_ASSIGNMENT_OPERATOR" and inc.operator == "+=" and len(inc.children) == 2:
-        step = _strip(inc.children[1])
-        if step.kind == "INTEGER_LITERAL" and step.tokens == ["1"]:
-            target = _strip(inc.children[0])
-    if target is None or target.kind != "DECL_REF_EXPR":
-        return None
-    return target.referenced
-
-
-def _modified_in(body, var) -> bool:
-    for n in body.walk():
-        target = None
-        if n.kind in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR") and n.operator in _WRITES:
-            target = n.children[0] if n.children else None
-        elif n.kind == "UNARY_OPERATOR" and n.operator in ("++", "--", "post++", "post--"):
-            target = n.children[0] if n.children else None
-        if target is not None:
-            target = _strip(target)
-            if target.kind == "DECL_REF_EXPR" and target.referenced == var:
-                return True
-    return False
-
-
-def _is_ref_to(n, var) -> bool:
-    return n.kind == "DECL_REF_EXPR" and n.referenced == var
+                         m.kind == K.DECL_REF_EXPR and m.referenced in al),
+                     sweep, elem, aliases=aliases)
+    return list(sweeps.values())
 
 
 def _indexed_container(n, induction):
-    """The container of `c[i]` (built-in subscript or operator[] of a contiguous type)."""
-    if n.kind == "ARRAY_SUBSCRIPT_EXPR" and len(n.children) == 2:
+    """The named sequence ``c`` of ``c[i]`` (a built-in subscript, or operator[] of a contiguous
+    type), stripped, when ``i`` is the induction variable."""
+    if n.kind == K.ARRAY_SUBSCRIPT_EXPR and len(n.children) == 2:
         base, index = n.children
-    elif n.kind == "CALL_EXPR" and n.spelling == "operator[]":
-        args = [c for c in n.children if c.kind not in ("UNEXPOSED_EXPR",) or _strip(c).kind != "DECL_REF_EXPR"
-                or _strip(c).spelling != "operator[]"]
-        if len(args) != 2:
+    elif n.kind == K.CALL_EXPR and n.spelling == "operator[]":
+        operands = operator_operands(n, callee_through="only-child", callee_spelling="call-spelling")
+        if len(operands) != 2:
             return None
-        base, index = args
-        t = _strip(base).type
-        if not (t.is_record and t.record_name in _CONTIGUOUS):
+        base, index = operands
+        t = strip(base, only_child=True).type
+        if not (t.is_record and t.record_name in CONTIGUOUS):
             return None
     else:
         return None
-    idx = _strip(index)
-    if idx.kind != "DECL_REF_EXPR" or idx.referenced != induction:
+    if not refers_to(strip(index, only_child=True), induction):
         return None
-    b = _strip(base)
-    if b.kind not in ("DECL_REF_EXPR", "MEMBER_REF_EXPR"):
-        return None
-    return b
+    b = strip(base, only_child=True)
+    return b if b.kind in (K.DECL_REF_EXPR, K.MEMBER_REF_EXPR) else None
 
 
 def _element_aliases(view, body, induction, label) -> set:
     """References bound to the element in the body: `auto& e = es[i];`."""
     out = set()
     for n in body.walk():
-        if n.kind != "VAR_DECL" or not n.type.is_reference:
+        if n.kind != K.VAR_DECL or not n.type.is_reference:
             continue
-        init = [c for c in n.children if c.is_expression]
-        if init and _indexes(view, _strip(init[-1]), induction, label):
+        init = initializer(n)
+        if init is not None and _indexes(view, strip(init, only_child=True), induction, label):
             out.add(n)
     return out
 
@@ -403,26 +343,26 @@ def _indexes(view, n, induction, label) -> bool:
     return container is not None and _text(view, container) == label
 
 
-def _collect(view, body, is_element, sweep: _Sweep, elem, through_pointer: bool = False,
+def _collect(body, is_element, sweep: Sweep, elem, through_pointer: bool = False,
              aliases: frozenset = frozenset()) -> None:
     """Add up the bytes of each element the body touches; mark whole-element uses."""
     first = None
     for n in body.walk():
         if not is_element(n):
             continue
-        parent = _outer(n).parent
+        parent = outermost_wrapper(n).parent
         if parent is not None and parent in aliases:
             continue  # binding `auto& e = es[i]`: the uses of `e` are counted instead
         if first is None:
             first = n
-        path = _member_path(n, through_pointer)
-        if path is _NOT_A_USE:
+        path = member_path(n, through_pointer=through_pointer)
+        if path is NOT_A_USE:
             continue
         if path is None:
             sweep.whole = True
             return
         members, top = path
-        placed = _place(elem, members)
+        placed = member_offset(elem, members)
         if placed is None:
             sweep.whole = True
             return
@@ -430,163 +370,24 @@ def _collect(view, body, is_element, sweep: _Sweep, elem, through_pointer: bool 
         field_path = ".".join(m.spelling for m in members)
         sweep.used[(offset, size)] = field_path
         sweep.top_fields[top_name] = (top_offset, top_size)
-        if not through_pointer:
-            first_member = _outer(n).parent
-            if first_member is not None and first_member.kind == "MEMBER_REF_EXPR":
-                sweep.sites.append((first_member.range, top_name))
-                sweep.site_nodes.append(first_member)
-        access = _access(top)
-        if access == _ESCAPES:
+        if not through_pointer and parent is not None and parent.kind == K.MEMBER_REF_EXPR:
+            sweep.sites.append((parent.range, top_name))
+            sweep.site_nodes.append(parent)
+        access = lvalue_use(top)
+        if access == ESCAPES:
             sweep.unfollowed = sweep.unfollowed or (
                 f"it takes the address of `{field_path}` or binds a reference to it, which could outlive "
                 "the loop or write where hotlint cannot see")
-        if access & _WRITE:
+        if access & WRITE:
             sweep.writes = True
             sweep.written.add(top_name)
-        if access & _READ:
+        if access & READ:
             sweep.reads = True
     if first is not None:
         sweep.anchor = first
 
 
-def _member_path(n, through_pointer: bool):
-    """The chain of fields read from element expression ``n`` (`e.pos.x` -> [pos, x]), or None
-    when the element or a member is used as a whole object the rule cannot follow."""
-    cur = n
-    if through_pointer:
-        parent = _outer(cur).parent
-        if parent is None:
-            return None
-        if parent.kind == "UNARY_OPERATOR" and parent.operator == "*":
-            cur = parent
-        elif parent.kind in ("BINARY_OPERATOR",) and parent.operator in ("!=", "==", "<", "<=", ">", ">="):
-            return _NOT_A_USE  # comparing the pointer reads no record
-        elif parent.kind != "MEMBER_REF_EXPR":
-            return None
-    members = []
-    while True:
-        parent = _outer(cur).parent
-        if parent is None or parent.kind != "MEMBER_REF_EXPR" or not parent.children:
-            break
-        if _strip(parent.children[0]) is not cur and parent.children[0] is not _outer(cur):
-            break
-        field_decl = parent.referenced
-        if field_decl is None or field_decl.kind != "FIELD_DECL":
-            if members and field_decl is not None and field_decl.kind == "CXX_METHOD":
-                break  # `e.name.size()`: the method sees the member, not the rest of the element
-            return None  # a member function of the element: it may read every field
-        members.append(field_decl)
-        cur = parent
-        if not cur.type.is_record:
-            break
-    if not members:
-        return None
-    return members, cur
-
-
-# How a loop uses a member: bits of what it does to the member's bytes.
-_READ, _WRITE = 1, 2
-_ESCAPES = 4 | _READ | _WRITE  # a pointer or reference that may be kept: anything can happen
-
-
-def _access(leaf) -> int:
-    """What the expression using member ``leaf`` (the last member of `e.pos.x`) does to it.
-
-    Clang wraps a member that is only read in an implicit cast: lvalue-to-rvalue for a scalar,
-    a no-op cast to `const T` when a record binds to a const reference (a copy constructor, a
-    const method, a `const T&` parameter). No cast means the lvalue itself is used: assigned,
-    incremented, bound to a non-const reference or the object of a non-const method, all of
-    which may change it; an address or a reference variable may outlive the loop. A member of
-    a const element is already `const T` and needs no cast to be read."""
-    cur = leaf
-    readonly = leaf.type.is_const and not leaf.type.is_array
-    while True:
-        parent = cur.parent
-        if parent is None:
-            return _ESCAPES
-        kind = parent.kind
-        if kind == "PAREN_EXPR":
-            cur = parent
-            continue
-        if kind == "UNEXPOSED_EXPR":  # an implicit cast
-            if cur.type.is_array:
-                grand = parent.parent
-                if grand is not None and grand.kind == "ARRAY_SUBSCRIPT_EXPR" and grand.children \
-                        and grand.children[0] is parent:
-                    cur = grand  # `e.hist[k]`: what is done to the element is done to the member
-                    continue
-                return _ESCAPES  # a pointer to the array's first element
-            if cur.type.is_record:
-                return _READ if parent.type.is_const else _READ | _WRITE
-            return _READ
-        if kind == "CONDITIONAL_OPERATOR" and parent.children and parent.children[0] is not cur:
-            cur = parent  # `c ? e.a : e.b` is an lvalue: what is done to it is done to the member
-            continue
-        if kind == "BINARY_OPERATOR":
-            if parent.operator == "=" and parent.children and parent.children[0] is cur:
-                return _WRITE
-            return _READ
-        if kind == "COMPOUND_ASSIGNMENT_OPERATOR":
-            return _READ | _WRITE if parent.children and parent.children[0] is cur else _READ
-        if kind == "UNARY_OPERATOR":
-            if parent.operator in ("++", "--", "post++", "post--"):
-                return _READ | _WRITE
-            return _ESCAPES if parent.operator == "&" else _READ
-        if kind in ("CALL_EXPR", "MEMBER_REF_EXPR"):
-            # bound to a reference parameter, or the object of a method: non-const ones may write
-            return _READ if readonly else _READ | _WRITE
-        if kind == "VAR_DECL" and readonly:
-            return _READ  # a const reference in the body, as with the no-op cast above
-        if kind == "INIT_LIST_EXPR" and not any(t.is_reference for t in parent.type.field_types().values()):
-            return _READ  # libclang shows an initializer list's syntactic form, without the casts
-        return _ESCAPES  # a non-const reference variable, a returned reference, sizeof, ...
-
-
-def _laid_out_per_cache_line(layout, line: int) -> bool:
-    """A record laid out for coherence, not streaming: aligned to the cache line (alignas on the
-    record or a member, or inherited from one), or padded with deliberate padding members.
-    That is false-sharing's fix; a struct of arrays would pack the slots together again."""
-    aligns = [layout.explicit_align] + [f.explicit_align for f in layout.fields]
-    if any(a is not None and (a < 0 or a >= line) for a in aligns) or layout.align >= line:
-        return True
-    return any(f.is_padding_array for f in layout.fields)
-
-
-def _place(elem, members):
-    """(offset, size, top field name, top offset, top size) of a member chain in ``elem``."""
-    if not members:
-        return None
-    record = elem
-    offset = 0
-    top = None
-    size = 0
-    for i, m in enumerate(members):
-        layout = record.layout() if record is not None else None
-        if layout is None:
-            return None
-        f = next((f for f in layout.fields if f.name == m.spelling and not f.is_base), None)
-        if f is None:
-            return None  # inherited or anonymous: not worth guessing
-        offset += f.offset
-        size = f.size
-        if i == 0:
-            top = (f.name, f.offset, f.size)
-        record = m.type
-    return offset, size, top[0], top[1], top[2]
-
-
 # --------------------------------------------------------------------------- arithmetic
-
-
-def _union_bytes(used: dict) -> int:
-    total, end = 0, -1
-    for start, size in sorted(used):
-        stop = start + size
-        if stop <= end:
-            continue
-        total += stop - max(start, end)
-        end = stop
-    return total
 
 
 def _line_usage(size: int, used: dict, line: int) -> tuple[int, int, float]:
@@ -594,30 +395,14 @@ def _line_usage(size: int, used: dict, line: int) -> tuple[int, int, float]:
     share of the fetched bytes that are used (records assumed to start on a line boundary)."""
     period = size * line // math.gcd(size, line)
     records = period // size
-    lines = period // line
-    touched_lines = set()
-    useful = 0
-    spans = sorted(used)
+    spans = [s for s in sorted(used) if s[1] > 0]
+    touched: set[int] = set()
     for k in range(records):
-        base = k * size
-        for start, length in spans:
-            if length <= 0:
-                continue
-            first = (base + start) // line
-            last = (base + start + length - 1) // line
-            touched_lines.update(range(first, last + 1))
-    useful = _union_bytes(used) * records
-    fetched = len(touched_lines) * line
-    return len(touched_lines), lines, (useful / fetched if fetched else 1.0)
+        touched |= lines_touched(spans, k * size, line)
+    fetched = len(touched) * line
+    useful = bytes_covered(used) * records
+    return len(touched), period // line, (useful / fetched if fetched else 1.0)
 
 
 def _pct(x: float) -> str:
     return f"{round(100 * x)}%"
-
-
-def _text(view, node) -> str:
-    r = node.range
-    line = view.line_text(r.start.line).encode()
-    end = r.end.column if r.end.line == r.start.line else len(line) + 1
-    return line[r.start.column - 1:end - 1].decode(errors="replace")
-
