@@ -1,22 +1,32 @@
-"""alloc-in-loop: heap allocations executed once per loop iteration."""
+"""alloc-in-loop: heap allocations executed once per loop iteration.
+
+The rule finds the allocating expressions and declarations, says how each allocates and
+offers the hoist fix; ``arena.py`` beside it builds the arena rewrite for a loop's sites.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
+from typing import TYPE_CHECKING, Optional
 
-from hotlint.model import Applicability, Edit, Fix, Position, Range, Severity
+from hotlint.analysis.control import if_parts, repeating_loop, runs_once_per_entry, tests_null, under_branch
+from hotlint.analysis.edits import insert_at_line_start, replace, statement_room
+from hotlint.analysis.expressions import call_object, initializer, integer_literal, parameters, parent_past, strip, \
+    takes_mutable_reference, written_arguments
+from hotlint.analysis.kinds import COUNT_TYPES, DECLARED_NAMES, TO_STRING_INTEGER_TYPES, WRAPPERS, K, T
+from hotlint.analysis.memory import assigned_entity
+from hotlint.analysis.source import new_is_array, new_placement_close
+from hotlint.analysis.symbols import in_linted_file, name_is_taken, refers_to
+from hotlint.analysis.types import PMR_ALLOCATOR, is_family, is_pmr
+from hotlint.model import Applicability, Edit, Fix, Severity
 from hotlint.rule import Finding, Option, Rule, fix
-from hotlint.view import LOOP_KINDS, Loop
 
-from .arena import PMR_ALLOCATOR as _PMR_ALLOCATOR
 from .arena import arena_rewrite
-from .arena import bare as _bare
-from .arena import bare_parent as _bare_parent
-from .arena import is_pmr as _is_pmr
-from .arena import params as _params
-from .._seq_cst_default_text import in_main_file, line_indent, text_at
+
+if TYPE_CHECKING:  # pragma: no cover
+    from hotlint.view import Loop
 
 _CONTAINERS = {
     "std::vector", "std::basic_string", "std::deque", "std::list", "std::forward_list",
@@ -48,6 +58,30 @@ _CALL_NAMES = {q.rsplit("::", 1)[-1] for q in _MAKERS} | _C_ALLOCATORS | {"opera
 _SSO_DEFAULT = 15
 # Widest std::to_string(int-like) results: "-2147483648" and "18446744073709551615".
 _TO_STRING_WIDTH = {4: 11, 2: 6, 1: 4, 8: 20}
+_LOOP_WORDS = {"for": "`for`", "range-for": "range-`for`", "while": "`while`", "do": "`do`"}
+# What to do instead, by the kind of site (containers: by what they are).
+_ADVICE = {
+    "new": "Reuse one object (hoisted before the loop), keep the objects in a container that is reserved once, "
+           "or take them from an arena (std::pmr::monotonic_buffer_resource) released in one step",
+    "maker": "Reuse the object across iterations, keep the objects by value in a container reserved once, or "
+             "allocate them from an arena (std::allocate_shared with a std::pmr::polymorphic_allocator)",
+    "c-alloc": "Allocate one buffer before the loop and reuse it (sized for the largest iteration), or use a "
+               "stack buffer when the size is small and bounded",
+    "concat": "Build the key in a std::string hoisted before the loop (clear() then append, which keeps its "
+              "capacity), or look it up with a std::string_view or a structured key instead of a concatenated one",
+    "container": "Hoist it before the loop and clear() it each iteration to keep its capacity, or build it on a "
+                 "std::pmr::monotonic_buffer_resource",
+    "node-container": "Hoist it before the loop and clear() it (a node container still allocates one node per "
+                      "element), or give it a std::pmr::monotonic_buffer_resource or a pool so the nodes come "
+                      "from one arena",
+    "loop-variable": "Bind the element by reference (`const auto&`) unless the copy is needed",
+}
+_C_HOW = {"realloc": "may move and reallocate the block on the heap",
+          "strdup": "copies the string into a new heap block", "strndup": "copies the string into a new heap block"}
+_DEQUE_HOW = ("is constructed, which allocates its block map and a first 512-byte node even while it is empty "
+              "(libstdc++),")
+# what a container's constructor call may be written in: `std::vector<int>(n)` holds a TYPE_REF too
+_CONSTRUCTION_WRAPPERS = WRAPPERS | {K.CXX_FUNCTIONAL_CAST_EXPR}
 
 
 @dataclass(eq=False)
@@ -210,12 +244,12 @@ class AllocInLoop(Rule):
         sso = self.option(view, "sso-capacity")
         through_calls = self.option(view, "through-calls")
         sites: list[_Site] = []
-        for node in view.nodes("CXX_NEW_EXPR"):
+        for node in view.nodes(K.CXX_NEW_EXPR):
             self._add(view, sites, node, lambda loop, n=node: _new_site(view, n, loop))
         for call in view.calls:
             if call.name in _CALL_NAMES:  # before anything that resolves the callee
                 self._add(view, sites, call.node, lambda loop, c=call: _call_site(view, c, loop, sso))
-        for var in view.nodes("VAR_DECL"):
+        for var in view.nodes(K.VAR_DECL):
             if var.type.record_name in _CONTAINERS:
                 self._add(view, sites, var,
                           lambda loop, v=var: _container_site(view, v, loop, sso, through_calls))
@@ -237,16 +271,21 @@ class AllocInLoop(Rule):
             yield self._finding(view, site, per_loop[id(site.loop)], arena.get(id(site)), refusals.get(id(site)))
 
     def _add(self, view, sites: list[_Site], node, make) -> None:
-        if not in_main_file(view, node):
+        if not in_linted_file(view, node):
             return
-        loop, via = _repeating_loop(view, node)
-        if loop is None or _runs_once(node, loop, inside_lambda=via is not None) or _lazily_created(node, loop):
+        loop, called = repeating_loop(view, node)
+        if loop is None or runs_once_per_entry(node, loop, inside_lambda=called is not None) \
+                or _lazily_created(node, loop):
             return
         site = make(loop)
         if site is None:
             return
-        site.via = via
-        site.conditional = _is_conditional(node, loop)
+        if called is not None:
+            line = called.call.range.start.line
+            site.via = (f"a lambda called where it is defined, line {line}" if called.kind == "immediate"
+                        else f"the lambda `{called.holder.spelling}` called at line {line}")
+        site.conditional = under_branch(node, loop.node, include_stop=False, logical_operators=True,
+                                        nested_loops=True)
         sites.append(site)
 
     def _finding(self, view, site: _Site, same_loop: list[_Site], arena: Optional[Fix],
@@ -254,7 +293,7 @@ class AllocInLoop(Rule):
         loop = site.loop
         count = len(same_loop)
         maybe = "up to " if any(s.conditional for s in same_loop) else ""
-        where = f"the {_loop_word(loop)} loop at line {loop.node.range.start.line}"
+        where = f"the {_LOOP_WORDS[loop.kind]} loop at line {loop.node.range.start.line}"
         if site.via:
             where += f" (in {site.via})"
         plural = "s" if count != 1 else ""
@@ -272,279 +311,68 @@ class AllocInLoop(Rule):
             lines = sorted({s.node.range.start.line for s in others})
             notes.append("the loop's other allocating expressions are at line" + ("s " if len(lines) > 1 else " ")
                          + ", ".join(str(n) for n in lines))
-        return Finding(_report_range(site.node), message,
-                       severity=self.severity_for(view, _hotness_anchor(view, site), self.severity),
+        # severity follows where the allocation runs: the loop's body for a called lambda
+        anchor = site.node if site.via is None else loop.body if loop.body is not None else loop.node
+        return Finding(site.node.range, message, severity=self.severity_for(view, anchor, self.severity),
                        fix=the_fix, notes=tuple(notes))
 
 
 # --------------------------------------------------------------------------- where it runs
 
 
-def _loop_word(loop: Loop) -> str:
-    return {"for": "`for`", "range-for": "range-`for`", "while": "`while`", "do": "`do`"}[loop.kind]
-
-
-def _report_range(node) -> Range:
-    return node.range
-
-
-def _hotness_anchor(view, site: _Site):
-    """Severity follows where the allocation runs: the loop's body for a called lambda."""
-    if site.via is None:
-        return site.node
-    body = site.loop.body
-    return body if body is not None else site.loop.node
-
-
-def _repeating_loop(view, node) -> tuple[Optional[Loop], Optional[str]]:
-    """The innermost loop that runs ``node`` once per iteration, and, when it runs through a
-    lambda the loop calls, a description of that lambda."""
-    loop = view.enclosing_loop(node)
-    if loop is not None:
-        return loop, None
-    fn = view.enclosing_function(node)
-    if fn is None or fn.node.kind != "LAMBDA_EXPR":
-        return None, None
-    lam = fn.node
-    holder = _bare_parent(lam)
-    if holder is not None and holder.kind == "CALL_EXPR" and holder.spelling == "operator()":
-        loop = view.enclosing_loop(holder)
-        if loop is not None:
-            return loop, f"a lambda called where it is defined, line {holder.range.start.line}"
-    if holder is not None and holder.kind == "VAR_DECL":
-        for call in view.calls:
-            if call.name != "operator()" or not call.node.children:
-                continue
-            obj = _bare(call.node.children[0])
-            if obj is None or obj.kind != "DECL_REF_EXPR" or obj.referenced != holder:
-                continue
-            loop = view.enclosing_loop(call.node)
-            if loop is not None:
-                return loop, f"the lambda `{holder.spelling}` called at line {call.node.range.start.line}"
-    return None, None
-
-
-def _runs_once(node, loop: Loop, inside_lambda: bool) -> bool:
-    """True when the allocation leaves the loop right after: it is thrown or returned, in a
-    catch handler, or in a block that ends the loop with break/return/throw/goto."""
-    cur = node
-    for anc in node.ancestors():
-        if anc is loop.node:
-            return False
-        kind = anc.kind
-        if kind in ("CXX_THROW_EXPR", "CXX_CATCH_STMT"):
-            return True
-        if kind == "LAMBDA_EXPR":
-            return False
-        if kind == "RETURN_STMT" and not inside_lambda:
-            return True
-        if kind == "COMPOUND_STMT" and not inside_lambda:
-            after = False
-            for child in anc.children:
-                if child is cur:
-                    after = True
-                    continue
-                if after and _leaves_loop(child, anc, loop):
-                    return True
-        cur = anc
-    return False
-
-
-def _leaves_loop(stmt, block, loop: Loop) -> bool:
-    kind = stmt.kind
-    if kind in ("RETURN_STMT", "GOTO_STMT"):
-        return True
-    if kind == "CXX_THROW_EXPR" or (kind == "UNEXPOSED_EXPR" and _bare(stmt).kind == "CXX_THROW_EXPR"):
-        return True
-    if kind == "BREAK_STMT":
-        for anc in [block, *block.ancestors()]:
-            if anc is loop.node:
-                return True
-            if anc.kind == "SWITCH_STMT" or anc.kind in LOOP_KINDS:
-                return False
-    return False
-
-
-def _assigned_entity(node):
-    """The variable or member an allocation is stored into: ``p = new T``, ``p = make_unique``,
-    ``p.reset(new T)``."""
-    cur, parent = node, _bare_parent(node)
-    if parent is None:
-        return None
-    target = None
-    if parent.kind == "BINARY_OPERATOR" and parent.operator == "=" and parent.children \
-            and parent.children[-1] is not None and not cur.is_within(parent.children[0]) \
-            and cur is not parent.children[0]:
-        target = _bare(parent.children[0])
-    elif parent.kind == "CALL_EXPR" and parent.spelling in ("operator=", "reset"):
-        target = _call_object(parent)
-    if target is None or target.kind not in ("DECL_REF_EXPR", "MEMBER_REF_EXPR"):
-        return None
-    return target.referenced
-
-
 def _lazily_created(node, loop: Loop) -> bool:
     """``if (p == nullptr) p = new T;``: the allocation is guarded by a test of the pointer it
     fills, so it runs once until the pointer is reset, not once per iteration."""
-    entity = _assigned_entity(node)
+    entity = assigned_entity(node)
     if entity is None:
         return False
     for anc in node.ancestors():
         if anc is loop.node:
             return False
-        if anc.kind == "IF_STMT" and len(anc.children) >= 2:
-            cond, then = anc.children[0], anc.children[1]
-            if not (node is then or node.is_within(then)):
-                continue  # in the condition or the else branch
-            if _tests_null(cond, entity):
-                return True
-    return False
-
-
-_NULL_LITERALS = ("CXX_NULL_PTR_LITERAL_EXPR", "GNU_NULL_EXPR")
-
-
-def _tests_null(cond, entity) -> bool:
-    """Whether ``cond`` holds only while ``entity`` is null: ``!p``, ``p == nullptr`` (either
-    side, ``NULL`` or ``0`` too; a smart pointer's ``!owned`` and ``owned == nullptr`` as well),
-    or a conjunction with such a test. ``p != nullptr`` and a disjunction do not: the guarded
-    code can then run on every iteration."""
-    cond = _bare(cond)
-    if cond is None:
-        return False
-    operands = _operands(cond)
-    if cond.operator == "&&" and len(operands) == 2:
-        return any(_tests_null(side, entity) for side in operands)
-    if cond.operator == "!" and len(operands) == 1:
-        return _names_entity(operands[0], entity)
-    if cond.operator == "==" and len(operands) == 2:
-        a, b = (_bare(c) for c in operands)
-        return (_names_entity(a, entity) and _is_null(b)) or (_names_entity(b, entity) and _is_null(a))
-    return False
-
-
-def _operands(expr) -> list:
-    """The operands of a built-in or overloaded operator (an overload's callee left out)."""
-    if expr.kind == "CALL_EXPR":
-        return [c for c in expr.children
-                if not (_bare(c) is not None and _bare(c).kind == "DECL_REF_EXPR"
-                        and _bare(c).spelling.startswith("operator"))]
-    return list(expr.children)
-
-
-def _names_entity(expr, entity) -> bool:
-    expr = _bare(expr)
-    # a smart pointer tested through its `explicit operator bool`
-    while expr is not None and expr.kind == "CALL_EXPR" and expr.spelling == "operator bool" and expr.children:
-        member = _bare(expr.children[0])
-        expr = _bare(member.children[0]) if member is not None and member.children else None
-    return expr is not None and expr.kind in ("DECL_REF_EXPR", "MEMBER_REF_EXPR") and expr.referenced == entity
-
-
-def _is_null(expr) -> bool:
-    expr = _bare(expr)
-    while expr is not None and expr.kind == "CSTYLE_CAST_EXPR" and expr.children:  # C's ((void*)0)
-        expr = _bare(expr.children[-1])
-    if expr is None:
-        return False
-    if expr.kind in _NULL_LITERALS:
-        return True
-    return expr.kind == "INTEGER_LITERAL" and expr.tokens == ["0"]
-
-
-def _is_conditional(node, loop: Loop) -> bool:
-    for anc in node.ancestors():
-        if anc is loop.node:
-            return False
-        if anc.kind in ("IF_STMT", "SWITCH_STMT", "CONDITIONAL_OPERATOR") or anc.kind in LOOP_KINDS:
-            return True
-        if anc.kind == "BINARY_OPERATOR" and anc.operator in ("&&", "||"):
-            return True
+        parts = if_parts(anc) if anc.kind == K.IF_STMT else None
+        if parts is None:
+            continue
+        cond, then = parts
+        if (node is then or node.is_within(then)) and tests_null(cond, entity):
+            return True  # not when it is in the condition or the else branch
     return False
 
 
 # --------------------------------------------------------------------------- new, calls
 
 
-def _short(view, node, limit: int = 48) -> Optional[str]:
-    text = text_at(view, node.range)
-    if text is None:
-        return None
-    text = re.sub(r"\s+", " ", text.strip())
-    return text if len(text) <= limit else None
+def _short(view, node) -> Optional[str]:
+    return view.source.shortened(node.range, 48, too_long="none")
 
 
 def _new_site(view, node, loop: Loop) -> Optional[_Site]:
     toks = node.tokens
-    if not toks:
-        return None
     i = toks.index("new") if "new" in toks else -1
     if i < 0:
         return None
-    placement = _placement_arguments(node, toks, i)
-    if placement and not all(_is_nothrow(a) for a in placement):
+    if any(not _is_nothrow(a) for a in _placement_arguments(node, i)):
         return None  # placement new constructs in memory someone else owns
     pointee = node.type.pointee
     if pointee is not None and _has_class_operator_new(pointee):
         return None  # the class routes its allocations through its own operator new
+    array = new_is_array(toks, i)
     spelled = _short(view, node)
     if spelled is None:
         type_name = pointee.spelling if pointee is not None else "T"
-        spelled = f"new {type_name}[]" if _is_array_new(toks, i) else f"new {type_name}"
-    what = f"`{spelled}`"
-    return _Site(node, loop, what, "allocates on the heap",
-                 "Reuse one object (hoisted before the loop), keep the objects in a container "
-                 "that is reserved once, or take them from an arena "
-                 "(std::pmr::monotonic_buffer_resource) released in one step",
-                 kind="new", array=_is_array_new(toks, i))
+        spelled = f"new {type_name}[]" if array else f"new {type_name}"
+    return _Site(node, loop, f"`{spelled}`", "allocates on the heap", _ADVICE["new"], kind="new", array=array)
 
 
-def _is_array_new(toks: list[str], i: int) -> bool:
-    """``new T[n]``: the type-id (after any placement or parenthesized part) ends at a ``[``."""
-    j, depth = i + 1, 0
-    while j < len(toks) and toks[j] == "(":  # placement arguments or a parenthesized type-id
-        for k in range(j, len(toks)):
-            depth += {"(": 1, ")": -1}.get(toks[k], 0)
-            if depth == 0:
-                j = k + 1
-                break
-        else:
-            return False
-    angle = 0
-    for t in toks[j:]:
-        if t == "<":
-            angle += 1
-        elif t == ">":
-            angle -= 1
-        elif angle <= 0 and t == "[":
-            return True
-        elif angle <= 0 and t in ("(", "{", ";", ","):
-            return False
-    return False
-
-
-def _placement_arguments(node, toks: list[str], i: int) -> list:
+def _placement_arguments(node, i: int) -> list:
     """Children written inside ``new ( ... )`` before the type."""
-    if i + 1 >= len(toks) or toks[i + 1] != "(":
-        return []
-    positions = node.token_positions
-    depth, close = 0, None
-    for spelling, pos in positions[i + 1:]:
-        if spelling == "(":
-            depth += 1
-        elif spelling == ")":
-            depth -= 1
-            if depth == 0:
-                close = pos
-                break
+    close = new_placement_close(node, i)
     if close is None:
         return []
-    inside = [c for c in node.children if c.range.start < close and c.kind not in ("TYPE_REF",)]
-    return inside
+    return [c for c in node.children if c.range.start < close and c.kind != K.TYPE_REF]
 
 
 def _is_nothrow(arg) -> bool:
-    name = _bare(arg).type.unqualified_name
+    name = strip(arg).type.unqualified_name
     return name in ("std::nothrow_t", "const std::nothrow_t") or name.endswith("nothrow_t")
 
 
@@ -552,7 +380,7 @@ def _has_class_operator_new(t) -> bool:
     decl = t.declaration
     if decl is None or not t.is_record:
         return False
-    return any(c.kind in ("CXX_METHOD", "FUNCTION_TEMPLATE") and c.spelling.startswith("operator new")
+    return any(c.kind in (K.CXX_METHOD, K.FUNCTION_TEMPLATE) and c.spelling.startswith("operator new")
                for c in decl.children)
 
 
@@ -564,56 +392,35 @@ def _call_site(view, call, loop: Loop, sso: int) -> Optional[_Site]:
     name = call.name
     if qname in _MAKERS:
         if qname == "std::allocate_shared" and call.arguments and \
-                _bare(call.arguments[0]).type.non_reference().record_name == _PMR_ALLOCATOR:
+                strip(call.arguments[0]).type.non_reference().record_name == PMR_ALLOCATOR:
             return None  # drawn from a memory resource: the arena form this rule suggests
-        spelled = _callee_text(view, call) or qname
-        return _Site(call.node, loop, f"`{spelled}`", f"allocates {_MAKERS[qname]} on the heap",
-                     "Reuse the object across iterations, keep the objects by value in a "
-                     "container reserved once, or allocate them from an arena "
-                     "(std::allocate_shared with a std::pmr::polymorphic_allocator)",
+        kids = call.node.children
+        spelled = (_short(view, strip(kids[0])) if kids else None) or qname
+        return _Site(call.node, loop, f"`{spelled}`", f"allocates {_MAKERS[qname]} on the heap", _ADVICE["maker"],
                      kind="maker", callee=qname)
     if qname in _C_ALLOCATORS and callee.is_in_system_header:
-        how = {"realloc": "may move and reallocate the block on the heap",
-               "strdup": "copies the string into a new heap block",
-               "strndup": "copies the string into a new heap block"}.get(qname, "allocates on the heap")
-        return _Site(call.node, loop, f"`{name}`", how,
-                     "Allocate one buffer before the loop and reuse it (sized for the largest "
-                     "iteration), or use a stack buffer when the size is small and bounded",
+        return _Site(call.node, loop, f"`{name}`", _C_HOW.get(qname, "allocates on the heap"), _ADVICE["c-alloc"],
                      kind="c-alloc", callee=qname)
     if name == "operator+" and qname == "std::operator+":
         return _concatenation_site(view, call, loop, sso)
     return None
 
 
-def _callee_text(view, call) -> Optional[str]:
-    kids = call.node.children
-    if not kids:
-        return None
-    ref = _bare(kids[0])
-    return _short(view, ref) if ref is not None else None
-
-
-def _string_type(t) -> bool:
-    t = t.non_reference() if t.is_reference else t
-    return t.record_name == "std::basic_string" and not _is_pmr(t)
+def _is_concatenation(node) -> bool:
+    return node is not None and node.kind == K.CALL_EXPR and node.spelling == "operator+" \
+        and is_family(node.type, "std::basic_string")
 
 
 def _concatenation_site(view, call, loop: Loop, sso: int) -> Optional[_Site]:
     node = call.node
-    if not _string_type(node.type):
+    if not is_family(node.type, "std::basic_string"):
         return None
-    parent = _bare_parent(node)
-    if parent is not None and parent.kind == "CALL_EXPR" and parent.spelling == "operator+" and _string_type(parent.type):
+    if _is_concatenation(parent_past(node)[1]):
         return None  # one finding per chain: the outermost + reports it
     operands = _concat_operands(node)
     capacity = _sso_chars(node.type, sso)
-    longest = 0
-    for op in operands:
-        width = _max_length(op)
-        if width is None:
-            longest = None
-            break
-        longest += width
+    widths = [_max_length(op) for op in operands]
+    longest = None if None in widths else sum(widths)
     if longest is not None and longest <= capacity:
         return None  # provably fits the small-string buffer
     text = _short(view, node)
@@ -623,66 +430,48 @@ def _concatenation_site(view, call, loop: Loop, sso: int) -> Optional[_Site]:
     if longest is not None:
         how = (f"builds a new std::string of up to {longest} characters from {len(operands)} pieces, "
                f"more than the {capacity}-character small-string buffer holds")
-    return _Site(node, loop, what, how,
-                 "Build the key in a std::string hoisted before the loop (clear() then append, "
-                 "which keeps its capacity), or look it up with a std::string_view or a "
-                 "structured key instead of a concatenated one",
-                 kind="concat", pieces=operands, max_length=longest)
+    return _Site(node, loop, what, how, _ADVICE["concat"], kind="concat", pieces=operands, max_length=longest)
 
 
 def _concat_operands(node) -> list:
     """The leaves of an ``a + b + c`` chain of std::string operator+ calls."""
     out = []
     for arg in node.arguments:
-        inner = _bare(arg)
-        if inner is not None and inner.kind == "CALL_EXPR" and inner.spelling == "operator+" and _string_type(inner.type):
-            out.extend(_concat_operands(inner))
-        else:
-            out.append(arg)
+        inner = strip(arg)
+        out.extend(_concat_operands(inner) if _is_concatenation(inner) else [arg])
     return out
 
 
 def _sso_chars(string_type, sso: int) -> int:
-    t = string_type.non_reference() if string_type.is_reference else string_type
-    args = t.template_arguments
+    args = string_type.non_reference().template_arguments
     width = args[0].size if args and args[0].size else 1
     return sso // max(1, width)
 
 
 def _max_length(expr) -> Optional[int]:
     """The most characters an operand can contribute, when it is bounded by its spelling."""
-    inner = _bare(expr)
+    inner = strip(expr)
     if inner is None:
         return None
-    if inner.kind == "CXX_FUNCTIONAL_CAST_EXPR":  # std::string("-")
+    if inner.kind == K.CXX_FUNCTIONAL_CAST_EXPR:  # std::string("-")
         exprs = [c for c in inner.children if c.is_expression]
         return _max_length(exprs[-1]) if exprs else None
-    if inner.kind == "STRING_LITERAL":
+    if inner.kind == K.STRING_LITERAL:
         size = inner.type.array_size
         return size - 1 if size else None
-    if inner.kind == "CHARACTER_LITERAL":
+    if inner.kind == K.CHARACTER_LITERAL:
         return 1
-    if inner.kind == "CALL_EXPR" and inner.spelling == "to_string" and inner.referenced is not None \
-            and inner.referenced.qualified_name == "std::to_string" and inner.arguments:
-        arg_type = _bare_type(inner.arguments[0])
-        if arg_type is not None and arg_type.canonical.kind in (
-                "INT", "UINT", "SHORT", "USHORT", "LONG", "ULONG", "LONGLONG", "ULONGLONG",
-                "CHAR_S", "SCHAR", "UCHAR", "BOOL"):
-            return _TO_STRING_WIDTH.get(arg_type.size or 8)
+    if inner.kind != K.CALL_EXPR or inner.referenced is None or not inner.arguments:
         return None
-    if inner.kind == "CALL_EXPR" and inner.referenced is not None and inner.referenced.kind == "CONSTRUCTOR" \
-            and inner.arguments:
-        return _max_length(inner.arguments[0]) if len(inner.arguments) == 1 or not inner.arguments[1].is_written \
-            else None
+    if inner.spelling == "to_string" and inner.referenced.qualified_name == "std::to_string":
+        arg = strip(inner.arguments[0], through=(K.UNEXPOSED_EXPR,))  # the type before conversions
+        if arg is not None and arg.type.canonical.kind in TO_STRING_INTEGER_TYPES:
+            return _TO_STRING_WIDTH.get(arg.type.size or 8)
+        return None
+    if inner.referenced.kind == K.CONSTRUCTOR:
+        args = inner.arguments
+        return _max_length(args[0]) if len(args) == 1 or not args[1].is_written else None
     return None
-
-
-def _bare_type(arg):
-    """The type an argument had before implicit conversions."""
-    node = arg
-    while node is not None and node.kind == "UNEXPOSED_EXPR" and node.children:
-        node = node.children[0]
-    return node.type if node is not None else None
 
 
 # --------------------------------------------------------------------------- containers
@@ -695,40 +484,33 @@ def _container_site(view, var, loop: Loop, sso: int, through_calls: bool) -> Opt
     if t.is_reference or t.is_pointer:
         return None
     family = t.record_name
-    if family not in _CONTAINERS or _is_pmr(t):
+    if family not in _CONTAINERS or is_pmr(t):
         return None
     shown = f"`{var.spelling}` ({t.spelling})"
     capacity = _sso_chars(t, sso) if family == "std::basic_string" else None
     ctor = _constructor_call(var)
-    is_loop_variable = loop.node.kind == "CXX_FOR_RANGE_STMT" and loop.parts()["variable"] is var
+    is_loop_variable = loop.node.kind == K.CXX_FOR_RANGE_STMT and loop.parts()["variable"] is var
     how = None
     if ctor is not None:
         how = _constructed_with_elements(view, ctor, family, capacity, is_loop_variable)
-    default_constructed = _initializer(var) is None or (ctor is not None and not _written_args(ctor))
+    default_constructed = initializer(var) is None or (ctor is not None and not written_arguments(ctor))
     if how is None and family == "std::deque" and default_constructed:
-        how = ("is constructed, which allocates its block map and a first 512-byte node even "
-               "while it is empty (libstdc++),")
+        how = _DEQUE_HOW
     growth = _growth(view, var, loop, family, capacity, through_calls)
     if how is None and growth is None:
         return None
-    advice = ("Hoist it before the loop and clear() it each iteration to keep its capacity, or "
-              "build it on a std::pmr::monotonic_buffer_resource")
-    if is_loop_variable:
-        advice = "Bind the element by reference (`const auto&`) unless the copy is needed"
-    elif family in _NODE_BASED:
-        advice = ("Hoist it before the loop and clear() it (a node container still allocates one "
-                  "node per element), or give it a std::pmr::monotonic_buffer_resource or a "
-                  "pool so the nodes come from one arena")
+    advice = _ADVICE["loop-variable" if is_loop_variable else "node-container" if family in _NODE_BASED
+                     else "container"]
+    if growth is not None:
+        lines = sorted({line for _, line in growth})
+        at = f"line{'s' if len(lines) > 1 else ''} " + ", ".join(str(n) for n in lines)
     if how is None:
         calls = ", ".join(sorted({name for name, _ in growth}))
-        lines = sorted({line for _, line in growth})
-        where = ", ".join(str(n) for n in lines)
-        how = (f"is created empty and grown by {calls} (line{'s' if len(lines) > 1 else ''} {where}): "
+        how = (f"is created empty and grown by {calls} ({at}): "
                f"its heap {'nodes are' if family in _NODE_BASED else 'buffer is'} allocated"
                f"{'' if family in _NODE_BASED else ', regrown'} and freed")
     elif growth is not None:
-        how += f", then grown at line{'s' if len({l for _, l in growth}) > 1 else ''} " + ", ".join(
-            str(n) for n in sorted({line for _, line in growth}))
+        how += f", then grown at {at}"
     site = _Site(var, loop, shown, how, advice, kind="container", family=family, ctor=ctor)
     if default_constructed and growth is not None and not is_loop_variable:
         site.edits = _hoist_edits(view, var, loop)
@@ -736,54 +518,39 @@ def _container_site(view, var, loop: Loop, sso: int, through_calls: bool) -> Opt
     return site
 
 
-def _initializer(var):
-    exprs = [c for c in var.children if c.is_expression]
-    return exprs[-1] if exprs else None
-
-
 def _constructor_call(var):
-    init = _initializer(var)
-    node = init
-    while node is not None and node.kind in ("UNEXPOSED_EXPR", "PAREN_EXPR", "CXX_FUNCTIONAL_CAST_EXPR"):
-        exprs = [c for c in node.children if c.is_expression]  # a cast also holds its TYPE_REF
-        if len(exprs) != 1:
-            break
-        node = exprs[0]
-    if node is not None and node.kind == "CALL_EXPR":
+    node = strip(initializer(var), through=_CONSTRUCTION_WRAPPERS, only_child=True, operands="expressions")
+    if node is not None and node.kind == K.CALL_EXPR:
         ref = node.referenced
-        if ref is not None and ref.kind == "CONSTRUCTOR":
+        if ref is not None and ref.kind == K.CONSTRUCTOR:
             return node
     return None
 
 
-def _written_args(call) -> list:
-    return [a for a in call.arguments if a.is_written or a.children]
-
-
 def _constructed_with_elements(view, ctor, family: str, capacity: Optional[int], is_loop_variable: bool) -> Optional[str]:
     """How a constructor call allocates, or None when it provably does not."""
-    args = _written_args(ctor)
+    args = written_arguments(ctor)
     if not args:
         return None
-    params = _params(ctor.referenced)
+    params = parameters(ctor.referenced)
     first = params[0].type if params else None
-    first_arg = _bare(args[0])
-    if first is not None and first.is_reference and first.kind == "RVALUEREFERENCE":
+    first_arg = strip(args[0])
+    if first is not None and first.is_reference and first.kind == T.RVALUEREFERENCE:
         return None  # a move steals the buffer
     if first is not None and first.is_reference and first.pointee is not None and \
             first.pointee.record_name == family:
-        source = _short(view, first_arg, 32) if not is_loop_variable else None
         if is_loop_variable:
             return ("copies every element of the range by value, allocating a new buffer for each "
                     "non-empty one" if capacity is None else
                     f"copies every element of the range by value, allocating for each one longer "
                     f"than {capacity} characters")
+        source = view.source.shortened(first_arg.range, 32, too_long="none")
         copied = f"`{source}`" if source else "another container"
         if capacity is not None:
             return f"copies {copied}, allocating whenever it is longer than {capacity} characters"
         return f"copies {copied} into a new heap buffer"
     if first is not None and first.unqualified_name.startswith("std::initializer_list"):
-        count = _init_list_count(first_arg)
+        count = next((len(n.children) for n in first_arg.walk() if n.kind == K.INIT_LIST_EXPR), None)
         if count == 0:
             return None
         if capacity is not None and count is not None and count <= capacity:
@@ -793,40 +560,25 @@ def _constructed_with_elements(view, ctor, family: str, capacity: Optional[int],
         width = _max_length(args[0])
         if width is not None and width <= capacity:
             return None
-        literal = _integer_literal(args[0])
+        literal = integer_literal(args[0])
         if literal is not None and len(args) >= 2:
             return None if literal <= capacity else f"is constructed with {literal} characters"
         if width is not None:
             return f"is constructed from a {width}-character literal, longer than the {capacity}-character small-string buffer"
-        return f"is constructed from `{_short(view, first_arg, 32) or 'a value'}`, allocating whenever it is longer than {capacity} characters"
-    if first is not None and first.canonical.kind in ("ULONG", "ULONGLONG", "UINT", "LONG", "INT"):
-        literal = _integer_literal(args[0])
+        return (f"is constructed from `{view.source.shortened(first_arg.range, 32, too_long='none') or 'a value'}`, "
+                f"allocating whenever it is longer than {capacity} characters")
+    if first is not None and first.canonical.kind in COUNT_TYPES:
+        literal = integer_literal(args[0])
         if literal == 0:
             return None
-        size = f"{literal}" if literal is not None else f"`{_short(view, first_arg, 24) or 'n'}`"
+        size = f"{literal}" if literal is not None else \
+            f"`{view.source.shortened(first_arg.range, 24, too_long='none') or 'n'}`"
         return f"is constructed with {size} elements"
     if first is not None and first.pointee is not None and first.pointee.record_name in (
-            "std::allocator", _PMR_ALLOCATOR):
+            "std::allocator", PMR_ALLOCATOR):
         return None
     if len(args) >= 2 and params and len(params) >= 2:
         return "is constructed from a range of elements"
-    return None
-
-
-def _init_list_count(arg) -> Optional[int]:
-    for n in arg.walk():
-        if n.kind == "INIT_LIST_EXPR":
-            return len(n.children)
-    return None
-
-
-def _integer_literal(arg) -> Optional[int]:
-    inner = _bare(arg)
-    if inner is not None and inner.kind == "INTEGER_LITERAL" and inner.tokens:
-        try:
-            return int(inner.tokens[0].rstrip("uUlLzZ"), 0)
-        except ValueError:
-            return None
     return None
 
 
@@ -837,14 +589,14 @@ def _growth(view, var, loop: Loop, family: str, capacity: Optional[int], through
     string_total = 0
     bounded = capacity is not None
     for node in loop.node.walk():
-        if node.kind != "CALL_EXPR":
+        if node.kind != K.CALL_EXPR:
             continue
         name = node.spelling
-        target = _call_object(node)
-        if target is not None and _refers_to(target, var):
+        line = node.range.start.line
+        if refers_to(call_object(node), var):
             if name in _GROWING or (name == "operator[]" and family in _INDEXING_INSERTS) or \
                     (name == "operator=" and _assigns_elements(node)):
-                found.append((_operation_name(name), node.range.start.line))
+                found.append((f"`{name.removeprefix('operator')}`", line))
                 if bounded:
                     width = _appended_width(node, name)
                     if width is None or view.enclosing_loop(node) is not loop:
@@ -853,48 +605,24 @@ def _growth(view, var, loop: Loop, family: str, capacity: Optional[int], through
                         string_total += width
             continue
         for arg_index, arg in enumerate(node.arguments):
-            inner = _bare(arg)
-            if inner is None or inner.kind != "DECL_REF_EXPR" or not _refers_to(inner, var):
+            if not refers_to(strip(arg), var):
                 continue
             callee = node.referenced
             if callee is None:
                 break
             qname = callee.qualified_name
             if qname in _INSERTERS:
-                found.append((f"`{qname}`", node.range.start.line))
+                found.append((f"`{qname}`", line))
                 bounded = False
-            elif through_calls and not qname.startswith("std::") and not callee.is_in_system_header:
-                params = _params(callee)
-                if arg_index < len(params):
-                    pt = params[arg_index].type
-                    if pt.kind == "LVALUEREFERENCE" and pt.pointee is not None and not pt.pointee.is_const:
-                        found.append((f"`{callee.spelling}` (by reference)", node.range.start.line))
-                        bounded = False
+            elif through_calls and not qname.startswith("std::") and not callee.is_in_system_header \
+                    and takes_mutable_reference(callee, arg_index):
+                found.append((f"`{callee.spelling}` (by reference)", line))
+                bounded = False
     if not found:
         return None
     if capacity is not None and bounded and string_total <= capacity:
         return None
     return found
-
-
-def _operation_name(name: str) -> str:
-    return f"`{name}`" if not name.startswith("operator") else f"`{name[len('operator'):]}`"
-
-
-def _call_object(call):
-    kids = call.children
-    if not kids:
-        return None
-    first = kids[0]
-    if first.kind == "MEMBER_REF_EXPR" and first.children:
-        return _bare(first.children[0])
-    if call.spelling.startswith("operator"):
-        return _bare(first)
-    return None
-
-
-def _refers_to(ref, var) -> bool:
-    return ref is not None and ref.kind == "DECL_REF_EXPR" and ref.referenced == var
 
 
 def _assigns_elements(call) -> bool:
@@ -903,85 +631,50 @@ def _assigns_elements(call) -> bool:
     if len(args) < 2:
         return False
     callee = call.referenced
-    params = _params(callee) if callee is not None else []
-    if params and params[0].type.kind == "RVALUEREFERENCE":
+    params = parameters(callee) if callee is not None else []
+    if params and params[0].type.kind == T.RVALUEREFERENCE:
         return False
-    src = _bare(args[1])
-    return src is not None and src.kind not in ("CALL_EXPR",) or (
-        src is not None and src.kind == "CALL_EXPR" and src.referenced is not None
-        and src.referenced.kind == "CONSTRUCTOR")
+    src = strip(args[1])
+    return src is not None and (src.kind != K.CALL_EXPR or (
+        src.referenced is not None and src.referenced.kind == K.CONSTRUCTOR))
 
 
 def _appended_width(call, name: str) -> Optional[int]:
     args = call.arguments
-    if name in ("operator+=", "append", "push_back", "operator=", "assign"):
+    if name == "push_back":
+        return 1
+    if name in ("operator+=", "append", "operator=", "assign"):
         pieces = args[1:] if name.startswith("operator") else args
-        if name == "push_back":
-            return 1
-        if len(pieces) != 1:
-            return None
-        return _max_length(pieces[0])
+        return _max_length(pieces[0]) if len(pieces) == 1 else None
     if name in ("resize", "reserve") and args:
-        return _integer_literal(args[0])
+        return integer_literal(args[0])
     return None
 
 
 # --------------------------------------------------------------------------- the fix
 
 
-_NAME_USES = ("DECL_REF_EXPR", "MEMBER_REF_EXPR", "OVERLOADED_DECL_REF", "TYPE_REF", "TEMPLATE_REF")
-
-
-def _name_taken(block, var, name: str) -> bool:
-    """Would a variable ``name`` declared at the top of ``block`` clash with a declaration in
-    that block (or the function's parameters), or capture a use of another entity?"""
-    for stmt in block.children:
-        if stmt.kind == "DECL_STMT" and any(c.spelling == name for c in stmt.children if c.is_declaration):
-            return True
-    fn = block.parent
-    if fn is not None and fn.kind in ("FUNCTION_DECL", "CXX_METHOD", "CONSTRUCTOR", "DESTRUCTOR",
-                                      "FUNCTION_TEMPLATE", "LAMBDA_EXPR", "CONVERSION_FUNCTION"):
-        if any(c.kind == "PARM_DECL" and c.spelling == name for c in fn.children):
-            return True
-    for n in block.walk():
-        if n.kind in _NAME_USES and n.referenced is not None and n.referenced != var and (
-                n.spelling == name or n.spelling.endswith(f" {name}") or n.spelling.endswith(f"::{name}")):
-            if n.kind == "MEMBER_REF_EXPR" and n.tokens != [name]:
-                continue  # obj.name is looked up in obj's class, not in the block
-            return True
-    return False
-
-
 def _hoist_edits(view, var, loop: Loop) -> Optional[list[Edit]]:
     decl_stmt = var.parent
-    body = loop.body
-    if decl_stmt is None or decl_stmt.kind != "DECL_STMT" or decl_stmt.parent is not body:
+    if decl_stmt is None or decl_stmt.kind != K.DECL_STMT or decl_stmt.parent is not loop.body:
         return None
-    if len([c for c in decl_stmt.children if c.kind == "VAR_DECL"]) != 1:
+    if len([c for c in decl_stmt.children if c.kind == K.VAR_DECL]) != 1:
         return None
-    outer = loop.node.parent
-    if outer is None or outer.kind != "COMPOUND_STMT":
+    indent = statement_room(view.source, loop.node)
+    if indent is None:
         return None  # the loop is the body of an if or another loop: no room for a statement
-    start = loop.node.range.start
-    indent = line_indent(view, start.line)
-    before = text_at(view, Range(Position(start.line, 1), start))
-    if before is None or before != indent:
-        return None
-    decl_text = text_at(view, var.range)
-    stmt_text = text_at(view, decl_stmt.range)
+    decl_text = view.source.text(var.range)
+    stmt_text = view.source.text(decl_stmt.range)
     if not decl_text or stmt_text is None or stmt_text.rstrip() != decl_text + ";" or "\n" in decl_text:
         return None
     name = var.spelling
     if re.search(r"\b(auto|const|constexpr|static)\b", decl_text):
         return None
-    inner_names = {n.spelling for n in loop.node.walk()
-                   if n.kind in ("VAR_DECL", "TYPEDEF_DECL", "TYPE_ALIAS_DECL", "STRUCT_DECL",
-                                 "CLASS_DECL", "ENUM_DECL") and n is not var and n.spelling}
+    inner_names = {n.spelling for n in loop.node.walk() if n.kind in DECLARED_NAMES and n is not var and n.spelling}
     type_text = decl_text[: decl_text.rfind(name)]
     if any(re.search(rf"\b{re.escape(n)}\b", type_text) for n in inner_names):
         return None
-    if name in inner_names or _name_taken(outer, var, name):
+    if name in inner_names or name_is_taken(loop.node.parent, var, name):
         return None
-    line_start = Position(start.line, 1)
-    return [Edit(Range(line_start, line_start), f"{indent}{decl_text};\n"),
-            Edit(decl_stmt.range, f"{name}.clear();")]
+    return [insert_at_line_start(loop.node.range.start.line, f"{indent}{decl_text};\n"),
+            replace(decl_stmt, f"{name}.clear();")]

@@ -24,6 +24,9 @@ or when the std::pmr type would not fit where the value goes (a function taking
 ``const std::vector<T>&`` cannot take a ``std::pmr::vector<T>``).
 
 It is a display-only fix: the arena changes types and lifetimes a reviewer should see.
+
+``sites`` are the rule's ``_Site`` records; this module reads their ``node``, ``kind``,
+``callee``, ``family``, ``ctor``, ``array``, ``pieces``, ``max_length``, ``what`` and ``via``.
 """
 
 from __future__ import annotations
@@ -32,11 +35,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from hotlint.analysis.edits import body_indentation, fresh_name, include_edits, insert_at_line_start, \
+    remove_statement, replace, statement_room, word_in
+from hotlint.analysis.expressions import integer_in_text, parameters, parent_past, strip, takes_mutable_reference
+from hotlint.analysis.kinds import INCREMENT_OPERATORS, K, T, has_stmt_suffix
+from hotlint.analysis.memory import initialized_local
+from hotlint.analysis.source import angle_depth, declared_name_end, matching_token, split_top_level, token_end, \
+    written_type
+from hotlint.analysis.symbols import named_references_to, references_by_name
+from hotlint.analysis.types import is_family, is_trivial
 from hotlint.model import Applicability, Edit, Fix, Position, Range
 
-from .._seq_cst_default_text import line_indent, text_at
-
-PMR_ALLOCATOR = "std::pmr::polymorphic_allocator"
 _UNORDERED = ("std::unordered_map", "std::unordered_multimap", "std::unordered_set", "std::unordered_multiset")
 # How many template arguments each container takes before its allocator.
 _ARITY = {"vector": 1, "deque": 1, "list": 1, "forward_list": 1, "map": 3, "multimap": 3, "set": 2,
@@ -50,29 +59,7 @@ _ESCAPING_CALLS = {"std::move", "std::forward", "std::swap", "std::exchange", "s
 _SMART_POINTER_MEMBERS = {"get", "use_count", "operator->", "operator*", "operator bool"}
 _BUFFER_DEFAULT = 16 * 1024
 _BUFFER_MIN, _BUFFER_MAX = 4 * 1024, 64 * 1024
-
-
-def bare(node):
-    """The expression under implicit conversions and parentheses."""
-    while node is not None and node.kind in ("UNEXPOSED_EXPR", "PAREN_EXPR") and node.children:
-        node = node.children[0]
-    return node
-
-
-def bare_parent(node):
-    """The nearest ancestor that is not an implicit conversion or parentheses."""
-    parent = node.parent
-    while parent is not None and parent.kind in ("UNEXPOSED_EXPR", "PAREN_EXPR"):
-        parent = parent.parent
-    return parent
-
-
-def params(callee) -> list:
-    return [c for c in callee.children if c.kind == "PARM_DECL"]
-
-
-def is_pmr(t) -> bool:
-    return any(a.record_name == PMR_ALLOCATOR for a in t.template_arguments)
+_ARENA_NAMES = ("arena", *(f"arena{n}" for n in range(2, 100)))
 
 
 @dataclass
@@ -92,11 +79,11 @@ def arena_rewrite(view, loop, sites) -> tuple[Optional[Fix], set[int], dict[int,
     site it leaves alone the reason."""
     reasons: dict[int, str] = {}
     try:
-        place = _placement(view, loop)
+        indent, body_indent = _placement(view, loop)
     except _Refused as why:
         return None, set(), {id(s): str(why) for s in sites}
     arena, buffer = _names(view, loop)
-    refs = _references(loop)
+    refs = references_by_name(loop.node)
     converted: list[tuple[object, _Conversion]] = []
     taken: list[tuple[Position, Position]] = []
     for site in sites:
@@ -120,24 +107,22 @@ def arena_rewrite(view, loop, sites) -> tuple[Optional[Fix], set[int], dict[int,
         size = _BUFFER_MIN
         while size < 2 * need and size < _BUFFER_MAX:
             size *= 2
-    indent, body_indent = place
     kib = size // 1024
     decl = (f"{indent}// hotlint (alloc-in-loop): each iteration draws its allocations from this {kib} KiB stack\n"
             f"{indent}// buffer; past it the arena takes more from the heap. {arena}.release() at the top of\n"
             f"{indent}// the body recycles everything at once for the next iteration.\n"
             f"{indent}alignas(std::max_align_t) std::array<std::byte, {kib} * 1024> {buffer};\n"
             f"{indent}std::pmr::monotonic_buffer_resource {arena}{{{buffer}.data(), {buffer}.size()}};\n")
-    start = loop.node.range.start
     body = loop.body
     after_brace = Position(body.range.start.line, body.range.start.column + 1)
-    edits = [Edit(Range(Position(start.line, 1), Position(start.line, 1)), decl),
+    edits = [insert_at_line_start(loop.node.range.start.line, decl),
              Edit(Range(after_brace, after_brace),
                   f"\n{body_indent}{arena}.release();  // the previous iteration's allocations are all dead here")]
     headers = {"memory_resource", "array", "cstddef"}
     for _, conv in converted:
         edits.extend(conv.edits)
         headers |= conv.headers
-    edits[:0] = _include_edits(view, headers)
+    edits[:0] = include_edits(view.source, headers, placement="sorted-block")
     labels = ", ".join(c.label for s, c in sorted(converted, key=lambda sc: sc[0].node.range.start))
     description = (f"draw this loop's per-iteration allocations ({labels}) from a "
                    f"std::pmr::monotonic_buffer_resource released each iteration (a suggestion: review it)")
@@ -150,65 +135,30 @@ def arena_rewrite(view, loop, sites) -> tuple[Optional[Fix], set[int], dict[int,
 def _placement(view, loop) -> tuple[str, str]:
     """(indent of the loop, indent of its body's statements); refused when there is no room."""
     node = loop.node
-    if node.parent is None or node.parent.kind != "COMPOUND_STMT":
+    if node.parent is None or node.parent.kind != K.COMPOUND_STMT:
         raise _Refused("the loop is not a statement of a block, so there is no room for the arena before it")
-    start = node.range.start
-    indent = line_indent(view, start.line)
-    if text_at(view, Range(Position(start.line, 1), start)) != indent:
+    indent = statement_room(view.source, node)
+    if indent is None:
         raise _Refused("the loop does not start its line")
     body = loop.body
-    if body is None or body.kind != "COMPOUND_STMT":
+    if body is None or body.kind != K.COMPOUND_STMT:
         raise _Refused("the loop body has no braces to release the arena in")
-    first = body.children[0] if body.children else None
-    if first is not None and first.range.start.line > body.range.start.line:
-        return indent, line_indent(view, first.range.start.line)
-    return indent, indent + "    "
+    return indent, body_indentation(view.source, body, indent)
 
 
 def _names(view, loop) -> tuple[str, str]:
     fn = view.enclosing_function(loop.node)
-    scope = text_at(view, (fn.node if fn is not None else loop.node).range) or ""
-    for n in range(1, 100):
-        name = "arena" if n == 1 else f"arena{n}"
-        if not re.search(rf"\b({name}|{name}_buf)\b", scope):
-            return name, f"{name}_buf"
-    return "hotlint_arena", "hotlint_arena_buf"
+    taken = word_in(_text(view, (fn.node if fn is not None else loop.node).range))
+    name = fresh_name(_ARENA_NAMES, lambda c: taken(c) or taken(f"{c}_buf"), "hotlint_arena")
+    return name, f"{name}_buf"
 
 
-def _include_edits(view, headers: set[str]) -> list[Edit]:
-    """``#include <h>`` for each missing header, in order among the file's first block of
-    standard includes (or before its first include)."""
-    missing = sorted(h for h in headers if not re.search(rf"#\s*include\s*<{h}>", view.text))
-    if not missing:
-        return []
-    block: list[tuple[int, str]] = []
-    for number, line in enumerate(view.lines, start=1):
-        m = re.match(r"\s*#\s*include\s*<([\w./]+)>", line)
-        if m:
-            block.append((number, m.group(1)))
-        elif block and line.strip():
-            break
-    at: dict[int, list[str]] = {}
-    for h in missing:
-        line = next((n for n, name in block if name > h), block[-1][0] + 1 if block else None)
-        if line is None:
-            line = next((k for k, ln in enumerate(view.lines, start=1) if re.match(r"\s*#\s*include\b", ln)), 1)
-        at.setdefault(line, []).append(h)
-    return [Edit(Range(Position(n, 1), Position(n, 1)), "".join(f"#include <{h}>\n" for h in hs))
-            for n, hs in sorted(at.items())]
+def _text(view, r: Range) -> str:
+    return view.source.text(r) or ""
 
 
-def _references(loop) -> dict[str, list]:
-    """The loop's DECL_REF_EXPRs by name, gathered in one walk."""
-    out: dict[str, list] = {}
-    for n in loop.node.walk():
-        if n.kind == "DECL_REF_EXPR":
-            out.setdefault(n.spelling, []).append(n)
-    return out
-
-
-def _uses(var, refs) -> list:
-    return [r for r in refs.get(var.spelling, ()) if r.referenced == var]
+def _short(view, node) -> str:
+    return view.source.shortened(node.range, 40, too_long="ellipsis")
 
 
 # --------------------------------------------------------------------------- one site
@@ -217,17 +167,16 @@ def _uses(var, refs) -> list:
 def _convert(view, loop, site, refs, arena: str) -> _Conversion:
     if site.via is not None:
         raise _Refused("it runs in a lambda, which would have to capture the arena")
-    if site.kind == "container" and loop.node.kind == "CXX_FOR_RANGE_STMT" and loop.parts()["variable"] is site.node:
+    if site.kind == "container" and loop.node.kind == K.CXX_FOR_RANGE_STMT and loop.parts()["variable"] is site.node:
         raise _Refused("it is the range-`for` variable: bind it by reference (`const auto&`) unless the copy is "
                        "needed")
     if site.kind == "c-alloc" and site.callee not in ("malloc", "calloc"):
         raise _Refused(f"hotlint has no arena form for `{site.callee}`")
-    body = loop.body
-    if not site.node.is_within(body):
+    if not site.node.is_within(loop.body):
         raise _Refused("it runs in the loop's header, before the body could release the arena")
     kind = site.kind
     if kind == "container":
-        return _container(view, loop, site, refs, arena)
+        return _container(view, site, refs, arena)
     if kind == "new":
         return _pointer(view, site, refs, arena, "new")
     if kind == "c-alloc":
@@ -243,53 +192,23 @@ def _convert(view, loop, site, refs, arena: str) -> _Conversion:
 
 def _local(node, what: str):
     """The variable ``node`` initializes, declared alone in its statement."""
-    holder = bare_parent(node)
-    while holder is not None and holder.kind in ("CSTYLE_CAST_EXPR", "CXX_STATIC_CAST_EXPR",
-                                                 "CXX_REINTERPRET_CAST_EXPR"):
-        holder = bare_parent(holder)
-    if holder is None or holder.kind != "VAR_DECL" or holder.storage != "auto":
+    found = initialized_local(node)
+    if found == "not-a-local":
         raise _Refused(f"{what} is not the initializer of a local variable")
-    stmt = holder.parent
-    if stmt is None or stmt.kind != "DECL_STMT" or sum(c.kind == "VAR_DECL" for c in stmt.children) != 1:
+    if found == "declared-with-others":
         raise _Refused(f"{what} initializes a variable declared together with others")
-    return holder, stmt
-
-
-def _name_end(var) -> Position:
-    loc = var.location
-    return Position(loc.line, loc.column + len(var.spelling.encode()))
-
-
-def _written_type(view, var) -> str:
-    return text_at(view, Range(var.range.start, var.location)) or ""
-
-
-def _split_arguments(text: str) -> list[str]:
-    out, depth, cur = [], 0, ""
-    for ch in text:
-        if ch in "<([{":
-            depth += 1
-        elif ch in ">)]}":
-            depth -= 1
-        if ch == "," and depth == 0:
-            out.append(cur.strip())
-            cur = ""
-        else:
-            cur += ch
-    if cur.strip():
-        out.append(cur.strip())
-    return out
+    return found
 
 
 def _pmr_type(view, var, family: str) -> tuple[str, str]:
     """(``const `` or empty, ``std::pmr::vector<long>``) from the type as written."""
-    written = _written_type(view, var).strip()
+    written = written_type(view.source, var).strip()
     m = _WRITTEN_TYPE.match(written)
     short = family.split("::")[-1]
     if m is None or (m.group("name") != short and not (short == "basic_string" and m.group("name") in _STRINGS)):
         raise _Refused(f"its type is written `{written}`; spell it as the std container to switch it to std::pmr")
     args = m.group("args") or ""
-    if args and len(_split_arguments(args[1:-1])) > _ARITY[short]:
+    if args and len(split_top_level(args[1:-1])) > _ARITY[short]:
         raise _Refused("it names its own allocator")
     return m.group("const") or "", f"std::pmr::{m.group('name')}{args}"
 
@@ -299,40 +218,45 @@ def _simple(expr: str) -> bool:
     return bool(re.fullmatch(r"[\w.:\[\]]+(->[\w.:\[\]]+)*", expr))
 
 
-def _container(view, loop, site, refs, arena: str) -> _Conversion:
+def _container(view, site, refs, arena: str) -> _Conversion:
     var, family = site.node, site.family
     stmt = var.parent
-    if stmt is None or stmt.kind != "DECL_STMT" or sum(c.kind == "VAR_DECL" for c in stmt.children) != 1:
+    if stmt is None or stmt.kind != K.DECL_STMT or sum(c.kind == K.VAR_DECL for c in stmt.children) != 1:
         raise _Refused("it is declared together with other variables")
     const, pmr = _pmr_type(view, var, family)
     args = _constructor_arguments(view, var, site.ctor, family)
-    for ref in _uses(var, refs):
+    for ref in named_references_to(var, refs):
         problem = value_problem(view, ref, family)
         if problem:
             raise _Refused(problem)
     alloc = f"&{arena}"
     init = f"({args}, {alloc})" if args else f"({alloc})"
-    return _Conversion([Edit(var.range, f"{const}{pmr} {var.spelling}{init}")], f"`{var.spelling}`")
+    return _Conversion([replace(var, f"{const}{pmr} {var.spelling}{init}")], f"`{var.spelling}`")
+
+
+def _first_parameter_type(callee):
+    found = parameters(callee) if callee is not None else []
+    return found[0].type if found else None
 
 
 def _constructor_arguments(view, var, ctor, family: str) -> str:
     """The constructor arguments to keep before the allocator, as written."""
-    tail = (text_at(view, Range(_name_end(var), var.range.end)) or "").strip()
+    tail = _text(view, Range(declared_name_end(var), var.range.end)).strip()
     if not tail:
         return ""
     if ctor is None:
         raise _Refused(f"it is initialized as `{tail}`")
-    first = params(ctor.referenced)[0].type if ctor.referenced is not None and params(ctor.referenced) else None
+    first = _first_parameter_type(ctor.referenced)
     init_list = first is not None and first.unqualified_name.startswith("std::initializer_list")
     copy = first is not None and first.is_reference and first.pointee is not None \
         and first.pointee.record_name == family
     if tail.startswith("="):
         expr = tail[1:].strip()
         inner = expr[1:-1].strip() if expr.startswith("{") and expr.endswith("}") else None
-        args = [expr] if inner is None else _split_arguments(inner)
+        args = [expr] if inner is None else split_top_level(inner)
     elif tail[0] in "({" and tail[-1] in ")}":
         inner = tail[1:-1].strip()
-        args = _split_arguments(inner)
+        args = split_top_level(inner)
     else:
         raise _Refused(f"it is initialized as `{tail}`")
     if init_list:
@@ -349,7 +273,7 @@ def _constructor_arguments(view, var, ctor, family: str) -> str:
         raise _Refused("an unordered container takes the allocator only after a bucket count")
     if family in ("std::vector", "std::deque", "std::list", "std::forward_list") and args:
         element = var.type.template_arguments[0] if var.type.template_arguments else None
-        if element is not None and (element.is_pointer or element.canonical.kind == "BOOL"):
+        if element is not None and (element.is_pointer or element.canonical.kind == T.BOOL):
             raise _Refused("with pointer or bool elements `&arena` could be read as a value")
     return ", ".join(args)
 
@@ -360,42 +284,35 @@ def value_problem(view, node, family: str, depth: int = 0) -> Optional[str]:
     iteration (moved, swapped, returned). None when the use is fine either way."""
     if depth > 4:
         return "it flows through more calls than hotlint follows"
-    cur, parent = node, node.parent
-    while parent is not None and parent.kind in ("UNEXPOSED_EXPR", "PAREN_EXPR"):
-        cur, parent = parent, parent.parent
+    cur, parent = parent_past(node)
     if parent is None:
         return "hotlint cannot see where it is used"
     kind = parent.kind
-    if kind == "MEMBER_REF_EXPR":
-        call = bare_parent(parent)
-        if call is None or call.kind != "CALL_EXPR":
+    if kind == K.MEMBER_REF_EXPR:
+        call = parent_past(parent)[1]
+        if call is None or call.kind != K.CALL_EXPR:
             return f"it is used as `{_short(view, parent)}`"
         return _member_call_problem(view, call, parent.spelling, family, call.arguments, depth)
-    if kind == "CALL_EXPR":
+    if kind == K.CALL_EXPR:
         callee = parent.referenced
         if callee is None:
             return f"it is passed to `{_short(view, parent)}`, which hotlint cannot resolve"
         kids = parent.children
-        member_operator = callee.kind == "CXX_METHOD" and parent.spelling.startswith("operator")
+        member_operator = callee.kind == K.CXX_METHOD and parent.spelling.startswith("operator")
         if member_operator and kids and kids[0] is cur:
             return _member_call_problem(view, parent, parent.spelling, family, parent.arguments[1:], depth)
         return _argument_problem(view, parent, callee, cur, family, member_operator, depth)
-    if kind in ("COMPOUND_STMT", "CXX_FOR_RANGE_STMT", "LAMBDA_EXPR"):
+    if kind in (K.COMPOUND_STMT, K.CXX_FOR_RANGE_STMT, K.LAMBDA_EXPR):
         return None  # a discarded value, the range of a loop, a lambda's capture (uses inside are checked)
-    if kind in ("CSTYLE_CAST_EXPR", "CXX_STATIC_CAST_EXPR") and parent.type.spelling == "void":
+    if kind in (K.CSTYLE_CAST_EXPR, K.CXX_STATIC_CAST_EXPR) and parent.type.spelling == "void":
         return None
-    if kind == "RETURN_STMT":
+    if kind == K.RETURN_STMT:
         return "it is returned, so its memory would outlive the arena"
-    if kind == "UNARY_OPERATOR":
+    if kind == K.UNARY_OPERATOR:
         return "its address is taken"
-    if kind == "VAR_DECL":
+    if kind == K.VAR_DECL:
         return f"it initializes `{parent.spelling}`"
     return f"it is used in `{_short(view, parent)}`"
-
-
-def _is_family(t, family: str) -> bool:
-    t = t.non_reference() if t.is_reference else t
-    return t.record_name == family and not is_pmr(t)
 
 
 def _member_call_problem(view, call, name: str, family: str, others, depth: int) -> Optional[str]:
@@ -403,15 +320,15 @@ def _member_call_problem(view, call, name: str, family: str, others, depth: int)
         return "it is swapped with another container"
     if family != "std::basic_string":  # strings take other strings through std::string_view overloads
         for arg in others:
-            if _is_family(bare(arg).type, family):
-                return f"`{name}` combines it with `{_short(view, bare(arg))}`, a container with another allocator"
+            if is_family(strip(arg).type, family):
+                return f"`{name}` combines it with `{_short(view, strip(arg))}`, a container with another allocator"
     result = call.type
-    if _is_family(result, family):
+    if is_family(result, family):
         return value_problem(view, call, family, depth + 1)
-    holder = bare_parent(call)
-    if holder is not None and holder.kind == "VAR_DECL" and "iterator" in result.canonical.spelling \
-            and "auto" not in _written_type(view, holder):
-        return f"its iterator is stored as `{_written_type(view, holder).strip()}`"
+    holder = parent_past(call)[1]
+    if holder is not None and holder.kind == K.VAR_DECL and "iterator" in result.canonical.spelling \
+            and "auto" not in written_type(view.source, holder):
+        return f"its iterator is stored as `{written_type(view.source, holder).strip()}`"
     return None
 
 
@@ -423,24 +340,24 @@ def _argument_problem(view, call, callee, cur, family: str, member_operator: boo
     index = next((i for i, a in enumerate(args) if a is cur), None)
     if index is None:
         return f"it is used in `{_short(view, call)}`"
-    if callee.template_kind == "FUNCTION_TEMPLATE":
+    if callee.template_kind == K.FUNCTION_TEMPLATE:
         # deduced again for the std::pmr type; a std operator still needs both sides to agree
         if call.spelling.startswith("operator") or qname.startswith("std::"):
             for k, arg in enumerate(args):
-                if k != index and _is_family(bare(arg).type, family):
+                if k != index and is_family(strip(arg).type, family):
                     return f"`{_short(view, call)}` mixes it with a container of another allocator"
-        if _is_family(call.type, family):
+        if is_family(call.type, family):
             return value_problem(view, call, family, depth + 1)
         return None
-    plist = params(callee)
+    plist = parameters(callee)
     slot = index - 1 if member_operator else index
-    if 0 <= slot < len(plist) and _is_family(plist[slot].type, family):
+    if 0 <= slot < len(plist) and is_family(plist[slot].type, family):
         pt = plist[slot].type
         written, meant = pt.spelling, pt.non_reference().unqualified_name
         shown = f"`{written}`" if "std::" in written else f"`{written}` (`{meant}`)"
         return (f"it is passed to `{callee.spelling}`, which takes {shown}: its std::pmr twin is a "
                 f"different type")
-    if _is_family(call.type, family):
+    if is_family(call.type, family):
         return value_problem(view, call, family, depth + 1)
     return None
 
@@ -449,17 +366,12 @@ def _context(node):
     """The call or expression a use sits in, past implicit conversions and copies."""
     cur = node
     for anc in node.ancestors():
-        if anc.kind in ("COMPOUND_STMT", "DECL_STMT") or anc.kind.endswith("_STMT"):
+        if has_stmt_suffix(anc.kind):
             break
         cur = anc
-        if anc.kind == "CALL_EXPR" and anc.referenced is not None and anc.referenced.kind != "CONSTRUCTOR":
+        if anc.kind == K.CALL_EXPR and anc.referenced is not None and anc.referenced.kind != K.CONSTRUCTOR:
             break
     return cur
-
-
-def _short(view, node, limit: int = 40) -> str:
-    text = re.sub(r"\s+", " ", (text_at(view, node.range) or "").strip())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # --------------------------------------------------------------------------- pointers
@@ -475,32 +387,26 @@ def _pointer(view, site, refs, arena: str, how: str) -> _Conversion:
         raise _Refused(f"{what} does not initialize a pointer")
     array = how == "new" and site.array
     frees = []
-    for ref in _uses(var, refs):
-        cur, parent = ref, ref.parent
-        while parent is not None and parent.kind in ("UNEXPOSED_EXPR", "PAREN_EXPR"):
-            cur, parent = parent, parent.parent
+    for ref in named_references_to(var, refs):
+        cur, parent = parent_past(ref)
         if parent is None:
             continue
         kind = parent.kind
-        if kind == "CXX_DELETE_EXPR":
+        if kind == K.CXX_DELETE_EXPR:
             frees.append(parent)
-        elif kind == "CALL_EXPR" and parent.referenced is not None and cur is not parent.children[0]:
+        elif kind == K.CALL_EXPR and parent.referenced is not None and cur is not parent.children[0]:
             name = parent.referenced.qualified_name
             if name in ("free", "std::free"):
                 frees.append(parent)
             elif name in ("realloc", "std::realloc"):
                 raise _Refused(f"`{var.spelling}` is passed to realloc")
-            else:
-                plist = params(parent.referenced)
-                index = next((i for i, a in enumerate(parent.arguments) if a is cur), -1)
-                pt = plist[index].type if 0 <= index < len(plist) else None
-                if pt is not None and pt.kind == "LVALUEREFERENCE" and pt.pointee is not None \
-                        and not pt.pointee.is_const:
-                    raise _Refused(f"`{var.spelling}` is passed by reference to `{parent.referenced.spelling}`")
-        elif kind in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR") and parent.children \
-                and parent.children[0] is cur and (kind != "BINARY_OPERATOR" or parent.operator == "="):
+            elif takes_mutable_reference(parent.referenced,
+                                         next((i for i, a in enumerate(parent.arguments) if a is cur), -1)):
+                raise _Refused(f"`{var.spelling}` is passed by reference to `{parent.referenced.spelling}`")
+        elif kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR) and parent.children \
+                and parent.children[0] is cur and (kind != K.BINARY_OPERATOR or parent.operator == "="):
             raise _Refused(f"`{var.spelling}` is reassigned")
-        elif kind == "UNARY_OPERATOR" and parent.operator in ("&", "++", "--", "post++", "post--"):
+        elif kind == K.UNARY_OPERATOR and (parent.operator == "&" or parent.operator in INCREMENT_OPERATORS):
             raise _Refused(f"`{var.spelling}` is {'moved' if parent.operator != '&' else 'taken by address'}")
     statement = frees[0] if len(frees) == 1 else None
     if statement is None or statement.parent is not stmt.parent or statement.range.start < stmt.range.end:
@@ -511,7 +417,11 @@ def _pointer(view, site, refs, arena: str, how: str) -> _Conversion:
         if deleted_array != array:
             raise _Refused("the delete does not match the new")
         return _new_conversion(view, site, var, statement, arena)
-    return _c_conversion(view, site, var, statement, arena, how)
+    return _c_conversion(view, site, statement, arena, how)
+
+
+def _between(view, a: Position, b: Position) -> str:
+    return _text(view, Range(a, b)).strip()
 
 
 def _new_conversion(view, site, var, delete_stmt, arena: str) -> _Conversion:
@@ -523,37 +433,37 @@ def _new_conversion(view, site, var, delete_stmt, arena: str) -> _Conversion:
     pointee = node.type.pointee
     if site.array:
         bracket = next((k for k in range(i + 1, len(positions)) if positions[k][0] == "["), None)
-        close = _matching(positions, bracket, "[", "]") if bracket is not None else None
+        close = matching_token(positions, bracket, "[", "]") if bracket is not None else None
         if close is None or close + 1 != len(positions):
             raise _Refused("the array is value-initialized or has more than one bound")
         type_text = _between(view, positions[i + 1][1], positions[bracket][1])
-        bound = _between(view, _after(positions[bracket]), positions[close][1])
+        bound = _between(view, token_end(positions[bracket]), positions[close][1])
         element = pointee
-        if element is None or not trivial(element):
+        if element is None or not is_trivial(element):
             raise _Refused(f"`{type_text}` has constructors or a destructor that `new[]` runs")
         count = _operand(bound)
         text = f"static_cast<{type_text}*>({arena}.allocate({count} * sizeof({type_text}), alignof({type_text})))"
-        literal = _literal(bound)
+        literal = integer_in_text(bound)
         size = literal * element.size if literal is not None and element.size else None
-        return _Conversion([Edit(node.range, text), _remove_statement(view, delete_stmt)], site.what, set(), size)
+        return _Conversion([replace(node, text), remove_statement(view.source, delete_stmt)], site.what, set(), size)
     end = next((k for k in range(i + 1, len(positions)) if positions[k][0] in ("(", "{")
-                and _angle_depth(positions[i + 1:k]) == 0), len(positions))
+                and angle_depth(positions[i + 1:k]) == 0), len(positions))
     type_text = _between(view, positions[i + 1][1], positions[end][1]) if end < len(positions) \
         else _between(view, positions[i + 1][1], node.range.end)
-    after_new = _after(positions[i])
+    after_new = token_end(positions[i])
     edits = [Edit(Range(after_new, after_new), f" ({arena}.allocate(sizeof({type_text}), alignof({type_text})))")]
     headers = {"new"}
-    if pointee is not None and trivially_destructible(pointee):
-        edits.append(_remove_statement(view, delete_stmt))
+    if pointee is not None and is_trivial(pointee, construction=False):
+        edits.append(remove_statement(view.source, delete_stmt))
     else:
-        edits.append(Edit(bare(delete_stmt).range, f"std::destroy_at({var.spelling})"))
+        edits.append(replace(strip(delete_stmt), f"std::destroy_at({var.spelling})"))
         headers.add("memory")
     return _Conversion(edits, site.what, headers, pointee.size if pointee is not None else None)
 
 
-def _c_conversion(view, site, var, free_stmt, arena: str, how: str) -> _Conversion:
+def _c_conversion(view, site, free_stmt, arena: str, how: str) -> _Conversion:
     call = site.node
-    args = [text_at(view, a.range) or "" for a in call.arguments]
+    args = [_text(view, a.range) for a in call.arguments]
     align = "alignof(std::max_align_t)"
     if how == "malloc" and len(args) == 1:
         text = f"{arena}.allocate({args[0]}, {align})"
@@ -566,8 +476,8 @@ def _c_conversion(view, site, var, free_stmt, arena: str, how: str) -> _Conversi
         headers = {"cstring"}
     else:
         raise _Refused(f"hotlint has no arena form for `{how}`")
-    literal = _literal(args[0]) if len(args) == 1 else None
-    return _Conversion([Edit(call.range, text), _remove_statement(view, free_stmt)], site.what, headers, literal)
+    literal = integer_in_text(args[0]) if len(args) == 1 else None
+    return _Conversion([replace(call, text), remove_statement(view.source, free_stmt)], site.what, headers, literal)
 
 
 def _operand(text: str) -> str:
@@ -575,102 +485,19 @@ def _operand(text: str) -> str:
     return text if re.fullmatch(r"[\w.]+|sizeof\s*\([^()]*\)", text.strip()) else f"({text})"
 
 
-def _matching(positions, start: int, open_: str, close: str) -> Optional[int]:
-    depth = 0
-    for k in range(start, len(positions)):
-        if positions[k][0] == open_:
-            depth += 1
-        elif positions[k][0] == close:
-            depth -= 1
-            if depth == 0:
-                return k
-    return None
-
-
-def _angle_depth(tokens) -> int:
-    return sum(1 if t == "<" else -1 if t == ">" else -2 if t == ">>" else 0 for t, _ in tokens)
-
-
-def _after(token) -> Position:
-    spelling, pos = token
-    return Position(pos.line, pos.column + len(spelling.encode()))
-
-
-def _between(view, a: Position, b: Position) -> str:
-    return (text_at(view, Range(a, b)) or "").strip()
-
-
-def _literal(text: str) -> Optional[int]:
-    try:
-        return int(text.strip().rstrip("uUlLzZ"), 0)
-    except ValueError:
-        return None
-
-
-def _remove_statement(view, stmt) -> Edit:
-    """Delete ``stmt;``: its whole line when nothing else is on it."""
-    r = stmt.range
-    line = view.line_text(r.start.line).encode()
-    rest = line[r.end.column - 1:]
-    semi = rest.find(b";")
-    end = Position(r.end.line, r.end.column + semi + 1) if semi >= 0 else r.end
-    before = line[: r.start.column - 1]
-    after = line[end.column - 1:] if r.start.line == r.end.line else b"x"
-    if not before.strip() and (not after.strip() or after.strip().startswith(b"//")):
-        return Edit(Range(Position(r.start.line, 1), Position(r.end.line + 1, 1)), "")
-    return Edit(Range(r.start, end), "")
-
-
-def trivial(t, depth: int = 0) -> bool:
-    """Trivially default-constructible and destructible: skipping `new[]`'s constructor and
-    `delete[]`'s destructor calls changes nothing."""
-    return _trivial(t, depth, constructors=True)
-
-
-def trivially_destructible(t, depth: int = 0) -> bool:
-    return _trivial(t, depth, constructors=False)
-
-
-def _trivial(t, depth: int, constructors: bool) -> bool:
-    if depth > 6:
-        return False
-    if t.is_array:
-        return t.element is not None and _trivial(t.element, depth + 1, constructors)
-    kind = t.canonical.kind
-    if kind in ("LVALUEREFERENCE", "RVALUEREFERENCE", "UNEXPOSED", "DEPENDENT", "INVALID"):
-        return False
-    if kind != "RECORD":
-        return True
-    decl = t.declaration
-    if decl is None:
-        return False
-    for child in decl.children:
-        k = child.kind
-        if k == "DESTRUCTOR" or k == "CXX_BASE_SPECIFIER" or child.is_virtual:
-            return False
-        if constructors and k in ("CONSTRUCTOR", "FUNCTION_TEMPLATE") and child.spelling == decl.spelling:
-            return False
-        if k == "FIELD_DECL":
-            if constructors and any(c.is_expression for c in child.children):
-                return False  # a default member initializer
-            if not _trivial(child.type, depth + 1, constructors):
-                return False
-    return True
-
-
 # --------------------------------------------------------------------------- smart pointers, strings
 
 
 def _template_argument(view, call) -> Optional[str]:
-    ref = bare(call.children[0]) if call.children else None
-    text = text_at(view, ref.range) if ref is not None else None
+    ref = strip(call.children[0]) if call.children else None
+    text = view.source.text(ref.range) if ref is not None else None
     m = re.search(r"<(.*)>\s*$", text or "", re.S)
     return m.group(1).strip() if m else None
 
 
 def _call_arguments_text(view, call) -> str:
-    ref = bare(call.children[0])
-    tail = (text_at(view, Range(ref.range.end, call.range.end)) or "").strip()
+    ref = strip(call.children[0])
+    tail = _text(view, Range(ref.range.end, call.range.end)).strip()
     return tail[1:-1].strip() if tail.startswith("(") and tail.endswith(")") else tail
 
 
@@ -684,27 +511,25 @@ def _unique_array(view, site, refs, arena: str) -> _Conversion:
     element = m.group(1)
     var, _ = _local(call, "the std::make_unique call")
     element_type = call.type.template_arguments[0].element if call.type.template_arguments else None
-    if "*" in element or element == "bool" or (element_type is not None and element_type.canonical.kind == "BOOL"):
+    if "*" in element or element == "bool" or (element_type is not None and element_type.canonical.kind == T.BOOL):
         raise _Refused("a std::pmr::vector of pointers or bools does not behave like the array")
     edits = []
-    for ref in _uses(var, refs):
-        cur, parent = ref, ref.parent
-        while parent is not None and parent.kind in ("UNEXPOSED_EXPR", "PAREN_EXPR"):
-            cur, parent = parent, parent.parent
-        if parent is not None and parent.kind == "CALL_EXPR" and parent.spelling == "operator[]" \
+    for ref in named_references_to(var, refs):
+        cur, parent = parent_past(ref)
+        if parent is not None and parent.kind == K.CALL_EXPR and parent.spelling == "operator[]" \
                 and parent.children and parent.children[0] is cur:
             continue
-        if parent is not None and parent.kind == "MEMBER_REF_EXPR" and parent.spelling == "get":
+        if parent is not None and parent.kind == K.MEMBER_REF_EXPR and parent.spelling == "get":
             loc = parent.location
             edits.append(Edit(Range(loc, Position(loc.line, loc.column + 3)), "data"))
             continue
         raise _Refused(f"`{var.spelling}` is used as a std::unique_ptr (`{_short(view, _context(ref))}`), not "
                        "only indexed")
     count = _call_arguments_text(view, call)
-    literal = _literal(count)
+    literal = integer_in_text(count)
     size = literal * element_type.size if literal is not None and element_type is not None and element_type.size \
         else None
-    edits.insert(0, Edit(var.range, f"std::pmr::vector<{element}> {var.spelling}({count}, &{arena})"))
+    edits.insert(0, replace(var, f"std::pmr::vector<{element}> {var.spelling}({count}, &{arena})"))
     return _Conversion(edits, site.what, set(), size)
 
 
@@ -714,13 +539,11 @@ def _shared(view, site, refs, arena: str) -> _Conversion:
     if not targ or targ.endswith("]"):
         raise _Refused("hotlint rewrites std::make_shared of one object only")
     var, _ = _local(call, "the std::make_shared call")
-    for ref in _uses(var, refs):
-        cur, parent = ref, ref.parent
-        while parent is not None and parent.kind in ("UNEXPOSED_EXPR", "PAREN_EXPR"):
-            cur, parent = parent, parent.parent
+    for ref in named_references_to(var, refs):
+        cur, parent = parent_past(ref)
         member = parent is not None and (
-            (parent.kind == "MEMBER_REF_EXPR" and parent.spelling in _SMART_POINTER_MEMBERS)
-            or (parent.kind == "CALL_EXPR" and parent.spelling in _SMART_POINTER_MEMBERS
+            (parent.kind == K.MEMBER_REF_EXPR and parent.spelling in _SMART_POINTER_MEMBERS)
+            or (parent.kind == K.CALL_EXPR and parent.spelling in _SMART_POINTER_MEMBERS
                 and parent.children and parent.children[0] is cur))
         if not member:
             raise _Refused(f"the std::shared_ptr `{var.spelling}` is copied or passed on "
@@ -730,29 +553,29 @@ def _shared(view, site, refs, arena: str) -> _Conversion:
     text = f"std::allocate_shared<{targ}>({alloc}{', ' + args if args else ''})"
     pointee = call.type.template_arguments[0] if call.type.template_arguments else None
     size = pointee.size + 32 if pointee is not None and pointee.size else None
-    return _Conversion([Edit(call.range, text)], site.what, {"memory"}, size)
+    return _Conversion([replace(call, text)], site.what, {"memory"}, size)
 
 
 def _concatenation(view, site, refs, arena: str) -> _Conversion:
     call = site.node
     var, stmt = _local(call, "the concatenation")
-    if not _is_family(var.type, "std::basic_string") or var.type.is_reference:
+    if not is_family(var.type, "std::basic_string") or var.type.is_reference:
         raise _Refused("the concatenation does not initialize a std::string")
-    written = _written_type(view, var).strip()
+    written = written_type(view.source, var).strip()
     m = _WRITTEN_TYPE.match(written)
     name = m.group("name") if m else ""
     if name == "auto":
         name = "string"
     if name not in _STRINGS:
         raise _Refused(f"its type is written `{written}`; spell it as std::string to switch it to std::pmr")
-    for ref in _uses(var, refs):
+    for ref in named_references_to(var, refs):
         problem = value_problem(view, ref, "std::basic_string")
         if problem:
             raise _Refused(problem)
-    pieces = [text_at(view, p.range) for p in site.pieces]
+    pieces = [view.source.text(p.range) for p in site.pieces]
     if any(not p for p in pieces):
         raise _Refused("a piece of the concatenation comes from a macro")
-    indent = line_indent(view, stmt.range.start.line)
+    indent = view.source.indentation(stmt.range.start.line)
     key = var.spelling
     lines = [f"std::pmr::{name} {key}(&{arena});"] + [f"{key} += {p};" for p in pieces]
-    return _Conversion([Edit(stmt.range, f"\n{indent}".join(lines))], f"`{key}`", set(), site.max_length)
+    return _Conversion([replace(stmt, f"\n{indent}".join(lines))], f"`{key}`", set(), site.max_length)
