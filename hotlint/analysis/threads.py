@@ -19,7 +19,6 @@ from .symbols import declared_in, in_linted_file, uses_loop_variable
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..clang.nodes import Node
-    from ..model import Range
     from ..view import CallSite, FileView, Function, Loop
     from .atomics import AtomicOp
 
@@ -304,13 +303,5 @@ def _subscript_access(view: "FileView", subscript: "Node") -> Access:
     base, index = subscript_parts(subscript)
     by_core = any(n.kind == K.CALL_EXPR and is_thread_id_call(n) and n.spelling == "sched_getcpu"
                   for n in index.walk())
-    return Access(base, _text(view, subscript.range), subscript.range.start.line, by_core)
-
-
-def _text(view: "FileView", r: "Range") -> str:
-    """false-sharing's text of a range: a one-line range's bytes; else the rest of the first
-    line, sliced by character, stripped (the source model's snippet replaces it when it lands)."""
-    if r.start.line != r.end.line:
-        return view.line_text(r.start.line)[r.start.column - 1:].strip()
-    raw = view.line_text(r.start.line).encode()
-    return raw[r.start.column - 1:r.end.column - 1].decode(errors="replace")
+    shown = view.source.snippet(subscript.range, multiline="first-line-by-characters")
+    return Access(base, shown, subscript.range.start.line, by_core)
