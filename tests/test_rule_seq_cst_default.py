@@ -201,3 +201,23 @@ def test_order_spelled_through_a_macro_is_written(tmp_path):
         "int f() { n.fetch_add(1, ORDER); return n.load(ORDER); }\n"
     )
     assert _diagnostics(path) == []
+
+
+def test_lone_carriage_return_line_ends_get_the_same_fixes(tmp_path):
+    """Lines that end in a lone ``\\r`` are lines to clang: the rule reads the text through the
+    source model, so such a file gets the fixes a ``\\n`` file gets (splitting at ``\\n`` found
+    no call where clang pointed, and every fix was withheld)."""
+    lines = ["#include <atomic>", "std::atomic<bool> ready;", "int data;",
+             "void put(int v) { data = v; ready.store(true); }",
+             "int get() { while (!ready) {} return data; }", ""]
+    fixed = {}
+    for name, end in (("lf.cpp", "\n"), ("cr.cpp", "\r")):
+        path = tmp_path / name
+        text = end.join(lines)
+        path.write_bytes(text.encode())
+        diags = _diagnostics(path)
+        assert len(diags) == 2 and all(d.fix is not None for d in diags), [d.message for d in diags]
+        fixed[name] = apply_edits(text, select_fixes(diags, unsafe=True)[1]).split(end)
+    assert fixed["cr.cpp"] == fixed["lf.cpp"]
+    assert fixed["cr.cpp"][3] == "void put(int v) { data = v; ready.store(true, std::memory_order_release); }"
+    assert fixed["cr.cpp"][4] == "int get() { while (!ready.load(std::memory_order_acquire)) {} return data; }"
