@@ -212,6 +212,7 @@ def test_snippets_of_a_multi_line_call_in_each_form_today_s_rules_print(tmp_path
     r = call.range
     assert r.start == Position(3, 19)
     assert src.snippet(r, multiline="first-line") == "g(a,   "  # aos-layout
+    assert src.snippet(r, multiline="first-line-stripped") == "g(a,"  # false-sharing
     assert src.snippet(r, multiline="first-line-ellipsis") == "g(a, ..."  # aliasing-vectorization
     # false-sharing's reading counts the byte column in characters: one character further on
     assert src.snippet(r, multiline="first-line-by-characters") == "(a,"

@@ -316,3 +316,12 @@ void b() { shared.misses.fetch_add(1, std::memory_order_relaxed); }
     _, diagnostics = analyze_source(tmp_path, source, rules=["false-sharing"])
     [d] = diagnostics
     assert d.message.startswith("`stats.hits` (offset 24) and `misses` (offset 32) of `Shared` share cache line 0")
+
+
+def test_the_element_shown_is_the_written_text_after_non_ascii_text(tmp_path):
+    """A subscript over two lines is shown by the rest of its first line, cut at its byte column:
+    text with non-ASCII characters before it on that line does not shift it."""
+    body = ("for (int i = 0; i < 100; ++i) { /* zähler */ counts[\n"
+            "      id].fetch_add(1, std::memory_order_relaxed); }")
+    d = _only(_diagnostics(tmp_path, _PER_THREAD % body)[1])
+    assert "each thread writes its own element (`counts[` on line 7)" in d.message

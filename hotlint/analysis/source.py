@@ -51,7 +51,7 @@ def line_starts(data: bytes) -> list[int]:
     return [0, *(m.end() for m in _LINE_END_BYTES.finditer(data))]
 
 
-Multiline = Literal["first-line", "first-line-ellipsis", "first-line-by-characters"]
+Multiline = Literal["first-line", "first-line-stripped", "first-line-ellipsis", "first-line-by-characters"]
 
 
 class SourceText:
@@ -187,9 +187,10 @@ class SourceText:
     def snippet(self, r: Range, *, multiline: Multiline) -> str:
         """A range's text for a message. A single-line range: its bytes (a cut character shown
         as U+FFFD). A range over several lines: the rest of its first line, as is
-        ('first-line'), stripped and followed by `` ...`` ('first-line-ellipsis'), or stripped
-        and cut at the column counted in characters instead of bytes
-        ('first-line-by-characters': false-sharing's reading, wrong after non-ASCII text)."""
+        ('first-line'), stripped ('first-line-stripped'), stripped and followed by `` ...``
+        ('first-line-ellipsis'), or stripped and cut at the column counted in characters
+        instead of bytes ('first-line-by-characters': false-sharing's reading until it was
+        fixed, wrong after non-ASCII text)."""
         start = r.start
         if start.line == r.end.line:
             return self.line_bytes(start.line)[max(start.column - 1, 0):max(r.end.column - 1, 0)].decode(
@@ -199,6 +200,8 @@ class SourceText:
         rest = self.after(start).decode("utf-8", "replace")
         if multiline == "first-line":
             return rest
+        if multiline == "first-line-stripped":
+            return rest.strip()
         if multiline == "first-line-ellipsis":
             return rest.strip() + " ..."
         raise ValueError(f"no snippet form {multiline!r}")

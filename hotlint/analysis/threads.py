@@ -303,5 +303,5 @@ def _subscript_access(view: "FileView", subscript: "Node") -> Access:
     base, index = subscript_parts(subscript)
     by_core = any(n.kind == K.CALL_EXPR and is_thread_id_call(n) and n.spelling == "sched_getcpu"
                   for n in index.walk())
-    shown = view.source.snippet(subscript.range, multiline="first-line-by-characters")
+    shown = view.source.snippet(subscript.range, multiline="first-line-stripped")
     return Access(base, shown, subscript.range.start.line, by_core)

@@ -219,7 +219,7 @@ class FalseSharing(Rule):
             in_file = decl is not None and in_linted_file(view, decl)
             at = decl.name_range if in_file else where.sequence.range
             name = (decl.spelling if decl is not None
-                    else view.source.snippet(where.sequence.range, multiline="first-line-by-characters"))
+                    else view.source.snippet(where.sequence.range, multiline="first-line-stripped"))
             yield Finding(
                 at,
                 _array_message(name, element, count, where, line),

@@ -27,7 +27,7 @@ def record_fix(view, rec, members: list[FieldLayout], line: int) -> Optional[Fix
     spelled = "_Alignas" if view.language == "c" else "alignas"
     edits, starts = [], set()
     for m in members:
-        shown = view.source.snippet(m.range, multiline="first-line-by-characters")
+        shown = view.source.snippet(m.range, multiline="first-line-stripped")
         if not starts_declaration(view.source, m.range.start) or m.name not in shown:
             return None  # a declaration made by a macro
         if m.range.start in starts:
