@@ -44,6 +44,8 @@ float chain() { return outer(); }
 float opaque(float v) { return undefined(v); }
 void dispatch(Base& b) { b.f(); }
 float pointer(float v) { return (*fp)(v); }
+struct Callbacks { float (*on)(float); };
+float held(float v, float (*pp)(float), Callbacks cb) { return pp(v) + fp(v) + cb.on(v); }
 void print(float v) { std::printf("%f", v); }
 float callback(float v) { return fn(v); }
 int holder() { Holder h{}; return h.k; }
@@ -105,6 +107,15 @@ def test_what_cannot_be_followed_is_named(view, function, kind, name):
 def test_a_call_through_a_pointer_is_unresolved(view):
     c = _contact(view, "pointer")
     assert c.kind == "unresolved-call" and c.node.kind == K.CALL_EXPR
+
+
+def test_a_call_through_a_variable_holding_a_function_pointer_is_unresolved(view):
+    # libclang resolves `pp(v)` to the parameter pp, `fp(v)` to the variable, `cb.on(v)` to the
+    # field: none is a function whose body could be followed
+    reach = TypeReach(type_of(view, "g").template_arguments[0])
+    calls = [n for n in _body(view, "held").walk() if n.kind == K.CALL_EXPR]
+    assert [c.referenced.kind for c in calls] == [K.PARM_DECL, K.VAR_DECL, K.FIELD_DECL]
+    assert [reach.call(c).kind for c in calls] == ["unresolved-call"] * 3
 
 
 def test_a_local_records_special_members_are_followed(view):

@@ -123,6 +123,27 @@ void f(std::vector<Entity>& es) {
     assert "touches 24 of them" in d.message or "reads 24 of them" in d.message
 
 
+@pytest.mark.parametrize("call", ["step(e.vel.x)", "on_step(e.vel.x)", "hooks.step(e.vel.x)"])
+def test_no_bridge_when_the_loop_calls_through_a_function_pointer(tmp_path, call):
+    """`step(x)` through a pointer names the variable, parameter or member holding it; whatever it
+    points to could read or change the sequence while the loop works on a copy, so the bridge
+    is not offered (it was: the pointer's declaration was followed as if it were a body)."""
+    body = f"""
+std::vector<Entity> world;
+float shrink(float v) {{ world.clear(); return v; }}
+float (*step)(float) = shrink;
+struct Hooks {{ float (*step)(float); }} hooks{{shrink}};
+void f(float (*on_step)(float)) {{
+    for (auto& e : world)
+        e.pos.x = {call};
+}}
+"""
+    (d,) = _diags(tmp_path, body)
+    assert d.fix is None
+    assert d.notes[-1] == ("no struct-of-arrays rewrite is shown for this loop: it calls through a pointer or a "
+                           "name resolved only at instantiation, which hotlint cannot follow")
+
+
 def test_line_usage_arithmetic():
     from hotlint.rules.aos_layout import _line_usage
 

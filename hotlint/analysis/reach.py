@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterable, Literal, Optional
 
-from .kinds import K
+from .kinds import FUNCTIONS, K
 from .symbols import std_name
 from .types import innermost, runs_user_code
 
@@ -47,7 +47,8 @@ _METHODS = frozenset({K.CONSTRUCTOR, K.DESTRUCTOR, K.CXX_METHOD})
 ContactKind = Literal[
     "uses-type",  # node: an expression or declaration whose type involves the target
     "budget",  # more code than the budget: nothing proven
-    "unresolved-call",  # node: a call through a pointer or a name resolved only at instantiation
+    "unresolved-call",  # node: a call through a pointer or reference to a function (a variable, parameter,
+    # member or template parameter holding one) or through a name resolved only at instantiation
     "passes-user-types",  # a library function (name) handed the program's types: it may call back
     "library-call",  # a library function (name) not known to touch only its arguments
     "virtual-call",  # a virtual call (name): an override cannot be pinned down
@@ -131,7 +132,7 @@ class TypeReach:
     def call(self, call: "Node") -> Optional[Contact]:
         """The first contact of running ``call``."""
         callee = call.referenced
-        if callee is None:
+        if callee is None or callee.kind not in FUNCTIONS:  # `fp(x)` names the pointer, not a function
             return Contact("unresolved-call", node=call)
         name = std_name(callee.qualified_name) or callee.spelling
         if callee.is_in_system_header:
