@@ -340,3 +340,122 @@ def test_atomic_paths_name_each_atomic_at_its_own_offset(tmp_path):
     assert lay.atomic_paths(declared(view, "ref").type, "ref", 32) == []
     assert lay.atomic_paths(declared(view, "plain").type, "plain", 4) == []
     assert lay.atomic_paths(None, "x") == []
+
+
+# ------------------------------------------------------------------ layout uses from the AST
+
+AST_SOURCE = r"""
+#include <bit>
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <sys/mman.h>
+#include <type_traits>
+
+struct Copied { char a; double b; };
+struct Sized { char a; double b; };
+struct Offset { char a; double b; };
+struct Cast { char a; double b; };
+struct Mapped { char a; double b; };
+struct Bits { char a; double b; };
+struct Measured { char a; double b; };
+struct Traited { char a; double b; };
+struct Compared { char a; double b; };
+struct Punned { char a; double b; };
+struct Pointed { char a; double b; };
+struct Mentioned { char a; double b; };
+struct Raw { unsigned char bytes[16]; };
+template <class T> struct Ring { T a; char b; };
+Ring<int> ring;
+typedef Sized SizedAlias;
+
+// memcpy(Mentioned) and fwrite(Mentioned) in a comment are no use
+const char* doc = "offsetof(Mentioned, b) in a string is none either";
+static_assert(sizeof(Measured) == 16);
+static_assert(std::is_trivially_copyable_v<Traited>);
+static_assert(alignof(Ring<int>) == 4);
+
+void io(Copied* c, const char* p, std::FILE* f, const void* x, const void* y, int fd) {
+  std::memcpy(c, p, 16);
+  std::fwrite(p, sizeof(SizedAlias), 1, f);
+  std::size_t at = offsetof(Offset, b);
+  Cast* cast = reinterpret_cast<Cast*>(const_cast<char*>(p));
+  Mapped* mapped = (Mapped*)mmap(nullptr, 16, PROT_READ, MAP_SHARED, fd, 0);
+  Raw raw{};
+  Bits bits = std::bit_cast<Bits>(raw);
+  bool same = std::memcmp(x, y, sizeof(Compared)) == 0;
+  union { Punned punned; char raw[16]; } pun{};
+  union { Pointed* pointer; long word; } ptr{};
+  (void)at; (void)cast; (void)mapped; (void)bits; (void)same; (void)pun; (void)ptr;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def ast_view(tmp_path_factory):
+    return parse_view(tmp_path_factory.mktemp("layout_ast"), AST_SOURCE)
+
+
+def test_operations_are_the_uses_written_in_code(ast_view):
+    uses = lay.LayoutUses(ast_view)
+    found = [(u.word, u.line) for u in uses.operations]
+    assert ("static_assert", _line(ast_view, "sizeof(Measured)")) in found
+    assert ("offsetof", _line(ast_view, "offsetof(Offset")) in found
+    assert ("bit_cast", _line(ast_view, "std::bit_cast")) in found  # std::bit_cast is a call
+    assert ("union", _line(ast_view, "Punned punned")) in found
+    assert found == sorted(found, key=lambda f: f[1])
+    # nothing comes from the comment or the string
+    assert not {_line(ast_view, "// memcpy(Mentioned)"), _line(ast_view, "const char* doc")} & {n for _w, n in found}
+    assert uses.operations is uses.operations
+
+
+def test_is_offsetof(ast_view):
+    [use] = [u for u in lay.LayoutUses(ast_view).operations if u.word == "offsetof"]
+    assert lay.is_offsetof(use.node) and use.named == {"Offset"}
+    assert not any(lay.is_offsetof(n) for n in ast_view.nodes(K.UNEXPOSED_EXPR) if n is not use.node)
+
+
+@pytest.mark.parametrize("name, word", [
+    ("Measured", "static_assert"),  # a static_assert on its size
+    ("Ring<int>", "static_assert"),  # on an instantiation's alignment: the template is named
+    ("Sized", "fwrite"),  # its type written (through a typedef) in the call
+    ("Offset", "offsetof"),
+    ("Cast", "reinterpret_cast"),
+    ("Mapped", "mmap"),  # the call's result converted to it
+    ("Bits", "bit_cast"),
+])
+def test_pinning_use(ast_view, name, word):
+    use = lay.LayoutUses(ast_view).pinning_use(L(ast_view, name))
+    assert use is not None and use.word == word
+
+
+@pytest.mark.parametrize("name", ["Copied", "Traited", "Compared", "Punned", "Pointed", "Mentioned", "Raw"])
+def test_not_pinned(ast_view, name):
+    # Copied: an object copied as bytes, its type never written (format_use and byte_calls see it);
+    # Traited: a static_assert that measures nothing; Raw: the bit cast's source object
+    assert lay.LayoutUses(ast_view).pinning_use(L(ast_view, name)) is None
+
+
+@pytest.mark.parametrize("name, word", [
+    ("Traited", "static_assert"),  # any static_assert naming it
+    ("Compared", "memcmp"),  # a byte call with its type written
+    ("Punned", "union"),  # a union holding it as a member
+    ("Measured", "static_assert"),  # a pinning use is a format use too
+])
+def test_format_use(ast_view, name, word):
+    use = lay.LayoutUses(ast_view).format_use(L(ast_view, name))
+    assert use is not None and use.word == word
+
+
+@pytest.mark.parametrize("name", ["Copied", "Pointed", "Mentioned"])
+def test_no_format_use(ast_view, name):
+    # Copied has only its objects copied; a union of a pointer to Pointed holds no Pointed bytes
+    assert lay.LayoutUses(ast_view).format_use(L(ast_view, name)) is None
+
+
+def test_dependent_lines(ast_view):
+    uses = lay.LayoutUses(ast_view)
+    assert uses.dependent_lines(L(ast_view, "Copied")) == [_line(ast_view, "std::memcpy(c, p, 16)")]
+    assert uses.dependent_lines(L(ast_view, "Pointed")) == [_line(ast_view, "Pointed* pointer")]  # named in a union
+    assert uses.dependent_lines(L(ast_view, "Mentioned")) == []
+    assert uses.dependent_lines(L(ast_view, "Raw")) == [_line(ast_view, "std::bit_cast<Bits>")]

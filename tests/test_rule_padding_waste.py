@@ -336,7 +336,9 @@ def test_reorder_is_safe_when_nothing_depends_on_the_order(tmp_path, use):
     ("#include <memory>\nauto p = std::make_unique<Order>(true, 1.0, 2);\n", "`make_unique` on line 7"),
     ("Order o{};\nauto [a, b, c] = o;\n", "structured binding on line 7"),
     ("union U {\n  Order o;\n  char raw[24];\n};\n", "the union `U` holds it"),
-    ("static_assert(__is_trivially_copyable(Order));\n", "next to `static_assert`"),
+    ("static_assert(__is_trivially_copyable(Order));\n", "`static_assert` on line 6 names `Order`"),
+    ("#include <cstring>\nbool f(const void* a, const void* b) { return std::memcmp(a, b, sizeof(Order)) == 0; }\n",
+     "`memcmp` on line 7 names `Order`"),
     ("extern \"C\" void api(Order*);\n", "`extern \"C\"` on line 6"),
 ])
 def test_reorder_is_unsafe_when_the_order_is_observable(tmp_path, use, why):
@@ -348,6 +350,32 @@ def test_reorder_is_unsafe_when_the_order_is_observable(tmp_path, use, why):
     path = tmp_path / "case.cpp"
     path.write_text(fixed)
     assert_compiles(path)  # unsafe, yet still a valid edit
+
+
+@pytest.mark.parametrize("use, want", [
+    # a comment or a string is no use, nor is another statement on the same line
+    ("// memcpy(Order) and fwrite(Order) in a comment\nOrder o;\n", "safe"),
+    ('const char* doc = "reinterpret_cast<Order*> and offsetof(Order, price)";\nOrder o;\n', "safe"),
+    ("#include <cstring>\nOrder o; void f(char* d, const char* s) { std::memcpy(d, s, 4); }\n", "safe"),
+    # the type written in the operation pins the layout: no finding, wherever the words sit
+    ("#include <cstring>\nvoid f(Order& o, const char* p) {\n  std::memcpy(&o,\n              p,\n"
+     "              sizeof(Order));\n}\n", "silent"),
+    ("#include <cstddef>\nstd::size_t f() { return offsetof(Order, price); }\n", "silent"),
+    ("Order* f(char* p) { return reinterpret_cast<Order*>(p); }\n", "silent"),
+    ("#include <sys/mman.h>\nOrder* f(int fd) {\n  return (Order*)mmap(nullptr, 24, PROT_READ, MAP_SHARED, fd, 0);\n}\n",
+     "silent"),
+    ("#include <bit>\nstruct Raw { char b[24]; };\nOrder f(Raw r) { return std::bit_cast<Order>(r); }\n", "silent"),
+    ("Order o{};\nstatic_assert(sizeof o == 24);\n", "silent"),
+])
+def test_layout_uses_are_found_in_the_ast(tmp_path, use, want):
+    """Issue 12: what pins a layout or makes its reorder unsafe is read from the AST, not from lines
+    that hold a word and the record's name."""
+    diags = _diagnostics(tmp_path, _ORDER + use)[1]
+    if want == "silent":
+        assert diags == [], [d.message for d in diags]
+    else:
+        [d] = diags
+        assert d.fix is not None and d.fix.applicability.value == want, d.fix.description
 
 
 @pytest.mark.parametrize("record, want", [

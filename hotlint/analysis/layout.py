@@ -12,12 +12,13 @@ computes what a question needs on first use.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Iterable, Optional
 
 from ..model import FieldLayout, RecordLayout
 from .expressions import strip
-from .kinds import K
+from .kinds import EXPLICIT_CASTS, WRAPPERS, K
 from .types import OWNED_ATOMICS as OWNED_ATOMICS  # false-sharing reads it with the atomic members
 from .types import atomic_spans, holds_record, record_beneath, without_arrays
 
@@ -27,7 +28,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # Words that make a line depend on a record's size, offsets or object representation (textual and
 # over-inclusive: they only ever turn a safe fix into an unsafe one). Three lists, as three rules
-# wrote them; finding these uses from the AST instead is a separate, reviewed change.
+# wrote them; LayoutUses.operations finds the same uses from the AST (pinning_use, format_use and
+# dependent_lines answer what the three lists were read for).
 # false-sharing: a record named on such a line keeps its layout.
 LAYOUT_WORDS = re.compile(
     r"\b(sizeof|alignof|_Alignof|offsetof|__builtin_offsetof|static_assert|_Static_assert|"
@@ -341,6 +343,119 @@ ORDERING_OPERATORS = frozenset({"operator<=>", "operator<", "operator>", "operat
 # kinds.BYTE_REINTERPRETING_CASTS in padding-waste's order (view.nodes keeps it for casts starting together)
 _POINTER_CASTS = (K.CXX_REINTERPRET_CAST_EXPR, K.CSTYLE_CAST_EXPR, K.CXX_STATIC_CAST_EXPR)
 
+# A record whose type is written in one of these pins its layout (padding-waste leaves it alone): an
+# offset, a reinterpreting cast, a bit cast, a byte copy, a file or memory-map read or write.
+PINNING_OPERATIONS = frozenset({
+    "offsetof", "reinterpret_cast", "bit_cast", "memcpy", "memmove", "__builtin_memcpy", "__builtin_memmove",
+    "fwrite", "fread", "mmap",
+})
+# calls LayoutUses.operations gathers: the byte calls and the fills (LAYOUT_WORDS' memset)
+LAYOUT_CALLS = BYTE_CALLS | {"memset", "__builtin_memset"}
+# the first token of a sizeof-like expression (CXX_UNARY_EXPR) and the word it is gathered as
+_MEASURE_WORDS = {"sizeof": "sizeof", "alignof": "alignof", "_Alignof": "alignof", "__alignof__": "alignof",
+                  "__alignof": "alignof"}
+_RESULT_CONVERSIONS = WRAPPERS | EXPLICIT_CASTS
+
+
+@dataclass(frozen=True)
+class LayoutUse:
+    """A place where the file's code depends on record layouts, found in the AST.
+
+    ``word`` says what it is: ``sizeof``, ``alignof``, ``offsetof``, ``static_assert``,
+    ``reinterpret_cast``, ``static_cast``, ``bit_cast`` (``__builtin_bit_cast``; ``std::bit_cast`` is
+    a call), ``union`` or the name of a call in LAYOUT_CALLS (``memcpy``, ``fwrite``, ...).
+    ``named``: the records whose type is written in it (a TYPE_REF, through pointers, references
+    and arrays, by ``record_beneath``) and, for a call, those its result is converted to;
+    ``templates``: class templates named in it (``sizeof(Ring<int>)`` writes no TYPE_REF for
+    ``Ring<int>``); ``objects``: the records of what it reads or makes (by ``record_beneath``): a
+    ``sizeof``'s operand, a cast's operand and result, a call's arguments (under implicit
+    conversions) and result, any expression of a ``static_assert``, the members of a union (and
+    arrays of them); ``measures``: a ``static_assert``'s ``sizeof``/``alignof``/``offsetof``
+    uses. Comments and strings are no use."""
+
+    node: "Node"
+    word: str
+    named: frozenset[str]
+    templates: frozenset[str]
+    objects: frozenset[str]
+    measures: tuple["LayoutUse", ...] = ()
+
+    @property
+    def line(self) -> int:
+        return self.node.range.start.line
+
+    def names(self, layout: RecordLayout) -> bool:
+        """The record's type is written in it (a class template instantiation: its template's
+        name)."""
+        if layout.name in self.named:
+            return True
+        return "<" in layout.name and simple_name(layout) in self.templates
+
+    def touches(self, layout: RecordLayout) -> bool:
+        """It names the record or has an object of it."""
+        return layout.name in self.objects or self.names(layout)
+
+    def asserts(self, layout: RecordLayout) -> bool:
+        """A ``static_assert`` whose ``sizeof``, ``alignof`` or ``offsetof`` touches the record."""
+        return any(m.touches(layout) for m in self.measures)
+
+
+def is_offsetof(node: "Node") -> bool:
+    """``offsetof(T, m)`` / ``__builtin_offsetof``: libclang has no kind for it; it is the
+    UNEXPOSED_EXPR whose first child is the TYPE_REF of ``T`` and which holds the MEMBER_REF of
+    each designated member."""
+    kids = node.children if node.kind == K.UNEXPOSED_EXPR else ()
+    return bool(kids) and kids[0].kind == K.TYPE_REF and any(c.kind == K.MEMBER_REF for c in kids)
+
+
+def _measure_word(node: "Node") -> str:
+    toks = node.tokens
+    return _MEASURE_WORDS.get(toks[0], "sizeof") if toks else "sizeof"
+
+
+def _written_in(node: "Node") -> tuple[set[str], set[str]]:
+    """(records whose type is written, class templates named) under ``node``."""
+    named, templates = set(), set()
+    for n in node.walk():
+        if n.kind == K.TYPE_REF:
+            r = record_beneath(n.type)
+            if r is not None:
+                named.add(r)
+        elif n.kind == K.TEMPLATE_REF:
+            templates.add(n.spelling)
+    return named, templates
+
+
+def _records_of(nodes: "Iterable[Node]") -> set[str]:
+    return {r for n in nodes for r in [record_beneath(n.type)] if r is not None}
+
+
+def layout_use(node: "Node", word: str) -> LayoutUse:
+    """The LayoutUse of ``node`` gathered as ``word`` (see LayoutUse)."""
+    named, templates = _written_in(node)
+    measures: tuple[LayoutUse, ...] = ()
+    if word == "static_assert":
+        objects = _records_of(n for n in node.walk() if n.is_expression)
+        measures = tuple(layout_use(n, _measure_word(n)) if n.kind == K.CXX_UNARY_EXPR else layout_use(n, "offsetof")
+                         for n in node.walk() if n.kind == K.CXX_UNARY_EXPR or is_offsetof(n))
+    elif word == "union":
+        objects = set()
+        for c in node.children:
+            t = without_arrays(c.type) if c.kind == K.FIELD_DECL else None
+            if t is not None and t.is_record:
+                objects.add(t.unqualified_name)
+    elif node.kind == K.CALL_EXPR:
+        objects = _records_of([node, *(strip(a) for a in node.arguments)])
+        p = node.parent
+        while p is not None and p.kind in _RESULT_CONVERSIONS:  # `(Header*)mmap(...)`
+            r = record_beneath(p.type)
+            if r is not None:
+                named.add(r)
+            p = p.parent
+    else:  # a sizeof's operand, a cast's operand and result; an offsetof has none
+        objects = _records_of([node, *(c for c in node.children if c.is_expression)])
+    return LayoutUse(node, word, frozenset(named), frozenset(templates), frozenset(objects), measures)
+
 
 class LayoutUses:
     """The file's uses that depend on record layouts: byte copies, pointer casts, positional
@@ -457,6 +572,62 @@ class LayoutUses:
             elif holds_record(t, name, holders) and _elides_braces(n, name, holders):
                 out.append(n.range.start.line)
         return out
+
+    @cached_property
+    def operations(self) -> list[LayoutUse]:
+        """Every use of the file that depends on a layout, from the AST, in source order: each
+        ``sizeof``/``alignof``, ``offsetof``, ``static_assert``, ``reinterpret_cast``,
+        ``static_cast``, ``__builtin_bit_cast``, call in LAYOUT_CALLS and union (see LayoutUse)."""
+        view = self._view
+        found: list[tuple["Node", str]] = [(n, _measure_word(n)) for n in view.nodes(K.CXX_UNARY_EXPR)]
+        seen: set[int] = set()
+        for member in view.nodes(K.MEMBER_REF):  # offsetof holds one per designated member
+            p = member.parent
+            if p is not None and id(p) not in seen and is_offsetof(p):
+                seen.add(id(p))
+                found.append((p, "offsetof"))
+        for kind, word in ((K.STATIC_ASSERT, "static_assert"), (K.CXX_REINTERPRET_CAST_EXPR, "reinterpret_cast"),
+                           (K.CXX_STATIC_CAST_EXPR, "static_cast"), (K.BUILTIN_BIT_CAST_EXPR, "bit_cast"),
+                           (K.UNION_DECL, "union")):
+            found.extend((n, word) for n in view.nodes(kind))
+        found.extend((site.node, site.name) for site in view.calls if site.name in LAYOUT_CALLS)
+        found.sort(key=lambda f: f[0].range.start)
+        return [layout_use(n, word) for n, word in found]
+
+    def pinning_use(self, layout: RecordLayout) -> Optional[LayoutUse]:
+        """The first use that makes the record's bytes a format, so that its layout must not
+        change: a ``static_assert`` on its size, alignment or offsets, or its type written in a
+        PINNING_OPERATIONS use (``offsetof(T, m)``, ``reinterpret_cast<T*>``, ``bit_cast<T>``,
+        ``fwrite(p, sizeof(T), 1, f)``, ``(T*)mmap(...)``). Objects of it copied as bytes without
+        its type written do not pin it (``format_use``/``byte_calls`` see them)."""
+        for use in self.operations:
+            if use.asserts(layout) if use.word == "static_assert" else (
+                    use.word in PINNING_OPERATIONS and use.names(layout)):
+                return use
+        return None
+
+    def format_use(self, layout: RecordLayout) -> Optional[LayoutUse]:
+        """The first use that reads the record as a format: a pinning use, any ``static_assert``
+        that names it or an object of it (``std::is_trivially_copyable_v<T>``), a union holding
+        it (or an array of it) as a member, a BYTE_CALLS call with its type written
+        (``memcmp(p, q, sizeof(T))``)."""
+        for use in self.operations:
+            word = use.word
+            if word == "static_assert":
+                hit = use.touches(layout)
+            elif word == "union":
+                hit = layout.name in use.objects
+            else:
+                hit = (word in PINNING_OPERATIONS or word in BYTE_CALLS) and use.names(layout)
+            if hit:
+                return use
+        return None
+
+    def dependent_lines(self, layout: RecordLayout) -> list[int]:
+        """Lines (sorted, once each) of every use in ``operations`` that names the record or has
+        an object of it: what LAYOUT_WORDS was read for (a layout someone measures, asserts,
+        casts, copies, fills or overlays), from the AST."""
+        return sorted({use.line for use in self.operations if use.touches(layout)})
 
 
 def _elides_braces(init: "Node", name: str, holders: set[str]) -> bool:

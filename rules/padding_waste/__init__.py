@@ -48,9 +48,10 @@ class PaddingWaste(Rule):
     the false-sharing fix, and the two rules never contradict each other); records
     holding two or more atomics (their layout is about cache lines, which
     false-sharing judges); records whose layout the file treats as a format (a
-    `static_assert` on their size or offsets, or a line naming them next to
-    `offsetof`, `reinterpret_cast`, `std::bit_cast`, `memcpy`, `fwrite`, `fread` or
-    `mmap`);
+    `static_assert` on their size, alignment or offsets, or their type written in an
+    `offsetof`, a `reinterpret_cast`, a bit cast or a `memcpy`, `memmove`, `fwrite`,
+    `fread` or `mmap` call: `fwrite(&h, sizeof(Header), 1, f)`, `(Header*)mmap(...)`;
+    these are read from the code, so a comment or a string that mentions them is none);
     records with bitfields, anonymous members, overlapping members
     (`[[no_unique_address]]`), flexible array members or virtual bases; records
     already minimal; anything outside the linted file.
@@ -96,8 +97,9 @@ class PaddingWaste(Rule):
       no `memcpy`/`memmove`/`memcmp`, `fwrite`/`fread`, `read`/`write`,
       `send`/`recv`, `mmap` or `bit_cast` on it, no cast between a pointer to it and
       a pointer to anything else (`reinterpret_cast`, C casts, `static_cast` from
-      `void*`; memory fresh from `malloc` excepted), no union holding it, and no line
-      naming it next to `offsetof`, `static_assert`, `union` or those calls;
+      `void*`; memory fresh from `malloc` excepted), no union holding it, no
+      `static_assert` naming it and none of those calls with its type written
+      (`memcmp(a, b, sizeof(Order))`);
     - nothing uses the fields by position: no C++20 parenthesized aggregate
       initialization (`Order o(true, 1.0, 2)`, or `emplace_back` / `make_unique` /
       `try_emplace` ... with field values for an aggregate), no structured binding,
@@ -193,7 +195,7 @@ def _analyze(view, rec):
     by_offset = sorted(own, key=lambda f: f.offset)
     if any(b.offset < a.end for a, b in zip(by_offset, by_offset[1:])):
         return None  # [[no_unique_address]] members overlap
-    if len(atomic_members(rec)) >= 2 or view.analysis.layouts.layout_pinned(layout):
+    if len(atomic_members(rec)) >= 2:
         return None
     start = fields_start(layout)
     if start is None or simulated_size(own, start, layout.align) != layout.size:
@@ -202,6 +204,8 @@ def _analyze(view, rec):
     best_size = simulated_size(best, start, layout.align)
     if best_size >= layout.size or [f.name for f in best] == [f.name for f in own]:
         return None
+    if view.analysis.layout_uses.pinning_use(layout) is not None:
+        return None  # asked last: the file's layout uses are gathered only for a record worth reporting
     return own, best, best_size, start
 
 

@@ -30,12 +30,12 @@ def reorder_fix(view, rec, own: list[FieldLayout], best: list[FieldLayout],
     if layout.is_template_instantiation or node.kind == K.CLASS_TEMPLATE:
         return None, (f"layout of the instantiation `{display_name(layout)}`; the best order of a class template "
                       "can depend on its arguments, so no fix is offered")
-    uses, layouts = view.analysis.layout_uses, view.analysis.layouts
+    uses = view.analysis.layout_uses
     inits = uses.brace_initialization_lines(layout)
     if inits:
         return None, (f"brace-initialized on line {inits[0]}: positional initializers follow the field "
                       "order, so no fix is offered")
-    pinned = next((r for r in layouts.enclosing_records(layout) if layouts.layout_pinned(r)), None)
+    pinned = next((r for r in view.analysis.layouts.enclosing_records(layout) if uses.pinning_use(r)), None)
     if pinned is not None:
         return None, (f"`{display_name(pinned)}` holds it and its layout is pinned (a `static_assert`, "
                       "or read and written as bytes), so no fix is offered")
@@ -102,7 +102,7 @@ def _reorder_risk(view, rec, own: list[FieldLayout], best: list[FieldLayout]) ->
     union = next((r for r in affected if r.is_union), None)
     if union is not None:
         return f"the union `{display_name(union)}` holds it"
-    reason = _byte_use(affected, {r.name for r in affected}, uses)
+    reason = _byte_use(affected, uses)
     if reason:
         return reason
     reason = _positional_use(node, layout, uses) or _declaration_order_risk(node, own)
@@ -115,16 +115,15 @@ def _line(node) -> int:
     return node.range.start.line
 
 
-def _byte_use(affected, names, uses) -> Optional[str]:
-    """A line, call or cast that treats the record (or one holding it) as bytes."""
+def _byte_use(affected, uses) -> Optional[str]:
+    """A use, call or cast that treats the record (or one holding it) as bytes."""
     for r in affected:
-        name = simple_name(r)
-        if not name:
-            continue
-        word = re.compile(rf"\b{re.escape(name)}\b")
-        for number, text, found in uses.format_lines:
-            if word.search(text):
-                return f"line {number} names `{display_name(r)}` next to `{found}`"
+        use = uses.format_use(r)
+        if use is not None:
+            if use.word == "union":
+                return f"the union on line {use.line} holds `{display_name(r)}`"
+            return f"`{use.word}` on line {use.line} names `{display_name(r)}`"
+    names = {r.name for r in affected}
     for call, touched in uses.byte_calls:
         if not touched.isdisjoint(names):
             return f"`{call.spelling}` on line {_line(call)} reads or writes its bytes"
