@@ -214,6 +214,22 @@ def test_assigned_entity(tmp_path):
     assert me.assigned_entity(s.one(K.INTEGER_LITERAL, "1", line=line("*p = 1"))) is None
 
 
+def test_assigned_entity_of_operator_assignment_to_a_member(tmp_path):
+    s = snippet(tmp_path, "#include <memory>\n"
+                          "struct C { std::unique_ptr<int> up; };\n"
+                          "void f(C& c) {\n"
+                          "  c.up = std::make_unique<int>();\n"
+                          "  c.up.reset(new int);\n"
+                          "}\n")
+    made = s.one(K.CALL_EXPR, "std::make_unique<int>()")
+    old = me.assigned_entity(made)  # call_object's member test first: the object of `c.up`, c
+    assert (old.kind, old.spelling) == (K.PARM_DECL, "c")
+    fixed = me.assigned_entity(made, operators_first=True)
+    assert (fixed.kind, fixed.spelling) == (K.FIELD_DECL, "up")
+    reset = s.one(K.CXX_NEW_EXPR)  # a member call: the same answer either way
+    assert me.assigned_entity(reset).spelling == me.assigned_entity(reset, operators_first=True).spelling == "up"
+
+
 def test_reference_source_and_bool_conversion_object(tmp_path):
     s = snippet(tmp_path, "#include <functional>\n#include <memory>\nint* ref(int&);\n"
                           "void take(...);\n"

@@ -383,3 +383,37 @@ void sometimes(Node** out, int n) {
 """
     _, diagnostics = analyze_source(tmp_path, source, rules=["alloc-in-loop"])
     assert [d.range.start.line for d in diagnostics] == [6, 22]
+
+
+def test_a_member_smart_pointer_filled_under_its_null_test_is_lazy_creation(tmp_path):
+    """`if (!c.node) c.node = std::make_unique<Node>(...)` stores into the member `node`: the
+    object of an `operator=` applied to a member is that member (`c.node`), not the object
+    holding it (`c`), so the null test guards the store and the allocation runs once. The same
+    store without the guard, or guarded by another member's test, still allocates each time."""
+    source = """
+#include <memory>
+struct Node { int v; };
+struct Cache { std::unique_ptr<Node> node, spare; };
+int lazily(const int* xs, int n) {
+    Cache c;
+    int total = 0;
+    for (int i = 0; i < n; ++i) {
+        if (!c.node) c.node = std::make_unique<Node>(Node{xs[i]});
+        if (c.node == nullptr) c.node = std::make_unique<Node>(Node{xs[i]});
+        total += c.node->v;
+    }
+    return total;
+}
+int every_time(const int* xs, int n) {
+    Cache c;
+    int total = 0;
+    for (int i = 0; i < n; ++i) {
+        c.node = std::make_unique<Node>(Node{xs[i]});
+        if (!c.spare) c.node = std::make_unique<Node>(Node{xs[i]});
+        total += c.node->v;
+    }
+    return total;
+}
+"""
+    _, diagnostics = analyze_source(tmp_path, source, rules=["alloc-in-loop"])
+    assert [d.range.start.line for d in diagnostics] == [19, 20]

@@ -274,10 +274,13 @@ def owned_elements(container: "Node") -> Optional[tuple["Node", "Type"]]:
 # ------------------------------------------------------------------ where a value goes
 
 
-def assigned_entity(node: "Node") -> Optional["Node"]:
+def assigned_entity(node: "Node", *, operators_first: bool = False) -> Optional["Node"]:
     """The variable or member a value is stored into: ``p = v`` (``node`` on the right of a
     built-in ``=``), ``p = v`` through ``operator=``, ``p.reset(v)``. The target is read under
-    wrappers by first child, as alloc-in-loop did; None unless it names a variable or member."""
+    wrappers by first child, as alloc-in-loop did; None unless it names a variable or member.
+    The object of ``operator=`` is ``call_object``'s, asked with ``operators_first``: by default
+    ``s.up = v`` stores into ``s`` (the member test first), with ``operators_first=True`` into
+    the member ``up``."""
     cur, parent = node, parent_past(node)[1]
     if parent is None:
         return None
@@ -287,7 +290,7 @@ def assigned_entity(node: "Node") -> Optional["Node"]:
         w = write_at(parent, operators=("=",), increments=False, only_child=False)
         target = w.target if w is not None else None
     elif parent.kind == K.CALL_EXPR and parent.spelling in ("operator=", "reset"):
-        target = call_object(parent)
+        target = call_object(parent, operators_first=operators_first)
     if target is None or target.kind not in (K.DECL_REF_EXPR, K.MEMBER_REF_EXPR):
         return None
     return target.referenced

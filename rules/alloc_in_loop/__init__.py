@@ -323,7 +323,7 @@ class AllocInLoop(Rule):
 def _lazily_created(node, loop: Loop) -> bool:
     """``if (p == nullptr) p = new T;``: the allocation is guarded by a test of the pointer it
     fills, so it runs once until the pointer is reset, not once per iteration."""
-    entity = assigned_entity(node)
+    entity = assigned_entity(node, operators_first=True)  # `s.up = ...` fills the member up
     if entity is None:
         return False
     for anc in node.ancestors():
@@ -593,7 +593,7 @@ def _growth(view, var, loop: Loop, family: str, capacity: Optional[int], through
             continue
         name = node.spelling
         line = node.range.start.line
-        if refers_to(call_object(node), var):
+        if refers_to(call_object(node, operators_first=True), var):
             if name in _GROWING or (name == "operator[]" and family in _INDEXING_INSERTS) or \
                     (name == "operator=" and _assigns_elements(node)):
                 found.append((f"`{name.removeprefix('operator')}`", line))
