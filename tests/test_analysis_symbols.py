@@ -104,6 +104,39 @@ def test_in_linted_file(tmp_path):
     assert sy.in_linted_file(s.view, s.view.path, normalize=False)
 
 
+LINTED_TEXT = r"""
+#define SAME(x) (x)
+#define AT(p, i) p[i]
+int g;
+int f(const int* p, int i) {
+    return SAME(g) + AT(p, i) + p[
+        i];
+}
+int h(const int* q) {
+    int s = 0;
+#include "body.inc"
+    return s;
+}
+"""
+
+
+def test_linted_text(tmp_path):
+    (tmp_path / "body.inc").write_text("// h's body\n" * 12 + "    s += q[0];\n")
+    s = snippet(tmp_path, LINTED_TEXT)
+    view = s.view
+    in_macro = next(n for n in view.nodes(K.DECL_REF_EXPR) if n.spelling == "g")
+    assert in_macro.range.start == in_macro.range.end  # a macro argument: clang gives it no extent
+    assert sy.linted_text(view, in_macro, multiline="first-line") is None
+    used = s.one(K.ARRAY_SUBSCRIPT_EXPR, line=6)  # AT(p, i): the use spells it whole
+    assert sy.linted_text(view, used, multiline="first-line") == "AT(p, i)"
+    split = s.one(K.ARRAY_SUBSCRIPT_EXPR, line=6, index=1)
+    assert sy.linted_text(view, split, multiline="first-line-ellipsis") == "p[ ..."
+    included = s.one(K.ARRAY_SUBSCRIPT_EXPR, "q[0]")
+    assert included.range.start.line == 13 and os.path.basename(included.file) == "body.inc"
+    assert view.source.snippet(included.range, multiline="first-line") == ""  # line 13 of this file
+    assert sy.linted_text(view, included, multiline="first-line") is None
+
+
 def test_source_and_header_paths_are_not_complements():
     assert sy.is_source_path("a/b.cpp") and sy.is_source_path("x.C") and sy.is_source_path("x.c")
     assert sy.is_header_path("a/b.hpp") and sy.is_header_path("x.h") and sy.is_header_path("x.tcc")

@@ -136,6 +136,46 @@ def test_too_many_streams_is_a_warning_even_outside_hot_code(tmp_path):
     assert diags[0].severity.value == "warning" and "9 pairs" in diags[0].message
 
 
+def _quotes_nothing_empty(diag) -> bool:
+    texts = [diag.message, *diag.notes, diag.fix.description if diag.fix else ""]
+    return not any("``" in t for t in texts)
+
+
+def test_values_written_as_macro_arguments_are_described_and_never_copied(tmp_path):
+    # clang gives an expression written as a macro's argument an empty range: its text is not
+    # in the file, so the message says what it reads, and no fix spells it (`const auto n = ;`)
+    text, _ = parse_expectations((FIXTURES / RULE / "bad_macro_arguments.hpp").read_text())
+    path, diags = analyze_source(tmp_path, text, name="case.hpp", rules=[RULE])
+    assert len(diags) == 6 and all(_quotes_nothing_empty(d) for d in diags)
+    assert "the loop bound `len` in a macro argument" in diags[0].message
+    assert "store to an element of `y` in a macro argument" in diags[3].message
+    assert "the load of `HOTLINT_AT(x, i)`" in diags[4].message  # the macro's use is the text written
+    _, edits = select_fixes(diags, unsafe=True)
+    fixed = apply_edits(text, edits)
+    assert "= ;" not in fixed
+    path.write_text(fixed)
+    assert_compiles(path)
+
+
+def test_a_loop_body_included_from_another_file_is_reported_at_its_loop(tmp_path):
+    # the store and load are spelled in body.inc, on a line this file does not have
+    (tmp_path / "body.inc").write_text("// the body of axpy's loop\n" * 8 + "        y[i] += a * x[i];\n")
+    source = ("void axpy(float* y, const float* x, float a, int n) {\n"
+              "    for (int i = 0; i < n; ++i) {\n"
+              "#include \"body.inc\"\n"
+              "    }\n"
+              "}\n")
+    path, diags = _diagnostics(tmp_path, source)
+    assert len(diags) == 1 and _quotes_nothing_empty(diags[0])
+    assert diags[0].range.start.line == 2  # the loop, not line 9 of body.inc read from this file
+    assert diags[0].message.startswith(
+        "store to an element of `y` in `body.inc` may alias the load of an element of `x` in `body.inc`")
+    fixed = apply_edits(source, diags[0].fix.edits)
+    assert fixed.startswith("void axpy(float* __restrict__ y,")
+    path.write_text(fixed)
+    assert_compiles(path)
+
+
 def test_documentation_has_every_section():
     from hotlint.rule import load_rules
 

@@ -19,6 +19,7 @@ from .kinds import FUNCTIONS, NAME_USES, K
 if TYPE_CHECKING:
     from ..clang.nodes import Node
     from ..view import FileView, Loop
+    from .source import Multiline
 
 SOURCE_SUFFIXES = (".c", ".cc", ".cpp", ".cxx", ".c++", ".C", ".cp", ".CPP")
 HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".inl", ".ipp", ".tcc")
@@ -126,6 +127,20 @@ def in_linted_file(view: "FileView", where: Union["Node", str, None], *, normali
     if not normalize:
         return path == view.path
     return os.path.abspath(path) == os.path.abspath(view.path)
+
+
+def linted_text(view: "FileView", node: "Node", *, multiline: "Multiline") -> Optional[str]:
+    """The node's text as the linted file holds it, for a message or a fix:
+    ``view.source.snippet`` of its range (``multiline`` as there). None when the file does not
+    hold it: the node is spelled in another file (a loop body brought in by ``#include``: its
+    range counts that file's lines), or inside a macro argument (clang gives it an empty
+    range); and when that text is blank. A node a macro's use spells whole (``AT(x, i)``) has the
+    use's text."""
+    r = node.range
+    if not r.start < r.end or not in_linted_file(view, node):
+        return None
+    text = view.source.snippet(r, multiline=multiline)
+    return text if text.strip() else None
 
 
 def is_source_path(path: str) -> bool:

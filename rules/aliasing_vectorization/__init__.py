@@ -9,11 +9,12 @@ from hotlint.analysis.control import induction_steps, is_invariant, mutated_decl
 from hotlint.analysis.expressions import THROUGH_CASTS, is_store_target, outermost_wrapper, strip, write_at
 from hotlint.analysis.kinds import FLOATING_TYPES, LOOP_EXITS, LOOPS, K
 from hotlint.analysis.memory import lvalue_origin
+from hotlint.analysis.symbols import in_linted_file
 from hotlint.analysis.types import is_scalar, may_alias
 from hotlint.model import Severity
 from hotlint.rule import Finding, Rule
 
-from .accesses import NOT_VECTORIZED, PRIORITY, Access, FunctionFacts, Pair, inlinable_pure_call, written_text
+from .accesses import NOT_VECTORIZED, PRIORITY, Access, FunctionFacts, Pair, inlinable_pure_call, quoted
 from .fixes import local_copy_fix, restrict_fix
 
 # Clang's LoopAccessAnalysis emits at most this many run-time overlap checks
@@ -159,6 +160,8 @@ def _check_loop(rule, view, loop, facts) -> Optional[Finding]:
     cond, inc, body = parts["condition"], parts["increment"], parts["body"]
     if cond is None or inc is None or body is None or induction_steps(inc) is None:
         return None
+    if not in_linted_file(view, loop.node):
+        return None  # a loop spelled in another file: no place in this one to report it
     scope = [cond, inc, body]
     if not _vectorizable_shape(body, scope):
         return None
@@ -200,10 +203,11 @@ def _check_loop(rule, view, loop, facts) -> Optional[Finding]:
     base = Severity.WARNING if (primary.kind in NOT_VECTORIZED or many) else Severity.INFO
     the_fix = local_copy_fix(view, loop, pairs, accesses, facts) or restrict_fix(view, loop, pairs)
     if the_fix is None and primary.kind == "accumulator":
-        notes.append(f"accumulate into a local variable and store it to `{written_text(view, primary.store.node)}` "
+        notes.append(f"accumulate into a local variable and store it to {quoted(view, primary.store.node)} "
                      "once after the loop")
-    return Finding(primary.store.node.range, message, severity=rule.severity_for(view, primary.store.node, base),
-                   fix=the_fix, notes=tuple(notes))
+    # a store spelled in another file (a body brought in by #include) is reported at its loop
+    at = primary.store.node if in_linted_file(view, primary.store.node) else loop.node
+    return Finding(at.range, message, severity=rule.severity_for(view, at, base), fix=the_fix, notes=tuple(notes))
 
 
 def _indirect(access: Access, loads) -> bool:
@@ -319,7 +323,7 @@ def _dedupe(pairs, view):
     """One pair per (store text, load text): `y[i]` read twice is one finding."""
     out, seen = [], set()
     for p in pairs:
-        a, b = written_text(view, p.store.node), written_text(view, p.load.node)
+        a, b = quoted(view, p.store.node), quoted(view, p.load.node)
         key = frozenset((a, b)) if p.load.store else (a, b)
         if key in seen:
             continue
@@ -350,8 +354,8 @@ def _types(s: Access, other: Access) -> str:
 
 
 def _message(view, p: Pair, checks: int) -> str:
-    s, ld = written_text(view, p.store.node), written_text(view, p.load.node)
-    head = f"store to `{s}` may alias {_other(view, p)} ({_types(p.store, p.load)})"
+    s, ld = quoted(view, p.store.node), quoted(view, p.load.node)
+    head = f"store to {s} may alias {_other(view, p)} ({_types(p.store, p.load)})"
     if p.kind == "bound" and p.store.loc.top == p.load.loc.top:
         return (f"{head}: clang re-reads the bound every iteration, cannot compute the trip count and does "
                 "not vectorize the loop (gcc can rule the overlap out from the array's bounds)")
@@ -362,7 +366,7 @@ def _message(view, p: Pair, checks: int) -> str:
         return f"{head}: the pointer is re-loaded every iteration and the loop is not vectorized"
     if p.kind == "accumulator":
         tail = "" if p.store.type.canonical.kind in FLOATING_TYPES else ", and the reduction is not vectorized"
-        return f"{head}: `{s}` is written to memory and re-read every iteration instead of staying in a register{tail}"
+        return f"{head}: {s} is written to memory and re-read every iteration instead of staying in a register{tail}"
     if p.kind == "clang-member":
         return (f"{head}: clang cannot rule the overlap out and does not vectorize the loop "
                 "(gcc can, from the array's bounds)")
@@ -376,22 +380,22 @@ def _message(view, p: Pair, checks: int) -> str:
             "not vectorize the loop")
         return f"{head}; {checks} pairs of pointers in this loop may overlap and need run-time checks, {limit}"
     if p.kind == "invariant":
-        return (f"{head}: without `__restrict__` `{ld}` is re-read every iteration, or the compiler adds a "
+        return (f"{head}: without `__restrict__` {ld} is re-read every iteration, or the compiler adds a "
                 "run-time overlap check and a scalar copy of the loop")
     return (f"{head}: without `__restrict__` the compiler must re-load or add a run-time overlap check and "
             "keep a scalar copy of the loop")
 
 
 def _other(view, p: Pair) -> str:
-    ld = written_text(view, p.load.node)
+    ld = quoted(view, p.load.node)
     if p.kind == "bound":
-        return f"the loop bound `{ld}`"
+        return f"the loop bound {ld}"
     if p.kind == "base-pointer":
-        return f"the pointer `{ld}` it writes through"
+        return f"the pointer {ld} it writes through"
     if p.kind == "clang-member":
-        return f"member `{ld}` of the same object"
-    return f"the {'store to' if p.load.store else 'load of'} `{ld}`"
+        return f"member {ld} of the same object"
+    return f"the {'store to' if p.load.store else 'load of'} {ld}"
 
 
 def _also(view, p: Pair) -> str:
-    return f"store to `{written_text(view, p.store.node)}` may also alias {_other(view, p)} ({_types(p.store, p.load)})"
+    return f"store to {quoted(view, p.store.node)} may also alias {_other(view, p)} ({_types(p.store, p.load)})"

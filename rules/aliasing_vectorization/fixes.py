@@ -35,6 +35,8 @@ def local_copy_fix(view, loop, pairs, accesses, facts):
     wanted = []
     for p in pairs:
         t = written_text(view, p.load.node)
+        if t is None:
+            return None  # a value this file does not spell (a macro argument, another file) cannot be copied
         if t not in wanted:
             wanted.append(t)
     occurrences = {t: [a for a in accesses if not a.store and a.invariant and written_text(view, a.node) == t]
