@@ -135,6 +135,12 @@ def test_a_lone_carriage_return_ends_a_line_and_stays_in_a_range(tmp_path):
     assert src.text(Range(Position(2, 3), Position(2, 99))) == "int a;"  # no `\r` reached past a lone one
 
 
+def test_indent_following_lines_indents_after_each_of_clangs_line_ends():
+    assert S.indent_following_lines("a\nb\r\nc\rd", "  ") == "a\n  b\r\n  c\r  d"
+    assert S.indent_following_lines("x", "  ") == "x"
+    assert S.indent_following_lines("a\fb\n", "  ") == "a\fb\n  "  # a form feed ends no line
+
+
 def test_ranges_outside_the_file_or_reversed_have_no_text():
     src = SourceText("int a;\nint b;\n")
     for r in (Range(Position(0, 1), Position(1, 2)), Range(Position(1, 1), Position(4, 1)),
@@ -357,6 +363,28 @@ def test_starts_declaration_written_types_and_name_ends(tmp_path):
     assert src.text(Range(fields["ä"].location, S.declared_name_end(fields["ä"]))) == "ä"
     # a member a macro wrote: its range is the macro's use, its name's text is not in the file
     assert S.written_type(src, fields["m"]) == ""
+
+
+def test_name_written_tells_names_in_the_file_from_names_a_macro_made(tmp_path):
+    text = ("#include <atomic>\n"
+            "#define ONE(n) std::atomic<long> n{0}\n"
+            "#define TWO(x, y) std::atomic<long> x{0}; std::atomic<long> y{0}\n"
+            "#define TYPE std::atomic<long>\n"
+            "struct S {\n"
+            "  std::atomic<long> plain, also; /* ä */ int ä;\n"
+            "  std::atomic<long>\n"
+            "      wrapped{0};\n"
+            "  TYPE typed;\n"
+            "  ONE(one);\n"
+            "  TWO(first, second);\n"
+            "};\n")
+    roots = parse(tmp_path, text)
+    src = SourceText(text)
+    fields = {f.spelling: f for f in nodes(roots, K.FIELD_DECL)}
+    written = {name for name, f in fields.items() if S.name_written(src, f)}
+    # a name given to a macro is located at the macro's use, not where it is written
+    assert written == {"plain", "also", "ä", "wrapped", "typed"}
+    assert fields["first"].range.start == fields["second"].range.start  # one use, two members
 
 
 # ---------------------------------------------------------------------- the line models outside the rules

@@ -144,6 +144,22 @@ void f(float (*on_step)(float)) {{
                            "name resolved only at instantiation, which hotlint cannot follow")
 
 
+def test_a_file_with_lone_carriage_returns_gets_the_findings_and_rewrites_of_its_lf_twin(tmp_path):
+    """Clang ends a line at a lone `\\r`; the rewrite used to split the text at `\\n` only and the
+    rule failed on such a file (IndexError) with no finding at all."""
+    lf = ENTITY + INTEGRATE
+    (want,) = _diags(tmp_path, INTEGRATE)
+    path = tmp_path / "cr.cpp"
+    path.write_bytes(lf.replace("\n", "\r").encode())
+    result = engine_diagnostics(path, lf.replace("\n", "\r"), rules=[RULE])
+    assert not result.errors, [e.message for e in result.errors]
+    (got,) = result.diagnostics
+    assert (got.range, got.message, got.notes) == (want.range, want.message, want.notes)
+    assert [e.range for e in got.fix.edits] == [e.range for e in want.fix.edits]
+    # the loop moved into the bridge's block is indented one level deeper, line by line
+    assert [e.new_text.replace("\r", "\n") for e in got.fix.edits] == [e.new_text for e in want.fix.edits]
+
+
 def test_line_usage_arithmetic():
     from hotlint.rules.aos_layout import _line_usage
 

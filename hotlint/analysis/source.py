@@ -51,6 +51,13 @@ def line_starts(data: bytes) -> list[int]:
     return [0, *(m.end() for m in _LINE_END_BYTES.finditer(data))]
 
 
+def indent_following_lines(text: str, prefix: str) -> str:
+    """``text`` with ``prefix`` after each of its line ends as clang counts them (``\\r\\n``,
+    ``\\r``, ``\\n``), the ends kept as written: written code moved into a block one level
+    deeper, its first line placed by whoever inserts it."""
+    return _LINE_END.sub(lambda m: m.group(0) + prefix, text)
+
+
 Multiline = Literal["first-line", "first-line-stripped", "first-line-ellipsis", "first-line-by-characters"]
 
 
@@ -412,6 +419,13 @@ def declared_name_end(decl: "Node") -> Position:
     return Position(loc.line, loc.column + len(decl.spelling.encode()))
 
 
+def name_written(source: SourceText, decl: "Node") -> bool:
+    """The declaration's name is written in the file at its location: not made by a macro (a
+    name from a macro's arguments or body is located at the macro's use, where the macro's own
+    name is written)."""
+    return bool(decl.spelling) and source.text(Range(decl.location, declared_name_end(decl))) == decl.spelling
+
+
 def written_type(source: SourceText, var: "Node") -> str:
     """The text from a declaration's start to its name: its type and specifiers as written
     ('' when that is not in the file)."""
@@ -425,7 +439,7 @@ def source_of(text_or_source: Union[str, SourceText]) -> SourceText:
 
 __all__ = [
     "Multiline", "SourceText", "Token", "angle_depth", "declared_name_end", "first_paren_close",
-    "header_semicolons", "is_postfix_name", "line_starts", "matching_token", "new_is_array", "new_placement_close",
-    "parenthesized_whole", "source_of", "split_lines", "split_top_level", "starts_declaration",
+    "header_semicolons", "indent_following_lines", "is_postfix_name", "line_starts", "matching_token", "new_is_array", "new_placement_close",
+    "name_written", "parenthesized_whole", "source_of", "split_lines", "split_top_level", "starts_declaration",
     "template_argument_span", "token_end", "token_snippet", "written_type",
 ]

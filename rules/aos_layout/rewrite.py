@@ -29,7 +29,7 @@ from hotlint.analysis.edits import after_semicolon, fresh_name, include_edits, i
     through_semicolon, word_in
 from hotlint.analysis.expressions import initializer, parent_past, same_entity, strip
 from hotlint.analysis.kinds import K
-from hotlint.analysis.source import declared_name_end
+from hotlint.analysis.source import declared_name_end, indent_following_lines
 from hotlint.analysis.symbols import in_linted_file
 from hotlint.analysis.types import is_vector_of
 from hotlint.model import Applicability, Edit, Fix, Range
@@ -205,7 +205,7 @@ def loop_rewrite(view: "FileView", loop: "Loop", sweep: "Sweep", soa_name: str, 
     if not loop_text.rstrip().endswith(("}", ";")):
         loop_text += ";"  # a body without braces: its `;` lies past the statement's extent
     indent = source.indentation(node.range.start.line, any_whitespace=True)
-    inner = loop_text.replace("\n", "\n    ")
+    inner = indent_following_lines(loop_text, "    ")
     out = [
         "{",
         f"{indent}    // hotlint (aos-layout): this loop on the struct-of-arrays layout. Converting on every call",

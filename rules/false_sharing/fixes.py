@@ -9,7 +9,8 @@ from typing import Optional
 from hotlint.analysis.edits import insert_at_line_start, last_include_line
 from hotlint.analysis.kinds import K
 from hotlint.analysis.layout import display_name
-from hotlint.analysis.source import declared_name_end, starts_declaration, template_argument_span, written_type
+from hotlint.analysis.expressions import position_key
+from hotlint.analysis.source import name_written, starts_declaration, template_argument_span, written_type
 from hotlint.analysis.symbols import in_linted_file, is_source_path
 from hotlint.model import Applicability, Edit, FieldLayout, Fix, Position, Range
 from hotlint.rule import fix
@@ -25,10 +26,11 @@ def record_fix(view, rec, members: list[FieldLayout], line: int) -> Optional[Fix
     if layout.packed:
         return None
     spelled = "_Alignas" if view.language == "c" else "alignas"
+    fields = {position_key(c): c for c in rec.node.children if c.kind == K.FIELD_DECL}
     edits, starts = [], set()
     for m in members:
-        shown = view.source.snippet(m.range, multiline="first-line-stripped")
-        if not starts_declaration(view.source, m.range.start) or m.name not in shown:
+        decl = fields.get((m.range, m.name))
+        if decl is None or not name_written(view.source, decl) or not starts_declaration(view.source, m.range.start):
             return None  # a declaration made by a macro
         if m.range.start in starts:
             continue  # `std::atomic<int> a, b;`: one specifier aligns both
@@ -103,11 +105,9 @@ def element_fix(view, element, line: int) -> Optional[Fix]:
     layouts = view.analysis.layouts
     if any(layouts.asserted(r) for r in [record.layout, *layouts.enclosing_records(record.layout)]):
         return None  # a static_assert pins its size: the edit alone would not build
-    loc = node.location
-    spelled = node.spelling
-    at = Range(Position(loc.line, loc.column), Position(loc.line, loc.column))
-    if not spelled or view.source.text(Range(at.start, declared_name_end(node))) != spelled:
+    if not name_written(view.source, node):
         return None  # a name a macro wrote
+    at = Range(node.location, node.location)
     return fix(
         f"align each `{name}` to its own {line}-byte cache line (`alignas({line})`: "
         f"{record.layout.size} -> {max(line, -(-record.layout.size // line) * line)} bytes per element)",
