@@ -414,6 +414,13 @@ def test_truncated_real_callgrind_file(tmp_path, callgrind, profile):
         with pytest.raises(ProfileError, match=r"add up to [\d,]+ Ir but its `summary:` line says [\d,]+: "
                                                r"the callgrind file is truncated or damaged"):
             load_profile(str(tmp_path / "cut.out"))
+    # without a summary, a line cut mid-way is left out and said
+    summary = next(line for line in text.splitlines(keepends=True) if line.startswith("summary:"))
+    no_summary = text.replace(summary, "")
+    (tmp_path / "cut.out").write_text(no_summary[:len(no_summary) // 2])
+    cut = load_profile(str(tmp_path / "cut.out"))
+    assert any("is cut off and no `summary:` or `totals:` line" in n for n in cut.notes), cut.notes
+    assert 0 < cut.total < profile.total
     # cut just before the closing `totals:` line, every cost is still there and adds up
     (tmp_path / "cut.out").write_text(text[:text.index("totals:")])
     assert load_profile(str(tmp_path / "cut.out")).total == profile.total

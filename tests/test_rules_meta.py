@@ -55,7 +55,7 @@ def test_rules_command_lists_all():
 def _expected_counts() -> Counter:
     counts: Counter = Counter()
     for path in FIXTURES.glob("*/*"):
-        if path.suffix in (".cpp", ".c"):
+        if path.suffix in (".cpp", ".c", ".hpp", ".h"):
             _, expected = parse_expectations(path.read_text())
             for (_, rule), n in expected.items():
                 counts[rule] += n
@@ -88,7 +88,10 @@ def test_a_plain_install_ships_rules_and_bench_pairs(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for rule in RULES:
         module = rule.replace("-", "_")
-        assert f"hotlint/rules/{module}.py" in names
+        package = ROOT / "rules" / module
+        assert package.is_dir(), f"{rule}: rules/{module}/ is its package"
+        for source in package.glob("*.py"):  # every module of the rule's package, not only its entry
+            assert f"hotlint/rules/{module}/{source.name}" in names
         assert f"hotlint/bench_fixtures/{rule}/slow.cpp" in names
         assert f"hotlint/bench_fixtures/{rule}/fast.cpp" in names
     assert "hotlint/clang/libclang.py" in names

@@ -201,7 +201,14 @@ class _Parser:
             (self.totals if key == "totals" else self.summaries).append(v)
 
     def parse(self, text: str) -> Profile:
-        for self.lineno, raw in enumerate(text.splitlines(), start=1):
+        lines = text.splitlines()
+        # valgrind writes whole lines: text after the last line end is a line cut off mid-way (a
+        # copy or a run stopped while writing), whose numbers cannot be trusted; it is left out
+        # and the `summary:`/`totals:` check below tells whether costs went with it
+        cut_off = bool(lines) and not text.endswith(("\n", "\r"))
+        if cut_off:
+            lines.pop()
+        for self.lineno, raw in enumerate(lines, start=1):
             line = raw.rstrip()
             if not line or line.startswith("#"):
                 continue
@@ -223,7 +230,8 @@ class _Parser:
                                           "off before its first cost, or is not a profile")
         declared = sum(self.totals) if self.totals else sum(self.summaries) if self.summaries else None
         if declared is None:
-            self.builder.note(f"{self.path}: no `summary:` or `totals:` line, so whether the profile "
+            cut = f"its last line (line {len(lines) + 1}) is cut off and " if cut_off else ""
+            self.builder.note(f"{self.path}: {cut}no `summary:` or `totals:` line, so whether the profile "
                               f"is complete cannot be checked")
         elif declared != self.spent:
             which = "totals" if self.totals else "summary"
