@@ -1,6 +1,6 @@
 """analysis.layout: real record layouts, the file's records that hold each other, the lines
-that pin or depend on a layout (the three word lists, kept verbatim) and the uses padding-waste
-reads as layout-dependent."""
+that pin or depend on a layout (read from the AST: a comment or a string is no use) and the
+uses padding-waste reads as layout-dependent."""
 
 from __future__ import annotations
 
@@ -208,39 +208,12 @@ def test_lines_touched():
 
 # ------------------------------------------------------------------ the file's records
 
-def test_word_lines_find_each_list_once(view):
-    layouts = lay.FileLayouts(view)
-    pinning = layouts.word_lines(lay.PINNING_WORDS)
-    assert pinning is layouts.word_lines(lay.PINNING_WORDS)
-    io, clear = _line(view, "void io("), _line(view, "void clear(")
-    comment = _line(view, "// fwrite(Commented)")
-    assert [(n, w) for n, _t, w in pinning if n in (io, clear, comment)] == [(io, "memcpy"), (comment, "fwrite")]
-    layout_words = {n: w for n, _t, w in layouts.word_lines(lay.LAYOUT_WORDS)}
-    assert layout_words[clear] == "memset" and layout_words[_line(view, "static_assert(sizeof")] == "static_assert"
-    assert clear not in {n for n, _t, _w in layouts.word_lines(lay.FORMAT_WORDS)}
 
 
-def test_asserted(view):
-    layouts = lay.FileLayouts(view)
-    assert layouts.asserted(L(view, "Asserted"))
-    assert not layouts.asserted(L(view, "NotAsserted"))  # named, but next to no layout word
-    assert not layouts.asserted(L(view, "Wire"))
 
 
-def test_layout_pinned(view):
-    layouts = lay.FileLayouts(view)
-    assert layouts.layout_pinned(L(view, "Wired")) and layouts.layout_pinned(L(view, "Asserted"))
-    assert layouts.layout_pinned(L(view, "Commented"))  # textual: a comment counts
-    assert not layouts.layout_pinned(L(view, "Wire"))  # `Wired` is another word
-    assert not layouts.layout_pinned(L(view, "Sized"))  # sizeof and memset do not pin
 
 
-def test_layout_dependent_lines(view):
-    layouts = lay.FileLayouts(view)
-    assert layouts.layout_dependent_lines(L(view, "Sized")) == [_line(view, "void clear(")]
-    assert layouts.layout_dependent_lines(L(view, "Asserted")) == [_line(view, "static_assert(sizeof")]
-    assert layouts.layout_dependent_lines(L(view, "Wire")) == []
-    assert layouts.layout_dependent_lines(L(view, "ns::Ring<int>")) == []
 
 
 def test_enclosing_records_four_levels_out(view):
@@ -296,9 +269,6 @@ def test_positional_uses(view, uses):
     assert [n.spelling for n in uses.constructors] == ["NonPod", "WithCtor"]
 
 
-def test_format_lines_are_the_format_word_lines(view, uses):
-    assert uses.format_lines == lay.FileLayouts(view).word_lines(lay.FORMAT_WORDS)
-    assert {w for _n, _t, w in uses.format_lines} >= {"memcpy", "static_assert", "reinterpret_cast", "fwrite"}
 
 
 def test_brace_initialization_lines(view, uses):
@@ -451,6 +421,18 @@ def test_format_use(ast_view, name, word):
 def test_no_format_use(ast_view, name):
     # Copied has only its objects copied; a union of a pointer to Pointed holds no Pointed bytes
     assert lay.LayoutUses(ast_view).format_use(L(ast_view, name)) is None
+
+
+@pytest.mark.parametrize("name, asserted", [
+    ("Measured", True), ("Ring<int>", True),  # sizeof / alignof of it in a static_assert
+    ("Traited", False),  # a static_assert naming it, measuring nothing
+    ("Mentioned", False), ("Sized", False),  # a string; an fwrite's sizeof outside any assertion
+])
+def test_asserting(ast_view, name, asserted):
+    use = lay.LayoutUses(ast_view).asserting(L(ast_view, name))
+    assert (use is not None) == asserted
+    if asserted:
+        assert use.word == "static_assert"
 
 
 def test_dependent_lines(ast_view):

@@ -109,6 +109,18 @@ def test_fix_is_unsafe_when_the_file_depends_on_the_layout(tmp_path):
     assert d.fix.applicability is Applicability.UNSAFE
 
 
+def test_layout_uses_are_read_from_code_not_from_comments_or_strings(tmp_path):
+    """A comment or a string naming the record next to `sizeof` does not depend on its layout; an
+    object of it measured without its name written (`sizeof q`) does."""
+    mentions = ("// never memcpy a QueueIndices: sizeof(QueueIndices) is not a format\n"
+                'const char* kWhy = "static_assert(sizeof(QueueIndices) == 24)";\n')
+    d = _only(_diagnostics(tmp_path, _QUEUE + mentions)[1])
+    assert d.fix.applicability is Applicability.SAFE
+    measured = "unsigned long bytes(const QueueIndices& q) { return sizeof q; }\n"
+    d = _only(_diagnostics(tmp_path, _QUEUE + measured)[1])
+    assert d.fix.applicability is Applicability.UNSAFE
+
+
 def test_fix_is_display_only_when_a_static_assert_pins_the_size(tmp_path):
     d = _only(_diagnostics(tmp_path, _QUEUE + "static_assert(sizeof(QueueIndices) == 24);\n")[1])
     assert d.fix.applicability is Applicability.DISPLAY_ONLY

@@ -11,7 +11,6 @@ computes what a question needs on first use.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Iterable, Optional
@@ -25,28 +24,6 @@ from .types import atomic_spans, holds_record, record_beneath, without_arrays
 if TYPE_CHECKING:  # pragma: no cover
     from ..clang.nodes import Node, Type
     from ..view import FileView, Record
-
-# Words that make a line depend on a record's size, offsets or object representation (textual and
-# over-inclusive: they only ever turn a safe fix into an unsafe one). Three lists, as three rules
-# wrote them; LayoutUses.operations finds the same uses from the AST (pinning_use, format_use and
-# dependent_lines answer what the three lists were read for).
-# false-sharing: a record named on such a line keeps its layout.
-LAYOUT_WORDS = re.compile(
-    r"\b(sizeof|alignof|_Alignof|offsetof|__builtin_offsetof|static_assert|_Static_assert|"
-    r"reinterpret_cast|static_cast|bit_cast|memcpy|memmove|memset|memcmp|fwrite|fread|mmap|"
-    r"union)\b"
-)
-# padding-waste: a record named on such a line is not reordered at all.
-PINNING_WORDS = re.compile(
-    r"\b(offsetof|__builtin_offsetof|reinterpret_cast|bit_cast|memcpy|memmove|fwrite|fread|mmap)\b"
-)
-# padding-waste: a record named on such a line is reordered by an unsafe fix only.
-FORMAT_WORDS = re.compile(
-    r"\b(offsetof|__builtin_offsetof|reinterpret_cast|bit_cast|memcpy|memmove|memcmp|fwrite|fread|mmap|"
-    r"union|static_assert|_Static_assert)\b"
-)
-# tokens of a static_assert that make it an assertion on a layout
-_ASSERTED_WORDS = ("sizeof", "alignof", "offsetof", "_Alignof", "__builtin_offsetof")
 
 
 # ------------------------------------------------------------------ one record
@@ -227,24 +204,12 @@ def lines_touched(spans: list[tuple[int, int]], phase: int, line: int) -> set[in
 # ------------------------------------------------------------------ the file's records
 
 class FileLayouts:
-    """Layout questions about the records of one file: which lines pin or depend on a record's
-    layout, which records hold others. Built from a view; each answer is gathered on first use
+    """Layout questions about the records of one file: what each record holds
+    and which records hold others (the uses that depend on a layout are LayoutUses). Built from a view; each answer is gathered on first use
     and kept for the view's life."""
 
     def __init__(self, view: "FileView") -> None:
         self._view = view
-        self._word_lines: dict[re.Pattern, list[tuple[int, str, str]]] = {}
-
-    def word_lines(self, words: "re.Pattern[str]") -> list[tuple[int, str, str]]:
-        """(line number, text, first word found) of each line of the file holding one of
-        ``words`` (a pattern whose group 1 is the word), found once per pattern. Lines are
-        the view's (``FileView.lines``), words match in comments and strings too."""
-        found = self._word_lines.get(words)
-        if found is None:
-            found = self._word_lines[words] = [(number, text, m.group(1))
-                                               for number, text in enumerate(self._view.lines, start=1)
-                                               for m in [words.search(text)] if m]
-        return found
 
     @cached_property
     def contents(self) -> list[tuple[RecordLayout, set[str], set[str]]]:
@@ -260,43 +225,6 @@ class FileLayouts:
                     members.add(t.unqualified_name)
             out.append((rec.layout, bases, members))
         return out
-
-    @cached_property
-    def _static_asserts(self) -> list["Node"]:
-        return self._view.nodes(K.STATIC_ASSERT)
-
-    def asserted(self, layout: RecordLayout) -> bool:
-        """A ``static_assert`` names the record with ``sizeof``, ``alignof``, ``offsetof``,
-        ``_Alignof`` or ``__builtin_offsetof`` among its tokens: changing the layout fails the
-        build."""
-        name = simple_name(layout)
-        if not name:
-            return False
-        for node in self._static_asserts:
-            toks = node.tokens
-            if name in toks and any(t in toks for t in _ASSERTED_WORDS):
-                return True
-        return False
-
-    def layout_pinned(self, layout: RecordLayout) -> bool:
-        """The file treats the record's bytes as a format: ``asserted``, or a line naming it (as
-        a word) next to a PINNING_WORDS word (``offsetof``, a reinterpreting cast,
-        ``memcpy``/``memmove``, ``fwrite``/``fread``, ``mmap``)."""
-        name = simple_name(layout)
-        if not name:
-            return False
-        if self.asserted(layout):
-            return True
-        word = _word(name)
-        return any(word.search(text) for _n, text, _w in self.word_lines(PINNING_WORDS))
-
-    def layout_dependent_lines(self, layout: RecordLayout) -> list[int]:
-        """Numbers of the lines that name the record (as a word) next to a LAYOUT_WORDS word."""
-        name = simple_name(layout)
-        if not name:
-            return []
-        word = _word(name)
-        return [number for number, text, _w in self.word_lines(LAYOUT_WORDS) if word.search(text)]
 
     def enclosing_records(self, layout: RecordLayout) -> list[RecordLayout]:
         """Records of the file that hold ``layout`` as a member (or an array of it) or a base
@@ -318,9 +246,6 @@ class FileLayouts:
                 out.extend(self._enclosing(other, depth + 1))
         return out
 
-
-def _word(name: str) -> "re.Pattern[str]":
-    return re.compile(rf"\b{re.escape(name)}\b")
 
 
 # ------------------------------------------------------------------ uses that depend on a layout
@@ -349,7 +274,7 @@ PINNING_OPERATIONS = frozenset({
     "offsetof", "reinterpret_cast", "bit_cast", "memcpy", "memmove", "__builtin_memcpy", "__builtin_memmove",
     "fwrite", "fread", "mmap",
 })
-# calls LayoutUses.operations gathers: the byte calls and the fills (LAYOUT_WORDS' memset)
+# calls LayoutUses.operations gathers: the byte calls and the fills
 LAYOUT_CALLS = BYTE_CALLS | {"memset", "__builtin_memset"}
 # the first token of a sizeof-like expression (CXX_UNARY_EXPR) and the word it is gathered as
 _MEASURE_WORDS = {"sizeof": "sizeof", "alignof": "alignof", "_Alignof": "alignof", "__alignof__": "alignof",
@@ -467,11 +392,6 @@ class LayoutUses:
     def __init__(self, view: "FileView", layouts: Optional[FileLayouts] = None) -> None:
         self._view = view
         self._layouts = layouts if layouts is not None else FileLayouts(view)
-
-    @property
-    def format_lines(self) -> list[tuple[int, str, str]]:
-        """(line, text, word) for each line holding a FORMAT_WORDS word."""
-        return self._layouts.word_lines(FORMAT_WORDS)
 
     @cached_property
     def byte_calls(self) -> list[tuple["Node", set]]:
@@ -594,6 +514,11 @@ class LayoutUses:
         found.sort(key=lambda f: f[0].range.start)
         return [layout_use(n, word) for n, word in found]
 
+    def asserting(self, layout: RecordLayout) -> Optional[LayoutUse]:
+        """The first ``static_assert`` whose ``sizeof``, ``alignof`` or ``offsetof`` touches the
+        record: changing its layout fails the build."""
+        return next((u for u in self.operations if u.word == "static_assert" and u.asserts(layout)), None)
+
     def pinning_use(self, layout: RecordLayout) -> Optional[LayoutUse]:
         """The first use that makes the record's bytes a format, so that its layout must not
         change: a ``static_assert`` on its size, alignment or offsets, or its type written in a
@@ -625,8 +550,8 @@ class LayoutUses:
 
     def dependent_lines(self, layout: RecordLayout) -> list[int]:
         """Lines (sorted, once each) of every use in ``operations`` that names the record or has
-        an object of it: what LAYOUT_WORDS was read for (a layout someone measures, asserts,
-        casts, copies, fills or overlays), from the AST."""
+        an object of it: where the file measures, asserts, casts, copies, fills or overlays the
+        record, read from the AST."""
         return sorted({use.line for use in self.operations if use.touches(layout)})
 
 

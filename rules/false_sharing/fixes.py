@@ -39,14 +39,14 @@ def record_fix(view, rec, members: list[FieldLayout], line: int) -> Optional[Fix
     names = ", ".join(f"`{m.name}`" for m in members)
     template = layout.is_template_instantiation or rec.node.kind == K.CLASS_TEMPLATE
     # the record's size also changes every record that holds it, so their layouts count too
-    layouts = view.analysis.layouts
-    affected = [layout, *layouts.enclosing_records(layout)]
+    uses = view.analysis.layout_uses
+    affected = [layout, *view.analysis.layouts.enclosing_records(layout)]
     safe = (not template and is_source_path(view.path)
-            and not any(layouts.layout_dependent_lines(r) for r in affected))
+            and not any(uses.dependent_lines(r) for r in affected))
     applicability = Applicability.SAFE if safe else Applicability.UNSAFE
     description = (f"align {names} to {'its' if len(members) == 1 else 'their'} own {line}-byte cache "
                    f"line{'' if len(members) == 1 else 's'} with `{spelled}({line})`")
-    asserting = next((r for r in affected if layouts.asserted(r)), None)
+    asserting = next((r for r in affected if uses.asserting(r)), None)
     if asserting is not None:
         applicability = Applicability.DISPLAY_ONLY  # applied alone it fails that assertion
         description += f"; update the static_assert on `{display_name(asserting)}` with it"
@@ -102,8 +102,8 @@ def element_fix(view, element, line: int) -> Optional[Fix]:
     node = record.node
     if node.kind not in (K.STRUCT_DECL, K.CLASS_DECL) or not in_linted_file(view, node):
         return None
-    layouts = view.analysis.layouts
-    if any(layouts.asserted(r) for r in [record.layout, *layouts.enclosing_records(record.layout)]):
+    uses = view.analysis.layout_uses
+    if any(uses.asserting(r) for r in [record.layout, *view.analysis.layouts.enclosing_records(record.layout)]):
         return None  # a static_assert pins its size: the edit alone would not build
     if not name_written(view.source, node):
         return None  # a name a macro wrote
