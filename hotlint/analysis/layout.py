@@ -204,9 +204,9 @@ def lines_touched(spans: list[tuple[int, int]], phase: int, line: int) -> set[in
 # ------------------------------------------------------------------ the file's records
 
 class FileLayouts:
-    """Layout questions about the records of one file: what each record holds
-    and which records hold others (the uses that depend on a layout are LayoutUses). Built from a view; each answer is gathered on first use
-    and kept for the view's life."""
+    """Layout questions about the records of one file: what each record holds and which records
+    hold others (the uses that depend on a layout are LayoutUses'). Built from a view; each
+    answer is gathered on first use and kept for the view's life."""
 
     def __init__(self, view: "FileView") -> None:
         self._view = view
