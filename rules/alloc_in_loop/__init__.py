@@ -11,11 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
+from hotlint.analysis.containers import CONTAINERS, NODE_BASED, SSO_CAPACITY, concatenation_operands, \
+    is_string_concatenation, small_string_chars, string_length_bound
 from hotlint.analysis.control import if_parts, repeating_loop, runs_once_per_entry, tests_null, under_branch
 from hotlint.analysis.edits import insert_at_line_start, replace, statement_room
 from hotlint.analysis.expressions import call_object, initializer, integer_literal, parameters, parent_past, strip, \
     takes_mutable_reference, written_arguments
-from hotlint.analysis.kinds import COUNT_TYPES, DECLARED_NAMES, TO_STRING_INTEGER_TYPES, WRAPPERS, K, T
+from hotlint.analysis.kinds import COUNT_TYPES, DECLARED_NAMES, WRAPPERS, K, T
 from hotlint.analysis.memory import assigned_entity
 from hotlint.analysis.source import new_is_array, new_placement_close
 from hotlint.analysis.symbols import in_linted_file, name_is_taken, refers_to
@@ -28,14 +30,6 @@ from .arena import arena_rewrite
 if TYPE_CHECKING:  # pragma: no cover
     from hotlint.view import Loop
 
-_CONTAINERS = {
-    "std::vector", "std::basic_string", "std::deque", "std::list", "std::forward_list",
-    "std::map", "std::multimap", "std::set", "std::multiset", "std::unordered_map",
-    "std::unordered_multimap", "std::unordered_set", "std::unordered_multiset",
-}
-_NODE_BASED = {"std::list", "std::forward_list", "std::map", "std::multimap", "std::set",
-               "std::multiset", "std::unordered_map", "std::unordered_multimap",
-               "std::unordered_set", "std::unordered_multiset"}
 # Member functions that put elements (so heap memory) into a container.
 _GROWING = {
     "push_back", "emplace_back", "push_front", "emplace_front", "insert", "emplace",
@@ -54,10 +48,6 @@ _MAKERS = {
 _C_ALLOCATORS = {"malloc", "calloc", "realloc", "reallocarray", "aligned_alloc", "strdup",
                  "strndup", "posix_memalign", "memalign", "valloc", "operator new", "operator new[]"}
 _CALL_NAMES = {q.rsplit("::", 1)[-1] for q in _MAKERS} | _C_ALLOCATORS | {"operator+"}
-# libstdc++ keeps up to 15 bytes of characters inside the string object (libc++: 22).
-_SSO_DEFAULT = 15
-# Widest std::to_string(int-like) results: "-2147483648" and "18446744073709551615".
-_TO_STRING_WIDTH = {4: 11, 2: 6, 1: 4, 8: 20}
 _LOOP_WORDS = {"for": "`for`", "range-for": "range-`for`", "while": "`while`", "do": "`do`"}
 # What to do instead, by the kind of site (containers: by what they are).
 _ADVICE = {
@@ -236,7 +226,7 @@ class AllocInLoop(Rule):
     # a parse error can turn them into int.
     needs_layout = True
     options = {
-        "sso-capacity": Option(_SSO_DEFAULT, "chars a std::string holds without allocating", int, 0),
+        "sso-capacity": Option(SSO_CAPACITY["libstdc++"], "chars a std::string holds without allocating", int, 0),
         "through-calls": Option(True, "count passing by non-const reference as filling", bool),
     }
 
@@ -250,7 +240,7 @@ class AllocInLoop(Rule):
             if call.name in _CALL_NAMES:  # before anything that resolves the callee
                 self._add(view, sites, call.node, lambda loop, c=call: _call_site(view, c, loop, sso))
         for var in view.nodes(K.VAR_DECL):
-            if var.type.record_name in _CONTAINERS:
+            if var.type.record_name in CONTAINERS:
                 self._add(view, sites, var,
                           lambda loop, v=var: _container_site(view, v, loop, sso, through_calls))
         per_loop: dict[int, list[_Site]] = {}
@@ -262,7 +252,7 @@ class AllocInLoop(Rule):
             for same_loop in per_loop.values():
                 # node containers too: hoisted, clear() still frees every node and the next
                 # iteration allocates them again, so the arena is their real fix
-                candidates = [s for s in same_loop if not s.edits or s.family in _NODE_BASED]
+                candidates = [s for s in same_loop if not s.edits or s.family in NODE_BASED]
                 if candidates:
                     the_fix, converted, reasons = arena_rewrite(view, same_loop[0].loop, candidates)
                     arena.update((k, the_fix) for k in converted)
@@ -406,20 +396,15 @@ def _call_site(view, call, loop: Loop, sso: int) -> Optional[_Site]:
     return None
 
 
-def _is_concatenation(node) -> bool:
-    return node is not None and node.kind == K.CALL_EXPR and node.spelling == "operator+" \
-        and is_family(node.type, "std::basic_string")
-
-
 def _concatenation_site(view, call, loop: Loop, sso: int) -> Optional[_Site]:
     node = call.node
     if not is_family(node.type, "std::basic_string"):
         return None
-    if _is_concatenation(parent_past(node)[1]):
+    if is_string_concatenation(parent_past(node)[1]):
         return None  # one finding per chain: the outermost + reports it
-    operands = _concat_operands(node)
-    capacity = _sso_chars(node.type, sso)
-    widths = [_max_length(op) for op in operands]
+    operands = concatenation_operands(node)
+    capacity = small_string_chars(node.type, sso)
+    widths = [string_length_bound(op) for op in operands]
     longest = None if None in widths else sum(widths)
     if longest is not None and longest <= capacity:
         return None  # provably fits the small-string buffer
@@ -433,47 +418,6 @@ def _concatenation_site(view, call, loop: Loop, sso: int) -> Optional[_Site]:
     return _Site(node, loop, what, how, _ADVICE["concat"], kind="concat", pieces=operands, max_length=longest)
 
 
-def _concat_operands(node) -> list:
-    """The leaves of an ``a + b + c`` chain of std::string operator+ calls."""
-    out = []
-    for arg in node.arguments:
-        inner = strip(arg)
-        out.extend(_concat_operands(inner) if _is_concatenation(inner) else [arg])
-    return out
-
-
-def _sso_chars(string_type, sso: int) -> int:
-    args = string_type.non_reference().template_arguments
-    width = args[0].size if args and args[0].size else 1
-    return sso // max(1, width)
-
-
-def _max_length(expr) -> Optional[int]:
-    """The most characters an operand can contribute, when it is bounded by its spelling."""
-    inner = strip(expr)
-    if inner is None:
-        return None
-    if inner.kind == K.CXX_FUNCTIONAL_CAST_EXPR:  # std::string("-")
-        exprs = [c for c in inner.children if c.is_expression]
-        return _max_length(exprs[-1]) if exprs else None
-    if inner.kind == K.STRING_LITERAL:
-        size = inner.type.array_size
-        return size - 1 if size else None
-    if inner.kind == K.CHARACTER_LITERAL:
-        return 1
-    if inner.kind != K.CALL_EXPR or inner.referenced is None or not inner.arguments:
-        return None
-    if inner.spelling == "to_string" and inner.referenced.qualified_name == "std::to_string":
-        arg = strip(inner.arguments[0], through=(K.UNEXPOSED_EXPR,))  # the type before conversions
-        if arg is not None and arg.type.canonical.kind in TO_STRING_INTEGER_TYPES:
-            return _TO_STRING_WIDTH.get(arg.type.size or 8)
-        return None
-    if inner.referenced.kind == K.CONSTRUCTOR:
-        args = inner.arguments
-        return _max_length(args[0]) if len(args) == 1 or not args[1].is_written else None
-    return None
-
-
 # --------------------------------------------------------------------------- containers
 
 
@@ -484,10 +428,10 @@ def _container_site(view, var, loop: Loop, sso: int, through_calls: bool) -> Opt
     if t.is_reference or t.is_pointer:
         return None
     family = t.record_name
-    if family not in _CONTAINERS or is_pmr(t):
+    if family not in CONTAINERS or is_pmr(t):
         return None
     shown = f"`{var.spelling}` ({t.spelling})"
-    capacity = _sso_chars(t, sso) if family == "std::basic_string" else None
+    capacity = small_string_chars(t, sso) if family == "std::basic_string" else None
     ctor = _constructor_call(var)
     is_loop_variable = loop.node.kind == K.CXX_FOR_RANGE_STMT and loop.parts()["variable"] is var
     how = None
@@ -499,7 +443,7 @@ def _container_site(view, var, loop: Loop, sso: int, through_calls: bool) -> Opt
     growth = _growth(view, var, loop, family, capacity, through_calls)
     if how is None and growth is None:
         return None
-    advice = _ADVICE["loop-variable" if is_loop_variable else "node-container" if family in _NODE_BASED
+    advice = _ADVICE["loop-variable" if is_loop_variable else "node-container" if family in NODE_BASED
                      else "container"]
     if growth is not None:
         lines = sorted({line for _, line in growth})
@@ -507,8 +451,8 @@ def _container_site(view, var, loop: Loop, sso: int, through_calls: bool) -> Opt
     if how is None:
         calls = ", ".join(sorted({name for name, _ in growth}))
         how = (f"is created empty and grown by {calls} ({at}): "
-               f"its heap {'nodes are' if family in _NODE_BASED else 'buffer is'} allocated"
-               f"{'' if family in _NODE_BASED else ', regrown'} and freed")
+               f"its heap {'nodes are' if family in NODE_BASED else 'buffer is'} allocated"
+               f"{'' if family in NODE_BASED else ', regrown'} and freed")
     elif growth is not None:
         how += f", then grown at {at}"
     site = _Site(var, loop, shown, how, advice, kind="container", family=family, ctor=ctor)
@@ -557,7 +501,7 @@ def _constructed_with_elements(view, ctor, family: str, capacity: Optional[int],
             return None
         return f"is constructed from a {count}-element initializer list" if count else "is constructed from an initializer list"
     if capacity is not None:
-        width = _max_length(args[0])
+        width = string_length_bound(args[0])
         if width is not None and width <= capacity:
             return None
         literal = integer_literal(args[0])
@@ -645,7 +589,7 @@ def _appended_width(call, name: str) -> Optional[int]:
         return 1
     if name in ("operator+=", "append", "operator=", "assign"):
         pieces = args[1:] if name.startswith("operator") else args
-        return _max_length(pieces[0]) if len(pieces) == 1 else None
+        return string_length_bound(pieces[0]) if len(pieces) == 1 else None
     if name in ("resize", "reserve") and args:
         return integer_literal(args[0])
     return None
