@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
+from hotlint.analysis.calls import is_transparent_call
 from hotlint.analysis.control import induction_steps, is_invariant, mutated_declarations, outermost_function, \
     under_branch
 from hotlint.analysis.expressions import THROUGH_CASTS, is_store_target, outermost_wrapper, strip, write_at
@@ -14,7 +15,7 @@ from hotlint.analysis.types import is_scalar, may_alias
 from hotlint.model import Severity
 from hotlint.rule import Finding, Rule
 
-from .accesses import NOT_VECTORIZED, PRIORITY, Access, FunctionFacts, Pair, inlinable_pure_call, quoted
+from .accesses import NOT_VECTORIZED, PRIORITY, Access, FunctionFacts, Pair, quoted
 from .fixes import local_copy_fix, restrict_fix
 
 # Clang's LoopAccessAnalysis emits at most this many run-time overlap checks
@@ -235,7 +236,7 @@ def _vectorizable_shape(body, scope) -> bool:
             k = n.kind
             if k in LOOPS and n is not body or k in LOOP_EXITS or k == K.LAMBDA_EXPR:
                 return False
-            if k == K.CALL_EXPR and not inlinable_pure_call(n):
+            if k == K.CALL_EXPR and not is_transparent_call(n):
                 return False
             w = write_at(n, **THROUGH_CASTS)
             if w is not None and w.target is not None:

@@ -1,5 +1,4 @@
-"""What the vectorizer model of aliasing-vectorization reads and builds: the calls it sees
-through, the memory accesses of a loop and the store/access pairs that may alias, and the
+"""What the vectorizer model of aliasing-vectorization reads and builds: the memory accesses of a loop and the store/access pairs that may alias, and the
 facts it asks once per function. Shared by the detection (``__init__``) and the fixes."""
 
 from __future__ import annotations
@@ -10,22 +9,14 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Optional
 
 from hotlint.analysis.control import reassigned_declarations
-from hotlint.analysis.expressions import THROUGH_CASTS, function_body, strip
-from hotlint.analysis.kinds import LOOPS, K
+from hotlint.analysis.expressions import THROUGH_CASTS, strip
+from hotlint.analysis.kinds import K
 from hotlint.analysis.memory import named_declaration
 from hotlint.analysis.symbols import in_linted_file, linted_text, unqualified_identifiers
 
 if TYPE_CHECKING:  # pragma: no cover
     from hotlint.analysis.memory import Origin
     from hotlint.clang.nodes import Node
-
-# Calls the vectorizer sees through; library math that may set errno (sqrt, exp, ...) keeps a
-# loop scalar by default and is left out on purpose.
-PURE_STD = frozenset({"std::min", "std::max", "std::clamp", "std::abs", "std::fabs", "std::fmin",
-                      "std::fmax", "std::copysign"})
-PURE_C = frozenset({"abs", "labs", "fabs", "fabsf", "fmin", "fminf", "fmax", "fmaxf", "copysign",
-                    "copysignf"})
-
 
 @dataclass(eq=False)
 class Access:
@@ -65,22 +56,6 @@ class FunctionFacts:
     @cached_property
     def identifiers(self) -> set[str]:
         return unqualified_identifiers(self.function.node)
-
-
-def inlinable_pure_call(call: "Node") -> bool:
-    """A call the vectorizer sees through: a small std helper, or a leaf function of this file."""
-    callee = call.referenced
-    if callee is None:
-        return False
-    if callee.qualified_name in PURE_STD or callee.spelling in PURE_C:
-        return True
-    d = callee.definition
-    if d is None or d.file is None or d.is_in_system_header:
-        return False
-    body = function_body(d)
-    if body is None:
-        return False
-    return not any(n.kind == K.CALL_EXPR or n.kind in LOOPS for n in body.walk())
 
 
 def written_text(view, node: "Node") -> Optional[str]:

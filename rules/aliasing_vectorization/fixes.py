@@ -7,16 +7,15 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from hotlint.analysis.edits import fresh_name, insert_at_line_start, last_include_line, replace, statement_room
-from hotlint.analysis.expressions import THROUGH_CASTS, function_body, parent_past, strip
-from hotlint.analysis.kinds import K, T
-from hotlint.analysis.memory import named_object, pointed_object
-from hotlint.analysis.symbols import has_static_storage, in_linted_file, internal_linkage, is_source_path
-from hotlint.analysis.types import holds_pointer, is_scalar, may_alias
+from hotlint.analysis.calls import callers_pass_distinct_objects
+from hotlint.analysis.edits import fresh_name, insert_at_line_start, replace, statement_room
+from hotlint.analysis.expressions import THROUGH_CASTS, strip
+from hotlint.analysis.kinds import K
+from hotlint.analysis.symbols import in_linted_file
 from hotlint.model import Applicability, Edit, Range
 from hotlint.rule import fix
 
-from .accesses import inlinable_pure_call, written_text
+from .accesses import written_text
 
 _KEYWORDS = frozenset({"new", "delete", "this", "int", "char", "float", "double", "long", "short",
                        "auto", "const", "signed", "unsigned", "default", "register", "operator"})
@@ -107,7 +106,7 @@ def restrict_fix(view, loop, pairs):
         edits.append(edit)
     names = ", ".join(f"`{p.spelling}`" for p in params)
     keyword = _restrict_keyword(view)
-    if _callers_pass_distinct_objects(view, loop.function, params):
+    if callers_pass_distinct_objects(view, loop.function.node, params):
         return fix(f"add `{keyword}` to {names} (every call in this file passes distinct objects)",
                    edits, Applicability.SAFE)
     return fix(f"add `{keyword}` to {names} (only if callers never pass overlapping memory)",
@@ -131,118 +130,3 @@ def _restrict_edit(view, param) -> Optional[Edit]:
                 return replace(Range(loc, loc), _restrict_keyword(view) + " ")
             return None
     return None
-
-
-# --------------------------------------------------------------------------- callers
-
-
-def _callers_pass_distinct_objects(view, function, params) -> bool:
-    """True when no call can pass overlapping memory for ``params``: the function is only
-    callable from this source file, never escapes as a pointer, and every call passes, for
-    each restricted parameter and each parameter that could reach the same memory, named
-    variables that are provably different objects, none of which the function reaches
-    another way."""
-    node = function.node
-    symbols = view.analysis.symbols
-    if node.kind != K.FUNCTION_DECL or not is_source_path(view.path):
-        return False
-    declarations = symbols.function_declarations(node) or [node]
-    if not internal_linkage(node, declarations):
-        return False
-    if last_include_line(view.source, style="hash-and-word") > min(d.range.start.line for d in declarations):
-        return False  # a file included after the declaration may call it: hotlint does not see it
-    roles = _parameter_roles(function.params, params)
-    if roles is None:
-        return False
-    reached = _objects_reached_directly(node)
-    if reached is None:
-        return False
-    for ref in symbols.references(node.spelling):
-        if ref.kind == K.OVERLOADED_DECL_REF:
-            return False  # a call in a template, resolved per instantiation
-        if not node.is_same_declaration(ref.referenced):
-            continue  # another function of that name
-        callee, call = parent_past(ref, only_child=True)
-        if call is None or call.kind != K.CALL_EXPR or not call.children or call.children[0] is not callee:
-            return False  # its address is taken: callers hotlint cannot see
-        if not _call_passes_distinct_objects(call.arguments, roles, params, function.params, reached):
-            return False
-    return True
-
-
-def _parameter_roles(all_params, restricted) -> Optional[list[bool]]:
-    """For each parameter, whether its argument must name a distinct object; None when a
-    parameter may reach the restricted memory through a pointer it holds."""
-    targets = []
-    for p in restricted:
-        t = p.type.pointee
-        if t is None or holds_pointer(t):
-            return None
-        targets.append(t)
-    roles = []
-    for p in all_params:
-        t = p.type
-        if p in restricted:
-            roles.append(True)
-        elif t.is_pointer or t.is_reference:
-            u = t.pointee
-            kind = u.canonical.kind
-            if kind == T.VOID:
-                roles.append(True)
-            elif kind == T.POINTER or not (is_scalar(u) or u.is_record or u.is_array) or holds_pointer(u):
-                return None
-            else:  # strict aliasing: an `int*` never reaches a `float`
-                roles.append(not is_scalar(u) or any(not is_scalar(x) or may_alias(u, x) for x in targets))
-        elif t.is_record and holds_pointer(t):
-            return None  # a by-value span or iterator may point anywhere
-        else:
-            roles.append(False)
-    return roles
-
-
-def _objects_reached_directly(fn_node) -> Optional[list]:
-    """Variables the function (and the leaf helpers it calls) names with static storage; None
-    when it names one holding a pointer, or calls a function the vectorizer cannot see into."""
-    body = function_body(fn_node)
-    if body is None:
-        return None
-    reached, bodies, seen = [], [body], set()
-    while bodies:
-        for n in bodies.pop().walk():
-            if n.kind == K.CALL_EXPR:
-                if not inlinable_pure_call(n):
-                    return None
-                d = n.referenced.definition
-                if d is not None and not d.is_in_system_header and d not in seen:
-                    seen.add(d)  # a leaf helper of this program: what it names counts too
-                    bodies.extend(c for c in d.children if c.kind == K.COMPOUND_STMT)
-            elif n.kind == K.DECL_REF_EXPR:
-                d = n.referenced
-                if d is None or d.kind != K.VAR_DECL or not has_static_storage(d):
-                    continue
-                if holds_pointer(d.type):
-                    return None  # may point at whatever a caller passes
-                reached.append(d)
-    return reached
-
-
-def _call_passes_distinct_objects(args, roles, restricted, all_params, reached) -> bool:
-    if len(args) < len(all_params):
-        return False
-    named = []
-    for arg, param, needed in zip(args, all_params, roles):
-        if not needed:
-            named.append(None)
-            continue
-        found = named_object(arg) if param.type.is_reference else pointed_object(arg)
-        if found is None or holds_pointer(found[1]):
-            return False
-        named.append(found[0])
-    for i, (param, var) in enumerate(zip(all_params, named)):
-        if param not in restricted:
-            continue
-        if any(var.is_same_declaration(g) for g in reached):
-            return False
-        if any(other is not None and j != i and var.is_same_declaration(other) for j, other in enumerate(named)):
-            return False
-    return True

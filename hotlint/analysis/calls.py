@@ -1,0 +1,209 @@
+"""Calls and callers: what a call lets its caller see, which calls of a function the file holds,
+and whether every one of them passes distinct objects for some pointer or reference parameters
+(what ``restrict`` on those parameters needs to keep the program's meaning).
+
+A caller fact is only as good as the file: a function another translation unit can call, or
+whose address escapes, has callers hotlint does not see, and every question here then answers
+"not proven" (None or False), never a guess.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+from .edits import last_include_line
+from .expressions import function_body, parameters, parent_past
+from .kinds import LOOPS, K, T
+from .memory import named_object, pointed_object
+from .symbols import has_static_storage, internal_linkage, is_source_path
+from .types import holds_pointer, is_scalar, may_alias
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..clang.nodes import Node
+    from ..view import FileView
+
+# Standard helpers that compute a value from their arguments and touch nothing else. Library
+# math that may set errno (sqrt, exp, ...) is left out on purpose: a call of it is a side
+# effect a compiler keeps (``reach.PURE_FUNCTIONS`` asks another question: what code may run).
+PURE_STD = frozenset({"std::min", "std::max", "std::clamp", "std::abs", "std::fabs", "std::fmin",
+                      "std::fmax", "std::copysign"})
+PURE_C = frozenset({"abs", "labs", "fabs", "fabsf", "fmin", "fminf", "fmax", "fmaxf", "copysign",
+                    "copysignf"})
+
+
+def is_transparent_call(call: "Node") -> bool:
+    """The call's whole effect is visible where it is made: the callee is a helper of PURE_STD
+    (by qualified name) or PURE_C (by spelling), or a leaf function whose definition is in a
+    file of the program, not a system header (its body calls nothing and holds no loop; a
+    compiler inlines it and sees through it). False for an unresolved callee or one without a
+    body in the translation unit."""
+    callee = call.referenced
+    if callee is None:
+        return False
+    if callee.qualified_name in PURE_STD or callee.spelling in PURE_C:
+        return True
+    d = callee.definition
+    if d is None or d.file is None or d.is_in_system_header:
+        return False
+    body = function_body(d)
+    if body is None:
+        return False
+    return not any(n.kind == K.CALL_EXPR or n.kind in LOOPS for n in body.walk())
+
+
+# ------------------------------------------------------------------ callers
+
+
+def only_called_from_file(view: "FileView", fn: "Node") -> bool:
+    """Every call of the free function ``fn`` can only be in the linted file: ``fn`` is a
+    ``FUNCTION_DECL`` (not a member, template or lambda) with internal linkage (``static`` on one
+    of the file's declarations of it, or an anonymous namespace), the file is a source file
+    (``symbols.is_source_path``), and no include (``edits.last_include_line``, 'hash-and-word')
+    follows its first declaration in the file (a file included there could call it)."""
+    if fn.kind != K.FUNCTION_DECL or not is_source_path(view.path):
+        return False
+    declarations = view.analysis.symbols.function_declarations(fn) or [fn]
+    if not internal_linkage(fn, declarations):
+        return False
+    first = min(d.range.start.line for d in declarations)
+    return last_include_line(view.source, style="hash-and-word") <= first
+
+
+def direct_calls(view: "FileView", fn: "Node") -> Optional[list["Node"]]:
+    """The ``CALL_EXPR`` nodes of the file that call ``fn`` by name, in source order (found by
+    its spelling; other functions of that name are skipped); None when a use of ``fn`` is
+    anything but the callee of a call (its address is taken, so it may be called where hotlint
+    cannot see) or when a use of its spelling is resolved only at instantiation (a call in a
+    template)."""
+    calls = []
+    for ref in view.analysis.symbols.references(fn.spelling):
+        if ref.kind == K.OVERLOADED_DECL_REF:
+            return None
+        if not fn.is_same_declaration(ref.referenced):
+            continue
+        callee, call = parent_past(ref, only_child=True)
+        if call is None or call.kind != K.CALL_EXPR or not call.children or call.children[0] is not callee:
+            return None
+        calls.append(call)
+    return calls
+
+
+def parameter_roles(params: list["Node"], restricted: list["Node"]) -> Optional[list[bool]]:
+    """For each of ``params`` (a function's parameters), whether a call's argument for it must
+    name an object distinct from the ones passed for ``restricted`` (a subset of ``params``,
+    pointers or references): True for a restricted parameter, a ``void*`` (or ``void&``), and a
+    pointer or reference to a record, an array, or a scalar that may alias (strict aliasing,
+    ``types.may_alias``) what a restricted parameter points to; False for a value, or a pointer
+    to a scalar that cannot alias. None when a parameter may reach the restricted memory
+    through a pointer it holds: a restricted parameter to a type holding pointers, a pointer to
+    a pointer, to a function or to a record holding pointers, a by-value record holding one (a
+    span, an iterator)."""
+    targets = []
+    for p in restricted:
+        t = p.type.pointee
+        if t is None or holds_pointer(t):
+            return None
+        targets.append(t)
+    roles = []
+    for p in params:
+        t = p.type
+        if p in restricted:
+            roles.append(True)
+        elif t.is_pointer or t.is_reference:
+            u = t.pointee
+            kind = u.canonical.kind
+            if kind == T.VOID:
+                roles.append(True)
+            elif kind == T.POINTER or not (is_scalar(u) or u.is_record or u.is_array) or holds_pointer(u):
+                return None
+            else:  # strict aliasing: an `int*` never reaches a `float`
+                roles.append(not is_scalar(u) or any(not is_scalar(x) or may_alias(u, x) for x in targets))
+        elif t.is_record and holds_pointer(t):
+            return None
+        else:
+            roles.append(False)
+    return roles
+
+
+def objects_reached_directly(fn: "Node") -> Optional[list["Node"]]:
+    """The variables with static storage (``symbols.has_static_storage``) that the function's
+    body, and the bodies of the leaf helpers it calls (``is_transparent_call``), name: what it
+    may touch without being handed it. None when it has no body, names such a variable holding
+    a pointer (it may point at whatever a caller passed), or calls anything else."""
+    body = function_body(fn)
+    if body is None:
+        return None
+    reached, bodies, seen = [], [body], set()
+    while bodies:
+        for n in bodies.pop().walk():
+            if n.kind == K.CALL_EXPR:
+                if not is_transparent_call(n):
+                    return None
+                d = n.referenced.definition
+                if d is not None and not d.is_in_system_header and d not in seen:
+                    seen.add(d)
+                    bodies.extend(c for c in d.children if c.kind == K.COMPOUND_STMT)
+            elif n.kind == K.DECL_REF_EXPR:
+                d = n.referenced
+                if d is None or d.kind != K.VAR_DECL or not has_static_storage(d):
+                    continue
+                if holds_pointer(d.type):
+                    return None
+                reached.append(d)
+    return reached
+
+
+def call_passes_distinct_objects(args: list["Node"], roles: list[bool], restricted: list["Node"],
+                                 params: list["Node"], reached: list["Node"]) -> bool:
+    """The call's arguments ``args`` name, for every parameter whose role (``parameter_roles``)
+    is True, a variable (``memory.named_object`` for a reference, ``memory.pointed_object`` for a
+    pointer) whose object holds no pointer, and the variable passed for each ``restricted``
+    parameter is neither one of ``reached`` (``objects_reached_directly``) nor passed for
+    another such parameter. False for a call with fewer arguments than ``params``."""
+    if len(args) < len(params):
+        return False
+    named = []
+    for arg, param, needed in zip(args, params, roles):
+        if not needed:
+            named.append(None)
+            continue
+        found = named_object(arg) if param.type.is_reference else pointed_object(arg)
+        if found is None or holds_pointer(found[1]):
+            return False
+        named.append(found[0])
+    for i, (param, var) in enumerate(zip(params, named)):
+        if param not in restricted:
+            continue
+        if any(var.is_same_declaration(g) for g in reached):
+            return False
+        if any(other is not None and j != i and var.is_same_declaration(other) for j, other in enumerate(named)):
+            return False
+    return True
+
+
+def callers_pass_distinct_objects(view: "FileView", fn: "Node", restricted: list["Node"]) -> bool:
+    """No call can pass overlapping memory for the ``restricted`` parameters of ``fn``: it is
+    only called from this file (``only_called_from_file``), every use of it is a direct call
+    (``direct_calls``), no parameter reaches that memory through a pointer it holds
+    (``parameter_roles``), the function names no global holding a pointer and calls only
+    transparent helpers (``objects_reached_directly``), and every call passes distinct named
+    variables as ``call_passes_distinct_objects`` says."""
+    if not only_called_from_file(view, fn):
+        return False
+    params = parameters(fn)
+    roles = parameter_roles(params, restricted)
+    if roles is None:
+        return False
+    reached = objects_reached_directly(fn)
+    if reached is None:
+        return False
+    calls = direct_calls(view, fn)
+    if calls is None:
+        return False
+    return all(call_passes_distinct_objects(c.arguments, roles, restricted, params, reached) for c in calls)
+
+
+__all__ = [
+    "PURE_C", "PURE_STD", "call_passes_distinct_objects", "callers_pass_distinct_objects", "direct_calls",
+    "is_transparent_call", "objects_reached_directly", "only_called_from_file", "parameter_roles",
+]
