@@ -336,3 +336,35 @@ def test_member_object_parenthesizes_what_is_no_postfix_name():
 def test_address_of():
     assert [E.address_of(t) for t in ("x", "s.v[i]", "*p", "* p->q", "(*p)", "( *s.p )", "*(p + 1)", "(x)", "a[b[0]]")] == [
         "&x", "&s.v[i]", "p", "p->q", "p", "s.p", "&(*(p + 1))", "&((x))", "&(a[b[0]])"]
+
+
+# ---------------------------------------------------------------------- declarations
+
+
+RESTRICT = """\
+#define NAME(n) n
+void f(float* y, const float* x, float& r, float&& m, float* const c, float a[4], float v, float* NAME(q),
+       int (*fp)(int), float*, float *  spaced);
+"""
+
+
+def test_qualify_parameter_before_a_pointer_or_reference_name(tmp_path):
+    from hotlint.analysis.expressions import parameters
+
+    roots = parse(tmp_path, RESTRICT)
+    params = parameters(one(roots, K.FUNCTION_DECL, "f"))
+    assert [p.spelling for p in params] == ["y", "x", "r", "m", "c", "a", "v", "q", "fp", "", "spaced"]
+    kw = E.restrict_keyword("c++")
+    edits = [E.qualify_parameter(p, kw) for p in params]
+    fixed = apply_edits(RESTRICT, [e for e in edits if e is not None]).splitlines()
+    assert fixed[1] == ("void f(float* __restrict__ y, const float* __restrict__ x, float& __restrict__ r, "
+                        "float&& __restrict__ m, float* const __restrict__ c, float a[4], float v, float* NAME(q),")
+    # read from the tokens alone: a function pointer's name follows `*` too (the caller picks object pointers)
+    assert fixed[2] == "       int (*__restrict__ fp)(int), float*, float *  __restrict__ spaced);"
+    # an array, a value, a name a macro writes and an unnamed parameter: no edit
+    assert [e is None for e in edits] == [False] * 5 + [True] * 3 + [False, True, False]
+
+
+def test_restrict_keyword_by_language():
+    assert E.restrict_keyword("c") == "restrict"
+    assert E.restrict_keyword("c++") == "__restrict__"

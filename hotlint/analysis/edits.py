@@ -220,6 +220,35 @@ def replace(node_or_range: Union["Node", Range], text: str) -> Edit:
     return Edit(r, text)
 
 
+# ---------------------------------------------------------------------- declarations
+
+
+def restrict_keyword(language: str) -> str:
+    """The restrict qualifier as a fix writes it: ``restrict`` in C (``language`` ``"c"``), the
+    ``__restrict__`` extension gcc and clang accept in C++ (which has no ``restrict``)."""
+    return "restrict" if language == "c" else "__restrict__"
+
+
+def qualify_parameter(param: "Node", qualifier: str) -> Optional[Edit]:
+    """Insert ``qualifier`` and a space just before a pointer or reference parameter's name
+    (``float* y`` becomes ``float* __restrict__ y``, ``float* const y`` becomes ``float* const
+    __restrict__ y``): the name's token must directly follow ``*``, ``&``, ``&&`` or ``* const``.
+    None for an unnamed parameter, a name its tokens do not spell where clang places it (a
+    macro), or any other declarator (an array, a value). Read from the tokens alone: a function
+    pointer's name (``(*fp)(int)``) follows ``*`` too, so the caller picks pointers to objects."""
+    if not param.spelling:
+        return None
+    toks = param.token_positions
+    loc = param.location
+    for i, (spelling, pos) in enumerate(toks):
+        if pos == loc and spelling == param.spelling and i > 0:
+            prev = toks[i - 1][0]
+            if prev in ("*", "&", "&&") or (prev == "const" and i > 1 and toks[i - 2][0] == "*"):
+                return replace(Range(loc, loc), qualifier + " ")
+            return None
+    return None
+
+
 # ---------------------------------------------------------------------- names
 
 
@@ -236,7 +265,7 @@ def word_in(text: str) -> Callable[[str], bool]:
 
 
 __all__ = [
-    "address_of", "after_semicolon", "append_argument", "body_indentation", "fresh_name", "has_include", "include_edits",
-    "insert_at_line_start", "last_include_line", "member_object", "remove_statement", "replace", "statement_room",
-    "through_semicolon", "word_in",
+    "address_of", "after_semicolon", "append_argument", "body_indentation", "fresh_name", "has_include",
+    "include_edits", "insert_at_line_start", "last_include_line", "member_object", "qualify_parameter",
+    "remove_statement", "replace", "restrict_keyword", "statement_room", "through_semicolon", "word_in",
 ]

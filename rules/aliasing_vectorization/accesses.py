@@ -1,5 +1,6 @@
-"""What the vectorizer model of aliasing-vectorization reads and builds: the memory accesses of a loop and the store/access pairs that may alias, and the
-facts it asks once per function. Shared by the detection (``__init__``) and the fixes."""
+"""What the vectorizer model of aliasing-vectorization reads and builds: the memory accesses
+of a loop and the store/access pairs that may alias, and the facts it asks once per function.
+Shared by the detection (``__init__``) and the fixes."""
 
 from __future__ import annotations
 

@@ -5,14 +5,14 @@ every call in the file provably passes distinct objects)."""
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from hotlint.analysis.calls import callers_pass_distinct_objects
-from hotlint.analysis.edits import fresh_name, insert_at_line_start, replace, statement_room
+from hotlint.analysis.edits import fresh_name, insert_at_line_start, qualify_parameter, replace, restrict_keyword, \
+    statement_room
 from hotlint.analysis.expressions import THROUGH_CASTS, strip
 from hotlint.analysis.kinds import K
 from hotlint.analysis.symbols import in_linted_file
-from hotlint.model import Applicability, Edit, Range
+from hotlint.model import Applicability
 from hotlint.rule import fix
 
 from .accesses import written_text
@@ -98,35 +98,13 @@ def restrict_fix(view, loop, pairs):
             return None  # a lambda's capture: the enclosing function's parameter does not reach it
         if param not in params:
             params.append(param)
-    edits = []
-    for param in params:
-        edit = _restrict_edit(view, param)
-        if edit is None:
-            return None
-        edits.append(edit)
+    keyword = restrict_keyword(view.language)
+    edits = [qualify_parameter(param, keyword) if in_linted_file(view, param) else None for param in params]
+    if None in edits:
+        return None
     names = ", ".join(f"`{p.spelling}`" for p in params)
-    keyword = _restrict_keyword(view)
     if callers_pass_distinct_objects(view, loop.function.node, params):
         return fix(f"add `{keyword}` to {names} (every call in this file passes distinct objects)",
                    edits, Applicability.SAFE)
     return fix(f"add `{keyword}` to {names} (only if callers never pass overlapping memory)",
                edits, Applicability.UNSAFE)
-
-
-def _restrict_keyword(view) -> str:
-    return "restrict" if view.language == "c" else "__restrict__"
-
-
-def _restrict_edit(view, param) -> Optional[Edit]:
-    """Insert `__restrict__` before the parameter's name: `float* y` -> `float* __restrict__ y`."""
-    if not param.spelling or not in_linted_file(view, param):
-        return None
-    toks = param.token_positions
-    loc = param.location
-    for i, (spelling, pos) in enumerate(toks):
-        if pos == loc and spelling == param.spelling and i > 0:
-            prev = toks[i - 1][0]
-            if prev in ("*", "&", "&&") or (prev == "const" and i > 1 and toks[i - 2][0] == "*"):
-                return replace(Range(loc, loc), _restrict_keyword(view) + " ")
-            return None
-    return None
