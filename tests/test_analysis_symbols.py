@@ -137,6 +137,37 @@ def test_linted_text(tmp_path):
     assert sy.linted_text(view, included, multiline="first-line") is None
 
 
+QUOTED = r"""
+#define SAME(x) (x)
+struct S { int n; };
+int g;
+int f(const int* p, S& s, int i) {
+    return SAME(g) + SAME(p[i]) + SAME(*p) + SAME(s.n) + SAME(i + 1) + p[
+        i];
+}
+int h(const int* q) {
+    int s = 0;
+#include "body.inc"
+    return s;
+}
+"""
+
+
+def test_quoted_says_what_a_node_reads_when_the_file_does_not_spell_it(tmp_path):
+    (tmp_path / "body.inc").write_text("    s += q[0] + *q;\n")
+    s = snippet(tmp_path, QUOTED)
+    view = s.view
+    inside = [sy.quoted(view, n) for n in view.nodes(K.PAREN_EXPR) if n.range.start.line == 6]
+    assert inside == ["`SAME(g)`", "`SAME(p[i])`", "`SAME(*p)`", "`SAME(s.n)`", "`SAME(i + 1)`"]  # the use spells each
+    macro_args = {sy.quoted(view, n.children[0]) for n in view.nodes(K.PAREN_EXPR) if n.range.start.line == 6}
+    assert macro_args == {"`g` in a macro argument", "an element of `p` in a macro argument",
+                          "what `p` points to in a macro argument", "`n` in a macro argument",
+                          "a `int` in a macro argument"}
+    assert sy.quoted(view, s.one(K.ARRAY_SUBSCRIPT_EXPR, line=6, index=1)) == "`p[ ...`"
+    assert sy.quoted(view, s.one(K.ARRAY_SUBSCRIPT_EXPR, "q[0]")) == "an element of `q` in `body.inc`"
+    deref = next(n for n in view.nodes(K.UNARY_OPERATOR) if n.file and n.file.endswith("body.inc"))
+    assert sy.quoted(view, deref) == "what `q` points to in `body.inc`"
+
 def test_source_and_header_paths_are_not_complements():
     assert sy.is_source_path("a/b.cpp") and sy.is_source_path("x.C") and sy.is_source_path("x.c")
     assert sy.is_header_path("a/b.hpp") and sy.is_header_path("x.h") and sy.is_header_path("x.tcc")

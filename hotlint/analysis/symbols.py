@@ -13,7 +13,7 @@ import re
 from functools import cached_property
 from typing import TYPE_CHECKING, Collection, Iterable, Literal, Optional, Union
 
-from .expressions import same_cursor, same_entity
+from .expressions import THROUGH_CASTS, same_cursor, same_entity, strip
 from .kinds import FUNCTIONS, NAME_USES, K
 
 if TYPE_CHECKING:
@@ -142,6 +142,34 @@ def linted_text(view: "FileView", node: "Node", *, multiline: "Multiline") -> Op
     text = view.source.snippet(r, multiline=multiline)
     return text if text.strip() else None
 
+
+def quoted(view: "FileView", node: "Node") -> str:
+    """The node's text in backquotes, for a message: ``linted_text`` (its first line and `` ...``
+    when it spans lines). When the linted file does not hold it, what the node reads and where
+    it is spelled, never an empty or a wrong text: ```x``` for a named variable, member or
+    parameter (``memory.named_declaration``), ``an element of `a``` or ``what `p` points to`` for
+    a subscript or dereference of one, else ``a `T``` by type; followed by `` in a macro
+    argument`` when the node is in the linted file, else `` in `file.h``` (its base name), or
+    `` outside this file`` without a file."""
+    from .memory import named_declaration  # memory builds on this module
+
+    text = linted_text(view, node, multiline="first-line-ellipsis")
+    if text is not None:
+        return f"`{text}`"
+    n = strip(node, **THROUGH_CASTS)
+    named = named_declaration(n)
+    base = named_declaration(n.children[0]) if named is None and n.children else None
+    if named is not None:
+        what = f"`{named.spelling}`"
+    elif base is not None and n.kind == K.ARRAY_SUBSCRIPT_EXPR:
+        what = f"an element of `{base.spelling}`"
+    elif base is not None and n.kind == K.UNARY_OPERATOR:
+        what = f"what `{base.spelling}` points to"
+    else:
+        what = f"a `{n.type.spelling}`"
+    if in_linted_file(view, node):
+        return f"{what} in a macro argument"
+    return f"{what} in `{os.path.basename(node.file)}`" if node.file else f"{what} outside this file"
 
 def is_source_path(path: str) -> bool:
     """A ``.c/.cc/.cpp/.cxx/.c++/.C/.cp/.CPP`` file: its records are not shared with other units."""

@@ -10,12 +10,12 @@ from hotlint.analysis.control import induction_steps, is_invariant, mutated_decl
 from hotlint.analysis.expressions import THROUGH_CASTS, is_store_target, outermost_wrapper, strip, write_at
 from hotlint.analysis.kinds import FLOATING_TYPES, LOOP_EXITS, LOOPS, K
 from hotlint.analysis.memory import lvalue_origin
-from hotlint.analysis.symbols import in_linted_file
+from hotlint.analysis.symbols import in_linted_file, quoted
 from hotlint.analysis.types import is_scalar, may_alias
 from hotlint.model import Severity
 from hotlint.rule import Finding, Rule
 
-from .accesses import NOT_VECTORIZED, PRIORITY, Access, FunctionFacts, Pair, quoted
+from .accesses import NOT_VECTORIZED, PRIORITY, Access, FunctionFacts, Pair
 from .fixes import local_copy_fix, restrict_fix
 
 # Clang's LoopAccessAnalysis emits at most this many run-time overlap checks
