@@ -67,11 +67,59 @@ def test_sorted_block_without_angle_includes_goes_before_the_first_include_or_at
         E.insert_at_line_start(1, "#include <array>\n#include <new>\n")]
 
 
-def test_an_include_in_a_comment_counts_as_included_today():
-    src = SourceText("// #include <array>\n#include <vector>\n")
-    assert E.has_include(src, "array")
-    assert E.include_edits(src, ["array"], placement="sorted-block") == []
-    assert not E.has_include(src, "array", line_anchored=True)
+# each hides `#include <array>` (or `<vector>`) where the preprocessor does not read it
+HIDDEN_INCLUDES = {
+    "line comment": "// #include <array>\n#include <vector>\n",
+    "block comment over lines": "#include <vector>\n/* old:\n#include <array>\n*/\n",
+    "string": '#include <vector>\nconst char* s = "#include <array>";\n',
+    "string over a spliced line": '#include <vector>\nconst char* s = "\\\n#include <array>";\n',
+    "raw string": '#include <vector>\nauto s = R"x(\n#include <array>\n)x";\n',
+    "if 0": "#include <vector>\n#if 0\n#include <array>\n#endif\n",
+    "nested in if 0": "#include <vector>\n#if 0\n#ifdef X\n#else\n#include <array>\n#endif\n#endif\n",
+    "continued define": "#include <vector>\n#define X \\\n#include <array>\n",
+    "after code": "#include <vector>\nint x; #include <array>\n",
+    "comment continued by a backslash": "#include <vector>\n// old \\\n#include <array>\n",
+}
+
+
+@pytest.mark.parametrize("text", HIDDEN_INCLUDES.values(), ids=HIDDEN_INCLUDES.keys())
+def test_an_include_the_preprocessor_does_not_read_is_not_included(text):
+    src = SourceText(text)
+    assert E.has_include(src, "vector")
+    assert not E.has_include(src, "array")
+    # <array> sorts before <vector>: it goes in front of the real include, once
+    [edit] = E.include_edits(src, ["array", "vector"], placement="sorted-block")
+    assert edit == E.insert_at_line_start(text.splitlines().index("#include <vector>") + 1, "#include <array>\n")
+    assert E.last_include_line(src, style="directive") == E.last_include_line(src, style="hash-and-word") == \
+        text.splitlines().index("#include <vector>") + 1
+
+
+def test_includes_read_around_comments_on_their_own_lines():
+    # an include after a block comment on its line is a real directive; a comment after it is
+    # no part of its name; comment lines inside the block keep it one block
+    text = ("/* head */ #include <cstdio>\n"
+            "#include <vector> // for the buffer\n"
+            "// <map> for the table\n"
+            "#include <map> /* sorted */\n"
+            "/* #include <zlib> */\n"
+            "#include \"local.h\"\n"
+            "int x;\n")
+    src = SourceText(text)
+    assert all(E.has_include(src, h) for h in ("cstdio", "vector", "map"))
+    assert not E.has_include(src, "zlib")
+    assert E.include_edits(src, ["cstring", "zlib"], placement="sorted-block") == [
+        E.insert_at_line_start(2, "#include <cstring>\n"), E.insert_at_line_start(5, "#include <zlib>\n")]
+    assert E.include_edits(src, ["zlib"], placement="before-first-include") == [
+        E.insert_at_line_start(1, "#include <zlib>\n")]
+    assert E.last_include_line(src, style="directive") == 6
+
+
+def test_the_first_include_is_the_first_real_directive():
+    text = "/*\n#include <a.h>\n*/\n#if 0\n#include \"b.h\"\n#endif\nint x;\n#include \"c.h\"\n"
+    assert E.include_edits(SourceText(text), ["array"], placement="before-first-include") == [
+        E.insert_at_line_start(8, "#include <array>\n")]
+    assert E.include_edits(SourceText(text), ["array"], placement="sorted-block") == [
+        E.insert_at_line_start(8, "#include <array>\n")]
 
 
 def test_before_first_include_places_the_soa_headers_as_aos_layout_does():
@@ -97,10 +145,13 @@ def test_last_include_line_in_both_styles():
             "  #include \"a.h\"\n"
             "# include <atomic>\n"
             "#pragma include_alias(\"x.h\", \"y.h\")\n"
-            "int x;\n")
+            "int x;\n"
+            "#pragma once // an include guard\n"
+            "#define S \"#include <x.h>\"\n")
     src = SourceText(text)
     assert E.last_include_line(src, style="directive") == 2  # false-sharing: `# include` is missed
     assert E.last_include_line(src, style="hash-and-word") == 4  # aliasing-vectorization: any `#…include…`
+    # ... in the directive's code: a comment or a string saying "include" does not count
     assert E.last_include_line(SourceText("int x;\n"), style="directive") == 0
     with pytest.raises(ValueError):
         E.last_include_line(src, style="any")
@@ -114,12 +165,13 @@ def test_the_padded_template_goes_after_the_last_include_as_false_sharing_puts_i
                    "\nstd::atomic<long> counts[8];\n")
 
 
-def test_line_anchored_include_as_seq_cst_reads_stdatomic():
+def test_has_include_as_seq_cst_reads_stdatomic():
     for text, found in (("#include <stdatomic.h>\n", True), ("int x;\n  #  include\t<stdatomic.h>\n", True),
                         ("int x; #include <stdatomic.h>\n", False), ("/* #include <stdatomic.h> */\n", False),
                         ("int x;\r#include <stdatomic.h>\n", True),  # a lone `\r` ends a line for clang
+                        ("int x;\r\n\f#\vinclude <stdatomic.h>\r\n", True),  # blanks of a directive
                         ("#include <stdatomicXh>\n", False)):
-        assert E.has_include(SourceText(text), "stdatomic.h", line_anchored=True) is found, text
+        assert E.has_include(SourceText(text), "stdatomic.h") is found, text
 
 
 # ---------------------------------------------------------------------- statements
@@ -316,7 +368,11 @@ def test_fresh_names_in_each_of_todays_schemes():
     assert arena == "arena3"
     # aos-layout's index
     assert E.fresh_name(["i", "i_", "i_soa", "soa_index"], w, "hotlint_index") == "i_soa"
-    assert E.fresh_name(["i", "i_"], E.word_in("i i_"), "hotlint_index") == "hotlint_index"  # not checked
+    assert E.fresh_name(["i", "i_"], E.word_in("i i_"), "hotlint_index") == "hotlint_index"
+    # the fallback is checked too: a numbered one when it is taken
+    assert E.fresh_name(["i", "i_"], E.word_in("i i_ hotlint_index hotlint_index2"), "hotlint_index") == "hotlint_index3"
+    assert E.fresh_name([], E.word_in("arena_buf"), "arena") == "arena"
+    assert E.fresh_name([], lambda c: w(c) or w(c + "_buf"), "arena") == "arena3"
     # aliasing-vectorization's local copies: taken identifiers and keywords
     keywords = {"new", "default"}
     taken = {"k", "k_copy"}

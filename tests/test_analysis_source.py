@@ -195,6 +195,52 @@ def test_lines_matching_numbers_lines_as_clang_does():
     assert found[0][1] == "#include <a>\f#include <b>"
 
 
+# `#error real` where the preprocessor reads a directive, `#error hidden` where it does not
+DIRECTIVES = (
+    "// #error hidden\n"
+    "/* a comment\n#error hidden\n*/ #error real\n"  # a comment before `#` on its line is a blank
+    "int x = 1'000; // it's\n"  # a digit separator and an apostrophe in a comment start no literal
+    "#error real\n"
+    "#define A \\\n#error hidden\n"  # a line a backslash continues
+    "#if 0\n#error hidden\n#if 1\n#error hidden\n#endif\n#else\n#error real\n#endif\n"
+    "#if false // off\n#error hidden\n#elif 1\n#error real\n#endif\n"
+    "const char* s = \"\\\n#error hidden\";\n"
+    "auto r = R\"d(\n#error hidden )\"\n)d\";\n"
+    "  /* c */ # error real // x\n"
+    "char c = '\\''; #error hidden\n"
+    "auto u = u8\"/*\"; // \\\n#error hidden\n"
+    "#error real\n"
+)
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
+def test_directives_are_the_lines_clang_reads_as_directives(tmp_path, end):
+    text = DIRECTIVES.replace("\n", end)
+    path = tmp_path / "d.cpp"
+    path.write_bytes(text.encode())
+    errors, _ = clang.error_records(clang.parse(str(path), ["-x", "c++", "-std=c++20"], text), str(path))
+    reported = sorted(e.line for e in errors if e.message.startswith("real"))
+    assert len(reported) == DIRECTIVES.count("#error real") + DIRECTIVES.count("# error real")
+    assert not [e for e in errors if "hidden" in e.message]
+    src = SourceText(text)
+    assert [n for n, line in src.directives if "error" in line] == reported
+    # the conditionals inside `#if 0` are skipped with it; the `#else` and `#elif` ending one are read
+    assert [line.replace("#", " ").split()[0] for _, line in src.directives] == [
+        "error", "error", "define", "if", "else", "error", "endif", "if", "elif", "error", "endif", "error", "error"]
+
+
+def test_code_lines_blank_comments_literals_and_if_0_in_place():
+    text = ('int a = 1; /* x\r\n y */ int b; // z\r\n'
+            'const char* s = "a\\"b", t = \'"\';\n'
+            '#if 0\ncaf\u00e9\n#endif\n'
+            '#include "a.h" // why\n')
+    src = SourceText(text)
+    assert src.code_lines == ["int a = 1;     ", "      int b;     ",
+                              'const char* s = "    ", t = \' \';', "#if 0", "    ", "#endif", '#include "   "       ']
+    assert [len(line) for line in src.code_lines] == [len(line) for line in src.lines]
+    assert src.directives == [(4, "#if 0"), (6, "#endif"), (7, '#include "   "       ')]
+
+
 def test_starts_line_is_true_only_after_indentation(tmp_path):
     text = "void f(int n) {\n    for (int i = 0; i < n; ++i) {}\n  int k = 0; while (k < n) ++k;\n}\n"
     roots = parse(tmp_path, text)

@@ -12,6 +12,7 @@ lines, as it always has).
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import TYPE_CHECKING, Callable, Iterable, Literal, Optional, Union
 
@@ -24,26 +25,23 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # ---------------------------------------------------------------------- includes
 
+# read on SourceText.directives: comments, literals and `#if 0` bodies are not there
 _ANGLE_INCLUDE = re.compile(r"\s*#\s*include\s*<([\w./]+)>")  # a line of the <…> block
 _ANY_INCLUDE = re.compile(r"\s*#\s*include\b")
 
 
-def has_include(source: SourceText, header: str, *, line_anchored: bool = False) -> bool:
-    """The text holds ``#include <header>``: anywhere (blanks allowed around ``#`` and
-    ``include``), or with ``line_anchored`` only as a directive starting a line (spaces and tabs
-    before it). Comments and ``#if 0`` are not told apart (a commented-out include counts)."""
-    name = re.escape(header)
-    if line_anchored:
-        # a line starts after any of clang's line ends, a lone `\r` too
-        pattern = rf"(?:\A|(?<=[\r\n]))[ \t]*#[ \t]*include[ \t]*<{name}>"
-    else:
-        pattern = rf"#\s*include\s*<{name}>"
-    return re.search(pattern, source.content) is not None
+def has_include(source: SourceText, header: str) -> bool:
+    """A directive of the file is ``#include <header>`` (blanks allowed around ``#`` and
+    ``include``). Only real directives count (SourceText.directives): not one in a comment, a
+    string, a line a ``\\`` continues or a block ``#if 0`` leaves out, nor one after code on
+    its line."""
+    found = re.compile(rf"\s*#\s*include\s*<{re.escape(header)}>")
+    return any(found.match(line) for _, line in source.directives)
 
 
 def _first_include_line(source: SourceText) -> int:
-    """The line of the first ``#include`` of any form (``"…"`` too), else 1."""
-    return next((n for n, line in enumerate(source.lines, start=1) if _ANY_INCLUDE.match(line)), 1)
+    """The line of the first ``#include`` directive of any form (``"…"`` too), else 1."""
+    return next((n for n, line in source.directives if _ANY_INCLUDE.match(line)), 1)
 
 
 def include_edits(source: SourceText, headers: Iterable[str], *,
@@ -51,9 +49,10 @@ def include_edits(source: SourceText, headers: Iterable[str], *,
     """Insertions of ``#include <h>`` for each header the text does not include (has_include).
 
     'sorted-block': the missing headers in name order, each before the first entry of the
-    file's first block of ``<…>`` includes whose name sorts after it (blank lines may sit in the
-    block; any other line ends it), else after the block; without such a block before the first
-    ``#include`` of any form, else at line 1. One edit per line.
+    file's first block of ``<…>`` includes whose name sorts after it (blank lines, and lines of
+    nothing but comments, may sit in the block; any other line ends it), else after the block;
+    without such a block before the first ``#include`` of any form, else at line 1. One edit
+    per line. Includes are read as has_include reads them: real directives only.
 
     'before-first-include': the missing headers in the order given, all in one edit before the
     first ``#include`` of any form, else at line 1.
@@ -69,8 +68,9 @@ def include_edits(source: SourceText, headers: Iterable[str], *,
     if not missing:
         return []
     block: list[tuple[int, str]] = []
-    for number, line in enumerate(source.lines, start=1):
-        m = _ANGLE_INCLUDE.match(line)
+    directives = dict(source.directives)
+    for number, line in enumerate(source.code_lines, start=1):
+        m = _ANGLE_INCLUDE.match(directives.get(number, ""))
         if m:
             block.append((number, m.group(1)))
         elif block and line.strip():
@@ -85,18 +85,19 @@ def include_edits(source: SourceText, headers: Iterable[str], *,
 
 
 def last_include_line(source: SourceText, *, style: Literal["directive", "hash-and-word"]) -> int:
-    """The line of the file's last include, 0 without one. 'directive': a line starting (after
-    blanks) with ``#include`` exactly (``# include`` is missed); 'hash-and-word': a line starting
-    with ``#`` that holds ``include`` anywhere (``#pragma … include``, ``#define X include`` count)."""
+    """The line of the file's last include directive, 0 without one; only real directives count
+    (SourceText.directives), their comments and literals blanked. 'directive': one starting
+    (after blanks) with ``#include`` exactly (``# include`` is missed); 'hash-and-word': one
+    whose code holds ``include`` anywhere (``#pragma … include``, ``#define X include`` count)."""
     if style == "directive":
         def counts(line: str) -> bool:
             return line.lstrip().startswith("#include")
     elif style == "hash-and-word":
         def counts(line: str) -> bool:
-            return line.lstrip().startswith("#") and "include" in line
+            return "include" in line
     else:
         raise ValueError(f"no include style {style!r}")
-    return max((n for n, line in enumerate(source.lines, start=1) if counts(line)), default=0)
+    return max((n for n, line in source.directives if counts(line)), default=0)
 
 
 # ---------------------------------------------------------------------- statements
@@ -253,8 +254,11 @@ def qualify_parameter(param: "Node", qualifier: str) -> Optional[Edit]:
 
 
 def fresh_name(candidates: Iterable[str], taken: Callable[[str], bool], fallback: str) -> str:
-    """The first candidate ``taken`` does not reject, else ``fallback`` (not checked)."""
-    return next((c for c in candidates if not taken(c)), fallback)
+    """The first candidate ``taken`` does not reject, else the first of ``fallback``,
+    ``fallback2``, ``fallback3``, … it does not reject: never a taken name. (``taken`` must
+    let some name through, as a test against a finite text or set does.)"""
+    names = itertools.chain(candidates, [fallback], (f"{fallback}{n}" for n in itertools.count(2)))
+    return next(c for c in names if not taken(c))
 
 
 def word_in(text: str) -> Callable[[str], bool]:

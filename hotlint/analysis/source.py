@@ -58,6 +58,35 @@ def indent_following_lines(text: str, prefix: str) -> str:
     return _LINE_END.sub(lambda m: m.group(0) + prefix, text)
 
 
+# what the preprocessor does not read as code: comments (a `//` one runs on over a line end
+# spliced by a backslash; an unclosed `/*` to the end), then literals (raw strings first, their
+# delimiter repeated at the end; an unclosed quote ends at its line's end), then numbers, only so
+# that a digit separator (`1'000`) starts no character literal
+_NOT_CODE = re.compile(r"""
+    (?P<comment>//(?:[^\r\n\\]|\\(?:\r\n|[\s\S]))*|/\*[\s\S]*?(?:\*/|\Z))
+  | (?P<literal>(?<!\w)(?:u8|[uUL])?R"(?P<delimiter>[^()\\\s"]{0,16})\([\s\S]*?(?:\)(?P=delimiter)"|\Z)
+      | (?:(?<!\w)(?:u8|[uUL]))?(?:"(?:[^"\\\r\n]|\\(?:\r\n|[\s\S]))*"?|'(?:[^'\\\r\n]|\\(?:\r\n|[\s\S]))*'?))
+  | (?<![\w.])\.?\d(?:[eEpP][+-]|'\w|[\w.])*
+""", re.VERBOSE)
+_NOT_LINE_END = re.compile(r"[^\r\n]")
+_DIRECTIVE = re.compile(r"[ \t\f\v]*#[ \t\f\v]*(\w*)(.*)")
+_OPENS = frozenset({"if", "ifdef", "ifndef"})
+_ELSE = frozenset({"else", "elif", "elifdef", "elifndef"})
+
+
+def _blanked(m: "re.Match[str]") -> str:
+    """A comment made blanks; a literal's inside made blanks, its prefix and quotes kept; a
+    number as it is."""
+    text = m.group(0)
+    if m.group("comment"):
+        return _NOT_LINE_END.sub(" ", text)
+    if m.group("literal"):
+        quote = min(i for i in (text.find('"'), text.find("'")) if i >= 0)
+        end = len(text) - 1 if len(text) > quote + 1 and text[-1] == text[quote] else len(text)
+        return text[:quote + 1] + _NOT_LINE_END.sub(" ", text[quote + 1:end]) + text[end:]
+    return text
+
+
 Multiline = Literal["first-line", "first-line-stripped", "first-line-ellipsis", "first-line-by-characters"]
 
 
@@ -127,6 +156,51 @@ class SourceText:
             if m:
                 out.append((number, line, m))
         return out
+
+    # ------------------------------------------------------------------ what the preprocessor reads
+
+    @cached_property
+    def _code(self) -> tuple[list[str], list[tuple[int, str]]]:
+        lines = split_lines(_NOT_CODE.sub(_blanked, self.content))
+        directives: list[tuple[int, str]] = []
+        skipping = 0  # inside `#if 0`: how many conditionals are open, it among them
+        spliced = False  # the line before ends in `\`: this one continues it
+        for i, line in enumerate(lines):
+            m = None if spliced else _DIRECTIVE.match(line)
+            spliced = line.endswith("\\")
+            name = m.group(1) if m else None
+            if skipping:
+                if name in _OPENS:
+                    skipping += 1
+                elif name == "endif":
+                    skipping -= 1
+                elif name in _ELSE and skipping == 1:
+                    skipping = 0
+                if skipping or not (name == "endif" or name in _ELSE):
+                    lines[i] = " " * len(line)
+                    continue
+            if m:
+                directives.append((i + 1, line))
+                if name == "if" and m.group(2).strip() in ("0", "false"):
+                    skipping = 1
+        return lines, directives
+
+    @property
+    def code_lines(self) -> list[str]:
+        """Each line (as ``lines`` has it) as the preprocessor reads it: comments, the inside of
+        string and character literals (an ``#include "…"``'s name too) and the lines an ``#if 0``
+        (or ``#if false``) leaves out made blanks, a space for each character, so what is left
+        keeps its line and its index in the line. A comment or literal runs on over line ends as clang's do (a
+        ``//`` comment over a line end after ``\\``, a raw string to its delimiter); an unclosed
+        quote ends at its line's end."""
+        return self._code[0]
+
+    @property
+    def directives(self) -> list[tuple[int, str]]:
+        """(number, code line) of each line that starts a preprocessor directive: its code begins
+        with ``#`` after blanks and the line before does not run on into it (end in ``\\``).
+        Those inside ``#if 0`` are left out; the ``#else``, ``#elif`` or ``#endif`` ending it is in."""
+        return self._code[1]
 
     # ------------------------------------------------------------------ ranges
 

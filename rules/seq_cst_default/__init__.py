@@ -522,7 +522,7 @@ def _call_edits(view, op: AtomicOp, order: str) -> Optional[list[Edit]]:
             if src.text(Range(_shifted(end, -len(name)), end)) != name or name.endswith("_explicit"):
                 return None
         else:  # a <stdatomic.h> function
-            if not has_include(src, "stdatomic.h", line_anchored=True):
+            if not has_include(src, "stdatomic.h"):
                 return None  # memory_order_* and the _explicit functions come from <stdatomic.h>
             name, separator = node.leading_token or "", "always"
             end = _shifted(node.range.start, len(name))
@@ -539,7 +539,7 @@ def _expression_edits(view, op: AtomicOp, site: _Site, order: str) -> Optional[l
     it (``(x.fetch_add(1, o) + 1)`` for ``++x``) in C++, for a type promotion leaves alone and,
     after ``op=``, a literal; else no fix."""
     c = op.api == "c11"
-    if c and not has_include(view.source, "stdatomic.h", line_anchored=True):
+    if c and not has_include(view.source, "stdatomic.h"):
         return None
     obj = op.object
     raw = view.source.text(obj.range) if obj is not None else None
