@@ -107,3 +107,25 @@ def evil_plugin(tmp_path):
     so = tmp_path / "evil.so"
     subprocess.run(["gcc", "-shared", "-fPIC", "-o", str(so), str(src)], check=True)
     return so, marker
+
+
+def parse_roots(tmp_path: Path, text: str, name: str = "t.cpp", args=("-x", "c++", "-std=c++20")):
+    """The main file's top-level nodes of ``text`` saved as ``tmp_path/name`` and parsed with
+    ``args`` (errors allowed: some cases are about what clang makes of broken code)."""
+    from hotlint import clang
+
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8"))
+    tu = clang.parse(str(path), list(args), text)
+    return clang.main_file_roots(tu, str(path))
+
+
+def nodes(roots, kind, spelling=None) -> list:
+    """Every node of ``kind`` (spelled ``spelling``, when given) under ``roots``, in walk order."""
+    return [n for r in roots for n in r.walk() if n.kind == kind and (spelling is None or n.spelling == spelling)]
+
+
+def one(roots, kind, spelling=None):
+    """The one node of ``kind`` (spelled ``spelling``) under ``roots``."""
+    [n] = nodes(roots, kind, spelling)
+    return n

@@ -5,28 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from hotlint import clang
+from conftest import nodes, one, parse_roots
 from hotlint.analysis import edits as E
 from hotlint.analysis.kinds import K
 from hotlint.analysis.source import SourceText
 from hotlint.fixes import apply_edits
 from hotlint.model import Edit, Position, Range
-
-
-def parse(tmp_path, text: str, name: str = "t.cpp", args=("-x", "c++", "-std=c++20")):
-    path = tmp_path / name
-    path.write_bytes(text.encode("utf-8"))
-    tu = clang.parse(str(path), list(args), text)
-    return clang.main_file_roots(tu, str(path))
-
-
-def nodes(roots, kind, spelling=None):
-    return [n for r in roots for n in r.walk() if n.kind == kind and (spelling is None or n.spelling == spelling)]
-
-
-def one(roots, kind, spelling=None):
-    [n] = nodes(roots, kind, spelling)
-    return n
 
 
 # ---------------------------------------------------------------------- includes
@@ -188,7 +172,7 @@ HOIST = ("#include <string>\n"
 
 
 def test_statement_room_and_a_hoisted_declaration_as_alloc_in_loop_writes_it(tmp_path):
-    roots = parse(tmp_path, HOIST)
+    roots = parse_roots(tmp_path, HOIST)
     src = SourceText(HOIST)
     loop = one(roots, K.FOR_STMT)
     var = one(roots, K.VAR_DECL, "s")
@@ -210,7 +194,7 @@ def test_no_room_before_a_loop_that_is_no_statement_of_a_block_or_shares_its_lin
             "\t\tdo { --m; } while (m);\n"
             "  \f  for (;;) { break; }\n"
             "}\n")
-    roots = parse(tmp_path, text)
+    roots = parse_roots(tmp_path, text)
     src = SourceText(text)
     assert E.statement_room(src, nodes(roots, K.FOR_STMT)[0]) is None
     assert E.statement_room(src, one(roots, K.WHILE_STMT)) is None
@@ -233,7 +217,7 @@ def test_body_indentation_as_the_arena_release_uses_it(tmp_path):
             "  }\n"
             "  while (n--) { g(); }\n"
             "}\n")
-    roots = parse(tmp_path, text)
+    roots = parse_roots(tmp_path, text)
     src = SourceText(text)
     for_body = one(roots, K.FOR_STMT).children[-1]
     while_body = one(roots, K.WHILE_STMT).children[-1]
@@ -271,7 +255,7 @@ DELETES = ("struct Item { int a; };\n"
     ("d", DELETES.replace("    delete\n      d;\n", "    ;\n")),  # over two lines: its `;` is not found
 ])
 def test_remove_statement_as_the_arena_rewrite_removes_a_delete(tmp_path, name, expected):
-    roots = parse(tmp_path, DELETES)
+    roots = parse_roots(tmp_path, DELETES)
     src = SourceText(DELETES)
     [delete] = [n for n in nodes(roots, K.CXX_DELETE_EXPR) if nodes([n], K.DECL_REF_EXPR, name)]
     assert apply_edits(DELETES, [E.remove_statement(src, delete)]) == expected
@@ -286,7 +270,7 @@ def test_through_semicolon_takes_a_braceless_loops_semicolon_as_aos_layout_does(
             "  for (int i = 0; i < n; ++i) s += ps[i].x /* c */;\n"
             "  return s;\n"
             "}\n")
-    roots = parse(tmp_path, text)
+    roots = parse_roots(tmp_path, text)
     src = SourceText(text)
     braceless, braced, commented = nodes(roots, K.FOR_STMT)
     assert src.text(braceless.range).endswith("ps[i].x")
@@ -298,7 +282,7 @@ def test_through_semicolon_takes_a_braceless_loops_semicolon_as_aos_layout_does(
 
 def test_after_semicolon_is_where_aos_layout_puts_the_soa_type(tmp_path):
     text = "struct E { int a; };\nstruct F { int b; } f;\nstruct G { int c; }\n;\n"
-    roots = parse(tmp_path, text)
+    roots = parse_roots(tmp_path, text)
     src = SourceText(text)
     e, f, g = [r for r in roots if r.kind == K.STRUCT_DECL]
     assert E.after_semicolon(src, e.range.end) == Position(1, 21)
@@ -322,7 +306,7 @@ def test_append_argument_as_seq_cst_writes_a_memory_order(tmp_path):
             "  a.compare_exchange_strong(e, 2);\n"
             "  return a.load( );\n"
             "}\n")
-    roots = parse(tmp_path, text)
+    roots = parse_roots(tmp_path, text)
     src = SourceText(text)
     calls = {c.spelling: c for c in nodes(roots, K.CALL_EXPR)}
     edits = [E.append_argument(src, calls["store"], "std::memory_order_release"),
@@ -348,7 +332,7 @@ def test_append_argument_always_separates_as_seq_cst_does_for_c11(tmp_path):
             "void f(void) {\n"
             "  atomic_fetch_add(&x, 1);\n"
             "}\n")
-    roots = parse(tmp_path, text, name="t.c", args=("-x", "c", "-std=c17"))
+    roots = parse_roots(tmp_path, text, name="t.c", args=("-x", "c", "-std=c17"))
     src = SourceText(text)
     stmt = one(roots, K.COMPOUND_STMT).children[0]
     assert src.text(stmt.range) == "atomic_fetch_add(&x, 1)"
@@ -407,7 +391,7 @@ void f(float* y, const float* x, float& r, float&& m, float* const c, float a[4]
 def test_qualify_parameter_before_a_pointer_or_reference_name(tmp_path):
     from hotlint.analysis.expressions import parameters
 
-    roots = parse(tmp_path, RESTRICT)
+    roots = parse_roots(tmp_path, RESTRICT)
     params = parameters(one(roots, K.FUNCTION_DECL, "f"))
     assert [p.spelling for p in params] == ["y", "x", "r", "m", "c", "a", "v", "q", "fp", "", "spaced"]
     kw = E.restrict_keyword("c++")

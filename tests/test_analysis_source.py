@@ -5,27 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import nodes, one, parse_roots
 from hotlint import clang
 from hotlint.analysis import source as S
 from hotlint.analysis.kinds import K
 from hotlint.analysis.source import SourceText
 from hotlint.model import Position, Range
-
-
-def parse(tmp_path, text: str, name: str = "t.cpp", args=("-x", "c++", "-std=c++20")):
-    path = tmp_path / name
-    path.write_bytes(text.encode("utf-8"))
-    tu = clang.parse(str(path), list(args), text)
-    return clang.main_file_roots(tu, str(path))
-
-
-def nodes(roots, kind, spelling=None):
-    return [n for r in roots for n in r.walk() if n.kind == kind and (spelling is None or n.spelling == spelling)]
-
-
-def one(roots, kind, spelling=None):
-    [n] = nodes(roots, kind, spelling)
-    return n
 
 
 # ---------------------------------------------------------------------- lines as clang counts them
@@ -47,7 +32,7 @@ LINE_CASES = {
 
 @pytest.mark.parametrize("text", LINE_CASES.values(), ids=LINE_CASES.keys())
 def test_every_declaration_is_on_the_line_and_column_clang_gives_it(tmp_path, text):
-    roots = parse(tmp_path, text)
+    roots = parse_roots(tmp_path, text)
     src = SourceText(text)
     assert roots
     for decl in roots:
@@ -90,7 +75,7 @@ def test_line_starts_end_lines_as_clang_does():
 
 def test_columns_count_utf8_bytes_as_clangs_do(tmp_path):
     text = "/* é, ü */ int ä_b = 1; int c;\n"
-    roots = parse(tmp_path, text)
+    roots = parse_roots(tmp_path, text)
     src = SourceText(text)
     var = roots[0]
     assert var.location == Position(1, 18)  # 15 characters before it, 17 bytes
@@ -111,7 +96,7 @@ def test_columns_count_utf8_bytes_as_clangs_do(tmp_path):
 
 def test_crlf_lines_lose_their_carriage_return_and_ranges_keep_it(tmp_path):
     text = "struct S {\r\n  int a;\r\n};\r\nint f() { return 1; }\r\n"
-    roots = parse(tmp_path, text)
+    roots = parse_roots(tmp_path, text)
     src = SourceText(text)
     record = one(roots, K.STRUCT_DECL)
     assert src.lines == ["struct S {", "  int a;", "};", "int f() { return 1; }"]
@@ -126,7 +111,7 @@ def test_crlf_lines_lose_their_carriage_return_and_ranges_keep_it(tmp_path):
 
 def test_a_lone_carriage_return_ends_a_line_and_stays_in_a_range(tmp_path):
     text = "struct S {\r  int a;\r};\n"
-    roots = parse(tmp_path, text)
+    roots = parse_roots(tmp_path, text)
     src = SourceText(text)
     field = one(roots, K.FIELD_DECL)
     assert field.location == Position(2, 7)
@@ -162,7 +147,7 @@ def test_replaced_rewrites_inner_ranges_of_a_real_loop_body(tmp_path):
             "  }\r\n"
             "  return s;\r\n"
             "}\r\n")
-    roots = parse(tmp_path, text)
+    roots = parse_roots(tmp_path, text)
     src = SourceText(text)
     loop = one(roots, K.FOR_STMT)
     body = loop.children[-1]
@@ -243,7 +228,7 @@ def test_code_lines_blank_comments_literals_and_if_0_in_place():
 
 def test_starts_line_is_true_only_after_indentation(tmp_path):
     text = "void f(int n) {\n    for (int i = 0; i < n; ++i) {}\n  int k = 0; while (k < n) ++k;\n}\n"
-    roots = parse(tmp_path, text)
+    roots = parse_roots(tmp_path, text)
     src = SourceText(text)
     assert src.starts_line(one(roots, K.FOR_STMT).range.start)
     assert not src.starts_line(one(roots, K.WHILE_STMT).range.start)
@@ -258,7 +243,7 @@ def test_snippets_of_a_multi_line_call_in_each_form_today_s_rules_print(tmp_path
             "  /* é */ return g(a,   \n"
             "           a);\n"
             "}\n")
-    roots = parse(tmp_path, text)
+    roots = parse_roots(tmp_path, text)
     src = SourceText(text)
     call = one(roots, K.CALL_EXPR)
     r = call.range
@@ -280,7 +265,7 @@ def test_shortened_collapses_or_removes_whitespace_and_cuts_or_refuses_long_text
             "  return g(a    +   1,\n"
             "           a * 2) + g(0, 0) + g(1, 1) + g(2, 2);\n"
             "}\n")
-    roots = parse(tmp_path, text)
+    roots = parse_roots(tmp_path, text)
     src = SourceText(text)
     first = nodes(roots, K.CALL_EXPR, "g")[0]
     assert src.shortened(first.range, 48, too_long="none") == "g(a + 1, a * 2)"  # alloc-in-loop's findings
@@ -299,7 +284,7 @@ def test_token_snippet_names_declarations_and_spells_expressions(tmp_path):
             "int f(const V& v, int* p) {\n"
             "  return v.size() + p[0] * (v.size() - 1) + p[1] + p[2] + p[3];\n"
             "}\n")
-    roots = parse(tmp_path, text)
+    roots = parse_roots(tmp_path, text)
     param = one(roots, K.PARM_DECL, "v")
     assert S.token_snippet(param) == "v"
     call = nodes(roots, K.CALL_EXPR, "size")[0]
@@ -314,20 +299,20 @@ def test_token_snippet_names_declarations_and_spells_expressions(tmp_path):
 
 def test_header_semicolons_are_the_two_of_the_for_header(tmp_path):
     text = "int g(int, int);\nvoid f(int n) {\n  for (int i = 0; i < g(n, (1)); ++i) { int k; (void)k; }\n}\n"
-    roots = parse(tmp_path, text)
+    roots = parse_roots(tmp_path, text)
     loop = one(roots, K.FOR_STMT)
     assert S.header_semicolons(loop) == [Position(3, 17), Position(3, 32)]
 
 
 def test_first_paren_close_ends_the_condition(tmp_path):
     text = "bool g();\nvoid f(int n) {\n  if ((n > 0) && g()) { n = (n + 1); }\n}\n"
-    roots = parse(tmp_path, text)
+    roots = parse_roots(tmp_path, text)
     assert S.first_paren_close(one(roots, K.IF_STMT)) == Position(3, 21)
 
 
 def test_matching_token_angle_depth_and_token_end(tmp_path):
     text = "#include <vector>\nauto* p = new std::vector<std::vector<int>>[2];\n"
-    roots = parse(tmp_path, text)
+    roots = parse_roots(tmp_path, text)
     new = one(roots, K.CXX_NEW_EXPR)
     toks = new.token_positions
     i = [t for t, _ in toks].index("[")
@@ -376,7 +361,7 @@ NEW_CASES = {  # expression -> (array?, placement arguments)
 @pytest.mark.parametrize("expr", NEW_CASES, ids=NEW_CASES)
 def test_new_is_array_and_placement_close(tmp_path, expr):
     text = f"#include <array>\n#include <new>\nalignas(16) char buf[64];\nauto* p = {expr};\n"
-    roots = parse(tmp_path, text)
+    roots = parse_roots(tmp_path, text)
     src = SourceText(text)
     new = one(roots, K.CXX_NEW_EXPR)
     toks = new.tokens
@@ -396,7 +381,7 @@ def test_starts_declaration_written_types_and_name_ends(tmp_path):
             "struct S { std::atomic<long> a; static const std::vector<int> v;\n"
             "  FIELD(m)\n"
             "  long b; int ä; };\n")
-    roots = parse(tmp_path, text)
+    roots = parse_roots(tmp_path, text)
     src = SourceText(text)
     fields = {f.spelling: f for f in nodes(roots, K.FIELD_DECL)}
     assert S.starts_declaration(src, fields["a"].range.start)  # after `{`
@@ -424,7 +409,7 @@ def test_name_written_tells_names_in_the_file_from_names_a_macro_made(tmp_path):
             "  ONE(one);\n"
             "  TWO(first, second);\n"
             "};\n")
-    roots = parse(tmp_path, text)
+    roots = parse_roots(tmp_path, text)
     src = SourceText(text)
     fields = {f.spelling: f for f in nodes(roots, K.FIELD_DECL)}
     written = {name for name, f in fields.items() if S.name_written(src, f)}
@@ -451,7 +436,7 @@ def test_byte_offsets_and_fixes_land_where_clang_points_after_a_lone_carriage_re
     from hotlint.positions import ByteOffsets
 
     text = "int a;\rint b;\r\nint c;\n"
-    roots = parse(tmp_path, text)
+    roots = parse_roots(tmp_path, text)
     b, c = roots[1], roots[2]
     assert (b.location, c.location) == (Position(2, 5), Position(3, 5))
     assert ByteOffsets(text.encode()).starts == [0, 7, 15, 22]
@@ -463,7 +448,7 @@ def test_language_server_positions_follow_clangs_lines(tmp_path):
     from hotlint.lsp.convert import Text
 
     text = "int a;\rint bé;\fint c;\n"
-    roots = parse(tmp_path, text)
+    roots = parse_roots(tmp_path, text)
     c = roots[2]
     assert c.location == Position(2, 14)
     t = Text(text)
@@ -485,7 +470,7 @@ def test_source_frames_and_sarif_columns_show_clangs_line(tmp_path):
     text = "struct A { char c; };\f\n/* é */\fstruct B { char c; long l; };\n"
     path = tmp_path / "frame.cpp"
     path.write_text(text, encoding="utf-8")
-    roots = parse(tmp_path, text, name="frame.cpp")
+    roots = parse_roots(tmp_path, text, name="frame.cpp")
     b = roots[1]
     assert b.location == Position(2, 17)
     assert read_lines(str(path))[1] == "/* é */\fstruct B { char c; long l; };"
