@@ -240,6 +240,37 @@ def _statement_child(node):
     return cur.parent, cur
 
 
+SHAPES = r"""
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+static float twice(float v) { return 2 * v; }
+void f(float* y, const float* x, int n, volatile int* v, _Atomic(int)* a) {
+  for (int i = 0; i < n; ++i) y[i] = std::min(x[i], 1.0f) + twice(x[i]);  // straight
+  for (int i = 0; i < n; ++i) { if (x[i] > 0) y[i] = x[i]; }               // a branch is no exit
+  for (int i = 0; i < n; ++i) { if (x[i] < 0) break; y[i] = x[i]; }        // break
+  for (int i = 0; i < n; ++i) { if (x[i] < 0) continue; y[i] = x[i]; }     // continue
+  for (int i = 0; i < n; ++i) { for (int j = 0; j < 2; ++j) y[i] += x[j]; } // nested loop
+  for (int i = 0; i < n; ++i) y[i] = std::sqrt(x[i]);                      // may set errno
+  for (int i = 0; i < n; ++i) std::printf("%f", x[i]);                     // opaque call
+  for (int i = 0; i < n; ++i) y[i] = [&] { return x[i]; }();               // lambda
+  for (int i = 0; i < *v; ++i) y[i] = x[i];                                // volatile bound
+  for (int i = 0; i < n; ++i) y[i] = *a;                                   // atomic
+}
+"""
+
+
+def test_vectorizable_shape(tmp_path):
+    s = snippet(tmp_path, SHAPES)
+    got = []
+    for loop in s.view.loops:
+        if loop.depth != 1:
+            continue
+        parts = loop.parts()
+        scope = [parts["condition"], parts["increment"], parts["body"]]
+        got.append(co.vectorizable_shape(scope, parts["body"]))
+    assert got == [True, True] + [False] * 8
+
 def test_in_condition(tmp_path):
     s = snippet(tmp_path, CONDITIONS)
     answers = {}

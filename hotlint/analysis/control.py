@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Collection, Iterable, Literal, Optional
 
+from .calls import is_transparent_call
 from .expressions import THROUGH_CASTS, Operands, is_null_constant, operator_operands, parent_past, strip, write_at
-from .kinds import BRANCHES, EXPLICIT_CASTS, INCREMENT_OPERATORS, LOOPS, WRAPPERS, K
+from .kinds import BRANCHES, EXPLICIT_CASTS, INCREMENT_OPERATORS, LOOP_EXITS, LOOPS, WRAPPERS, K
 from .memory import bool_conversion_object
 from .source import first_paren_close, header_semicolons
 from .symbols import refers_to
@@ -227,6 +228,24 @@ def contains_return(root: "Node", *, into_lambdas: bool = False) -> bool:
             stack.extend(n.children)
     return False
 
+
+
+def vectorizable_shape(scope: Iterable["Node"], body: "Node") -> bool:
+    """The loop whose parts are ``scope`` (its condition, increment and ``body``) has the shape a
+    compiler's loop vectorizer takes: nothing under them is a loop other than ``body`` itself, a
+    LOOP_EXITS statement (break, continue, return, goto, throw, asm, try), a lambda, a call that
+    is not ``calls.is_transparent_call`` (a pure std or C helper, a leaf function of the
+    program), or an expression of a volatile or atomic type. Nothing is said about the stores."""
+    for part in scope:
+        for n in part.walk():
+            k = n.kind
+            if k in LOOPS and n is not body or k in LOOP_EXITS or k == K.LAMBDA_EXPR:
+                return False
+            if k == K.CALL_EXPR and not is_transparent_call(n):
+                return False
+            if n.is_expression and (n.type.is_volatile or n.type.is_atomic):
+                return False
+    return True
 
 # ------------------------------------------------------------------ conditions
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
-from hotlint.analysis.calls import is_transparent_call
 from hotlint.analysis.control import induction_steps, is_invariant, mutated_declarations, outermost_function, \
-    under_branch
+    under_branch, vectorizable_shape
 from hotlint.analysis.expressions import THROUGH_CASTS, is_store_target, outermost_wrapper, strip, write_at
-from hotlint.analysis.kinds import FLOATING_TYPES, LOOP_EXITS, LOOPS, K
+from hotlint.analysis.kinds import FLOATING_TYPES, K
 from hotlint.analysis.memory import lvalue_origin
 from hotlint.analysis.symbols import in_linted_file, quoted
 from hotlint.analysis.types import is_scalar, may_alias
@@ -164,7 +163,7 @@ def _check_loop(rule, view, loop, facts) -> Optional[Finding]:
     if not in_linted_file(view, loop.node):
         return None  # a loop spelled in another file: no place in this one to report it
     scope = [cond, inc, body]
-    if not _vectorizable_shape(body, scope):
+    if not vectorizable_shape(scope, body):
         return None
     modified = mutated_declarations(scope)
     accesses = []
@@ -229,33 +228,15 @@ def _indirect(access: Access, loads) -> bool:
     return False
 
 
-def _vectorizable_shape(body, scope) -> bool:
-    """No inner loop, early exit, opaque or errno-setting call, volatile or atomic access."""
-    for part in scope:
-        for n in part.walk():
-            k = n.kind
-            if k in LOOPS and n is not body or k in LOOP_EXITS or k == K.LAMBDA_EXPR:
-                return False
-            if k == K.CALL_EXPR and not is_transparent_call(n):
-                return False
-            w = write_at(n, **THROUGH_CASTS)
-            if w is not None and w.target is not None:
-                target = w.target
-                if target.kind not in _ACCESS_KINDS or target.kind == K.UNARY_OPERATOR and target.operator != "*":
-                    return False  # a store the rule cannot place (through a call's result, ...)
-            if n.is_expression and (n.type.is_volatile or n.type.is_atomic):
-                return False
-    return True
-
-
 _GIVE_UP = object()
 
 
 def _access(n, facts, modified, cond):
     """The scalar memory access at ``n``, None when ``n`` is none, _GIVE_UP for an unknown store."""
-    if n.kind not in _ACCESS_KINDS:
-        return None
-    if n.kind == K.UNARY_OPERATOR and n.operator != "*":
+    w = write_at(n, **THROUGH_CASTS)
+    if w is not None and w.target is not None and not _is_access_kind(w.target):
+        return _GIVE_UP  # a store the rule cannot place (through a call's result, ...)
+    if not _is_access_kind(n):
         return None
     store = is_store_target(n)
     if not is_scalar(n.type):
@@ -269,6 +250,10 @@ def _access(n, facts, modified, cond):
     if not loc.is_memory:
         return None
     return Access(n, loc, store, is_invariant(n, modified), n is cond or n.is_within(cond))
+
+
+def _is_access_kind(n) -> bool:
+    return n.kind in _ACCESS_KINDS and (n.kind != K.UNARY_OPERATOR or n.operator == "*")
 
 
 # --------------------------------------------------------------------------- aliasing
