@@ -311,3 +311,128 @@ def test_is_decrement(tmp_path):
     ops = {op.node.range.start.line: op for op in view.atomic_ops}
     assert [line for line in sorted(ops) if at.is_decrement(ops[line])] == list(range(4, 13))
     assert len(ops) == 16
+
+
+# ------------------------------------------------------------------ how an operation is written
+
+WRITTEN = r"""
+#include <atomic>
+struct S { std::atomic<int> hits; std::atomic<bool> ready; };
+std::atomic<int> a;
+int plain;
+#define LOAD(x) x.load()
+void f(S& s, S* p, int v) {
+  s.hits.fetch_add(1);
+  p->ready.store(true);
+  a.load();
+  a.fetch_sub(2, std::memory_order_relaxed);
+  std::atomic_fetch_add(&a, 1);
+  std::atomic_fetch_add_explicit(&a, 1, std::memory_order_relaxed);
+  int e = 0;
+  a.compare_exchange_strong(e, 1);
+  std::atomic_compare_exchange_weak(&a, &e, 2);
+  __sync_fetch_and_add(&plain, 1);
+  __sync_fetch_and_add_4(&plain, 1);
+  __sync_lock_test_and_set(&plain, 1);
+  ++a;
+  a -= v;
+  int l = a;
+  (void)LOAD(a);
+  a.  load  (  );
+}
+"""
+
+C_WRITTEN = r"""
+#include <stdatomic.h>
+_Atomic int x;
+int y;
+void g(void) {
+  atomic_load(&x);
+  atomic_compare_exchange_strong(&x, &y, 1);
+  x += 2;
+  x--;
+  y = x;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    return parse_view(tmp_path_factory.mktemp("written"), WRITTEN)
+
+
+@pytest.fixture(scope="module")
+def c_written(tmp_path_factory):
+    return parse_view(tmp_path_factory.mktemp("written_c"), C_WRITTEN, "case.c")
+
+
+def test_operator_spelling(written, c_written):
+    assert at.operator_spelling(_op(written, "++a;")) == "++"
+    assert at.operator_spelling(_op(written, "a -= v;")) == "-="
+    assert at.operator_spelling(_op(written, "a.load();")) == "load"  # no operator performs it
+    assert [at.operator_spelling(_op(c_written, t)) for t in ("x += 2;", "x--;", "y = x;")] == ["+=", "--", "load"]
+    assert at.OPERATOR_SPELLINGS == {"increment": "++", "decrement": "--", "store": "=", "fetch_add": "+=",
+                                     "fetch_sub": "-=", "fetch_and": "&=", "fetch_or": "|=", "fetch_xor": "^="}
+
+
+def test_object_text_as_written_without_whitespace(written, c_written):
+    src = written.source
+    assert at.object_text(src, _op(written, "s.hits.fetch_add")) == "s.hits"
+    assert at.object_text(src, _op(written, "p->ready.store")) == "p->ready"
+    assert at.object_text(src, _op(written, "std::atomic_fetch_add(&a, 1);")) == "&a"
+    assert at.object_text(src, _op(written, "int l = a;")) == "a"
+    assert at.object_text(src, _op(written, "(void)LOAD(a);")) == ""  # a macro argument: no text of its own
+    # <stdatomic.h>'s functions are macros over clang's builtins: their operands have no text of their own
+    assert at.object_text(c_written.source, _op(c_written, "atomic_load(&x);")) == ""
+    assert at.object_text(c_written.source, _op(c_written, "x += 2;")) == "x"
+
+
+def test_order_spelling_by_api_and_language(written, c_written):
+    member, builtin = _op(written, "a.load();"), _op(written, "__sync_fetch_and_add(&plain, 1);")
+    assert at.order_spelling(member, "acquire", language="c++") == "std::memory_order_acquire"
+    assert at.order_spelling(builtin, "acq_rel", language="c++") == "__ATOMIC_ACQ_REL"
+    assert at.order_spelling(_op(c_written, "atomic_load(&x);"), "relaxed", language="c") == "memory_order_relaxed"
+
+
+def test_written_as_call(written, c_written):
+    calls = ("a.load();", "std::atomic_fetch_add(&a, 1);", "__sync_fetch_and_add(&plain, 1);")
+    assert all(at.written_as_call(_op(written, t)) for t in calls)
+    assert not any(at.written_as_call(_op(written, t)) for t in ("++a;", "a -= v;", "int l = a;"))
+    assert at.written_as_call(_op(c_written, "atomic_load(&x);"))
+    assert not at.written_as_call(_op(c_written, "x += 2;"))
+
+
+def _ordered(view, text, order="acquire", language="c++"):
+    """The line holding ``text`` after order_argument_edits, or None without edits."""
+    from hotlint.fixes import apply_edits
+
+    edits = at.order_argument_edits(view.source, _op(view, text), order, language=language)
+    return None if edits is None else apply_edits(view.text, edits).splitlines()[_line(view, text) - 1].strip()
+
+
+def test_order_argument_edits_write_the_order_into_the_call(written, c_written):
+    assert _ordered(written, "s.hits.fetch_add(1);", "relaxed") == "s.hits.fetch_add(1, std::memory_order_relaxed);"
+    assert _ordered(written, "a.load();") == "a.load(std::memory_order_acquire);"
+    assert _ordered(written, "a.  load  (  );") == "a.  load  (  std::memory_order_acquire);"
+    # a free function becomes its _explicit form; a compare-exchange gets the derived failure order too
+    assert _ordered(written, "std::atomic_fetch_add(&a, 1);", "release") == \
+        "std::atomic_fetch_add_explicit(&a, 1, std::memory_order_release);"
+    assert _ordered(written, "std::atomic_compare_exchange_weak(&a, &e, 2);", "release") == \
+        "std::atomic_compare_exchange_weak_explicit(&a, &e, 2, std::memory_order_release, std::memory_order_relaxed);"
+    assert _ordered(written, "a.compare_exchange_strong(e, 1);", "acq_rel") == \
+        "a.compare_exchange_strong(e, 1, std::memory_order_acq_rel);"  # a member takes one order
+    assert _ordered(written, "__sync_fetch_and_add(&plain, 1);", "relaxed") == \
+        "__atomic_fetch_add(&plain, 1, __ATOMIC_RELAXED);"
+    assert _ordered(c_written, "atomic_compare_exchange_strong(&x, &y, 1);", "acq_rel", "c") == \
+        "atomic_compare_exchange_strong_explicit(&x, &y, 1, memory_order_acq_rel, memory_order_acquire);"
+    assert _ordered(c_written, "atomic_load(&x);", "acquire", "c") == "atomic_load_explicit(&x, memory_order_acquire);"
+
+
+def test_order_argument_edits_none_where_the_text_does_not_read_as_the_call(written, c_written):
+    for text in ("std::atomic_fetch_add_explicit(&a, 1, std::memory_order_relaxed);",  # _explicit already
+                 "__sync_fetch_and_add_4(&plain, 1);",  # a sized form
+                 "__sync_lock_test_and_set(&plain, 1);",  # no __atomic form to rename to
+                 "(void)LOAD(a);",  # a macro writes it
+                 "++a;", "int l = a;"):  # no call
+        assert _ordered(written, text) is None, text
+    assert _ordered(c_written, "x += 2;", "relaxed", "c") is None

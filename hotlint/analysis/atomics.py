@@ -4,21 +4,27 @@ memory orders.
 
 The recognizer is asked once per call or operator node by the view's walk
 (``FileView.atomic_ops``); rules read the resulting ``AtomicOp`` records and ask this module
-what an operation does to its object (``operation_role``).
+what an operation does to its object (``operation_role``), how it is written (its operator,
+its object's text) and the edits that write a memory order into it (``order_argument_edits``).
 """
 
 from __future__ import annotations
 
+import re
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
-from .expressions import is_negated, is_written_argument, operand_list
+from ..model import Edit, Position, Range
+from .edits import append_argument
+from .expressions import is_negated, is_written_argument, operand_list, strip
 from .kinds import INCREMENT_OPERATORS, K
 from .memory import atomic_target
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only (hotlint.view imports this module)
     from ..clang.nodes import Node, Type
     from ..view import Function, Loop
+    from .source import SourceText
 
 MEMORY_ORDERS = ("relaxed", "consume", "acquire", "release", "acq_rel", "seq_cst")
 
@@ -311,3 +317,114 @@ def is_decrement(op: AtomicOp) -> bool:
     if op.api in ("free", "builtin"):
         return len(args) >= 2 and is_negated(args[1])
     return False
+
+
+# ------------------------------------------------------------------ how an operation is written
+
+
+# The operator each member operation of std::atomic is written with (OPERATOR_OPERATIONS reversed).
+OPERATOR_SPELLINGS = {operation: name[len("operator"):] for name, operation in OPERATOR_OPERATIONS.items()}
+# The failure order the single-order compare_exchange overload derives from its success order.
+FAILURE_ORDERS = {"relaxed": "relaxed", "acquire": "acquire", "release": "relaxed", "acq_rel": "acquire",
+                  "seq_cst": "seq_cst"}
+# The __sync builtins with an __atomic form that takes an order (their last argument).
+SYNC_TO_ATOMIC = {
+    **{f"fetch_and_{o}": f"__atomic_fetch_{o}" for o in ("add", "sub", "or", "and", "xor", "nand")},
+    **{f"{o}_and_fetch": f"__atomic_{o}_fetch" for o in ("add", "sub", "or", "and", "xor", "nand")},
+}
+
+
+def operator_spelling(op: AtomicOp) -> str:
+    """The operator the operation is written with: a C11 operator node's own (``+=``, ``=``;
+    ``++``/``--`` for either position), else the one its operation is for std::atomic
+    (OPERATOR_SPELLINGS: ``fetch_add`` is ``+=``, ``increment`` ``++``), else the operation's
+    name (an operation no operator performs)."""
+    node = op.node
+    if node.kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR):
+        return node.operator or "="
+    if node.kind == K.UNARY_OPERATOR:
+        return (node.operator or "++").replace("post", "")
+    return OPERATOR_SPELLINGS.get(op.operation, op.operation)
+
+
+def object_text(source: "SourceText", op: AtomicOp) -> str:
+    """The operation's object as the file writes it, whitespace removed (``s.v[i]``, ``&x``); ''
+    without an object or when the file does not hold its text."""
+    if op.object is None:
+        return ""
+    return source.shortened(op.object.range, sys.maxsize, too_long="none", whitespace="remove") or ""
+
+
+def order_spelling(op: AtomicOp, order: str, *, language: str) -> str:
+    """``order`` (a short name of MEMORY_ORDERS) as an argument of ``op``: ``__ATOMIC_RELEASE``
+    for a ``__sync`` builtin (its ``__atomic`` form's), ``memory_order_release`` in C
+    (``language`` ``"c"``), ``std::memory_order_release`` in C++."""
+    if op.api == "builtin":
+        return f"__ATOMIC_{order.upper()}"
+    return f"memory_order_{order}" if language == "c" else f"std::memory_order_{order}"
+
+
+def written_as_call(op: AtomicOp) -> bool:
+    """The operation is a call with an argument list an order can join: a member function, a
+    ``std::atomic_*`` free function, a ``__sync`` builtin or a ``<stdatomic.h>`` function (not
+    an operator or an implicit load)."""
+    return op.api in ("member", "free", "builtin") or (op.api == "c11" and is_c11_function_call(op))
+
+
+def _shifted(p: "Position", columns: int) -> "Position":
+    return Position(p.line, p.column + columns)
+
+
+def order_argument_edits(source: "SourceText", op: AtomicOp, order: str, *,
+                         language: str) -> Optional[list["Edit"]]:
+    """The edits that write ``order`` (``order_spelling``) into a call written out in the file
+    (``written_as_call``; not by a macro), as ``edits.append_argument`` places an argument: a
+    member call gets it after its arguments (``x.load()`` becomes
+    ``x.load(std::memory_order_acquire)``); a ``std::atomic_*`` or ``<stdatomic.h>`` function is
+    renamed to its ``_explicit`` form, with the compare-exchange failure order
+    (FAILURE_ORDERS) after it; a ``__sync`` builtin of SYNC_TO_ATOMIC is renamed to its
+    ``__atomic`` form. None when the call's text does not read as written (a name resolved
+    only at instantiation that the text does not spell, a sized ``__sync_…_4`` form, an
+    ``_explicit`` function already, any other ``__sync`` builtin). Whether a C file includes
+    ``<stdatomic.h>`` (where the ``_explicit`` functions come from) is the caller's question."""
+    if not written_as_call(op):
+        return None
+    node = op.node
+    argument, separator, rename = order_spelling(op, order, language=language), "if-arguments", None
+    if op.api == "member":
+        ref = node.children[0] if node.children else None
+        if ref is None or ref.kind != K.MEMBER_REF_EXPR:
+            return None
+        name = op.operation  # a call resolved only at instantiation has no spelling of its own
+        tail = source.text(Range(ref.range.end, node.range.end))
+        if source.text(Range(_shifted(ref.range.end, -len(name)), ref.range.end)) != name or tail is None or \
+                not re.fullmatch(r"\s*\(.*\)", tail, re.S):
+            return None
+    elif op.api == "builtin":
+        written, start = f"__sync_{op.operation}", node.range.start
+        end = _shifted(start, len(written))
+        if op.operation not in SYNC_TO_ATOMIC or source.text(Range(start, end)) != written:
+            return None
+        after = source.text(Range(end, _shifted(end, 1)))
+        if after is None or re.match(r"\w", after):
+            return None  # __sync_fetch_and_add_4 and friends: leave the sized forms alone
+        rename = Edit(Range(start, end), SYNC_TO_ATOMIC[op.operation])
+    else:
+        if "compare_exchange" in op.operation:
+            argument += ", " + order_spelling(op, FAILURE_ORDERS[order], language=language)
+        if op.api == "free":
+            callee = strip(node.children[0]) if node.children else None
+            if callee is None or callee.kind != K.DECL_REF_EXPR:
+                return None
+            end = callee.range.end
+            name = node.spelling
+            if source.text(Range(_shifted(end, -len(name)), end)) != name or name.endswith("_explicit"):
+                return None
+        else:  # a <stdatomic.h> function
+            name, separator = node.leading_token or "", "always"
+            end = _shifted(node.range.start, len(name))
+            if source.text(Range(node.range.start, end)) != name:
+                return None
+        rename = Edit(Range(end, end), "_explicit")
+    tail = append_argument(source, node, argument, separator=separator)
+    return None if tail is None else [tail] if rename is None else [rename, tail]

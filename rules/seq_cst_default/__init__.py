@@ -9,37 +9,25 @@ and writes it into the call. The words of the advice are in ``messages``."""
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from hotlint.analysis.atomics import ADD, FENCE, LOAD, RMW, STORE, AtomicOp, is_c11_function_call, is_decrement, \
-    operation_role
+    object_text, operation_role, operator_spelling, order_argument_edits, order_spelling, written_as_call
 from hotlint.analysis.control import in_loop_condition
-from hotlint.analysis.edits import address_of, append_argument, has_include, member_object, replace
-from hotlint.analysis.expressions import operand_list, same_entity, strip, traced_value_use, value_use
+from hotlint.analysis.edits import address_of, has_include, member_object, replace
+from hotlint.analysis.expressions import operand_list, same_entity, traced_value_use, value_use
 from hotlint.analysis.kinds import K
 from hotlint.analysis.source import is_postfix_name
 from hotlint.analysis.symbols import file_private, in_linted_file
 from hotlint.analysis.types import survives_integer_promotion
-from hotlint.model import Applicability, Edit, Position, Range, Severity
+from hotlint.model import Applicability, Edit, Severity
 from hotlint.rule import Finding, Option, Rule, fix
 
 from . import messages as text
 
-# Operators spelled in messages, and the member function (C: atomic_<member>_explicit) each is short for.
-_OPERATOR_SPELLING = {
-    "increment": "++", "decrement": "--", "store": "=", "fetch_add": "+=", "fetch_sub": "-=",
-    "fetch_and": "&=", "fetch_or": "|=", "fetch_xor": "^=",
-}
+# The member function (C: atomic_<member>_explicit) each binary operator is short for.
 _MEMBER = {"=": "store", "+=": "fetch_add", "-=": "fetch_sub", "&=": "fetch_and", "|=": "fetch_or", "^=": "fetch_xor"}
-_SYNC_RENAMES = {
-    **{f"fetch_and_{o}": f"__atomic_fetch_{o}" for o in ("add", "sub", "or", "and", "xor", "nand")},
-    **{f"{o}_and_fetch": f"__atomic_{o}_fetch" for o in ("add", "sub", "or", "and", "xor", "nand")},
-}
-# The failure order the single-order compare_exchange overload derives from its success order.
-_FAILURE_ORDER = {"relaxed": "relaxed", "acquire": "acquire", "release": "relaxed",
-                  "acq_rel": "acquire", "seq_cst": "seq_cst"}
 # The orders each pattern suggests, by role; counting patterns tell adds apart (see _order_for).
 _ORDERS = {
     "dekker": {LOAD: "seq_cst", STORE: "seq_cst"},
@@ -249,12 +237,12 @@ class SeqCstDefault(Rule):
         opening = text.BUILTIN_OPENING if op.api == "builtin" else text.OPENING
         message = f"{_describe(view, op)} {opening}: {text.COST[site.role]}. {why[0].upper()}{why[1:]}"
         if advice.pattern == "dekker":
-            message += f": write {_order_text(view, op, order)} so the choice is visible"
+            message += f": write {order_spelling(op, order, language=view.language)} so the choice is visible"
         elif order is not None:
-            message += f": use {_order_text(view, op, order)}"
+            message += f": use {order_spelling(op, order, language=view.language)}"
         base = Severity.INFO if site.role == LOAD or advice.pattern == "dekker" else self.severity
         edits = _edits(view, op, site, order) if order is not None else None
-        the_fix = fix(f"write {_order_text(view, op, order)}", edits,
+        the_fix = fix(f"write {order_spelling(op, order, language=view.language)}", edits,
                       Applicability.SAFE if advice.safe else Applicability.UNSAFE) if edits else None
         notes = ((advice.detail,) if advice.detail else ()) + _notes(group, site)
         return Finding(op.node.range, message + ".", severity=self.severity_for(view, op.node, base),
@@ -285,13 +273,6 @@ def _groups(view) -> list[_Group]:
     return groups
 
 
-def _object_text(view, op: AtomicOp) -> str:
-    """The object as written, without whitespace ('' when it is not written in the file)."""
-    if op.object is None:
-        return ""
-    return view.source.shortened(op.object.range, sys.maxsize, too_long="none", whitespace="remove") or ""
-
-
 # --------------------------------------------------------------------------- patterns
 
 
@@ -319,7 +300,7 @@ def _dekker_groups(view, groups: list[_Group]) -> set[_Group]:
                 a, b = owner[id(store)], owner[id(load)]
                 if a is not b:
                     pairs.add((a, b))
-                elif _object_text(view, store.op) != _object_text(view, load.op):
+                elif object_text(view.source, store.op) != object_text(view.source, load.op):
                     marked.add(a)
     return marked | {g for a, b in pairs if (b, a) in pairs for g in (a, b)}
 
@@ -392,7 +373,7 @@ def _construction_advice(view, group: _Group, site: _Site) -> Optional[_Advice]:
         return None
     if fn.node.kind != K.CONSTRUCTOR or not same_entity(fn.node.semantic_parent, target.semantic_parent):
         return None
-    if _object_text(view, site.op) not in (target.spelling, f"this->{target.spelling}"):
+    if object_text(view.source, site.op) not in (target.spelling, f"this->{target.spelling}"):
         return None  # another object's member
     body = fn.body
     if body is None or not site.op.node.is_within(body):
@@ -421,15 +402,9 @@ def _line_list(lines: list[int]) -> str:
     return f"{'line' if len(lines) == 1 else 'lines'} {shown}"
 
 
-def _order_text(view, op: AtomicOp, order: str) -> str:
-    if op.api == "builtin":
-        return f"__ATOMIC_{order.upper()}"
-    return f"memory_order_{order}" if view.language == "c" else f"std::memory_order_{order}"
-
-
 def _describe(view, op: AtomicOp) -> str:
     """The operation as written, on its object: ```fetch_add` on `s.hits```."""
-    obj = _object_text(view, op)
+    obj = object_text(view.source, op)
     if obj.startswith("&") and is_postfix_name(obj[1:]):
         obj = obj[1:]
     if not obj or len(obj) > 40:
@@ -440,7 +415,7 @@ def _describe(view, op: AtomicOp) -> str:
     elif api == "conversion" or (api == "c11" and op.operation == "load"):
         return f"The implicit load of `{obj}`"
     elif api in ("operator", "c11"):
-        what = _operator_spelling(op)
+        what = operator_spelling(op)
     elif api == "free":
         what = f"std::{op.node.spelling}"
     elif api == "builtin":
@@ -450,15 +425,6 @@ def _describe(view, op: AtomicOp) -> str:
     else:
         what = op.operation
     return f"`{what}` on `{obj}`"
-
-
-def _operator_spelling(op: AtomicOp) -> str:
-    node = op.node
-    if node.kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR):
-        return node.operator or "="
-    if node.kind == K.UNARY_OPERATOR:
-        return (node.operator or "++").replace("post", "")
-    return _OPERATOR_SPELLING.get(op.operation, op.operation)
 
 
 def _notes(group: _Group, site: _Site) -> tuple[str, ...]:
@@ -475,62 +441,14 @@ def _notes(group: _Group, site: _Site) -> tuple[str, ...]:
 
 def _edits(view, op: AtomicOp, site: _Site, order: str) -> Optional[list[Edit]]:
     """The order written into a call, or an operator or implicit load rewritten as one."""
-    call = op.api in ("member", "free", "builtin") or (op.api == "c11" and is_c11_function_call(op))
+    if op.api == "c11" and not has_include(view.source, "stdatomic.h"):
+        return None  # memory_order_* and the _explicit functions come from <stdatomic.h>
     try:
-        return _call_edits(view, op, order) if call else _expression_edits(view, op, site, order)
+        if written_as_call(op):
+            return order_argument_edits(view.source, op, order, language=view.language)
+        return _expression_edits(view, op, site, order)
     except (IndexError, ValueError):
         return None
-
-
-def _shifted(p: Position, columns: int) -> Position:
-    return Position(p.line, p.column + columns)
-
-
-def _call_edits(view, op: AtomicOp, order: str) -> Optional[list[Edit]]:
-    """The order appended to a call written out in this file (not by a macro); a free function
-    renamed to its ``_explicit`` form (with a compare-exchange's failure order too), a
-    ``__sync`` builtin to its ``__atomic`` form."""
-    node, src = op.node, view.source
-    argument, separator, rename = _order_text(view, op, order), "if-arguments", None
-    if op.api == "member":
-        ref = node.children[0] if node.children else None
-        if ref is None or ref.kind != K.MEMBER_REF_EXPR:
-            return None
-        name = op.operation  # a call resolved only at instantiation has no spelling of its own
-        tail = src.text(Range(ref.range.end, node.range.end))
-        if src.text(Range(_shifted(ref.range.end, -len(name)), ref.range.end)) != name or tail is None or \
-                not re.fullmatch(r"\s*\(.*\)", tail, re.S):
-            return None
-    elif op.api == "builtin":
-        written, start = f"__sync_{op.operation}", node.range.start
-        end = _shifted(start, len(written))
-        if op.operation not in _SYNC_RENAMES or src.text(Range(start, end)) != written:
-            return None
-        after = src.text(Range(end, _shifted(end, 1)))
-        if after is None or re.match(r"\w", after):
-            return None  # __sync_fetch_and_add_4 and friends: leave the sized forms alone
-        rename = Edit(Range(start, end), _SYNC_RENAMES[op.operation])
-    else:
-        if "compare_exchange" in op.operation:
-            argument += ", " + _order_text(view, op, _FAILURE_ORDER[order])
-        if op.api == "free":
-            callee = strip(node.children[0]) if node.children else None
-            if callee is None or callee.kind != K.DECL_REF_EXPR:
-                return None
-            end = callee.range.end
-            name = node.spelling
-            if src.text(Range(_shifted(end, -len(name)), end)) != name or name.endswith("_explicit"):
-                return None
-        else:  # a <stdatomic.h> function
-            if not has_include(src, "stdatomic.h"):
-                return None  # memory_order_* and the _explicit functions come from <stdatomic.h>
-            name, separator = node.leading_token or "", "always"
-            end = _shifted(node.range.start, len(name))
-            if src.text(Range(node.range.start, end)) != name:
-                return None
-        rename = Edit(Range(end, end), "_explicit")
-    tail = append_argument(src, node, argument, separator=separator)
-    return None if tail is None else [tail] if rename is None else [rename, tail]
 
 
 def _expression_edits(view, op: AtomicOp, site: _Site, order: str) -> Optional[list[Edit]]:
@@ -539,13 +457,11 @@ def _expression_edits(view, op: AtomicOp, site: _Site, order: str) -> Optional[l
     it (``(x.fetch_add(1, o) + 1)`` for ``++x``) in C++, for a type promotion leaves alone and,
     after ``op=``, a literal; else no fix."""
     c = op.api == "c11"
-    if c and not has_include(view.source, "stdatomic.h"):
-        return None
     obj = op.object
     raw = view.source.text(obj.range) if obj is not None else None
     if not raw or (not c and not op.node.range.contains(obj.range)):
         return None
-    order_text = _order_text(view, op, order)
+    order_text = order_spelling(op, order, language=view.language)
 
     def call(member: str, *args: str) -> str:
         if c:
@@ -567,7 +483,7 @@ def _expression_edits(view, op: AtomicOp, site: _Site, order: str) -> Optional[l
         if c or not _unpromoted(op):
             return None
         return [replace(op.node, f"({call(member, '1')} {'+' if member == 'fetch_add' else '-'} 1)")]
-    spelled = _operator_spelling(op)
+    spelled = operator_spelling(op)
     member = _MEMBER.get(spelled)
     if member is None:
         return None
@@ -591,7 +507,7 @@ def _operator_parts(view, op: AtomicOp, obj_text: str) -> Optional[tuple[str, Op
         return ("pre", None) if flat == sign + flat_obj else ("post", None) if flat == flat_obj + sign else None
     args = operand_list(op.node)
     rhs = view.source.text(args[-1].range) if len(args) >= 2 else None
-    if not rhs or flat != flat_obj + _operator_spelling(op) + re.sub(r"\s+", "", rhs):
+    if not rhs or flat != flat_obj + operator_spelling(op) + re.sub(r"\s+", "", rhs):
         return None
     return "binary", rhs.strip()
 
