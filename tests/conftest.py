@@ -15,6 +15,22 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
+# a record whose two atomics, each written by its own thread, share a cache line: the case
+# false-sharing is about, through the engine and through the language server
+QUEUE = """
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+struct QueueIndices {
+  std::atomic<std::uint64_t> enqueue_pos{0};
+  std::atomic<std::uint64_t> dequeue_pos{0};
+  bool closed = false;
+};
+QueueIndices q;
+void produce() { q.enqueue_pos.fetch_add(1, std::memory_order_release); }
+void consume() { q.dequeue_pos.fetch_add(1, std::memory_order_release); }
+"""
+
 _EXPECT = re.compile(r"//\s*expect(@[+-]\d+)?:\s*([a-z0-9, -]+?)\s*$")
 
 

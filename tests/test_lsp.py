@@ -18,7 +18,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
-from conftest import FIXTURES, parse_expectations
+from conftest import FIXTURES, QUEUE, parse_expectations
 
 SERVER = [sys.executable, "-m", "hotlint", "lsp", "--stdio"]  # --stdio as vscode-languageclient passes it
 WAIT = 120  # seconds; a bound that fails the test, never a pause
@@ -40,18 +40,6 @@ ALIASING = """\
 void scale(float* out, const float* in, int n) {
   for (int i = 0; i < n; ++i) out[i] = in[i] * 2.0f;
 }
-"""
-QUEUE = """\
-#include <atomic>
-#include <cstdint>
-struct QueueIndices {
-  std::atomic<std::uint64_t> enqueue_pos{0};
-  std::atomic<std::uint64_t> dequeue_pos{0};
-  bool closed = false;
-};
-QueueIndices q;
-void produce() { q.enqueue_pos.fetch_add(1, std::memory_order_release); }
-void consume() { q.dequeue_pos.fetch_add(1, std::memory_order_release); }
 """
 ATOMIC = """\
 #include <atomic>

@@ -2,27 +2,28 @@
 about documents that are not open, positions out of range, a worker that crashes.
 
 The real ``hotlint lsp`` over stdio: pytest-lsp where a well-formed client will do, a raw
-JSON-RPC client over the process's pipes where the test must send what no client library would.
+JSON-RPC client over the process's pipes (tests/lspraw.py) where the test must send what no client
+library would.
 No sleeps: every wait is for a response or a notification, bounded by a timeout that fails the test.
 Run with ``-s`` to see the memory figures of the flood test.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from conftest import ROOT
 from hotlint.lsp.worker import MAX_UNITS
-from test_lsp import PADDED, REORDERED, SERVER, WAIT, client, open_doc, publication, replace_all, until  # noqa: F401
+from lspraw import Raw, raw  # noqa: F401 (raw: a fixture)
+from lspraw import lines_and_rules as raw_lines_and_rules
+from test_lsp import PADDED, REORDERED, client, open_doc, publication, replace_all, until  # noqa: F401
 
 
 def lines_and_rules(diagnostics) -> set[tuple[int, str]]:
@@ -71,110 +72,10 @@ async def test_a_thousand_rapid_changes_end_with_the_final_texts_diagnostics(cli
     assert "`padding-waste`" in hover.contents.value
 
 
-# ------------------------------------------------------------------ a raw JSON-RPC client
-
-
-class RawClient:
-    """JSON-RPC over the server's pipes, able to send what no client library would."""
-
-    def __init__(self, proc: asyncio.subprocess.Process):
-        self.proc = proc
-        self.ids = 1000
-        self.waiting: dict[int, asyncio.Future] = {}
-        self.received: list[dict] = []  # notifications and responses nobody waits for, in order
-        self.arrived = asyncio.Event()
-        self.reader = asyncio.ensure_future(self._read())
-
-    async def _read(self) -> None:
-        while True:
-            length = None
-            while (line := await self.proc.stdout.readline()) not in (b"\r\n", b""):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            if not line:
-                return
-            message = json.loads(await self.proc.stdout.readexactly(length))
-            if "method" in message and "id" in message:  # a request from the server
-                self.send({"id": message["id"], "result": None})
-            msg_id = message.get("id")
-            if "method" not in message and isinstance(msg_id, int) and msg_id in self.waiting:
-                self.waiting.pop(msg_id).set_result(message)
-            else:
-                self.received.append(message)
-            self.arrived.set()
-
-    def send_body(self, body: bytes) -> None:
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-
-    def send(self, message: dict) -> None:
-        self.send_body(json.dumps({"jsonrpc": "2.0", **message}).encode())
-
-    def notify(self, method: str, params) -> None:
-        self.send({"method": method, "params": params})
-
-    async def request(self, method: str, params=None) -> dict:
-        """The whole response (``result`` or ``error``)."""
-        self.ids += 1
-        msg_id = self.ids
-        self.waiting[msg_id] = asyncio.get_running_loop().create_future()
-        self.send({"id": msg_id, "method": method, **({} if params is None else {"params": params})})
-        return await asyncio.wait_for(self.waiting[msg_id], WAIT)
-
-    async def until(self, predicate, timeout: float = WAIT):
-        async def loop():
-            while not (found := predicate()):
-                self.arrived.clear()
-                await self.arrived.wait()
-            return found
-
-        return await asyncio.wait_for(loop(), timeout)
-
-    def published(self, uri: str, version="any") -> list[dict]:
-        return [m["params"] for m in self.received if m.get("method") == "textDocument/publishDiagnostics"
-                and m["params"]["uri"] == uri and (version == "any" or m["params"].get("version") == version)]
-
-    def open(self, path: Path, text: str, version: int = 1) -> str:
-        uri = path.as_uri()
-        self.notify("textDocument/didOpen", {"textDocument": {
-            "uri": uri, "languageId": "cpp", "version": version, "text": text}})
-        return uri
-
-    def close(self, uri: str) -> None:
-        self.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
-
-
-@pytest.fixture
-async def raw(tmp_path):
-    with open(tmp_path / "server.log", "wb") as log:
-        proc = await asyncio.create_subprocess_exec(
-            *SERVER, "--log-level", "info", cwd=ROOT, stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, stderr=log)
-    c = RawClient(proc)
-    try:
-        answer = await c.request("initialize", {"capabilities": {}, "rootUri": tmp_path.as_uri(),
-                                                "initializationOptions": {"debounce": 0}})
-        assert "capabilities" in answer["result"]
-        c.notify("initialized", {})
-        yield c
-        assert "result" in await c.request("shutdown")
-        c.notify("exit", None)
-        assert await asyncio.wait_for(proc.wait(), WAIT) == 0
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-        c.reader.cancel()
-
-
-def error_popups(c: RawClient) -> list[str]:
-    return [m["params"]["message"] for m in c.received
-            if m.get("method") == "window/showMessage" and m["params"]["type"] == types.MessageType.Error]
-
-
 # ------------------------------------------------------------------ malformed and misdirected input
 
 
-async def test_malformed_input_gets_proper_errors_and_the_server_serves_on(raw: RawClient, tmp_path):
+async def test_malformed_input_gets_proper_errors_and_the_server_serves_on(raw: Raw, tmp_path):
     c = raw
     uri = c.open(tmp_path / "orders.cpp", PADDED)
     (first,) = await c.until(lambda: c.published(uri, 1))
@@ -195,13 +96,13 @@ async def test_malformed_input_gets_proper_errors_and_the_server_serves_on(raw: 
         (b'{"jsonrpc": "2.0", "id": 12, "method": "textDocument/hover", "params": "nowhere"}', -32602, 12),
     ]
     for body, code, msg_id in unanswerable:
-        before = len(c.received)
+        before = len(c.messages)
         c.send_body(body)
         tried += 1
-        error = await c.until(lambda: next((m for m in c.received[before:] if "error" in m), None))
+        error = await c.until(lambda: next(iter(c.errors_since(before)), None))
         assert (error["error"]["code"], error["id"]) == (code, msg_id), body
     await c.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}})
-    assert len([m for m in c.received if "error" in m]) == len(unanswerable)  # one answer each, no more
+    assert len(c.unasked_errors()) == len(unanswerable)  # one answer each, no more
 
     # unknown methods: a request gets MethodNotFound, a notification is ignored
     assert (await c.request("hotlint/noSuchMethod", {}))["error"]["code"] == -32601
@@ -263,19 +164,15 @@ async def test_malformed_input_gets_proper_errors_and_the_server_serves_on(raw: 
     c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 4},
                                         "contentChanges": [{"text": PADDED}]})
     (again,) = await c.until(lambda: c.published(uri, 4))
-    assert lines_and_rules_raw(again) == {(3, "padding-waste")}
+    assert raw_lines_and_rules(again) == {(3, "padding-waste")}
     hover = await c.request("textDocument/hover", {"textDocument": {"uri": uri},
                                                    "position": finding["range"]["start"]})
     assert "`padding-waste`" in hover["result"]["contents"]["value"]
-    assert error_popups(c) == []  # nothing above is the user's problem
+    assert c.shown(types.MessageType.Error) == []  # nothing above is the user's problem
     # the unknown notifications, the stray response and the changes to unopened documents went unanswered
-    assert len([m for m in c.received if "error" in m]) == len(unanswerable)
+    assert len(c.unasked_errors()) == len(unanswerable)
     assert c.proc.returncode is None
     print(f"\nmalformed or misdirected inputs tried: {tried}; server still serving")
-
-
-def lines_and_rules_raw(params: dict) -> set[tuple[int, str]]:
-    return {(d["range"]["start"]["line"] + 1, d["code"]) for d in params["diagnostics"]}
 
 
 # ------------------------------------------------------------------ 200 documents opened and closed
@@ -319,11 +216,11 @@ def small_source(n: int) -> str:
     return f"#include <cstdint>\n\nstruct Order{n} {{\n  bool active;\n  double price;\n  int quantity;\n}};\n"
 
 
-async def test_two_hundred_documents_opened_and_closed_keep_memory_bounded(raw: RawClient, tmp_path):
+async def test_two_hundred_documents_opened_and_closed_keep_memory_bounded(raw: Raw, tmp_path):
     c = raw
     server = c.proc.pid
     warm = c.open(tmp_path / "warm.cpp", small_source(0))
-    assert lines_and_rules_raw((await c.until(lambda: c.published(warm, 1)))[0]) == {(3, "padding-waste")}
+    assert raw_lines_and_rules((await c.until(lambda: c.published(warm, 1)))[0]) == {(3, "padding-waste")}
     worker = worker_of(server)
     log = tmp_path / "server.log"
     assert units_kept(log, "warm.cpp") == 1
@@ -332,7 +229,7 @@ async def test_two_hundred_documents_opened_and_closed_keep_memory_bounded(raw: 
     uris = [c.open(tmp_path / f"doc{n:03}.cpp", small_source(n)) for n in range(1, 201)]
     for uri in uris:
         (p,) = await c.until(lambda: c.published(uri, 1))
-        assert lines_and_rules_raw(p) == {(3, "padding-waste")}, uri
+        assert raw_lines_and_rules(p) == {(3, "padding-waste")}, uri
     assert worker_of(server) == worker  # no crash, no restart
     flooded = rss_kib(server), rss_kib(worker)
     kept = [units_kept(log, f"doc{n:03}.cpp") for n in range(1, 201)]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, analyze_source, assert_compiles, parse_expectations, run_json
+from conftest import FIXTURES, QUEUE, analyze_source, assert_compiles, parse_expectations, run_json
 from hotlint.fixes import apply_edits, select_fixes
 from hotlint.model import Applicability
 from hotlint.view import Settings
@@ -27,23 +27,8 @@ def _only(diags):
     return diags[0]
 
 
-_QUEUE = """
-#include <atomic>
-#include <cstdint>
-#include <cstring>
-struct QueueIndices {
-  std::atomic<std::uint64_t> enqueue_pos{0};
-  std::atomic<std::uint64_t> dequeue_pos{0};
-  bool closed = false;
-};
-QueueIndices q;
-void produce() { q.enqueue_pos.fetch_add(1, std::memory_order_release); }
-void consume() { q.dequeue_pos.fetch_add(1, std::memory_order_release); }
-"""
-
-
 def test_message_names_members_offsets_and_line(tmp_path):
-    d = _only(_diagnostics(tmp_path, _QUEUE)[1])
+    d = _only(_diagnostics(tmp_path, QUEUE)[1])
     assert d.message.startswith(
         "`enqueue_pos` (offset 0) and `dequeue_pos` (offset 8) of `QueueIndices` share cache line 0; "
         "writes from different cores will invalidate each other's line"
@@ -94,18 +79,18 @@ void stop() { stats.running.store(false, std::memory_order_release); }
 
 
 def test_fix_is_safe_in_a_source_file(tmp_path):
-    d = _only(_diagnostics(tmp_path, _QUEUE)[1])
+    d = _only(_diagnostics(tmp_path, QUEUE)[1])
     assert d.fix.applicability is Applicability.SAFE
 
 
 def test_fix_is_unsafe_in_a_header(tmp_path):
-    d = _only(_diagnostics(tmp_path, "#pragma once\n" + _QUEUE, name="queue.h")[1])
+    d = _only(_diagnostics(tmp_path, "#pragma once\n" + QUEUE, name="queue.h")[1])
     assert d.fix.applicability is Applicability.UNSAFE
 
 
 def test_fix_is_unsafe_when_the_file_depends_on_the_layout(tmp_path):
     clear = "void clear(QueueIndices* q) { std::memset(q, 0, sizeof(QueueIndices)); }\n"
-    d = _only(_diagnostics(tmp_path, _QUEUE + clear)[1])
+    d = _only(_diagnostics(tmp_path, QUEUE + clear)[1])
     assert d.fix.applicability is Applicability.UNSAFE
 
 
@@ -114,15 +99,15 @@ def test_layout_uses_are_read_from_code_not_from_comments_or_strings(tmp_path):
     object of it measured without its name written (`sizeof q`) does."""
     mentions = ("// never memcpy a QueueIndices: sizeof(QueueIndices) is not a format\n"
                 'const char* kWhy = "static_assert(sizeof(QueueIndices) == 24)";\n')
-    d = _only(_diagnostics(tmp_path, _QUEUE + mentions)[1])
+    d = _only(_diagnostics(tmp_path, QUEUE + mentions)[1])
     assert d.fix.applicability is Applicability.SAFE
     measured = "unsigned long bytes(const QueueIndices& q) { return sizeof q; }\n"
-    d = _only(_diagnostics(tmp_path, _QUEUE + measured)[1])
+    d = _only(_diagnostics(tmp_path, QUEUE + measured)[1])
     assert d.fix.applicability is Applicability.UNSAFE
 
 
 def test_fix_is_display_only_when_a_static_assert_pins_the_size(tmp_path):
-    d = _only(_diagnostics(tmp_path, _QUEUE + "static_assert(sizeof(QueueIndices) == 24);\n")[1])
+    d = _only(_diagnostics(tmp_path, QUEUE + "static_assert(sizeof(QueueIndices) == 24);\n")[1])
     assert d.fix.applicability is Applicability.DISPLAY_ONLY
     assert "update the static_assert on `QueueIndices`" in d.fix.description
 
@@ -288,7 +273,7 @@ void add(long v) {
 
 
 def test_fix_is_display_only_when_a_record_holding_it_has_a_pinned_layout(tmp_path):
-    source = _QUEUE + "struct Shared { int owner; QueueIndices q; };\nstatic_assert(sizeof(Shared) == 32);\n"
+    source = QUEUE + "struct Shared { int owner; QueueIndices q; };\nstatic_assert(sizeof(Shared) == 32);\n"
     path, diags = _diagnostics(tmp_path, source)
     d = _only(diags)
     assert d.fix.applicability is Applicability.DISPLAY_ONLY

@@ -20,158 +20,13 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from typing import Optional
 
 import pytest
 
-from conftest import ROOT
+from lspraw import Raw, framed, lines_and_rules, raw, start  # noqa: F401 (raw: a fixture)
+from test_lsp import PADDED, REORDERED, WAIT
 
-SERVER = [sys.executable, "-m", "hotlint", "lsp"]
-WAIT = 120  # seconds; a bound that fails the test, never a pause
-
-PADDED = """\
-#include <cstdint>
-
-struct Order {
-  bool active;
-  double price;
-  int quantity;
-};
-"""
-REORDERED = PADDED.replace("  bool active;\n  double price;\n  int quantity;\n",
-                           "  double price;\n  int quantity;\n  bool active;\n")
 CRASH = "#pragma clang __debug parser_crash\nint x;\n"
-
-
-class Raw:
-    """A JSON-RPC client over the server's pipes that can send any bytes and keeps every
-    message the server writes, in order."""
-
-    def __init__(self, proc: asyncio.subprocess.Process):
-        self.proc = proc
-        self.ids = 0
-        self.messages: list[dict] = []
-        self.responses: dict[object, list[dict]] = {}  # by id: a request must get exactly one
-        self.arrived = asyncio.Event()
-        self.reader = asyncio.ensure_future(self._read())
-
-    async def _read(self) -> None:
-        while True:
-            length = None
-            while (line := await self.proc.stdout.readline()) not in (b"\r\n", b""):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            if not line:
-                return
-            message = json.loads(await self.proc.stdout.readexactly(length))
-            if "method" in message and "id" in message:  # a request from the server: answer it
-                self.send({"id": message["id"], "result": None})
-            elif "method" not in message:
-                self.responses.setdefault(message.get("id"), []).append(message)
-            self.messages.append(message)
-            self.arrived.set()
-
-    # ---- sending
-    def send_bytes(self, data: bytes) -> None:
-        self.proc.stdin.write(data)
-
-    def send_body(self, body: bytes, length: Optional[int] = None) -> None:
-        self.send_bytes(framed(body, length))
-
-    def send(self, message: dict) -> None:
-        self.send_body(json.dumps({"jsonrpc": "2.0", **message}).encode())
-
-    def notify(self, method: str, params=None) -> None:
-        self.send({"method": method, **({} if params is None else {"params": params})})
-
-    def next_id(self) -> int:
-        self.ids += 1
-        return self.ids
-
-    async def request(self, method: str, params=None) -> dict:
-        msg_id = self.next_id()
-        self.send({"id": msg_id, "method": method, **({} if params is None else {"params": params})})
-        return await self.response(msg_id)
-
-    # ---- waiting
-    async def until(self, predicate, timeout: float = WAIT):
-        async def loop():
-            while not (found := predicate()):
-                self.arrived.clear()
-                await self.arrived.wait()
-            return found
-
-        return await asyncio.wait_for(loop(), timeout)
-
-    async def response(self, msg_id) -> dict:
-        (answer,) = await self.until(lambda: self.responses.get(msg_id))
-        return answer
-
-    def published(self, uri: str, version="any") -> list[dict]:
-        return [m["params"] for m in self.messages if m.get("method") == "textDocument/publishDiagnostics"
-                and m["params"]["uri"] == uri and (version == "any" or m["params"].get("version") == version)]
-
-    async def publication(self, uri: str, version) -> dict:
-        return (await self.until(lambda: self.published(uri, version)))[-1]
-
-    def errors_since(self, count: int) -> list[dict]:
-        return [m for m in self.messages[count:] if "error" in m and "method" not in m]
-
-    # ---- documents
-    def open(self, path: Path, text: str, version: int = 1) -> str:
-        uri = path.as_uri()
-        self.notify("textDocument/didOpen", {"textDocument": {
-            "uri": uri, "languageId": "cpp", "version": version, "text": text}})
-        return uri
-
-    def change(self, uri: str, version: int, text: str) -> None:
-        self.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
-                                               "contentChanges": [{"text": text}]})
-
-    async def initialize(self, root: Path, **options) -> dict:
-        answer = await self.request("initialize", {"capabilities": {}, "rootUri": root.as_uri(),
-                                                   "initializationOptions": {"debounce": 0, **options}})
-        self.notify("initialized", {})
-        return answer
-
-    async def finish(self) -> int:
-        """shutdown, exit: the exit code."""
-        assert "result" in await self.request("shutdown")
-        self.notify("exit")
-        return await asyncio.wait_for(self.proc.wait(), WAIT)
-
-    async def kill(self) -> None:
-        if self.proc.returncode is None:
-            self.proc.kill()
-            await self.proc.wait()
-        self.reader.cancel()
-
-
-async def start(tmp_path: Path, command=SERVER, cwd=ROOT, env: Optional[dict] = None) -> Raw:
-    with open(tmp_path / "server.log", "ab") as log:
-        proc = await asyncio.create_subprocess_exec(
-            *command, "--log-level", "info", cwd=cwd, env=env, stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, stderr=log)
-    return Raw(proc)
-
-
-@pytest.fixture
-async def raw(tmp_path):
-    c = await start(tmp_path)
-    try:
-        assert "capabilities" in (await c.initialize(tmp_path))["result"]
-        yield c
-        assert await c.finish() == 0
-    finally:
-        await c.kill()
-
-
-def lines_and_rules(params: dict) -> set[tuple[int, str]]:
-    return {(d["range"]["start"]["line"] + 1, d["code"]) for d in params["diagnostics"]}
-
-
-def shown(c: Raw) -> list[str]:
-    return [m["params"]["message"] for m in c.messages if m.get("method") == "window/showMessage"]
 
 
 # ------------------------------------------------------------------ A: a checkout runs no code in the worker
@@ -436,7 +291,7 @@ async def test_deeply_nested_json_is_a_parse_error_and_the_server_serves_on(raw:
         assert (error["id"], error["error"]["code"]) == (None, -32700)
     uri = c.open(tmp_path / "orders.cpp", PADDED)
     assert lines_and_rules(await c.publication(uri, 1)) == {(3, "padding-waste")}
-    assert shown(c) == []  # nothing popped up in the editor
+    assert c.shown() == []  # nothing popped up in the editor
 
 
 async def test_lone_surrogates_are_replaced_and_every_request_answered(raw: Raw, tmp_path):
@@ -468,15 +323,11 @@ async def test_lone_surrogates_are_replaced_and_every_request_answered(raw: Raw,
             answer = await c.request(method, {"textDocument": {"uri": uri}, **params})
             assert "result" in answer, (method, uri, answer)
             assert answer["result"], (method, uri)  # the finding is there to hover, report and fix
-    assert shown(c) == []
+    assert c.shown() == []
 
 
 def message(msg_id, method: str, params) -> bytes:
     return json.dumps({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params}).encode()
-
-
-def framed(body: bytes, length: Optional[int] = None) -> bytes:
-    return b"Content-Length: %d\r\n\r\n" % (len(body) if length is None else length) + body
 
 
 def test_the_reader_loses_no_message_after_a_wrong_length_however_the_stream_is_cut():
@@ -574,7 +425,7 @@ async def test_a_wrong_content_length_costs_only_its_own_message(raw: Raw, tmp_p
     assert all(len(answers) == 1 for msg_id, answers in c.responses.items() if msg_id is not None)
     assert cut not in c.responses
     assert {first, second, third, fourth, early, trickled, fifth, sixth} <= set(c.responses)
-    assert shown(c) == []
+    assert c.shown() == []
 
 
 # ------------------------------------------------------------------ C: crashes blame only their file
@@ -598,7 +449,7 @@ async def test_innocent_documents_are_never_blamed_for_other_files_crashes(tmp_p
         for uri in innocents:  # and never anything else in between
             for p in c.published(uri):
                 assert lines_and_rules(p) == {(3, "padding-waste")}, (uri, p)
-        assert not [m for m in shown(c) if "good" in m]
+        assert not [m for m in c.shown() if "good" in m]
         # an innocent file edited after all of it is analyzed by a live worker
         c.change(innocents[0], 2, REORDERED)
         assert (await c.publication(innocents[0], 2))["diagnostics"] == []
