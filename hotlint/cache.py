@@ -124,9 +124,13 @@ class Cache:
             self._said.add(why)
             self._on_problem(self.dir, why)
 
-    def key(self, path: str, text_hash: str, args: list[str], options_digest: str) -> str:
-        blob = json.dumps([_FORMAT, __version__, self.salt, os.path.abspath(path), text_hash, args,
-                           options_digest])
+    def key(self, path: str, text_hash: str, args: list[str], options_digest: str, context=None) -> str:
+        """``context``: the ``compdb.HeaderContext`` a header is analyzed in (the unit's text is
+        one of the entry's dependencies, so its path and include line suffice here)."""
+        parts = [_FORMAT, __version__, self.salt, os.path.abspath(path), text_hash, args, options_digest]
+        if context is not None:
+            parts.append([os.path.abspath(context.unit), context.line])
+        blob = json.dumps(parts)
         return _sha(blob.encode())
 
     def _entry_path(self, key: str) -> str:

@@ -243,7 +243,7 @@ def run_lint(ns) -> int:
         if fr is None:
             if dbsrc and not os.path.exists(dbsrc):
                 raise UsageError(f"{dbsrc}: compilation database not found")
-            fr = flag_resolvers[dbsrc] = FlagResolver(dbsrc)
+            fr = flag_resolvers[dbsrc] = FlagResolver(dbsrc, files)  # files: includers without a database
         flags = fr.flags_for(path, cfg.extra_args)
         for w in flags.warnings:
             report.notes.append((path, w))
@@ -256,9 +256,10 @@ def run_lint(ns) -> int:
             continue
         texts[path] = text
         options = EngineOptions.for_config(cfg, path)
-        all_tasks[path] = Task(path=path, args=flags.args, options=options, text=text, timeout=timeout)
+        all_tasks[path] = Task(path=path, args=flags.args, options=options, text=text, timeout=timeout,
+                               context=flags.context)
         if cache is not None:
-            key = cache.key(path, text_hash(text), flags.args, options_digest(options, registry))
+            key = cache.key(path, text_hash(text), flags.args, options_digest(options, registry), flags.context)
             hit = cache.get(key)
             if hit is not None:
                 report.cached += 1

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import bisect
 import json
+import re
 import os
 import shlex
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, Sequence
 
+from .cache import include_folders
 from .flags import CleanedFlags, clean
 from .safeio import DATABASE_LIMIT, ReadRefused, read_regular
 
@@ -224,6 +226,111 @@ def _included_names(source: str) -> set[str]:
     return names
 
 
+_TRANSITIVE_UNITS = 64  # units (nearest the header first) searched for one including it through other headers
+_GRAPH_FILES = 4000  # files one search reads at most
+_DIRECTIVE = re.compile(rb"^[ \t]*#[ \t]*(include|include_next|import|define|ifdef|if|elif)\b[ \t]*(.*)$", re.M)
+_DEFINED = re.compile(rb"defined[ \t]*\(?[ \t]*([A-Za-z_]\w*)")
+
+
+class IncludeGraph:
+    """`#include` and `#define` lines of source files, read as text (each file once per run)."""
+
+    def __init__(self) -> None:
+        self._scans: dict[str, tuple[list[tuple[int, str, bool]], list[tuple[int, str]]]] = {}
+
+    def scan(self, path: str) -> tuple[list[tuple[int, str, bool]], list[tuple[int, str]]]:
+        """((line, spelled name, angled) per include, (line, name) per define) of ``path``."""
+        hit = self._scans.get(path)
+        if hit is not None:
+            return hit
+        includes: list[tuple[int, str, bool]] = []
+        defines: list[tuple[int, str]] = []
+        try:
+            head = read_regular(path, _INCLUDE_SCAN_LIMIT, head_only=True)
+        except (OSError, ValueError):  # ValueError: a name with a NUL in it
+            head = b""
+        for m in _DIRECTIVE.finditer(head):
+            line = head.count(b"\n", 0, m.start()) + 1
+            word, rest = m.group(1), m.group(2).strip()
+            if word == b"define":
+                name = re.match(rb"[A-Za-z_]\w*", rest)
+                if name:
+                    defines.append((line, name.group().decode()))
+            elif word in (b"include", b"include_next", b"import") and rest[:1] in (b'"', b"<"):
+                close = rest.find(b'"' if rest[:1] == b'"' else b">", 1)
+                if close > 1:
+                    includes.append((line, rest[1:close].decode("utf-8", "replace"), rest[:1] == b"<"))
+        self._scans[path] = (includes, defines)
+        return self._scans[path]
+
+    def names(self, path: str) -> set[str]:
+        return {os.path.basename(spelled) for _, spelled, _ in self.scan(path)[0]}
+
+    def defined_before(self, path: str, line: int) -> set[str]:
+        return {name for at, name in self.scan(path)[1] if at < line}
+
+    @staticmethod
+    def resolve(includer: str, spelled: str, angled: bool, folders: Sequence[str]) -> Optional[str]:
+        for folder in ([] if angled else [os.path.dirname(includer)]) + list(folders):
+            cand = os.path.normpath(os.path.join(folder, spelled))
+            if os.path.isfile(cand):
+                return cand
+        return None
+
+    def reaches(self, unit: str, header: str, folders: Sequence[str]) -> Optional[tuple[int, int]]:
+        """(the unit's include line that leads to ``header``, depth: 1 when direct) or None."""
+        seen = {unit}
+        level = [(line, unit, spelled, angled) for line, spelled, angled in self.scan(unit)[0]]
+        depth = 1
+        while level and len(seen) < _GRAPH_FILES:
+            following = []
+            for line, includer, spelled, angled in level:
+                found = self.resolve(includer, spelled, angled, folders)
+                if found is None or found in seen:
+                    continue
+                if found == header:
+                    return line, depth
+                seen.add(found)
+                following.extend((line, found, s, a) for _, s, a in self.scan(found)[0])
+            level, depth = following, depth + 1
+        return None
+
+
+def _tested_macros(header: str) -> set[str]:
+    """Macros ``header`` tests with `#ifdef` or `defined(...)` and does not define itself (an include
+    guard's `#ifndef X`/`#define X` is neither)."""
+    try:
+        text = read_regular(header, _INCLUDE_SCAN_LIMIT * 16, head_only=True)
+    except (OSError, ValueError):
+        return set()
+    tested, defined = set(), set()
+    for m in _DIRECTIVE.finditer(text):
+        word, rest = m.group(1), m.group(2)
+        if word == b"ifdef":
+            name = re.match(rb"[A-Za-z_]\w*", rest.strip())
+            tested |= {name.group().decode()} if name else set()
+        elif word in (b"if", b"elif"):
+            tested |= {n.decode() for n in _DEFINED.findall(rest)}
+        elif word == b"define":
+            name = re.match(rb"[A-Za-z_]\w*", rest.strip())
+            defined |= {name.group().decode()} if name else set()
+    return tested - defined
+
+
+def _flag_macros(args: Sequence[str]) -> set[str]:
+    """Macros cleaned flags define (`-DNAME`, `-DNAME=value`, `-D NAME`)."""
+    out = set()
+    for a, b in zip(args, list(args[1:]) + [""]):
+        value = b if a == "-D" else a[2:] if a.startswith("-D") else None
+        if value:
+            out.add(value.split("=", 1)[0])
+    return out
+
+
+def _nearest_first(path: str, files: Sequence[str]) -> list[str]:
+    return sorted(files, key=lambda f: (-len(os.path.commonpath([f, path])), f))
+
+
 def find_database(start: str) -> Optional[str]:
     """``compile_commands.json`` in a folder upward of ``start``, or in its ``build/`` (as clangd)."""
     d = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start))
@@ -237,6 +344,15 @@ def find_database(start: str) -> Optional[str]:
         d = parent
 
 
+@dataclass(frozen=True)
+class HeaderContext:
+    """A header is analyzed inside ``unit``, a source file that includes it; ``line`` is the
+    unit's `#include` line that brings it in (directly or through other headers)."""
+
+    unit: str
+    line: Optional[int] = None
+
+
 @dataclass
 class Flags:
     """What the engine parses a file with, and where the flags came from."""
@@ -245,13 +361,17 @@ class Flags:
     origin: str  # "compile_commands.json path", or "defaults"
     warnings: list[str] = field(default_factory=list)
     directory: Optional[str] = None
+    context: Optional[HeaderContext] = None  # a header parsed inside its includer (``args`` are the unit's)
 
 
 class FlagResolver:
     """Maps each file to cleaned flags, loading databases once."""
 
-    def __init__(self, explicit: Optional[str] = None):
+    def __init__(self, explicit: Optional[str] = None, sources: Sequence[str] = ()):
         self.explicit = explicit
+        # files being analyzed: without a database, the source files among them may host a header
+        self.sources = sorted({os.path.normpath(os.path.abspath(f)) for f in sources if not is_header(f)})
+        self._includes = IncludeGraph()
         self._dbs: dict[str, Optional[CompilationDatabase]] = {}
         self._db_for_dir: dict[str, Optional[str]] = {}
         self.errors: dict[str, str] = {}  # database path -> problem
@@ -277,6 +397,63 @@ class FlagResolver:
         return self._db_for_dir[d]
 
     def flags_for(self, file: str, extra_args: list[str]) -> Flags:
+        """The flags ``file`` is parsed with. A header a unit includes is parsed inside that unit
+        (``context_for``): the flags are the unit's and ``context`` names it."""
+        if is_header(file):
+            context = self.context_for(file, extra_args)
+            if context is not None:
+                flags = self._flags_for(context.unit, extra_args)
+                flags.context = context
+                flags.origin += f"; inside {context.unit} (line {context.line}), which includes it"
+                return flags
+        return self._flags_for(file, extra_args)
+
+    def context_for(self, header: str, extra_args: Sequence[str] = ()) -> Optional[HeaderContext]:
+        """The unit a header is analyzed in (clangd's "header context"), or None (it is then parsed
+        alone with borrowed flags). Candidates are the database's units (without one, the source
+        files being analyzed); their `#include` lines are read as text and resolved against the
+        unit's folder and include paths. Preferred, in order: a unit that defines (before the include,
+        or with -D) a macro the header tests with `#ifdef`/`#if defined` (a single-header library's
+        `LIB_IMPLEMENTATION`); one that includes the header directly rather than through another
+        header; one with the header's stem (`q.cpp` for `q.h`); the nearest (longest common
+        path); the first by path."""
+        header = os.path.normpath(os.path.abspath(header))
+        dbp = self.database_path(header)
+        db = self._db(dbp) if dbp else None
+        units = sorted(db.commands) if db is not None else []
+        units += [f for f in self.sources if db is None or f not in db.commands]
+        if not units:
+            return None
+        name = os.path.basename(header)
+        direct = [u for u in units if name in self._includes.names(u)]
+        found = self._reaching(header, direct, extra_args)
+        if not found:
+            found = self._reaching(header, _nearest_first(header, units)[:_TRANSITIVE_UNITS], extra_args)
+        if not found:
+            return None
+        tested = _tested_macros(header)
+        stem = os.path.splitext(header)[0]
+
+        def rank(item):
+            unit, line, depth, defined = item
+            return (not (tested & defined), depth > 1, os.path.splitext(unit)[0] != stem,
+                    -len(os.path.commonpath([unit, header])), unit)
+
+        unit, line, _, _ = min(found, key=rank)
+        return HeaderContext(unit, line)
+
+    def _reaching(self, header: str, units: Sequence[str], extra_args: Sequence[str]):
+        """(unit, line, depth, macros defined before that line) for each of ``units`` reaching ``header``."""
+        out = []
+        for unit in units:
+            args = self._flags_for(unit, list(extra_args), quiet=True).args
+            hit = self._includes.reaches(unit, header, include_folders(args))
+            if hit is not None:
+                line, depth = hit
+                out.append((unit, line, depth, self._includes.defined_before(unit, line) | _flag_macros(args)))
+        return out
+
+    def _flags_for(self, file: str, extra_args: list[str], quiet: bool = False) -> Flags:
         dbp = self.database_path(file)
         db = self._db(dbp) if dbp else None
         cmd, borrowed = None, False
@@ -287,7 +464,7 @@ class FlagResolver:
             elif cmd is None:
                 cmd, borrowed = db.for_source(file), True
         warnings = []
-        if db is not None and db.problems and dbp not in self._reported:
+        if db is not None and db.problems and dbp not in self._reported and not quiet:
             self._reported.add(dbp)
             warnings.extend(db.problems)
         if cmd is None:
@@ -299,9 +476,9 @@ class FlagResolver:
         cleaned = clean_flags(cmd.argv, cmd.file, cmd.directory)
         args = cleaned.args
         if is_header(file) and os.path.normpath(cmd.file) != os.path.normpath(os.path.abspath(file)):
-            args = _replace_language(args, _header_language(file, cmd.file))
+            args = replace_language(args, header_language(file, cmd.file))
         elif borrowed:
-            args = _replace_language(args, _language_of(file))
+            args = replace_language(args, _language_of(file))
             if _language_of(file) != _language_of(cmd.file):  # a C++ standard means nothing to a C file
                 args = [a for a in args if not a.startswith(("-std=", "--std="))] + [
                     (DEFAULT_C if _language_of(file) == "c" else DEFAULT_CXX)[-1]]
@@ -309,7 +486,7 @@ class FlagResolver:
             args = ["-x", "c" if _language_of(file) == "c" else ("c++-header" if is_header(file) else "c++")] + args
         warnings += [f"{cmd.source}: {w}" for w in cleaned.warnings]
         origin = cmd.source
-        if borrowed:
+        if borrowed and not quiet and (os.path.abspath(file), cmd.file) not in self.borrowed.get(dbp, ()):
             self.borrowed.setdefault(dbp, []).append((os.path.abspath(file), cmd.file))
             origin = f"{cmd.source}, borrowed from {cmd.file}: the file has no entry of its own"
         return Flags(args + list(extra_args), origin, warnings, cmd.directory)
@@ -328,14 +505,14 @@ class FlagResolver:
 _CXX_HEADERS = (".hh", ".hpp", ".hxx", ".h++", ".H", ".tcc", ".ipp", ".inl")
 
 
-def _header_language(header: str, unit: str) -> str:
+def header_language(header: str, unit: str) -> str:
     """``.hpp`` and friends are C++; a ``.h`` is in the language of the unit it is parsed with."""
     if os.path.splitext(header)[1] in _CXX_HEADERS:
         return "c++-header"
     return "c-header" if _language_of(unit) == "c" else "c++-header"
 
 
-def _replace_language(args: list[str], lang: str) -> list[str]:
+def replace_language(args: list[str], lang: str) -> list[str]:
     out, i = [], 0
     while i < len(args):
         if args[i] == "-x" and i + 1 < len(args):

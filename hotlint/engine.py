@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 from . import clang
+from .compdb import HeaderContext
 from .model import Diagnostic, ErrorRecord, FileResult, Severity
 from .rule import Registry, Rule, load_rules
 from .safeio import SOURCE_LIMIT, ReadRefused, read_regular
@@ -93,7 +94,7 @@ def _language(args: Sequence[str], path: str) -> str:
 
 
 def parse_with_fallbacks(path: str, text: Optional[str], args: list[str], options: int = 0,
-                         index=None):
+                         index=None, extra_unsaved: Sequence[tuple[str, str]] = ()):
     """Parse, dropping flags clang rejects instead of failing the file.
 
     Returns ``(tu, args_used, notes)``. Raises ``clang.ParseFailure`` when even the
@@ -103,7 +104,7 @@ def parse_with_fallbacks(path: str, text: Optional[str], args: list[str], option
     attempt = list(args)
     for step in range(4):
         try:
-            tu = clang.parse(path, attempt, text, options, index)
+            tu = clang.parse(path, attempt, text, options, index, extra_unsaved)
         except clang.ParseFailure as exc:
             if exc.crashed:
                 raise
@@ -170,17 +171,22 @@ def instantiate(registry: Registry, names: Sequence[str]) -> list[Rule]:
 
 
 def analyze_unit(tu, path: str, text: str, args: Sequence[str], options: EngineOptions,
-                 registry: Optional[Registry] = None) -> FileResult:
+                 registry: Optional[Registry] = None, context: Optional[str] = None) -> FileResult:
     """Run the rules over an already-parsed unit (the language server keeps its units)."""
-    return analyze_unit_with_view(tu, path, text, args, options, registry)[0]
+    return analyze_unit_with_view(tu, path, text, args, options, registry, context)[0]
 
 
 def analyze_unit_with_view(tu, path: str, text: str, args: Sequence[str], options: EngineOptions,
-                           registry: Optional[Registry] = None) -> tuple[FileResult, FileView]:
-    """``analyze_unit`` and the file view the rules saw (its records, for layout hovers)."""
+                           registry: Optional[Registry] = None,
+                           context: Optional[str] = None) -> tuple[FileResult, FileView]:
+    """``analyze_unit`` and the file view the rules saw (its records, for layout hovers).
+
+    With ``context`` (the path of the unit's main file), ``path`` is a header that unit includes:
+    only what is spelled in the header is analyzed and its own parse errors reported (the caller
+    has checked the unit has none elsewhere: ``context_errors``)."""
     registry = registry or load_rules(options.rule_paths)
     result = FileResult(path=path)
-    errors, _fatal = clang.error_records(tu, path)
+    errors = context_errors(tu, path)[0] if context else clang.error_records(tu, path)[0]
     if errors:
         first = errors[0]
         more = len(errors) - 1
@@ -192,9 +198,14 @@ def analyze_unit_with_view(tu, path: str, text: str, args: Sequence[str], option
         else:
             first.hint += "; findings that depend on record layouts are withheld for this file"
         result.errors.append(first)
-    roots = clang.main_file_roots(tu, path)
+    if context:
+        roots = clang.header_roots(tu, path)
+        # the includer's own declarations name the header's class templates' instantiations
+        users = clang.main_file_roots(tu, context)
+    else:
+        roots, users = clang.main_file_roots(tu, path), []
     view = FileView(path, text, roots, options.settings, layouts_trusted=not errors,
-                    language=_language(args, path))
+                    language=_language(args, context or path), instantiation_roots=users)
     try:
         diags, rule_errors = run_rules(view, instantiate(registry, options.rules), path)
     finally:
@@ -211,8 +222,14 @@ def analyze_unit_with_view(tu, path: str, text: str, args: Sequence[str], option
     return result, view
 
 
-def analyze(path: str, text: Optional[str], args: Sequence[str], options: EngineOptions) -> FileResult:
-    """Analyze one file. Never raises: bad input and internal faults become error records."""
+def analyze(path: str, text: Optional[str], args: Sequence[str], options: EngineOptions,
+            context: Optional[HeaderContext] = None) -> FileResult:
+    """Analyze one file. Never raises: bad input and internal faults become error records.
+
+    With ``context``, ``path`` is a header analyzed inside the unit that includes it, parsed with
+    ``args`` (that unit's flags): see ``analyze_in_context``."""
+    if context is not None:
+        return analyze_in_context(context, args, [(path, text, options)])[0]
     path = os.path.abspath(path)
     try:
         parsed_as = _utf8_name(path)
@@ -297,5 +314,119 @@ def _analyze(path: str, text: Optional[str], args: Sequence[str], options: Engin
     return out
 
 
-__all__ = ["EngineOptions", "FileProblem", "Severity", "analyze", "analyze_unit", "analyze_unit_with_view",
+# ---- headers in their includer's context (clangd's "header context")
+#
+# A header is parsed as part of a unit that includes it (chosen by ``compdb.FlagResolver``): the
+# unit's flags, its macros (`#define LIB_IMPLEMENTATION` before the include) and the declarations
+# it makes before the include all hold, and the unit's instantiations of the header's class
+# templates give their layouts. Only what is spelled in the header is analyzed and reported. The
+# unit is parsed once for every header that chose it (``workers`` groups them), with its own text
+# cut by one line, ``CONTEXT_CUT``, just above the `#include` that brings the headers in: clang's
+# precompiled preamble (the leading `#include` lines, header function bodies skipped) then ends
+# there, so the headers' function bodies are parsed and the includes above keep the fast path.
+# When the unit cannot serve (unreadable, no longer including the header, or with a parse error
+# outside the header) the header is analyzed alone, as before, and a note says why.
+
+CONTEXT_CUT = '_Pragma("hotlint header context")'
+
+
+def cut_preamble(text: str, line: Optional[int]) -> str:
+    """The unit's text with ``CONTEXT_CUT`` on a line of its own above line ``line`` (the top
+    when it is unknown, or when that line continues the one above it)."""
+    lines = text.split("\n")
+    i = (line or 1) - 1
+    if not 0 <= i < len(lines) or (i > 0 and lines[i - 1].rstrip("\r").endswith("\\")):
+        i = 0
+    lines.insert(i, CONTEXT_CUT)
+    return "\n".join(lines)
+
+
+def context_errors(tu, header: str) -> tuple[list[ErrorRecord], list[ErrorRecord]]:
+    """The unit's parse errors spelled in ``header``, and those elsewhere."""
+    records = clang.error_records(tu, header)[0]
+    return [r for r in records if r.line is not None], [r for r in records if r.line is None]
+
+
+def analyze_in_context(context: HeaderContext, args: Sequence[str],
+                       headers: Sequence[tuple[str, Optional[str], EngineOptions]]) -> list[FileResult]:
+    """Analyze each header of ``headers`` ((path, text or None, options)) inside one parse of
+    ``context.unit`` with ``args``, that unit's flags; one result per header, in order. Never raises."""
+    try:
+        return _in_context(context, args, headers)
+    except MemoryError:
+        raise
+    except Exception as exc:
+        return [FileResult(path=os.path.abspath(p), errors=[internal_error_record(os.path.abspath(p), exc)])
+                for p, _, _ in headers]
+
+
+def alone_args(args: Sequence[str], header: str) -> list[str]:
+    """The unit's flags made a header's own: its language as a header."""
+    from .compdb import header_language, replace_language  # noqa: PLC0415
+
+    return replace_language(list(args), header_language(header, "x.c" if _language(args, header) == "c" else "x.cc"))
+
+
+def _in_context(context: HeaderContext, args: Sequence[str],
+                headers: Sequence[tuple[str, Optional[str], EngineOptions]]) -> list[FileResult]:
+    unit = os.path.abspath(context.unit)
+    results: dict[int, FileResult] = {}
+    ready: list[tuple[int, str, str, EngineOptions]] = []
+
+    def alone(i: int, path: str, text: Optional[str], options: EngineOptions, why: str) -> None:
+        res = analyze(path, text, alone_args(args, path), options)
+        res.warnings.insert(0, f"analyzed alone, not inside {unit}: {why}")
+        results[i] = res
+
+    for i, (path, text, options) in enumerate(headers):
+        path = os.path.abspath(path)
+        if _utf8_name(path) != path or _utf8_name(unit) != unit:
+            alone(i, path, text, options, "a file name libclang cannot take")
+            continue
+        if text is None:
+            try:
+                text = read_source(path)
+            except FileProblem as exc:
+                results[i] = FileResult(path=path, errors=[ErrorRecord(path=path, message=str(exc), kind=exc.kind)])
+                continue
+        if not text.strip():
+            results[i] = FileResult(path=path, warnings=["empty file: nothing to analyze"])
+            continue
+        ready.append((i, path, text, options))
+    tu = None
+    if ready:
+        try:
+            unit_text = read_source(unit)
+            tu, used, notes = parse_with_fallbacks(unit, cut_preamble(unit_text, context.line), list(args),
+                                                   clang.HEADER_BODIES_SKIPPED,
+                                                   extra_unsaved=[(p, t) for _, p, t, _ in ready])
+        except FileProblem as exc:
+            why = f"the unit {exc}"
+        except clang.ParseFailure as exc:
+            why = f"libclang could not parse the unit ({exc})"
+        if tu is None:
+            for i, path, text, options in ready:
+                alone(i, path, text, options, why)
+            ready = []
+    if ready:
+        deps = set(clang.included_files(tu)) | {unit}
+        try:
+            for i, path, text, options in ready:
+                own, outside = context_errors(tu, path)
+                if not clang.includes(tu, path):
+                    alone(i, path, text, options, "the unit does not include it")
+                elif outside:
+                    alone(i, path, text, options, f"the unit has a parse error of its own: {outside[0].message}")
+                else:
+                    res = analyze_unit(tu, path, text, used, options, context=unit)
+                    res.warnings = notes + res.warnings
+                    res.dependencies = sorted(deps - {path})
+                    results[i] = res
+        finally:
+            del tu
+    return [results[i] for i in range(len(headers))]
+
+
+__all__ = ["EngineOptions", "FileProblem", "HeaderContext", "Severity", "analyze", "analyze_in_context", "analyze_unit",
+           "analyze_unit_with_view",
            "read_source"]

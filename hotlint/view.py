@@ -21,7 +21,7 @@ from .analysis.kinds import FUNCTIONS, LOOPS, RECORDS, K
 from .analysis.source import SourceText, header_semicolons
 from .analysis.symbols import in_linted_file
 from .analysis.types import record_types
-from .clang.nodes import Node, Type
+from .clang.nodes import Node, PatternType, Type, pattern_layout
 from .model import RecordLayout
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -158,8 +158,12 @@ class FileView:
     """hotlint's view of one main file."""
 
     def __init__(self, path: str, text: str, roots: list[Node], settings: Settings,
-                 layouts_trusted: bool = True, language: str = "c++"):
+                 layouts_trusted: bool = True, language: str = "c++",
+                 instantiation_roots: Iterable[Node] = ()):
+        """``instantiation_roots``: declarations outside the file (the includer's, for a header
+        analyzed in context) whose types may instantiate the file's class templates."""
         self.path = path
+        self._instantiation_roots = list(instantiation_roots)
         self.text = text
         self.roots = roots
         self.settings = settings
@@ -289,11 +293,15 @@ class FileView:
                 if kind in _TYPED_DECLS:
                     typed_decls.append(node)
                 stack.extend((c, fn, loop) for c in reversed(node.children))
+        if pattern_names and self._instantiation_roots:
+            typed_decls = typed_decls + _typed_declarations(self._instantiation_roots)
         if pattern_names:
             for decl in typed_decls:
                 for cand in record_types(decl.type):
                     seen_types.setdefault(cand.unqualified_name, cand)
             self._instantiations(seen_types, pattern_names)
+        if K.CLASS_TEMPLATE in self._by_kind:
+            self._uninstantiated()
         # the walk is pre-order over roots in source order: every list is already in source order
 
     def _make_function(self, node: Node) -> Function:
@@ -332,6 +340,20 @@ class FileView:
                 self.records.append(Record(layout, pattern, t))
                 have.add(name)
 
+    def _uninstantiated(self) -> None:
+        """Class templates of this file that no declaration here instantiates: where two or more
+        atomics lead the template, before any field whose layout depends on its parameters (a
+        queue's head and tail indices), they are laid out as every instantiation has them
+        (``pattern_layout``), for false-sharing. Other templates stay unlaid: their layouts depend
+        on the parameters."""
+        laid = {id(r.node) for r in self.records if r.node is not None}
+        for pattern in self._by_kind.get(K.CLASS_TEMPLATE, ()):
+            if id(pattern) in laid or not pattern.is_definition or not in_linted_file(self, pattern):
+                continue
+            layout = pattern_layout(pattern)
+            if layout is not None and sum(f.is_atomic for f in layout.fields) >= 2:
+                self.records.append(Record(layout, pattern, PatternType(pattern)))
+
     def _call(self, node: Node, fn: Optional[Function], loop: Optional[Loop]) -> None:
         site = CallSite(node, fn, loop)
         self.calls.append(site)
@@ -352,6 +374,17 @@ class FileView:
         if op is not None:
             op.function, op.loop = fn, loop
             self.atomic_ops.append(op)
+
+
+def _typed_declarations(roots: Iterable[Node]) -> list[Node]:
+    """Every variable, field, parameter and alias under ``roots``."""
+    out, stack = [], list(roots)
+    while stack:
+        node = stack.pop()
+        if node.kind in _TYPED_DECLS:
+            out.append(node)
+        stack.extend(node.children)
+    return out
 
 
 def _is_loop_init(loop: Loop, node: Node) -> bool:

@@ -15,11 +15,12 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
 from typing import Callable, Iterable, Optional
 
-from .engine import EngineOptions
+from .compdb import HeaderContext
+from .engine import EngineOptions, analyze, analyze_in_context
 from .model import ErrorRecord, FileResult
 from .safeio import DEFAULT_WORKER_MEMORY_MIB
 
@@ -31,6 +32,48 @@ class Task:
     options: EngineOptions
     text: Optional[str] = None
     timeout: float = 60.0
+    context: Optional[HeaderContext] = None  # a header analyzed inside this unit (``args`` are its flags)
+    # headers analyzed in the same parse of the same unit (``group_by_context``)
+    companions: list["Task"] = field(default_factory=list)
+
+    def paths(self) -> list[str]:
+        return [self.path] + [t.path for t in self.companions]
+
+
+def group_by_context(tasks: Iterable[Task]) -> list[Task]:
+    """Headers analyzed in the same unit with the same flags become one task: the unit is parsed
+    once for all of them. Order is kept (a group sits where its first header was); the tasks given
+    are not changed."""
+    order: list = []
+    groups: dict = {}
+    for task in tasks:
+        if task.context is None:
+            order.append(task)
+            continue
+        key = (task.context.unit, tuple(task.args))
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(task)
+    out = []
+    for item in order:
+        if isinstance(item, Task):
+            out.append(item)
+            continue
+        lead, *rest = groups[item]
+        # one cut serves every header: the earliest include line of the group
+        lines = [t.context.line for t in groups[item] if t.context.line is not None]
+        out.append(replace(lead, context=HeaderContext(lead.context.unit, min(lines) if lines else None),
+                           companions=rest, timeout=sum(t.timeout for t in groups[item])))
+    return out
+
+
+def analyze_task(task: Task) -> list[FileResult]:
+    """The results of one task (a group's: one per header, the lead's first)."""
+    if task.context is None:
+        return [analyze(task.path, task.text, task.args, task.options)]
+    return analyze_in_context(task.context, task.args,
+                              [(t.path, t.text, t.options) for t in [task, *task.companions]])
 
 
 _CONTEXT = None
@@ -133,8 +176,6 @@ def _worker_main(conn: Connection, tmpdir: Optional[str] = None, memory_mib: Opt
         log = os.open(stderr_log(tmpdir, os.getpid()), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.dup2(log, 2)
         os.close(log)
-    from .engine import analyze  # noqa: PLC0415
-
     while True:
         try:
             task = conn.recv()
@@ -143,18 +184,18 @@ def _worker_main(conn: Connection, tmpdir: Optional[str] = None, memory_mib: Opt
         if task is None:
             return
         try:
-            reply = analyze(task.path, task.text, task.args, task.options).to_json()
+            reply = [r.to_json() for r in analyze_task(task)]
         except MemoryError:
             reply, out_of_memory = None, True
         else:
             out_of_memory = False
         if out_of_memory:  # built after the failed analysis' memory is released; the worker goes on
             limit = f" of {memory_mib} MiB (--max-memory)" if memory_mib else ""
-            reply = FileResult(path=task.path, errors=[ErrorRecord(
-                path=task.path, kind="out-of-memory",
+            reply = [FileResult(path=path, errors=[ErrorRecord(
+                path=path, kind="out-of-memory",
                 message=f"analysis ran out of memory: it needed more than the worker's limit{limit}; "
                         "other files were still analyzed",
-                hint="raise --max-memory, or exclude the file")]).to_json()
+                hint="raise --max-memory, or exclude the file")]).to_json() for path in task.paths()]
         try:
             conn.send(reply)
         except (BrokenPipeError, OSError):
@@ -280,8 +321,9 @@ def _take_prestarted() -> list[_Worker]:
 
 
 def run_tasks(tasks: Iterable[Task], jobs: int, on_result: Callable[[FileResult], None]) -> None:
-    """Analyze every task, at most ``jobs`` at once; results arrive in completion order."""
-    pending = list(tasks)
+    """Analyze every task, at most ``jobs`` at once; results arrive in completion order (one per
+    file: headers analyzed in the same unit share a parse, ``group_by_context``)."""
+    pending = group_by_context(tasks)
     pending.reverse()
     ready = _take_prestarted()
     if not pending:
@@ -321,7 +363,8 @@ def run_tasks(tasks: Iterable[Task], jobs: int, on_result: Callable[[FileResult]
                         busy.remove(w)
                         w.task = None
                         idle.append(w)
-                        on_result(FileResult.from_json(data))
+                        for item in data:
+                            on_result(FileResult.from_json(item))
                         continue
                 if w.conn in ready or w.proc.sentinel in ready:
                     w.proc.join(timeout=5)
@@ -330,21 +373,25 @@ def run_tasks(tasks: Iterable[Task], jobs: int, on_result: Callable[[FileResult]
                     said = last_words(_scratch_dir(), w.proc.pid)
                     w.kill()
                     idle.append(_Worker(ctx) if pending else None)
-                    on_result(FileResult(path=task.path, errors=[ErrorRecord(
-                        path=task.path, kind="crash",
-                        message=f"the analyzer {reason} while parsing this file; other files were still analyzed"
-                                + (f" (libclang said: {said})" if said else ""),
-                        hint="report it with the file and its flags; `--no-cache -j1 -v` shows the flags used",
-                    )]))
+                    for path in task.paths():
+                        on_result(FileResult(path=path, errors=[ErrorRecord(
+                            path=path, kind="crash",
+                            message=f"the analyzer {reason} while parsing this file"
+                                    + (f" (inside {task.context.unit})" if task.context else "")
+                                    + "; other files were still analyzed"
+                                    + (f" (libclang said: {said})" if said else ""),
+                            hint="report it with the file and its flags; `--no-cache -j1 -v` shows the flags used",
+                        )]))
                 elif time.monotonic() - w.started >= w.task.timeout:
                     busy.remove(w)
                     w.kill()
                     idle.append(_Worker(ctx) if pending else None)
-                    on_result(FileResult(path=task.path, errors=[ErrorRecord(
-                        path=task.path, kind="timeout",
-                        message=f"analysis took longer than the {task.timeout:g} s limit and was stopped",
-                        hint="raise `timeout` in the configuration or --timeout, or exclude the file",
-                    )]))
+                    for path in task.paths():
+                        on_result(FileResult(path=path, errors=[ErrorRecord(
+                            path=path, kind="timeout",
+                            message=f"analysis took longer than the {task.timeout:g} s limit and was stopped",
+                            hint="raise `timeout` in the configuration or --timeout, or exclude the file",
+                        )]))
             idle = [w for w in idle if w is not None]
     finally:
         for w in idle:

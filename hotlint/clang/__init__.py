@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+from typing import Optional
 
 from .libclang import (
     _ERROR_CODES,
@@ -38,43 +39,75 @@ HEADER_BODIES_SKIPPED = (PARSE_PRECOMPILED_PREAMBLE | PARSE_CREATE_PREAMBLE_ON_F
 def main_file_roots(tu, path: str) -> list[Node]:
     """The translation unit's top-level declarations written in ``path`` itself (or in a
     header aliased to it: the head of a language-server prefix unit)."""
-    from .nodes import _children
-
     ci = cindex()
-    from_main = ci.conf.lib.clang_Location_isFromMainFile
-    from_main.argtypes = [ci.SourceLocation]
-    from_main.restype = ctypes.c_int
-    get_location = ci.conf.lib.clang_getCursorLocation
     heads = set()
     for header, main in _FILE_ALIASES.items():
         if main == path:
             f = ci.conf.lib.clang_getFile(tu, header)
             if f:
                 heads.add(ctypes.cast(f, ctypes.c_void_p).value)
-    expansion = ci.conf.lib.clang_getExpansionLocation
+    return _roots(tu, heads, main=True)
+
+
+def header_roots(tu, header: str) -> list[Node]:
+    """The top-level declarations written in ``header``, a file the unit includes (the unit's main
+    file is its includer: a header analyzed in context). A namespace or ``extern "C"`` block the
+    includer opens around its ``#include`` is looked into; the header's declarations there count."""
+    f = cindex().conf.lib.clang_getFile(tu, os.fspath(header).encode())
+    if not f:
+        return []
+    return _roots(tu, {ctypes.cast(f, ctypes.c_void_p).value}, main=False)
+
+
+def includes(tu, path: str) -> bool:
+    """Whether the unit read ``path`` (a header it includes, directly or not)."""
+    return bool(cindex().conf.lib.clang_getFile(tu, os.fspath(path).encode()))
+
+
+_SCOPES = frozenset({"NAMESPACE", "LINKAGE_SPEC", "UNEXPOSED_DECL"})
+
+
+def _roots(tu, files: set, main: bool) -> list[Node]:
+    """Top-level cursors written in the main file (``main``) or in one of ``files`` (file pointers)."""
+    from .nodes import _children
+
+    ci = cindex()
+    lib = ci.conf.lib
+    from_main = lib.clang_Location_isFromMainFile
+    from_main.argtypes = [ci.SourceLocation]
+    from_main.restype = ctypes.c_int
+    get_location = lib.clang_getCursorLocation
+    expansion = lib.clang_getExpansionLocation
     expansion.argtypes = [ci.SourceLocation, ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p, ctypes.c_void_p,
                           ctypes.c_void_p]
     expansion.restype = None
-    extent_of = ci.conf.lib.clang_getCursorExtent
+    extent_of = lib.clang_getCursorExtent
     extent_of.argtypes = [ci.Cursor]
     extent_of.restype = ci.SourceRange
-    range_start = ci.conf.lib.clang_getRangeStart
+    range_start = lib.clang_getRangeStart
     range_start.argtypes = [ci.SourceRange]
     range_start.restype = ci.SourceLocation
+
+    def file_of(loc) -> Optional[int]:
+        f = ctypes.c_void_p()
+        expansion(loc, ctypes.byref(f), None, None, None)
+        return f.value
+
     out = []
-    for c in _children(tu.cursor):
-        loc = get_location(c)
-        # A declaration's name may come from a macro defined elsewhere (`namespace ROCKSDB_NAMESPACE {`
-        # with -DROCKSDB_NAMESPACE=rocksdb): its location is then the macro's, but the declaration,
-        # from its first token on, is written in this file.
-        if from_main(loc) or from_main(range_start(extent_of(c))):
-            out.append(Node(c, None))
-            continue
-        if heads:
-            f = ctypes.c_void_p()
-            expansion(loc, ctypes.byref(f), None, None, None)
-            if f.value in heads:
+    pending = [tu.cursor]
+    while pending:
+        scope = pending.pop(0)
+        for c in _children(scope):
+            loc = get_location(c)
+            # A declaration's name may come from a macro defined elsewhere (`namespace ROCKSDB_NAMESPACE {`
+            # with -DROCKSDB_NAMESPACE=rocksdb): its location is then the macro's, but the declaration,
+            # from its first token on, is written in this file.
+            if main and (from_main(loc) or from_main(range_start(extent_of(c)))):
                 out.append(Node(c, None))
+            elif files and (file_of(loc) in files or file_of(range_start(extent_of(c))) in files):
+                out.append(Node(c, None))
+            elif not main and c.kind.name in _SCOPES and from_main(range_start(extent_of(c))):
+                pending.append(c)  # the includer's `namespace app { #include "h" }`
     return out
 
 
@@ -122,7 +155,7 @@ def reparse(tu, path: str, text, options: int = 0, extra_unsaved=()) -> None:
 __all__ = [
     "Node", "Type", "alias_file", "clear_caches", "ParseFailure", "bad_arguments", "cindex", "error_records",
     "file_alias", "unalias_file",
-    "included_files", "libclang_version", "main_file_roots", "parse", "record_layout", "reparse",
+    "header_roots", "included_files", "includes", "libclang_version", "main_file_roots", "parse", "record_layout", "reparse",
     "HEADER_BODIES_SKIPPED", "PARSE_CREATE_PREAMBLE_ON_FIRST_PARSE", "PARSE_INCOMPLETE", "PARSE_KEEP_GOING",
     "PARSE_LIMIT_SKIP_FUNCTION_BODIES_TO_PREAMBLE", "PARSE_PRECOMPILED_PREAMBLE", "PARSE_SKIP_FUNCTION_BODIES",
 ]

@@ -733,3 +733,79 @@ def _measure_layout(t: Type) -> Optional[RecordLayout]:
         is_union=kind == "union",
         has_vtable=bool(fields) and first_offset > 0 and not any(f.is_base and f.offset == 0 for f in fields),
     )
+
+
+class PatternType(Type):
+    """The type of a class template's pattern, as far as ``pattern_layout`` lays it out: its field
+    types are the pattern's own declared types (libclang gives the pattern no record type)."""
+
+    __slots__ = ("_pattern",)
+
+    def __init__(self, pattern: Node):
+        super().__init__(pattern._c.type)
+        self._pattern = pattern
+
+    def field_types(self) -> dict[str, "Type"]:
+        ci = cindex()
+        return {f.spelling: Type(f.type) for f in self._pattern._c.get_children()
+                if f.kind == ci.CursorKind.FIELD_DECL and f.spelling}
+
+
+def pattern_layout(pattern: Node) -> Optional[RecordLayout]:
+    """The layout of a class template's leading fields, those whose offsets do not depend on its
+    parameters: every field up to the first whose type does (``std::vector<T>``, ``T``), laid out by
+    the usual rules from their sizes and alignments. None when no field is fixed, or when the
+    template has bases, virtual functions or bit-fields (their placement is the compiler's).
+
+    ``align`` is the largest alignment of those fields (the parameters can only raise it), ``size``
+    ends at the last of them; ``is_template_instantiation`` is false and the record's name is the
+    template's. Only the offsets of these fields are facts about every instantiation."""
+    ci = cindex()
+    c = pattern._c
+    fields: list[FieldLayout] = []
+    offset, align = 0, 1
+    for f in c.get_children():
+        kind = f.kind
+        if kind == ci.CursorKind.CXX_BASE_SPECIFIER:
+            return None
+        if kind in (ci.CursorKind.CXX_METHOD, ci.CursorKind.DESTRUCTOR) and f.is_virtual_method():
+            return None
+        if kind != ci.CursorKind.FIELD_DECL:
+            continue
+        if f.is_bitfield():
+            return None
+        ft = Type(f.type)
+        if ft.size is None or ft.align is None:
+            break  # this field's size depends on the parameters: so does every later offset
+        explicit = _explicit_alignment(f)
+        if explicit == -1:
+            break
+        falign = max(ft.align, explicit or 1)
+        offset = -(-offset // falign) * falign
+        fields.append(FieldLayout(
+            name=f.spelling or "<anonymous>", type_name=ft.spelling, offset=offset, size=ft.size, align=falign,
+            range=_range_of(f.extent), is_atomic=ft.is_atomic, explicit_align=explicit,
+            is_padding_array=_padding_member(f.spelling, ft)))
+        offset += ft.size
+        align = max(align, falign)
+    if not fields:
+        return None
+    explicit_record = _explicit_alignment(c)
+    if explicit_record == -1:
+        return None
+    align = max(align, explicit_record or 1)
+    kind = "class" if _starts_with_class(pattern) else "struct"
+    return RecordLayout(
+        name=pattern.qualified_name or pattern.spelling, kind=kind, size=-(-offset // align) * align, align=align,
+        fields=tuple(fields), range=_range_of(c.extent), name_range=pattern.name_range,
+        explicit_align=explicit_record)
+
+
+def _starts_with_class(pattern: Node) -> bool:
+    """Whether the template's record is introduced by `class` (the word before its name)."""
+    previous = None
+    for tok in pattern._c.get_tokens():
+        if tok.spelling == pattern.spelling and previous in ("class", "struct", "union"):
+            return previous == "class"
+        previous = tok.spelling
+    return False

@@ -634,6 +634,8 @@ class HotlintServer(LanguageServer):
         request sends this one to its successor itself: a crash or a time limit reported
         here is this file's own."""
         params = {"path": doc.path, "text": source, "args": setup.args, "options": options_to_json(setup.options)}
+        if setup.context is not None:  # a header analyzed inside a unit that includes it
+            params["context"] = {"unit": setup.context.unit, "line": setup.context.line}
         name = os.path.basename(doc.path)
         try:
             return await self.worker.request("analyze", params, timeout=setup.timeout)

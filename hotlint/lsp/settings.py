@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from ..compdb import FlagResolver, clean_extra_args, find_database
+from ..compdb import FlagResolver, HeaderContext, clean_extra_args, find_database
 from ..config import (
     Config,
     ConfigError,
@@ -120,6 +120,7 @@ class FileSetup:
     """How one file is analyzed, or why it is not."""
 
     args: list[str] = field(default_factory=list)
+    context: Optional[HeaderContext] = None  # a header analyzed inside this unit (``args`` are its flags)
     options: EngineOptions = field(default_factory=EngineOptions)
     timeout: float = 60.0
     excluded: bool = False
@@ -217,7 +218,7 @@ class Project:
         cfg = apply_overrides(base, overrides, known)
         setup.excluded = cfg.is_excluded(path)
         flags = self._flag_resolver(db_source).flags_for(path, cfg.extra_args)
-        setup.args = flags.args
+        setup.args, setup.context = flags.args, flags.context
         setup.notes = [f"flags from {flags.origin}: {' '.join(flags.args)}", *flags.warnings]
         setup.options = EngineOptions.for_config(cfg, path)
         setup.timeout = min(cfg.timeout, MAX_EDITOR_TIMEOUT)

@@ -45,8 +45,14 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from .. import clang
+from ..compdb import HeaderContext
 from ..engine import (
+    FileProblem,
+    alone_args,
     analyze_unit_with_view,
+    context_errors,
+    cut_preamble,
+    read_source,
     internal_error_record,
     parse_failure_record,
     parse_with_fallbacks,
@@ -79,6 +85,7 @@ class Unit:
     args: list[str]  # as requested: a change of flags means a fresh parse
     used: list[str]  # as parsed, after dropping flags clang rejected
     notes: list[str] = field(default_factory=list)
+    context: Optional[tuple] = None  # (header, unit, line): a header's unit, parsed inside its includer
 
 
 @dataclass
@@ -150,7 +157,7 @@ class Analyzer:
     def _unit(self, path: str, text: str, args: list[str]) -> tuple[Unit, bool]:
         """The file's unit reflecting ``text``, and whether a kept unit was reparsed."""
         unit = self.units.pop(path, None)
-        if unit is not None and unit.args == args:
+        if unit is not None and unit.args == args and unit.context is None:
             try:
                 clang.reparse(unit.tu, path, text)
                 self.units[path] = unit
@@ -167,11 +174,19 @@ class Analyzer:
             self._drop_prefix(dropped)
         return unit, False
 
-    def analyze(self, path: str, text: str, args: list[str], options: dict) -> dict:
+    def analyze(self, path: str, text: str, args: list[str], options: dict,
+                context: Optional[dict] = None) -> dict:
         started, cpu = time.perf_counter(), time.process_time()
         clang.clear_caches()  # memos keyed by this unit's cursors must not outlive a reparse
         engine_options = options_from_json(options)
-        reply = self._analyze_prefix(path, text, args, options, engine_options)
+        reply = None
+        if context:
+            reply = self._analyze_in_context(path, text, args, HeaderContext(context["unit"], context.get("line")),
+                                             engine_options)
+            if reply is None:  # the unit cannot serve: the header alone, as the command line does
+                args = alone_args(args, path)
+        if reply is None:
+            reply = self._analyze_prefix(path, text, args, options, engine_options)
         if reply is None:
             reply = self._analyze_ordinary(path, text, args, options, engine_options)
         self.texts[path] = text
@@ -200,15 +215,58 @@ class Analyzer:
             self._maybe_build(path, previous, text, unit, view, reply, options)
         return reply
 
+    def _analyze_in_context(self, path: str, text: str, args: list[str], context: HeaderContext,
+                            engine_options) -> Optional[dict]:
+        """The reply for a header analyzed inside the unit that includes it (``engine.analyze_in_context``):
+        that unit is kept under the header's path and reparsed with the header's text as the editor
+        holds it. None when the unit cannot serve (unreadable, not including the header, or with a
+        parse error outside it)."""
+        started = time.perf_counter()
+        key = (path, context.unit, context.line)
+        try:
+            unit_text = cut_preamble(read_source(context.unit), context.line)
+        except FileProblem:
+            return None
+        unit = self.units.pop(path, None)
+        reparsed = False
+        if unit is not None and unit.args == args and unit.context == key:
+            try:
+                clang.reparse(unit.tu, context.unit, unit_text, 0, [(path, text)])
+                reparsed = True
+            except clang.ParseFailure:
+                unit = None
+        else:
+            unit = None
+        if unit is None:
+            try:
+                tu, used, notes = parse_with_fallbacks(context.unit, unit_text, list(args), PREAMBLE_OPTIONS,
+                                                       extra_unsaved=[(path, text)])
+            except clang.ParseFailure:
+                return None
+            unit = Unit(tu, list(args), used, notes)
+            unit.context = key
+        if not clang.includes(unit.tu, path) or context_errors(unit.tu, path)[1]:
+            return None
+        self.units[path] = unit
+        while len(self.units) > self.max_units:
+            dropped, _ = self.units.popitem(last=False)
+            self._drop_prefix(dropped)
+        reply: dict[str, Any] = {"records": [], "parse_errors": [], "reparsed": reparsed, "context": context.unit,
+                                 "parse_ms": round((time.perf_counter() - started) * 1000, 1)}
+        self._run(reply, unit.tu, path, text, unit.used, unit.notes, engine_options, context.unit)
+        return reply
+
     @staticmethod
-    def _run(reply: dict, tu, path: str, text: str, used: list[str], notes: list[str], engine_options):
+    def _run(reply: dict, tu, path: str, text: str, used: list[str], notes: list[str], engine_options,
+             context: Optional[str] = None):
         """Run the rules over a parsed unit into ``reply``; the view, or None after a fault."""
         try:
-            result, view = analyze_unit_with_view(tu, path, text, used, engine_options)
+            result, view = analyze_unit_with_view(tu, path, text, used, engine_options, context=context)
             result.warnings = notes + result.warnings
             reply["records"] = [layout_to_json(r.layout) for r in view.records]
             # every error at its own place (the result keeps the first, with the consequences)
-            reply["parse_errors"] = [e.to_json() for e in clang.error_records(tu, path)[0]]
+            reply["parse_errors"] = [e.to_json() for e in
+                                     (context_errors(tu, path)[0] if context else clang.error_records(tu, path)[0])]
         except Exception as exc:  # a fault in a rule or a walk is reported, the process goes on
             result, view = FileResult(path=path, errors=[internal_error_record(path, exc)]), None
         reply["result"] = result.to_json()
@@ -345,7 +403,7 @@ def serve(requests, replies, analyzer: Optional[Analyzer] = None, max_reply: Opt
             op, params = message["op"], message.get("params") or {}
             if op == "analyze":
                 reply = {"id": msg_id, "result": analyzer.analyze(params["path"], params["text"], params["args"],
-                                                                 params["options"])}
+                                                                 params["options"], params.get("context"))}
             elif op == "close":
                 analyzer.close(params["path"])
                 reply = {"id": msg_id, "result": None}

@@ -339,8 +339,13 @@ def _record_message(layout, groups, maybe, line: int, types: dict) -> str:
 
 def _record_notes(view, rec, line: int) -> tuple[str, ...]:
     layout = rec.layout
-    notes = [f"`{display_name(layout)}` is {layout.size} bytes, {layout.align}-byte aligned; "
-             f"cache-line-size is {line}"]
+    if rec.node.kind == K.CLASS_TEMPLATE and not layout.is_template_instantiation:  # view.records: pattern_layout
+        notes = [f"no declaration here instantiates `{display_name(layout)}`: its fields up to "
+                 f"`{layout.fields[-1].name}` are at these offsets in every instantiation, which is at least "
+                 f"{layout.align}-byte aligned; cache-line-size is {line}"]
+    else:
+        notes = [f"`{display_name(layout)}` is {layout.size} bytes, {layout.align}-byte aligned; "
+                 f"cache-line-size is {line}"]
     if layout.is_template_instantiation:
         notes.append(f"layout of the instantiation `{display_name(layout)}` used in this file")
     notes.append(
