@@ -270,10 +270,13 @@ class IncludeGraph:
         return {name for at, name in self.scan(path)[1] if at < line}
 
     @staticmethod
-    def resolve(includer: str, spelled: str, angled: bool, folders: Sequence[str]) -> Optional[str]:
+    def resolve(includer: str, spelled: str, angled: bool, folders: Sequence[str],
+                unsaved: str = "") -> Optional[str]:
+        """The file an include names, as the preprocessor searches (``unsaved``: a file that counts as
+        existing, a header open in an editor and not yet saved)."""
         for folder in ([] if angled else [os.path.dirname(includer)]) + list(folders):
             cand = os.path.normpath(os.path.join(folder, spelled))
-            if os.path.isfile(cand):
+            if cand == unsaved or os.path.isfile(cand):
                 return cand
         return None
 
@@ -285,7 +288,7 @@ class IncludeGraph:
         while level and len(seen) < _GRAPH_FILES:
             following = []
             for line, includer, spelled, angled in level:
-                found = self.resolve(includer, spelled, angled, folders)
+                found = self.resolve(includer, spelled, angled, folders, header)
                 if found is None or found in seen:
                     continue
                 if found == header:

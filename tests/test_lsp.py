@@ -392,6 +392,30 @@ async def test_compile_commands_found_as_the_cli_finds_them(client: LanguageClie
     assert [d.code for d in p.diagnostics] == ["parse-error"] and "FLAG_T" in p.diagnostics[0].message
 
 
+async def test_an_open_header_is_analyzed_inside_the_unit_that_includes_it(client: LanguageClient, tmp_path):
+    """A single-header library: its code is under `#ifdef RING_IMPL`, which the database's unit
+    defines before the include; the header, open in the editor, is analyzed inside that unit, with
+    the editor's text (an edit is seen), and the unit's own findings are not the header's."""
+    header = tmp_path / "include" / "ring.h"
+    header.parent.mkdir()
+    (tmp_path / "src").mkdir()
+    text = ("#pragma once\n#include <vector>\nint ring_sum(int n);\n#ifdef RING_IMPL\n"
+            "int ring_sum(int n) {\n  int s = 0;\n"
+            "  for (int i = 0; i < n; ++i) { std::vector<int> v(8); s += v[0]; }\n  return s;\n}\n#endif\n")
+    (tmp_path / "src" / "ring.cpp").write_text('#define RING_IMPL\n#include "ring.h"\n'
+                                             "struct Unit { char a; double b; char c; };\nUnit u[4];\n")
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "compile_commands.json").write_text(json.dumps([{
+        "directory": str(tmp_path), "file": "src/ring.cpp",
+        "arguments": ["c++", "-std=c++17", "-Iinclude", "-c", "src/ring.cpp"]}]))
+    uri = open_doc(client, header, text)
+    p = await until(client, publication(client, uri, 1))
+    assert [(d.range.start.line + 1, d.code) for d in p.diagnostics] == [(7, "alloc-in-loop")]
+    replace_all(client, uri, 2, text.replace("std::vector<int> v(8); s += v[0];", "s += i;"))
+    p = await until(client, publication(client, uri, 2))
+    assert list(p.diagnostics) == []
+
+
 async def test_rapid_edits_never_publish_a_stale_result(client: LanguageClient, tmp_path):
     uri = open_doc(client, tmp_path / "orders.cpp", PADDED)  # odd versions padded, even ones reordered
     await until(client, publication(client, uri, 1))
