@@ -81,6 +81,15 @@ def test_reassigned_declarations_count_plain_assignment_only(tmp_path):
     assert sorted(d.spelling for d in co.reassigned_declarations(f)) == ["r", "x", "y"]  # the lambda's too
 
 
+
+def test_file_analysis_answers_reassigned_once_per_function(tmp_path):
+    s = snippet(tmp_path, WRITES + "void g(int a) { a = 1; }\n")
+    f, g = s.decl(K.FUNCTION_DECL, "f"), s.decl(K.FUNCTION_DECL, "g")
+    first = s.view.analysis.reassigned(f)
+    assert sorted(d.spelling for d in first) == ["r", "x", "y"]
+    assert s.view.analysis.reassigned(s.decl(K.FUNCTION_DECL, "f")) is first  # the same function: asked once
+    assert [d.spelling for d in s.view.analysis.reassigned(g)] == ["a"]
+
 def test_is_written_in_looks_through_implicit_wrappers_only(tmp_path):
     s = snippet(tmp_path, WRITES)
     body = ex.function_body(s.decl(K.FUNCTION_DECL, "f"))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..view import FileView
+    from ..clang.nodes import Node
     from .layout import FileLayouts, LayoutUses
     from .symbols import SymbolIndex
     from .threads import Joins, ThreadBodies
@@ -57,3 +58,18 @@ class FileAnalysis:
         from .threads import Joins
 
         return Joins(self.view)
+
+    @cached_property
+    def _reassigned(self) -> dict["Node", set["Node"]]:
+        return {}
+
+    def reassigned(self, fn: "Node") -> set["Node"]:
+        """The variables the function ``fn`` (its node) assigns with ``=`` anywhere in it
+        (``control.reassigned_declarations``: their origin is not their initializer, as
+        ``memory.lvalue_origin`` asks), once per function of the file."""
+        found = self._reassigned.get(fn)
+        if found is None:
+            from .control import reassigned_declarations
+
+            found = self._reassigned[fn] = reassigned_declarations(fn)
+        return found

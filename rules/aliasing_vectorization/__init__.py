@@ -14,7 +14,7 @@ from hotlint.analysis.types import is_scalar, may_alias
 from hotlint.model import Severity
 from hotlint.rule import Finding, Rule
 
-from .accesses import NOT_VECTORIZED, PRIORITY, Access, FunctionFacts, Pair
+from .accesses import NOT_VECTORIZED, PRIORITY, Access, Pair
 from .fixes import local_copy_fix, restrict_fix
 
 # Clang's LoopAccessAnalysis emits at most this many run-time overlap checks
@@ -138,16 +138,11 @@ class AliasingVectorization(Rule):
     options = {}
 
     def check(self, view) -> Iterator[Finding]:
-        functions: dict[int, FunctionFacts] = {}
         for loop in view.loops:
             if loop.node.kind != K.FOR_STMT or loop.function is None:
                 continue
             # a lambda's locals may be the enclosing function's: scan that whole function
-            fn = outermost_function(view, loop.function)
-            facts = functions.get(id(fn))
-            if facts is None:
-                facts = functions[id(fn)] = FunctionFacts(fn)
-            finding = _check_loop(self, view, loop, facts)
+            finding = _check_loop(self, view, loop, outermost_function(view, loop.function).node)
             if finding is not None:
                 yield finding
 
@@ -155,7 +150,7 @@ class AliasingVectorization(Rule):
 # --------------------------------------------------------------------------- loop analysis
 
 
-def _check_loop(rule, view, loop, facts) -> Optional[Finding]:
+def _check_loop(rule, view, loop, fn) -> Optional[Finding]:
     parts = loop.parts()
     cond, inc, body = parts["condition"], parts["increment"], parts["body"]
     if cond is None or inc is None or body is None or induction_steps(inc) is None:
@@ -165,11 +160,11 @@ def _check_loop(rule, view, loop, facts) -> Optional[Finding]:
     scope = [cond, inc, body]
     if not vectorizable_shape(scope, body):
         return None
-    modified = mutated_declarations(scope)
+    modified, reassigned = mutated_declarations(scope), view.analysis.reassigned(fn)
     accesses = []
     for part in scope:
         for n in part.walk():
-            acc = _access(n, facts, modified, cond)
+            acc = _access(n, reassigned, modified, cond)
             if acc is _GIVE_UP:
                 return None
             if acc is not None:
@@ -201,7 +196,7 @@ def _check_loop(rule, view, loop, facts) -> Optional[Finding]:
     if len(pairs) > 1 + _MAX_NOTES:
         notes.append(f"... and {len(pairs) - 1 - _MAX_NOTES} more pairs that may alias")
     base = Severity.WARNING if (primary.kind in NOT_VECTORIZED or many) else Severity.INFO
-    the_fix = local_copy_fix(view, loop, pairs, accesses, facts) or restrict_fix(view, loop, pairs)
+    the_fix = local_copy_fix(view, loop, pairs, accesses, fn) or restrict_fix(view, loop, pairs)
     if the_fix is None and primary.kind == "accumulator":
         notes.append(f"accumulate into a local variable and store it to {quoted(view, primary.store.node)} "
                      "once after the loop")
@@ -231,7 +226,7 @@ def _indirect(access: Access, loads) -> bool:
 _GIVE_UP = object()
 
 
-def _access(n, facts, modified, cond):
+def _access(n, reassigned, modified, cond):
     """The scalar memory access at ``n``, None when ``n`` is none, _GIVE_UP for an unknown store."""
     w = write_at(n, **THROUGH_CASTS)
     if w is not None and w.target is not None and not _is_access_kind(w.target):
@@ -244,7 +239,7 @@ def _access(n, facts, modified, cond):
     parent = outermost_wrapper(n, through=_PARENS).parent
     if parent is not None and parent.kind == K.UNARY_OPERATOR and parent.operator == "&":
         return None
-    loc = lvalue_origin(n, facts.reassigned)
+    loc = lvalue_origin(n, reassigned)
     if loc is None:
         return _GIVE_UP if store else None
     if not loc.is_memory:

@@ -1,15 +1,13 @@
 """What the vectorizer model of aliasing-vectorization reads and builds: the memory accesses
-of a loop and the store/access pairs that may alias, and the facts it asks once per function.
-Shared by the detection (``__init__``) and the fixes."""
+of a loop and the store/access pairs that may alias. Shared by the detection (``__init__``) and
+the fixes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import TYPE_CHECKING, Optional
 
-from hotlint.analysis.control import reassigned_declarations
-from hotlint.analysis.symbols import linted_text, unqualified_identifiers
+from hotlint.analysis.symbols import linted_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from hotlint.analysis.memory import Origin
@@ -41,19 +39,6 @@ class Pair:
 
 PRIORITY = ("bound", "base-pointer", "accumulator", "clang-member", "indirect", "invariant", "stream")
 NOT_VECTORIZED = frozenset({"bound", "base-pointer", "accumulator", "clang-member", "indirect"})
-
-
-class FunctionFacts:
-    """Asked once per function: the variables assigned with `=` anywhere in it (their origin is
-    not their initializer) and, for a fix that adds locals, the names it uses."""
-
-    def __init__(self, function) -> None:
-        self.function = function
-        self.reassigned = reassigned_declarations(function.node)
-
-    @cached_property
-    def identifiers(self) -> set[str]:
-        return unqualified_identifiers(self.function.node)
 
 
 def written_text(view, node: "Node") -> Optional[str]:

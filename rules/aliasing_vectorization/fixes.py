@@ -11,7 +11,7 @@ from hotlint.analysis.edits import fresh_name, insert_at_line_start, qualify_par
     statement_room
 from hotlint.analysis.expressions import THROUGH_CASTS, strip
 from hotlint.analysis.kinds import K
-from hotlint.analysis.symbols import in_linted_file
+from hotlint.analysis.symbols import in_linted_file, unqualified_identifiers
 from hotlint.model import Applicability
 from hotlint.rule import fix
 
@@ -24,8 +24,9 @@ _KEYWORDS = frozenset({"new", "delete", "this", "int", "char", "float", "double"
 # --------------------------------------------------------------------------- local copies
 
 
-def local_copy_fix(view, loop, pairs, accesses, facts):
-    """Copy every invariant value a store may alias to a `const auto` local before the loop."""
+def local_copy_fix(view, loop, pairs, accesses, fn):
+    """Copy every invariant value a store may alias to a `const auto` local before the loop
+    (named apart from the identifiers of ``fn``, the node of the function scanned)."""
     if any(p.kind in ("stream", "accumulator", "indirect") or p.load.store or not p.load.invariant for p in pairs):
         return None
     prefix = statement_room(view.source, loop.node, indentation="blank-prefix")
@@ -40,7 +41,7 @@ def local_copy_fix(view, loop, pairs, accesses, facts):
             wanted.append(t)
     occurrences = {t: [a for a in accesses if not a.store and a.invariant and written_text(view, a.node) == t]
                    for t in wanted}
-    taken = set(facts.identifiers)
+    taken = unqualified_identifiers(fn)
     decls, edits = [], []
     for t in wanted:
         name = _fresh_name(occurrences[t][0].node, taken)
