@@ -7,6 +7,7 @@ import json
 import math
 import os
 import sys
+from collections import Counter
 from dataclasses import replace
 from typing import Optional, Sequence
 
@@ -77,6 +78,15 @@ def lint_parser() -> argparse.ArgumentParser:
     p.add_argument("--extra-arg", action="append", default=[], metavar="ARG",
                    help="append a compiler flag (repeatable), e.g. --extra-arg=-I/opt/include")
     p.add_argument("--cache-line-size", type=int, metavar="BYTES", help="override the configured cache-line size")
+    p.add_argument("--profile", action="append", metavar="FILE",
+                   help="rank findings by this profile (repeatable): valgrind's callgrind output, `perf script` "
+                        "text, folded stacks or gprof's flat profile, told from the content; replaces the "
+                        "configured `profile`")
+    p.add_argument("--hot-threshold", metavar="PERCENT",
+                   help="with a profile, the share of it a finding's loop or function needs to be hot "
+                        "(an error when the rule's mechanism applies; default 1)")
+    p.add_argument("--min-severity", choices=("info", "warning", "error"),
+                   help="show findings of this severity and above (default: warning; the summary counts the rest)")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="per-file time limit (default 60)")
     p.add_argument("--max-timeout", type=float, metavar="SECONDS", default=MAX_CONFIG_TIMEOUT,
                    help=f"cap on a configuration file's `timeout` (default {MAX_CONFIG_TIMEOUT:g})")
@@ -177,6 +187,17 @@ def _overrides(ns) -> dict:
         o["timeout"] = ns.timeout
     if ns.max_memory is not None and ns.max_memory < 256:
         raise UsageError(f"--max-memory must be at least 256 (MiB), got {ns.max_memory}")
+    if ns.profile:
+        o["profile"] = [os.path.abspath(p) for p in ns.profile]
+    if ns.hot_threshold is not None:
+        from .rank import parse_threshold
+
+        try:
+            o["hot_threshold"] = parse_threshold(ns.hot_threshold)
+        except ValueError as exc:
+            raise UsageError(f"--hot-threshold {exc}") from None
+    if ns.min_severity is not None:
+        o["min_severity"] = ns.min_severity
     return o
 
 
@@ -205,6 +226,7 @@ def run_lint(ns) -> int:
     flag_resolvers: dict[Optional[str], FlagResolver] = {}
     tasks: list[Task] = []
     all_tasks: dict[str, Task] = {}  # every analyzable file, for re-analysis after fixes
+    ranking: dict[str, tuple] = {}  # file -> its configuration's (profiles, hot threshold, min severity)
     keys: dict[str, tuple] = {}
     texts: dict[str, str] = {}
     cache = None
@@ -233,6 +255,7 @@ def run_lint(ns) -> int:
         if cfg.is_excluded(path) and path not in named:
             continue
         report.files += 1
+        ranking[path] = (tuple(cfg.profile), cfg.hot_threshold, cfg.min_severity)
         timeout = cfg.timeout
         if ns.timeout is None and timeout > ns.max_timeout:
             report.notes.append((cfg.path or path, f"`timeout = {timeout:g}` capped at {ns.max_timeout:g} s "
@@ -302,6 +325,8 @@ def run_lint(ns) -> int:
         else:
             run_tasks(tasks, jobs, on_result)
 
+    rank = _Ranking(report, ranking)
+    report.diagnostics = rank(report.diagnostics)
     report.sort()
     seen_notes = set()
     for path, note in report.notes:
@@ -311,7 +336,7 @@ def run_lint(ns) -> int:
             say(err, f"hotlint: {where}: note: {note}")
 
     if ns.fix or ns.diff:
-        _fix(report, texts, all_tasks, jobs, ns, err)
+        _fix(report, texts, all_tasks, jobs, ns, err, rank)
     if ns.show_fixes:
         _show_fixes(report, texts)
 
@@ -324,6 +349,76 @@ def run_lint(ns) -> int:
     if report.diagnostics and not ns.exit_zero:
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+class _Ranking:
+    """The stage after analysis (``hotlint.rank``): findings ranked by the profiles their file's
+    configuration (or ``--profile``) names, then those below the minimum severity left out and
+    counted in ``report.hidden_by_path``. Each profile is read once; one that cannot be read is an
+    error naming it (exit 2), one that matches none of the linted code a note."""
+
+    def __init__(self, report: Report, settings: dict[str, tuple]):
+        self.report = report
+        self.settings = settings
+        self.profiles: dict[str, object] = {}
+        self.rankers: dict[tuple, object] = {}
+
+    def _profile(self, path: str):
+        if path not in self.profiles:
+            from .profile import ProfileError, load_profile
+
+            try:
+                self.profiles[path] = load_profile(path)
+            except ProfileError as exc:
+                self.profiles[path] = None
+                self.report.errors.append(ErrorRecord(path=path, message=f"profile {exc.reason}", kind="profile",
+                                                      hint="--profile and `profile` take callgrind output, "
+                                                           "`perf script` text, folded stacks or gprof's flat profile"))
+            else:
+                for note in self.profiles[path].notes:
+                    self.report.notes.append((path, note))
+        return self.profiles[path]
+
+    def _ranker(self, paths: tuple, threshold):
+        from .rank import DEFAULT_HOT_THRESHOLD, Ranker
+
+        key = (paths, threshold)
+        if key not in self.rankers:
+            loaded = [p for p in (self._profile(path) for path in paths) if p is not None]
+            self.rankers[key] = Ranker(loaded, threshold or DEFAULT_HOT_THRESHOLD) if loaded else None
+        return self.rankers[key]
+
+    def __call__(self, diagnostics: list, first: bool = True) -> list:
+        """``diagnostics`` ranked, without those below their minimum severity. ``first``: the
+        run's findings (later calls rank a fixed file's new findings, and say nothing again)."""
+        from .model import Severity
+        from .rank import DEFAULT_MIN_SEVERITY, at_least
+
+        groups: dict[tuple, list] = {}
+        for d in diagnostics:
+            groups.setdefault(self.settings.get(d.path, ((), None, None)), []).append(d)
+        if first:  # a profile that cannot be read is an error even when nothing was found
+            for paths, threshold, _ in set(self.settings.values()):
+                self._ranker(paths, threshold)
+        shown: list = []
+        for (paths, threshold, minimum), diags in groups.items():
+            ranker = self._ranker(paths, threshold) if paths else None
+            if ranker is not None:
+                ranker.rank(diags)
+            kept, _ = at_least(diags, Severity(minimum) if minimum else DEFAULT_MIN_SEVERITY)
+            shown.extend(kept)
+        kept_ids = {id(d) for d in shown}
+        for path in {d.path for d in diagnostics}:
+            self.report.hidden_by_path.pop(path, None)
+        for d in diagnostics:
+            if id(d) not in kept_ids:
+                self.report.hidden_by_path.setdefault(d.path, Counter())[d.severity.value] += 1
+        if first:
+            for key, ranker in self.rankers.items():
+                if ranker is not None:
+                    files = [f for f, s in self.settings.items() if (s[0], s[1]) == key]
+                    self.report.notes.extend(ranker.coverage_notes(files))
+        return shown
 
 
 def _libclang_salt() -> str:
@@ -349,7 +444,7 @@ def _collect(report: Report, res: FileResult) -> None:
 _FIX_PASSES = 10
 
 
-def _fix(report: Report, texts: dict[str, str], tasks: dict, jobs: int, ns, err) -> None:
+def _fix(report: Report, texts: dict[str, str], tasks: dict, jobs: int, ns, err, rank) -> None:
     """Apply fixes in passes, as ruff does: after each pass the changed files are analyzed
     again, so fixes that overlapped an applied one get their turn. A pass whose result no
     longer parses is not written. With --diff nothing is written; the final diff is shown.
@@ -413,7 +508,7 @@ def _fix(report: Report, texts: dict[str, str], tasks: dict, jobs: int, ns, err)
                 del current[path]
                 continue
             texts[path] = new
-            current[path] = res.diagnostics
+            current[path] = rank(res.diagnostics, first=False)
             fixed[path] = fixed.get(path, 0) + count
     if ns.diff:
         for path, before in sorted(originals.items()):

@@ -49,6 +49,9 @@ class Config:
     cold_functions: list[str] = field(default_factory=list)
     rule_paths: list[str] = field(default_factory=list)
     timeout: float = 60.0
+    profile: list[str] = field(default_factory=list)  # profiles to rank findings by (hotlint.rank)
+    hot_threshold: Optional[float] = None  # a fraction; None: rank.DEFAULT_HOT_THRESHOLD
+    min_severity: Optional[str] = None  # None: rank.DEFAULT_MIN_SEVERITY
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     registry: Any = field(default=None, compare=False, repr=False)  # rules known under this config
     # `rule-paths` the file named but that were not loaded (see ``trust``), and why
@@ -123,6 +126,7 @@ _KEYS = {
     "select": list, "ignore": list, "per-file-ignores": dict, "exclude": list,
     "cache-line-size": int, "extra-args": list, "compile-commands": str,
     "hot-functions": list, "cold-functions": list, "rule-paths": list, "timeout": (int, float),
+    "profile": list, "hot-threshold": (int, float, str), "min-severity": str,
 }
 
 
@@ -198,6 +202,18 @@ def parse_table(table: dict, path: Optional[str], known_rules: dict, skipped_pac
             cfg.compile_commands = os.path.normpath(os.path.join(base, value))
         elif key == "rule-paths":
             cfg.rule_paths = [os.path.normpath(os.path.join(base, p)) for p in value]
+        elif key == "profile":
+            cfg.profile = [os.path.normpath(os.path.join(base, p)) for p in value]
+        elif key in ("hot-threshold", "min-severity"):
+            from .rank import parse_severity, parse_threshold  # noqa: PLC0415
+
+            try:
+                if key == "hot-threshold":
+                    cfg.hot_threshold = parse_threshold(value)
+                else:
+                    cfg.min_severity = parse_severity(value).value
+            except ValueError as exc:
+                raise ConfigError(f"{where}: `{key}` {exc}") from None
         elif key == "extra-args":
             from .compdb import clean_extra_args  # noqa: PLC0415 - compdb is heavier than config
 
@@ -291,7 +307,8 @@ def rule_paths_of(table: dict, path: Optional[str]) -> list[str]:
 
 def apply_overrides(cfg: Config, o: dict, known: dict) -> Config:
     """``cfg`` with command-line or editor settings on top: ``select`` replaces, ``ignore_extra``
-    and ``extra_args`` add, ``cache_line_size`` and ``timeout`` replace. ``known`` maps rule names
+    and ``extra_args`` add, ``cache_line_size``, ``timeout``, ``profile``, ``hot_threshold`` and
+    ``min_severity`` replace. ``known`` maps rule names
     to their classes; an unknown name (not a glob) is a ``ConfigError``."""
     cfg = replace(cfg, rule_options=dict(cfg.rule_options))
     for name in (o.get("select") or []) + (o.get("ignore_extra") or []):
@@ -305,7 +322,7 @@ def apply_overrides(cfg: Config, o: dict, known: dict) -> Config:
         cfg.ignore = cfg.ignore + list(o["ignore_extra"])
     if "extra_args" in o:
         cfg.extra_args = cfg.extra_args + list(o["extra_args"])
-    for key in ("cache_line_size", "timeout"):
+    for key in ("cache_line_size", "timeout", "profile", "hot_threshold", "min_severity"):
         if key in o:
             setattr(cfg, key, o[key])
     return cfg

@@ -106,6 +106,77 @@ class Fix:
         )
 
 
+@dataclass(frozen=True)
+class Where:
+    """The code a finding sits in, as a profile names it: the enclosing function (the outermost
+    named one: a lambda's is the function it is written in) with its lines, the lambda's lines when
+    the finding is in one, and the innermost loop of that body with its lines. ``hotness`` is the
+    engine's static score there (loop depth, +2 in a hot function, -2 in a cold one), from which
+    the rule's severity before its loop-depth shift can be told."""
+
+    function: str  # name as written
+    qualified_name: str
+    function_lines: tuple[int, int]
+    loop_lines: Optional[tuple[int, int]] = None
+    loop_depth: int = 0
+    lambda_lines: Optional[tuple[int, int]] = None
+    hotness: int = 0
+
+    def to_json(self) -> dict:
+        out: dict[str, Any] = {"function": {"name": self.function, "qualified_name": self.qualified_name,
+                                            "line": self.function_lines[0], "end_line": self.function_lines[1]}}
+        if self.lambda_lines is not None:
+            out["lambda"] = {"line": self.lambda_lines[0], "end_line": self.lambda_lines[1]}
+        if self.loop_lines is not None:
+            out["loop"] = {"line": self.loop_lines[0], "end_line": self.loop_lines[1], "depth": self.loop_depth}
+        out["hotness"] = self.hotness
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Where":
+        fn, loop, lam = data["function"], data.get("loop"), data.get("lambda")
+        return cls(fn["name"], fn["qualified_name"], (fn["line"], fn["end_line"]),
+                   (loop["line"], loop["end_line"]) if loop else None, loop["depth"] if loop else 0,
+                   (lam["line"], lam["end_line"]) if lam else None, data.get("hotness", 0))
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What a profile says about one finding (``hotlint.rank``): how hot its code ran.
+
+    ``scope`` is what ``share`` measures (``loop``, ``lambda`` or ``function``: the innermost the
+    profile has figures for); ``operation_share`` is the flagged line's own part (``operation``:
+    ``allocation`` for the allocator calls made from it, ``line`` for the line and its calls).
+    ``hotness`` is ``hot`` (at least ``threshold``), ``warm``, ``cold`` (negligible) or
+    ``unmeasured`` (the profile has nothing on this code)."""
+
+    profile: str
+    format: str
+    unit: str
+    hotness: str
+    threshold: float
+    scope: Optional[str] = None
+    share: Optional[float] = None
+    function_share: Optional[float] = None
+    operation: Optional[str] = None
+    operation_share: Optional[float] = None
+
+    def to_json(self) -> dict:
+        out: dict[str, Any] = {"file": self.profile, "format": self.format, "unit": self.unit,
+                               "hotness": self.hotness, "threshold": self.threshold}
+        for key in ("scope", "share", "function_share", "operation", "operation_share"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Measurement":
+        return cls(data["file"], data["format"], data["unit"], data["hotness"], data["threshold"],
+                   data.get("scope"), data.get("share"), data.get("function_share"), data.get("operation"),
+                   data.get("operation_share"))
+
+
 @dataclass
 class Diagnostic:
     """One finding of one rule in one file."""
@@ -118,6 +189,8 @@ class Diagnostic:
     fix: Optional[Fix] = None
     evidence: Optional[str] = None
     notes: tuple[str, ...] = ()
+    where: Optional[Where] = None  # the enclosing function and loop (None outside any function)
+    measured: Optional[Measurement] = None  # set by hotlint.rank when a profile is given
 
     def sort_key(self):
         return (self.path, self.range.start.line, self.range.start.column, self.rule, self.message)
@@ -131,6 +204,10 @@ class Diagnostic:
             out["evidence"] = self.evidence
         if self.notes:
             out["notes"] = list(self.notes)
+        if self.where is not None:
+            out["where"] = self.where.to_json()
+        if self.measured is not None:
+            out["profile"] = self.measured.to_json()
         return out
 
     @classmethod
@@ -144,6 +221,8 @@ class Diagnostic:
             fix=Fix.from_json(data["fix"]) if data.get("fix") else None,
             evidence=data.get("evidence"),
             notes=tuple(data.get("notes", ())),
+            where=Where.from_json(data["where"]) if data.get("where") else None,
+            measured=Measurement.from_json(data["profile"]) if data.get("profile") else None,
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from ..model import Diagnostic, ErrorRecord
@@ -16,6 +17,15 @@ class Report:
     notes: list[tuple[str, str]] = field(default_factory=list)  # (path, note) about flags etc.
     files: int = 0
     cached: int = 0
+    # findings below --min-severity, per file: counted in the summary, never shown
+    hidden_by_path: dict[str, Counter] = field(default_factory=dict)
+
+    @property
+    def hidden(self) -> Counter:
+        total: Counter = Counter()
+        for c in self.hidden_by_path.values():
+            total.update(c)
+        return total
 
     def sort(self) -> None:
         self.diagnostics.sort(key=Diagnostic.sort_key)

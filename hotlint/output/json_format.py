@@ -12,6 +12,8 @@ def render(report: Report) -> str:
     for d in report.diagnostics:
         item = d.to_json()
         item["path"] = display_path(d.path)
+        if "profile" in item:
+            item["profile"]["file"] = display_path(item["profile"]["file"])
         diags.append(item)
     errors = []
     for e in report.errors:

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..positions import byte_to_char_column
-from . import Report, read_lines
+from . import Report, display_path, read_lines
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -75,6 +75,10 @@ def render(report: Report, rules: dict, root: str | None = None) -> str:
         }
         if d.rule in index:
             res["ruleIndex"] = index[d.rule]
+        if d.measured is not None:  # ranked by a profile (hotlint.rank)
+            res["properties"] = {"hotlint/profile": {**d.measured.to_json(), "file": display_path(d.measured.profile)}}
+            if d.measured.share is not None:
+                res["rank"] = round(min(100.0, d.measured.share * 100), 3)
         if d.fix is not None and d.fix.applicability.value != "display-only":
             uri_loc = _location(d.path, root)["physicalLocation"]["artifactLocation"]
             res["fixes"] = [{

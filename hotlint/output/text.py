@@ -88,12 +88,20 @@ def summary(report: Report) -> Text:
     text += Text(f" in {report.files} file{'s' if report.files != 1 else ''}")
     if report.cached:
         text += Text(f" ({report.cached} from cache)", style="dim")
-    if report.errors:
-        files = len({e.path for e in report.errors})
+    files = len({e.path for e in report.errors if e.kind != "profile"})
+    if files:
         text += Text(f"; {files} file{'s' if files != 1 else ''} could not be fully analyzed", style="bold red")
+    profiles = len({e.path for e in report.errors if e.kind == "profile"})
+    if profiles:
+        text += Text(f"; {profiles} profile{'s' if profiles != 1 else ''} could not be read", style="bold red")
     fixable = sum(1 for d in report.diagnostics if d.fix is not None and d.fix.applicability.value == "safe")
     if fixable:
         text += Text(f"; {fixable} fixable with --fix", style="dim")
+    from ..rank import hidden_summary  # noqa: PLC0415
+
+    left_out = hidden_summary(report.hidden)
+    if left_out:
+        text += Text(f"; {left_out}", style="dim")
     return text + Text(".")
 
 

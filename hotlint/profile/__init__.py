@@ -19,11 +19,12 @@ from typing import Callable
 
 from ..safeio import MiB, ReadRefused, human_size, read_regular
 from . import callgrind, folded, gprof, perf
-from .model import ALLOCATORS, CallSite, Cost, Coverage, FunctionCost, Profile, ProfileError, same_file
+from .model import (ALLOCATORS, CallSite, Cost, Coverage, FunctionCost, Profile, ProfileError, common_tail,
+                    same_file)
 
 __all__ = [
     "ALLOCATORS", "CallSite", "Cost", "Coverage", "FORMATS", "FunctionCost", "PROFILE_LIMIT",
-    "Profile", "ProfileError", "detect_format", "load_profile", "parse_profile", "same_file",
+    "Profile", "ProfileError", "common_tail", "detect_format", "load_profile", "parse_profile", "same_file",
 ]
 
 # perf script text of a long recording is the largest of these; folding it first

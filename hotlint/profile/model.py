@@ -52,9 +52,11 @@ class FunctionCost:
     last_line: Optional[int] = None
     files: tuple[str, ...] = ()
 
-    def in_file(self, file: str) -> bool:
-        """Whether the profile places this function (or some of its cost) in ``file``."""
-        return any(same_file(f, file) for f in (self.files or ((self.file,) if self.file else ())))
+    def in_file(self, file: str, loosely: bool = False) -> bool:
+        """Whether the profile places this function (or some of its cost) in ``file``; with
+        ``loosely``, in a file of the same name (a build on another machine)."""
+        match = common_tail if loosely else same_file
+        return any(match(f, file) for f in (self.files or ((self.file,) if self.file else ())))
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,16 @@ def same_file(a: str, b: str) -> bool:
         return False
     short, long_ = (pa, pb) if len(pa) <= len(pb) else (pb, pa)
     return long_[len(long_) - len(short):] == short
+
+
+def common_tail(a: str, b: str) -> int:
+    """How many trailing path components two spellings share: 0 when their file names differ
+    (``/home/dev/shop/src/a.cpp`` and ``/ci/shop/src/a.cpp`` share 3)."""
+    pa, pb = _norm_path(a), _norm_path(b)
+    n = 0
+    while n < min(len(pa), len(pb)) and pa[-1 - n] == pb[-1 - n]:
+        n += 1
+    return n
 
 
 @dataclass(repr=False)
@@ -165,14 +177,24 @@ class Profile:
 
     def _profile_files(self, file: str) -> list[str]:
         """The profile's spellings of ``file``: the exact one if present, else every one that
-        names the same file by a trailing part."""
+        names the same file by a trailing part, else (a profile recorded on another machine, under
+        another folder) those sharing the longest trailing part with it, the file name at least."""
         hit = self._spellings.get(file)
         if hit is None:
             known = self._lines_by_file.keys() | self._sites_by_file.keys()
             wanted = _norm_path(file)
             hit = [p for p in known if _norm_path(p) == wanted] or [p for p in known if same_file(p, file)]
+            if not hit:
+                tails = {p: common_tail(p, file) for p in known}
+                best = max(tails.values(), default=0)
+                hit = [p for p, n in tails.items() if n == best] if best else []
             self._spellings[file] = hit
         return hit
+
+    def knows_file(self, file: str) -> bool:
+        """Whether the profile has lines, call sites or functions in ``file`` (or a file of its
+        name): then code of ``file`` it has no cost for did not run."""
+        return bool(self._profile_files(file)) or any(f.in_file(file, loosely=True) for f in self.functions)
 
     # ------------------------------------------------------------------ functions
 
@@ -188,7 +210,7 @@ class Profile:
         """
         found = self._by_qualified.get(_qualified(qualified_name), [])
         if file is not None and found:
-            here = [f for f in found if f.in_file(file)]
+            here = ([f for f in found if f.in_file(file)] or [f for f in found if f.in_file(file, loosely=True)])
             found = here or [f for f in found if f.file is None and not f.files]
         if extent is not None and len(found) > 1:
             first, last = extent
