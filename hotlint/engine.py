@@ -216,9 +216,11 @@ def analyze_unit_with_view(tu, path: str, text: str, args: Sequence[str], option
         (d for d in diags if not sup.suppressed(d.rule, d.range.start.line)), key=Diagnostic.sort_key
     )
     from .evidence import evidence_for  # noqa: PLC0415 - small, loaded lazily
+    from .where import where_of  # noqa: PLC0415
 
     for d in result.diagnostics:
         d.evidence = evidence_for(d.rule)
+        d.where = where_of(view, d.range) if d.path == view.path else None  # for hotlint.rank
     return result, view
 
 
