@@ -408,3 +408,52 @@ def test_qualify_parameter_before_a_pointer_or_reference_name(tmp_path):
 def test_restrict_keyword_by_language():
     assert E.restrict_keyword("c") == "restrict"
     assert E.restrict_keyword("c++") == "__restrict__"
+
+
+# ---------------------------------------------------------------------- copies to locals
+
+COPIES = """\
+struct Buf { unsigned char* data; int len; int m_size; };
+void f(Buf& buf, const float* scale, float* out, int n) {
+    for (int i = 0; i < buf.len; ++i) out[i] = *scale * buf.len;
+    if (n) for (int i = 0; i < n; ++i) out[i] = *scale;
+\tfor (int i = 0; i < buf.m_size; ++i) out[i] = (float)buf.m_size;
+}
+"""
+
+
+def test_value_name_after_the_copied_value(tmp_path):
+    roots = parse_roots(tmp_path, COPIES)
+    members = {n.spelling: n for n in nodes(roots, K.MEMBER_REF_EXPR)}
+    assert E.value_name(members["len"]) == "len"
+    assert E.value_name(members["m_size"]) == "size"  # the m_ prefix dropped
+    deref = [n for n in nodes(roots, K.UNARY_OPERATOR) if n.operator == "*"][0]
+    assert E.value_name(deref) == "scale_value"
+    assert E.value_name(nodes(roots, K.DECL_REF_EXPR, "n")[0]) == "n"
+    assert E.value_name(nodes(roots, K.ARRAY_SUBSCRIPT_EXPR)[0]) == "value"  # no name of its own
+
+
+def test_hoisted_copies_declare_locals_before_the_statement_and_use_them(tmp_path):
+    roots = parse_roots(tmp_path, COPIES)
+    loops = nodes(roots, K.FOR_STMT)
+    lens = nodes(roots, K.MEMBER_REF_EXPR, "len")
+    scale = [n for n in nodes(roots, K.UNARY_OPERATOR) if n.range.start.line == 3 and n.operator == "*"]
+    edits = E.hoisted_copies(SourceText(COPIES), loops[0], [("len", "buf.len", lens), ("s", "*scale", scale)])
+    fixed = apply_edits(COPIES, edits).splitlines()
+    assert fixed[2:5] == ["    const auto len = buf.len;", "    const auto s = *scale;",
+                          "    for (int i = 0; i < len; ++i) out[i] = s * len;"]
+    # the blank text before the statement is the indentation, a tab too
+    sizes = nodes(roots, K.MEMBER_REF_EXPR, "m_size")
+    edits = E.hoisted_copies(SourceText(COPIES), loops[2], [("size", "buf.m_size", sizes)])
+    assert apply_edits(COPIES, edits).splitlines()[4:6] == [
+        "\tconst auto size = buf.m_size;", "\tfor (int i = 0; i < size; ++i) out[i] = (float)size;"]
+
+
+def test_hoisted_copies_none_without_room_or_with_overlapping_uses(tmp_path):
+    roots = parse_roots(tmp_path, COPIES)
+    loops = nodes(roots, K.FOR_STMT)
+    scale = [n for n in nodes(roots, K.UNARY_OPERATOR) if n.range.start.line == 4 and n.operator == "*"]
+    assert E.hoisted_copies(SourceText(COPIES), loops[1], [("s", "*scale", scale)]) is None  # the if's body
+    store = nodes(roots, K.ARRAY_SUBSCRIPT_EXPR)[0]
+    out = [n for n in nodes(roots, K.DECL_REF_EXPR, "out") if n.range.start.line == 3]
+    assert E.hoisted_copies(SourceText(COPIES), loops[0], [("a", "out[i]", [store]), ("o", "out", out)]) is None

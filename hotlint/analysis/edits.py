@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import TYPE_CHECKING, Callable, Iterable, Literal, Optional, Union
+from typing import TYPE_CHECKING, Callable, Iterable, Literal, Optional, Sequence, Union
 
 from ..model import Edit, Position, Range
+from .expressions import THROUGH_CASTS, strip
 from .kinds import K
 from .source import SourceText, is_postfix_name, parenthesized_whole
 
@@ -170,6 +171,25 @@ def after_semicolon(source: SourceText, pos: Position) -> Optional[Position]:
     return Position(pos.line, pos.column + semi + 1) if semi >= 0 else None
 
 
+
+def hoisted_copies(source: SourceText, stmt: "Node",
+                   copies: Sequence[tuple[str, str, Sequence["Node"]]]) -> Optional[list[Edit]]:
+    """Edits that copy values to locals before the statement ``stmt``: for each ``(name, text,
+    uses)`` of ``copies`` a line ``const auto name = text;`` (in the order given, all in one
+    insertion at the start of ``stmt``'s line, indented by the blank text before ``stmt``:
+    statement_room 'blank-prefix'), and each node of ``uses`` replaced by ``name``; the
+    insertion first, then the replacements in order. None when there is no room before
+    ``stmt`` or two of the uses overlap (one inside another)."""
+    prefix = statement_room(source, stmt, indentation="blank-prefix")
+    if prefix is None:
+        return None
+    edits = [replace(use, name) for name, _, uses in copies for use in uses]
+    spans = sorted((e.range.start, e.range.end) for e in edits)
+    if any(b[0] < a[1] for a, b in zip(spans, spans[1:])):
+        return None
+    lines = "".join(f"{prefix}const auto {name} = {text};\n" for name, text, _ in copies)
+    return [insert_at_line_start(stmt.range.start.line, lines), *edits]
+
 # ---------------------------------------------------------------------- expressions
 
 
@@ -261,6 +281,22 @@ def fresh_name(candidates: Iterable[str], taken: Callable[[str], bool], fallback
     return next(c for c in names if not taken(c))
 
 
+
+def value_name(expr: "Node") -> str:
+    """A name for a local holding the value of ``expr`` (an lvalue, looked at through casts and
+    implicit wrappers): a variable's or member's own name (``buf.len``: ``len``), the pointer's
+    name and ``_value`` for a dereference (``*scale``: ``scale_value``), else ``value``; an
+    ``m_``, ``g_`` or ``s_`` prefix and outer underscores dropped (``value`` when nothing is
+    left). Not checked against other names: pass it to fresh_name."""
+    n = strip(expr, **THROUGH_CASTS)
+    if n.kind == K.MEMBER_REF_EXPR or n.kind == K.DECL_REF_EXPR:
+        base = n.spelling
+    elif n.kind == K.UNARY_OPERATOR and n.children:
+        base = (strip(n.children[0], **THROUGH_CASTS).spelling or "value") + "_value"
+    else:
+        base = "value"
+    return re.sub(r"^(m_|g_|s_)", "", base).strip("_") or "value"
+
 def word_in(text: str) -> Callable[[str], bool]:
     """A ``taken`` test for fresh_name: the name occurs in ``text`` as a whole word."""
     def taken(name: str) -> bool:
@@ -270,6 +306,7 @@ def word_in(text: str) -> Callable[[str], bool]:
 
 __all__ = [
     "address_of", "after_semicolon", "append_argument", "body_indentation", "fresh_name", "has_include",
-    "include_edits", "insert_at_line_start", "last_include_line", "member_object", "qualify_parameter",
-    "remove_statement", "replace", "restrict_keyword", "statement_room", "through_semicolon", "word_in",
+    "hoisted_copies", "include_edits", "insert_at_line_start", "last_include_line", "member_object",
+    "qualify_parameter", "remove_statement", "replace", "restrict_keyword", "statement_room", "through_semicolon",
+    "value_name", "word_in",
 ]

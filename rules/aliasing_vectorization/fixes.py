@@ -4,12 +4,8 @@ every call in the file provably passes distinct objects)."""
 
 from __future__ import annotations
 
-import re
-
 from hotlint.analysis.calls import callers_pass_distinct_objects
-from hotlint.analysis.edits import fresh_name, insert_at_line_start, qualify_parameter, replace, restrict_keyword, \
-    statement_room
-from hotlint.analysis.expressions import THROUGH_CASTS, strip
+from hotlint.analysis.edits import fresh_name, hoisted_copies, qualify_parameter, restrict_keyword, value_name
 from hotlint.analysis.kinds import K
 from hotlint.analysis.symbols import in_linted_file, unqualified_identifiers
 from hotlint.model import Applicability
@@ -29,9 +25,6 @@ def local_copy_fix(view, loop, pairs, accesses, fn):
     (named apart from the identifiers of ``fn``, the node of the function scanned)."""
     if any(p.kind in ("stream", "accumulator", "indirect") or p.load.store or not p.load.invariant for p in pairs):
         return None
-    prefix = statement_room(view.source, loop.node, indentation="blank-prefix")
-    if prefix is None:
-        return None
     wanted = []
     for p in pairs:
         t = written_text(view, p.load.node)
@@ -41,17 +34,16 @@ def local_copy_fix(view, loop, pairs, accesses, fn):
             wanted.append(t)
     occurrences = {t: [a for a in accesses if not a.store and a.invariant and written_text(view, a.node) == t]
                    for t in wanted}
-    taken = unqualified_identifiers(fn)
-    decls, edits = [], []
+    taken, copies = unqualified_identifiers(fn), []
     for t in wanted:
-        name = _fresh_name(occurrences[t][0].node, taken)
+        base = value_name(occurrences[t][0].node)
+        name = fresh_name([base, f"{base}_copy", *(f"{base}_copy{i}" for i in range(2, 50))],
+                          lambda c: c in taken or c in _KEYWORDS, base + "_local")
         taken.add(name)
-        decls.append(f"{prefix}const auto {name} = {t};\n")
-        edits.extend(replace(a.node, name) for a in occurrences[t])
-    spans = sorted((e.range.start, e.range.end) for e in edits)
-    if any(b[0] < a[1] for a, b in zip(spans, spans[1:])):
+        copies.append((name, t, [a.node for a in occurrences[t]]))
+    edits = hoisted_copies(view.source, loop.node, copies)
+    if edits is None:
         return None
-    edits.insert(0, insert_at_line_start(loop.node.range.start.line, "".join(decls)))
     names = ", ".join(f"`{t}`" for t in wanted)
     return fix(f"copy {names} to local{'s' if len(wanted) > 1 else ''} before the loop", edits,
                Applicability.SAFE if _copies_provably_safe(pairs, loop) else Applicability.UNSAFE)
@@ -67,20 +59,6 @@ def _copies_provably_safe(pairs, loop) -> bool:
         if sl.top != ll.top or sl.top[0] == "ptr" or not sl.path or sl.path[-1] != "[]":
             return False
     return True
-
-
-def _fresh_name(node, taken) -> str:
-    """A local's name after the copied value (`buf.len` -> `len`, `*scale` -> `scale_value`)."""
-    n = strip(node, **THROUGH_CASTS)
-    if n.kind == K.MEMBER_REF_EXPR or n.kind == K.DECL_REF_EXPR:
-        base = n.spelling
-    elif n.kind == K.UNARY_OPERATOR and n.children:
-        base = (strip(n.children[0], **THROUGH_CASTS).spelling or "value") + "_value"
-    else:
-        base = "value"
-    base = re.sub(r"^(m_|g_|s_)", "", base).strip("_") or "value"
-    return fresh_name([base, f"{base}_copy", *(f"{base}_copy{i}" for i in range(2, 50))],
-                      lambda c: c in taken or c in _KEYWORDS, base + "_local")
 
 
 # --------------------------------------------------------------------------- __restrict__
