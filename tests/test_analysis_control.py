@@ -445,3 +445,38 @@ def test_outermost_function(tmp_path):
     assert co.outermost_function(s.view, inner).name == "f"
     f = next(fn for fn in s.view.functions if fn.name == "f")
     assert co.outermost_function(s.view, f) is f
+
+
+LAZY = r"""
+#include <memory>
+struct Holder { std::unique_ptr<int> up; };
+void f(int n, int* p, Holder& h, bool c) {
+  for (int i = 0; i < n; ++i) {
+    if (p == nullptr) p = new int(1);
+    if (p == nullptr) { c = true; } else { p = new int(2); }
+    if (!h.up) h.up = std::make_unique<int>(3);
+    if (c) p = new int(4);
+    int* q = nullptr;
+    if (!p) q = new int(5);
+    if (!p) { if (c) p = new int(6); }
+  }
+  if (!p) {
+    for (int i = 0; i < n; ++i) p = new int(7);
+  }
+}
+"""
+
+
+def test_stored_when_null(tmp_path):
+    s = snippet(tmp_path, LAZY)
+    loops = s.all(K.FOR_STMT)
+    news = s.all(K.CXX_NEW_EXPR)
+    shown = [co.stored_when_null(n, loops[0]) for n in news[:5]]
+    # filled under its own null test (also nested, also through operator=); not in the else
+    # branch, not under another test, not when the test is of another entity
+    assert shown == [True, False, False, False, True]
+    make = next(n for n in s.all(K.CALL_EXPR) if n.spelling == "make_unique")
+    assert co.stored_when_null(make, loops[0])
+    # the walk stops at the loop: the test outside it does not count
+    assert not co.stored_when_null(news[5], loops[1])
+    assert co.stored_when_null(news[5], s.view.nodes(K.FUNCTION_DECL)[0])

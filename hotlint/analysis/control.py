@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Collection, Iterable, Literal, Optional
 from .calls import is_transparent_call
 from .expressions import THROUGH_CASTS, Operands, is_null_constant, operator_operands, parent_past, strip, write_at
 from .kinds import BRANCHES, EXPLICIT_CASTS, INCREMENT_OPERATORS, LOOP_EXITS, LOOPS, WRAPPERS, K
-from .memory import bool_conversion_object
+from .memory import assigned_entity, bool_conversion_object
 from .source import first_paren_close, header_semicolons
 from .symbols import refers_to
 
@@ -308,6 +308,29 @@ def tests_null(cond: Optional["Node"], entity: "Node") -> bool:
     if op == "==" and len(operands) == 2:
         a, b = (strip(c) for c in operands)
         return (_names(a, entity) and is_null_constant(b)) or (_names(b, entity) and is_null_constant(a))
+    return False
+
+
+def stored_when_null(node: "Node", stop: "Node") -> bool:
+    """``if (p == nullptr) p = new T;``: the value of ``node`` is stored into an entity
+    (memory.assigned_entity, operator calls first: ``s.up = …`` fills the member ``up``) and an
+    ``if`` between ``node`` and its ancestor ``stop`` (``stop`` excluded) holds ``node`` in its
+    then-branch and runs it only while that entity is null (tests_null). Such a store runs once
+    until the entity is reset, not each time ``stop`` repeats. Not when ``node`` is in the
+    condition or the else branch (the walk up ends at ``stop``; with no ``stop`` above ``node`` it
+    goes to the root)."""
+    entity = assigned_entity(node, operators_first=True)
+    if entity is None:
+        return False
+    for anc in node.ancestors():
+        if anc is stop:
+            return False
+        parts = if_parts(anc) if anc.kind == K.IF_STMT else None
+        if parts is None:
+            continue
+        cond, then = parts
+        if (node is then or node.is_within(then)) and tests_null(cond, entity):
+            return True
     return False
 
 
