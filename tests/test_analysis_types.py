@@ -264,6 +264,15 @@ def test_is_scalar_and_the_value_kinds(t):
     assert not ty.is_scalar(t("g_intp"), kinds=VALUE_TYPES) and ty.is_scalar(t("g_int"), kinds=VALUE_TYPES)
 
 
+
+def test_written_name_keeps_typedefs_and_drops_cv(tmp_path):
+    view = parse_view(tmp_path, "#include <cstdint>\n"
+                                "const std::uint8_t u = 0; volatile const float v = 0; const char* const q = 0;\n"
+                                "float* const r = 0; const volatile int* w = 0;\n")
+    names = {n: ty.written_name(type_of(view, n)) for n in ("u", "v", "q", "r", "w")}
+    # the typedef as written (not `unsigned char`); a pointer's own const has no space after it and stays
+    assert names == {"u": "std::uint8_t", "v": "float", "q": "char *const", "r": "float *const", "w": "int *"}
+
 # ------------------------------------------------------------------ containers
 
 def test_family_looks_through_references(t):

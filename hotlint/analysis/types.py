@@ -205,6 +205,16 @@ def is_scalar(t: "Type", *, kinds: frozenset = SCALAR_TYPES) -> bool:
     return t.canonical.kind in kinds
 
 
+
+def written_name(t: "Type") -> str:
+    """``t`` as spelled where it is used, typedefs kept (``uint8_t``, not ``unsigned char``), with
+    every ``const `` and ``volatile `` taken out: the name a message gives the type of a value.
+    A pointer's own qualifier (``float *const``) is followed by no space and stays."""
+    s = t.spelling
+    for q in ("const ", "volatile "):
+        s = s.replace(q, "")
+    return s
+
 # ------------------------------------------------------------------ containers
 
 def family(t: "Type") -> Optional[str]:

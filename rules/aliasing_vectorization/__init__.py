@@ -10,7 +10,7 @@ from hotlint.analysis.expressions import THROUGH_CASTS, is_store_target, outermo
 from hotlint.analysis.kinds import FLOATING_TYPES, K
 from hotlint.analysis.memory import lvalue_origin
 from hotlint.analysis.symbols import in_linted_file, quoted
-from hotlint.analysis.types import is_scalar, may_alias
+from hotlint.analysis.types import is_scalar, may_alias, written_name
 from hotlint.model import Severity
 from hotlint.rule import Finding, Rule
 
@@ -316,15 +316,8 @@ def _dedupe(pairs, view):
 # --------------------------------------------------------------------------- messages
 
 
-def _type_name(t) -> str:
-    s = t.spelling
-    for q in ("const ", "volatile "):
-        s = s.replace(q, "")
-    return s
-
-
 def _types(s: Access, other: Access) -> str:
-    ts, to = _type_name(s.type), _type_name(other.type)
+    ts, to = written_name(s.type), written_name(other.type)
     if s.type.is_byte_like and not other.type.is_byte_like:
         return f"a store through `{ts}` may modify an object of any type"
     if other.type.is_byte_like and not s.type.is_byte_like:
