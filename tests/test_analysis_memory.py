@@ -353,3 +353,29 @@ def test_named_declaration(tmp_path):
     assert me.named_declaration(s.one(K.ARRAY_SUBSCRIPT_EXPR, "a[0]")) is None
     assert me.named_declaration(s.one(K.CALL_EXPR, "f(s, p, a)")) is None
     assert me.named_declaration(None) is None
+
+
+NEWS = r"""
+#include <cstddef>
+#include <new>
+struct Plain { int a; };
+struct Pooled { int a; static void* operator new(std::size_t); static void operator delete(void*); };
+struct Templated { template <class... A> static void* operator new(std::size_t, A...); int a; };
+void f(void* buf) {
+  Plain* a = new Plain;
+  Plain* b = new (std::nothrow) Plain;
+  Plain* c = new (buf) Plain;
+  Pooled* d = new Pooled;
+  Templated* e = new Templated;
+  int* g = new int[4];
+  Pooled* k = ::new Pooled;
+}
+"""
+
+
+def test_allocates_from_heap(tmp_path):
+    s = snippet(tmp_path, NEWS)
+    # nothrow is still the heap; placement into a buffer and a class's own operator new (a
+    # template too) are not; `::new` is not told apart from `new`
+    assert [me.allocates_from_heap(n) for n in s.all(K.CXX_NEW_EXPR)] == [
+        True, True, False, False, False, True, False]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Collection, Literal, Optional, Union
 from .expressions import THROUGH_CASTS, call_object, outermost_wrapper, parent_past, strip, subscript_parts, unwrap, \
     write_at
 from .kinds import BYTE_REINTERPRETING_CASTS, EXPLICIT_CASTS, WRAPPERS, K
+from .source import new_placement_close
 from .symbols import has_static_storage
 from .types import owned_element
 
@@ -382,3 +383,28 @@ def initialized_local(node: "Node") -> Union[InitializedLocal, Literal["not-a-lo
     if stmt is None or stmt.kind != K.DECL_STMT or sum(c.kind == K.VAR_DECL for c in stmt.children) != 1:
         return "declared-with-others"
     return holder, stmt
+
+
+def allocates_from_heap(new_expr: "Node") -> bool:
+    """The new-expression takes its memory from the global ``operator new``: its tokens hold
+    ``new`` (libclang gives none for some macro expansions: then False), it has no placement
+    argument other than a ``std::nothrow_t`` (placement new constructs in memory someone else
+    owns), and the record it makes declares no ``operator new`` of its own (a member function or
+    member template: the class routes its allocations; ``::new`` is not told apart)."""
+    tokens = new_expr.tokens
+    if "new" not in tokens:
+        return False
+    close = new_placement_close(new_expr, tokens.index("new"))
+    if close is not None:
+        for arg in new_expr.children:
+            if arg.range.start < close and arg.kind != K.TYPE_REF and not _is_nothrow(arg):
+                return False
+    made = new_expr.type.pointee
+    decl = made.declaration if made is not None and made.is_record else None
+    return decl is None or not any(c.kind in (K.CXX_METHOD, K.FUNCTION_TEMPLATE) and c.spelling.startswith(
+        "operator new") for c in decl.children)
+
+
+def _is_nothrow(arg: "Node") -> bool:
+    name = strip(arg).type.unqualified_name
+    return name in ("std::nothrow_t", "const std::nothrow_t") or name.endswith("nothrow_t")
