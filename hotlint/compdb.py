@@ -150,6 +150,11 @@ class CompilationDatabase:
             return self.commands[includers[0]]
         return self._nearest(header)
 
+    def sorted_units(self) -> list[str]:
+        if self._sorted is None:
+            self._sorted = sorted(self.commands)
+        return self._sorted
+
     def _nearest(self, path: str, language: Optional[str] = None) -> Optional[CompileCommand]:
         """The unit nearest ``path``: in its own folder, else under the nearest folder above it
         that holds any unit (the longest common path), preferring a unit of ``language`` there;
@@ -423,7 +428,9 @@ class FlagResolver:
         header = os.path.normpath(os.path.abspath(header))
         dbp = self.database_path(header)
         db = self._db(dbp) if dbp else None
-        units = sorted(db.commands) if db is not None else []
+        if db is not None and db.lookup(header) is not None:
+            return None  # the database says how to parse it
+        units = list(db.sorted_units()) if db is not None else []
         units += [f for f in self.sources if db is None or f not in db.commands]
         if not units:
             return None
