@@ -31,11 +31,13 @@ def lines_and_rules(diagnostics) -> set[tuple[int, str]]:
 
 
 def analyzed_alone(tmp_path: Path, text: str) -> set[tuple[int, str]]:
-    """What the command line finds in ``text`` (1-based line, rule)."""
+    """What the command line finds in ``text`` (1-based line, rule), infos too, as the server
+    publishes them."""
     path = tmp_path / "alone" / "final.cpp"
     path.parent.mkdir(exist_ok=True)
     path.write_text(text)
-    out = subprocess.run([sys.executable, "-m", "hotlint", "--format", "json", "--no-cache", str(path)],
+    out = subprocess.run([sys.executable, "-m", "hotlint", "--format", "json", "--no-cache", "--min-severity", "info",
+                          str(path)],
                          capture_output=True, text=True, cwd=ROOT, check=False)
     return {(d["line"], d["rule"]) for d in json.loads(out.stdout)["diagnostics"]}
 
