@@ -367,15 +367,20 @@ async def test_settings_merge_with_the_project_config(client: LanguageClient, tm
     assert {d.code for d in changed.diagnostics} == {"padding-waste"}  # the file's ignore still holds
 
 
+def write_database(root: Path, file: str, *flags: str) -> None:
+    """``root/build/compile_commands.json`` with one unit: ``file`` (relative to ``root``)
+    compiled with ``flags``."""
+    (root / "build").mkdir()
+    (root / "build" / "compile_commands.json").write_text(json.dumps([{
+        "directory": str(root), "file": file, "arguments": ["c++", *flags, "-c", file]}]))
+
+
 async def test_compile_commands_found_as_the_cli_finds_them(client: LanguageClient, tmp_path):
     """Flags come from build/compile_commands.json upward of the file (as clangd looks)."""
     source = tmp_path / "src" / "main.cpp"
     source.parent.mkdir()
     text = "struct Order { FLAG_T active; double price; int quantity; };\n"
-    (tmp_path / "build").mkdir()
-    (tmp_path / "build" / "compile_commands.json").write_text(json.dumps([{
-        "directory": str(tmp_path), "file": "src/main.cpp",
-        "arguments": ["c++", "-std=c++17", "-DFLAG_T=bool", "-c", "src/main.cpp"]}]))
+    write_database(tmp_path, "src/main.cpp", "-std=c++17", "-DFLAG_T=bool")
     uri = open_doc(client, source, text)
     p = await until(client, publication(client, uri, 1))
     assert [(d.range.start.line + 1, d.code) for d in p.diagnostics] == [(1, "padding-waste")]
@@ -404,10 +409,7 @@ async def test_an_open_header_is_analyzed_inside_the_unit_that_includes_it(clien
             "  for (int i = 0; i < n; ++i) { std::vector<int> v(8); s += v[0]; }\n  return s;\n}\n#endif\n")
     (tmp_path / "src" / "ring.cpp").write_text('#define RING_IMPL\n#include "ring.h"\n'
                                              "struct Unit { char a; double b; char c; };\nUnit u[4];\n")
-    (tmp_path / "build").mkdir()
-    (tmp_path / "build" / "compile_commands.json").write_text(json.dumps([{
-        "directory": str(tmp_path), "file": "src/ring.cpp",
-        "arguments": ["c++", "-std=c++17", "-Iinclude", "-c", "src/ring.cpp"]}]))
+    write_database(tmp_path, "src/ring.cpp", "-std=c++17", "-Iinclude")
     uri = open_doc(client, header, text)
     p = await until(client, publication(client, uri, 1))
     assert [(d.range.start.line + 1, d.code) for d in p.diagnostics] == [(7, "alloc-in-loop")]
