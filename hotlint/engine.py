@@ -205,7 +205,7 @@ def analyze_unit_with_view(tu, path: str, text: str, args: Sequence[str], option
     else:
         roots, users = clang.main_file_roots(tu, path), []
     view = FileView(path, text, roots, options.settings, layouts_trusted=not errors,
-                    language=_language(args, context or path), instantiation_roots=users)
+                    language=_language(args, context or path), instantiation_roots=users, args=args)
     try:
         diags, rule_errors = run_rules(view, instantiate(registry, options.rules), path)
     finally:

@@ -159,10 +159,13 @@ class FileView:
 
     def __init__(self, path: str, text: str, roots: list[Node], settings: Settings,
                  layouts_trusted: bool = True, language: str = "c++",
-                 instantiation_roots: Iterable[Node] = ()):
+                 instantiation_roots: Iterable[Node] = (), args: Iterable[str] = ()):
         """``instantiation_roots``: declarations outside the file (the includer's, for a header
-        analyzed in context) whose types may instantiate the file's class templates."""
+        analyzed in context) whose types may instantiate the file's class templates. ``args``:
+        the flags the unit was parsed with, as cleaned (``hotlint.flags``): what a rule reads to
+        know what the compiler may do (``-ffast-math``, ``-fopenmp-simd``, ``-O3``)."""
         self.path = path
+        self.args: tuple[str, ...] = tuple(args)
         self._instantiation_roots = list(instantiation_roots)
         self.text = text
         self.roots = roots
