@@ -76,3 +76,80 @@ def test_families():
     assert "std::basic_string" in co.CONTAINERS and "std::array" not in co.CONTAINERS
     assert co.NODE_BASED < co.CONTAINERS and "std::vector" not in co.NODE_BASED
     assert co.UNORDERED < co.NODE_BASED
+
+
+BUILT = r"""
+#include <map>
+#include <memory_resource>
+#include <string>
+#include <utility>
+#include <vector>
+
+void fill(std::vector<int>& out);
+void look(const std::vector<int>& in);
+std::vector<int> make();
+
+void f(int n, std::vector<int> w, const int* b, const int* e) {
+  std::vector<int> moved(std::move(w));
+  std::vector<int> copied(w);
+  std::vector<int> listed{1, 2, 3};
+  std::vector<int> sized(n);
+  std::vector<int> ranged(b, e);
+  std::vector<int> with_alloc(std::allocator<int>{});
+  std::vector<int> made = make();
+  std::vector<int> cast = std::vector<int>(4);
+  std::vector<int> plain;
+  std::string text("abc");
+  std::string repeated(3, 'x');
+  std::map<int, int> counts;
+  for (int i = 0; i < n; ++i) {
+    plain.push_back(i);
+    plain = w;
+    plain = make();
+    plain = std::move(w);
+    fill(plain);
+    look(plain);
+    counts[i] += 1;
+    counts.at(i);
+    text += "de";
+    text.append(text);
+    text.reserve(8);
+    text.push_back('!');
+  }
+}
+"""
+
+
+def test_constructor_call_and_form(tmp_path):
+    s = snippet(tmp_path, BUILT)
+
+    def form(name):
+        ctor = co.constructor_call(s.decl(K.VAR_DECL, name))
+        return None if ctor is None else co.constructor_form(ctor, "std::vector" if name != "text" and
+                                                              name != "repeated" else "std::basic_string")
+
+    assert [form(n) for n in ("moved", "copied", "listed", "sized", "ranged", "with_alloc", "cast")] == [
+        "move", "copy", "initializer-list", "count", "range", "allocator", "count"]
+    assert co.constructor_call(s.decl(K.VAR_DECL, "made")) is None  # a call returning the container
+    assert co.constructor_call(s.decl(K.VAR_DECL, "plain")) is not None and form("plain") is None
+    assert form("text") is None and form("repeated") == "count"
+    listed = co.constructor_call(s.decl(K.VAR_DECL, "listed"))
+    assert co.initializer_list_length(listed) == 3
+    assert co.initializer_list_length(co.constructor_call(s.decl(K.VAR_DECL, "sized"))) is None
+
+
+def test_element_growth(tmp_path):
+    s = snippet(tmp_path, BUILT)
+    loop = s.view.loops[0].node
+    plain = s.decl(K.VAR_DECL, "plain")
+    shown = [(g.how, g.name) for g in co.element_growth(plain, loop)]
+    # `= w` copies elements; `= make()` and `= std::move(w)` move them; `look` takes a const reference
+    assert shown == [("member", "push_back"), ("member", "operator="), ("by-reference", "fill")]
+    assert [(g.how, g.name) for g in co.element_growth(plain, loop, through_calls=False)] == [
+        ("member", "push_back"), ("member", "operator=")]
+    # a map's operator[] inserts; at() does not
+    assert [g.name for g in co.element_growth(s.decl(K.VAR_DECL, "counts"), loop)] == ["operator[]"]
+    text = co.element_growth(s.decl(K.VAR_DECL, "text"), loop)
+    assert [g.name for g in text] == ["operator+=", "append", "reserve", "push_back"]
+    assert [co.appended_length(g.call) for g in text] == [2, None, 8, 1]
+    assert co.element_growth(s.decl(K.VAR_DECL, "copied"), loop) == []

@@ -457,3 +457,49 @@ def test_hoisted_copies_none_without_room_or_with_overlapping_uses(tmp_path):
     store = nodes(roots, K.ARRAY_SUBSCRIPT_EXPR)[0]
     out = [n for n in nodes(roots, K.DECL_REF_EXPR, "out") if n.range.start.line == 3]
     assert E.hoisted_copies(SourceText(COPIES), loops[0], [("a", "out[i]", [store]), ("o", "out", out)]) is None
+
+
+HOIST_CASES = ("#include <string>\n"
+               "#include <vector>\n"
+               "void use(const std::string&);\n"
+               "void f(int n, int taken) {\n"
+               "  for (int i = 0; i < n; ++i) {\n"
+               "    std::string s;\n"
+               "    const std::string c;\n"
+               "    std::vector<int> a, b;\n"
+               "    struct Local { int x; };\n"
+               "    std::vector<Local> locals;\n"
+               "    std::string taken;\n"
+               "    std::vector<int>\n"
+               "        split;\n"
+               "    { std::string s2; use(s2); }\n"
+               "    use(s); use(c); use(taken);\n"
+               "  }\n"
+               "}\n")
+
+
+def test_hoist_declaration_moves_a_local_before_its_loop_or_says_none(tmp_path):
+    roots = parse_roots(tmp_path, HOIST_CASES)
+    src = SourceText(HOIST_CASES)
+    loop = one(roots, K.FOR_STMT)
+    body = loop.children[-1]
+
+    def hoisted(name):
+        return E.hoist_declaration(src, one(roots, K.VAR_DECL, name), loop, body, f"{name}.clear();")
+
+    edits = hoisted("s")
+    assert apply_edits(HOIST_CASES, edits) == HOIST_CASES.replace(
+        "  for (int i = 0; i < n; ++i) {\n    std::string s;\n",
+        "  std::string s;\n  for (int i = 0; i < n; ++i) {\n    s.clear();\n")
+    assert hoisted("c") is None  # const
+    assert hoisted("a") is None  # declared together with b
+    assert hoisted("locals") is None  # its type names a record declared in the loop
+    assert hoisted("taken") is None  # a parameter of the function has the name
+    assert hoisted("split") is None  # over two lines
+    assert hoisted("s2") is None  # not a statement of the loop's body
+    # no room before a loop that shares its line with another statement
+    text = HOIST_CASES.replace("  for (int i", "  use(\"\"); for (int i")
+    roots = parse_roots(tmp_path, text, name="u.cpp")
+    loop = one(roots, K.FOR_STMT)
+    assert E.hoist_declaration(SourceText(text), one(roots, K.VAR_DECL, "s"), loop, loop.children[-1],
+                               "s.clear();") is None

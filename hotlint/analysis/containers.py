@@ -1,6 +1,7 @@
 """The standard containers and strings: which families there are and how they keep their
-elements, what the standard libraries' small-string buffers hold, how long a string expression
-can be from its spelling, and how a ``+`` chain of strings is made.
+elements, how a container variable is constructed and where code puts elements into it, what
+the standard libraries' small-string buffers hold, how long a string expression can be from its
+spelling, and how a ``+`` chain of strings is made.
 
 Families are ``Type.record_name`` spellings with implementation namespaces dropped
 (``std::basic_string``, not ``std::__cxx11::basic_string``); a ``std::pmr`` container has
@@ -9,11 +10,14 @@ the same family as its default-allocator twin (``types.is_pmr`` tells them apart
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, Optional
 
-from .expressions import strip
-from .kinds import TO_STRING_INTEGER_TYPES, K
-from .types import is_family
+from .expressions import call_object, initializer, integer_literal, parameters, strip, takes_mutable_reference, \
+    written_arguments
+from .kinds import COUNT_TYPES, TO_STRING_INTEGER_TYPES, WRAPPERS, K, T
+from .symbols import refers_to
+from .types import PMR_ALLOCATOR, family, is_family
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..clang.nodes import Node, Type
@@ -31,6 +35,19 @@ NODE_BASED = frozenset({
 })
 UNORDERED = frozenset({"std::unordered_map", "std::unordered_multimap", "std::unordered_set",
                        "std::unordered_multiset"})
+# Member functions that put elements (so heap memory) into a container.
+GROWING = frozenset({
+    "push_back", "emplace_back", "push_front", "emplace_front", "insert", "emplace",
+    "emplace_hint", "try_emplace", "insert_or_assign", "resize", "reserve", "assign", "append",
+    "operator+=", "append_range", "insert_range", "assign_range", "prepend_range",
+    "push_range",
+})
+# Containers whose operator[] inserts a missing key.
+INDEXING_INSERTS = frozenset({"std::map", "std::unordered_map"})
+# Standard functions that put elements into a container passed to them.
+INSERTERS = frozenset({"std::back_inserter", "std::front_inserter", "std::inserter", "std::getline"})
+# What a container's constructor call may be written in: `std::vector<int>(n)` holds a TYPE_REF too.
+_CONSTRUCTION_WRAPPERS = WRAPPERS | {K.CXX_FUNCTIONAL_CAST_EXPR}
 # Characters a std::string keeps inside the object, by standard library.
 SSO_CAPACITY = {"libstdc++": 15, "libc++": 22}
 # The longest std::to_string of an integer, by the integer's size in bytes:
@@ -93,4 +110,145 @@ def string_length_bound(expr: Optional["Node"]) -> Optional[int]:
     if inner.referenced.kind == K.CONSTRUCTOR:
         args = inner.arguments
         return string_length_bound(args[0]) if len(args) == 1 or not args[1].is_written else None
+    return None
+
+
+# --------------------------------------------------------------------------- construction
+
+ConstructorForm = Literal["move", "copy", "initializer-list", "count", "allocator", "range"]
+
+
+def constructor_call(var: "Node") -> Optional["Node"]:
+    """The constructor call that initializes ``var``: its initializer under implicit wrappers
+    and functional casts (``= std::vector<int>(n)``), only children followed, when that is a
+    ``CALL_EXPR`` of a constructor (``std::vector<int> v(n)``, ``v{1, 2}``, ``v = w``). None
+    without an initializer or for any other one (a call returning the container, a literal)."""
+    node = strip(initializer(var), through=_CONSTRUCTION_WRAPPERS, only_child=True, operands="expressions")
+    if node is not None and node.kind == K.CALL_EXPR:
+        ref = node.referenced
+        if ref is not None and ref.kind == K.CONSTRUCTOR:
+            return node
+    return None
+
+
+def constructor_form(ctor: "Node", family_name: str) -> Optional[ConstructorForm]:
+    """How the constructor call ``ctor`` of a container of ``family_name`` is asked to make its
+    elements, read from the constructor's first parameter: ``move`` (an rvalue reference to the
+    family: the buffer is stolen), ``copy`` (an lvalue reference to the family), ``initializer-list``
+    (a ``std::initializer_list``), ``count`` (an integer type of COUNT_TYPES: ``v(n)``,
+    ``s(n, c)``), ``allocator`` (a reference to ``std::allocator`` or a polymorphic allocator
+    only), ``range`` (two written arguments or more to a constructor of two parameters or more:
+    iterators). None for a constructor without parameters, an rvalue reference to anything else,
+    and any other first parameter (a string's ``const char*``). Whether the arguments are written
+    at all is ``expressions.written_arguments``'s question."""
+    params = parameters(ctor.referenced) if ctor.referenced is not None else []
+    if not params:
+        return None
+    first = params[0].type
+    same = first.is_reference and first.pointee is not None and first.pointee.record_name == family_name
+    if first.is_reference and first.kind == T.RVALUEREFERENCE:
+        return "move" if same else None
+    if same:
+        return "copy"
+    if first.unqualified_name.startswith("std::initializer_list"):
+        return "initializer-list"
+    if first.canonical.kind in COUNT_TYPES:
+        return "count"
+    if first.pointee is not None and first.pointee.record_name in ("std::allocator", PMR_ALLOCATOR):
+        return "allocator"
+    if len(written_arguments(ctor)) >= 2 and len(params) >= 2:
+        return "range"
+    return None
+
+
+def initializer_list_length(arg: Optional["Node"]) -> Optional[int]:
+    """The number of elements of the first braced list under ``arg`` (pre-order): 2 for the
+    ``{1, 2}`` a ``std::initializer_list`` parameter takes; None when there is none."""
+    if arg is None:
+        return None
+    return next((len(n.children) for n in arg.walk() if n.kind == K.INIT_LIST_EXPR), None)
+
+
+# --------------------------------------------------------------------------- growth
+
+GrowthHow = Literal["member", "inserter", "by-reference"]
+
+
+@dataclass(frozen=True)
+class Growth:
+    """A call that puts elements into a container variable.
+
+    ``how``: ``member`` (a member call on it: GROWING, a map's ``operator[]``, an ``operator=``
+    copying elements), ``inserter`` (an INSERTERS function given it), ``by-reference`` (a
+    function of the program taking it by non-const reference). ``name``: the member's spelling
+    (``push_back``, ``operator+=``), the inserter's qualified name, or the function's spelling."""
+
+    call: "Node"
+    how: GrowthHow
+    name: str
+
+
+def element_growth(container: "Node", root: "Node", *, through_calls: bool = True) -> list[Growth]:
+    """The calls under ``root`` (pre-order) that put elements into the variable ``container``
+    (named directly, under implicit wrappers), its family read from its type (a reference looked
+    through). A call on the container counts only as a member growth; otherwise each argument
+    naming it is looked at: an inserter, or (``through_calls``) a function outside ``std::`` and
+    the system headers whose parameter at that index is a non-const lvalue reference (each such
+    argument counts); a call that resolves to nothing ends the look at its arguments."""
+    kind = family(container.type)
+    found = []
+    for node in root.walk():
+        if node.kind != K.CALL_EXPR:
+            continue
+        name = node.spelling
+        if refers_to(call_object(node, operators_first=True), container):
+            if name in GROWING or (name == "operator[]" and kind in INDEXING_INSERTS) or \
+                    (name == "operator=" and assigns_elements(node)):
+                found.append(Growth(node, "member", name))
+            continue
+        for arg_index, arg in enumerate(node.arguments):
+            if not refers_to(strip(arg), container):
+                continue
+            callee = node.referenced
+            if callee is None:
+                break
+            qname = callee.qualified_name
+            if qname in INSERTERS:
+                found.append(Growth(node, "inserter", qname))
+            elif through_calls and not qname.startswith("std::") and not callee.is_in_system_header \
+                    and takes_mutable_reference(callee, arg_index):
+                found.append(Growth(node, "by-reference", callee.spelling))
+    return found
+
+
+def assigns_elements(call: "Node") -> bool:
+    """The ``operator=`` call ``call`` copies elements into its object: ``v = other`` and
+    ``v = {1, 2}`` do; a move assignment (an rvalue reference parameter), ``v = make()`` and
+    ``v = std::move(w)`` (a call that is no constructor) move them."""
+    args = call.arguments
+    if len(args) < 2:
+        return False
+    callee = call.referenced
+    params = parameters(callee) if callee is not None else []
+    if params and params[0].type.kind == T.RVALUEREFERENCE:
+        return False
+    src = strip(args[1])
+    return src is not None and (src.kind != K.CALL_EXPR or (
+        src.referenced is not None and src.referenced.kind == K.CONSTRUCTOR))
+
+
+def appended_length(call: "Node") -> Optional[int]:
+    """The characters a member call on a string needs room for, when its spelling bounds them:
+    ``push_back`` 1; ``+=``, ``append``, ``=`` and ``assign`` of one piece, that piece's
+    string_length_bound; ``resize`` and ``reserve`` by an integer literal, that literal. None for
+    anything else."""
+    name = call.spelling
+    args = call.arguments
+    if name == "push_back":
+        return 1
+    if name in ("operator+=", "append", "operator=", "assign"):
+        pieces = args[1:] if name.startswith("operator") else args
+        return string_length_bound(pieces[0]) if len(pieces) == 1 else None
+    if name in ("resize", "reserve") and args:
+        return integer_literal(args[0])
     return None

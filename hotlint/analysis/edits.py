@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Callable, Iterable, Literal, Optional, Sequenc
 
 from ..model import Edit, Position, Range
 from .expressions import THROUGH_CASTS, strip
-from .kinds import K
+from .kinds import DECLARED_NAMES, K
 from .source import SourceText, is_postfix_name, parenthesized_whole
+from .symbols import name_is_taken
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..clang.nodes import Node
@@ -304,9 +305,43 @@ def word_in(text: str) -> Callable[[str], bool]:
     return taken
 
 
+def hoist_declaration(source: SourceText, var: "Node", scope: "Node", body: "Node",
+                      leave: str) -> Optional[list[Edit]]:
+    """Edits moving the declaration of the local ``var`` out of ``scope`` (a loop, say) to a
+    line of its own just before it, its statement replaced by ``leave`` (``v.clear();``); None
+    when that cannot be done as written: the declaration is not a statement of ``body`` (the
+    block of ``scope`` that holds it) declaring ``var`` alone, there is no room for a statement
+    before ``scope`` (statement_room), the statement is not the declaration's one line and its
+    ``;``, it says ``auto``, ``const``, ``constexpr`` or ``static``, its type names a name
+    declared under ``scope`` (DECLARED_NAMES), or ``var``'s name is declared elsewhere under
+    ``scope`` or taken in the block around it (symbols.name_is_taken)."""
+    decl_stmt = var.parent
+    if decl_stmt is None or decl_stmt.kind != K.DECL_STMT or decl_stmt.parent is not body:
+        return None
+    if len([c for c in decl_stmt.children if c.kind == K.VAR_DECL]) != 1:
+        return None
+    indent = statement_room(source, scope)
+    if indent is None:
+        return None
+    decl_text = source.text(var.range)
+    stmt_text = source.text(decl_stmt.range)
+    if not decl_text or stmt_text is None or stmt_text.rstrip() != decl_text + ";" or "\n" in decl_text:
+        return None
+    if re.search(r"\b(auto|const|constexpr|static)\b", decl_text):
+        return None
+    name = var.spelling
+    inner_names = {n.spelling for n in scope.walk() if n.kind in DECLARED_NAMES and n is not var and n.spelling}
+    type_text = decl_text[: decl_text.rfind(name)]
+    if any(re.search(rf"\b{re.escape(n)}\b", type_text) for n in inner_names):
+        return None
+    if name in inner_names or name_is_taken(scope.parent, var, name):
+        return None
+    return [insert_at_line_start(scope.range.start.line, f"{indent}{decl_text};\n"), replace(decl_stmt, leave)]
+
+
 __all__ = [
     "address_of", "after_semicolon", "append_argument", "body_indentation", "fresh_name", "has_include",
-    "hoisted_copies", "include_edits", "insert_at_line_start", "last_include_line", "member_object",
+    "hoist_declaration", "hoisted_copies", "include_edits", "insert_at_line_start", "last_include_line", "member_object",
     "qualify_parameter", "remove_statement", "replace", "restrict_keyword", "statement_room", "through_semicolon",
     "value_name", "word_in",
 ]

@@ -6,21 +6,20 @@ offers the hoist fix; ``arena.py`` beside it builds the arena rewrite for a loop
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
-from hotlint.analysis.containers import CONTAINERS, NODE_BASED, SSO_CAPACITY, concatenation_operands, \
+from hotlint.analysis.containers import CONTAINERS, NODE_BASED, SSO_CAPACITY, appended_length, \
+    concatenation_operands, constructor_call, constructor_form, element_growth, initializer_list_length, \
     is_string_concatenation, small_string_chars, string_length_bound
-from hotlint.analysis.control import if_parts, repeating_loop, runs_once_per_entry, tests_null, under_branch
-from hotlint.analysis.edits import insert_at_line_start, replace, statement_room
-from hotlint.analysis.expressions import call_object, initializer, integer_literal, parameters, parent_past, strip, \
-    takes_mutable_reference, written_arguments
-from hotlint.analysis.kinds import COUNT_TYPES, DECLARED_NAMES, WRAPPERS, K, T
-from hotlint.analysis.memory import assigned_entity
-from hotlint.analysis.source import new_is_array, new_placement_close
-from hotlint.analysis.symbols import in_linted_file, name_is_taken, refers_to
+from hotlint.analysis.control import repeating_loop, runs_once_per_entry, stored_when_null, under_branch
+from hotlint.analysis.edits import hoist_declaration
+from hotlint.analysis.expressions import initializer, integer_literal, parent_past, strip, written_arguments
+from hotlint.analysis.kinds import K
+from hotlint.analysis.memory import allocates_from_heap
+from hotlint.analysis.source import new_is_array
+from hotlint.analysis.symbols import in_linted_file
 from hotlint.analysis.types import PMR_ALLOCATOR, is_family, is_pmr
 from hotlint.model import Applicability, Edit, Fix, Severity
 from hotlint.rule import Finding, Option, Rule, fix
@@ -30,15 +29,6 @@ from .arena import arena_rewrite
 if TYPE_CHECKING:  # pragma: no cover
     from hotlint.view import Loop
 
-# Member functions that put elements (so heap memory) into a container.
-_GROWING = {
-    "push_back", "emplace_back", "push_front", "emplace_front", "insert", "emplace",
-    "emplace_hint", "try_emplace", "insert_or_assign", "resize", "reserve", "assign", "append",
-    "operator+=", "append_range", "insert_range", "assign_range", "prepend_range",
-    "push_range",
-}
-_INDEXING_INSERTS = {"std::map", "std::unordered_map"}  # operator[] inserts a missing key
-_INSERTERS = {"std::back_inserter", "std::front_inserter", "std::inserter", "std::getline"}
 _MAKERS = {
     "std::make_unique": "the object", "std::make_unique_for_overwrite": "the object",
     "std::make_shared": "the object and its control block in one block",
@@ -70,8 +60,6 @@ _C_HOW = {"realloc": "may move and reallocate the block on the heap",
           "strdup": "copies the string into a new heap block", "strndup": "copies the string into a new heap block"}
 _DEQUE_HOW = ("is constructed, which allocates its block map and a first 512-byte node even while it is empty "
               "(libstdc++),")
-# what a container's constructor call may be written in: `std::vector<int>(n)` holds a TYPE_REF too
-_CONSTRUCTION_WRAPPERS = WRAPPERS | {K.CXX_FUNCTIONAL_CAST_EXPR}
 
 
 @dataclass(eq=False)
@@ -265,7 +253,7 @@ class AllocInLoop(Rule):
             return
         loop, called = repeating_loop(view, node)
         if loop is None or runs_once_per_entry(node, loop, inside_lambda=called is not None) \
-                or _lazily_created(node, loop):
+                or stored_when_null(node, loop.node):  # `if (p == nullptr) p = new T;` runs once
             return
         site = make(loop)
         if site is None:
@@ -307,27 +295,6 @@ class AllocInLoop(Rule):
                        fix=the_fix, notes=tuple(notes))
 
 
-# --------------------------------------------------------------------------- where it runs
-
-
-def _lazily_created(node, loop: Loop) -> bool:
-    """``if (p == nullptr) p = new T;``: the allocation is guarded by a test of the pointer it
-    fills, so it runs once until the pointer is reset, not once per iteration."""
-    entity = assigned_entity(node, operators_first=True)  # `s.up = ...` fills the member up
-    if entity is None:
-        return False
-    for anc in node.ancestors():
-        if anc is loop.node:
-            return False
-        parts = if_parts(anc) if anc.kind == K.IF_STMT else None
-        if parts is None:
-            continue
-        cond, then = parts
-        if (node is then or node.is_within(then)) and tests_null(cond, entity):
-            return True  # not when it is in the condition or the else branch
-    return False
-
-
 # --------------------------------------------------------------------------- new, calls
 
 
@@ -336,42 +303,16 @@ def _short(view, node) -> Optional[str]:
 
 
 def _new_site(view, node, loop: Loop) -> Optional[_Site]:
+    if not allocates_from_heap(node):
+        return None  # placement new, or a class with its own operator new
     toks = node.tokens
-    i = toks.index("new") if "new" in toks else -1
-    if i < 0:
-        return None
-    if any(not _is_nothrow(a) for a in _placement_arguments(node, i)):
-        return None  # placement new constructs in memory someone else owns
+    array = new_is_array(toks, toks.index("new"))
     pointee = node.type.pointee
-    if pointee is not None and _has_class_operator_new(pointee):
-        return None  # the class routes its allocations through its own operator new
-    array = new_is_array(toks, i)
     spelled = _short(view, node)
     if spelled is None:
         type_name = pointee.spelling if pointee is not None else "T"
         spelled = f"new {type_name}[]" if array else f"new {type_name}"
     return _Site(node, loop, f"`{spelled}`", "allocates on the heap", _ADVICE["new"], kind="new", array=array)
-
-
-def _placement_arguments(node, i: int) -> list:
-    """Children written inside ``new ( ... )`` before the type."""
-    close = new_placement_close(node, i)
-    if close is None:
-        return []
-    return [c for c in node.children if c.range.start < close and c.kind != K.TYPE_REF]
-
-
-def _is_nothrow(arg) -> bool:
-    name = strip(arg).type.unqualified_name
-    return name in ("std::nothrow_t", "const std::nothrow_t") or name.endswith("nothrow_t")
-
-
-def _has_class_operator_new(t) -> bool:
-    decl = t.declaration
-    if decl is None or not t.is_record:
-        return False
-    return any(c.kind in (K.CXX_METHOD, K.FUNCTION_TEMPLATE) and c.spelling.startswith("operator new")
-               for c in decl.children)
 
 
 def _call_site(view, call, loop: Loop, sso: int) -> Optional[_Site]:
@@ -432,7 +373,7 @@ def _container_site(view, var, loop: Loop, sso: int, through_calls: bool) -> Opt
         return None
     shown = f"`{var.spelling}` ({t.spelling})"
     capacity = small_string_chars(t, sso) if family == "std::basic_string" else None
-    ctor = _constructor_call(var)
+    ctor = constructor_call(var)
     is_loop_variable = loop.node.kind == K.CXX_FOR_RANGE_STMT and loop.parts()["variable"] is var
     how = None
     if ctor is not None:
@@ -440,7 +381,7 @@ def _container_site(view, var, loop: Loop, sso: int, through_calls: bool) -> Opt
     default_constructed = initializer(var) is None or (ctor is not None and not written_arguments(ctor))
     if how is None and family == "std::deque" and default_constructed:
         how = _DEQUE_HOW
-    growth = _growth(view, var, loop, family, capacity, through_calls)
+    growth = _growth(view, var, loop, capacity, through_calls)
     if how is None and growth is None:
         return None
     advice = _ADVICE["loop-variable" if is_loop_variable else "node-container" if family in NODE_BASED
@@ -457,18 +398,9 @@ def _container_site(view, var, loop: Loop, sso: int, through_calls: bool) -> Opt
         how += f", then grown at {at}"
     site = _Site(var, loop, shown, how, advice, kind="container", family=family, ctor=ctor)
     if default_constructed and growth is not None and not is_loop_variable:
-        site.edits = _hoist_edits(view, var, loop)
+        site.edits = hoist_declaration(view.source, var, loop.node, loop.body, f"{var.spelling}.clear();")
         site.edits_description = f"hoist `{var.spelling}` before the loop and clear() it each iteration"
     return site
-
-
-def _constructor_call(var):
-    node = strip(initializer(var), through=_CONSTRUCTION_WRAPPERS, only_child=True, operands="expressions")
-    if node is not None and node.kind == K.CALL_EXPR:
-        ref = node.referenced
-        if ref is not None and ref.kind == K.CONSTRUCTOR:
-            return node
-    return None
 
 
 def _constructed_with_elements(view, ctor, family: str, capacity: Optional[int], is_loop_variable: bool) -> Optional[str]:
@@ -476,13 +408,11 @@ def _constructed_with_elements(view, ctor, family: str, capacity: Optional[int],
     args = written_arguments(ctor)
     if not args:
         return None
-    params = parameters(ctor.referenced)
-    first = params[0].type if params else None
+    form = constructor_form(ctor, family)
     first_arg = strip(args[0])
-    if first is not None and first.is_reference and first.kind == T.RVALUEREFERENCE:
+    if form == "move":
         return None  # a move steals the buffer
-    if first is not None and first.is_reference and first.pointee is not None and \
-            first.pointee.record_name == family:
+    if form == "copy":
         if is_loop_variable:
             return ("copies every element of the range by value, allocating a new buffer for each "
                     "non-empty one" if capacity is None else
@@ -493,8 +423,8 @@ def _constructed_with_elements(view, ctor, family: str, capacity: Optional[int],
         if capacity is not None:
             return f"copies {copied}, allocating whenever it is longer than {capacity} characters"
         return f"copies {copied} into a new heap buffer"
-    if first is not None and first.unqualified_name.startswith("std::initializer_list"):
-        count = next((len(n.children) for n in first_arg.walk() if n.kind == K.INIT_LIST_EXPR), None)
+    if form == "initializer-list":
+        count = initializer_list_length(first_arg)
         if count == 0:
             return None
         if capacity is not None and count is not None and count <= capacity:
@@ -511,114 +441,26 @@ def _constructed_with_elements(view, ctor, family: str, capacity: Optional[int],
             return f"is constructed from a {width}-character literal, longer than the {capacity}-character small-string buffer"
         return (f"is constructed from `{view.source.shortened(first_arg.range, 32, too_long='none') or 'a value'}`, "
                 f"allocating whenever it is longer than {capacity} characters")
-    if first is not None and first.canonical.kind in COUNT_TYPES:
+    if form == "count":
         literal = integer_literal(args[0])
         if literal == 0:
             return None
         size = f"{literal}" if literal is not None else \
             f"`{view.source.shortened(first_arg.range, 24, too_long='none') or 'n'}`"
         return f"is constructed with {size} elements"
-    if first is not None and first.pointee is not None and first.pointee.record_name in (
-            "std::allocator", PMR_ALLOCATOR):
-        return None
-    if len(args) >= 2 and params and len(params) >= 2:
-        return "is constructed from a range of elements"
-    return None
+    return "is constructed from a range of elements" if form == "range" else None
 
 
-def _growth(view, var, loop: Loop, family: str, capacity: Optional[int], through_calls: bool):
+def _growth(view, var, loop: Loop, capacity: Optional[int], through_calls: bool):
     """(operation, line) pairs that put elements into ``var`` inside the loop, or None; None
-    too when every piece appended to a string is a literal and the total fits the SSO buffer."""
-    found = []
-    string_total = 0
-    bounded = capacity is not None
-    for node in loop.node.walk():
-        if node.kind != K.CALL_EXPR:
-            continue
-        name = node.spelling
-        line = node.range.start.line
-        if refers_to(call_object(node, operators_first=True), var):
-            if name in _GROWING or (name == "operator[]" and family in _INDEXING_INSERTS) or \
-                    (name == "operator=" and _assigns_elements(node)):
-                found.append((f"`{name.removeprefix('operator')}`", line))
-                if bounded:
-                    width = _appended_width(node, name)
-                    if width is None or view.enclosing_loop(node) is not loop:
-                        bounded = False
-                    else:
-                        string_total += width
-            continue
-        for arg_index, arg in enumerate(node.arguments):
-            if not refers_to(strip(arg), var):
-                continue
-            callee = node.referenced
-            if callee is None:
-                break
-            qname = callee.qualified_name
-            if qname in _INSERTERS:
-                found.append((f"`{qname}`", line))
-                bounded = False
-            elif through_calls and not qname.startswith("std::") and not callee.is_in_system_header \
-                    and takes_mutable_reference(callee, arg_index):
-                found.append((f"`{callee.spelling}` (by reference)", line))
-                bounded = False
+    too when every piece appended to a string is bounded and the total fits the SSO buffer."""
+    found = element_growth(var, loop.node, through_calls=through_calls)
     if not found:
         return None
-    if capacity is not None and bounded and string_total <= capacity:
-        return None
-    return found
+    if capacity is not None and all(g.how == "member" for g in found):
+        widths = [appended_length(g.call) if view.enclosing_loop(g.call) is loop else None for g in found]
+        if None not in widths and sum(widths) <= capacity:
+            return None
+    return [(f"`{g.name.removeprefix('operator')}`" if g.how == "member" else f"`{g.name}`" if g.how == "inserter"
+             else f"`{g.name}` (by reference)", g.call.range.start.line) for g in found]
 
-
-def _assigns_elements(call) -> bool:
-    """``v = other`` copies elements; ``v = make()`` and ``v = std::move(w)`` move them."""
-    args = call.arguments
-    if len(args) < 2:
-        return False
-    callee = call.referenced
-    params = parameters(callee) if callee is not None else []
-    if params and params[0].type.kind == T.RVALUEREFERENCE:
-        return False
-    src = strip(args[1])
-    return src is not None and (src.kind != K.CALL_EXPR or (
-        src.referenced is not None and src.referenced.kind == K.CONSTRUCTOR))
-
-
-def _appended_width(call, name: str) -> Optional[int]:
-    args = call.arguments
-    if name == "push_back":
-        return 1
-    if name in ("operator+=", "append", "operator=", "assign"):
-        pieces = args[1:] if name.startswith("operator") else args
-        return string_length_bound(pieces[0]) if len(pieces) == 1 else None
-    if name in ("resize", "reserve") and args:
-        return integer_literal(args[0])
-    return None
-
-
-# --------------------------------------------------------------------------- the fix
-
-
-def _hoist_edits(view, var, loop: Loop) -> Optional[list[Edit]]:
-    decl_stmt = var.parent
-    if decl_stmt is None or decl_stmt.kind != K.DECL_STMT or decl_stmt.parent is not loop.body:
-        return None
-    if len([c for c in decl_stmt.children if c.kind == K.VAR_DECL]) != 1:
-        return None
-    indent = statement_room(view.source, loop.node)
-    if indent is None:
-        return None  # the loop is the body of an if or another loop: no room for a statement
-    decl_text = view.source.text(var.range)
-    stmt_text = view.source.text(decl_stmt.range)
-    if not decl_text or stmt_text is None or stmt_text.rstrip() != decl_text + ";" or "\n" in decl_text:
-        return None
-    name = var.spelling
-    if re.search(r"\b(auto|const|constexpr|static)\b", decl_text):
-        return None
-    inner_names = {n.spelling for n in loop.node.walk() if n.kind in DECLARED_NAMES and n is not var and n.spelling}
-    type_text = decl_text[: decl_text.rfind(name)]
-    if any(re.search(rf"\b{re.escape(n)}\b", type_text) for n in inner_names):
-        return None
-    if name in inner_names or name_is_taken(loop.node.parent, var, name):
-        return None
-    return [insert_at_line_start(loop.node.range.start.line, f"{indent}{decl_text};\n"),
-            replace(decl_stmt, f"{name}.clear();")]
