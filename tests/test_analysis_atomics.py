@@ -207,7 +207,8 @@ def test_order_name_reads_gcc_builtin_spellings(view):
     declaration = next(n for n in view.nodes(K.VAR_DECL) if n.spelling == "gcc_order")
     assert declaration.tokens[-1] == "__ATOMIC_RELEASE" and at.order_name(declaration) == "release"
     load = next(n for n in view.nodes(K.INTEGER_LITERAL) if n.range.start.line == _line(view, "__atomic_load_n"))
-    assert at.order_name(load) is None and at.written_order(load) == "other"
+    # no name, but the evaluator reads the macro's value
+    assert at.order_name(load) is None and at.written_order(load) == "acquire"
 
 
 def test_is_order_typed(view):
@@ -436,3 +437,107 @@ def test_order_argument_edits_none_where_the_text_does_not_read_as_the_call(writ
                  "++a;", "int l = a;"):  # no call
         assert _ordered(written, text) is None, text
     assert _ordered(c_written, "x += 2;", "relaxed", "c") is None
+
+
+# ------------------------------------------------------------------ order expressions
+
+ORDER_EXPRESSIONS = r"""
+#include <atomic>
+#include <cstdint>
+std::atomic<std::uint64_t> hits;
+constexpr std::memory_order kRelaxed = std::memory_order_relaxed;
+constexpr auto kRelease = std::memory_order_release;
+struct Policy { static constexpr std::memory_order order = std::memory_order_relaxed; };
+struct Options { std::memory_order order; };
+template <std::memory_order O> void bump_chosen() { hits.fetch_add(1, O); }
+void bump_param(std::memory_order o) { hits.fetch_add(1, o); }
+void bump_ternary(bool fast) { hits.fetch_add(1, fast ? std::memory_order_relaxed : std::memory_order_seq_cst); }
+void bump_member(const Options& opt) { hits.fetch_add(1, opt.order); }
+void bump_named() { hits.fetch_add(1, kRelaxed); }
+void publish_named() { hits.store(1, kRelease); }
+void bump_policy_member() { hits.fetch_add(1, Policy::order); }
+void bump_hle() { hits.fetch_add(1, std::memory_order_acquire | std::__memory_order_hle_acquire); }
+template <class P> struct Stats {
+  std::atomic<std::uint64_t> n;
+  void add() { n.fetch_add(1, P::order); }
+  void add_copy() { constexpr auto o = P::order; n.fetch_add(1, o); }
+};
+template <class T, class P> struct Cell {
+  std::atomic<T> v;
+  void put(T x) { v.store(x, P::order); }
+  void put_default(T x) { v.store(x); }
+  T get() { return v.load(P::order); }
+  bool swap(T& e, T d) { return v.compare_exchange_weak(e, d, P::order, P::order); }
+  bool swap_default(T& e, T d) { return v.compare_exchange_weak(e, d); }
+};
+template <auto O> struct Auto { std::atomic<int> n; void add() { n.fetch_add(1, O); } };
+void use() {
+  bump_chosen<std::memory_order_relaxed>();
+  Stats<Policy> s; s.add(); s.add_copy();
+  Cell<int, Policy> c; int e = 0; c.put(1); c.put_default(1); (void)c.get(); c.swap(e, 1); c.swap_default(e, 1);
+  Auto<std::memory_order_relaxed> a; a.add();
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def order_view(tmp_path_factory):
+    return parse_view(tmp_path_factory.mktemp("atomic_orders"), ORDER_EXPRESSIONS)
+
+
+@pytest.mark.parametrize("text, orders", [
+    # known constants are read as the order they hold
+    ("hits.fetch_add(1, kRelaxed)", ("relaxed",)),
+    ("hits.store(1, kRelease)", ("release",)),
+    ("hits.fetch_add(1, Policy::order)", ("relaxed",)),
+    ("__memory_order_hle_acquire", ("acquire",)),  # libstdc++'s lock-elision hint bits aside
+    # chosen by a template parameter, a parameter, a member or a condition: written, value unknown
+    ("hits.fetch_add(1, O)", ("other",)),
+    ("hits.fetch_add(1, o)", ("other",)),
+    ("hits.fetch_add(1, opt.order)", ("other",)),
+    ("fast ? std::memory_order_relaxed", ("other",)),  # not the first enumerator it mentions
+    # types known only at instantiation, at the member's order positions
+    ("n.fetch_add(1, P::order)", ("other",)),
+    ("constexpr auto o = P::order", ("other",)),
+    ("v.store(x, P::order)", ("other",)),
+    ("return v.load(P::order)", ("other",)),
+    ("v.compare_exchange_weak(e, d, P::order, P::order)", ("other", "other")),
+    ("n.fetch_add(1, O); } };", ("other",)),  # template <auto O>
+])
+def test_an_order_expression_is_a_written_order(order_view, text, orders):
+    op = _op(order_view, text)
+    assert (op.orders, op.defaulted) == (orders, False)
+
+
+@pytest.mark.parametrize("text, operation", [
+    # a dependent operand in an operand's place is no order: these are still defaulted
+    ("v.store(x); }", "store"),
+    ("v.compare_exchange_weak(e, d); }", "compare_exchange_weak"),
+])
+def test_a_dependent_operand_is_no_order(order_view, text, operation):
+    op = _op(order_view, text)
+    assert (op.operation, op.orders, op.defaulted) == (operation, (), True)
+
+
+C_ORDER_EXPRESSIONS = r"""
+#include <stdatomic.h>
+_Atomic unsigned long hits;
+static const memory_order kRelaxed = memory_order_relaxed;
+enum { kRelease = memory_order_release };
+void bump_param(memory_order o) { atomic_fetch_add_explicit(&hits, 1, o); }
+void bump_named(void) { atomic_fetch_add_explicit(&hits, 1, kRelaxed); }
+void publish_enum(void) { atomic_store_explicit(&hits, 1, kRelease); }
+void publish_ternary(int f) { atomic_store_explicit(&hits, 1, f ? memory_order_relaxed : memory_order_seq_cst); }
+"""
+
+
+@pytest.mark.parametrize("text, orders", [
+    ("&hits, 1, o)", ("other",)),
+    ("&hits, 1, kRelaxed)", ("relaxed",)),
+    ("&hits, 1, kRelease)", ("release",)),
+    ("f ? memory_order_relaxed", ("other",)),
+])
+def test_c11_order_expressions(tmp_path, text, orders):
+    view = parse_view(tmp_path, C_ORDER_EXPRESSIONS, "orders.c")
+    op = _op(view, text)
+    assert (op.api, op.orders, op.defaulted) == ("c11", orders, False)

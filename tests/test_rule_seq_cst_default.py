@@ -221,3 +221,60 @@ def test_lone_carriage_return_line_ends_get_the_same_fixes(tmp_path):
     assert fixed["cr.cpp"] == fixed["lf.cpp"]
     assert fixed["cr.cpp"][3] == "void put(int v) { data = v; ready.store(true, std::memory_order_release); }"
     assert fixed["cr.cpp"][4] == "int get() { while (!ready.load(std::memory_order_acquire)) {} return data; }"
+
+
+def test_an_order_chosen_by_a_template_or_a_constant_is_written(tmp_path):
+    # the author chose relaxed through a policy class, a constexpr copy or a function
+    # parameter: nothing to say there, and no "use relaxed" advice elsewhere contradicting it;
+    # the one call that writes no order is still reported
+    path = tmp_path / "policy.cpp"
+    path.write_text(
+        "#include <atomic>\n#include <cstdint>\n"
+        "struct Relaxed { static constexpr std::memory_order order = std::memory_order_relaxed; };\n"
+        "template <class P> struct Stats {\n"
+        "  std::atomic<std::uint64_t> hits{0}, misses{0};\n"
+        "  void hit() { hits.fetch_add(1, P::order); }\n"
+        "  void miss() { constexpr auto o = P::order; misses.fetch_add(1, o); }\n"
+        "  void miss_again() { misses.fetch_add(1); }\n"
+        "};\n"
+        "template <std::memory_order O> void bump(std::atomic<int>& n) { n.fetch_add(1, O); }\n"
+        "void bump_to(std::atomic<int>& n, std::memory_order o) { n.fetch_add(1, o); }\n"
+        "void use(std::atomic<int>& n) { Stats<Relaxed> s; s.hit(); s.miss(); s.miss_again();\n"
+        "  bump<std::memory_order_relaxed>(n); bump_to(n, std::memory_order_relaxed); }\n"
+    )
+    diags = _diagnostics(path)
+    assert [d.range.start.line for d in diags] == [8]
+    assert "`misses` is also incremented or decremented at line 7" in diags[0].notes
+
+
+def test_a_named_seq_cst_constant_takes_part_in_a_handshake(tmp_path):
+    # one side writes seq_cst through a constant, the other writes nothing: a Dekker
+    # handshake, whose defaulted side must stay seq_cst (was: "a flag: use release")
+    path = tmp_path / "dekker.cpp"
+    path.write_text(
+        "#include <atomic>\n"
+        "std::atomic<int> x, y;\n"
+        "constexpr auto kSeqCst = std::memory_order_seq_cst;\n"
+        "int r1, r2;\n"
+        "void t1() { x.store(1, kSeqCst); r1 = y.load(kSeqCst); }\n"
+        "void t2() { y.store(1); r2 = x.load(); }\n"
+    )
+    diags = _diagnostics(path)
+    assert [d.range.start.line for d in diags] == [6, 6]
+    for d in diags:
+        assert "write std::memory_order_seq_cst so the choice is visible" in d.message
+        assert "memory_order_release" not in d.message
+
+
+def test_c11_order_held_in_a_constant_is_written(tmp_path):
+    path = tmp_path / "orders.c"
+    path.write_text(
+        "#include <stdatomic.h>\n"
+        "_Atomic unsigned long hits;\n"
+        "static const memory_order kRelaxed = memory_order_relaxed;\n"
+        "void bump(memory_order o) { atomic_fetch_add_explicit(&hits, 1, o); }\n"
+        "void bump_named(void) { atomic_fetch_add_explicit(&hits, 1, kRelaxed); }\n"
+        "void bump_default(void) { atomic_fetch_add(&hits, 1); }\n"
+    )
+    diags = _diagnostics(path)
+    assert [d.range.start.line for d in diags] == [6]

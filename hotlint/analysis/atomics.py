@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Optional
 
 from ..model import Edit, Position, Range
 from .edits import append_argument
-from .expressions import is_negated, is_written_argument, operand_list, strip
+from .expressions import constant_value, is_negated, is_written_argument, operand_list, strip
 from .kinds import INCREMENT_OPERATORS, K
 from .memory import atomic_target
+from .types import is_undetermined
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only (hotlint.view imports this module)
     from ..clang.nodes import Node, Type
@@ -62,6 +63,11 @@ _NOT_OPERATIONS = frozenset({"thread_fence", "signal_fence", "is_lock_free", "in
 # Legacy builtins that are not full barriers (GCC's manual: an acquire and a release barrier).
 _SYNC_ORDERS = {"lock_test_and_set": "acquire", "lock_release": "release"}
 _ORDER_TYPE_NAMES = ("std::memory_order", "memory_order", "std::__memory_order")
+# The arguments each member takes before its memory orders (one where not listed: the operand).
+_VALUE_ARGUMENTS = {"load": 0, "test": 0, "test_and_set": 0, "clear": 0,
+                    "compare_exchange_weak": 2, "compare_exchange_strong": 2}
+# The bits of a memory order's value that name it: libstdc++ keeps HLE hints above them.
+_ORDER_MASK = 0xFFFF
 
 
 @dataclass(eq=False)
@@ -164,8 +170,18 @@ def dependent_atomic_call(node: "Node") -> Optional[AtomicOp]:
     decl = t.declaration
     if decl is None or decl.qualified_name not in ("std::atomic", "std::atomic_ref"):
         return None
-    orders = tuple(written_order(a) for a in kids[1:] if is_order_typed(a))
+    orders = tuple(written_order(a) for a in order_arguments(name, kids[1:]))
     return AtomicOp(node, name, "member", orders, not orders, obj, t)
+
+
+def order_arguments(member: str, args: list["Node"]) -> list["Node"]:
+    """The arguments of a call to the atomic member ``member`` (ORDERED_MEMBERS) that are its
+    memory orders: those typed as one (``is_order_typed``), and those whose type is known only
+    at instantiation (``P::order``, a ``constexpr auto`` copy of one, a ``template <auto O>``)
+    where the member's signature puts its orders (after its operands, _VALUE_ARGUMENTS). An
+    order whose value the code chooses is still a written order."""
+    operands = _VALUE_ARGUMENTS.get(member, 1)
+    return [a for i, a in enumerate(args) if is_order_typed(a) or (i >= operands and is_undetermined(a.type))]
 
 
 def order_name(node: "Node") -> Optional[str]:
@@ -188,21 +204,24 @@ def is_order_typed(node: "Node") -> bool:
 
 
 def written_order(arg: "Node") -> str:
-    """The short name of a memory-order argument, from the constant it names (so a macro
-    spelling it, ``memory_order::acquire`` and C's enumerators all resolve), else its spelling
-    (``order_name``), else ``other``."""
-    for n in arg.walk():
-        if n.kind != K.DECL_REF_EXPR:
-            continue
-        ref = n.referenced
-        if ref is None or ref.kind not in (K.VAR_DECL, K.ENUM_CONSTANT_DECL):
-            continue
-        spelled = ref.spelling
+    """The short name of a memory-order argument (MEMORY_ORDERS): from the value clang's
+    evaluator gives it (a ``constexpr`` variable, a macro, ``memory_order::acquire``, C's
+    enumerators, a ``constexpr`` member, a template's choice once instantiated), else from the
+    enumerator or ``std::`` constant it names; ``other`` when the value is chosen at run time
+    or by a template parameter (a function parameter, a member, a ternary of orders)."""
+    value = constant_value(arg)
+    if value is not None:
+        value &= _ORDER_MASK
+        return MEMORY_ORDERS[value] if 0 <= value < len(MEMORY_ORDERS) else "other"
+    ref = strip(arg)
+    target = ref.referenced if ref is not None and ref.kind == K.DECL_REF_EXPR else None
+    if target is not None and target.kind in (K.VAR_DECL, K.ENUM_CONSTANT_DECL):
+        spelled = target.spelling
         for order in MEMORY_ORDERS:
-            if (ref.kind == K.ENUM_CONSTANT_DECL and spelled in (f"memory_order_{order}", order)) or (
-                    spelled == f"memory_order_{order}" and ref.qualified_name.startswith("std::")):
+            if (target.kind == K.ENUM_CONSTANT_DECL and spelled in (f"memory_order_{order}", order)) or (
+                    spelled == f"memory_order_{order}" and target.qualified_name.startswith("std::")):
                 return order
-    return order_name(arg) or "other"
+    return "other"
 
 
 # <stdatomic.h> generic functions (macros over clang's __c11_atomic builtins) and their operation.

@@ -205,6 +205,12 @@ def is_scalar(t: "Type", *, kinds: frozenset = SCALAR_TYPES) -> bool:
     return t.canonical.kind in kinds
 
 
+def is_undetermined(t: "Type") -> bool:
+    """``t`` is known only at instantiation: a dependent type (``P::order``) or an ``auto`` not
+    yet deduced (``constexpr auto o = P::order;`` in a template, ``template <auto O>``)."""
+    return t.is_dependent or (t.size is None and t.canonical.kind == T.AUTO)
+
+
 
 def written_name(t: "Type") -> str:
     """``t`` as spelled where it is used, typedefs kept (``uint8_t``, not ``unsigned char``), with

@@ -99,7 +99,11 @@ class SeqCstDefault(Rule):
     acquire and release). Types decide, never names: a class of your own with a `load` method
     is not an atomic. In a template, member calls on a dependent `std::atomic<T>` are found
     too; operators and implicit loads on it are only resolved at instantiation, so they are
-    not.
+    not. Any expression written as the order is a written order and is not reported: a
+    `constexpr` variable or member, a template parameter (`template <std::memory_order O>`,
+    `P::order`), a function parameter, a ternary of orders. A constant is read as the order it
+    holds (a `constexpr auto kOrder = std::memory_order_seq_cst` store takes part in a
+    handshake); an order chosen at run time or by a template is left alone.
 
     It reads every operation on the same variable or member in the file and suggests the
     weakest order the visible pattern needs:
