@@ -427,3 +427,28 @@ def test_survives_integer_promotion(tmp_path):
     for name in ("s", "c", "b", "u16", "f", "d", "ld", "r"):
         assert not ty.survives_integer_promotion(type_of(view, name)), name
     assert not ty.survives_integer_promotion(None)
+
+
+INLINE = r"""
+struct Base { int b; };
+struct Mixed : Base {
+  char c;
+  int bits : 3;
+  double arr[2];
+  int* ptr;
+  Base inner;
+};
+Mixed g_mixed;
+int g_int;
+Mixed* g_pointer;
+"""
+
+
+def test_inline_fields_leave_out_bases_bitfields_and_arrays(tmp_path):
+    v = parse_view(tmp_path, INLINE)
+    fields = ty.inline_fields(type_of(v, "g_mixed"))
+    assert [(f.name, f.offset, ft.spelling) for f, ft in fields] == [
+        ("c", 4, "char"), ("ptr", 24, "int *"), ("inner", 32, "Base")]
+    assert ty.inline_fields(type_of(v, "g_int")) == []
+    assert ty.inline_fields(type_of(v, "g_pointer")) == []
+    assert ty.inline_fields(None) == []

@@ -19,7 +19,7 @@ from ..model import FieldLayout, RecordLayout
 from .expressions import strip
 from .kinds import EXPLICIT_CASTS, WRAPPERS, K
 from .types import OWNED_ATOMICS as OWNED_ATOMICS  # false-sharing reads it with the atomic members
-from .types import atomic_spans, holds_record, record_beneath, without_arrays
+from .types import atomic_spans, holds_record, inline_fields, record_beneath, without_arrays
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..clang.nodes import Node, Type
@@ -160,16 +160,11 @@ def atomic_paths(t: Optional["Type"], name: str, offset: int = 0) -> list[tuple[
 
 
 def _atomic_paths(t: Optional["Type"], prefix: str, offset: int, depth: int) -> list[tuple[str, int]]:
-    if t is None or depth > 4 or not t.is_record:
+    if t is None or depth > 4:
         return []
-    layout = t.layout()
-    if layout is None:
-        return []
-    types = t.field_types()
     out = []
-    for f in layout.fields:
-        ft = types.get(f.name)
-        if f.is_base or f.is_bitfield or ft is None or ft.is_array or ft.is_pointer or ft.is_reference:
+    for f, ft in inline_fields(t):
+        if ft.is_pointer or ft.is_reference:
             continue
         if ft.atomic_kind is not None:
             if ft.atomic_kind in OWNED_ATOMICS:

@@ -17,6 +17,7 @@ from .symbols import std_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..clang.nodes import Type
+    from ..model import FieldLayout
 
 PMR_ALLOCATOR = "std::pmr::polymorphic_allocator"
 # Kinds of atomic an object owns. ``std::atomic_ref`` is a pointer to some other object:
@@ -378,19 +379,21 @@ def _atomic_spans_at_zero(t: "Type", depth: int) -> list[tuple[int, int]]:
     kind = t.atomic_kind
     if kind is not None:
         return [(0, t.size or 1)] if kind in OWNED_ATOMICS else []
-    if not t.is_record:
+    return [span for f, ft in inline_fields(t) for span in _atomic_spans(ft, f.offset, depth + 1)]
+
+
+def inline_fields(t: Optional["Type"]) -> list[tuple["FieldLayout", "Type"]]:
+    """(field layout, field type) of each field of the record ``t`` in layout order, leaving out
+    bases, bitfields, arrays and fields whose type is not known: the members an object of ``t``
+    holds one of, at a fixed offset. [] for anything but a record with a known layout."""
+    if t is None or not t.is_record:
         return []
     layout = t.layout()
     if layout is None:
         return []
     types = t.field_types()
-    out = []
-    for f in layout.fields:
-        ft = types.get(f.name)
-        if f.is_base or f.is_bitfield or ft is None or ft.is_array:
-            continue
-        out.extend(_atomic_spans(ft, f.offset, depth + 1))
-    return out
+    return [(f, ft) for f in layout.fields for ft in [types.get(f.name)]
+            if not (f.is_base or f.is_bitfield or ft is None or ft.is_array)]
 
 
 def clear_caches() -> None:
