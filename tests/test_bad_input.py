@@ -177,7 +177,7 @@ def test_sigint_and_sigterm_leave_sources_and_cache_whole(tmp_path):
     env = dict(os.environ, HOTLINT_CACHE_DIR=str(tmp_path / "cache"))
     rng = random.Random(SEED)
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGINT):
-        proc = subprocess.Popen([sys.executable, "-m", "hotlint", "--fix", "-j", "2", "."], cwd=tmp_path, env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "hotlint", "--min-severity", "info", "--fix", "-j", "2", "."], cwd=tmp_path, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(rng.uniform(0.5, 2.0))  # interrupting at an arbitrary moment is the point here
         proc.send_signal(sig)
@@ -194,7 +194,7 @@ def test_sigint_and_sigterm_leave_sources_and_cache_whole(tmp_path):
     for entry in (tmp_path / "cache").rglob("*.json"):
         json.loads(entry.read_text())  # never half-written
     # and a later full run completes normally from whatever the cache holds
-    final = run_cli(".", cwd=tmp_path, env={"HOTLINT_CACHE_DIR": str(tmp_path / "cache")})
+    final = run_cli("--min-severity", "info", ".", cwd=tmp_path, env={"HOTLINT_CACHE_DIR": str(tmp_path / "cache")})
     assert final.returncode in (0, 1)
 
 

@@ -41,11 +41,11 @@ def test_pair_compiles_runs_short_and_agrees(built, rule):
 def test_slow_program_is_flagged_and_fast_is_clean(rule):
     pair = PAIRS[rule]
     rel = os.path.relpath(pair.directory, ROOT)
-    _, slow = run_json("--no-cache", f"{rel}/slow.cpp")
+    _, slow = run_json("--min-severity", "info", "--no-cache", f"{rel}/slow.cpp")
     assert not slow["errors"]
     assert rule in {d["rule"] for d in slow["diagnostics"]}
     for p in pair.programs[1:]:
-        proc, fast = run_json("--no-cache", os.path.relpath(p.source, ROOT))
+        proc, fast = run_json("--min-severity", "info", "--no-cache", os.path.relpath(p.source, ROOT))
         assert not fast["errors"]
         assert fast["diagnostics"] == [], [(d["rule"], d["line"], d["message"]) for d in fast["diagnostics"]]
 
@@ -86,7 +86,7 @@ def test_bench_writes_results_that_diagnostics_and_docs_cite(tmp_path):
     assert (tmp_path / "out" / "RESULTS.md").read_text().startswith("# Measured evidence")
     doc = run_cli("rule", "padding-waste", env=env)
     assert f"slow/fast measured {entry['ratio']:.2f}x" in doc.stdout
-    _, lint = run_json("--no-cache", "bench_fixtures/padding-waste/slow.cpp", env=env)
+    _, lint = run_json("--min-severity", "info", "--no-cache", "bench_fixtures/padding-waste/slow.cpp", env=env)
     ev = [d["evidence"] for d in lint["diagnostics"] if d["rule"] == "padding-waste"]
     assert ev and ev[0].startswith(f"slow/fast measured {entry['ratio']:.2f}x")
 

@@ -396,8 +396,8 @@ def test_suppressions_in_any_case_and_after_a_form_feed(tmp_path):
     }
     for name, text in cases.items():
         (tmp_path / name).write_text(text)
-    proc, data = run_json("--no-cache", ".", cwd=tmp_path)
+    proc, data = run_json("--min-severity", "info", "--no-cache", ".", cwd=tmp_path)
     assert data["diagnostics"] == [], [(d["path"], d["line"]) for d in data["diagnostics"]]
     (tmp_path / "control.cpp").write_text("\f\n" + record.format(""))
-    _, data = run_json("--no-cache", "control.cpp", cwd=tmp_path)
+    _, data = run_json("--min-severity", "info", "--no-cache", "control.cpp", cwd=tmp_path)
     assert [(d["rule"], d["line"]) for d in data["diagnostics"]] == [("padding-waste", 2)]

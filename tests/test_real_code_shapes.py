@@ -20,8 +20,8 @@ void fill(std::vector<int>& out, int n) {
 def test_a_namespace_named_by_a_macro_is_analyzed(tmp_path):
     """`namespace ROCKSDB_NAMESPACE {` with -DROCKSDB_NAMESPACE=rocksdb hid the whole file."""
     (tmp_path / "n.cpp").write_text(NAMESPACED)
-    _, plain = run_json("--no-cache", "n.cpp", cwd=tmp_path)
-    _, macro = run_json("--no-cache", "--extra-arg=-DPROJECT_NAMESPACE=project", "n.cpp", cwd=tmp_path)
+    _, plain = run_json("--min-severity", "info", "--no-cache", "n.cpp", cwd=tmp_path)
+    _, macro = run_json("--min-severity", "info", "--no-cache", "--extra-arg=-DPROJECT_NAMESPACE=project", "n.cpp", cwd=tmp_path)
     assert [(d["line"], d["rule"]) for d in macro["diagnostics"]] == [(3, "padding-waste"), (6, "alloc-in-loop")]
     assert [(d["line"], d["rule"]) for d in plain["diagnostics"]] == [(3, "padding-waste"), (6, "alloc-in-loop")]
     assert "`project::Wasteful`" in macro["diagnostics"][0]["message"]
@@ -50,7 +50,7 @@ def test_files_missing_from_the_database_borrow_the_nearest_entrys_flags(tmp_pat
         "if(BUILD_TESTS)\n  add_executable(db_test tests/db_test.cpp tests/helper.c)\nendif()\n")
     subprocess.run(["cmake", "-S", str(tmp_path), "-B", str(tmp_path / "build"),
                     "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON"], check=True, capture_output=True)
-    proc, data = run_json("--no-cache", "-p", "build", "-v", "tests", cwd=tmp_path)
+    proc, data = run_json("--min-severity", "info", "--no-cache", "-p", "build", "-v", "tests", cwd=tmp_path)
     assert data["errors"] == [], data["errors"]
     assert sorted((d["path"], d["line"]) for d in data["diagnostics"]) == [("tests/db_test.cpp", 2),
                                                                            ("tests/helper.c", 2)]
@@ -137,7 +137,7 @@ def test_a_parse_error_of_the_includer_is_not_the_headers(tmp_path):
     unit's error is not reported against it, and nothing comes from the broken unit."""
     (tmp_path / "spread.hpp").write_text(SAMPLE + NOT_SELF_CONTAINED.replace("#pragma once\n", ""))
     (tmp_path / "spread.cpp").write_text('#include "spread.hpp"\nint broken = ;\n')
-    proc, data = run_json("--no-cache", "spread.hpp", "spread.cpp", cwd=tmp_path)
+    proc, data = run_json("--min-severity", "info", "--no-cache", "spread.hpp", "spread.cpp", cwd=tmp_path)
     assert [(e["path"], e["line"]) for e in data["errors"]] == [("spread.cpp", 2)]  # the unit's own, at its line
     assert _lines(data) == [("spread.hpp", 7, "alloc-in-loop")]
     assert "analyzed alone, not inside" in proc.stderr and "parse error of its own" in proc.stderr
@@ -301,7 +301,7 @@ def test_cmake_project_headers_are_reported_once_each(tmp_path):
                               "src/entry.cpp": '#include "p/entry.h"\nint first() { return table[0].a; }\n',
                               "src/use.cpp": '#include "p/entry.h"\nint last() { return table[15].e; }\n'},
                    ["src/entry.cpp", "src/use.cpp"])
-    proc, data = run_json("--no-cache", "-j1", "-v", "-p", "build", "src/", "include/", cwd=tmp_path)
+    proc, data = run_json("--min-severity", "info", "--no-cache", "-j1", "-v", "-p", "build", "src/", "include/", cwd=tmp_path)
     assert data["errors"] == [], data["errors"]
     assert _lines(data) == [("include/p/entry.h", 5, "padding-waste")]
     assert f"inside {tmp_path / 'src' / 'entry.cpp'} (line 1)" in proc.stderr

@@ -132,7 +132,7 @@ def test_cli_workers_import_nothing_from_the_working_directory(tmp_path, start_m
     env = {"HOTLINT_START_METHOD": start_method, "HOTLINT_CACHE_DIR": str(tmp_path / "cache")}
     import os
 
-    proc = subprocess.run([hotlint_script(), "--format", "json", "-j", "2", "."], cwd=tmp_path,
+    proc = subprocess.run([hotlint_script(), "--min-severity", "info", "--format", "json", "-j", "2", "."], cwd=tmp_path,
                           env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1, proc.stderr
     assert {d["rule"] for d in json.loads(proc.stdout)["diagnostics"]} == {"padding-waste"}
@@ -153,7 +153,7 @@ def test_entry_points_come_from_installed_packages_only(tmp_path):
     (dist / "entry_points.txt").write_text("[hotlint.rules]\nevil = evil_rules\n")
     (tmp_path / "evil_rules.py").write_text(f"open({str(markers / 'evil_rules')!r}, 'w').write('ran')\n")
     (tmp_path / "a.cpp").write_text(RECORD)
-    proc, _ = run_json("--no-cache", "a.cpp", cwd=tmp_path)
+    proc, _ = run_json("--min-severity", "info", "--no-cache", "a.cpp", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
     assert list(markers.iterdir()) == []
 
@@ -224,7 +224,7 @@ def test_plugin_flags_never_load_from_any_flag_source(tmp_path, evil_plugin, rou
         (tmp_path / ".hotlint.toml").write_text(f"extra-args = {json.dumps(loading)}\n")
     else:
         argv = [*(f"--extra-arg={a}" for a in loading), *argv]
-    proc, data = run_json(*argv, cwd=tmp_path)
+    proc, data = run_json("--min-severity", "info", *argv, cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
     assert not marker.exists()
     assert "it would load code into the analyzer" in proc.stderr

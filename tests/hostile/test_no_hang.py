@@ -35,7 +35,7 @@ def test_non_regular_files_in_the_tree_are_refused_at_once(tmp_path, fifo):
     (tmp_path / "zero.cpp").symlink_to("/dev/zero")
     (tmp_path / "stdin.h").symlink_to("/dev/stdin")
     (tmp_path / "ok.cpp").write_text(WASTEFUL)
-    proc, data = run_json("--no-cache", ".", cwd=tmp_path, timeout=BOUND)
+    proc, data = run_json("--min-severity", "info", "--no-cache", ".", cwd=tmp_path, timeout=BOUND)
     assert_clean_exit(proc, 2)
     why = {e["path"]: (e["kind"], e["message"]) for e in data["errors"]}
     assert why["fifo.cpp"] == ("not-regular", "is a FIFO (named pipe), not a regular file; not read")
@@ -61,38 +61,38 @@ def test_a_database_or_response_file_that_is_a_fifo_or_device(tmp_path, fifo):
     (tmp_path / "u.cpp").write_text(WASTEFUL)
     (tmp_path / "compile_commands.json").write_text(json.dumps([
         {"directory": str(tmp_path), "file": "u.cpp", "arguments": ["c++", f"@{fifo}", "@/dev/zero", "-DX", "-c", "u.cpp"]}]))
-    proc, data = run_json("--no-cache", "u.cpp", cwd=tmp_path, timeout=BOUND)
+    proc, data = run_json("--min-severity", "info", "--no-cache", "u.cpp", cwd=tmp_path, timeout=BOUND)
     assert_clean_exit(proc, 1)
     assert "the response file is a FIFO (named pipe)" in proc.stderr
     assert "the response file is a character device" in proc.stderr
     for database in (str(fifo), "/dev/zero"):
         (tmp_path / ".hotlint.toml").write_text(f"compile-commands = {json.dumps(database)}\n")
-        proc, data = run_json("--no-cache", "u.cpp", cwd=tmp_path, timeout=BOUND)
+        proc, data = run_json("--min-severity", "info", "--no-cache", "u.cpp", cwd=tmp_path, timeout=BOUND)
         assert_clean_exit(proc, 1)
         assert "not a regular file; not read" in proc.stderr and "using default flags" in proc.stderr
-        proc = run_cli("--no-cache", "-p", database, "u.cpp", cwd=tmp_path, timeout=BOUND)
+        proc = run_cli("--min-severity", "info", "--no-cache", "-p", database, "u.cpp", cwd=tmp_path, timeout=BOUND)
         assert_clean_exit(proc, 1)
 
 
 def test_configuration_files_that_are_fifos_or_devices(tmp_path, fifo):
     (tmp_path / "u.cpp").write_text(WASTEFUL)
     for config in (str(fifo), "/dev/zero"):
-        proc = run_cli("--no-cache", "--config", config, "u.cpp", cwd=tmp_path, timeout=BOUND)
+        proc = run_cli("--min-severity", "info", "--no-cache", "--config", config, "u.cpp", cwd=tmp_path, timeout=BOUND)
         assert_clean_exit(proc, 3)
         assert "configuration file not found" in proc.stderr
     os.rename(fifo, tmp_path / ".hotlint.toml")  # found by the upward search: skipped, not read
-    proc = run_cli("--no-cache", "u.cpp", cwd=tmp_path, timeout=BOUND)
+    proc = run_cli("--min-severity", "info", "--no-cache", "u.cpp", cwd=tmp_path, timeout=BOUND)
     assert_clean_exit(proc, 1)
 
 
 def test_a_cache_entry_that_is_a_fifo(tmp_path):
     (tmp_path / "u.cpp").write_text(WASTEFUL)
     env = {"HOTLINT_CACHE_DIR": str(tmp_path / "cache")}
-    run_cli("u.cpp", cwd=tmp_path, env=env, timeout=BOUND)
+    run_cli("--min-severity", "info", "u.cpp", cwd=tmp_path, env=env, timeout=BOUND)
     [entry] = (tmp_path / "cache").rglob("*.json")
     entry.unlink()
     os.mkfifo(entry)
-    proc = run_cli("u.cpp", cwd=tmp_path, env=env, timeout=BOUND)
+    proc = run_cli("--min-severity", "info", "u.cpp", cwd=tmp_path, env=env, timeout=BOUND)
     assert_clean_exit(proc, 1)
     assert "from cache" not in proc.stdout
 
@@ -134,12 +134,12 @@ def test_timeouts_that_are_not_numbers_of_seconds(tmp_path, value, message):
 def test_a_configuration_nested_without_end(tmp_path):
     (tmp_path / "u.cpp").write_text(WASTEFUL)
     (tmp_path / ".hotlint.toml").write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n")
-    proc = run_cli("--no-cache", "u.cpp", cwd=tmp_path, timeout=BOUND)
+    proc = run_cli("--min-severity", "info", "--no-cache", "u.cpp", cwd=tmp_path, timeout=BOUND)
     assert_clean_exit(proc, 3)
     assert "nested too deeply" in proc.stderr
     (tmp_path / ".hotlint.toml").unlink()
     (tmp_path / "compile_commands.json").write_text("[" * 100_000 + "]" * 100_000)
-    proc = run_cli("--no-cache", "u.cpp", cwd=tmp_path, timeout=BOUND)
+    proc = run_cli("--min-severity", "info", "--no-cache", "u.cpp", cwd=tmp_path, timeout=BOUND)
     assert_clean_exit(proc, 1)
     assert "not valid JSON: nested too deeply" in proc.stderr
 
@@ -163,7 +163,7 @@ def test_a_worker_past_its_memory_limit_is_reported_and_the_run_goes_on(tmp_path
     body = "\n".join(f"struct S{i} {{ char a; double b; int c[{i % 7 + 1}]; }};" for i in range(40_000))
     (tmp_path / "big.cpp").write_text("#include <vector>\n#include <map>\n#include <string>\n" + body)
     (tmp_path / "ok.c").write_text("struct W { char a; double b; char c; };\nstruct W w[8];\n")
-    proc, data = run_json("--no-cache", "-j", "1", "--max-memory", "300", "--select", "padding-waste",
+    proc, data = run_json("--min-severity", "info", "--no-cache", "-j", "1", "--max-memory", "300", "--select", "padding-waste",
                           ".", cwd=tmp_path, timeout=BOUND)
     assert_clean_exit(proc, 2)
     [error] = data["errors"]
@@ -247,7 +247,7 @@ def test_response_files_that_fan_out(tmp_path):
     (tmp_path / "loop.rsp").write_text("@loop.rsp -DLOOPED=1")
     (tmp_path / "compile_commands.json").write_text(json.dumps([{
         "directory": str(tmp_path), "file": "u.cpp", "arguments": ["c++", *["@a.rsp"] * 200, "@loop.rsp", "-c", "u.cpp"]}]))
-    proc = run_cli("--no-cache", "-v", "u.cpp", cwd=tmp_path, timeout=BOUND)
+    proc = run_cli("--min-severity", "info", "--no-cache", "-v", "u.cpp", cwd=tmp_path, timeout=BOUND)
     assert_clean_exit(proc, 1)
     flags_line = next(line for line in proc.stderr.splitlines() if line.startswith("hotlint: u.cpp: -x"))
     assert flags_line.count("-DLEAF=1") == 1 and flags_line.count("-DLOOPED=1") == 1
@@ -256,7 +256,7 @@ def test_response_files_that_fan_out(tmp_path):
 def test_a_database_of_millions_of_bad_entries(tmp_path):
     (tmp_path / "u.cpp").write_text(WASTEFUL)
     (tmp_path / "compile_commands.json").write_text("[" + ",".join(["0"] * 3_000_000) + "]")
-    proc = run_cli("--no-cache", "u.cpp", cwd=tmp_path, timeout=BOUND)
+    proc = run_cli("--min-severity", "info", "--no-cache", "u.cpp", cwd=tmp_path, timeout=BOUND)
     assert_clean_exit(proc, 1)
     assert "2,999,990 more entries skipped" in proc.stderr
     assert len(proc.stderr.splitlines()) < 40
@@ -266,11 +266,11 @@ def test_an_exclude_list_without_end(tmp_path):
     for i in range(40):
         (tmp_path / f"f{i}.cpp").write_text(WASTEFUL)
     (tmp_path / ".hotlint.toml").write_text("exclude = [" + ",".join(f'"d{i}/*"' for i in range(80_000)) + "]\n")
-    proc = run_cli("--no-cache", ".", cwd=tmp_path, timeout=BOUND)
+    proc = run_cli("--min-severity", "info", "--no-cache", ".", cwd=tmp_path, timeout=BOUND)
     assert_clean_exit(proc, 3)
     assert "`exclude` has 80,000 entries; at most 10,000 are accepted" in proc.stderr
     (tmp_path / ".hotlint.toml").write_text("exclude = [" + ",".join(f'"d{i}/*"' for i in range(10_000)) + "]\n")
-    proc = run_cli("--no-cache", "--select", "padding-waste", ".", cwd=tmp_path, timeout=BOUND)
+    proc = run_cli("--min-severity", "info", "--no-cache", "--select", "padding-waste", ".", cwd=tmp_path, timeout=BOUND)
     assert_clean_exit(proc, 1)
 
 
@@ -304,7 +304,7 @@ def test_a_database_entry_with_a_nul_in_its_name(tmp_path):
     (tmp_path / "compile_commands.json").write_text(json.dumps([
         {"directory": str(tmp_path), "file": "a\u0000b.cpp", "command": "c++ -c x"},
         {"directory": str(tmp_path), "file": "ok.cpp", "command": "c++ -DOK -c ok.cpp"}]))
-    proc = run_cli("--no-cache", "h.h", cwd=tmp_path, timeout=BOUND)
+    proc = run_cli("--min-severity", "info", "--no-cache", "h.h", cwd=tmp_path, timeout=BOUND)
     assert_clean_exit(proc, 1)
     assert "has a NUL character in `file` or `directory`; skipped" in proc.stderr
 
@@ -316,7 +316,7 @@ def test_a_tree_thousands_of_folders_deep(tmp_path):
         folders[-1].mkdir()
     (folders[-1] / "x.cpp").write_text(WASTEFUL)
     try:
-        proc = run_cli("--no-cache", "--format", "json", ".", cwd=tmp_path, timeout=BOUND)
+        proc = run_cli("--min-severity", "info", "--no-cache", "--format", "json", ".", cwd=tmp_path, timeout=BOUND)
         assert_clean_exit(proc, 1)
         assert len(json.loads(proc.stdout)["diagnostics"]) == 1
     finally:  # bottom up: pytest's own clean-up recurses and could not remove it

@@ -90,7 +90,7 @@ def test_compile_flags_write_nothing(tmp_path, route):
     else:
         argv = [*(f"--extra-arg={f}" for f in flags), *argv]
     before_project, before_outside = tree(project), tree(outside)
-    proc, data = run_json(*argv, cwd=project)
+    proc, data = run_json("--min-severity", "info", *argv, cwd=project)
     assert proc.returncode == 1, proc.stderr
     assert [d["rule"] for d in data["diagnostics"]] == ["padding-waste"]
     assert tree(project) == before_project
@@ -122,7 +122,7 @@ def test_the_libclang_boundary_filters_whatever_reaches_it(tmp_path):
 
 
 def cached_run(project: Path, env: dict):
-    return run_json("u.cpp", cwd=project, env=env)
+    return run_json("--min-severity", "info", "u.cpp", cwd=project, env=env)
 
 
 def test_a_symlinked_cache_folder_is_not_used(tmp_path):
@@ -224,7 +224,7 @@ def fixable(project: Path, name: str = "u.cpp") -> Path:
 
 
 def fix(project: Path, *paths: str):
-    return run_json("--no-cache", "--fix", "--unsafe-fixes", *paths, cwd=project)
+    return run_json("--min-severity", "info", "--no-cache", "--fix", "--unsafe-fixes", *paths, cwd=project)
 
 
 def test_fix_follows_a_symlink_inside_the_project_and_keeps_it(tmp_path):
@@ -313,7 +313,7 @@ def test_fix_of_many_files_reports_each_and_writes_the_rest(tmp_path):
     assert [p.name for p in sorted(tmp_path.glob("f*.cpp")) if p.read_text() == REORDERED] == [
         "f0.cpp", "f1.cpp", "f3.cpp"]
     assert "fixed 3 findings in 3 files" in proc.stderr
-    assert run_cli("--no-cache", ".", cwd=tmp_path).returncode == 1  # only f2's finding is left
+    assert run_cli("--min-severity", "info", "--no-cache", ".", cwd=tmp_path).returncode == 1  # only f2's finding is left
 
 
 CARRIERS = ["-std", "--std", "-stdlib", "--target", "-target", "-arch", "--driver-mode", "--gcc-toolchain",
@@ -381,9 +381,9 @@ def test_a_header_that_appears_later_invalidates_the_cache(tmp_path):
     (tmp_path / "u.cpp").write_text('#if __has_include("opt.h")\n#include "opt.h"\n#else\nusing T = char;\n#endif\n'
                                     "struct W {\n  char a;\n  T b;\n  char c;\n};\nW w[8];\n")
     env = {"HOTLINT_CACHE_DIR": str(tmp_path / "cache")}
-    assert run_cli("u.cpp", cwd=tmp_path, env=env).returncode == 0
+    assert run_cli("--min-severity", "info", "u.cpp", cwd=tmp_path, env=env).returncode == 0
     (tmp_path / "opt.h").write_text("using T = double;\n")
-    proc = run_cli("u.cpp", cwd=tmp_path, env=env)
+    proc = run_cli("--min-severity", "info", "u.cpp", cwd=tmp_path, env=env)
     assert proc.returncode == 1 and "from cache" not in proc.stdout
 
     for d in ("first", "second"):
@@ -391,10 +391,10 @@ def test_a_header_that_appears_later_invalidates_the_cache(tmp_path):
     (tmp_path / "second" / "t.h").write_text("using T = char;\n")
     (tmp_path / "s.cpp").write_text('#include "t.h"\nstruct W {\n  char a;\n  T b;\n  char c;\n};\nW w[8];\n')
     flags = ["--extra-arg=-Ifirst", "--extra-arg=-Isecond", "s.cpp"]
-    assert run_cli(*flags, cwd=tmp_path, env=env).returncode == 0
-    assert "(1 from cache)" in run_cli(*flags, cwd=tmp_path, env=env).stdout
+    assert run_cli("--min-severity", "info", *flags, cwd=tmp_path, env=env).returncode == 0
+    assert "(1 from cache)" in run_cli("--min-severity", "info", *flags, cwd=tmp_path, env=env).stdout
     (tmp_path / "first" / "t.h").write_text("using T = double;\n")
-    proc = run_cli(*flags, cwd=tmp_path, env=env)
+    proc = run_cli("--min-severity", "info", *flags, cwd=tmp_path, env=env)
     assert proc.returncode == 1 and "from cache" not in proc.stdout
 
 

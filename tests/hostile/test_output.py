@@ -44,7 +44,7 @@ def assert_inert(out: bytes) -> None:
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
 def test_escape_sequences_in_source_reach_no_terminal(tmp_path, fmt):
     (tmp_path / "w.cpp").write_text(WASTEFUL.format(HOSTILE))
-    proc = run_bytes("--no-cache", "--format", fmt, "w.cpp", cwd=tmp_path)
+    proc = run_bytes("--min-severity", "info", "--no-cache", "--format", fmt, "w.cpp", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
     assert_inert(proc.stdout)
     assert_inert(proc.stderr)
@@ -57,7 +57,7 @@ def test_escape_sequences_in_source_reach_no_terminal(tmp_path, fmt):
 def test_diff_and_show_fixes_escape_too(tmp_path):
     (tmp_path / "w.cpp").write_text(WASTEFUL.format(HOSTILE).replace("char a;", f"char a;  // {HOSTILE}"))
     for flag in ("--diff", "--show-fixes"):
-        proc = run_bytes("--no-cache", "--unsafe-fixes", flag, "w.cpp", cwd=tmp_path)
+        proc = run_bytes("--min-severity", "info", "--no-cache", "--unsafe-fixes", flag, "w.cpp", cwd=tmp_path)
         assert_inert(proc.stdout)
         assert b"double b;" in proc.stdout
 
@@ -71,7 +71,7 @@ def test_markup_in_paths_and_flags_is_printed_as_written(tmp_path, fmt):
     (tmp_path / "compile_commands.json").write_text(json.dumps([{
         "directory": str(tmp_path), "file": str(folder / "x].cpp"),
         "arguments": ["c++", "-DNAME=[/red]", "-fplugin=[link=file:///etc/passwd]x[/link]", "-c", "x.cpp"]}]))
-    proc = run_bytes("--no-cache", "-v", "--format", fmt, ".", cwd=tmp_path)
+    proc = run_bytes("--min-severity", "info", "--no-cache", "-v", "--format", fmt, ".", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
     assert b"MarkupError" not in proc.stderr and b"Traceback" not in proc.stderr
     assert "[bold red]src[/x].cpp".encode() in proc.stdout or b"%5Bbold%20red%5Dsrc%5B/x%5D.cpp" in proc.stdout
@@ -88,7 +88,7 @@ def test_a_line_break_in_a_flag_starts_no_workflow_command(tmp_path):
         "arguments": ["c++", "-DX=1\n::error file=w.cpp,line=1::forged annotation\n",
                       "-fplugin=a\n::warning::also forged", "-c", "w.cpp"]}]))
     for fmt in ("github", "text"):
-        proc = run_bytes("--no-cache", "-v", "--format", fmt, "w.cpp", cwd=tmp_path)
+        proc = run_bytes("--min-severity", "info", "--no-cache", "-v", "--format", fmt, "w.cpp", cwd=tmp_path)
         assert proc.returncode == 1
         for stream in (proc.stdout, proc.stderr):
             assert_inert(stream)
@@ -100,7 +100,7 @@ def test_a_file_name_that_is_not_utf8(tmp_path):
     with open(os.path.join(os.fsencode(tmp_path), name), "w") as fh:
         fh.write(WASTEFUL.format("plain"))
     for fmt in ("text", "json", "sarif", "github"):
-        proc = run_bytes("--no-cache", "--format", fmt, ".", cwd=tmp_path)
+        proc = run_bytes("--min-severity", "info", "--no-cache", "--format", fmt, ".", cwd=tmp_path)
         assert proc.returncode == 1, (fmt, proc.stderr)
         assert_inert(proc.stdout)
         if fmt == "sarif":
@@ -161,7 +161,7 @@ def test_what_libclang_prints_never_reaches_the_terminal(tmp_path):
     (tmp_path / "crash\n::stop-commands::tok\n.cpp").write_text("#pragma clang __debug parser_crash\n")
     (tmp_path / "w.cpp").write_text(WASTEFUL.format("plain"))
     for env in ({}, {"LIBCLANG_DISABLE_CRASH_RECOVERY": "1"}):
-        proc = run_bytes("--no-cache", "--format", "github", ".", cwd=tmp_path, env=env)
+        proc = run_bytes("--min-severity", "info", "--no-cache", "--format", "github", ".", cwd=tmp_path, env=env)
         assert proc.returncode == 2
         assert_inert(proc.stdout)
         assert_inert(proc.stderr)
