@@ -155,7 +155,7 @@ class SerialFpReduction(Rule):
             head = (f"`#pragma omp simd reduction` on `{name}` is ignored without -fopenmp-simd: "
                     f"the {typ} {what} stays in source order")
         else:
-            head = f"`{name}` is a {typ} {what} kept in source order, one element at a time; split it into partial {what}s"
+            head = f"`{name}` is a {typ} {what} kept in source order, one element at a time; split it into partial {_PLURAL[red.kind]}"
         if red.kind in ("min", "max"):
             flags = "-ffast-math (or -ffinite-math-only with -fno-signed-zeros)"
             why = "NaNs and signed zeros would come out differently"
@@ -164,32 +164,39 @@ class SerialFpReduction(Rule):
             why = "the result could change in the last bits"
         notes = [
             f"without {flags} the compiler may not reorder the {op}s ({why}): each waits for the one before, "
-            f"so the loop runs one element per {short} latency (3 cycles on AMD Zen 4, 4 on Intel since Skylake) "
+            f"so the loop runs one element per {short} latency ({_LATENCY[red.kind]}) "
             f"where independent {op}s would start two per cycle; vectorized, it still {_VERB[red.kind]} the lanes "
             f"into `{name}` one by one (g++ 12 -O3: a chain of v{insn}s{suffix}, not v{insn}p{suffix})",
         ]
         if allowed.associative_only and red.kind not in ("min", "max"):
             notes.append("-fassociative-math is set but has no effect without -fno-signed-zeros and "
                          "-fno-trapping-math (g++ drops it with a warning)")
+        the_fix = partial_sums_fix(view, loop, red) if red.kind in ("sum", "product") else None
         if in_pragma:
             notes.append("build the unit with -fopenmp-simd (no OpenMP runtime needed) and the pragma lets the "
                          "compiler keep vector partial results")
         else:
             clause = {"sum": "+", "product": "*"}.get(red.kind, red.kind)
-            how = (f"{PARTIALS} partial {what}s combined after the loop (the rewrite offered)"
-                   if red.kind not in ("min", "max") else f"partial {what}s combined after the loop")
+            minmax = red.kind in ("min", "max")
+            how = f"partial {_PLURAL[red.kind]} combined after the loop" + \
+                (f" ({PARTIALS} in the rewrite offered)" if the_fix is not None else "")
+            library = (f"std::reduce(std::execution::unseq, ...) with a {red.kind} function" if minmax
+                       else "std::transform_reduce(std::execution::unseq, ...)")
             notes.append(
                 f"split the chain: {how}, `#pragma omp simd reduction({clause}:{name})` built with -fopenmp-simd, "
-                f"or std::transform_reduce(std::execution::unseq, ...); each reorders the {op}s, so "
+                f"or {library}; each reorders the {op}s, so "
                 + ("the result can differ from the ordered one in the last bits" if red.kind not in ("min", "max")
                    else "NaNs and the sign of zero can come out differently"))
-        the_fix = partial_sums_fix(view, loop, red) if red.kind in ("sum", "product") else None
         at = red.writes[0]
         return Finding(at.range, head, severity=self.severity_for(view, at), fix=the_fix, notes=tuple(notes))
 
 
 _WORDS = {"sum": ("sum", "addition", "add", "add"), "product": ("product", "multiplication", "multiply", "mul"),
           "min": ("minimum", "comparison", "min", "min"), "max": ("maximum", "comparison", "max", "max")}
+_PLURAL = {"sum": "sums", "product": "products", "min": "minima", "max": "maxima"}
+_LATENCY = {"sum": "3 cycles on AMD Zen 4, 4 on Intel since Skylake",
+            "product": "3 cycles on AMD Zen 4, 4 on Intel since Skylake",
+            "min": "up to 4 cycles on x86-64", "max": "up to 4 cycles on x86-64"}
 _VERB = {"sum": "adds", "product": "multiplies", "min": "compares", "max": "compares"}
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Optional
 from hotlint.analysis.control import is_invariant, mutated_declarations, unit_step_variable
 from hotlint.analysis.edits import fresh_name, replace, statement_room, through_semicolon, word_in
 from hotlint.analysis.expressions import READ, THROUGH_CASTS, lvalue_use, strip
-from hotlint.analysis.kinds import COUNT_TYPES, EXPLICIT_CASTS, WRAPPERS, K
+from hotlint.analysis.kinds import COUNT_TYPES, EXPLICIT_CASTS, FUNCTIONS, WRAPPERS, K
 from hotlint.analysis.source import indent_following_lines, is_postfix_name
 from hotlint.analysis.symbols import in_linted_file, name_is_taken
 from hotlint.analysis.types import written_name
@@ -40,8 +40,8 @@ def _rewritten(view, loop, red) -> Optional[tuple[Range, str]]:
     init, cond, inc, body = parts["init"], parts["condition"], parts["increment"], parts["body"]
     if node.kind != K.FOR_STMT or len(red.writes) != 1 or None in (init, cond, inc, body):
         return None
-    if not in_linted_file(view, node):
-        return None
+    if not in_linted_file(view, node) or node.range.start.line - 1 in dict(source.directives):
+        return None  # a pragma above the loop (omp simd, ivdep) would apply to the first new line
     decls = [c for c in init.children if c.kind == K.VAR_DECL] if init.kind == K.DECL_STMT else []
     if len(decls) != 1 or decls[0].type.canonical.kind not in COUNT_TYPES:
         return None
@@ -80,7 +80,7 @@ def _rewritten(view, loop, red) -> Optional[tuple[Range, str]]:
     for k in range(PARTIALS):
         partials.append(fresh_name([f"{red.var.spelling}{k}"], lambda c: taken(c) or c in partials,
                                    f"{red.var.spelling}_part{k}"))
-    step = "    "
+    step = _indent_step(source, node, body, indent)
     inner = indent + step
     kind = red.kind
     identity, op = ("0", "+") if kind == "sum" else ("1", "*")
@@ -105,6 +105,20 @@ def _rewritten(view, loop, red) -> Optional[tuple[Range, str]]:
     text = lines[0] + "".join("\n" + (line if line.startswith(inner) else indent + line) for line in lines[1:])
     end = body_range.end
     return Range(node.range.start, end), text
+
+
+def _indent_step(source, node, body, indent: str) -> str:
+    """One level of the file's indentation: the body's own when it starts a later line, else the
+    loop's when it sits at the top of a function body, else four spaces."""
+    first = body.children[0] if body.kind == K.COMPOUND_STMT and body.children else body
+    if first.range.start.line > node.range.start.line:
+        deeper = source.indentation(first.range.start.line)
+        if deeper.startswith(indent) and len(deeper) > len(indent):
+            return deeper[len(indent):]
+    holder = node.parent.parent if node.parent is not None else None
+    if indent and holder is not None and holder.kind in FUNCTIONS:
+        return indent
+    return "    "
 
 
 def _inside(r: Range, outer: Range) -> bool:
