@@ -153,3 +153,17 @@ def test_element_growth(tmp_path):
     assert [g.name for g in text] == ["operator+=", "append", "reserve", "push_back"]
     assert [co.appended_length(g.call) for g in text] == [2, None, 8, 1]
     assert co.element_growth(s.decl(K.VAR_DECL, "copied"), loop) == []
+
+
+def test_written_container_and_the_pmr_questions():
+    vec = co.written_container("const std::vector<long>")
+    assert vec == co.WrittenContainer("const ", "vector", "<long>")
+    assert co.spells_family(vec, "std::vector") and not co.spells_family(vec, "std::deque")
+    assert not co.names_allocator(vec, "std::vector")
+    assert co.names_allocator(co.written_container("std::vector<int, Arena<int>>"), "std::vector")
+    # a map's allocator is its fourth argument; the comparator is not one
+    assert not co.names_allocator(co.written_container("std::map<int, int, std::greater<int>>"), "std::map")
+    wide = co.written_container("std::wstring")
+    assert wide == co.WrittenContainer("", "wstring", "") and co.spells_family(wide, "std::basic_string")
+    assert co.written_container("auto").name == "auto"
+    assert co.written_container("Row") is None and co.written_container("std::pmr::vector<int>") is None

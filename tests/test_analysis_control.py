@@ -480,3 +480,17 @@ def test_stored_when_null(tmp_path):
     # the walk stops at the loop: the test outside it does not count
     assert not co.stored_when_null(news[5], loops[1])
     assert co.stored_when_null(news[5], s.view.nodes(K.FUNCTION_DECL)[0])
+
+
+def test_is_range_variable(tmp_path):
+    s = snippet(tmp_path, r"""
+void f(int (&xs)[4], int n) {
+  for (int x : xs) { int y = x; (void)y; }
+  for (int i = 0; i < n; ++i) {}
+}
+""")
+    range_loop, counted = s.view.loops
+    x, y, i = (s.decl(K.VAR_DECL, name) for name in ("x", "y", "i"))
+    assert co.is_range_variable(range_loop, x)
+    assert not co.is_range_variable(range_loop, y)
+    assert not co.is_range_variable(counted, i)

@@ -503,3 +503,22 @@ def test_hoist_declaration_moves_a_local_before_its_loop_or_says_none(tmp_path):
     loop = one(roots, K.FOR_STMT)
     assert E.hoist_declaration(SourceText(text), one(roots, K.VAR_DECL, "s"), loop, loop.children[-1],
                                "s.clear();") is None
+
+
+CALL_TEXT = ("#include <memory>\n"
+             "struct Item { Item(int, int); };\n"
+             "void g(int, int);\n"
+             "void f(int n) {\n"
+             "  auto a = std::make_shared<Item>(n, n + 1);\n"
+             "  auto b = std::make_unique<int[]>( n );\n"
+             "  g(n, 2);\n"
+             "  auto c = std::make_unique<int>();\n"
+             "}\n")
+
+
+def test_written_template_arguments_and_arguments_text(tmp_path):
+    roots = parse_roots(tmp_path, CALL_TEXT)
+    src = SourceText(CALL_TEXT)
+    calls = [n for n in nodes(roots, K.CALL_EXPR) if n.spelling in ("make_shared", "make_unique", "g")]
+    assert [E.written_template_arguments(src, c) for c in calls] == ["Item", "int[]", None, "int"]
+    assert [E.written_arguments_text(src, c) for c in calls] == ["n, n + 1", "n", "n, 2", ""]

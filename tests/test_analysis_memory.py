@@ -379,3 +379,67 @@ def test_allocates_from_heap(tmp_path):
     # template too) are not; `::new` is not told apart from `new`
     assert [me.allocates_from_heap(n) for n in s.all(K.CXX_NEW_EXPR)] == [
         True, True, False, False, False, True, False]
+
+
+POINTER_USES = r"""
+#include <cstdlib>
+void keep(int*& p);
+void look(int* p);
+void f() {
+  int* p = static_cast<int*>(std::malloc(8));
+  look(p);
+  keep(p);
+  p = nullptr;
+  p += 1;
+  ++p;
+  int** pp = &p;
+  *p = 1;
+  p = static_cast<int*>(std::realloc(p, 16));
+  std::free(p);
+  int* q = new int;
+  delete q;
+}
+"""
+
+
+def test_pointer_use(tmp_path):
+    s = snippet(tmp_path, POINTER_USES)
+    p, q = s.decl(K.VAR_DECL, "p"), s.decl(K.VAR_DECL, "q")
+    uses = [me.pointer_use(r) for r in s.all(K.DECL_REF_EXPR) if r.referenced == p]
+    assert [None if u is None else u[0] for u in uses] == [
+        None, "by-reference", "reassigned", "reassigned", "stepped", "address-taken", None, "reassigned",
+        "reallocated", "freed"]
+    assert uses[1][1].referenced.spelling == "keep"
+    [deleted] = [me.pointer_use(r) for r in s.all(K.DECL_REF_EXPR) if r.referenced == q]
+    assert deleted[0] == "freed" and deleted[1].kind == K.CXX_DELETE_EXPR
+
+
+INDEXED = r"""
+#include <map>
+#include <vector>
+struct Row { int a; };
+struct Table { std::vector<Row> rows; };
+std::vector<Row> make();
+void f(int n, Row* p, Row arr[], std::vector<Row>& v, std::map<int, Row>& m, Table& t) {
+  for (int i = 0; i < n; ++i) {
+    p[i].a = 1;
+    arr[i].a = 2;
+    v[i].a = 3;
+    t.rows[i].a = 4;
+    v[i + 1].a = 5;
+    m[i].a = 6;
+    make()[i].a = 7;
+    v[n].a = 8;
+  }
+}
+"""
+
+
+def test_indexed_sequence(tmp_path):
+    s = snippet(tmp_path, INDEXED)
+    i = s.decl(K.VAR_DECL, "i")
+    subscripts = s.all(K.ARRAY_SUBSCRIPT_EXPR) + [c for c in s.all(K.CALL_EXPR) if c.spelling == "operator[]"]
+    found = sorted((n.range.start.line, me.indexed_sequence(n, i)) for n in subscripts)
+    shown = [(line, None if b is None else "".join(b.tokens)) for line, b in found]
+    assert shown == [(9, "p"), (10, "arr"), (11, "v"), (12, "t.rows"), (13, None), (14, None), (15, None),
+                     (16, None)]

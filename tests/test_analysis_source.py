@@ -487,3 +487,56 @@ def test_is_postfix_name():
         assert S.is_postfix_name(text), text
     for text in ("*p", "&x", "(x)", "f()", "v[w[i]]", "a + b", "", "1x", "x\n\n", "x "):
         assert not S.is_postfix_name(text), text
+
+
+NEW_PARTS = ("#include <new>\n"
+             "#include <vector>\n"
+             "struct P { int a, b; };\n"
+             "void f(int n, void* buf) {\n"
+             "  int* a = new int[n + 1];\n"
+             "  P* b = new P{1, 2};\n"
+             "  std::vector<int>* c = new std::vector<int>(3);\n"
+             "  P* d = new P;\n"
+             "  P* e = new (buf) P;\n"
+             "  int* g = new int[4]();\n"
+             "  int (*h)[4] = new int[n][4];\n"
+             "  P* k = new (P);\n"
+             "}\n")
+
+
+def test_written_new_reads_the_type_and_the_bound_as_written(tmp_path):
+    roots = parse_roots(tmp_path, NEW_PARTS)
+    src = SourceText(NEW_PARTS)
+    found = [S.written_new(src, n) for n in nodes(roots, K.CXX_NEW_EXPR)]
+    shown = [w if isinstance(w, str) else (w.type_text, w.bound) for w in found]
+    assert shown == [("int", "n + 1"), ("P", None), ("std::vector<int>", None), ("P", None),
+                     "parenthesized", "array-shape", "array-shape", "parenthesized"]
+    # just past `new`, where a placement argument goes
+    after = found[1].after_new
+    assert src.text(Range(after, Position(after.line, after.column + 8))) == " P{1, 2}"
+
+
+INITIALIZERS = ("#include <vector>\n"
+                "std::vector<int> make();\n"
+                "void f(int n) {\n"
+                "  std::vector<int> a;\n"
+                "  std::vector<int> b(n, 0);\n"
+                "  std::vector<int> c{1, 2};\n"
+                "  std::vector<int> d = {3, 4};\n"
+                "  std::vector<int> e = make();\n"
+                "  std::vector<int> g(std::vector<int>{5, 6});\n"
+                "}\n")
+
+
+def test_written_initializer_reads_each_shape(tmp_path):
+    roots = parse_roots(tmp_path, INITIALIZERS)
+    src = SourceText(INITIALIZERS)
+    found = {n.spelling: S.written_initializer(src, n) for n in nodes(roots, K.VAR_DECL)}
+    assert found["a"] is None
+    assert found["b"] == S.WrittenInitializer("(n, 0)", False, "n, 0", ["n", "0"])
+    assert found["c"] == S.WrittenInitializer("{1, 2}", False, "1, 2", ["1", "2"])
+    assert found["d"] == S.WrittenInitializer("= {3, 4}", True, "3, 4", ["3", "4"])
+    assert found["e"] == S.WrittenInitializer("= make()", True, None, ["make()"])
+    # clang's extent of `g` ends at the inner `}`, before the `)`
+    assert found["g"] == S.WrittenInitializer("(std::vector<int>{5, 6}", False, "std::vector<int>{5, 6",
+                                              ["std::vector<int>{5, 6"])

@@ -10,12 +10,14 @@ the same family as its default-allocator twin (``types.is_pmr`` tells them apart
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Optional
 
 from .expressions import call_object, initializer, integer_literal, parameters, strip, takes_mutable_reference, \
     written_arguments
 from .kinds import COUNT_TYPES, TO_STRING_INTEGER_TYPES, WRAPPERS, K, T
+from .source import split_top_level
 from .symbols import refers_to
 from .types import PMR_ALLOCATOR, family, is_family
 
@@ -35,6 +37,14 @@ NODE_BASED = frozenset({
 })
 UNORDERED = frozenset({"std::unordered_map", "std::unordered_multimap", "std::unordered_set",
                        "std::unordered_multiset"})
+# The standard names of std::basic_string specializations.
+STRING_NAMES = frozenset({"string", "wstring", "u8string", "u16string", "u32string"})
+# How many template arguments each container takes before its allocator.
+ALLOCATOR_POSITION = {
+    "vector": 1, "deque": 1, "list": 1, "forward_list": 1, "map": 3, "multimap": 3, "set": 2, "multiset": 2,
+    "unordered_map": 4, "unordered_multimap": 4, "unordered_set": 3, "unordered_multiset": 3, "basic_string": 2,
+}
+_WRITTEN_CONTAINER = re.compile(r"^(?P<const>const\s+)?(?:std\s*::\s*)?(?P<name>[a-z_0-9]+)\s*(?P<args><.*>)?\s*$", re.S)
 # Member functions that put elements (so heap memory) into a container.
 GROWING = frozenset({
     "push_back", "emplace_back", "push_front", "emplace_front", "insert", "emplace",
@@ -252,3 +262,41 @@ def appended_length(call: "Node") -> Optional[int]:
     if name in ("resize", "reserve") and args:
         return integer_literal(args[0])
     return None
+
+
+# --------------------------------------------------------------------------- written types
+
+
+@dataclass(frozen=True)
+class WrittenContainer:
+    """A type as written, read as ``[const] [std::]name[<arguments>]``: ``const`` is ``"const "``
+    or '', ``arguments`` the ``<…>`` as written or ''."""
+
+    const: str
+    name: str
+    arguments: str
+
+
+def written_container(text: str) -> Optional[WrittenContainer]:
+    """``text`` (a declaration's written type, stripped) as WrittenContainer when it is a lower-case
+    name, optionally ``const`` before it, ``std::`` qualified and followed by template arguments
+    (``const std::vector<long>``, ``string``, ``auto``); None for anything else (``Row``,
+    ``std::pmr::vector<int>``, ``volatile std::string``)."""
+    m = _WRITTEN_CONTAINER.match(text)
+    if m is None:
+        return None
+    return WrittenContainer(m.group("const") or "", m.group("name"), m.group("args") or "")
+
+
+def spells_family(written: WrittenContainer, family_name: str) -> bool:
+    """The written name is the family's own (``vector`` for ``std::vector``), or one of
+    STRING_NAMES for ``std::basic_string``."""
+    short = family_name.split("::")[-1]
+    return written.name == short or (short == "basic_string" and written.name in STRING_NAMES)
+
+
+def names_allocator(written: WrittenContainer, family_name: str) -> bool:
+    """The written template arguments reach the allocator's place (ALLOCATOR_POSITION) of a
+    container of ``family_name``: ``std::vector<int, A>`` names its own allocator."""
+    args = written.arguments
+    return bool(args) and len(split_top_level(args[1:-1])) > ALLOCATOR_POSITION[family_name.split("::")[-1]]

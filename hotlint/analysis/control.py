@@ -189,6 +189,12 @@ def leaves_loop(stmt: "Node", block: "Node", loop: "Loop") -> bool:
     return False
 
 
+def is_range_variable(loop: "Loop", var: "Node") -> bool:
+    """``var`` is the variable a range-``for`` loop declares (``for (auto x : xs)``): the same
+    node as ``loop.parts()["variable"]``; False for any other loop."""
+    return loop.node.kind == K.CXX_FOR_RANGE_STMT and loop.parts()["variable"] is var
+
+
 def runs_once_per_entry(node: "Node", loop: "Loop", *, inside_lambda: bool) -> bool:
     """Reaching ``node`` ends ``loop``'s repetition: it is thrown or in a catch handler, or (unless
     ``inside_lambda``, where those leave the lambda) returned, or followed in an enclosing block

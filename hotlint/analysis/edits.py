@@ -214,6 +214,25 @@ def append_argument(source: SourceText, call: "Node", text: str, *,
     return Edit(Range(close, close), (", " if comma else "") + text)
 
 
+def written_template_arguments(source: SourceText, call: "Node") -> Optional[str]:
+    """The text between the ``<`` and the ``>`` that end the call's callee as written
+    (``std::make_shared<Item>(1, 2)`` → ``Item``; ``std::make_unique<int[]>(n)`` → ``int[]``),
+    stripped; None when the callee's text does not end in ``>`` or the file does not hold it."""
+    ref = strip(call.children[0]) if call.children else None
+    text = source.text(ref.range) if ref is not None else None
+    m = re.search(r"<(.*)>\s*$", text or "", re.S)
+    return m.group(1).strip() if m else None
+
+
+def written_arguments_text(source: SourceText, call: "Node") -> str:
+    """The text of the call's arguments as written, between its parentheses and stripped
+    (``f(a, b + 1)`` → ``a, b + 1``; ``f()`` → ''): everything after the callee when it is not
+    wrapped in ``( )`` (a macro), '' when the file does not hold it."""
+    ref = strip(call.children[0])
+    tail = (source.text(Range(ref.range.end, call.range.end)) or "").strip()
+    return tail[1:-1].strip() if tail.startswith("(") and tail.endswith(")") else tail
+
+
 def member_object(text: str) -> str:
     """An expression's text made the object of a member access (``….load()``): as written when it
     is a postfix name (``s.v[i]``) or wholly parenthesized, else in parentheses (``(*p)``)."""
@@ -343,5 +362,5 @@ __all__ = [
     "address_of", "after_semicolon", "append_argument", "body_indentation", "fresh_name", "has_include",
     "hoist_declaration", "hoisted_copies", "include_edits", "insert_at_line_start", "last_include_line", "member_object",
     "qualify_parameter", "remove_statement", "replace", "restrict_keyword", "statement_room", "through_semicolon",
-    "value_name", "word_in",
+    "value_name", "word_in", "written_arguments_text", "written_template_arguments",
 ]

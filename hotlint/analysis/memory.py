@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Collection, Literal, Optional, Union
 
-from .expressions import THROUGH_CASTS, call_object, outermost_wrapper, parent_past, strip, subscript_parts, unwrap, \
-    write_at
-from .kinds import BYTE_REINTERPRETING_CASTS, EXPLICIT_CASTS, WRAPPERS, K
+from .expressions import THROUGH_CASTS, call_object, operator_operands, outermost_wrapper, parent_past, strip, \
+    subscript_parts, takes_mutable_reference, unwrap, write_at
+from .kinds import BYTE_REINTERPRETING_CASTS, EXPLICIT_CASTS, INCREMENT_OPERATORS, WRAPPERS, K
 from .source import new_placement_close
-from .symbols import has_static_storage
-from .types import owned_element
+from .symbols import has_static_storage, refers_to
+from .types import CONTIGUOUS, owned_element
 
 if TYPE_CHECKING:
     from ..clang.nodes import Node, Type
@@ -408,3 +408,61 @@ def allocates_from_heap(new_expr: "Node") -> bool:
 def _is_nothrow(arg: "Node") -> bool:
     name = strip(arg).type.unqualified_name
     return name in ("std::nothrow_t", "const std::nothrow_t") or name.endswith("nothrow_t")
+
+
+PointerUse = Literal["freed", "reallocated", "by-reference", "reassigned", "stepped", "address-taken"]
+
+
+def pointer_use(ref: "Node") -> Optional[tuple[PointerUse, "Node"]]:
+    """What the use ``ref`` of a pointer variable does with the pointer itself (looking up past
+    implicit wrappers), with the node that does it: ``freed`` (the operand of a delete-expression,
+    or passed to ``free``), ``reallocated`` (passed to ``realloc``), ``by-reference`` (passed to a
+    parameter of non-const lvalue reference type: the call, whose ``referenced`` is the callee),
+    ``reassigned`` (the left of ``=`` or of a compound assignment), ``stepped`` (``++``/``--``),
+    ``address-taken`` (``&p``). None for any other use (read, dereferenced, compared, passed by
+    value) and for a call made through the pointer."""
+    cur, parent = parent_past(ref)
+    if parent is None:
+        return None
+    kind = parent.kind
+    if kind == K.CXX_DELETE_EXPR:
+        return "freed", parent
+    if kind == K.CALL_EXPR and parent.referenced is not None and cur is not parent.children[0]:
+        name = parent.referenced.qualified_name
+        if name in ("free", "std::free"):
+            return "freed", parent
+        if name in ("realloc", "std::realloc"):
+            return "reallocated", parent
+        index = next((i for i, a in enumerate(parent.arguments) if a is cur), -1)
+        return ("by-reference", parent) if takes_mutable_reference(parent.referenced, index) else None
+    if kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR) and parent.children \
+            and parent.children[0] is cur and (kind != K.BINARY_OPERATOR or parent.operator == "="):
+        return "reassigned", parent
+    if kind == K.UNARY_OPERATOR and parent.operator == "&":
+        return "address-taken", parent
+    if kind == K.UNARY_OPERATOR and parent.operator in INCREMENT_OPERATORS:
+        return "stepped", parent
+    return None
+
+
+def indexed_sequence(node: "Node", index: "Node") -> Optional["Node"]:
+    """The named sequence ``c`` (a ``DECL_REF_EXPR`` or ``MEMBER_REF_EXPR``, stripped by only
+    child) that ``node`` subscripts with the variable ``index``: ``c[i]`` as a built-in subscript
+    or as ``operator[]`` of a CONTIGUOUS container (the index under implicit wrappers). None for
+    anything else (``c[i + 1]``, ``m[i]`` of a map, ``f()[i]``)."""
+    if node.kind == K.ARRAY_SUBSCRIPT_EXPR and len(node.children) == 2:
+        base, at = node.children
+    elif node.kind == K.CALL_EXPR and node.spelling == "operator[]":
+        operands = operator_operands(node, callee_through="only-child", callee_spelling="call-spelling")
+        if len(operands) != 2:
+            return None
+        base, at = operands
+        t = strip(base, only_child=True).type
+        if not (t.is_record and t.record_name in CONTIGUOUS):
+            return None
+    else:
+        return None
+    if not refers_to(strip(at, only_child=True), index):
+        return None
+    b = strip(base, only_child=True)
+    return b if b.kind in (K.DECL_REF_EXPR, K.MEMBER_REF_EXPR) else None

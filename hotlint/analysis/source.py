@@ -12,6 +12,7 @@ matchers rules used to write by hand.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal, Optional, Sequence, Union
 
@@ -471,6 +472,44 @@ def new_placement_close(node: "Node", new_index: int) -> Optional[Position]:
     return positions[close][1] if close is not None else None
 
 
+@dataclass(frozen=True)
+class WrittenNew:
+    """A new-expression's parts as the file writes them: ``type_text`` (between ``new`` and the
+    array bound or the initializer, stripped), ``bound`` (the text inside ``new T[…]``'s
+    brackets, stripped; None for one object) and ``after_new`` (just past the ``new`` token)."""
+
+    type_text: str
+    bound: Optional[str]
+    after_new: Position
+
+
+def written_new(source: SourceText, node: "Node") -> Union[WrittenNew, Literal["parenthesized", "array-shape"]]:
+    """The written parts of the new-expression ``node`` (WrittenNew), else why they cannot be
+    read: ``parenthesized`` when a ``(`` follows ``new`` (placement arguments or a parenthesized
+    type) or the node has no ``new`` token; ``array-shape`` for an array new (new_is_array) whose
+    first bound does not close its last token (an initializer, ``()``, ``{}``, or a second bound)."""
+    positions = node.token_positions
+    i = next((k for k, (t, _) in enumerate(positions) if t == "new"), None)
+    if i is None or i + 1 >= len(positions) or positions[i + 1][0] == "(":
+        return "parenthesized"
+
+    def between(a: Position, b: Position) -> str:
+        return (source.text(Range(a, b)) or "").strip()
+
+    start = positions[i + 1][1]
+    if new_is_array([t for t, _ in positions], i):
+        bracket = next((k for k in range(i + 1, len(positions)) if positions[k][0] == "["), None)
+        close = matching_token(positions, bracket, "[", "]") if bracket is not None else None
+        if close is None or close + 1 != len(positions):
+            return "array-shape"
+        return WrittenNew(between(start, positions[bracket][1]),
+                          between(token_end(positions[bracket]), positions[close][1]), token_end(positions[i]))
+    end = next((k for k in range(i + 1, len(positions)) if positions[k][0] in ("(", "{")
+                and angle_depth(positions[i + 1:k]) == 0), len(positions))
+    type_text = between(start, positions[end][1] if end < len(positions) else node.range.end)
+    return WrittenNew(type_text, None, token_end(positions[i]))
+
+
 def starts_declaration(source: SourceText, pos: Position) -> bool:
     """Only blanks, or text ending in ``;``, ``{`` or ``:``, precede ``pos`` on its line: a
     declaration written there in the file (not one a macro made)."""
@@ -500,6 +539,37 @@ def name_written(source: SourceText, decl: "Node") -> bool:
     return bool(decl.spelling) and source.text(Range(decl.location, declared_name_end(decl))) == decl.spelling
 
 
+@dataclass(frozen=True)
+class WrittenInitializer:
+    """What a declaration writes after its name: ``text`` (stripped: ``= {1, 2}``, ``(n, 0)``),
+    ``copy`` (it starts with ``=``), ``inner`` (inside the outer parentheses or braces, also of
+    ``= {…}``, stripped; None for ``= expr``) and ``arguments`` (split_top_level of ``inner``, or
+    ``[expr]`` for ``= expr``; None when the text is none of those shapes)."""
+
+    text: str
+    copy: bool
+    inner: Optional[str]
+    arguments: Optional[list[str]]
+
+
+def written_initializer(source: SourceText, decl: "Node") -> Optional[WrittenInitializer]:
+    """The declaration's initializer as written after its name, up to the end of clang's extent
+    of the declaration (WrittenInitializer); None when nothing but blanks follows the name there.
+    Clang ends some declarations before their ``)``: ``v(T{1, 2})`` reads as ``(T{1, 2}``, its
+    one argument ``T{1, 2``."""
+    text = (source.text(Range(declared_name_end(decl), decl.range.end)) or "").strip()
+    if not text:
+        return None
+    if text.startswith("="):
+        expr = text[1:].strip()
+        inner = expr[1:-1].strip() if expr.startswith("{") and expr.endswith("}") else None
+        return WrittenInitializer(text, True, inner, [expr] if inner is None else split_top_level(inner))
+    if text[0] in "({" and text[-1] in ")}":
+        inner = text[1:-1].strip()
+        return WrittenInitializer(text, False, inner, split_top_level(inner))
+    return WrittenInitializer(text, False, None, None)
+
+
 def written_type(source: SourceText, var: "Node") -> str:
     """The text from a declaration's start to its name: its type and specifiers as written
     ('' when that is not in the file)."""
@@ -512,8 +582,8 @@ def source_of(text_or_source: Union[str, SourceText]) -> SourceText:
 
 
 __all__ = [
-    "Multiline", "SourceText", "Token", "angle_depth", "declared_name_end", "first_paren_close",
+    "Multiline", "SourceText", "Token", "WrittenInitializer", "WrittenNew", "angle_depth", "declared_name_end", "first_paren_close",
     "header_semicolons", "indent_following_lines", "is_postfix_name", "line_starts", "matching_token", "new_is_array", "new_placement_close",
     "name_written", "parenthesized_whole", "source_of", "split_lines", "split_top_level", "starts_declaration",
-    "template_argument_span", "token_end", "token_snippet", "written_type",
+    "template_argument_span", "token_end", "token_snippet", "written_initializer", "written_new", "written_type",
 ]

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Optional
 from hotlint.analysis.containers import CONTAINERS, NODE_BASED, SSO_CAPACITY, appended_length, \
     concatenation_operands, constructor_call, constructor_form, element_growth, initializer_list_length, \
     is_string_concatenation, small_string_chars, string_length_bound
-from hotlint.analysis.control import repeating_loop, runs_once_per_entry, stored_when_null, under_branch
+from hotlint.analysis.control import is_range_variable, repeating_loop, runs_once_per_entry, stored_when_null, \
+    under_branch
 from hotlint.analysis.edits import hoist_declaration
 from hotlint.analysis.expressions import initializer, integer_literal, parent_past, strip, written_arguments
 from hotlint.analysis.kinds import K
@@ -374,7 +375,7 @@ def _container_site(view, var, loop: Loop, sso: int, through_calls: bool) -> Opt
     shown = f"`{var.spelling}` ({t.spelling})"
     capacity = small_string_chars(t, sso) if family == "std::basic_string" else None
     ctor = constructor_call(var)
-    is_loop_variable = loop.node.kind == K.CXX_FOR_RANGE_STMT and loop.parts()["variable"] is var
+    is_loop_variable = is_range_variable(loop, var)
     how = None
     if ctor is not None:
         how = _constructed_with_elements(view, ctor, family, capacity, is_loop_variable)

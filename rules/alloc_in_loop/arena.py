@@ -35,27 +35,25 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from hotlint.analysis.containers import STRING_NAMES, UNORDERED, constructor_form, names_allocator, \
+    spells_family, written_container
+from hotlint.analysis.control import is_range_variable
 from hotlint.analysis.edits import body_indentation, fresh_name, include_edits, insert_at_line_start, \
-    remove_statement, replace, statement_room, word_in
-from hotlint.analysis.expressions import integer_in_text, parameters, parent_past, strip, takes_mutable_reference
-from hotlint.analysis.kinds import INCREMENT_OPERATORS, K, T, has_stmt_suffix
-from hotlint.analysis.memory import initialized_local
-from hotlint.analysis.source import angle_depth, declared_name_end, matching_token, split_top_level, token_end, \
-    written_type
+    remove_statement, replace, statement_room, word_in, written_arguments_text, written_template_arguments
+from hotlint.analysis.expressions import integer_in_text, parameters, parent_past, strip
+from hotlint.analysis.kinds import K, T, has_stmt_suffix
+from hotlint.analysis.memory import initialized_local, pointer_use
+from hotlint.analysis.source import written_initializer, written_new, written_type
 from hotlint.analysis.symbols import named_references_to, references_by_name
 from hotlint.analysis.types import is_family, is_trivial
 from hotlint.model import Applicability, Edit, Fix, Position, Range
 
-_UNORDERED = ("std::unordered_map", "std::unordered_multimap", "std::unordered_set", "std::unordered_multiset")
-# How many template arguments each container takes before its allocator.
-_ARITY = {"vector": 1, "deque": 1, "list": 1, "forward_list": 1, "map": 3, "multimap": 3, "set": 2,
-          "multiset": 2, "unordered_map": 4, "unordered_multimap": 4, "unordered_set": 3,
-          "unordered_multiset": 3, "basic_string": 2}
-_STRINGS = ("string", "wstring", "u8string", "u16string", "u32string")
-_WRITTEN_TYPE = re.compile(r"^(?P<const>const\s+)?(?:std\s*::\s*)?(?P<name>[a-z_0-9]+)\s*(?P<args><.*>)?\s*$", re.S)
 # Calls that move, swap or hand out the object itself: its memory could leave the iteration.
 _ESCAPING_CALLS = {"std::move", "std::forward", "std::swap", "std::exchange", "std::ref", "std::cref",
                    "std::addressof", "std::move_if_noexcept"}
+# How a pointer use that keeps the block alive past its free is said.
+_POINTER_USES = {"reallocated": "passed to realloc", "reassigned": "reassigned", "stepped": "moved",
+                 "address-taken": "taken by address"}
 _SMART_POINTER_MEMBERS = {"get", "use_count", "operator->", "operator*", "operator bool"}
 _BUFFER_DEFAULT = 16 * 1024
 _BUFFER_MIN, _BUFFER_MAX = 4 * 1024, 64 * 1024
@@ -167,7 +165,7 @@ def _short(view, node) -> str:
 def _convert(view, loop, site, refs, arena: str) -> _Conversion:
     if site.via is not None:
         raise _Refused("it runs in a lambda, which would have to capture the arena")
-    if site.kind == "container" and loop.node.kind == K.CXX_FOR_RANGE_STMT and loop.parts()["variable"] is site.node:
+    if site.kind == "container" and is_range_variable(loop, site.node):
         raise _Refused("it is the range-`for` variable: bind it by reference (`const auto&`) unless the copy is "
                        "needed")
     if site.kind == "c-alloc" and site.callee not in ("malloc", "calloc"):
@@ -202,15 +200,13 @@ def _local(node, what: str):
 
 def _pmr_type(view, var, family: str) -> tuple[str, str]:
     """(``const `` or empty, ``std::pmr::vector<long>``) from the type as written."""
-    written = written_type(view.source, var).strip()
-    m = _WRITTEN_TYPE.match(written)
-    short = family.split("::")[-1]
-    if m is None or (m.group("name") != short and not (short == "basic_string" and m.group("name") in _STRINGS)):
-        raise _Refused(f"its type is written `{written}`; spell it as the std container to switch it to std::pmr")
-    args = m.group("args") or ""
-    if args and len(split_top_level(args[1:-1])) > _ARITY[short]:
+    text = written_type(view.source, var).strip()
+    written = written_container(text)
+    if written is None or not spells_family(written, family):
+        raise _Refused(f"its type is written `{text}`; spell it as the std container to switch it to std::pmr")
+    if names_allocator(written, family):
         raise _Refused("it names its own allocator")
-    return m.group("const") or "", f"std::pmr::{m.group('name')}{args}"
+    return written.const, f"std::pmr::{written.name}{written.arguments}"
 
 
 def _simple(expr: str) -> bool:
@@ -234,42 +230,26 @@ def _container(view, site, refs, arena: str) -> _Conversion:
     return _Conversion([replace(var, f"{const}{pmr} {var.spelling}{init}")], f"`{var.spelling}`")
 
 
-def _first_parameter_type(callee):
-    found = parameters(callee) if callee is not None else []
-    return found[0].type if found else None
-
-
 def _constructor_arguments(view, var, ctor, family: str) -> str:
     """The constructor arguments to keep before the allocator, as written."""
-    tail = _text(view, Range(declared_name_end(var), var.range.end)).strip()
-    if not tail:
+    written = written_initializer(view.source, var)
+    if written is None:
         return ""
-    if ctor is None:
-        raise _Refused(f"it is initialized as `{tail}`")
-    first = _first_parameter_type(ctor.referenced)
-    init_list = first is not None and first.unqualified_name.startswith("std::initializer_list")
-    copy = first is not None and first.is_reference and first.pointee is not None \
-        and first.pointee.record_name == family
-    if tail.startswith("="):
-        expr = tail[1:].strip()
-        inner = expr[1:-1].strip() if expr.startswith("{") and expr.endswith("}") else None
-        args = [expr] if inner is None else split_top_level(inner)
-    elif tail[0] in "({" and tail[-1] in ")}":
-        inner = tail[1:-1].strip()
-        args = split_top_level(inner)
-    else:
-        raise _Refused(f"it is initialized as `{tail}`")
-    if init_list:
-        if family in _UNORDERED:
+    if ctor is None or written.arguments is None:
+        raise _Refused(f"it is initialized as `{written.text}`")
+    form = constructor_form(ctor, family)
+    inner, args = written.inner, written.arguments
+    if form == "initializer-list":
+        if family in UNORDERED:
             raise _Refused("an unordered container has no initializer-list constructor taking only an allocator")
         return "{" + inner + "}" if inner is not None else args[0]
-    if copy and len(args) == 1 and family != "std::basic_string":
-        if family in _UNORDERED or not _simple(args[0]):
+    if form in ("copy", "move") and len(args) == 1 and family != "std::basic_string":
+        if family in UNORDERED or not _simple(args[0]):
             raise _Refused(f"it copies `{args[0]}`, a container with another allocator")
         return f"{args[0]}.begin(), {args[0]}.end()"
-    if tail.startswith("=") and inner is None and family != "std::basic_string":
-        raise _Refused(f"it is initialized as `{tail}`")  # a temporary container, not arguments
-    if family in _UNORDERED and len(args) > 1:
+    if written.copy and inner is None and family != "std::basic_string":
+        raise _Refused(f"it is initialized as `{written.text}`")  # a temporary container, not arguments
+    if family in UNORDERED and len(args) > 1:
         raise _Refused("an unordered container takes the allocator only after a bucket count")
     if family in ("std::vector", "std::deque", "std::list", "std::forward_list") and args:
         element = var.type.template_arguments[0] if var.type.template_arguments else None
@@ -388,26 +368,13 @@ def _pointer(view, site, refs, arena: str, how: str) -> _Conversion:
     array = how == "new" and site.array
     frees = []
     for ref in named_references_to(var, refs):
-        cur, parent = parent_past(ref)
-        if parent is None:
-            continue
-        kind = parent.kind
-        if kind == K.CXX_DELETE_EXPR:
-            frees.append(parent)
-        elif kind == K.CALL_EXPR and parent.referenced is not None and cur is not parent.children[0]:
-            name = parent.referenced.qualified_name
-            if name in ("free", "std::free"):
-                frees.append(parent)
-            elif name in ("realloc", "std::realloc"):
-                raise _Refused(f"`{var.spelling}` is passed to realloc")
-            elif takes_mutable_reference(parent.referenced,
-                                         next((i for i, a in enumerate(parent.arguments) if a is cur), -1)):
-                raise _Refused(f"`{var.spelling}` is passed by reference to `{parent.referenced.spelling}`")
-        elif kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR) and parent.children \
-                and parent.children[0] is cur and (kind != K.BINARY_OPERATOR or parent.operator == "="):
-            raise _Refused(f"`{var.spelling}` is reassigned")
-        elif kind == K.UNARY_OPERATOR and (parent.operator == "&" or parent.operator in INCREMENT_OPERATORS):
-            raise _Refused(f"`{var.spelling}` is {'moved' if parent.operator != '&' else 'taken by address'}")
+        use = pointer_use(ref)
+        if use is not None and use[0] == "freed":
+            frees.append(use[1])
+        elif use is not None and use[0] == "by-reference":
+            raise _Refused(f"`{var.spelling}` is passed by reference to `{use[1].referenced.spelling}`")
+        elif use is not None:
+            raise _Refused(f"`{var.spelling}` is {_POINTER_USES[use[0]]}")
     statement = frees[0] if len(frees) == 1 else None
     if statement is None or statement.parent is not stmt.parent or statement.range.start < stmt.range.end:
         raise _Refused(f"`{var.spelling}` is not freed exactly once, later in the block that allocates it, so "
@@ -420,37 +387,25 @@ def _pointer(view, site, refs, arena: str, how: str) -> _Conversion:
     return _c_conversion(view, site, statement, arena, how)
 
 
-def _between(view, a: Position, b: Position) -> str:
-    return _text(view, Range(a, b)).strip()
-
-
 def _new_conversion(view, site, var, delete_stmt, arena: str) -> _Conversion:
     node = site.node
-    positions = node.token_positions
-    i = next((k for k, (t, _) in enumerate(positions) if t == "new"), None)
-    if i is None or i + 1 >= len(positions) or positions[i + 1][0] == "(":
+    written = written_new(view.source, node)
+    if written == "parenthesized":
         raise _Refused("a parenthesized or placement new is left as written")
+    if written == "array-shape":
+        raise _Refused("the array is value-initialized or has more than one bound")
     pointee = node.type.pointee
-    if site.array:
-        bracket = next((k for k in range(i + 1, len(positions)) if positions[k][0] == "["), None)
-        close = matching_token(positions, bracket, "[", "]") if bracket is not None else None
-        if close is None or close + 1 != len(positions):
-            raise _Refused("the array is value-initialized or has more than one bound")
-        type_text = _between(view, positions[i + 1][1], positions[bracket][1])
-        bound = _between(view, token_end(positions[bracket]), positions[close][1])
+    type_text = written.type_text
+    if written.bound is not None:
         element = pointee
         if element is None or not is_trivial(element):
             raise _Refused(f"`{type_text}` has constructors or a destructor that `new[]` runs")
-        count = _operand(bound)
+        count = _operand(written.bound)
         text = f"static_cast<{type_text}*>({arena}.allocate({count} * sizeof({type_text}), alignof({type_text})))"
-        literal = integer_in_text(bound)
+        literal = integer_in_text(written.bound)
         size = literal * element.size if literal is not None and element.size else None
         return _Conversion([replace(node, text), remove_statement(view.source, delete_stmt)], site.what, set(), size)
-    end = next((k for k in range(i + 1, len(positions)) if positions[k][0] in ("(", "{")
-                and angle_depth(positions[i + 1:k]) == 0), len(positions))
-    type_text = _between(view, positions[i + 1][1], positions[end][1]) if end < len(positions) \
-        else _between(view, positions[i + 1][1], node.range.end)
-    after_new = token_end(positions[i])
+    after_new = written.after_new
     edits = [Edit(Range(after_new, after_new), f" ({arena}.allocate(sizeof({type_text}), alignof({type_text})))")]
     headers = {"new"}
     if pointee is not None and is_trivial(pointee, construction=False):
@@ -488,22 +443,9 @@ def _operand(text: str) -> str:
 # --------------------------------------------------------------------------- smart pointers, strings
 
 
-def _template_argument(view, call) -> Optional[str]:
-    ref = strip(call.children[0]) if call.children else None
-    text = view.source.text(ref.range) if ref is not None else None
-    m = re.search(r"<(.*)>\s*$", text or "", re.S)
-    return m.group(1).strip() if m else None
-
-
-def _call_arguments_text(view, call) -> str:
-    ref = strip(call.children[0])
-    tail = _text(view, Range(ref.range.end, call.range.end)).strip()
-    return tail[1:-1].strip() if tail.startswith("(") and tail.endswith(")") else tail
-
-
 def _unique_array(view, site, refs, arena: str) -> _Conversion:
     call = site.node
-    targ = _template_argument(view, call)
+    targ = written_template_arguments(view.source, call)
     m = re.fullmatch(r"(.+?)\s*\[\s*\]", targ or "", re.S)
     if m is None:
         raise _Refused("a std::unique_ptr to one object cannot take its memory from an arena without changing "
@@ -525,7 +467,7 @@ def _unique_array(view, site, refs, arena: str) -> _Conversion:
             continue
         raise _Refused(f"`{var.spelling}` is used as a std::unique_ptr (`{_short(view, _context(ref))}`), not "
                        "only indexed")
-    count = _call_arguments_text(view, call)
+    count = written_arguments_text(view.source, call)
     literal = integer_in_text(count)
     size = literal * element_type.size if literal is not None and element_type is not None and element_type.size \
         else None
@@ -535,7 +477,7 @@ def _unique_array(view, site, refs, arena: str) -> _Conversion:
 
 def _shared(view, site, refs, arena: str) -> _Conversion:
     call = site.node
-    targ = _template_argument(view, call)
+    targ = written_template_arguments(view.source, call)
     if not targ or targ.endswith("]"):
         raise _Refused("hotlint rewrites std::make_shared of one object only")
     var, _ = _local(call, "the std::make_shared call")
@@ -548,7 +490,7 @@ def _shared(view, site, refs, arena: str) -> _Conversion:
         if not member:
             raise _Refused(f"the std::shared_ptr `{var.spelling}` is copied or passed on "
                            f"(`{_short(view, _context(ref))}`), so the object could outlive the iteration")
-    args = _call_arguments_text(view, call)
+    args = written_arguments_text(view.source, call)
     alloc = f"std::pmr::polymorphic_allocator<{targ}>(&{arena})"
     text = f"std::allocate_shared<{targ}>({alloc}{', ' + args if args else ''})"
     pointee = call.type.template_arguments[0] if call.type.template_arguments else None
@@ -562,11 +504,11 @@ def _concatenation(view, site, refs, arena: str) -> _Conversion:
     if not is_family(var.type, "std::basic_string") or var.type.is_reference:
         raise _Refused("the concatenation does not initialize a std::string")
     written = written_type(view.source, var).strip()
-    m = _WRITTEN_TYPE.match(written)
-    name = m.group("name") if m else ""
+    parsed = written_container(written)
+    name = parsed.name if parsed is not None else ""
     if name == "auto":
         name = "string"
-    if name not in _STRINGS:
+    if name not in STRING_NAMES:
         raise _Refused(f"its type is written `{written}`; spell it as std::string to switch it to std::pmr")
     for ref in named_references_to(var, refs):
         problem = value_problem(view, ref, "std::basic_string")
