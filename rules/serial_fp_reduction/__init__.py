@@ -66,8 +66,9 @@ class SerialFpReduction(Rule):
     which on this machine is slower than the scalar loop; with `-ffast-math` the same loop
     is one `vfmadd231ps` per eight elements. Eight independent partial sums (the rewrite
     below) break the chain: the bench pair (`sum_sq_diff` over 2048-float vectors, in L1)
-    measured slow/fast 8.02x (min 5.42x, max 9.82x over 7 alternating rounds) with g++ 12
-    `-O2` on the 2-core AMD EPYC (Zen 4) machine it was written on, shared with other jobs;
+    measured slow/fast 8.02x (min 5.42x, max 9.82x over 7 alternating rounds), and 7.36x
+    (4.66-8.83x) in a second run, with g++ 12 `-O2` on the 2-core AMD EPYC (Zen 4) machine it
+    was written on, shared with other jobs;
     hotlint's own rewrite applied to slow.cpp (`hotlint bench --verify-fixes`) gave 6.39x
     (4.95-8.50x) there, with the same checksum. Run `hotlint bench
     serial-fp-reduction` for your own figure.
