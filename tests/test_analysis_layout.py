@@ -441,3 +441,14 @@ def test_dependent_lines(ast_view):
     assert uses.dependent_lines(L(ast_view, "Pointed")) == [_line(ast_view, "Pointed* pointer")]  # named in a union
     assert uses.dependent_lines(L(ast_view, "Mentioned")) == []
     assert uses.dependent_lines(L(ast_view, "Raw")) == [_line(ast_view, "std::bit_cast<Bits>")]
+
+
+def test_sweep_line_usage():
+    # 96-byte records on 64-byte lines: a period of two records over three lines
+    assert lay.sweep_line_usage(96, {(0, 8): "a"}, 64) == (2, 3, 16 / 128)
+    # 128-byte records reading 4 bytes: one of every two lines, 4 of its 64 bytes useful
+    assert lay.sweep_line_usage(128, [(0, 4)], 64) == (1, 2, 4 / 64)
+    # a span across the record's first two lines touches both
+    assert lay.sweep_line_usage(128, [(60, 8)], 64) == (2, 2, 8 / 128)
+    # empty spans touch nothing: nothing fetched counts as all used
+    assert lay.sweep_line_usage(64, [(8, 0)], 64) == (0, 1, 1.0)

@@ -452,3 +452,29 @@ def test_inline_fields_leave_out_bases_bitfields_and_arrays(tmp_path):
     assert ty.inline_fields(type_of(v, "g_int")) == []
     assert ty.inline_fields(type_of(v, "g_pointer")) == []
     assert ty.inline_fields(None) == []
+
+
+PROGRAM_RECORDS = r"""
+#include <string>
+struct Mine { int a; };
+struct Incomplete;
+template <class T> struct Box { T v; };
+Mine g_mine;
+Mine* g_mine_ptr;
+std::string g_string;
+int g_int;
+Incomplete* g_incomplete;
+Box<int> g_box;
+"""
+
+
+def test_program_record(tmp_path):
+    v = parse_view(tmp_path, PROGRAM_RECORDS)
+    assert ty.program_record(type_of(v, "g_mine")).spelling == "Mine"
+    assert ty.program_record(type_of(v, "g_box")).spelling == "Box<int>"
+    assert ty.program_record(type_of(v, "g_mine_ptr")) is None
+    assert ty.program_record(type_of(v, "g_mine_ptr").pointee).spelling == "Mine"
+    assert ty.program_record(type_of(v, "g_string")) is None  # a standard record
+    assert ty.program_record(type_of(v, "g_int")) is None
+    assert ty.program_record(type_of(v, "g_incomplete").pointee) is None  # no size
+    assert ty.program_record(None) is None

@@ -161,7 +161,7 @@ def test_a_file_with_lone_carriage_returns_gets_the_findings_and_rewrites_of_its
 
 
 def test_line_usage_arithmetic():
-    from hotlint.rules.aos_layout import _line_usage
+    from hotlint.analysis.layout import sweep_line_usage as _line_usage
 
     # 80-byte records, 24 bytes at offset 0: all 5 lines of each 320-byte period are fetched
     assert _line_usage(80, {(0, 24): "a"}, 64) == (5, 5, pytest.approx(96 / 320))

@@ -11,6 +11,8 @@ computes what a question needs on first use.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Iterable, Optional
@@ -194,6 +196,23 @@ def lines_touched(spans: list[tuple[int, int]], phase: int, line: int) -> set[in
         start = phase + offset
         out.update(range(start // line, (start + max(size, 1) - 1) // line + 1))
     return out
+
+
+def sweep_line_usage(size: int, spans: Iterable[tuple[int, int]], line: int) -> tuple[int, int, float]:
+    """For a sequential walk over records of ``size`` bytes using the (offset, size) ``spans`` of
+    each (records assumed to start on a line boundary): (lines touched, lines spanned) per
+    repeating period of lcm(size, line) bytes, and the share of the fetched bytes that are used
+    (1.0 when nothing is fetched). Empty spans are left out."""
+    period = size * line // math.gcd(size, line)
+    records = period // size
+    used = sorted(spans)
+    nonempty = [s for s in used if s[1] > 0]
+    touched: set[int] = set()
+    for k in range(records):
+        touched |= lines_touched(nonempty, k * size, line)
+    fetched = len(touched) * line
+    useful = bytes_covered(used) * records
+    return len(touched), period // line, (useful / fetched if fetched else 1.0)
 
 
 # ------------------------------------------------------------------ the file's records

@@ -224,6 +224,18 @@ def written_name(t: "Type") -> str:
 
 # ------------------------------------------------------------------ containers
 
+def program_record(t: Optional["Type"]) -> Optional["Type"]:
+    """``t`` itself when it is a record type of the program's own with a known size: not a
+    pointer, not dependent on a template parameter, declared outside the system headers; else
+    None (a standard record, a scalar, an incomplete type)."""
+    if t is None or t.is_pointer or not t.is_record or t.is_dependent or t.size is None:
+        return None
+    decl = t.declaration
+    if decl is None or decl.is_in_system_header:
+        return None
+    return t
+
+
 def family(t: "Type") -> Optional[str]:
     """The record name of ``t``, a reference looked through: ``std::vector``,
     ``std::basic_string``, a record of the program's; None for anything else."""

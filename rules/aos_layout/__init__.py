@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
 from hotlint.analysis.control import is_written_in, unit_step_variable
-from hotlint.analysis.expressions import ESCAPES, READ, WRITE, initializer, lvalue_use, operator_operands, \
-    outermost_wrapper, strip
+from hotlint.analysis.expressions import ESCAPES, READ, WRITE, initializer, lvalue_use, outermost_wrapper, strip
 from hotlint.analysis.kinds import K
-from hotlint.analysis.layout import bytes_covered, laid_out_per_cache_line, lines_touched, member_offset
-from hotlint.analysis.memory import NOT_A_USE, member_path
+from hotlint.analysis.layout import bytes_covered, laid_out_per_cache_line, member_offset, sweep_line_usage
+from hotlint.analysis.memory import NOT_A_USE, indexed_sequence, member_path
 from hotlint.analysis.symbols import refers_to
-from hotlint.analysis.types import CONTIGUOUS, contiguous_element
+from hotlint.analysis.types import contiguous_element, program_record
 from hotlint.model import Position, Range, Severity
 from hotlint.rule import Finding, Option, Rule
 
@@ -190,7 +188,7 @@ class AosLayout(Rule):
         head = (f"`{layout.name}` is {size} bytes; this loop {sweep.label} {verb} {used} of them "
                 f"({_pct(used / size)})")
         if size >= 2 * line_size:
-            lines_hit, lines_total, useful = _line_usage(size, sweep.used, line_size)
+            lines_hit, lines_total, useful = sweep_line_usage(size, sweep.used, line_size)
             if lines_hit < lines_total:
                 msg = (f"{head}: the {size}-byte stride touches {lines_hit} of every {lines_total} cache lines "
                        f"and {_pct(1.0 - useful)} of each line fetched is wasted")
@@ -237,15 +235,6 @@ def _text(view, node) -> str:
     return view.source.snippet(node.range, multiline="first-line")
 
 
-def _element_record(t):
-    if t is None or t.is_pointer or not t.is_record or t.is_dependent or t.size is None:
-        return None
-    decl = t.declaration
-    if decl is None or decl.is_in_system_header:
-        return None
-    return t
-
-
 def _sweeps(view, loop) -> list[Sweep]:
     node = loop.node
     parts = loop.parts()
@@ -258,7 +247,7 @@ def _sweeps(view, loop) -> list[Sweep]:
             return []  # a by-value loop variable copies the whole record
         sequence = strip(rng, only_child=True)
         elem, count = contiguous_element(sequence.type)
-        elem = _element_record(elem)
+        elem = program_record(elem)
         if elem is None:
             return []
         sweep = Sweep(f"over `{_text(view, rng)}`", elem, count, body)
@@ -273,7 +262,7 @@ def _sweeps(view, loop) -> list[Sweep]:
     if induction is None or is_written_in(body, induction):
         return []
     if induction.type.is_pointer:
-        elem = _element_record(induction.type.pointee)
+        elem = program_record(induction.type.pointee)
         if elem is None:
             return []
         sweep = Sweep(f"stepping `{induction.spelling}`", elem, None, body)
@@ -281,12 +270,12 @@ def _sweeps(view, loop) -> list[Sweep]:
         return [sweep]
     sweeps: dict[str, Sweep] = {}
     for n in body.walk():
-        container = _indexed_container(n, induction)
+        container = indexed_sequence(n, induction)
         if container is None:
             continue
         t = container.type
         elem, count = (t.pointee, None) if t.is_pointer else contiguous_element(t)
-        elem = _element_record(elem)
+        elem = program_record(elem)
         if elem is None:
             continue
         label = _text(view, container)
@@ -305,27 +294,6 @@ def _sweeps(view, loop) -> list[Sweep]:
     return list(sweeps.values())
 
 
-def _indexed_container(n, induction):
-    """The named sequence ``c`` of ``c[i]`` (a built-in subscript, or operator[] of a contiguous
-    type), stripped, when ``i`` is the induction variable."""
-    if n.kind == K.ARRAY_SUBSCRIPT_EXPR and len(n.children) == 2:
-        base, index = n.children
-    elif n.kind == K.CALL_EXPR and n.spelling == "operator[]":
-        operands = operator_operands(n, callee_through="only-child", callee_spelling="call-spelling")
-        if len(operands) != 2:
-            return None
-        base, index = operands
-        t = strip(base, only_child=True).type
-        if not (t.is_record and t.record_name in CONTIGUOUS):
-            return None
-    else:
-        return None
-    if not refers_to(strip(index, only_child=True), induction):
-        return None
-    b = strip(base, only_child=True)
-    return b if b.kind in (K.DECL_REF_EXPR, K.MEMBER_REF_EXPR) else None
-
-
 def _element_aliases(view, body, induction, label) -> set:
     """References bound to the element in the body: `auto& e = es[i];`."""
     out = set()
@@ -339,7 +307,7 @@ def _element_aliases(view, body, induction, label) -> set:
 
 
 def _indexes(view, n, induction, label) -> bool:
-    container = _indexed_container(n, induction)
+    container = indexed_sequence(n, induction)
     return container is not None and _text(view, container) == label
 
 
@@ -385,23 +353,6 @@ def _collect(body, is_element, sweep: Sweep, elem, through_pointer: bool = False
             sweep.reads = True
     if first is not None:
         sweep.anchor = first
-
-
-# --------------------------------------------------------------------------- arithmetic
-
-
-def _line_usage(size: int, used: dict, line: int) -> tuple[int, int, float]:
-    """Lines touched and lines spanned per repeating period of a sequential sweep, and the
-    share of the fetched bytes that are used (records assumed to start on a line boundary)."""
-    period = size * line // math.gcd(size, line)
-    records = period // size
-    spans = [s for s in sorted(used) if s[1] > 0]
-    touched: set[int] = set()
-    for k in range(records):
-        touched |= lines_touched(spans, k * size, line)
-    fetched = len(touched) * line
-    useful = bytes_covered(used) * records
-    return len(touched), period // line, (useful / fetched if fetched else 1.0)
 
 
 def _pct(x: float) -> str:
