@@ -13,7 +13,7 @@ from typing import Optional, Sequence
 
 from . import __version__
 from .compdb import SOURCE_EXTENSIONS, FlagResolver
-from .config import MAX_CONFIG_TIMEOUT, ConfigError, ConfigResolver, apply_overrides, skipped_packs_note
+from .config import MAX_CONFIG_TIMEOUT, Config, ConfigError, ConfigResolver, apply_overrides, skipped_packs_note
 from .model import ErrorRecord, FileResult
 from .output import Report, display_path, safe, safe_json
 from .rule import Registry, load_rules
@@ -22,7 +22,6 @@ from .safeio import DEFAULT_WORKER_MEMORY_MIB
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2, 3
 SUBCOMMANDS = ("rules", "rule", "bench", "lsp")
-_SKIP_DIRS = {".git", ".hg", ".svn", ".hotlint_cache", "__pycache__", "node_modules"}
 
 
 class UsageError(Exception):
@@ -64,6 +63,16 @@ def lint_parser() -> argparse.ArgumentParser:
                    help="compile_commands.json, or the folder holding it (default: searched upward from each file)")
     p.add_argument("--select", type=_rule_list, metavar="RULE,...", help="only these rules")
     p.add_argument("--ignore", type=_rule_list, metavar="RULE,...", help="not these rules")
+    p.add_argument("--exclude", type=_rule_list, metavar="PATTERN,...",
+                   help="skip files and folders matching these patterns when walking folders; replaces the "
+                        "configured `exclude` and the defaults (build, vendor, third_party, .git, ...)")
+    p.add_argument("--extend-exclude", type=_rule_list, action="extend", default=[], metavar="PATTERN,...",
+                   help="skip these too, besides the configured or default excludes")
+    p.add_argument("--respect-gitignore", action=argparse.BooleanOptionalAction, default=None,
+                   help="skip files .gitignore ignores (default: yes; the `respect-gitignore` key)")
+    p.add_argument("--force-exclude", action=argparse.BooleanOptionalAction, default=None,
+                   help="apply the excludes to files named on the command line too, as pre-commit "
+                        "names them (the `force-exclude` key)")
     p.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
     p.add_argument("--statistics", action="store_true", help="count findings per rule")
     p.add_argument("-j", "--jobs", type=int, metavar="N", help="parallel worker processes (default: all cores)")
@@ -105,48 +114,48 @@ def lint_parser() -> argparse.ArgumentParser:
 # --------------------------------------------------------------------------- files
 
 
-def collect_files(paths: Sequence[str]) -> tuple[list[str], list[ErrorRecord]]:
-    files, errors, seen = [], [], set()
-    for p in paths:
-        if os.path.isdir(p):
-            for root, names in _walk(p):
-                for n in names:
-                    if os.path.splitext(n)[1] in SOURCE_EXTENSIONS:
-                        full = os.path.abspath(os.path.join(root, n))
-                        if full not in seen:
-                            seen.add(full)
-                            files.append(full)
-        elif os.path.exists(p) or os.path.islink(p):
-            full = os.path.abspath(p)
-            if full not in seen:
-                seen.add(full)
-                files.append(full)
-        else:
-            errors.append(ErrorRecord(path=os.path.abspath(p), message="no such file or directory", kind="missing-file"))
+def collect_files(paths: Sequence[str], discovery=None, database_units=None) -> tuple[list[str], list[ErrorRecord]]:
+    """The files ``paths`` name, folders walked with ``discovery`` (default: the defaults of a
+    configuration-less run); see ``hotlint.discovery``."""
+    from .discovery import Discovery, Exclusion, collect_files as collect  # noqa: PLC0415
+
+    if discovery is None:
+        cwd = os.getcwd()
+        discovery = Discovery(lambda folder: Exclusion(cwd, tuple(Config().exclude_patterns())))
+    files, errors, _ = collect(paths, discovery, database_units or (lambda folder: ()))
     return files, errors
 
 
-def _walk(top: str):
-    """(folder, sorted file names) for ``top`` and every folder below it, in the order ``os.walk``
-    gives them; iterative (a tree thousands of folders deep is no recursion limit), not following
-    symlinked folders (no loops), skipping hidden and tool folders."""
-    stack = [top]
-    while stack:
-        folder = stack.pop()
-        try:
-            with os.scandir(folder) as it:
-                entries = list(it)
-        except OSError:
-            continue
-        dirs = sorted(e.name for e in entries if e.is_dir(follow_symlinks=False)
-                      and e.name not in _SKIP_DIRS and not e.name.startswith("."))
-        yield folder, sorted(e.name for e in entries if not e.is_dir(follow_symlinks=False))
-        stack.extend(os.path.join(folder, d) for d in reversed(dirs))
+def _discovery(ns, resolver: ConfigResolver):
+    """How folders are walked: each folder's configuration (its `exclude`, `extend-exclude`,
+    `respect-gitignore`, `force-exclude`) under the command line's flags."""
+    from .discovery import CommandLineExcludes, Discovery, Exclusion  # noqa: PLC0415
+
+    def settings_for(folder: str) -> Exclusion:
+        cfg = resolver.for_file(os.path.join(folder, "_"))
+        return Exclusion(cfg.root, cfg.exclude_patterns(), cfg.respect_gitignore, cfg.force_exclude)
+
+    cli = CommandLineExcludes(exclude=ns.exclude, extend_exclude=list(ns.extend_exclude),
+                              respect_gitignore=ns.respect_gitignore, force_exclude=ns.force_exclude)
+    return Discovery(settings_for, cli)
 
 
-def _named(args: Sequence[str]) -> set[str]:
-    """The absolute paths named on the command line (an excluded file named there is still linted)."""
-    return {os.path.abspath(a) for a in args}
+def _database_units(ns, resolver: ConfigResolver, flag_resolvers: dict, folder: str) -> list[str]:
+    """The units of the compilation database that governs ``folder`` lying below it."""
+    cfg = resolver.for_file(os.path.join(folder, "_"))
+    dbsrc = ns.compile_commands or cfg.compile_commands
+    if dbsrc and not os.path.exists(dbsrc):
+        raise UsageError(f"{dbsrc}: compilation database not found")
+    probe = flag_resolvers.get(dbsrc)
+    if probe is None:
+        probe = flag_resolvers[dbsrc] = FlagResolver(dbsrc)
+        probe.sources = None  # a probe: replaced by the run's resolver once the files are known
+    dbp = probe.database_path(os.path.join(folder, "_"))
+    db = probe._db(dbp) if dbp else None
+    if db is None:
+        return []
+    prefix = folder.rstrip(os.sep) + os.sep
+    return [u for u in db.sorted_units() if u.startswith(prefix)]
 
 
 # --------------------------------------------------------------------------- lint
@@ -214,16 +223,15 @@ def run_lint(ns) -> int:
     if ns.jobs is not None and ns.jobs < 1:
         raise UsageError("-j/--jobs must be at least 1")
     paths = ns.paths or ["."]
-    named = _named(paths)
-    files, missing = collect_files(paths)
-    report = Report(errors=list(missing))
-
     overrides = _overrides(ns)
-    report.notes.extend(("<command line>", n) for n in overrides.pop("notes", []))
     resolver = ConfigResolver(load_rules, explicit=ns.config, trust=Trust.from_environment(ns.trust))
+    flag_resolvers: dict[Optional[str], FlagResolver] = {}
+    files, missing = collect_files(paths, _discovery(ns, resolver),
+                                   lambda folder: _database_units(ns, resolver, flag_resolvers, folder))
+    report = Report(errors=list(missing))
+    report.notes.extend(("<command line>", n) for n in overrides.pop("notes", []))
     registries: dict[int, Registry] = {}
     configs_said: set[int] = set()
-    flag_resolvers: dict[Optional[str], FlagResolver] = {}
     tasks: list[Task] = []
     all_tasks: dict[str, Task] = {}  # every analyzable file, for re-analysis after fixes
     ranking: dict[str, tuple] = {}  # file -> its configuration's (profiles, hot threshold, min severity)
@@ -252,8 +260,6 @@ def run_lint(ns) -> int:
             for note in ([skipped] if skipped else []) + base_cfg.notes:
                 report.notes.append((base_cfg.path, note))
         cfg = apply_overrides(base_cfg, overrides, registry.rules)
-        if cfg.is_excluded(path) and path not in named:
-            continue
         report.files += 1
         ranking[path] = (tuple(cfg.profile), cfg.hot_threshold, cfg.min_severity)
         timeout = cfg.timeout
@@ -263,10 +269,13 @@ def run_lint(ns) -> int:
             timeout = ns.max_timeout
         dbsrc = ns.compile_commands or cfg.compile_commands
         fr = flag_resolvers.get(dbsrc)
-        if fr is None:
+        if fr is None or fr.sources is None:
             if dbsrc and not os.path.exists(dbsrc):
                 raise UsageError(f"{dbsrc}: compilation database not found")
+            loaded = fr
             fr = flag_resolvers[dbsrc] = FlagResolver(dbsrc, files)  # files: includers without a database
+            if loaded is not None:  # the databases read to find the units to lint
+                fr._dbs.update(loaded._dbs)
         flags = fr.flags_for(path, cfg.extra_args)
         for w in flags.warnings:
             report.notes.append((path, w))

@@ -41,7 +41,10 @@ class Config:
     select: Optional[list[str]] = None  # None: every rule
     ignore: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
-    exclude: list[str] = field(default_factory=list)
+    exclude: Optional[list[str]] = None  # None: discovery.DEFAULT_EXCLUDE
+    extend_exclude: list[str] = field(default_factory=list)
+    respect_gitignore: bool = True
+    force_exclude: bool = False
     cache_line_size: int = 64
     extra_args: list[str] = field(default_factory=list)
     compile_commands: Optional[str] = None
@@ -81,9 +84,18 @@ class Config:
         return [r for r in selected if not _matches_any(r, ignored)]
 
     def is_excluded(self, path: str) -> bool:
-        if not self.exclude:
+        """``path`` matches the file's own ``exclude`` or ``extend-exclude`` patterns (not the
+        defaults, which apply to folders walked on the command line: ``discovery``)."""
+        patterns = tuple((self.exclude or []) + self.extend_exclude)
+        if not patterns:
             return False
-        return _path_matcher(tuple(self.exclude))(_relative(path, self.root))
+        return _path_matcher(patterns)(_relative(path, self.root))
+
+    def exclude_patterns(self) -> tuple[str, ...]:
+        """The patterns folders are walked with: ``exclude`` (or the defaults) and ``extend-exclude``."""
+        from .discovery import DEFAULT_EXCLUDE  # noqa: PLC0415
+
+        return tuple(DEFAULT_EXCLUDE if self.exclude is None else self.exclude) + tuple(self.extend_exclude)
 
 
 def _relative(path: str, root: str) -> str:
@@ -123,7 +135,8 @@ def _matches_any(rule: str, patterns: list[str]) -> bool:
 
 
 _KEYS = {
-    "select": list, "ignore": list, "per-file-ignores": dict, "exclude": list,
+    "select": list, "ignore": list, "per-file-ignores": dict, "exclude": list, "extend-exclude": list,
+    "respect-gitignore": bool, "force-exclude": bool,
     "cache-line-size": int, "extra-args": list, "compile-commands": str,
     "hot-functions": list, "cold-functions": list, "rule-paths": list, "timeout": (int, float),
     "profile": list, "hot-threshold": (int, float, str), "min-severity": str,
@@ -137,7 +150,7 @@ def _check_type(where: str, key: str, value: Any, want) -> None:
     wants = want if isinstance(want, tuple) else (want,)
     if isinstance(value, (list, dict)) and len(value) > MAX_LIST:
         raise ConfigError(f"{where}: `{key}` has {len(value):,} entries; at most {MAX_LIST:,} are accepted")
-    if isinstance(value, bool) or not isinstance(value, wants):
+    if (isinstance(value, bool) and bool not in wants) or not isinstance(value, wants):
         names = " or ".join(w.__name__ for w in wants)
         raise ConfigError(f"{where}: `{key}` must be {_article(names)}, got {type(value).__name__} {value!r}")
     if isinstance(value, list) and not all(isinstance(v, str) for v in value):
@@ -190,6 +203,8 @@ def parse_table(table: dict, path: Optional[str], known_rules: dict, skipped_pac
                 _check_type(where, f"per-file-ignores.{pattern}", rules, list)
                 _check_rule_names(where, f"per-file-ignores.{pattern}", rules, known_rules)
             cfg.per_file_ignores = {k: list(v) for k, v in value.items()}
+        elif key in ("respect-gitignore", "force-exclude"):
+            setattr(cfg, key.replace("-", "_"), value)
         elif key == "cache-line-size":
             if value < 16 or value > 1024 or value & (value - 1):
                 raise ConfigError(f"{where}: `cache-line-size` must be a power of two between 16 and 1024, got {value}")
