@@ -445,3 +445,22 @@ def test_operator_operands_callee_through_only_child_keeps_a_gnu_choice(tmp_path
     assert [ex.strip(o).spelling for o in ex.operator_operands(call)] == ["a"]
     kept = ex.operator_operands(call, callee_through="only-child")
     assert len(kept) == 2 and ex.strip(kept[1], only_child=True).kind == K.UNEXPOSED_EXPR
+
+
+def test_use_context(tmp_path):
+    s = snippet(tmp_path, r"""
+#include <memory>
+void take(std::shared_ptr<int> p, int k);
+void f() {
+  auto p = std::make_shared<int>(1);
+  take(p, 2);
+  auto q = p;
+  p;
+}
+""")
+    p = s.decl(K.VAR_DECL, "p")
+    uses = [r for r in s.all(K.DECL_REF_EXPR) if r.referenced == p]
+    shown = ["".join(ex.use_context(r).tokens) for r in uses]
+    # the call it is passed to; the copy that initializes q (up to its declaration statement);
+    # the name itself as a statement of its own
+    assert shown == ["take(p,2)", "autoq=p", "p"]

@@ -302,3 +302,20 @@ def test_name_is_taken(tmp_path):
     assert not sy.name_is_taken(block, kept, "len")  # buf.len is looked up in Buf
     assert not sy.name_is_taken(block, kept, "kept")  # only its own uses
     assert not sy.name_is_taken(block, kept, "fresh")
+
+
+def test_declared_alone(tmp_path):
+    s = snippet(tmp_path, r"""
+int g;
+void f(int p, int (&xs)[2]) {
+  int a = 1;
+  int b = 2, c = 3;
+  for (int x : xs) { (void)x; }
+}
+""")
+    a = s.decl(K.VAR_DECL, "a")
+    assert sy.declared_alone(a) is a.parent and a.parent.kind == K.DECL_STMT
+    assert sy.declared_alone(s.decl(K.VAR_DECL, "b")) is None
+    assert sy.declared_alone(s.decl(K.VAR_DECL, "g")) is None
+    assert sy.declared_alone(s.decl(K.PARM_DECL, "p")) is None
+    assert sy.declared_alone(s.decl(K.VAR_DECL, "x")) is None

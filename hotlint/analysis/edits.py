@@ -20,7 +20,7 @@ from ..model import Edit, Position, Range
 from .expressions import THROUGH_CASTS, strip
 from .kinds import DECLARED_NAMES, K
 from .source import SourceText, is_postfix_name, parenthesized_whole
-from .symbols import name_is_taken
+from .symbols import declared_alone, name_is_taken
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..clang.nodes import Node
@@ -334,10 +334,8 @@ def hoist_declaration(source: SourceText, var: "Node", scope: "Node", body: "Nod
     ``;``, it says ``auto``, ``const``, ``constexpr`` or ``static``, its type names a name
     declared under ``scope`` (DECLARED_NAMES), or ``var``'s name is declared elsewhere under
     ``scope`` or taken in the block around it (symbols.name_is_taken)."""
-    decl_stmt = var.parent
-    if decl_stmt is None or decl_stmt.kind != K.DECL_STMT or decl_stmt.parent is not body:
-        return None
-    if len([c for c in decl_stmt.children if c.kind == K.VAR_DECL]) != 1:
+    decl_stmt = declared_alone(var)
+    if decl_stmt is None or decl_stmt.parent is not body:
         return None
     indent = statement_room(source, scope)
     if indent is None:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Collection, Iterable, Iterator, Literal, Optio
 
 from ..model import Range
 from .kinds import ASSIGNMENT_OPERATORS, COMPARISON_OPERATORS, EXPLICIT_CASTS, INCREMENT_OPERATORS, NAME_REFS, \
-    NULL_LITERALS, WRAPPERS, K, T
+    NULL_LITERALS, WRAPPERS, K, T, has_stmt_suffix
 
 if TYPE_CHECKING:
     from ..clang.nodes import Node
@@ -286,6 +286,21 @@ ValueUse = Literal["unused", "tested", "value"]
 
 _STATEMENT_SLOTS = frozenset({K.COMPOUND_STMT, K.CASE_STMT, K.DEFAULT_STMT, K.LABEL_STMT})
 _CONDITION_HOLDERS = frozenset({K.IF_STMT, K.WHILE_STMT, K.SWITCH_STMT, K.DO_STMT, K.FOR_STMT})
+
+
+def use_context(node: "Node") -> "Node":
+    """The expression a use of a name is part of, to quote it: ``node``'s ancestors up to (not
+    including) its statement, ending early at the first call of a function that is no
+    constructor (``f(p, 1)`` for ``p``; ``q = p`` past the implicit copies of ``p``); ``node``
+    itself when its parent is a statement."""
+    cur = node
+    for anc in node.ancestors():
+        if has_stmt_suffix(anc.kind):
+            break
+        cur = anc
+        if anc.kind == K.CALL_EXPR and anc.referenced is not None and anc.referenced.kind != K.CONSTRUCTOR:
+            break
+    return cur
 
 
 def value_use(node: "Node") -> ValueUse:

@@ -6,13 +6,13 @@ names, the variable a pointer argument points into, where a value is stored.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Collection, Literal, Optional, Union
+from typing import TYPE_CHECKING, Collection, Literal, Mapping, Optional, Union
 
 from .expressions import THROUGH_CASTS, call_object, operator_operands, outermost_wrapper, parent_past, strip, \
     subscript_parts, takes_mutable_reference, unwrap, write_at
 from .kinds import BYTE_REINTERPRETING_CASTS, EXPLICIT_CASTS, INCREMENT_OPERATORS, WRAPPERS, K
 from .source import new_placement_close
-from .symbols import has_static_storage, refers_to
+from .symbols import declared_alone, has_static_storage, refers_to
 from .types import CONTIGUOUS, owned_element
 
 if TYPE_CHECKING:
@@ -63,19 +63,25 @@ class Origin:
         return self.top + self.path
 
 
-def lvalue_origin(expr: "Node", reassigned: Collection["Node"]) -> Optional[Origin]:
+def lvalue_origin(expr: "Node", reassigned: Collection["Node"],
+                  references: Optional[Mapping["Node", Origin]] = None) -> Optional[Origin]:
     """Where an lvalue lives: a parameter or variable (``'ref'`` for a reference parameter; a
     local reference gives None, where it points is not tracked; a non-const global is
     ``'global'``, a const one as good as a local), a member (of ``this``, of an object, of what a
     pointer points to), or an element through a subscript or ``*``. None when it cannot be placed.
     ``reassigned`` are the pointers whose initializer no longer says where they point
-    (``control.reassigned_declarations`` of the function)."""
+    (``control.reassigned_declarations`` of the function). An element of a contiguous standard
+    container (``v[i]``, ``container_member``) is one of its buffer (``container_buffer``);
+    ``references`` are local references whose object the caller knows (a range-for's variable:
+    ``range_element_origin``)."""
     e = _through_casts(expr)
     k = e.kind
     if k == K.DECL_REF_EXPR:
         d = e.referenced
         if d is None or d.kind not in (K.PARM_DECL, K.VAR_DECL):
             return None
+        if references and d in references:
+            return references[d]
         if d.type.is_reference:
             if d.kind != K.PARM_DECL:
                 return None
@@ -93,8 +99,11 @@ def lvalue_origin(expr: "Node", reassigned: Collection["Node"]) -> Optional[Orig
         else:
             obj = kids[0]
             owner = pointee_origin(obj, reassigned) if _through_casts(obj).type.is_pointer \
-                else lvalue_origin(obj, reassigned)
+                else lvalue_origin(obj, reassigned, references)
         return owner.member(field) if owner is not None else None
+    if k == K.CALL_EXPR and container_member(e) == "operator[]":
+        buffer = container_buffer(call_object(e, operators_first=True), reassigned, references)
+        return buffer.element() if buffer is not None else None
     if k == K.ARRAY_SUBSCRIPT_EXPR:
         kids = e.children
         if len(kids) != 2:
@@ -159,7 +168,74 @@ def pointee_origin(ptr: "Node", reassigned: Collection["Node"], _depth: int = 0)
         return lvalue_origin(p.children[0], reassigned)
     if k == K.UNARY_OPERATOR and p.operator in ("++", "--", "post++", "post--") and p.children:
         return pointee_origin(p.children[0], reassigned, _depth + 1)
+    if k == K.CALL_EXPR and container_member(p) == "data":
+        return container_buffer(call_object(p), reassigned)
     return None
+
+
+# ------------------------------------------------------------------ contiguous containers
+
+# The step of an origin's path that stands for a heap container's data pointers (its begin, end
+# and capacity members, which the standard library keeps private).
+BUFFER_POINTERS = "<buffer>"
+# Members of the contiguous containers that read where the elements are and nothing else.
+CONTAINER_ACCESSORS = frozenset({"operator[]", "data", "size", "empty"})
+_HEAP_CONTAINERS = frozenset({"std::vector", "std::basic_string", "std::span"})
+
+
+def container_member(call: "Node") -> Optional[str]:
+    """The member (CONTAINER_ACCESSORS) a call makes of a contiguous standard container
+    (``std::vector``, ``std::array``, ``std::span``, ``std::basic_string``): ``operator[]``,
+    ``data``, ``size`` or ``empty``; None for any other call."""
+    if call.kind != K.CALL_EXPR or call.spelling not in CONTAINER_ACCESSORS:
+        return None
+    callee = call.referenced
+    parent = callee.semantic_parent if callee is not None and callee.kind == K.CXX_METHOD else None
+    if parent is None or parent.type.record_name not in CONTIGUOUS | _HEAP_CONTAINERS:
+        return None
+    return call.spelling
+
+
+def container_buffer(obj: Optional["Node"], reassigned: Collection["Node"],
+                     references: Optional[Mapping["Node", Origin]] = None) -> Optional[Origin]:
+    """Where the elements of the container ``obj`` lie: a ``std::array``'s are its own (the
+    object's origin), a heap container's are what its data pointers point to
+    (``('ptr', ('field', …the object's key, BUFFER_POINTERS))``). None when the object cannot
+    be placed."""
+    if obj is None:
+        return None
+    holder = lvalue_origin(obj, reassigned, references)
+    if holder is None or _through_casts(obj).type.non_reference().record_name == "std::array":
+        return holder
+    return Origin(("ptr", ("field",) + holder.key() + (BUFFER_POINTERS,)))
+
+
+def container_pointers(call: "Node", reassigned: Collection["Node"],
+                       references: Optional[Mapping["Node", Origin]] = None) -> Optional[Origin]:
+    """The heap container's data pointers a ``container_member`` call reads (``v[i]``,
+    ``v.size()``, ``v.data()``): the origin of its BUFFER_POINTERS member, where a store of a byte
+    or a pointer (``types.may_modify_pointers``) may land; None for a ``std::array`` (its
+    elements are inline), another call, or an object that cannot be placed."""
+    if container_member(call) is None:
+        return None
+    obj = call_object(call, operators_first=True)
+    if obj is None or _through_casts(obj).type.non_reference().record_name == "std::array":
+        return None
+    holder = lvalue_origin(obj, reassigned, references)
+    return holder.member(BUFFER_POINTERS) if holder is not None else None
+
+
+def range_element_origin(range_expr: "Node", reassigned: Collection["Node"]) -> Optional[Origin]:
+    """Where the elements a range-for walks lie: an array's elements, or a contiguous
+    container's buffer's (``container_buffer``); None for any other range."""
+    t = _through_casts(range_expr).type.non_reference()
+    if t.is_array:
+        origin = lvalue_origin(range_expr, reassigned)
+    elif t.record_name in CONTIGUOUS | _HEAP_CONTAINERS:
+        origin = container_buffer(range_expr, reassigned)
+    else:
+        return None
+    return origin.element() if origin is not None else None
 
 
 # ------------------------------------------------------------------ named objects
@@ -379,8 +455,8 @@ def initialized_local(node: "Node") -> Union[InitializedLocal, Literal["not-a-lo
     holder = parent_past(node, through=WRAPPERS | BYTE_REINTERPRETING_CASTS)[1]
     if holder is None or holder.kind != K.VAR_DECL or holder.storage != "auto":
         return "not-a-local"
-    stmt = holder.parent
-    if stmt is None or stmt.kind != K.DECL_STMT or sum(c.kind == K.VAR_DECL for c in stmt.children) != 1:
+    stmt = declared_alone(holder)
+    if stmt is None:
         return "declared-with-others"
     return holder, stmt
 

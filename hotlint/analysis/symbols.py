@@ -226,6 +226,16 @@ def internal_linkage(fn: "Node", declarations: list["Node"]) -> bool:
     return False
 
 
+def declared_alone(var: "Node") -> Optional["Node"]:
+    """The declaration statement (``DECL_STMT``) of ``var`` when it declares no other variable
+    (``int a;``, not ``int a, b;``); None for a variable declared together with others or outside
+    a declaration statement (a parameter, a global, a for-range variable)."""
+    stmt = var.parent
+    if stmt is None or stmt.kind != K.DECL_STMT or sum(c.kind == K.VAR_DECL for c in stmt.children) != 1:
+        return None
+    return stmt
+
+
 def has_static_storage(decl: "Node") -> bool:
     """A variable that lives for the whole program: ``static`` (a static local too), ``extern``,
     ``thread_local``, or declared directly in a namespace, the file, a struct or a class (a

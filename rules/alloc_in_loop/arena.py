@@ -40,11 +40,11 @@ from hotlint.analysis.containers import STRING_NAMES, UNORDERED, constructor_for
 from hotlint.analysis.control import is_range_variable
 from hotlint.analysis.edits import body_indentation, fresh_name, include_edits, insert_at_line_start, \
     remove_statement, replace, statement_room, word_in, written_arguments_text, written_template_arguments
-from hotlint.analysis.expressions import integer_in_text, parameters, parent_past, strip
-from hotlint.analysis.kinds import K, T, has_stmt_suffix
+from hotlint.analysis.expressions import integer_in_text, parameters, parent_past, strip, use_context
+from hotlint.analysis.kinds import K, T
 from hotlint.analysis.memory import initialized_local, pointer_use
 from hotlint.analysis.source import written_initializer, written_new, written_type
-from hotlint.analysis.symbols import named_references_to, references_by_name
+from hotlint.analysis.symbols import declared_alone, named_references_to, references_by_name
 from hotlint.analysis.types import is_family, is_trivial
 from hotlint.model import Applicability, Edit, Fix, Position, Range
 
@@ -216,8 +216,7 @@ def _simple(expr: str) -> bool:
 
 def _container(view, site, refs, arena: str) -> _Conversion:
     var, family = site.node, site.family
-    stmt = var.parent
-    if stmt is None or stmt.kind != K.DECL_STMT or sum(c.kind == K.VAR_DECL for c in stmt.children) != 1:
+    if declared_alone(var) is None:
         raise _Refused("it is declared together with other variables")
     const, pmr = _pmr_type(view, var, family)
     args = _constructor_arguments(view, var, site.ctor, family)
@@ -342,18 +341,6 @@ def _argument_problem(view, call, callee, cur, family: str, member_operator: boo
     return None
 
 
-def _context(node):
-    """The call or expression a use sits in, past implicit conversions and copies."""
-    cur = node
-    for anc in node.ancestors():
-        if has_stmt_suffix(anc.kind):
-            break
-        cur = anc
-        if anc.kind == K.CALL_EXPR and anc.referenced is not None and anc.referenced.kind != K.CONSTRUCTOR:
-            break
-    return cur
-
-
 # --------------------------------------------------------------------------- pointers
 
 
@@ -465,7 +452,7 @@ def _unique_array(view, site, refs, arena: str) -> _Conversion:
             loc = parent.location
             edits.append(Edit(Range(loc, Position(loc.line, loc.column + 3)), "data"))
             continue
-        raise _Refused(f"`{var.spelling}` is used as a std::unique_ptr (`{_short(view, _context(ref))}`), not "
+        raise _Refused(f"`{var.spelling}` is used as a std::unique_ptr (`{_short(view, use_context(ref))}`), not "
                        "only indexed")
     count = written_arguments_text(view.source, call)
     literal = integer_in_text(count)
@@ -489,7 +476,7 @@ def _shared(view, site, refs, arena: str) -> _Conversion:
                 and parent.children and parent.children[0] is cur))
         if not member:
             raise _Refused(f"the std::shared_ptr `{var.spelling}` is copied or passed on "
-                           f"(`{_short(view, _context(ref))}`), so the object could outlive the iteration")
+                           f"(`{_short(view, use_context(ref))}`), so the object could outlive the iteration")
     args = written_arguments_text(view.source, call)
     alloc = f"std::pmr::polymorphic_allocator<{targ}>(&{arena})"
     text = f"std::allocate_shared<{targ}>({alloc}{', ' + args if args else ''})"
