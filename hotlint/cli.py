@@ -73,7 +73,10 @@ def lint_parser() -> argparse.ArgumentParser:
     p.add_argument("--force-exclude", action=argparse.BooleanOptionalAction, default=None,
                    help="apply the excludes to files named on the command line too, as pre-commit "
                         "names them (the `force-exclude` key)")
-    p.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
+    p.add_argument("--format", choices=("text", "concise", "json", "sarif", "github"), default="text",
+                   help="text (default), concise (one line per finding), json, sarif or github")
+    p.add_argument("-o", "--output-file", metavar="FILE",
+                   help="write the report to FILE instead of standard output (replaced atomically)")
     p.add_argument("--statistics", action="store_true", help="count findings per rule")
     p.add_argument("-j", "--jobs", type=int, metavar="N", help="parallel worker processes (default: all cores)")
     p.add_argument("--no-cache", action="store_true", help="analyze every file, ignoring and not writing the cache")
@@ -105,7 +108,7 @@ def lint_parser() -> argparse.ArgumentParser:
                    help="trust the linted projects: load the rule packs their configuration names in `rule-paths` "
                         f"(this runs their Python code; also {ENV_VAR} or the user configuration)")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
-    p.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
+    p.add_argument("-q", "--quiet", action="store_true", help="print the findings and the summary only: no notes")
     p.add_argument("-v", "--verbose", action="store_true", help="print the flags each file is parsed with")
     p.add_argument("--version", action="version", version=f"hotlint {__version__}")
     return p
@@ -222,6 +225,8 @@ def run_lint(ns) -> int:
         raise ConfigError(f"{ns.config}: configuration file not found")
     if ns.jobs is not None and ns.jobs < 1:
         raise UsageError("-j/--jobs must be at least 1")
+    if ns.output_file and not os.path.isdir(os.path.dirname(os.path.abspath(ns.output_file))):
+        raise UsageError(f"--output-file {ns.output_file}: no such folder")
     paths = ns.paths or ["."]
     overrides = _overrides(ns)
     resolver = ConfigResolver(load_rules, explicit=ns.config, trust=Trust.from_environment(ns.trust))
@@ -337,12 +342,9 @@ def run_lint(ns) -> int:
     rank = _Ranking(report, ranking)
     report.diagnostics = rank(report.diagnostics)
     report.sort()
-    seen_notes = set()
-    for path, note in report.notes:
-        if (path, note) not in seen_notes:
-            seen_notes.add((path, note))
-            where = path if path.startswith("<") else display_path(path)
-            say(err, f"hotlint: {where}: note: {note}")
+    if not ns.quiet:
+        for line in _note_lines(report.notes):
+            say(err, line)
 
     if ns.fix or ns.diff:
         _fix(report, texts, all_tasks, jobs, ns, err, rank)
@@ -432,6 +434,28 @@ class _Ranking:
 
 def _libclang_salt() -> str:
     try:
+_NOTE_PATHS_SHOWN = 3
+
+
+def _note_lines(notes: list[tuple[str, str]]) -> list[str]:
+    """One line per note; a note said of several files is one line with their count (``-v`` and
+    ``--format json`` are not needed to see which: the first few are named)."""
+    by_text: dict[str, list[str]] = {}
+    for path, note in notes:
+        where = path if path.startswith("<") else display_path(path)
+        paths = by_text.setdefault(note, [])
+        if where not in paths:
+            paths.append(where)
+    out = []
+    for note, paths in by_text.items():
+        if len(paths) == 1:
+            out.append(f"hotlint: {paths[0]}: note: {note}")
+        else:
+            named = ", ".join(paths[:_NOTE_PATHS_SHOWN]) + (", ..." if len(paths) > _NOTE_PATHS_SHOWN else "")
+            out.append(f"hotlint: note: {note} ({len(paths)} files: {named})")
+    return out
+
+
         from importlib.metadata import version
 
         return "libclang-ng " + version("libclang-ng")
@@ -539,8 +563,10 @@ def _fix(report: Report, texts: dict[str, str], tasks: dict, jobs: int, ns, err,
     report.diagnostics = [d for d in report.diagnostics if d.path not in current] + [
         d for diags in current.values() for d in diags]
     report.sort()
-    total = sum(fixed.values())
-    say(err, f"hotlint: fixed {total} finding{'s' if total != 1 else ''} in {written} file{'s' if written != 1 else ''}")
+    report.fixed = total = sum(fixed.values())  # in the text summary, as ruff's "(21 fixed, 106 remaining)"
+    if ns.format not in ("text", "concise") or ns.statistics:  # the report has no summary line: say it here
+        say(err, f"hotlint: fixed {total} finding{'s' if total != 1 else ''} in {written} "
+                 f"file{'s' if written != 1 else ''}")
 
 
 def _printable_diff(diff: str) -> str:
@@ -568,24 +594,71 @@ def _write(report: Report, ns, rules: dict) -> None:
     if ns.format == "json":
         from .output.json_format import render
 
-        print(safe_json(render(report)))
+        print(safe_json(render(report)), file=stream)
     elif ns.format == "sarif":
         from .output.sarif import render
 
-        print(safe_json(render(report, rules)))
+    out = None
+    if ns.output_file:
+        import io
+
+        out = io.StringIO()
+    stream = out if out is not None else sys.stdout
+        print(safe_json(render(report, rules)), file=stream)
     elif ns.format == "github":
         from .output.github import render
 
-        out = render(report)
-        if out:
-            print(out)
+        text = render(report)
+        if text:
+            print(text, file=stream)
     else:
         from rich.console import Console
 
         from .output.text import write
 
-        write(report, Console(highlight=False), ns.statistics,
-              {n: c.summary for n, c in rules.items()}, quiet=ns.quiet)
+        console = (Console(highlight=False, file=out, color_system=None, width=100_000) if out is not None
+                   else Console(highlight=False))
+        write(report, console, ns.statistics, {n: c.summary for n, c in rules.items()}, quiet=ns.quiet,
+              concise=ns.format == "concise")
+    if out is not None:
+        _write_atomically(ns.output_file, out.getvalue())
+
+
+def _write_atomically(path: str, text: str) -> None:
+    """``text`` to ``path`` through a temporary file in the same folder renamed over it: a reader
+    (a CI step, an editor) sees the old report or the new one, never half of one. A symlink is
+    replaced, not followed; the file's permissions are kept when it existed."""
+    import tempfile
+
+    path = os.path.abspath(path)
+    folder = os.path.dirname(path)
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except OSError:
+        mode = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".hotlint-", suffix=".tmp")
+    except OSError as exc:
+        raise UsageError(f"--output-file {path}: cannot write there: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise UsageError(f"--output-file {path}: cannot write it: {exc.strerror or exc}") from None
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 # --------------------------------------------------------------------------- rules
