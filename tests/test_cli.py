@@ -221,7 +221,8 @@ def test_fix_and_diff(tmp_path):
     assert "+struct S { int a; } /* 4 bytes */;" in diff.stdout
     assert src.read_bytes() == before  # --diff writes nothing
     fixed = run_cli("--fix", "f.cpp", cwd=tmp_path)
-    assert "fixed 1 finding" in fixed.stderr
+    assert "Found 1 finding (1 fixed, 0 remaining) in 1 file" in fixed.stdout, fixed.stdout + fixed.stderr
+    assert "fixed" not in fixed.stderr  # in the summary, not above the findings
     assert src.read_bytes() == b"struct S { int a; } /* 4 bytes */;\r\nint main() { return 0; }\r\n"
     assert not list(tmp_path.glob("*.hotlint-tmp"))
 

@@ -6,6 +6,7 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Optional
 
 from ..model import Diagnostic, ErrorRecord
 
@@ -17,6 +18,7 @@ class Report:
     notes: list[tuple[str, str]] = field(default_factory=list)  # (path, note) about flags etc.
     files: int = 0
     cached: int = 0
+    fixed: Optional[int] = None  # with --fix: findings fixed (``diagnostics`` are those remaining)
     # findings below --min-severity, per file: counted in the summary, never shown
     hidden_by_path: dict[str, Counter] = field(default_factory=dict)
 

@@ -49,7 +49,7 @@ def _note(label: str, body: str, style: str = "cyan") -> Text:
     return Text(" " * 6 + "= ", style="blue") + Text(safe(label) + ": ", style=style) + Text(safe(body))
 
 
-def render_diagnostic(d: Diagnostic, show_fix: bool = True) -> list[Text]:
+def render_diagnostic(d: Diagnostic, show_fix: bool = True, show_evidence: bool = True) -> list[Text]:
     head = Text(f"{safe(display_path(d.path))}:{d.range.start.line}:{d.range.start.column}: ", style="bold")
     head += Text(f"{d.severity.value}: ", style=_STYLE[d.severity.value])
     head += Text(safe(d.message))
@@ -59,20 +59,32 @@ def render_diagnostic(d: Diagnostic, show_fix: bool = True) -> list[Text]:
         out.append(_note("note", note))
     if show_fix and d.fix is not None:
         out.append(_note(f"fix ({d.fix.applicability.value})", d.fix.description, "green"))
-    if d.evidence:
+    if d.evidence and show_evidence:
         out.append(_note("evidence", d.evidence, "magenta"))
     return out
 
 
-def render_error(e: ErrorRecord) -> list[Text]:
+def concise_diagnostic(d: Diagnostic) -> Text:
+    """``path:line:col: severity: message [rule]`` on one line, as ruff's concise output."""
+    head = Text(f"{safe(display_path(d.path))}:{d.range.start.line}:{d.range.start.column}: ", style="bold")
+    return head + Text(f"{d.severity.value}: ", style=_STYLE[d.severity.value]) + Text(safe(d.message)) + Text(
+        f" [{safe(d.rule)}]", style="dim")
+
+
+def concise_error(e: ErrorRecord) -> Text:
+    return render_error(e)[0]
+
+
+def render_error(e: ErrorRecord, hint_count: int = 1) -> list[Text]:
     where = safe(display_path(e.path))
     if e.line is not None:
         where += f":{e.line}:{e.column}"
     head = Text(f"{where}: ", style="bold") + Text("error: ", style="bold red") + Text(safe(e.message))
     head += Text(f" [{safe(e.kind)}]", style="dim")
     out = [head]
-    if e.hint:
-        out.append(_note("help", e.hint, "green"))
+    if e.hint and hint_count:
+        more = f" (the same for {hint_count} files)" if hint_count > 1 else ""
+        out.append(_note("help", e.hint + more, "green"))
     return out
 
 
@@ -81,7 +93,11 @@ def summary(report: Report) -> Text:
     by = Counter(d.severity.value for d in report.diagnostics)
     parts = ", ".join(f"{by[s]} {s}{'s' if by[s] != 1 else ''}" for s in ("error", "warning", "info") if by[s])
     text = Text()
-    if n:
+    if report.fixed is not None:  # as ruff: "Found 127 findings (21 fixed, 106 remaining)"
+        total = n + report.fixed
+        text += Text(f"Found {total} finding{'s' if total != 1 else ''}", style="bold")
+        text += Text(f" ({report.fixed} fixed, {n} remaining" + (f": {parts})" if parts else ")"))
+    elif n:
         text += Text(f"Found {n} finding{'s' if n != 1 else ''}", style="bold") + Text(f" ({parts})")
     else:
         text += Text("No findings", style="bold green")
@@ -121,21 +137,39 @@ def statistics(report: Report, summaries: dict[str, str]) -> list[Text]:
 
 
 def write(report: Report, console: Console, show_statistics: bool, summaries: dict[str, str],
-          show_fixes: bool = True, quiet: bool = False) -> None:
+          show_fixes: bool = True, quiet: bool = False, concise: bool = False) -> None:
+    """The report in full (``concise``: one line per finding or error), then the summary line.
+
+    A hint shared by several errors is printed once, with the count of files it is for; a rule's
+    measured evidence is printed under its first finding only (JSON and SARIF carry it on each)."""
     if show_statistics:
         for line in statistics(report, summaries):
             console.print(line, soft_wrap=True)
         return
-    for e in report.errors:
-        for line in render_error(e):
-            console.print(line, soft_wrap=True)
-        console.print()
-    for d in report.diagnostics:
-        for line in render_diagnostic(d, show_fixes):
-            console.print(line, soft_wrap=True)
-        console.print()
-    if not quiet:
+    if concise:
+        for e in report.errors:
+            console.print(concise_error(e), soft_wrap=True)
+        for d in report.diagnostics:
+            console.print(concise_diagnostic(d), soft_wrap=True)
         console.print(summary(report), soft_wrap=True)
+        return
+    hints = Counter(e.hint for e in report.errors if e.hint)
+    hinted: set = set()
+    for e in report.errors:
+        count = 0 if quiet or e.hint in hinted else hints.get(e.hint, 0)
+        hinted.add(e.hint)
+        lines = render_error(e, count)
+        for line in lines:
+            console.print(line, soft_wrap=True)
+        if len(lines) > 1 or e is report.errors[-1]:  # one-line errors run on, as a list
+            console.print()
+    cited: set[str] = set()
+    for d in report.diagnostics:
+        for line in render_diagnostic(d, show_fixes, show_evidence=d.rule not in cited):
+            console.print(line, soft_wrap=True)
+        cited.add(d.rule)
+        console.print()
+    console.print(summary(report), soft_wrap=True)
 
 
 def path_line(d: Diagnostic) -> Optional[str]:
