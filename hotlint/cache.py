@@ -35,7 +35,7 @@ from .model import FileResult
 from .safeio import CACHE_ENTRY_LIMIT, read_regular
 
 CACHE_DIR_NAME = ".hotlint_cache"
-_FORMAT = 4  # 4: diagnostics carry `where` (hotlint.rank needs it)
+_FORMAT = 5  # 4: diagnostics carry `where` (hotlint.rank needs it); 5: results carry `hotness`
 _KEY_BYTES = 32
 
 

@@ -432,8 +432,6 @@ class _Ranking:
         return shown
 
 
-def _libclang_salt() -> str:
-    try:
 _NOTE_PATHS_SHOWN = 3
 
 
@@ -456,6 +454,8 @@ def _note_lines(notes: list[tuple[str, str]]) -> list[str]:
     return out
 
 
+def _libclang_salt() -> str:
+    try:
         from importlib.metadata import version
 
         return "libclang-ng " + version("libclang-ng")
@@ -591,6 +591,12 @@ def _show_fixes(report: Report, texts: dict[str, str]) -> None:
 def _write(report: Report, ns, rules: dict) -> None:
     if ns.diff or ns.show_fixes:
         return
+    out = None
+    if ns.output_file:
+        import io
+
+        out = io.StringIO()
+    stream = out if out is not None else sys.stdout
     if ns.format == "json":
         from .output.json_format import render
 
@@ -598,12 +604,6 @@ def _write(report: Report, ns, rules: dict) -> None:
     elif ns.format == "sarif":
         from .output.sarif import render
 
-    out = None
-    if ns.output_file:
-        import io
-
-        out = io.StringIO()
-    stream = out if out is not None else sys.stdout
         print(safe_json(render(report, rules)), file=stream)
     elif ns.format == "github":
         from .output.github import render

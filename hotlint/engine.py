@@ -221,6 +221,12 @@ def analyze_unit_with_view(tu, path: str, text: str, args: Sequence[str], option
     for d in result.diagnostics:
         d.evidence = evidence_for(d.rule)
         d.where = where_of(view, d.range) if d.path == view.path else None  # for hotlint.rank
+    try:  # how often the file's code runs, for hotlint.rank; a fault here costs only the evidence
+        result.hotness = view.analysis.hotness.fragment
+    except Exception:  # noqa: BLE001
+        result.hotness = None
+    finally:
+        clang.clear_caches()
     return result, view
 
 

@@ -270,15 +270,20 @@ class FileResult:
     errors: list[ErrorRecord] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # notes about flags, not findings
     dependencies: list[str] = field(default_factory=list)  # headers the parse read
+    # the file's cold regions and call-graph fragment (analysis.hotness), for hotlint.rank
+    hotness: Optional[dict] = None
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "path": self.path,
             "diagnostics": [d.to_json() for d in self.diagnostics],
             "errors": [e.to_json() for e in self.errors],
             "warnings": list(self.warnings),
             "dependencies": list(self.dependencies),
         }
+        if self.hotness is not None:
+            out["hotness"] = self.hotness
+        return out
 
     @classmethod
     def from_json(cls, data: dict) -> "FileResult":
@@ -288,6 +293,7 @@ class FileResult:
             errors=[ErrorRecord.from_json(e) for e in data["errors"]],
             warnings=list(data.get("warnings", [])),
             dependencies=list(data.get("dependencies", [])),
+            hotness=data["hotness"] if isinstance(data.get("hotness"), dict) else None,
         )
 
 

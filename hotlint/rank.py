@@ -1,9 +1,9 @@
-"""Ranking: a stage after analysis that sets each finding's severity from measured evidence and
-leaves out what is below ``--min-severity``.
+"""Ranking: a stage after analysis that sets each finding's severity from evidence of how often
+its code runs, and leaves out what is below ``--min-severity``.
 
-Without a profile nothing here runs but the severity filter: the engine's severities stand. With
-``--profile`` each finding is matched to the profile by its ``Diagnostic.where`` (enclosing
-function and loop, from the engine) and file, and gets a ``Measurement``:
+Measured evidence first. With ``--profile`` each finding is matched to the profile by its
+``Diagnostic.where`` (enclosing function and loop, from the engine) and file, and gets a
+``Measurement``:
 
 - ``hot`` (its loop's, or else its function's, share of the profile is at least the threshold,
   1% by default): ``error`` when the rule's mechanism applies (the rule gave it at least a warning
@@ -17,6 +17,22 @@ function and loop, from the engine) and file, and gets a ``Measurement``:
 The message ends with its evidence in a few words ("hot: 79% of the callgrind profile") and a note
 gives the figures ("this loop runs 79% of the profiled instructions; the allocation on this line
 27%"); JSON and SARIF carry them as fields (``Diagnostic.measured``).
+
+Inferred evidence for what no profile measures (``infer``: the file's cold regions and the
+project's call graph, ``hotlint.callgraph``, joined from every result's ``hotness``):
+
+- **cold** (``info``, hidden by default): the finding is in a catch handler, an ``[[unlikely]]``
+  or ``__builtin_expect``-unlikely branch, a branch that ends in an error return, ``throw`` or
+  ``abort``, directly in a loop doing I/O on every iteration; or its function is cold (an
+  attribute, ``cold-functions``, a set-up/teardown name, or called only from cold code); or it is
+  in a loop nest of a small constant trip count in a function with no hot evidence.
+- **hot** or **warm** (at most ``warning``): its function is ``[[gnu::hot]]``, matched by
+  ``hot-functions``, reached from such a function or one a profile shows hot, or called on each
+  iteration of a loop elsewhere in the project.
+- no evidence: the engine's severity, at most ``warning``.
+
+``error`` is kept for measured hotness: a finding a profile shows hot is never hidden, and one it
+shows cold is an ``info`` whatever the text suggests.
 """
 
 from __future__ import annotations
@@ -26,6 +42,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Sequence
 
+from .callgraph import ProjectGraph
 from .model import Diagnostic, Measurement, Severity
 
 DEFAULT_HOT_THRESHOLD = 0.01  # a fraction of the profile's total
@@ -79,6 +96,7 @@ class Ranker:
 
     profiles: Sequence
     threshold: float = DEFAULT_HOT_THRESHOLD
+    graph: Optional[ProjectGraph] = None  # the project's call graph and cold regions, for ``infer``
     _knows: dict = field(default_factory=dict)
     _basenames: dict = field(default_factory=dict)
     _covered: set = field(default_factory=set)  # ids of profiles that matched some analyzed code
@@ -178,17 +196,48 @@ class Ranker:
         for d in diagnostics:
             self._rank_one(d)
 
+    def infer(self, d: Diagnostic) -> Optional[tuple[str, str]]:
+        """(hotness, evidence in a few words) for ``d`` without a measurement: ``cold``, ``hot``,
+        ``warm`` or ``none``; None outside any function or without a graph."""
+        w, g = d.where, self.graph
+        if w is None or g is None:
+            return None
+        region = g.cold_region(d.path, d.range, w.loop_lines)
+        if region is not None and region.strength != "trip":
+            return "cold", f"cold: {region.reason}"
+        fn = g.function_at(d.path, w.function_lines[0])
+        heat = g.heat(fn.usr) if fn is not None else None
+        if heat is not None and heat.state == "cold":
+            return "cold", f"cold: {heat.why}"
+        if heat is not None:
+            return heat.state, f"hot: {heat.why}"
+        if region is not None:
+            return "cold", f"cold: {region.reason}"
+        return "none", "no evidence this runs often"
+
+    def _rank_inferred(self, d: Diagnostic, said: Optional[str] = None) -> None:
+        """Severity at most ``warning`` and the inferred evidence; ``said``: what the profile said."""
+        d.severity = min(d.severity, Severity.WARNING, key=lambda s: s.rank)
+        inferred = self.infer(d)
+        if inferred is not None and inferred[0] == "cold":
+            d.severity = Severity.INFO
+        if inferred is not None and inferred[0] == "none" and said:
+            inferred = None  # "not in the profile" says it already
+        words = [w for w in (said, inferred[1] if inferred else None) if w]
+        if words:
+            d.message = _with_evidence(d.message, "; ".join(words))
+
     def _rank_one(self, d: Diagnostic) -> None:
+        if not self.profiles:
+            self._rank_inferred(d)
+            return
         m = self.best(d)
         d.measured = m
-        capped = min(d.severity, Severity.WARNING, key=lambda s: s.rank)
         if m is None:
-            d.severity = capped
-            d.message = _with_evidence(d.message, "not measured: outside any function")
+            self._rank_inferred(d, "not measured: outside any function")
             return
         if m.hotness == "unmeasured":
-            d.severity = capped
-            d.message = _with_evidence(d.message, f"not in the {m.format} profile")
+            self._rank_inferred(d, f"not in the {m.format} profile")
             return
         mechanism = d.severity.shifted(-engine_shift(d.where.hotness if d.where else 0))
         if m.hotness == "hot":

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from ..view import FileView
     from ..clang.nodes import Node
+    from .hotness import FileHotness
     from .layout import FileLayouts, LayoutUses
     from .symbols import SymbolIndex
     from .threads import Joins, ThreadBodies
@@ -51,6 +52,13 @@ class FileAnalysis:
         from .threads import ThreadBodies
 
         return ThreadBodies(self.view)
+
+    @cached_property
+    def hotness(self) -> "FileHotness":
+        """Cold regions and the file's part of the project call graph (``analysis.hotness``)."""
+        from .hotness import FileHotness
+
+        return FileHotness(self.view)
 
     @cached_property
     def joins(self) -> "Joins":

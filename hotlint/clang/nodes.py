@@ -405,6 +405,13 @@ class Node:
     def qualified_name(self) -> str:
         return qualified_name(self._c)
 
+    @cached_property
+    def usr(self) -> str:
+        """clang's Unified Symbol Resolution of a declaration: the same string for the same entity
+        in every translation unit ("" for a node that declares nothing), so definitions and call
+        sites found in different files can be joined (``analysis.hotness``)."""
+        return self._c.get_usr() or ""
+
     # ---- tree
     @property
     def children(self) -> list["Node"]:

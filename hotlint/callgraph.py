@@ -1,0 +1,209 @@
+"""The project's call graph, joined from every analyzed file's fragment
+(``FileResult.hotness``, gathered by ``analysis.hotness``), and how often each function runs as
+far as the graph tells without a profile.
+
+A function is
+
+- **hot**: marked ``[[gnu::hot]]``, matched by ``hot-functions``, shown hot by a profile, or
+  called (not on a cold path) from such a function, transitively;
+- **cold**: marked ``[[gnu::cold]]``, matched by ``cold-functions``, named for a set-up,
+  teardown or test role (``analysis.hotness.cold_role``; only while no loop of code that is not
+  itself cold calls it), or called only from cold functions and cold paths (an error branch, a
+  catch handler), transitively. Hot wins over a role name; an attribute or a configured pattern
+  wins over the graph;
+- **warm**: called on each iteration of a loop of a function that is not cold, or called from
+  such a function, transitively (not into cold ones).
+
+Everything else has no evidence either way. Functions are joined by USR, so a call made in one
+file reaches the definition in another.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Iterable, Optional
+
+from .model import Range
+
+
+@dataclass(frozen=True)
+class FunctionInfo:
+    usr: str
+    name: str  # qualified
+    path: str
+    lines: tuple[int, int]
+    role: str  # hot, cold, cold-role or ""
+    why: str
+
+
+@dataclass(frozen=True)
+class Heat:
+    """How often a function runs: ``state`` (hot, warm or cold) and why, in a few words."""
+
+    state: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Region:
+    range: Range
+    reason: str
+    strength: str  # strong, loop or trip (analysis.hotness.ColdRegion)
+
+
+@dataclass
+class ProjectGraph:
+    functions: dict[str, FunctionInfo] = field(default_factory=dict)
+    callers: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # callee -> [(caller, kind)]
+    regions: dict[str, list[Region]] = field(default_factory=dict)  # path -> cold regions
+    _at: dict[tuple[str, int], str] = field(default_factory=dict)  # (path, first line) -> usr
+    _heat: Optional[dict[str, Heat]] = None
+    _edges: set = field(default_factory=set)
+    _paths: set = field(default_factory=set)
+
+    def add(self, path: str, fragment: Optional[dict]) -> None:
+        """Join one file's fragment (a file analyzed again replaces nothing: call ``forget`` first)."""
+        if not isinstance(fragment, dict):
+            return
+        self._heat = None
+        self._paths.add(path)
+        try:
+            for usr, name, first, last, role, why in fragment.get("functions", ()):
+                info = FunctionInfo(usr, name, path, (first, last), role, why)
+                old = self.functions.get(usr)
+                if old is None or (not old.role and role):
+                    self.functions[usr] = info
+                self._at[(path, first)] = usr
+            for caller, callee, kind in fragment.get("calls", ()):
+                if (caller, callee, kind) not in self._edges:
+                    self._edges.add((caller, callee, kind))
+                    self.callers.setdefault(callee, []).append((caller, kind))
+            self.regions[path] = [Region(Range.of(a, b, c, d), reason, strength)
+                                  for a, b, c, d, reason, strength in fragment.get("cold", ())]
+        except (TypeError, ValueError):  # a malformed fragment (a foreign cache entry) adds what it could
+            pass
+
+    @classmethod
+    def of(cls, results: Iterable) -> "ProjectGraph":
+        graph = cls()
+        for res in results:
+            graph.add(res.path, getattr(res, "hotness", None))
+        return graph
+
+    def __bool__(self) -> bool:
+        return bool(self._paths)
+
+    # ------------------------------------------------------------------ questions
+
+    def function_at(self, path: str, first_line: int) -> Optional[FunctionInfo]:
+        usr = self._at.get((path, first_line))
+        return self.functions.get(usr) if usr else None
+
+    def cold_region(self, path: str, rng: Range, loop_lines: Optional[tuple[int, int]]) -> Optional[Region]:
+        """The local cold evidence of code at ``rng`` in ``path`` whose innermost loop spans
+        ``loop_lines``: the outermost strong region holding it, else the I/O or small-trip region
+        of that loop."""
+        regions = self.regions.get(path, ())
+        for r in regions:
+            if r.strength == "strong" and r.range.contains(rng):
+                return r
+        if loop_lines is not None:
+            for r in regions:
+                if r.strength != "strong" and (r.range.start.line, r.range.end.line) == loop_lines \
+                        and r.range.contains(rng):
+                    return r
+        return None
+
+    def heat(self, usr: str) -> Optional[Heat]:
+        if self._heat is None:
+            self._heat = self._resolve()
+        return self._heat.get(usr)
+
+    # ------------------------------------------------------------------ propagation
+
+    def _resolve(self, extra_hot: Iterable[tuple[str, str]] = ()) -> dict[str, Heat]:
+        fns = self.functions
+        out: dict[str, Heat] = {}
+        callees: dict[str, list[tuple[str, str]]] = {}
+        for callee, sites in self.callers.items():
+            if callee in fns:
+                for caller, kind in sites:
+                    callees.setdefault(caller, []).append((callee, kind))
+        explicit_cold = {u for u, f in fns.items() if f.role == "cold"}
+
+        # hot: from the roots down every call that is not on a cold path
+        queue: deque = deque()
+        for usr, f in fns.items():
+            if f.role == "hot":
+                out[usr] = Heat("hot", f.why)
+                queue.append((usr, usr))
+        for usr, why in extra_hot:
+            if usr in fns and usr not in out:
+                out[usr] = Heat("hot", why)
+                queue.append((usr, usr))
+        while queue:
+            usr, root = queue.popleft()
+            for callee, kind in callees.get(usr, ()):
+                if kind == "cold" or callee in out or callee in explicit_cold:
+                    continue
+                rname = fns[root].name
+                out[callee] = Heat("hot", f"called from `{rname}` ({out[root].why})" if usr == root
+                                   else f"reached from `{rname}` ({out[root].why})")
+                queue.append((callee, root))
+
+        # cold: roots, then whatever only cold code calls
+        roots = {u for u, f in fns.items() if f.role in ("cold", "cold-role") and u not in out}
+        cold: dict[str, Heat] = {}
+        for usr in roots:
+            f = fns[usr]
+            if f.role == "cold-role" and any(kind == "loop" and caller not in roots
+                                             for caller, kind in self.callers.get(usr, ())):
+                continue
+            cold[usr] = Heat("cold", f"{f.why}" if f.role == "cold" else f"`{_short(f.name)}` is {f.why}")
+        changed = True
+        while changed:
+            changed = False
+            for usr, f in fns.items():
+                if usr in out or usr in cold:
+                    continue
+                sites = [s for s in self.callers.get(usr, ()) if s[0] in fns or s[1] == "cold"]
+                if not sites or not all(kind == "cold" or caller in cold for caller, kind in sites):
+                    continue
+                from_cold = [caller for caller, kind in sites if caller in cold]
+                cold[usr] = Heat("cold", f"only called from `{_short(fns[from_cold[0]].name)}`"
+                                 if len({c for c in from_cold}) == 1 and len(from_cold) == len(sites)
+                                 else "only called from cold code" if from_cold else "only called on error paths")
+                changed = True
+        out.update(cold)
+
+        # warm: called on each iteration of a loop that is not in cold code
+        queue = deque()
+        for callee, sites in self.callers.items():
+            if callee not in fns or callee in out:
+                continue
+            for caller, kind in sites:
+                if kind == "loop" and caller in fns and caller not in cold:
+                    out[callee] = Heat("warm", f"called from the loop in `{_short(fns[caller].name)}`")
+                    queue.append((callee, caller))
+                    break
+        while queue:
+            usr, looper = queue.popleft()
+            for callee, kind in callees.get(usr, ()):
+                if kind == "cold" or callee in out:
+                    continue
+                out[callee] = Heat("warm", f"called from `{_short(fns[usr].name)}`, called from the loop in "
+                                           f"`{_short(fns[looper].name)}`")
+                queue.append((callee, looper))
+        return out
+
+    def with_hot_roots(self, roots: Iterable[tuple[str, str]]) -> None:
+        """Add hot roots (usr, why): functions a profile shows hot."""
+        self._heat = self._resolve(roots)
+
+
+def _short(name: str) -> str:
+    return name
+
+
+__all__ = ["FunctionInfo", "Heat", "ProjectGraph", "Region"]
