@@ -243,6 +243,9 @@ def run_lint(ns) -> int:
     keys: dict[str, tuple] = {}
     texts: dict[str, str] = {}
     cache = None
+    from .callgraph import ProjectGraph
+
+    graph = ProjectGraph()  # every result's call-graph fragment, joined for the ranking
     if not ns.no_cache:
         cache = Cache.open(ns.cache_dir or default_cache_dir(os.getcwd()), salt=_libclang_salt(),
                            on_problem=lambda where, why: report.notes.append((where, why)))
@@ -300,7 +303,7 @@ def run_lint(ns) -> int:
             hit = cache.get(key)
             if hit is not None:
                 report.cached += 1
-                _collect(report, hit)
+                _collect(report, hit, graph)
                 continue
             keys[path] = key
         tasks.append(all_tasks[path])
@@ -313,7 +316,7 @@ def run_lint(ns) -> int:
     def on_result(res: FileResult) -> None:
         if cache is not None and res.path in keys:
             cache.put(keys[res.path], res, all_tasks[res.path].args)
-        _collect(report, res)
+        _collect(report, res, graph)
 
     jobs = ns.jobs or default_jobs()
     if tasks:
@@ -339,7 +342,7 @@ def run_lint(ns) -> int:
         else:
             run_tasks(tasks, jobs, on_result)
 
-    rank = _Ranking(report, ranking)
+    rank = _Ranking(report, ranking, graph)
     report.diagnostics = rank(report.diagnostics)
     report.sort()
     if not ns.quiet:
@@ -368,9 +371,10 @@ class _Ranking:
     counted in ``report.hidden_by_path``. Each profile is read once; one that cannot be read is an
     error naming it (exit 2), one that matches none of the linted code a note."""
 
-    def __init__(self, report: Report, settings: dict[str, tuple]):
+    def __init__(self, report: Report, settings: dict[str, tuple], graph=None):
         self.report = report
         self.settings = settings
+        self.graph = graph  # the project's call graph (hotlint.callgraph): evidence without a profile
         self.profiles: dict[str, object] = {}
         self.rankers: dict[tuple, object] = {}
 
@@ -396,7 +400,7 @@ class _Ranking:
         key = (paths, threshold)
         if key not in self.rankers:
             loaded = [p for p in (self._profile(path) for path in paths) if p is not None]
-            self.rankers[key] = Ranker(loaded, threshold or DEFAULT_HOT_THRESHOLD) if loaded else None
+            self.rankers[key] = Ranker(loaded, threshold or DEFAULT_HOT_THRESHOLD, graph=self.graph)
         return self.rankers[key]
 
     def __call__(self, diagnostics: list, first: bool = True) -> list:
@@ -413,9 +417,7 @@ class _Ranking:
                 self._ranker(paths, threshold)
         shown: list = []
         for (paths, threshold, minimum), diags in groups.items():
-            ranker = self._ranker(paths, threshold) if paths else None
-            if ranker is not None:
-                ranker.rank(diags)
+            self._ranker(paths, threshold).rank(diags)
             kept, _ = at_least(diags, Severity(minimum) if minimum else DEFAULT_MIN_SEVERITY)
             shown.extend(kept)
         kept_ids = {id(d) for d in shown}
@@ -463,8 +465,11 @@ def _libclang_salt() -> str:
         return "libclang unknown"
 
 
-def _collect(report: Report, res: FileResult) -> None:
+def _collect(report: Report, res: FileResult, graph=None) -> None:
     from .evidence import evidence_for
+
+    if graph is not None:  # joined for hotlint.rank: how often each function runs
+        graph.add(res.path, res.hotness)
 
     for d in res.diagnostics:  # cited afresh: a cached result may predate the latest `hotlint bench`
         d.evidence = evidence_for(d.rule)
@@ -541,6 +546,8 @@ def _fix(report: Report, texts: dict[str, str], tasks: dict, jobs: int, ns, err,
                 del current[path]
                 continue
             texts[path] = new
+            if rank.graph is not None:
+                rank.graph.add(path, res.hotness)  # the fixed text's regions and lines
             current[path] = rank(res.diagnostics, first=False)
             fixed[path] = fixed.get(path, 0) + count
     if ns.diff:
