@@ -7,10 +7,11 @@ own build compiles it: with its CMake where that configures offline, else writte
 build files (a node-gyp .gyp, a setup.py, a CMakeLists that needs what is not here), each one's
 flags documented in CODEBASES below. Then the installed hotlint runs over it:
 
-    hotlint --format json --no-cache -v -j N -p <database> <files>
+    hotlint --format json --no-cache -v [--min-severity info] -j N -p <database> <files>
 
 and, per code base, the script prints the files analyzed and their KLOC, the findings per rule, the
-wall time, and every parse error hotlint reports, classified by asking the build's own compiler
+findings shown by default (warnings, errors) and hidden (infos) with the evidence each hidden class
+gives, the wall time, and every parse error hotlint reports, classified by asking the build's own compiler
 (g++/gcc -fsyntax-only with the database command of the file, `-c`/`-o`/dependency flags dropped):
 
   own           the compiler rejects the file with its build's flags too: the code's own problem
@@ -685,12 +686,32 @@ class Result:
     failure: str = ""
 
 
+_EVIDENCE = re.compile(r"\(((?:hot|warm|cold|not measured|no evidence|called from)[^()]*)\)\s*$")
+
+
+def evidence_class(message: str) -> str:
+    """The evidence a ranked message ends with, numbers and names left out so that findings of
+    one cause group together: `(cold: 0.04% of the profile)` -> `cold: % of the profile`."""
+    m = _EVIDENCE.search(message)
+    if not m:
+        return "no evidence given"
+    return re.sub(r"`[^`]*`", "`…`", re.sub(r"[\d.,]+", "", m.group(1))).strip()
+
+
+def severity_options(hotlint: list[str]) -> list[str]:
+    """`--min-severity info` when this hotlint hides findings below a severity (so every finding
+    is counted, and shown/hidden is told from its severity), else nothing."""
+    proc = subprocess.run(hotlint + ["--help"], check=False, capture_output=True, text=True, errors="replace")
+    return ["--min-severity", "info"] if "--min-severity" in proc.stdout else []
+
+
 def run_hotlint(hotlint: list[str], prep: Prepared, jobs: int, work: Work) -> tuple[Result, dict[str, list[str]]]:
     res = Result(files=len(prep.files))
     for f in prep.files:
         with open(f, "rb") as fh:
             res.lines += sum(1 for _ in fh)
-    cmd = hotlint + ["--format", "json", "--no-cache", "-v", "--exit-zero", "-j", str(jobs), "-p", prep.database,
+    cmd = hotlint + ["--format", "json", "--no-cache", "-v", "--exit-zero", *severity_options(hotlint),
+                     "-j", str(jobs), "-p", prep.database,
                      *[os.path.relpath(f, prep.root) for f in prep.files]]
     # PYTHONSAFEPATH: the code base's folder (hotlint runs there) is never on the import path.
     env = dict(work.env, PYTHONSAFEPATH="1", HOTLINT_CACHE_DIR=os.path.join(work.root, "hotlint-cache"), NO_COLOR="1")
@@ -888,6 +909,24 @@ def print_report(results: list[tuple[CodeBase, Prepared, Result]], out) -> None:
           + f"{sum(res.findings.values()):>8}\n")
     w("-" * (len(head) - 1) + "\n")
     w(f"{'total':20}" + "".join(f"{rtot.get(r, 0):>{width}}" for r in rules) + f"{sum(rtot.values()):>8}\n")
+
+    # shown by default (warning and error) vs. hidden (info), and why each hidden one is info
+    w("\nshown by default (warnings and errors) and hidden (infos), with the evidence each hidden class gives\n")
+    head = f"{'code base':20}{'shown':>7}{'hidden':>8}  hidden by evidence\n"
+    w(head)
+    w("-" * 100 + "\n")
+    shown_total = hidden_total = 0
+    every = collections.Counter()
+    for cb, _, res in results:
+        hidden = [d for d in res.diagnostics if d.get("severity") == "info"]
+        shown = len(res.diagnostics) - len(hidden)
+        why = collections.Counter(evidence_class(d["message"]) for d in hidden)
+        every.update(why)
+        shown_total += shown
+        hidden_total += len(hidden)
+        w(f"{cb.name:20}{shown:>7}{len(hidden):>8}  " + "; ".join(f"{n} {c}" for c, n in why.most_common()) + "\n")
+    w("-" * 100 + "\n")
+    w(f"{'total':20}{shown_total:>7}{hidden_total:>8}  " + "; ".join(f"{n} {c}" for c, n in every.most_common()) + "\n")
 
     groups = collections.defaultdict(list)
     for cb, prep, res in results:
