@@ -56,13 +56,15 @@ def lint_parser() -> argparse.ArgumentParser:
         description="A C/C++ performance linter: false sharing, seq_cst defaults, allocation in loops, "
                     "aliasing that blocks vectorization, array-of-structs layouts, padding.",
         epilog="Subcommands: `hotlint rules`, `hotlint rule NAME`, `hotlint bench [RULE ...]`, `hotlint lsp`. "
-               "Exit codes: 0 no findings, 1 findings, 2 some input could not be analyzed, 3 usage or config error.",
+               "Exit codes: 0 no findings, 1 findings (0 with --exit-zero), 2 some input could not be analyzed "
+               "(0 with --exit-zero-on-errors), 3 usage or config error.",
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to lint (default: .)")
     p.add_argument("-p", "--compile-commands", metavar="DIR|FILE",
                    help="compile_commands.json, or the folder holding it (default: searched upward from each file)")
     p.add_argument("--select", type=_rule_list, metavar="RULE,...", help="only these rules")
-    p.add_argument("--ignore", type=_rule_list, metavar="RULE,...", help="not these rules")
+    p.add_argument("--ignore", type=_rule_list, metavar="RULE,...",
+                   help="not these rules, nor these error categories (parse-error, missing-file, timeout, ...)")
     p.add_argument("--exclude", type=_rule_list, metavar="PATTERN,...",
                    help="skip files and folders matching these patterns when walking folders; replaces the "
                         "configured `exclude` and the defaults (build, vendor, third_party, .git, ...)")
@@ -107,7 +109,11 @@ def lint_parser() -> argparse.ArgumentParser:
     p.add_argument("--trust", action="store_true",
                    help="trust the linted projects: load the rule packs their configuration names in `rule-paths` "
                         f"(this runs their Python code; also {ENV_VAR} or the user configuration)")
-    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    p.add_argument("--exit-zero", action="store_true",
+                   help="exit 0 even when there are findings (exit 2 still says some input could not be analyzed)")
+    p.add_argument("--exit-zero-on-errors", action="store_true",
+                   help="exit 0, not 2, when some input could not be analyzed (the errors are still printed); "
+                        "with --exit-zero, every run that gets to the end exits 0")
     p.add_argument("-q", "--quiet", action="store_true", help="print the findings and the summary only: no notes")
     p.add_argument("-v", "--verbose", action="store_true", help="print the flags each file is parsed with")
     p.add_argument("--version", action="version", version=f"hotlint {__version__}")
@@ -180,6 +186,7 @@ def _overrides(ns) -> dict:
     o: dict = {}
     if ns.select is not None:
         o["select"] = ns.select
+        o["select_replaces_ignore"] = True  # --select over the file's `ignore`, as the README says
     if ns.ignore is not None:
         o["ignore_extra"] = ns.ignore
     if ns.extra_arg:
@@ -237,6 +244,7 @@ def run_lint(ns) -> int:
     report.notes.extend(("<command line>", n) for n in overrides.pop("notes", []))
     registries: dict[int, Registry] = {}
     configs_said: set[int] = set()
+    file_cfgs: dict[str, Config] = {}  # each linted file's configuration, command line on top
     tasks: list[Task] = []
     all_tasks: dict[str, Task] = {}  # every analyzable file, for re-analysis after fixes
     ranking: dict[str, tuple] = {}  # file -> its configuration's (profiles, hot threshold, min severity)
@@ -267,7 +275,7 @@ def run_lint(ns) -> int:
             skipped = skipped_packs_note(base_cfg)
             for note in ([skipped] if skipped else []) + base_cfg.notes:
                 report.notes.append((base_cfg.path, note))
-        cfg = apply_overrides(base_cfg, overrides, registry.rules)
+        cfg = file_cfgs[path] = apply_overrides(base_cfg, overrides, registry.rules)
         report.files += 1
         ranking[path] = (tuple(cfg.profile), cfg.hot_threshold, cfg.min_severity)
         timeout = cfg.timeout
@@ -357,12 +365,29 @@ def run_lint(ns) -> int:
     all_rules: dict = {}
     for reg in registries.values() or [load_rules(())]:
         all_rules.update(reg.rules)
+    report.errors = [e for e in report.errors if not _error_ignored(e, file_cfgs, resolver, overrides)]
     _write(report, ns, all_rules)
-    if report.errors:
+    if report.errors and not ns.exit_zero_on_errors:
         return EXIT_ERRORS
     if report.diagnostics and not ns.exit_zero:
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _error_ignored(e: ErrorRecord, file_cfgs: dict, resolver: ConfigResolver, overrides: dict) -> bool:
+    """``ignore``/``per-file-ignores``/``--ignore`` name the error's category (``parse-error``, ...)."""
+    from .config import ERROR_KINDS
+
+    if e.kind not in ERROR_KINDS:
+        return False
+    cfg = file_cfgs.get(e.path)
+    if cfg is None:
+        try:
+            base = resolver.for_file(e.path)
+            cfg = file_cfgs[e.path] = apply_overrides(base, overrides, base.registry.rules)
+        except ConfigError:
+            return False
+    return cfg.ignores_error(e.kind, e.path)
 
 
 class _Ranking:

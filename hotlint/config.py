@@ -31,6 +31,13 @@ CONFIG_FILES = (".hotlint.toml", "pyproject.toml")
 MAX_CONFIG_TIMEOUT = 120.0
 
 
+# What a file's error record can be (``ErrorRecord.kind``): named categories that `ignore`,
+# `per-file-ignores` and `--ignore` accept besides rule names (matched by exact name, never by a glob
+# or `ALL`: silencing errors is said in so many words).
+ERROR_KINDS = ("parse-error", "crash", "timeout", "out-of-memory", "too-large", "internal-error", "rule-error",
+               "missing-file", "unreadable", "not-regular", "binary", "encoding")
+
+
 class ConfigError(Exception):
     """A configuration problem: exit code 3."""
 
@@ -82,6 +89,15 @@ class Config:
             if _path_matches(rel, pattern):
                 ignored.extend(rules)
         return [r for r in selected if not _matches_any(r, ignored)]
+
+    def ignores_error(self, kind: str, path: str) -> bool:
+        """Whether ``ignore`` or a per-file ignore matching ``path`` names the error category ``kind``."""
+        if kind not in ERROR_KINDS:
+            return False
+        if kind in self.ignore:
+            return True
+        rel = _relative(path, self.root)
+        return any(kind in rules and _path_matches(rel, pattern) for pattern, rules in self.per_file_ignores.items())
 
     def is_excluded(self, path: str) -> bool:
         """``path`` matches the file's own ``exclude`` or ``extend-exclude`` patterns (not the
@@ -196,12 +212,12 @@ def parse_table(table: dict, path: Optional[str], known_rules: dict, skipped_pac
             raise ConfigError(f"{where}: unknown key `{key}`{_suggest(key, list(_KEYS) + list(known_rules))}")
         _check_type(where, key, value, _KEYS[key])
         if key in ("select", "ignore"):
-            _check_rule_names(where, key, value, known_rules)
+            _check_rule_names(where, key, value, known_rules, errors_allowed=key == "ignore")
             setattr(cfg, key, list(value))
         elif key == "per-file-ignores":
             for pattern, rules in value.items():
                 _check_type(where, f"per-file-ignores.{pattern}", rules, list)
-                _check_rule_names(where, f"per-file-ignores.{pattern}", rules, known_rules)
+                _check_rule_names(where, f"per-file-ignores.{pattern}", rules, known_rules, errors_allowed=True)
             cfg.per_file_ignores = {k: list(v) for k, v in value.items()}
         elif key in ("respect-gitignore", "force-exclude"):
             setattr(cfg, key.replace("-", "_"), value)
@@ -248,10 +264,15 @@ class _Tolerant(dict):
         self.unknown = unknown
 
 
-def _check_rule_names(where: str, key: str, names: list[str], known: dict) -> None:
+def _check_rule_names(where: str, key: str, names: list[str], known: dict, errors_allowed: bool = False) -> None:
     for n in names:
         if n.upper() == "ALL" or any(ch in n for ch in "*?["):
             continue
+        if n in ERROR_KINDS and n not in known:
+            if errors_allowed:
+                continue
+            raise ConfigError(f"{where}: `{key}` names `{n}`, an error category: errors are always reported "
+                              "unless `ignore` or `per-file-ignores` names them")
         if n not in known:
             if isinstance(known, _Tolerant):
                 if n not in known.unknown:
@@ -321,18 +342,28 @@ def rule_paths_of(table: dict, path: Optional[str]) -> list[str]:
 
 
 def apply_overrides(cfg: Config, o: dict, known: dict) -> Config:
-    """``cfg`` with command-line or editor settings on top: ``select`` replaces, ``ignore_extra``
+    """``cfg`` with command-line or editor settings on top: ``select`` replaces the file's ``select``
+    (and, with ``select_replaces_ignore``, as the command line asks, its ``ignore`` of rules: error
+    categories stay ignored), ``ignore_extra``
     and ``extra_args`` add, ``cache_line_size``, ``timeout``, ``profile``, ``hot_threshold`` and
     ``min_severity`` replace. ``known`` maps rule names
     to their classes; an unknown name (not a glob) is a ``ConfigError``."""
     cfg = replace(cfg, rule_options=dict(cfg.rule_options))
+    for name in o.get("select") or []:
+        if name in ERROR_KINDS and name not in known:
+            raise ConfigError(f"--select names `{name}`, an error category: errors are always reported unless "
+                              "--ignore names them")
     for name in (o.get("select") or []) + (o.get("ignore_extra") or []):
+        if name in ERROR_KINDS and name not in known:
+            continue
         if name.upper() != "ALL" and not any(c in name for c in "*?[") and name not in known:
             packs = (f" (the rule packs of {cfg.path} were not loaded: {cfg.skipped_because})"
                      if cfg.skipped_rule_paths else "")
             raise ConfigError(f"unknown rule `{name}`{_suggest(name, list(known))}; `hotlint rules` lists them{packs}")
     if "select" in o:
         cfg.select = list(o["select"])
+        if o.get("select_replaces_ignore"):  # the command line's: the file's `ignore` of rules goes too (as ruff)
+            cfg.ignore = [n for n in cfg.ignore if n in ERROR_KINDS]
     if "ignore_extra" in o:
         cfg.ignore = cfg.ignore + list(o["ignore_extra"])
     if "extra_args" in o:
