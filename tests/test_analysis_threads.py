@@ -262,3 +262,52 @@ def test_bodies_key_per_thread_names_by_position(view, bodies):
     assert worker.per_thread == {(param.range, "id")} and worker.element_params == {}
     [own_slot] = [b for b in bodies.bodies.values() if b.node.spelling == "own_slot"]
     assert [access.shown for access in own_slot.element_params.values()] == ["counts[t]"]
+
+
+CATEGORIES = r"""
+#include <atomic>
+#include <thread>
+enum Kind : unsigned { kA, kB, kCount };
+std::atomic<long> shared[kCount];
+std::atomic<long> solo[kCount];
+std::atomic<long> same[kCount];
+std::atomic<long> own[8];
+void bump(Kind k) { shared[k].fetch_add(1); }
+void via(Kind k) { bump(k); }
+void first() { for (int i = 0; i < 9; ++i) via(kA); }
+void second() { for (int i = 0; i < 9; ++i) bump(kB); }
+void alone() { solo[kA].fetch_add(1); solo[kB].fetch_add(1); }
+void same_one() { same[kA].fetch_add(1); }
+void mine(int id) { for (int i = 0; i < 9; ++i) own[id].fetch_add(1); }
+void run() {
+  std::thread a(first), b(second), c(alone);
+  for (int t = 0; t < 2; ++t) { std::thread d(same_one); d.join(); }
+  for (int t = 0; t < 8; ++t) { std::thread e(mine, t); e.join(); }
+  a.join(); b.join(); c.join();
+}
+"""
+
+
+def test_spawns_running_follows_calls_from_thread_bodies(tmp_path):
+    view = parse_view(tmp_path, CATEGORIES)
+    threads = view.analysis.threads
+    fn = {f.name: f for f in view.functions}
+    spawned = {name: sorted(s.range.start.line for s in threads.spawns_running(fn[name]))
+               for name in ("bump", "via", "first", "second", "alone", "run")}
+    # bump is reached from first (through via) and from second, both spawned on line 17
+    assert spawned == {"bump": [17, 17], "via": [17], "first": [17], "second": [17], "alone": [17], "run": []}
+    d = next(s for s in threads.spawns_running(fn["same_one"]))
+    assert threads.thread_count({d}) == 2  # a spawn in a loop starts many
+    assert threads.thread_count(threads.spawns_running(fn["alone"])) == 1
+
+
+def test_shared_element_writes_need_two_threads_and_two_elements(tmp_path):
+    view = parse_view(tmp_path, CATEGORIES)
+    threads = view.analysis.threads
+    writes = [op for op in view.atomic_ops if op.function is not None]
+    found = threads.shared_element_writes(writes)
+    # shared: two threads, an index that varies; solo: one thread; same: one element;
+    # own: each thread's own element (per_thread_element's case)
+    assert [[view.source.text(op.object.range) for op in ops] for ops, _ in found] == [["shared[k]"]]
+    ops, spawns = found[0]
+    assert threads.thread_count(spawns) == 2

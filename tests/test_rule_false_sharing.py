@@ -322,3 +322,45 @@ def test_the_element_shown_is_the_written_text_after_non_ascii_text(tmp_path):
             "      id].fetch_add(1, std::memory_order_relaxed); }")
     d = _only(_diagnostics(tmp_path, _PER_THREAD % body)[1])
     assert "each thread writes its own element (`counts[` on line 7)" in d.message
+
+
+def test_category_counters_written_by_several_threads_get_a_padded_element_that_compiles(tmp_path):
+    # a stats array indexed by a category that two threads bump (through a helper they call)
+    source = (
+        "#include <atomic>\n#include <cstdint>\n#include <thread>\n#include <vector>\n"
+        "enum Ticker : unsigned { kHits, kMisses, kCount };\n"
+        "std::atomic<std::uint64_t> stats[kCount];\n"
+        "std::vector<std::atomic<std::uint64_t>> tickers(8);\n"
+        "void record(Ticker t) { stats[t].fetch_add(1, std::memory_order_relaxed);\n"
+        "  tickers[t].fetch_add(1, std::memory_order_relaxed); }\n"
+        "void hits() { for (int i = 0; i < 100; ++i) record(kHits); }\n"
+        "void misses() { for (int i = 0; i < 100; ++i) record(kMisses); }\n"
+        "int main() { std::thread a(hits), b(misses); a.join(); b.join();\n"
+        "  return int(stats[kHits].load() + tickers[kMisses].load()); }\n"
+    )
+    path, diags = _diagnostics(tmp_path, source)
+    assert [d.range.start.line for d in diags] == [6, 7]
+    assert "several threads write the elements a category index picks (`stats[t]` on line 8)" in diags[0].message
+    assert "threads run this code from line 12" in diags[0].notes
+    assert all(d.fix is not None and d.fix.applicability is Applicability.UNSAFE for d in diags)
+    fixed = source
+    for _ in range(3):  # in passes, as --fix applies them: both insert the wrapper at one point
+        _, current = _diagnostics(tmp_path, fixed)
+        fixed = apply_edits(fixed, select_fixes(current, unsafe=True)[1])
+    assert "CacheLinePadded<std::atomic<std::uint64_t>> stats[kCount];" in fixed
+    assert "std::vector<CacheLinePadded<std::atomic<std::uint64_t>>> tickers(8);" in fixed
+    path.write_text(fixed)
+    assert_compiles(path)
+    assert not _diagnostics(tmp_path, fixed)[1]
+
+
+def test_category_counters_one_thread_writes_are_not_reported(tmp_path):
+    # the main thread and one started thread each count: only one thread the file starts writes
+    source = (
+        "#include <atomic>\n#include <thread>\n"
+        "std::atomic<long> stats[4];\n"
+        "void record(int k) { stats[k].fetch_add(1, std::memory_order_relaxed); }\n"
+        "void work() { for (int i = 0; i < 100; ++i) { record(0); record(1); } }\n"
+        "int main() { std::thread t(work); record(2); t.join(); }\n"
+    )
+    assert not _diagnostics(tmp_path, source)[1]

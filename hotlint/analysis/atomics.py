@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING, Optional
 
 from ..model import Edit, Position, Range
 from .edits import append_argument
-from .expressions import constant_value, is_negated, is_written_argument, operand_list, strip
+from .expressions import constant_value, is_negated, is_written_argument, operand_list, position_key, strip
 from .kinds import INCREMENT_OPERATORS, K
 from .memory import atomic_target
+from .symbols import in_linted_file
 from .types import is_undetermined
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only (hotlint.view imports this module)
     from ..clang.nodes import Node, Type
-    from ..view import Function, Loop
+    from ..view import FileView, Function, Loop
     from .source import SourceText
 
 MEMORY_ORDERS = ("relaxed", "consume", "acquire", "release", "acq_rel", "seq_cst")
@@ -336,6 +337,41 @@ def is_decrement(op: AtomicOp) -> bool:
     if op.api in ("free", "builtin"):
         return len(args) >= 2 and is_negated(args[1])
     return False
+
+
+# ------------------------------------------------------------------ who writes a field
+
+
+def read_only_fields(view: "FileView") -> set:
+    """``position_key`` of the linted file's fields that every member reference in the file
+    only loads (READ_OPERATIONS)."""
+    loaded = set()
+    for op in view.atomic_ops:
+        if op.operation in READ_OPERATIONS and op.object is not None:
+            obj = strip(op.object)
+            loaded.add((obj.range.start, obj.range.end))
+    state: dict = {}
+    for n in view.nodes(K.MEMBER_REF_EXPR):
+        d = n.referenced
+        if d is None or d.kind != K.FIELD_DECL or not in_linted_file(view, d):
+            continue
+        key = position_key(d)
+        state[key] = state.get(key, True) and (n.range.start, n.range.end) in loaded
+    return {k for k, only_loads in state.items() if only_loads}
+
+
+def field_writers(view: "FileView") -> dict:
+    """``position_key`` of a field of the linted file -> the functions (by range) whose atomic
+    operations write it (any operation but READ_OPERATIONS)."""
+    out: dict = {}
+    for op in view.atomic_ops:
+        if op.operation in READ_OPERATIONS or op.function is None:
+            continue
+        target = op.target
+        if target is None or target.kind != K.FIELD_DECL or not in_linted_file(view, target):
+            continue
+        out.setdefault(position_key(target), set()).add(op.function.node.range)
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 # ------------------------------------------------------------------ how an operation is written

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Optional
 
-from .expressions import literal_spelling, position_key, strip, subscript_parts
+from .expressions import constant_value, literal_spelling, position_key, strip, subscript_parts
 from .kinds import K
-from .memory import object_base, reference_source
+from .memory import named_declaration, object_base, reference_source
 from .symbols import declared_in, in_linted_file, uses_loop_variable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -273,6 +273,63 @@ class ThreadBodies:
                 return _subscript_access(self.view, n), body
         return None
 
+    @cached_property
+    def _spawns_running(self) -> dict[tuple, set]:
+        """(range, kind) of each function of the file -> the spawning calls whose threads run it:
+        its own spawns, and those of every body that reaches it through calls of functions the
+        file defines."""
+        calls: dict[tuple, set] = {}
+        for call in self.view.calls:
+            callee = call.callee if call.function is not None else None
+            d = callee.definition if callee is not None else None
+            if d is not None:
+                calls.setdefault((call.function.node.range, call.function.node.kind), set()).add((d.range, d.kind))
+        out: dict[tuple, set] = {}
+        for key, body in self.bodies.items():
+            seen, stack = {key}, [key]
+            while stack:
+                for k in calls.get(stack.pop(), ()):
+                    if k not in seen:
+                        seen.add(k)
+                        stack.append(k)
+            for k in seen:
+                out.setdefault(k, set()).update(body.spawns)
+        return out
+
+    def spawns_running(self, function: "Function") -> set:
+        """The spawning calls (nodes) whose threads run ``function``: as a thread body, or called
+        (through functions defined in the file) from one."""
+        return self._spawns_running.get((function.node.range, function.node.kind), set())
+
+    def thread_count(self, spawns: set) -> int:
+        """How many threads ``spawns`` start, at least: one each, two for a spawn in a loop."""
+        return sum(2 if self.view.enclosing_loops(s) else 1 for s in spawns)
+
+    def shared_element_writes(self, ops: list["AtomicOp"]) -> list[tuple[list["AtomicOp"], set]]:
+        """Writes (``ops``) to elements of one array or container at a category index (a constant,
+        ``stats[kHits]``, or a parameter of the writing function, ``tickers[type]``: chosen by the
+        code or its caller, not computed from the thread or swept by a loop) that two or more
+        threads started in the file make to two or more elements: the writes in functions threads
+        run (``spawns_running``), grouped by the array's declaration, kept when their spawns start
+        two threads or more and their indices are two distinct constants or a parameter; with
+        those spawns. Writes to a thread's own element (``per_thread_element``) are not here."""
+        groups: dict[tuple, list] = {}
+        for op in ops:
+            base = object_base(op.object) if op.function is not None else None
+            parts = subscript_parts(base) if base is not None else None
+            decl = named_declaration(parts[0]) if parts is not None else None
+            index = _category(parts[1]) if decl is not None else None
+            if index is None or not self.spawns_running(op.function) or self.per_thread_element(op) is not None:
+                continue
+            groups.setdefault(position_key(decl), []).append((op, index))
+        out = []
+        for writes in groups.values():
+            spawns = set().union(*(self.spawns_running(op.function) for op, _ in writes))
+            indices = {index for _, index in writes}
+            if self.thread_count(spawns) >= 2 and (len(indices) >= 2 or not isinstance(indices.pop(), int)):
+                out.append(([op for op, _ in writes], spawns))
+        return out
+
     def _per_thread_index(self, index: "Node", body: Optional[Body]) -> bool:
         n = strip(index)
         if n is None:
@@ -297,6 +354,17 @@ class ThreadBodies:
             if lhs is not None and lhs.kind == K.INTEGER_LITERAL and n.operator == "+":
                 return self._per_thread_index(rhs, body)
         return False
+
+
+def _category(index: "Node"):
+    """A category index: its constant value, the parameter it names (a category the caller
+    picks), or None for anything else (a loop's variable, arithmetic on a thread's id)."""
+    value = constant_value(index)
+    if value is not None:
+        return value
+    n = strip(index)
+    d = n.referenced if n is not None and n.kind == K.DECL_REF_EXPR else None
+    return position_key(d) if d is not None and d.kind == K.PARM_DECL else None
 
 
 def _subscript_access(view: "FileView", subscript: "Node") -> Access:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
-from hotlint.analysis.atomics import READ_OPERATIONS
-from hotlint.analysis.expressions import position_key, strip
+from hotlint.analysis.atomics import READ_OPERATIONS, field_writers, read_only_fields
+from hotlint.analysis.expressions import position_key, strip, subscript_parts
 from hotlint.analysis.kinds import K
 from hotlint.analysis.layout import atomic_members, atomic_paths, display_name, lines_touched
-from hotlint.analysis.memory import named_declaration
+from hotlint.analysis.memory import named_declaration, object_base
 from hotlint.analysis.symbols import in_linted_file
 from hotlint.analysis.threads import Access
 from hotlint.analysis.types import owns_atomic, sequence_element
@@ -45,6 +45,15 @@ class FalseSharing(Rule):
     spawned lambda captures or the spawn passes with `std::ref`. An array updated by
     one thread, or by every thread at every index, is not false sharing and is not
     reported.
+
+    Counters indexed by a category rather than by the thread (`stats[kHits]`,
+    `tickers[type].fetch_add(n)`, in a `T[N]`, `std::array` or `std::vector` of atomics) are
+    reported when threads the file starts write them: the writes are in thread bodies or in
+    functions the bodies call (directly or through other functions of the file), those
+    threads are two or more (two spawns, or one in a loop), and they write two or more
+    elements (two distinct constant indices, or an index that varies, as a category
+    parameter does). One writer thread, and every thread writing the same element (a
+    contended counter, not a shared line), are not reported.
 
     ## Why is this bad?
     Caches keep coherence per line, not per variable. A core must own a line
@@ -161,12 +170,12 @@ class FalseSharing(Rule):
             members = atomic_members(rec)
             if len(members) >= 2 and ignore_read_only:
                 if read_only is None:
-                    read_only = _read_only_fields(view)
+                    read_only = read_only_fields(view)
                 members = [(m, spans) for m, spans in members if (m.range, m.name) not in read_only]
             if len(members) < 2:
                 continue
             if writers is None:
-                writers = _writers(view)
+                writers = field_writers(view)
 
             def kind(m, writers=writers):
                 return writers.get((m.range, m.name)) or id(m)  # unknown writers: a kind of its own
@@ -194,73 +203,46 @@ class FalseSharing(Rule):
             )
 
     def _per_thread_arrays(self, view, line: int) -> Iterator[Finding]:
-        writes = [op for op in view.atomic_ops
-                  if op.operation not in READ_OPERATIONS and op.loop is not None and op.function is not None]
+        writes = [op for op in view.atomic_ops if op.operation not in READ_OPERATIONS and op.function is not None]
         if not writes:
             return
         threads = view.analysis.threads
         reported: set = set()
         for op in writes:
-            access = threads.per_thread_element(op)
-            if access is None:
-                continue
-            where, body = access
-            element, count = sequence_element(strip(where.sequence).type)
-            if element is None:
-                continue
-            size, align = element.size, element.align
-            if size is None or align is None or size >= line or align >= line or not owns_atomic(element):
-                continue
-            decl = named_declaration(where.sequence)
-            key = position_key(decl) if decl is not None else where.sequence.range
-            if key in reported:
-                continue
-            reported.add(key)
-            in_file = decl is not None and in_linted_file(view, decl)
-            at = decl.name_range if in_file else where.sequence.range
-            name = (decl.spelling if decl is not None
-                    else view.source.snippet(where.sequence.range, multiline="first-line-stripped"))
-            yield Finding(
-                at,
-                _array_message(name, element, count, where, line),
-                severity=self.severity_for(view, op.node),
-                fix=element_fix(view, element, line) or (atomic_array_fix(view, decl, line) if in_file else None),
-                notes=_array_notes(view, element, body, line),
-            )
+            access = threads.per_thread_element(op) if op.loop is not None else None
+            if access is not None:
+                where, body = access
+                yield from self._array(view, op, where.sequence, line, reported, where, body.spawns if body else [])
+        for shared, spawns in threads.shared_element_writes(writes):
+            sequence = subscript_parts(object_base(shared[0].object))[0]
+            yield from self._array(view, shared[0], sequence, line, reported, shared, spawns)
+
+    def _array(self, view, op, sequence, line: int, reported: set, writes, spawns) -> Iterator[Finding]:
+        """The finding on an array of small atomic elements that several threads write: each its
+        own element (``writes`` an Access) or elements the code chooses (the writes)."""
+        element, count = sequence_element(strip(sequence).type)
+        if element is None:
+            return
+        size, align = element.size, element.align
+        if size is None or align is None or size >= line or align >= line or not owns_atomic(element):
+            return
+        decl = named_declaration(sequence)
+        key = position_key(decl) if decl is not None else sequence.range
+        if key in reported:
+            return
+        reported.add(key)
+        in_file = decl is not None and in_linted_file(view, decl)
+        name = decl.spelling if decl is not None else view.source.snippet(sequence.range, multiline="first-line-stripped")
+        yield Finding(
+            decl.name_range if in_file else sequence.range,
+            _array_message(view, name, element, count, writes, line),
+            severity=self.severity_for(view, op.node),
+            fix=element_fix(view, element, line) or (atomic_array_fix(view, decl, line) if in_file else None),
+            notes=_array_notes(view, element, spawns, line),
+        )
 
 
 # --------------------------------------------------------------------- records
-
-
-def _read_only_fields(view) -> set:
-    """(range, name) of fields that every reference in the file only loads."""
-    loaded = set()
-    for op in view.atomic_ops:
-        if op.operation in READ_OPERATIONS and op.object is not None:
-            obj = strip(op.object)
-            loaded.add((obj.range.start, obj.range.end))
-    state: dict = {}
-    for n in view.nodes(K.MEMBER_REF_EXPR):
-        d = n.referenced
-        if d is None or d.kind != K.FIELD_DECL or not in_linted_file(view, d):
-            continue
-        key = position_key(d)
-        is_load = (n.range.start, n.range.end) in loaded
-        state[key] = state.get(key, True) and is_load
-    return {k for k, only_loads in state.items() if only_loads}
-
-
-def _writers(view) -> dict:
-    """(range, name) of a field -> the functions (by range) whose atomic operations write it."""
-    out: dict = {}
-    for op in view.atomic_ops:
-        if op.operation in READ_OPERATIONS or op.function is None:
-            continue
-        target = op.target
-        if target is None or target.kind != K.FIELD_DECL or not in_linted_file(view, target):
-            continue
-        out.setdefault(position_key(target), set()).add(op.function.node.range)
-    return {k: frozenset(v) for k, v in out.items()}
 
 
 def _sharing(members, align: int, line: int, kind):
@@ -366,24 +348,26 @@ def _per_line(size: int, line: int) -> str:
     return f"parts of up to {-(-(line - 1) // size) + 1} in each {line}-byte cache line"
 
 
-def _array_message(name: str, element, count: Optional[int], where: Access, line: int) -> str:
+def _array_message(view, name: str, element, count: Optional[int], writes, line: int) -> str:
     size = element.size
     if count is not None and 1 < count and count * size <= line:
         packing = f"so all {count} fit in one {line}-byte cache line"
     else:
         packing = _per_line(size, line)
-    return (
-        f"`{name}` holds `{element.unqualified_name}` elements of {size} bytes, {packing}, "
-        f"and each {'core' if where.by_core else 'thread'} writes its own element (`{where.shown}`"
-        f"{', bound by the range-for' if where.range_for else ''} on line {where.line}); "
+    if isinstance(writes, Access):
+        who = (f"each {'core' if writes.by_core else 'thread'} writes its own element (`{writes.shown}`"
+               f"{', bound by the range-for' if writes.range_for else ''} on line {writes.line})")
+    else:
+        shown = sorted({(op.node.range.start.line, view.source.snippet(op.object.range, multiline="first-line-stripped")) for op in writes})
+        who = f"several threads write the elements a category index picks ({_and([f'`{t}` on line {n}' for n, t in shown])})"
+    return f"`{name}` holds `{element.unqualified_name}` elements of {size} bytes, {packing}, and {who}; " \
         "writes from different cores will invalidate each other's line"
-    )
 
 
-def _array_notes(view, element, body, line: int) -> tuple[str, ...]:
+def _array_notes(view, element, spawns, line: int) -> tuple[str, ...]:
     notes = []
-    if body is not None and body.spawns:
-        lines = sorted({s.range.start.line for s in body.spawns})
+    if spawns:
+        lines = sorted({s.range.start.line for s in spawns})
         notes.append(f"threads run this code from line{'s' if len(lines) > 1 else ''} "
                      f"{', '.join(map(str, lines))}")
     if element.is_atomic and view.language == "c":
