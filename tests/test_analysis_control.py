@@ -494,3 +494,46 @@ void f(int (&xs)[4], int n) {
     assert co.is_range_variable(range_loop, x)
     assert not co.is_range_variable(range_loop, y)
     assert not co.is_range_variable(counted, i)
+
+
+COUNTED = r"""
+#include <cstddef>
+#include <vector>
+void f(std::vector<float>& v, float* p, std::size_t n, float (&arr)[8]) {
+  std::size_t i = 0;
+  while (i < n) { p[i] = 0; ++i; }                       // counted
+  i = 0;
+  do { p[i] = 1; i += 2; } while (i < n);                // counted, by two
+  i = 0;
+  while (i < n) { if (p[i] > 0) ++i; ++i; }              // stepped under a branch too
+  i = 0;
+  while (p[i] != 0) { ++i; }                             // counted: the condition reads i
+  std::size_t j = 0;
+  while (i < n) { ++j; }                                 // steps what the condition does not read
+  for (float& e : v) e = 0;                              // range-for by reference
+  for (float e : v) p[0] += e;                           // by value: not an element reference
+  for (float& e : arr) e = 1;                            // over an array
+  for (std::size_t k = 0; k < v.size(); ++k) v[k] = 2;  // container accessors
+}
+"""
+
+
+def test_body_induction_steps_and_counted_loop_scope(tmp_path):
+    s = snippet(tmp_path, COUNTED)
+    loops = [loop for loop in s.view.loops]
+    got = []
+    for loop in loops:
+        counted = co.counted_loop_scope(loop, set())
+        got.append(None if counted is None else (len(counted[0]), [d.spelling for d in counted[1]]))
+    assert got == [(2, []), (2, []), None, (2, []), None, (1, ["e"]), None, (1, ["e"]), (3, [])]
+    steps = co.body_induction_steps(loops[1].parts()["body"], loops[1].parts()["condition"])
+    assert [(st.operator, st.variable.spelling) for st in steps] == [("+=", "i")]
+
+
+def test_vectorizable_shape_takes_container_accessors_when_asked(tmp_path):
+    s = snippet(tmp_path, COUNTED)
+    loop = s.view.loops[-1]
+    parts = loop.parts()
+    scope = [parts["condition"], parts["increment"], parts["body"]]
+    assert not co.vectorizable_shape(scope, parts["body"])  # v.size() and v[k] are library calls
+    assert co.vectorizable_shape(scope, parts["body"], containers=True)

@@ -443,3 +443,91 @@ def test_indexed_sequence(tmp_path):
     shown = [(line, None if b is None else "".join(b.tokens)) for line, b in found]
     assert shown == [(9, "p"), (10, "arr"), (11, "v"), (12, "t.rows"), (13, None), (14, None), (15, None),
                      (16, None)]
+
+
+CONTAINERS = r"""
+#include <array>
+#include <cstddef>
+#include <vector>
+struct Holder { std::vector<unsigned char> bytes; };
+void f(std::vector<unsigned char>& v, const std::vector<float>& x, std::array<int, 4>& a, Holder& h,
+       const std::vector<float>& __restrict__ r, std::size_t n, const int* idx) {
+  std::vector<unsigned char> local(8);
+  unsigned char* data = v.data();
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = (unsigned char)x[i];
+  for (std::size_t i = 0; i < n; ++i) a[i] = h.bytes[i] + data[i] + local[i] + (int)r[i];
+  for (std::size_t i = 0; i < n; ++i) a[idx[i]] = a[i + idx[0]] + *(idx + i);
+  for (auto& b : v) b = 0;
+  for (int& e : a) e = 0;
+  (void)x.empty(); (void)v.front();
+}
+"""
+
+
+def test_container_elements_lie_in_their_buffer(tmp_path):
+    s = snippet(tmp_path, CONTAINERS)
+
+    def origin(text):
+        return me.lvalue_origin(s.one(K.CALL_EXPR, text), set())
+
+    # a heap container's elements are what its data pointers point to; std::array's are its own
+    assert _key(origin("v[i]")) == ("ptr", ("field", "ref", "v", me.BUFFER_POINTERS), "[]")
+    assert _key(origin("x[i]")) == ("ptr", ("field", "ref", "x", me.BUFFER_POINTERS), "[]")
+    assert _key(origin("a[i]")) == ("ref", "a", "[]")
+    assert _key(origin("h.bytes[i]")) == ("ptr", ("field", "ref", "h", "bytes", me.BUFFER_POINTERS), "[]")
+    assert origin("v[i]").in_container_buffer and not origin("a[i]").in_container_buffer
+    assert origin("local[i]").is_memory  # a local vector's buffer is still memory
+    # data() points into the same buffer, through a local pointer too
+    assert _key(me.lvalue_origin(s.one(K.ARRAY_SUBSCRIPT_EXPR, "data[i]"), set())) == \
+        ("ptr", ("field", "ref", "v", me.BUFFER_POINTERS), "[]")
+    assert me.container_member(s.one(K.CALL_EXPR, "v.size()")) == "size"
+    assert me.container_member(s.one(K.CALL_EXPR, "x.empty()")) == "empty"
+    assert me.container_member(s.one(K.CALL_EXPR, "v.front()")) is None  # not one of CONTAINER_ACCESSORS
+
+
+def test_container_pointers_are_read_by_its_accessors(tmp_path):
+    s = snippet(tmp_path, CONTAINERS)
+
+    def pointers(text):
+        return me.container_pointers(s.one(K.CALL_EXPR, text), set())
+
+    assert _key(pointers("v.size()")) == ("ref", "v", me.BUFFER_POINTERS)
+    assert _key(pointers("v[i]")) == ("ref", "v", me.BUFFER_POINTERS)
+    assert _key(pointers("h.bytes[i]")) == ("ref", "h", "bytes", me.BUFFER_POINTERS)
+    assert pointers("a[i]") is None  # std::array: inline elements, no pointers
+    assert not pointers("local[i]").is_memory  # a local vector's own members
+    assert pointers("r[i]").restrict  # __restrict__ on the reference covers its pointers
+
+
+def test_range_element_origin(tmp_path):
+    s = snippet(tmp_path, CONTAINERS)
+    ranges = [loop.parts()["range"] for loop in s.view.loops if loop.node.kind == K.CXX_FOR_RANGE_STMT]
+    assert [_key(me.range_element_origin(r, set())) for r in ranges] == [
+        ("ptr", ("field", "ref", "v", me.BUFFER_POINTERS), "[]"), ("ref", "a", "[]")]
+    b = s.decl(K.VAR_DECL, "b")
+    store = s.one(K.BINARY_OPERATOR, "b = 0").children[0]
+    assert me.lvalue_origin(store, set()) is None  # a local reference, unless the caller knows it
+    assert _key(me.lvalue_origin(store, set(), {b: me.range_element_origin(ranges[0], set())})) == \
+        ("ptr", ("field", "ref", "v", me.BUFFER_POINTERS), "[]")
+
+
+def test_address_reads(tmp_path):
+    s = snippet(tmp_path, CONTAINERS)
+    idx_i = s.one(K.ARRAY_SUBSCRIPT_EXPR, "idx[i]")
+    idx_0 = s.one(K.ARRAY_SUBSCRIPT_EXPR, "idx[0]")
+    loads = [(idx_i, False), (idx_0, True)]
+    assert me.address_reads(s.one(K.CALL_EXPR, "a[idx[i]]"), loads)  # a scatter
+    assert not me.address_reads(s.one(K.CALL_EXPR, "a[i + idx[0]]"), loads)  # an offset read once
+    assert not me.address_reads(s.one(K.CALL_EXPR, "a[i]"), loads)
+
+
+def test_scalar_access(tmp_path):
+    s = snippet(tmp_path, CONTAINERS)
+    store = me.scalar_access(s.one(K.CALL_EXPR, "v[i]"), set())
+    assert _key(store[0]) == ("ptr", ("field", "ref", "v", me.BUFFER_POINTERS), "[]") and store[1] is True
+    load = me.scalar_access(s.one(K.CALL_EXPR, "x[i]"), set())
+    assert load[1] is False
+    assert me.scalar_access(s.one(K.DECL_REF_EXPR, "n", line=s.line_of("a[i] = h")), set()) is None  # a value
+    assert me.scalar_access(s.one(K.CALL_EXPR, "local[i]"), set())[0].is_memory  # its buffer
+    # `b = 0` stores through a local reference lvalue_origin cannot place without the range-for's help
+    assert me.scalar_access(s.one(K.BINARY_OPERATOR, "b = 0").children[0], set()) == me.UNPLACED

@@ -478,3 +478,22 @@ def test_program_record(tmp_path):
     assert ty.program_record(type_of(v, "g_int")) is None
     assert ty.program_record(type_of(v, "g_incomplete").pointee) is None  # no size
     assert ty.program_record(None) is None
+
+
+def test_may_modify_pointers_and_is_undetermined(tmp_path):
+    view = parse_view(tmp_path, r"""
+#include <cstddef>
+#include <cstdint>
+enum class Tag : unsigned char { A };
+template <class P> struct S {
+  std::uint8_t u; char c; std::byte b; float f; int* p; Tag t; long l;
+  typename P::type dep;
+  void g() { constexpr auto o = P::value; (void)o; }
+};
+""")
+    t = lambda name: type_of(view, name)  # noqa: E731
+    # a byte or a pointer store may land on a container's data pointers; an enum over bytes is no byte
+    assert [ty.may_modify_pointers(t(n)) for n in ("u", "c", "b", "f", "p", "t", "l")] == \
+        [True, True, True, False, True, False, False]
+    assert ty.is_undetermined(t("dep")) and ty.is_undetermined(t("o"))
+    assert not ty.is_undetermined(t("l"))

@@ -366,3 +366,108 @@ void run() {
 """
     _, diags = _diagnostics(tmp_path, source)
     assert len(diags) == 1 and diags[0].fix.applicability is Applicability.SAFE
+
+
+# ------------------------------------------------------------------ containers, while/do, range-for
+
+_PACKED = re.compile(r"^\s+(movdqu|movdqa|movups|movaps|mulps|addps|pxor|cvttps2dq)\b", re.M)
+
+
+def _packed_functions(tmp_path: Path, source: str) -> dict[str, bool]:
+    """Each function of ``source`` compiled by g++ -O3 -S (x86-64 SSE2) -> whether its code
+    holds packed (vector) instructions."""
+    import shutil
+    import subprocess
+
+    compiler = shutil.which("g++")
+    if compiler is None:
+        pytest.fail("g++ is required for this test (.ci/run installs it)")
+    src, asm = tmp_path / "asm.cpp", tmp_path / "asm.s"
+    src.write_text(source)
+    proc = subprocess.run([compiler, "-std=c++20", "-O3", "-S", "-fno-asynchronous-unwind-tables", "-o", str(asm),
+                           str(src)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    out = {}
+    for m in re.finditer(r"^_Z(\d+)(\w+):\n(.*?)(?=^\s+\.size)", asm.read_text(), re.M | re.S):
+        out[m.group(2)[: int(m.group(1))]] = bool(_PACKED.search(m.group(3)))
+    return out
+
+
+def test_container_loops_are_reported_where_gcc_keeps_them_scalar(tmp_path):
+    """What g++ 12.2 -O3 (x86-64) makes of bad_containers.cpp, and of it after the fixes:
+
+    * ``mask`` (``v[i] ^= key`` under ``i < v.size()``): scalar; the loop re-reads both
+      pointers of ``v`` every iteration (``xorb %sil,(%rdx,%rax); movq (%rdi),%rdx;
+      movq 8(%rdi),%rcx; subq %rdx,%rcx; cmpq %rcx,%rax; jb``). ``mask_while`` is the same
+      loop. With ``std::vector<unsigned char>& __restrict__ v``: a ``pxor`` loop.
+    * ``mask_counted`` (the bound a parameter): still scalar, the data pointer is re-read
+      (``movq (%rdi),%rdx; addq %rax,%rdx; xorb %r8b,(%rdx)``).
+    * ``to_bytes`` (bytes from floats): scalar, re-reading the pointers of ``out`` and ``x``
+      (``movq (%rdi),%rax; movb %cl,(%rax,%rdx); movq (%rsi),%rcx; movq 8(%rsi),%rax``);
+      ``__restrict__`` on both references gives a ``cvttps2dq`` loop.
+    * ``axpy_do``, ``scale``, ``mask_data`` (infos): vectorized behind a run-time overlap check
+      with a scalar copy (``scale``: ``cmpq %r8,%rsi; jnb; cmpq %rcx,%rdx; jnb``); with
+      ``const float* __restrict__ scale`` the check is gone and ``*scale`` is read once.
+    * Not reported (good_containers.cpp): two ``std::vector<float>&`` (``axpy``) vectorize
+      behind an overlap check (``subq %rax,%rsi; cmpq $8,%rsi; ja``) that ``__restrict__`` on
+      both references, or on ``data()`` copies, leaves in place: a float store cannot reach
+      the vectors' pointers, and no source change removes the check, so there is nothing to
+      advise. A range-for over bytes (``mask_range``) reads begin and end once: a ``pxor``
+      loop with no check.
+    """
+    bad, _ = parse_expectations((FIXTURES / RULE / "bad_containers.cpp").read_text())
+    good, _ = parse_expectations((FIXTURES / RULE / "good_containers.cpp").read_text())
+    before = _packed_functions(tmp_path, bad)
+    warned = ["mask", "mask_counted", "to_bytes", "mask_while"]
+    assert [before[f] for f in warned] == [False] * 4
+    path, diags = _diagnostics(tmp_path, bad)
+    by_line = {d.range.start.line: d for d in diags}
+    fixes = [by_line[bad.split("\n").index(line) + 1].fix for line in bad.split("\n") if "v[i] ^= key;" in line]
+    assert all(f is not None and "__restrict__` to `v`" in f.description for f in fixes)
+    fixed = apply_edits(bad, select_fixes(diags, unsafe=True)[1])
+    after = _packed_functions(tmp_path, fixed)
+    assert [after[f] for f in warned] == [True] * 4
+    assert "std::vector<unsigned char>& __restrict__ v" in fixed
+    path.write_text(fixed)
+    assert_compiles(path)
+    assert [d.message for d in _diagnostics(tmp_path, fixed)[1]] == []
+    # what is not reported vectorizes (skip_some is no counted loop: nothing to say about aliasing)
+    packed = _packed_functions(tmp_path, good)
+    assert {f for f, vector in packed.items() if not vector} == {"skip_some"}
+
+
+def test_container_messages_name_the_pointers_and_the_element_type(tmp_path):
+    source = (
+        "#include <cstddef>\n#include <cstdint>\n#include <vector>\n"
+        "void mask(std::vector<std::uint8_t>& v, std::uint8_t key) {\n"
+        "  for (std::size_t i = 0; i < v.size(); ++i) v[i] ^= key;\n"
+        "}\n"
+    )
+    d = _only(_diagnostics(tmp_path, source)[1])
+    assert d.message.startswith(
+        "store to `v[i]` may alias the loop bound `v.size()` (a store through `unsigned char` may modify a "
+        "pointer): the bound is re-read from memory every iteration")
+    assert d.notes == ("store to `v[i]` may also alias the data pointer of `v` (a store through `unsigned char` "
+                       "may modify a pointer)",
+                       "or copy the data pointer and size of `v` to locals before the loop and index the copies")
+    assert d.fix.applicability is Applicability.UNSAFE
+
+
+@pytest.mark.parametrize("source", [
+    # int elements cannot reach the vector's pointers: g++ hoists them and versions the loop
+    "void f(std::vector<int>& d, const std::vector<int>& s) { for (std::size_t i = 0; i < s.size(); ++i) d[i] = s[i]; }",
+    # a std::array holds its elements: no pointers to modify
+    "void f(std::array<unsigned char, 64>& a, unsigned char k) { for (std::size_t i = 0; i < a.size(); ++i) a[i] ^= k; }",
+    # a while loop with no induction step the condition reads
+    "void f(std::vector<unsigned char>& v, std::size_t n) { std::size_t i = 0, j = 0; while (i < n) { v[j] = 0; ++j; } }",
+    # a range-for by reference over bytes, nothing read through memory
+    "void f(std::vector<unsigned char>& v, unsigned char k) { for (auto& b : v) b ^= k; }",
+])
+def test_container_negatives(tmp_path, source):
+    head = "#include <array>\n#include <cstddef>\n#include <vector>\n"
+    assert [d.message for d in _diagnostics(tmp_path, head + source)[1]] == []
+
+
+def _only(diags):
+    assert len(diags) == 1, [d.message for d in diags]
+    return diags[0]

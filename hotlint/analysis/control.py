@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Collection, Iterable, Literal, Optional
 from .calls import is_transparent_call
 from .expressions import THROUGH_CASTS, Operands, is_null_constant, operator_operands, parent_past, strip, write_at
 from .kinds import BRANCHES, EXPLICIT_CASTS, INCREMENT_OPERATORS, LOOP_EXITS, LOOPS, WRAPPERS, K
-from .memory import assigned_entity, bool_conversion_object
+from .memory import Origin, assigned_entity, bool_conversion_object, container_member, range_element_origin
 from .source import first_paren_close, header_semicolons
 from .symbols import refers_to
 
@@ -81,6 +81,51 @@ def induction_steps(increment: Optional["Node"], *, commas: bool = True,
     if target.kind != K.DECL_REF_EXPR:
         return None
     return [Step(inc, inc.operator, target, amount)]
+
+
+def body_induction_steps(body: Optional["Node"], condition: Optional["Node"]) -> Optional[list[Step]]:
+    """The induction steps of a ``while`` or ``do`` loop: the statements of its body, at its top
+    level, that ``induction_steps`` reads (``++i;``, ``i += 4;``), when one of them steps a
+    variable the ``condition`` reads and no other statement of the body writes a stepped
+    variable (the step is the loop's only one, as a ``for``'s increment). None otherwise."""
+    if body is None or condition is None:
+        return None
+    steps: list[Step] = []
+    others = []
+    for stmt in body.children if body.kind == K.COMPOUND_STMT else [body]:
+        found = induction_steps(stmt, commas=False)
+        if found is None:
+            others.append(stmt)
+        else:
+            steps.extend(found)
+    stepped = {s.variable for s in steps}
+    read = {n.referenced for n in condition.walk() if n.kind == K.DECL_REF_EXPR}
+    if not stepped & read or any(is_written_in(o, v) for o in others for v in stepped):
+        return None
+    return steps
+
+
+def counted_loop_scope(loop: "Loop", reassigned: Collection["Node"]) -> Optional[tuple[list["Node"], dict]]:
+    """The parts of a loop that steps an induction variable or walks an array, as a vectorizer
+    takes it, and the element references it binds: a ``for`` with an ``induction_steps``
+    increment (its condition, increment and body), a ``while`` or ``do`` with
+    ``body_induction_steps`` (its condition and body), a range-for binding a reference to each
+    element of an array or contiguous container (its body, and ``{variable: the elements'
+    memory.Origin}`` for ``memory.lvalue_origin``). None for any other loop or a missing part."""
+    parts = loop.parts()
+    cond, body, var = parts["condition"], parts["body"], parts["variable"]
+    if loop.node.kind == K.FOR_STMT:
+        scope = [cond, parts["increment"], body] if induction_steps(parts["increment"]) is not None else None
+    elif loop.node.kind == K.CXX_FOR_RANGE_STMT:
+        origin: Optional[Origin] = None
+        if var is not None and var.type.is_reference and parts["range"] is not None:
+            origin = range_element_origin(parts["range"], reassigned)
+        return ([body], {var: origin}) if origin is not None and body is not None else None
+    elif loop.node.kind in (K.WHILE_STMT, K.DO_STMT):
+        scope = [cond, body] if body_induction_steps(body, cond) is not None else None
+    else:
+        return None
+    return (scope, {}) if scope is not None and None not in scope else None
 
 
 def unit_step_variable(increment: Optional["Node"]) -> Optional["Node"]:
@@ -236,18 +281,21 @@ def contains_return(root: "Node", *, into_lambdas: bool = False) -> bool:
 
 
 
-def vectorizable_shape(scope: Iterable["Node"], body: "Node") -> bool:
+def vectorizable_shape(scope: Iterable["Node"], body: "Node", *, containers: bool = False) -> bool:
     """The loop whose parts are ``scope`` (its condition, increment and ``body``) has the shape a
     compiler's loop vectorizer takes: nothing under them is a loop other than ``body`` itself, a
     LOOP_EXITS statement (break, continue, return, goto, throw, asm, try), a lambda, a call that
     is not ``calls.is_transparent_call`` (a pure std or C helper, a leaf function of the
-    program), or an expression of a volatile or atomic type. Nothing is said about the stores."""
+    program), or an expression of a volatile or atomic type. Nothing is said about the stores.
+    With ``containers``, a call reading a contiguous container's elements or size
+    (``memory.container_member``: ``v[i]``, ``v.size()``, ``v.data()``) is no obstacle either:
+    the compiler inlines it into loads of the container's pointers."""
     for part in scope:
         for n in part.walk():
             k = n.kind
             if k in LOOPS and n is not body or k in LOOP_EXITS or k == K.LAMBDA_EXPR:
                 return False
-            if k == K.CALL_EXPR and not is_transparent_call(n):
+            if k == K.CALL_EXPR and not is_transparent_call(n) and not (containers and container_member(n)):
                 return False
             if n.is_expression and (n.type.is_volatile or n.type.is_atomic):
                 return False

@@ -6,14 +6,14 @@ names, the variable a pointer argument points into, where a value is stored.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Collection, Literal, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Collection, Iterable, Literal, Mapping, Optional, Union
 
-from .expressions import THROUGH_CASTS, call_object, operator_operands, outermost_wrapper, parent_past, strip, \
+from .expressions import THROUGH_CASTS, call_object, is_store_target, operator_operands, outermost_wrapper, parent_past, strip, \
     subscript_parts, takes_mutable_reference, unwrap, write_at
 from .kinds import BYTE_REINTERPRETING_CASTS, EXPLICIT_CASTS, INCREMENT_OPERATORS, WRAPPERS, K
 from .source import new_placement_close
 from .symbols import declared_alone, has_static_storage, refers_to
-from .types import CONTIGUOUS, owned_element
+from .types import CONTIGUOUS, is_scalar, owned_element
 
 if TYPE_CHECKING:
     from ..clang.nodes import Node, Type
@@ -49,6 +49,11 @@ class Origin:
     def is_memory(self) -> bool:
         """The lvalue may be reached another way (anything but a local variable)."""
         return self.top[0] != "local"
+
+    @property
+    def in_container_buffer(self) -> bool:
+        """Lies in a heap container's buffer (``container_buffer``: where its data pointers point)."""
+        return self.top[0] == "ptr" and self.top[1][-1:] == (BUFFER_POINTERS,)
 
     def member(self, field: "Node") -> "Origin":
         """The origin of a member of this object."""
@@ -223,6 +228,64 @@ def container_pointers(call: "Node", reassigned: Collection["Node"],
         return None
     holder = lvalue_origin(obj, reassigned, references)
     return holder.member(BUFFER_POINTERS) if holder is not None else None
+
+
+# What scalar_access answers for a store it cannot place: every aliasing question stays open.
+UNPLACED = "unplaced"
+_ACCESS_KINDS = frozenset({K.DECL_REF_EXPR, K.MEMBER_REF_EXPR, K.ARRAY_SUBSCRIPT_EXPR, K.UNARY_OPERATOR})
+
+
+def _is_access(n: "Node") -> bool:
+    if n.kind == K.CALL_EXPR:
+        return container_member(n) == "operator[]"
+    return n.kind in _ACCESS_KINDS and (n.kind != K.UNARY_OPERATOR or n.operator == "*")
+
+
+def scalar_access(n: "Node", reassigned: Collection["Node"], references: Optional[Mapping["Node", Origin]] = None
+                  ) -> Union[None, str, tuple[Origin, bool]]:
+    """The scalar memory access ``n`` is, as a vectorizer's aliasing sees it: (where it lives,
+    whether it is stored to) for a variable, member, subscript (a container's ``operator[]``
+    too) or ``*p`` of a scalar type (``types.is_scalar``) that lies in memory (not a local's)
+    and whose address is not taken right there; None for anything else; UNPLACED for a store
+    that cannot be placed (through a call's result, of a non-scalar type, or where
+    ``lvalue_origin`` cannot say), which leaves every aliasing question open."""
+    w = write_at(n, **THROUGH_CASTS)
+    if w is not None and w.target is not None and not _is_access(w.target):
+        return UNPLACED
+    if not _is_access(n):
+        return None
+    store = is_store_target(n)
+    if not is_scalar(n.type):
+        return UNPLACED if store else None
+    parent = outermost_wrapper(n, through=frozenset({K.PAREN_EXPR})).parent
+    if parent is not None and parent.kind == K.UNARY_OPERATOR and parent.operator == "&":
+        return None
+    origin = lvalue_origin(n, reassigned, references)
+    if origin is None:
+        return UNPLACED if store else None
+    return (origin, store) if origin.is_memory else None
+
+
+def address_reads(access: "Node", loads: Iterable[tuple["Node", bool]]) -> bool:
+    """The address of ``access`` (``a[x]``, ``v[x]``, ``*p``) depends on one of ``loads`` (each a
+    load and whether it is invariant) that is read afresh each iteration: one within the index or
+    the dereferenced pointer, other than a pointer ``*p`` reads as its base (a member pointer).
+    An offset read once (``p[hdr->skip + i]``) still walks memory in order."""
+    n = _through_casts(access)
+    parts = subscript_parts(n)
+    if parts is not None:
+        where = parts[1]
+    elif n.kind == K.UNARY_OPERATOR and n.children:
+        where = n.children[0]
+    else:
+        return False
+    for load, invariant in loads:
+        if invariant or not (load is where or load.is_within(where)):
+            continue
+        if n.kind == K.UNARY_OPERATOR and _through_casts(load).type.is_pointer:
+            continue
+        return True
+    return False
 
 
 def range_element_origin(range_expr: "Node", reassigned: Collection["Node"]) -> Optional[Origin]:

@@ -199,6 +199,12 @@ def may_alias(a: "Type", b: "Type") -> bool:
     return ka == kb or UNSIGNED_OF.get(ka) == kb or SIGNED_OF.get(ka) == kb
 
 
+def may_modify_pointers(t: "Type") -> bool:
+    """A store of ``t`` may modify a pointer object (a container's data pointers, which no
+    expression names): ``t`` is a byte type or a pointer (``may_alias`` with any pointer)."""
+    return t.is_byte_like or t.canonical.kind == T.POINTER
+
+
 def is_scalar(t: "Type", *, kinds: frozenset = SCALAR_TYPES) -> bool:
     """The canonical kind of ``t`` is one of ``kinds``: SCALAR_TYPES (what the vectorizer holds
     in a register, pointers and enumerations included) or VALUE_TYPES (plain values: no

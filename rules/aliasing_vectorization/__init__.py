@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
-from hotlint.analysis.control import induction_steps, is_invariant, mutated_declarations, outermost_function, \
+from hotlint.analysis.control import counted_loop_scope, is_invariant, mutated_declarations, outermost_function, \
     under_branch, vectorizable_shape
-from hotlint.analysis.expressions import THROUGH_CASTS, is_store_target, outermost_wrapper, strip, write_at
+from hotlint.analysis.expressions import call_object
 from hotlint.analysis.kinds import FLOATING_TYPES, K
-from hotlint.analysis.memory import lvalue_origin
+from hotlint.analysis.memory import UNPLACED, address_reads, container_pointers, scalar_access
 from hotlint.analysis.symbols import in_linted_file, quoted
-from hotlint.analysis.types import is_scalar, may_alias, written_name
+from hotlint.analysis.types import contiguous_element, may_alias, may_modify_pointers, written_name
 from hotlint.model import Severity
 from hotlint.rule import Finding, Rule
 
@@ -22,8 +22,7 @@ from .fixes import local_copy_fix, restrict_fix
 CLANG_MAX_CHECKS = 8
 GCC_MAX_CHECKS = 10
 
-_ACCESS_KINDS = frozenset({K.DECL_REF_EXPR, K.MEMBER_REF_EXPR, K.ARRAY_SUBSCRIPT_EXPR, K.UNARY_OPERATOR})
-_PARENS = frozenset({K.PAREN_EXPR})
+_LOOPS = frozenset({K.FOR_STMT, K.WHILE_STMT, K.DO_STMT, K.CXX_FOR_RANGE_STMT})
 _MAX_NOTES = 4
 
 
@@ -31,9 +30,11 @@ class AliasingVectorization(Rule):
     """A loop the compiler cannot vectorize cleanly because a store may alias its inputs or its bound.
 
     ## What it does
-    Looks at innermost counted `for` loops that gcc or clang could vectorize (an induction
-    variable, no early exit, no opaque call, no conditional store) and finds each store that,
-    by the language's aliasing rules, may write the memory of a value the loop reads:
+    Looks at innermost counted loops that gcc or clang could vectorize (a `for` with an
+    induction variable, a `while` or `do` whose body steps the variable its condition reads, a
+    range-for binding a reference to each element of an array or contiguous container; no
+    early exit, no opaque call, no conditional store) and finds each store that, by the
+    language's aliasing rules, may write the memory of a value the loop reads:
 
     - a store through a pointer (or reference) parameter and a load through another pointer
       of a compatible type, with no `__restrict__` on either (`y[i] += a * x[i]`);
@@ -42,6 +43,14 @@ class AliasingVectorization(Rule):
       stored through or another invariant is read from memory (`buf.len`, `this->n_`, `*scale`);
     - a member function storing to a member array while reading another member of the same
       type (or any member, for a byte array);
+    - a byte (or pointer) store into a `std::vector`, `std::string` or `std::span` element
+      (`v[i]`, through `data()`, a range-for's element) while the loop reads a container's
+      own pointers (`i < v.size()`, `v[i]`): the store may move them, so g++ re-reads them
+      every iteration and keeps the loop scalar; `__restrict__` on the container's reference,
+      or its data pointer and size copied to locals, lets it vectorize. Elements of two
+      containers of another type (`std::vector<float>& y, const std::vector<float>& x`) are
+      not reported: g++ vectorizes behind a run-time overlap check that no `__restrict__`
+      removes;
     - a running total kept in memory (`sum_ += x[i]`, `int& count`) next to loads of its type;
     - loops over so many pointer streams that the run-time overlap checks the vectorizer
       needs exceed what it will emit (clang: 8, gcc: 10).
@@ -139,7 +148,7 @@ class AliasingVectorization(Rule):
 
     def check(self, view) -> Iterator[Finding]:
         for loop in view.loops:
-            if loop.node.kind != K.FOR_STMT or loop.function is None:
+            if loop.node.kind not in _LOOPS or loop.function is None:
                 continue
             # a lambda's locals may be the enclosing function's: scan that whole function
             finding = _check_loop(self, view, loop, outermost_function(view, loop.function).node)
@@ -151,33 +160,36 @@ class AliasingVectorization(Rule):
 
 
 def _check_loop(rule, view, loop, fn) -> Optional[Finding]:
-    parts = loop.parts()
-    cond, inc, body = parts["condition"], parts["increment"], parts["body"]
-    if cond is None or inc is None or body is None or induction_steps(inc) is None:
-        return None
-    if not in_linted_file(view, loop.node):
+    reassigned = view.analysis.reassigned(fn)
+    counted = counted_loop_scope(loop, reassigned)
+    if counted is None or not in_linted_file(view, loop.node):
         return None  # a loop spelled in another file: no place in this one to report it
-    scope = [cond, inc, body]
-    if not vectorizable_shape(scope, body):
+    (scope, references), cond, body = counted, loop.parts()["condition"], loop.parts()["body"]
+    if not vectorizable_shape(scope, body, containers=True):
         return None
-    modified, reassigned = mutated_declarations(scope), view.analysis.reassigned(fn)
+    modified = mutated_declarations(scope) | set(references)  # a range-for's element changes every time
     accesses = []
     for part in scope:
         for n in part.walk():
-            acc = _access(n, reassigned, modified, cond)
+            acc = _access(n, reassigned, modified, cond, references)
             if acc is _GIVE_UP:
                 return None
             if acc is not None:
                 accesses.append(acc)
+            pointers = container_pointers(n, reassigned, references)
+            if pointers is not None and pointers.is_memory:  # `v[i]`, `v.size()` read `v`'s data pointers
+                obj = call_object(n, operators_first=True)
+                accesses.append(Access(n, pointers, False, is_invariant(obj, modified), _within(n, cond), pointers=obj))
     stores = [a for a in accesses if a.store]
     if not stores or any(under_branch(s.node, body, include_stop=True, logical_operators=False,
                                       nested_loops=False) for s in stores):
         return None
     loads = [a for a in accesses if not a.store]
-    if any(_indirect(s, loads) for s in stores):
+    varying = [(ld.node, ld.invariant) for ld in loads if ld.pointers is None]
+    if any(address_reads(s.node, varying) for s in stores):
         return None  # a scatter (`hist[bucket[i]]++`) is not vectorized whatever its aliasing
     for ld in loads:
-        ld.indirect = _indirect(ld, loads)
+        ld.indirect = ld.pointers is None and address_reads(ld.node, varying)
     pairs = []
     for s in stores:
         for other in loads + [t for t in stores if t is not s]:
@@ -197,6 +209,10 @@ def _check_loop(rule, view, loop, fn) -> Optional[Finding]:
         notes.append(f"... and {len(pairs) - 1 - _MAX_NOTES} more pairs that may alias")
     base = Severity.WARNING if (primary.kind in NOT_VECTORIZED or many) else Severity.INFO
     the_fix = local_copy_fix(view, loop, pairs, accesses, fn) or restrict_fix(view, loop, pairs)
+    objects = sorted({quoted(view, p.load.pointers) for p in pairs if p.load.pointers is not None})
+    if objects:
+        notes.append(f"{'or ' if the_fix else ''}copy the data pointer{'s' if len(objects) > 1 else ''} and size of "
+                     f"{' and '.join(objects)} to locals before the loop and index the copies")
     if the_fix is None and primary.kind == "accumulator":
         notes.append(f"accumulate into a local variable and store it to {quoted(view, primary.store.node)} "
                      "once after the loop")
@@ -205,50 +221,19 @@ def _check_loop(rule, view, loop, fn) -> Optional[Finding]:
     return Finding(at.range, message, severity=rule.severity_for(view, at, base), fix=the_fix, notes=tuple(notes))
 
 
-def _indirect(access: Access, loads) -> bool:
-    """True when the access's address depends on a value loaded from memory each iteration."""
-    n = strip(access.node, **THROUGH_CASTS)
-    if n.kind == K.ARRAY_SUBSCRIPT_EXPR and len(n.children) == 2:
-        where = n.children[1]
-    elif n.kind == K.UNARY_OPERATOR and n.children:
-        where = n.children[0]
-    else:
-        return False
-    for ld in loads:
-        if ld.invariant or not (ld.node is where or ld.node.is_within(where)):
-            continue  # an offset read once (`p[hdr->skip + i]`) still walks memory in order
-        if n.kind == K.UNARY_OPERATOR and strip(ld.node, **THROUGH_CASTS).type.is_pointer:
-            continue  # `*p` with `p` a member pointer: the base, not an index
-        return True
-    return False
-
-
 _GIVE_UP = object()
 
 
-def _access(n, reassigned, modified, cond):
+def _within(n, part) -> bool:
+    return part is not None and (n is part or n.is_within(part))
+
+
+def _access(n, reassigned, modified, cond, references):
     """The scalar memory access at ``n``, None when ``n`` is none, _GIVE_UP for an unknown store."""
-    w = write_at(n, **THROUGH_CASTS)
-    if w is not None and w.target is not None and not _is_access_kind(w.target):
-        return _GIVE_UP  # a store the rule cannot place (through a call's result, ...)
-    if not _is_access_kind(n):
-        return None
-    store = is_store_target(n)
-    if not is_scalar(n.type):
-        return _GIVE_UP if store else None
-    parent = outermost_wrapper(n, through=_PARENS).parent
-    if parent is not None and parent.kind == K.UNARY_OPERATOR and parent.operator == "&":
-        return None
-    loc = lvalue_origin(n, reassigned)
-    if loc is None:
-        return _GIVE_UP if store else None
-    if not loc.is_memory:
-        return None
-    return Access(n, loc, store, is_invariant(n, modified), n is cond or n.is_within(cond))
-
-
-def _is_access_kind(n) -> bool:
-    return n.kind in _ACCESS_KINDS and (n.kind != K.UNARY_OPERATOR or n.operator == "*")
+    found = scalar_access(n, reassigned, references)
+    if found is None or found == UNPLACED:
+        return _GIVE_UP if found == UNPLACED else None
+    return Access(n, found[0], found[1], is_invariant(n, modified), _within(n, cond))
 
 
 # --------------------------------------------------------------------------- aliasing
@@ -256,11 +241,15 @@ def _is_access_kind(n) -> bool:
 
 def _pair_kind(s: Access, other: Access) -> Optional[str]:
     """How the store ``s`` may alias ``other`` (a load or a second store), or None."""
-    if not may_alias(s.type, other.type):
-        return None
     sl, ol = s.loc, other.loc
     if sl.restrict or ol.restrict:
         return None
+    if other.pointers is not None:  # a container's data pointers: only a byte or pointer store reaches them
+        if not may_modify_pointers(s.type) or not other.invariant:
+            return None
+        return "bound" if other.in_condition else "base-pointer"
+    if not may_alias(s.type, other.type) or (sl.in_container_buffer and ol.in_container_buffer):
+        return None  # two containers' elements: g++ checks the overlap at run time, and no restrict helps
     if sl.top == ol.top:
         if sl.top[0] == "ptr":
             return None  # one pointer: a dependence the vectorizer measures, not an aliasing question
@@ -317,7 +306,9 @@ def _dedupe(pairs, view):
 
 
 def _types(s: Access, other: Access) -> str:
-    ts, to = written_name(s.type), written_name(other.type)
+    ts, to = _type_name(s), _type_name(other)
+    if other.pointers is not None:
+        return f"a store through `{ts}` may modify a pointer"
     if s.type.is_byte_like and not other.type.is_byte_like:
         return f"a store through `{ts}` may modify an object of any type"
     if other.type.is_byte_like and not s.type.is_byte_like:
@@ -325,6 +316,13 @@ def _types(s: Access, other: Access) -> str:
     if ts == to:
         return f"both `{ts}`"
     return f"`{ts}` and `{to}`"
+
+
+def _type_name(a: Access) -> str:
+    """The accessed type as written: a container element's as its container names it."""
+    element = contiguous_element(call_object(a.node, operators_first=True).type)[0] \
+        if a.node.kind == K.CALL_EXPR else None
+    return written_name(element or a.type)
 
 
 def _message(view, p: Pair, checks: int) -> str:
@@ -364,6 +362,8 @@ def _other(view, p: Pair) -> str:
     ld = quoted(view, p.load.node)
     if p.kind == "bound":
         return f"the loop bound {ld}"
+    if p.load.pointers is not None and p.kind == "base-pointer":
+        return f"the data pointer of {quoted(view, p.load.pointers)}"
     if p.kind == "base-pointer":
         return f"the pointer {ld} it writes through"
     if p.kind == "clang-member":

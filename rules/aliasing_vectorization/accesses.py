@@ -24,6 +24,7 @@ class Access:
     invariant: bool
     in_condition: bool
     indirect: bool = False  # its address depends on another load (`x[idx[i]]`)
+    pointers: Optional["Node"] = None  # the container whose data pointers this call reads (`v.size()`)
 
     @property
     def type(self):

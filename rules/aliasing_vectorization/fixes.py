@@ -23,8 +23,9 @@ _KEYWORDS = frozenset({"new", "delete", "this", "int", "char", "float", "double"
 def local_copy_fix(view, loop, pairs, accesses, fn):
     """Copy every invariant value a store may alias to a `const auto` local before the loop
     (named apart from the identifiers of ``fn``, the node of the function scanned)."""
-    if any(p.kind in ("stream", "accumulator", "indirect") or p.load.store or not p.load.invariant for p in pairs):
-        return None
+    if any(p.kind in ("stream", "accumulator", "indirect") or p.load.store or not p.load.invariant
+           or p.load.pointers is not None for p in pairs):
+        return None  # a container's data pointers are read by `v[i]` too: copying the call is not enough
     wanted = []
     for p in pairs:
         t = written_text(view, p.load.node)
@@ -71,7 +72,8 @@ def restrict_fix(view, loop, pairs):
         # `__restrict__` on either side of a pair settles it: memory reached through a restrict
         # pointer that is modified in the function is reached through that pointer only
         param = p.store.loc.param or p.load.loc.param
-        if param is None or p.kind not in ("invariant", "stream", "accumulator", "bound", "indirect"):
+        if param is None or p.kind not in ("invariant", "stream", "accumulator", "bound", "indirect") and \
+                p.load.pointers is None:  # a container's reference settles its data pointers too
             return None
         if not own.contains(param.range):
             return None  # a lambda's capture: the enclosing function's parameter does not reach it
