@@ -75,6 +75,9 @@ def lint_parser() -> argparse.ArgumentParser:
     p.add_argument("--force-exclude", action=argparse.BooleanOptionalAction, default=None,
                    help="apply the excludes to files named on the command line too, as pre-commit "
                         "names them (the `force-exclude` key)")
+    p.add_argument("--report-unused-suppressions", action="store_true",
+                   help="report suppression comments that silence nothing (`unused-suppression`; the "
+                        "`report-unused-suppressions` key)")
     p.add_argument("--format", choices=("text", "concise", "json", "sarif", "github"), default="text",
                    help="text (default), concise (one line per finding), json, sarif or github")
     p.add_argument("-o", "--output-file", metavar="FILE",
@@ -304,6 +307,10 @@ def run_lint(ns) -> int:
             continue
         texts[path] = text
         options = EngineOptions.for_config(cfg, path)
+        if ns.report_unused_suppressions or cfg.report_unused_suppressions:
+            from .suppress import UNUSED_RULE
+
+            options = replace(options, rules=tuple(options.rules) + (UNUSED_RULE,))
         all_tasks[path] = Task(path=path, args=flags.args, options=options, text=text, timeout=timeout,
                                context=flags.context)
         if cache is not None:
@@ -523,7 +530,7 @@ def _fix(report: Report, texts: dict[str, str], tasks: dict, jobs: int, ns, err,
     def not_fixed(path: str, why: str) -> None:
         report.errors.append(ErrorRecord(path=path, message=f"not fixed: {why}", kind="not-fixed"))
 
-    broken = {e.path for e in report.errors}
+    broken = {e.path for e in report.errors if e.kind != "invalid-suppression"}
     for path in sorted({d.path for d in report.diagnostics if d.fix} & broken):
         say(err, f"hotlint: {display_path(path)}: not fixed: it could not be fully analyzed")
     originals: dict = {}

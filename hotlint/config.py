@@ -35,7 +35,7 @@ MAX_CONFIG_TIMEOUT = 120.0
 # `per-file-ignores` and `--ignore` accept besides rule names (matched by exact name, never by a glob
 # or `ALL`: silencing errors is said in so many words).
 ERROR_KINDS = ("parse-error", "crash", "timeout", "out-of-memory", "too-large", "internal-error", "rule-error",
-               "missing-file", "unreadable", "not-regular", "binary", "encoding")
+               "missing-file", "unreadable", "not-regular", "binary", "encoding", "invalid-suppression")
 
 
 class ConfigError(Exception):
@@ -52,6 +52,7 @@ class Config:
     extend_exclude: list[str] = field(default_factory=list)
     respect_gitignore: bool = True
     force_exclude: bool = False
+    report_unused_suppressions: bool = False  # suppress.UNUSED_RULE findings (opt-in, as ruff's RUF100)
     cache_line_size: int = 64
     extra_args: list[str] = field(default_factory=list)
     compile_commands: Optional[str] = None
@@ -152,7 +153,7 @@ def _matches_any(rule: str, patterns: list[str]) -> bool:
 
 _KEYS = {
     "select": list, "ignore": list, "per-file-ignores": dict, "exclude": list, "extend-exclude": list,
-    "respect-gitignore": bool, "force-exclude": bool,
+    "respect-gitignore": bool, "force-exclude": bool, "report-unused-suppressions": bool,
     "cache-line-size": int, "extra-args": list, "compile-commands": str,
     "hot-functions": list, "cold-functions": list, "rule-paths": list, "timeout": (int, float),
     "profile": list, "hot-threshold": (int, float, str), "min-severity": str,
@@ -219,7 +220,7 @@ def parse_table(table: dict, path: Optional[str], known_rules: dict, skipped_pac
                 _check_type(where, f"per-file-ignores.{pattern}", rules, list)
                 _check_rule_names(where, f"per-file-ignores.{pattern}", rules, known_rules, errors_allowed=True)
             cfg.per_file_ignores = {k: list(v) for k, v in value.items()}
-        elif key in ("respect-gitignore", "force-exclude"):
+        elif key in ("respect-gitignore", "force-exclude", "report-unused-suppressions"):
             setattr(cfg, key.replace("-", "_"), value)
         elif key == "cache-line-size":
             if value < 16 or value > 1024 or value & (value - 1):

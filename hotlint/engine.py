@@ -215,6 +215,7 @@ def analyze_unit_with_view(tu, path: str, text: str, args: Sequence[str], option
     result.diagnostics = sorted(
         (d for d in diags if not sup.suppressed(d.rule, d.range.start.line)), key=Diagnostic.sort_key
     )
+    _check_suppressions(result, sup, registry, options, complete=not errors)
     from .evidence import evidence_for  # noqa: PLC0415 - small, loaded lazily
     from .where import where_of  # noqa: PLC0415
 
@@ -228,6 +229,25 @@ def analyze_unit_with_view(tu, path: str, text: str, args: Sequence[str], option
     finally:
         clang.clear_caches()
     return result, view
+
+
+def _check_suppressions(result: FileResult, sup, registry: Registry, options: EngineOptions, complete: bool) -> None:
+    """Misspelt rule names and lone NOLINTBEGIN/END as errors; unused suppressions as findings when
+    asked (``suppress.UNUSED_RULE`` among ``options.rules``, so the cache key covers it)."""
+    from .model import Position, Range  # noqa: PLC0415
+    from .suppress import INVALID_KIND, UNUSED_RULE, check  # noqa: PLC0415
+
+    problems = check(sup, registry.names(), options.rules, UNUSED_RULE in options.rules, complete)
+    for p in problems:
+        if p.unused:
+            result.diagnostics.append(Diagnostic(path=result.path, range=Range(Position(p.line, p.column),
+                                                                               Position(p.line, p.column + 1)),
+                                                 rule=UNUSED_RULE, severity=Severity.WARNING, message=p.message))
+        else:
+            result.errors.append(ErrorRecord(path=result.path, message=p.message, kind=INVALID_KIND,
+                                             line=p.line, column=p.column))
+    if problems:
+        result.diagnostics.sort(key=Diagnostic.sort_key)
 
 
 def analyze(path: str, text: Optional[str], args: Sequence[str], options: EngineOptions,

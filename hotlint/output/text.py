@@ -104,9 +104,12 @@ def summary(report: Report) -> Text:
     text += Text(f" in {report.files} file{'s' if report.files != 1 else ''}")
     if report.cached:
         text += Text(f" ({report.cached} from cache)", style="dim")
-    files = len({e.path for e in report.errors if e.kind != "profile"})
+    files = len({e.path for e in report.errors if e.kind not in ("profile", "invalid-suppression")})
     if files:
         text += Text(f"; {files} file{'s' if files != 1 else ''} could not be fully analyzed", style="bold red")
+    invalid = sum(1 for e in report.errors if e.kind == "invalid-suppression")
+    if invalid:
+        text += Text(f"; {invalid} invalid suppression comment{'s' if invalid != 1 else ''}", style="bold red")
     profiles = len({e.path for e in report.errors if e.kind == "profile"})
     if profiles:
         text += Text(f"; {profiles} profile{'s' if profiles != 1 else ''} could not be read", style="bold red")
