@@ -21,7 +21,7 @@ from .trust import ENV_VAR, Trust
 from .safeio import DEFAULT_WORKER_MEMORY_MIB
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2, 3
-SUBCOMMANDS = ("rules", "rule", "bench", "lsp")
+SUBCOMMANDS = ("rules", "rule", "bench", "lsp", "completion")
 
 
 class UsageError(Exception):
@@ -55,11 +55,17 @@ def lint_parser() -> argparse.ArgumentParser:
         prog="hotlint",
         description="A C/C++ performance linter: false sharing, seq_cst defaults, allocation in loops, "
                     "aliasing that blocks vectorization, array-of-structs layouts, padding.",
-        epilog="Subcommands: `hotlint rules`, `hotlint rule NAME`, `hotlint bench [RULE ...]`, `hotlint lsp`. "
+        epilog="Subcommands: `hotlint rules`, `hotlint rule NAME`, `hotlint bench [RULE ...]`, `hotlint lsp`, "
+               "`hotlint completion bash|zsh|fish`. "
                "Exit codes: 0 no findings, 1 findings (0 with --exit-zero), 2 some input could not be analyzed "
                "(0 with --exit-zero-on-errors), 3 usage or config error.",
     )
-    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to lint (default: .)")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="files or folders to lint (default: .); `-` reads the text from standard input")
+    p.add_argument("--stdin-filename", metavar="PATH",
+                   help="with `-`: the path the text is linted as (its configuration, flags and excludes)")
+    p.add_argument("--show-settings", action="store_true",
+                   help="print the configuration and flags the first file would be linted with, and exit")
     p.add_argument("-p", "--compile-commands", metavar="DIR|FILE",
                    help="compile_commands.json, or the folder holding it (default: searched upward from each file)")
     p.add_argument("--select", type=_rule_list, metavar="RULE,...", help="only these rules")
@@ -136,6 +142,72 @@ def collect_files(paths: Sequence[str], discovery=None, database_units=None) -> 
         discovery = Discovery(lambda folder: Exclusion(cwd, tuple(Config().exclude_patterns())))
     files, errors, _ = collect(paths, discovery, database_units or (lambda folder: ()))
     return files, errors
+
+
+def _read_stdin() -> str:
+    """Standard input as source text (UTF-8, as a file would be)."""
+    from .engine import FileProblem, decode_source
+    from .safeio import SOURCE_LIMIT
+
+    data = sys.stdin.buffer.read(SOURCE_LIMIT + 1)
+    if len(data) > SOURCE_LIMIT:
+        raise UsageError(f"standard input is over {SOURCE_LIMIT // (1024 * 1024)} MiB")
+    try:
+        return decode_source(data)
+    except FileProblem as exc:
+        raise UsageError(f"standard input {exc}") from None
+
+
+def _show_settings(ns, resolver: ConfigResolver, overrides: dict, flag_resolvers: dict, files: list) -> int:
+    """``--show-settings``: what the first file would be linted with, one ``key = value`` a line."""
+    if not files:
+        raise UsageError("--show-settings: no file to show the settings of (name one)")
+    path = files[0]
+    base = resolver.for_file(path)
+    cfg = apply_overrides(base, overrides, base.registry.rules)
+    dbsrc = ns.compile_commands or cfg.compile_commands
+    fr = flag_resolvers.get(dbsrc)
+    if fr is None or fr.sources is None:
+        fr = FlagResolver(dbsrc, files)
+    flags = fr.flags_for(path, cfg.extra_args)
+    from .engine import EngineOptions
+
+    rules = EngineOptions.for_config(cfg, path).rules
+
+    def show(key: str, value) -> None:
+        if isinstance(value, (list, tuple)):
+            value = "[" + ", ".join(json.dumps(v) for v in value) + "]"
+        elif isinstance(value, bool):
+            value = str(value).lower()
+        elif value is None:
+            value = "(default)"
+        print(safe(f"{key} = {value}"))
+
+    show("file", display_path(path))
+    show("configuration", display_path(cfg.path) if cfg.path else "(none: the defaults)")
+    show("rules", list(rules))
+    show("select", cfg.select if cfg.select is not None else ["ALL"])
+    show("ignore", cfg.ignore)
+    show("per-file-ignores", [f"{k} = {', '.join(v)}" for k, v in cfg.per_file_ignores.items()])
+    show("exclude", list(cfg.exclude_patterns()) if ns.exclude is None else ns.exclude)
+    show("extend-exclude (command line)", ns.extend_exclude)
+    show("respect-gitignore", cfg.respect_gitignore if ns.respect_gitignore is None else ns.respect_gitignore)
+    show("force-exclude", cfg.force_exclude if ns.force_exclude is None else ns.force_exclude)
+    show("cache-line-size", cfg.cache_line_size)
+    show("timeout", cfg.timeout)
+    show("min-severity", cfg.min_severity)
+    show("profile", cfg.profile)
+    show("hot-functions", cfg.hot_functions)
+    show("cold-functions", cfg.cold_functions)
+    show("report-unused-suppressions", cfg.report_unused_suppressions or ns.report_unused_suppressions)
+    show("rule-paths", cfg.rule_paths)
+    for rule, opts in sorted(cfg.rule_options.items()):
+        for opt, value in sorted(opts.items()):
+            show(f"{rule}.{opt}", value)
+    show("compile-commands", fr.database_path(path) or "(none found: default flags)")
+    show("flags", flags.args)
+    show("flags from", flags.origin)
+    return EXIT_OK
 
 
 def _discovery(ns, resolver: ConfigResolver):
@@ -241,8 +313,25 @@ def run_lint(ns) -> int:
     overrides = _overrides(ns)
     resolver = ConfigResolver(load_rules, explicit=ns.config, trust=Trust.from_environment(ns.trust))
     flag_resolvers: dict[Optional[str], FlagResolver] = {}
-    files, missing = collect_files(paths, _discovery(ns, resolver),
-                                   lambda folder: _database_units(ns, resolver, flag_resolvers, folder))
+    stdin_path, stdin_text = None, None
+    if "-" in paths:
+        if paths != ["-"]:
+            raise UsageError("`-` (standard input) is linted alone: name no other path with it")
+        if ns.fix:
+            raise UsageError("--fix does not combine with `-`: standard input has no file to write (--diff shows "
+                             "the fixes)")
+        stdin_path = os.path.abspath(ns.stdin_filename or "stdin.cpp")
+        discovery = _discovery(ns, resolver)
+        files, missing = ([] if discovery.explicit_excluded(stdin_path) else [stdin_path]), []
+        if not ns.show_settings:
+            stdin_text = _read_stdin()
+    else:
+        if ns.stdin_filename:
+            raise UsageError("--stdin-filename goes with `-` (the text on standard input)")
+        files, missing = collect_files(paths, _discovery(ns, resolver),
+                                       lambda folder: _database_units(ns, resolver, flag_resolvers, folder))
+    if ns.show_settings:
+        return _show_settings(ns, resolver, overrides, flag_resolvers, files)
     report = Report(errors=list(missing))
     report.notes.extend(("<command line>", n) for n in overrides.pop("notes", []))
     registries: dict[int, Registry] = {}
@@ -301,11 +390,15 @@ def run_lint(ns) -> int:
         if ns.verbose:
             say(err, f"hotlint: {display_path(path)}: {' '.join(flags.args)}  (from {flags.origin})")
         try:
-            text = read_source(path)
+            text = stdin_text if path == stdin_path else read_source(path)
         except FileProblem as exc:
             report.errors.append(ErrorRecord(path=path, message=str(exc), kind=exc.kind))
             continue
         texts[path] = text
+        if path == stdin_path:  # the code frames show this text, not the file on disk
+            from .output import remember_text
+
+            remember_text(path, text)
         options = EngineOptions.for_config(cfg, path)
         if ns.report_unused_suppressions or cfg.report_unused_suppressions:
             from .suppress import UNUSED_RULE
@@ -313,7 +406,7 @@ def run_lint(ns) -> int:
             options = replace(options, rules=tuple(options.rules) + (UNUSED_RULE,))
         all_tasks[path] = Task(path=path, args=flags.args, options=options, text=text, timeout=timeout,
                                context=flags.context)
-        if cache is not None:
+        if cache is not None and path != stdin_path:
             key = cache.key(path, text_hash(text), flags.args, options_digest(options, registry), flags.context)
             hit = cache.get(key)
             if hit is not None:
@@ -764,6 +857,37 @@ def run_rule_doc(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
+# --------------------------------------------------------------------------- completion
+
+
+def completion_parser() -> argparse.ArgumentParser:
+    """The lint parser with what each argument completes to (files, folders), for ``shtab``."""
+    import shtab
+
+    p = lint_parser()
+    for action in p._actions:
+        if action.dest in ("paths", "config", "output_file", "profile", "stdin_filename"):
+            action.complete = shtab.FILE
+        elif action.dest in ("cache_dir",):
+            action.complete = shtab.DIRECTORY
+        elif action.dest == "compile_commands":
+            action.complete = shtab.FILE  # the file or its folder
+    return p
+
+
+def run_completion(argv: Sequence[str]) -> int:
+    p = _Parser(prog="hotlint completion",
+                description="Print a shell completion script generated from hotlint's options, e.g. "
+                            "`hotlint completion bash > ~/.local/share/bash-completion/completions/hotlint`.")
+    p.add_argument("shell", choices=("bash", "zsh", "fish"))
+    ns = p.parse_args(argv)
+    import shtab
+
+    script = shtab.complete(completion_parser(), shell=ns.shell)
+    sys.stdout.write(script if script.endswith("\n") else script + "\n")
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- entry
 
 
@@ -796,6 +920,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 from .lsp import main as lsp_main
 
                 return lsp_main(rest)
+            if cmd == "completion":
+                return run_completion(rest)
         ns = lint_parser().parse_args(argv)
         if ns.fix and ns.diff:
             raise UsageError("--fix and --diff do not combine: --diff shows, --fix writes")

@@ -82,7 +82,17 @@ def display_path(path: str) -> str:
     return path if rel.startswith("..") else rel
 
 
-def read_lines(path: str, _cache: dict = {}) -> list[str]:  # noqa: B006 - per-process memo
+_LINES: dict[str, list[str]] = {}
+
+
+def remember_text(path: str, text: str) -> None:
+    """Source frames for ``path`` show ``text`` (standard input linted under that name)."""
+    from ..analysis.source import SourceText  # noqa: PLC0415
+
+    _LINES[path] = SourceText(text).lines
+
+
+def read_lines(path: str, _cache: dict = _LINES) -> list[str]:  # noqa: B006 - per-process memo
     """The file's lines as clang numbers them (a form feed ends no line), for source frames and
     SARIF columns."""
     if path not in _cache:
