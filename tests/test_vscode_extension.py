@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT
 
 EXTENSION = ROOT / "editors" / "vscode"
-MACHINE_SETTINGS = {"hotlint.path", "hotlint.args", "hotlint.extraArgs"}
+MACHINE_SETTINGS = {"hotlint.path", "hotlint.args", "hotlint.extraArgs", "hotlint.profile"}
 
 pytestmark = [pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not installed"),
               pytest.mark.slow]  # npm install, a TypeScript build and vsce packaging
@@ -133,6 +133,7 @@ def test_workspace_values_never_choose_the_command_or_flags(built):
         "path": {"defaultValue": "hotlint", "workspaceValue": "/tmp/evil"},
         "args": {"defaultValue": ["lsp"], "workspaceFolderValue": ["-c", "import os"]},
         "extraArgs": {"defaultValue": [], "workspaceValue": ["-Xclang", "-load"]},
+        "profile": {"defaultValue": [], "workspaceValue": ["/dev/zero"]},
         "select": {"defaultValue": [], "workspaceValue": ["alloc-in-loop"]},
         "config": {"workspaceValue": "evil.toml"},
     }
@@ -140,7 +141,8 @@ def test_workspace_values_never_choose_the_command_or_flags(built):
     sent = call(built, "serverSettings", hostile)
     # only the declared settings reach the server; window-scoped ones from the workspace do
     assert sent == {"select": ["alloc-in-loop"], "ignore": [], "extraArgs": [], "compileCommands": "",
-                    "debounce": 250, "pullDiagnostics": False}
+                    "debounce": 250, "minSeverity": "", "profile": [], "hotThreshold": None,
+                    "pullDiagnostics": False}
     users = {
         "path": {"defaultValue": "hotlint", "globalValue": "/opt/venv/bin/hotlint", "workspaceValue": "/tmp/evil"},
         "args": {"defaultValue": ["lsp"], "globalValue": ["lsp", "-v"]},

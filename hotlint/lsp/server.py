@@ -30,6 +30,7 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.uris import to_fs_path
 
 from .. import __version__
+from ..callgraph import ProjectGraph
 from ..engine import FileProblem, read_source
 from ..model import (
     Applicability,
@@ -41,6 +42,7 @@ from ..model import (
     Position,
     Range,
     RecordLayout,
+    Severity,
 )
 from ..output import safe
 from ..rule import load_rules
@@ -423,6 +425,10 @@ class HotlintServer(LanguageServer):
         self._said: set[str] = set()
         self.shut_down = False
         self._deaths: list[float] = []  # when the worker died unasked, lately
+        # the ranking (hotlint.rank): the call graph of every document analyzed (and of the
+        # command line's cached results), and each profile read, by path, with its stamp
+        self.graph = ProjectGraph()
+        self._profiles: dict[str, tuple] = {}
 
     # ---- settings
     def apply_settings(self, data) -> bool:
@@ -623,11 +629,48 @@ class HotlintServer(LanguageServer):
         if reply.get("crashed"):
             self.say(f"libclang crashed while parsing {os.path.basename(doc.path)} (the crash was contained)",
                      types.MessageType.Error, once=False)
-        analysis.diagnostics = result.diagnostics
+        analysis.diagnostics = self.rank(doc.path, result, setup)
         # the result keeps the first parse error (with what it withholds); show the others where they are
         analysis.errors = result.errors + [ErrorRecord.from_json(e) for e in reply.get("parse_errors", [])[1:]]
         analysis.records = [layout_from_json(r) for r in reply.get("records", [])]
         return analysis
+
+    def rank(self, path: str, result: FileResult, setup: FileSetup) -> list[Diagnostic]:
+        """The result's findings ranked as the command line ranks them (``hotlint.rank``): by the
+        setup's profiles and the project's call graph, those below the minimum severity left out."""
+        from ..rank import DEFAULT_HOT_THRESHOLD, Ranker, at_least
+
+        self.graph.add(path, result.hotness)
+        profiles = [p for p in (self._profile(f) for f in setup.profiles) if p is not None]
+        try:
+            Ranker(profiles, setup.hot_threshold or DEFAULT_HOT_THRESHOLD, graph=self.graph).rank(result.diagnostics)
+        except Exception as exc:  # noqa: BLE001 - a ranking fault leaves the engine's severities
+            log.exception("ranking %s failed: %s", os.path.basename(path), exc)
+        # an editor shows infos as its quietest level, beside the code they name: all of them
+        # unless the user or the project asks for less (the command line's default hides them)
+        minimum = Severity(setup.min_severity) if setup.min_severity else Severity.INFO
+        return at_least(result.diagnostics, minimum)[0]
+
+    def _profile(self, path: str):
+        """The profile at ``path``, read again when the file changes; None (said once) when it
+        cannot be read."""
+        from ..profile import ProfileError, load_profile
+
+        try:
+            st = os.stat(path)
+            stamp = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            stamp = None
+        held = self._profiles.get(path)
+        if held is not None and held[0] == stamp:
+            return held[1]
+        try:
+            profile = load_profile(path)
+        except ProfileError as exc:
+            self.say(f"profile {exc}; findings are ranked without it", types.MessageType.Warning)
+            profile = None
+        self._profiles[path] = (stamp, profile)
+        return profile
 
     async def _ask_worker(self, doc: Document, source: str, setup: FileSetup):
         """The worker's reply, or an error record. A worker that died on another file's

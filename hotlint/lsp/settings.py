@@ -4,9 +4,16 @@ compile flags (found as the CLI finds them) with the editor's settings on top.
 Editor settings arrive in ``initializationOptions`` and
 ``workspace/didChangeConfiguration`` (either flat or under a ``hotlint`` key):
 ``select``, ``ignore``, ``extraArgs``, ``compileCommands``, ``config``,
-``cacheLineSize``, ``debounce`` (milliseconds) and ``pullDiagnostics``. Like
-command-line flags they override the configuration file: ``select`` replaces
-its selection, ``ignore`` and ``extraArgs`` add to its lists.
+``cacheLineSize``, ``debounce`` (milliseconds), ``pullDiagnostics``, and the
+ranking's ``minSeverity`` (info, warning or error), ``profile`` (a profile path or
+a list of them) and ``hotThreshold`` (percent). Like command-line flags they
+override the configuration file: ``select`` replaces its selection, ``ignore``
+and ``extraArgs`` add to its lists, the ranking's settings replace its keys.
+
+A profile is a file the server reads, so its path comes only from the editor's
+settings (the extension sends the user's own value) or from a configuration file
+the user trusts (``hotlint.trust``): an untrusted checkout's ``profile`` key is
+not followed, and a note says so.
 """
 
 from __future__ import annotations
@@ -43,6 +50,9 @@ _ALIASES = {
     "cache_line_size": ("cacheLineSize", "cache-line-size", "cache_line_size"),
     "debounce": ("debounce", "debounceMs"),
     "pull_diagnostics": ("pullDiagnostics", "pull-diagnostics", "pull_diagnostics"),
+    "min_severity": ("minSeverity", "min-severity", "min_severity"),
+    "profile": ("profile", "profiles"),
+    "hot_threshold": ("hotThreshold", "hot-threshold", "hot_threshold"),
 }
 
 
@@ -63,6 +73,9 @@ class ClientSettings:
     cache_line_size: Optional[int] = None
     debounce: float = DEFAULT_DEBOUNCE_MS / 1000  # seconds
     pull_diagnostics: bool = True
+    min_severity: Optional[str] = None  # None: the configuration's, else info (the editor shows every finding)
+    profile: Optional[list[str]] = None  # None: a trusted configuration's `profile`
+    hot_threshold: Optional[float] = None  # a fraction; None: the configuration's or the default
     problems: list[str] = field(default_factory=list)  # settings that were ignored, and why
 
     @classmethod
@@ -112,7 +125,39 @@ class ClientSettings:
                 out.problems.append(f"`debounce` must be a number of milliseconds, got {value!r}; ignored")
         if "pull_diagnostics" in values:
             out.pull_diagnostics = bool(values["pull_diagnostics"])
+        out._parse_ranking(values, root)
         return out
+
+    def _parse_ranking(self, values: dict, root: Optional[str]) -> None:
+        from ..rank import parse_severity, parse_threshold
+
+        for name in ("min_severity", "hot_threshold"):  # "" or null: the configuration decides
+            if values.get(name) == "":
+                del values[name]
+        if "min_severity" in values:
+            try:
+                self.min_severity = parse_severity(values["min_severity"]).value
+            except ValueError as exc:
+                self.problems.append(f"`minSeverity` {exc}; ignored")
+        if "hot_threshold" in values:
+            value = values["hot_threshold"]
+            try:
+                if isinstance(value, bool):
+                    raise ValueError(f"must be a percentage such as 1 or 0.5%, got {value!r}")
+                self.hot_threshold = parse_threshold(value)
+            except ValueError as exc:
+                self.problems.append(f"`hotThreshold` {exc}; ignored")
+        if "profile" in values:
+            value = values["profile"]
+            if isinstance(value, str):
+                value = [value] if value.strip() else []
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                self.problems.append("`profile` must be a path or a list of paths; ignored")
+            else:
+                base = root or os.getcwd()
+                # an empty list (the extension's default): the configuration decides
+                self.profile = [os.path.normpath(os.path.join(base, os.path.expanduser(v))) for v in value if v] \
+                    or None
 
 
 @dataclass
@@ -124,6 +169,10 @@ class FileSetup:
     options: EngineOptions = field(default_factory=EngineOptions)
     timeout: float = 60.0
     excluded: bool = False
+    # the ranking (hotlint.rank): profiles to read, hot threshold (a fraction), minimum severity
+    profiles: tuple[str, ...] = ()
+    hot_threshold: Optional[float] = None
+    min_severity: Optional[str] = None
     error: Optional[str] = None  # a configuration error: nothing is analyzed
     notes: list[str] = field(default_factory=list)  # said once in the log
     problems: list[str] = field(default_factory=list)  # shown to the user once
@@ -222,7 +271,27 @@ class Project:
         setup.notes = [f"flags from {flags.origin}: {' '.join(flags.args)}", *flags.warnings]
         setup.options = EngineOptions.for_config(cfg, path)
         setup.timeout = min(cfg.timeout, MAX_EDITOR_TIMEOUT)
+        self._ranking(setup, cfg, base, path)
         return setup
+
+    def _ranking(self, setup: FileSetup, cfg: Config, base: Config, path: str) -> None:
+        """The ranking settings: the editor's over the configuration's; the configuration's
+        profiles only when the user trusts it (a profile is a file the server would read)."""
+        s = self.settings
+        setup.min_severity = s.min_severity or cfg.min_severity
+        setup.hot_threshold = s.hot_threshold or cfg.hot_threshold
+        if s.profile is not None:
+            setup.profiles = tuple(s.profile)
+        elif cfg.profile and base.path:
+            allowed, _ = self._configs.trust.rule_paths_allowed(base.path, path)
+            if allowed:
+                setup.profiles = tuple(cfg.profile)
+            else:
+                from ..trust import HOW_TO_TRUST
+
+                setup.problems.append(f"{base.path}: `profile` is not read in the editor: the project is not "
+                                      f"trusted ({HOW_TO_TRUST}), or name the profile in the editor's "
+                                      "`hotlint.profile` setting")
 
 
 def _trust() -> Trust:

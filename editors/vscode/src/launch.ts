@@ -16,7 +16,7 @@ export interface Settings {
 // The settings that choose the program that runs and the flags it is given. They are
 // `"scope": "machine"`, so VS Code ignores them in a workspace's settings.json; reading only the
 // user's and the default value keeps that true in an editor that does not honour the scope.
-export const MACHINE_SETTINGS = ["path", "args", "extraArgs"];
+export const MACHINE_SETTINGS = ["path", "args", "extraArgs", "profile"];
 
 function userValue<T>(settings: Settings, key: string, fallback: T): T {
   const seen = settings.inspect<T>(key);
@@ -51,6 +51,10 @@ export function serverSettings(settings: Settings) {
     // VS Code ignores a workspace's value in Restricted Mode (restrictedConfigurations)
     compileCommands: settings.get<string>("compileCommands", ""),
     debounce: settings.get<number>("debounce", 250),
+    // the ranking; a profile is a file the server reads: the user's own value only
+    minSeverity: settings.get<string>("minSeverity", ""),
+    profile: strings(userValue<unknown>(settings, "profile", []), []),
+    hotThreshold: settings.get<number | null>("hotThreshold", null),
     // VS Code shows pushed diagnostics; pulled ones would appear a second time.
     pullDiagnostics: false,
   };
