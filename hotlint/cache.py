@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import stat
 import tempfile
@@ -35,6 +36,9 @@ from .model import FileResult
 from .safeio import CACHE_ENTRY_LIMIT, read_regular
 
 CACHE_DIR_NAME = ".hotlint_cache"
+# errors that say more about the run than the file: a result with one is never cached
+TRANSIENT_ERRORS = frozenset({"crash", "timeout", "out-of-memory", "internal-error", "rule-error", "too-large",
+                              "unreadable", "shutdown"})
 _FORMAT = 5  # 4: diagnostics carry `where` (hotlint.rank needs it); 5: results carry `hotness`
 _KEY_BYTES = 32
 
@@ -237,14 +241,17 @@ class Cache:
         return True
 
     def put(self, key: str, result: FileResult, args: Iterable[str] = ()) -> None:
-        """Store a result unless it carries errors (a crash or a missing header may not recur).
+        """Store a result, parse errors included (as deterministic as findings: a missing header
+        that appears changes a folder's listing below and so the key's validity), unless it
+        carries an error that may not recur: a crash, a timeout, running out of memory, a fault
+        of hotlint's (``TRANSIENT_ERRORS``).
 
         Besides every file the parse read, the entry records the folders a header could newly
         appear in (the file's own, each include path in ``args``, and every folder a read file is
         in) with what they hold that an ``#include`` could name (``_listing``): a header created
         where the parse once found nothing (``__has_include``) or in front of one it found (an
         earlier ``-I``) invalidates the entry; an object file or an editor's swap file does not."""
-        if result.errors:
+        if any(e.kind in TRANSIENT_ERRORS for e in result.errors):
             return
         deps = []
         for d in result.dependencies:
@@ -254,6 +261,7 @@ class Cache:
             deps.append([d, *h])
         folders = {os.path.dirname(os.path.abspath(result.path))} | {os.path.dirname(d) for d in result.dependencies}
         folders |= set(include_folders(args))
+        folders |= _missing_header_folders(result, folders)
         entry = {"format": _FORMAT, "deps": deps, "dirs": [[f, self._listing(f)] for f in sorted(folders)],
                  "result": result.to_json()}
         data = json.dumps({"mac": self._mac(key, _canonical(entry)), "entry": entry}, separators=(",", ":"))
@@ -279,6 +287,24 @@ class Cache:
                 raise
         except OSError:
             return  # a read-only tree or a full disk costs speed, not results
+
+
+_NOT_FOUND = re.compile(r"'([^']+)' file not found")
+
+
+def _missing_header_folders(result: FileResult, bases: set) -> set:
+    """For a result whose parse missed a header (``'sub/x.h' file not found``), the folders it would
+    be found in below each searched folder: recorded (as not existing, or with their listing), so
+    the header appearing there, in a new folder or an old one, invalidates the cached parse error."""
+    out = set()
+    for e in result.errors:
+        for spelled in _NOT_FOUND.findall(e.message):
+            if os.path.isabs(spelled):
+                out.add(os.path.dirname(os.path.normpath(spelled)))
+                continue
+            for base in bases:
+                out.add(os.path.dirname(os.path.normpath(os.path.join(base, spelled))))
+    return out
 
 
 def code_files() -> list[str]:
