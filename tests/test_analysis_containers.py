@@ -167,3 +167,26 @@ def test_written_container_and_the_pmr_questions():
     assert wide == co.WrittenContainer("", "wstring", "") and co.spells_family(wide, "std::basic_string")
     assert co.written_container("auto").name == "auto"
     assert co.written_container("Row") is None and co.written_container("std::pmr::vector<int>") is None
+
+
+def test_size_queries(tmp_path):
+    s = snippet(tmp_path, r"""
+#include <iterator>
+#include <vector>
+struct Row { int a; };
+int count(const std::vector<Row>& v);
+void f(std::vector<Row>& rows, std::vector<Row>& other) {
+  for (int i = 0; i < (int)rows.size(); ++i) {
+    if (rows.empty()) break;
+    auto n = std::size(rows);
+    auto m = other.size();
+    auto k = count(rows);
+    (void)n; (void)m; (void)k;
+  }
+}
+""")
+    rows = s.decl(K.PARM_DECL, "rows")
+    loop = s.view.loops[0].node
+    found = co.size_queries([loop], rows)
+    assert ["".join(n.tokens) for n in found] == ["rows.size()", "rows.empty()", "std::size(rows)"]
+    assert co.size_queries([loop], None) == []

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Optional
+from typing import TYPE_CHECKING, Iterable, Literal, Optional
 
 from .expressions import call_object, initializer, integer_literal, parameters, strip, takes_mutable_reference, \
     written_arguments
 from .kinds import COUNT_TYPES, TO_STRING_INTEGER_TYPES, WRAPPERS, K, T
 from .source import split_top_level
-from .symbols import refers_to
+from .symbols import references_to, refers_to
 from .types import PMR_ALLOCATOR, family, is_family
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -300,3 +300,26 @@ def names_allocator(written: WrittenContainer, family_name: str) -> bool:
     container of ``family_name``: ``std::vector<int, A>`` names its own allocator."""
     args = written.arguments
     return bool(args) and len(split_top_level(args[1:-1])) > ALLOCATOR_POSITION[family_name.split("::")[-1]]
+
+
+# --------------------------------------------------------------------------- size queries
+
+SIZE_QUERIES = frozenset({"size", "empty", "ssize"})
+
+
+def size_queries(roots: Iterable["Node"], decl: Optional["Node"]) -> list["Node"]:
+    """The calls under ``roots`` (each root's walk, in order) named ``size``, ``empty`` or
+    ``ssize`` (``v.size()``, ``std::size(v)``) that use ``decl`` (a name or member use of any
+    redeclaration) and call nothing else: they read only how many elements it holds. [] when
+    ``decl`` is None."""
+    out = []
+    if decl is None:
+        return out
+    for root in roots:
+        for n in root.walk():
+            if n.kind != K.CALL_EXPR or n.spelling not in SIZE_QUERIES:
+                continue
+            if references_to(decl, [n], kinds=(K.DECL_REF_EXPR, K.MEMBER_REF_EXPR), same="entity") and \
+                    all(m.kind != K.CALL_EXPR or m is n for m in n.walk()):
+                out.append(n)
+    return out

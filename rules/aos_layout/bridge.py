@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
+from hotlint.analysis.containers import size_queries
 from hotlint.analysis.control import contains_return
 from hotlint.analysis.expressions import strip
 from hotlint.analysis.kinds import K
 from hotlint.analysis.reach import Contact, TypeReach
 from hotlint.analysis.source import token_snippet
-from hotlint.analysis.symbols import references_to
 from hotlint.analysis.types import is_plain_value
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,7 +62,7 @@ def bridge_refusal(view: "FileView", loop: "Loop", sweep: "Sweep", container: st
         return "it takes the address of a reference bound in its body, which could outlive the loop"
     roots = [body] if node.kind == K.CXX_FOR_RANGE_STMT else [
         p for p in (parts["init"], parts["condition"], parts["increment"], body) if p is not None]
-    skip = list(sweep.site_nodes) + _size_queries(roots, sweep.container_decl)
+    skip = list(sweep.site_nodes) + size_queries(roots, sweep.container_decl)
     contact = TypeReach(sweep.element).first_contact(roots, skip)
     return None if contact is None else _reason(contact, sweep.element.unqualified_name.split("::")[-1], container)
 
@@ -88,19 +88,3 @@ def _keeps_reference(body) -> bool:
                     and body.range.contains(ref.range):
                 return True
     return False
-
-
-def _size_queries(roots, decl) -> list:
-    """`v.size()`, `v.empty()`, `std::size(v)` of the sequence itself: the struct of arrays has
-    as many elements, and nothing in the loop can change that."""
-    out = []
-    if decl is None:
-        return out
-    for root in roots:
-        for n in root.walk():
-            if n.kind != K.CALL_EXPR or n.spelling not in ("size", "empty", "ssize"):
-                continue
-            if references_to(decl, [n], kinds=(K.DECL_REF_EXPR, K.MEMBER_REF_EXPR), same="entity") and \
-                    all(m.kind != K.CALL_EXPR or m is n for m in n.walk()):  # nothing else is called
-                out.append(n)
-    return out
