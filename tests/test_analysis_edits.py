@@ -522,3 +522,15 @@ def test_written_template_arguments_and_arguments_text(tmp_path):
     calls = [n for n in nodes(roots, K.CALL_EXPR) if n.spelling in ("make_shared", "make_unique", "g")]
     assert [E.written_template_arguments(src, c) for c in calls] == ["Item", "int[]", None, "int"]
     assert [E.written_arguments_text(src, c) for c in calls] == ["n, n + 1", "n", "n, 2", ""]
+
+
+def test_factor_parenthesizes_what_is_no_name_number_or_sizeof():
+    assert [E.factor(t) for t in ("n", "s.count", "64", "sizeof(Item)", "sizeof (long)")] == [
+        "n", "s.count", "64", "sizeof(Item)", "sizeof (long)"]
+    assert [E.factor(t) for t in ("n + 1", "p->n", "f(x)", "sizeof(T[f(1)])", "-n")] == [
+        "(n + 1)", "(p->n)", "(f(x))", "(sizeof(T[f(1)]))", "(-n)"]
+
+
+def test_is_repeatable_names_members_and_plain_subscripts():
+    assert all(E.is_repeatable(t) for t in ("v", "rows[i].cells", "ns::table", "p->items", "a[0][j]"))
+    assert not any(E.is_repeatable(t) for t in ("make()", "a[i + 1]", "*p", "std::move(v)", "v.at(i)"))

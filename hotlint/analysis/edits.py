@@ -233,6 +233,20 @@ def written_arguments_text(source: SourceText, call: "Node") -> str:
     return tail[1:-1].strip() if tail.startswith("(") and tail.endswith(")") else tail
 
 
+def factor(text: str) -> str:
+    """An expression's text made an operand of ``*`` (``n * sizeof(T)``): as written when it is a
+    name, a member access by ``.``, a number or a ``sizeof(…)`` without inner parentheses, else in
+    parentheses (``(n + 1)``)."""
+    return text if re.fullmatch(r"[\w.]+|sizeof\s*\([^()]*\)", text.strip()) else f"({text})"
+
+
+def is_repeatable(text: str) -> bool:
+    """An expression's text that a fix may write twice (``v.begin(), v.end()``) with the same
+    value and no effect: names joined by ``.``, ``::`` and ``->``, subscripted by names or
+    numbers (``rows[i].cells``); no call, operator or cast."""
+    return bool(re.fullmatch(r"[\w.:\[\]]+(->[\w.:\[\]]+)*", text))
+
+
 def member_object(text: str) -> str:
     """An expression's text made the object of a member access (``….load()``): as written when it
     is a postfix name (``s.v[i]``) or wholly parenthesized, else in parentheses (``(*p)``)."""
@@ -357,8 +371,9 @@ def hoist_declaration(source: SourceText, var: "Node", scope: "Node", body: "Nod
 
 
 __all__ = [
-    "address_of", "after_semicolon", "append_argument", "body_indentation", "fresh_name", "has_include",
-    "hoist_declaration", "hoisted_copies", "include_edits", "insert_at_line_start", "last_include_line", "member_object",
-    "qualify_parameter", "remove_statement", "replace", "restrict_keyword", "statement_room", "through_semicolon",
-    "value_name", "word_in", "written_arguments_text", "written_template_arguments",
+    "address_of", "after_semicolon", "append_argument", "body_indentation", "factor", "fresh_name",
+    "has_include", "hoist_declaration", "hoisted_copies", "include_edits", "insert_at_line_start",
+    "is_repeatable", "last_include_line", "member_object", "qualify_parameter", "remove_statement", "replace",
+    "restrict_keyword", "statement_room", "through_semicolon", "value_name", "word_in",
+    "written_arguments_text", "written_template_arguments",
 ]

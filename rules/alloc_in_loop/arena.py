@@ -38,8 +38,9 @@ from typing import Optional
 from hotlint.analysis.containers import STRING_NAMES, UNORDERED, constructor_form, names_allocator, \
     spells_family, written_container
 from hotlint.analysis.control import is_range_variable
-from hotlint.analysis.edits import body_indentation, fresh_name, include_edits, insert_at_line_start, \
-    remove_statement, replace, statement_room, word_in, written_arguments_text, written_template_arguments
+from hotlint.analysis.edits import body_indentation, factor, fresh_name, include_edits, insert_at_line_start, \
+    is_repeatable, remove_statement, replace, statement_room, word_in, written_arguments_text, \
+    written_template_arguments
 from hotlint.analysis.expressions import integer_in_text, parameters, parent_past, strip, use_context
 from hotlint.analysis.kinds import K, T
 from hotlint.analysis.memory import initialized_local, pointer_use
@@ -209,11 +210,6 @@ def _pmr_type(view, var, family: str) -> tuple[str, str]:
     return written.const, f"std::pmr::{written.name}{written.arguments}"
 
 
-def _simple(expr: str) -> bool:
-    """An expression that may be written twice: names, members, subscripts by names or literals."""
-    return bool(re.fullmatch(r"[\w.:\[\]]+(->[\w.:\[\]]+)*", expr))
-
-
 def _container(view, site, refs, arena: str) -> _Conversion:
     var, family = site.node, site.family
     if declared_alone(var) is None:
@@ -243,7 +239,7 @@ def _constructor_arguments(view, var, ctor, family: str) -> str:
             raise _Refused("an unordered container has no initializer-list constructor taking only an allocator")
         return "{" + inner + "}" if inner is not None else args[0]
     if form in ("copy", "move") and len(args) == 1 and family != "std::basic_string":
-        if family in UNORDERED or not _simple(args[0]):
+        if family in UNORDERED or not is_repeatable(args[0]):
             raise _Refused(f"it copies `{args[0]}`, a container with another allocator")
         return f"{args[0]}.begin(), {args[0]}.end()"
     if written.copy and inner is None and family != "std::basic_string":
@@ -387,7 +383,7 @@ def _new_conversion(view, site, var, delete_stmt, arena: str) -> _Conversion:
         element = pointee
         if element is None or not is_trivial(element):
             raise _Refused(f"`{type_text}` has constructors or a destructor that `new[]` runs")
-        count = _operand(written.bound)
+        count = factor(written.bound)
         text = f"static_cast<{type_text}*>({arena}.allocate({count} * sizeof({type_text}), alignof({type_text})))"
         literal = integer_in_text(written.bound)
         size = literal * element.size if literal is not None and element.size else None
@@ -413,18 +409,13 @@ def _c_conversion(view, site, free_stmt, arena: str, how: str) -> _Conversion:
     elif how == "calloc" and len(args) == 2:
         if not all(re.fullmatch(r"(sizeof\s*\([^()]*\)|[\w\s.*+-])+", a) for a in args):
             raise _Refused("calloc's arguments would be evaluated twice")
-        total = f"{_operand(args[0])} * {_operand(args[1])}"
+        total = f"{factor(args[0])} * {factor(args[1])}"
         text = f"std::memset({arena}.allocate({total}, {align}), 0, {total})"
         headers = {"cstring"}
     else:
         raise _Refused(f"hotlint has no arena form for `{how}`")
     literal = integer_in_text(args[0]) if len(args) == 1 else None
     return _Conversion([replace(call, text), remove_statement(view.source, free_stmt)], site.what, headers, literal)
-
-
-def _operand(text: str) -> str:
-    """``text`` as an operand of ``*``: parenthesized unless it is a name, a literal or a sizeof."""
-    return text if re.fullmatch(r"[\w.]+|sizeof\s*\([^()]*\)", text.strip()) else f"({text})"
 
 
 # --------------------------------------------------------------------------- smart pointers, strings
