@@ -101,6 +101,7 @@ class Ranker:
     _basenames: dict = field(default_factory=dict)
     _covered: set = field(default_factory=set)  # ids of profiles that matched some analyzed code
     _ranked: int = 0  # findings ranked so far
+    _rooted: bool = False  # the profiles' hot functions are roots of the graph's hotness
 
     # ------------------------------------------------------------------ matching
 
@@ -215,9 +216,30 @@ class Ranker:
             return "cold", f"cold: {region.reason}"
         return "none", "no evidence this runs often"
 
+    def _profile_roots(self) -> None:
+        """Make the functions a profile shows hot by their own cost (not what they call: every
+        caller of hot code, up to ``main``, is inclusively hot) roots of the graph's hotness:
+        what they call is hot where the profile itself has nothing (a file it does not cover)."""
+        if self._rooted or self.graph is None or not self.profiles:
+            return
+        self._rooted = True
+        roots = []
+        for f in self.graph.functions.values():
+            best = None
+            for p in self.profiles:
+                share = p.function_share(f.name, f.path, inclusive=False, extent=f.lines)
+                if share is not None and share >= self.threshold and (best is None or share > best[0]):
+                    best = (share, p.format)
+            if best is not None:
+                roots.append((f.usr, f"{percent(best[0])} of the {best[1]} profile"))
+        if roots:
+            self.graph.with_hot_roots(roots)
+
     def _rank_inferred(self, d: Diagnostic, said: Optional[str] = None) -> None:
         """Severity at most ``warning`` and the inferred evidence; ``said``: what the profile said."""
         d.severity = min(d.severity, Severity.WARNING, key=lambda s: s.rank)
+        if said is not None:
+            self._profile_roots()
         inferred = self.infer(d)
         if inferred is not None and inferred[0] == "cold":
             d.severity = Severity.INFO

@@ -138,3 +138,48 @@ def test_graph_propagation_rules():
     assert (heat["deep"].state, heat["deep"].why) == ("warm", "called from `inner`, called from the loop in `main`")
     # a role name does not hold against a loop that calls it; an attribute does
     assert heat["init_row"].state == "warm" and heat["marked"].state == "cold"
+
+
+class _SelfCost:
+    """A stand-in profile that measures only `kernel` (40% of its own cost) and covers no file."""
+
+    path, format, unit = "k.folded", "folded", "samples"
+    files = ()
+    functions = ()
+
+    def line_share(self, *a, **k):
+        return None
+
+    def function_share(self, name, *a, **k):
+        return 0.4 if name == "kernel" else None
+
+    def call_share(self, *a, **k):
+        return None
+
+    def functions_matching(self, *a, **k):
+        return []
+
+    def knows_file(self, path):
+        return False
+
+
+def test_what_a_profile_hot_function_calls_is_hot_where_the_profile_has_nothing():
+    from hotlint.model import Diagnostic, Range, Severity, Where
+    from hotlint.rank import Ranker
+
+    g = ProjectGraph()
+    g.add("/src/k.cpp", {"functions": [["kernel", "kernel", 1, 9, "", ""]], "calls": [["kernel", "helper", "call"]],
+                         "cold": []})
+    g.add("/src/h.cpp", {"functions": [["helper", "helper", 1, 9, "", ""], ["other", "other", 10, 19, "", ""]],
+                         "calls": [], "cold": []})
+
+    def finding(first):
+        w = Where("f", "helper" if first == 1 else "other", (first, first + 8), (first + 1, first + 3), 1, None, 1)
+        return Diagnostic("/src/h.cpp", Range.of(first + 2, 1, first + 2, 4), "alloc-in-loop", Severity.WARNING,
+                          "m.", where=w)
+
+    helper, other = finding(1), finding(10)
+    Ranker([_SelfCost()], graph=g).rank([helper, other])
+    assert helper.message == "m. (not in the folded profile; hot: called from `kernel` (40% of the folded profile))"
+    assert helper.severity == Severity.WARNING  # error needs a measurement of the finding's own code
+    assert other.message == "m. (not in the folded profile)"
