@@ -160,7 +160,7 @@ class ProjectGraph:
             if f.role == "cold-role" and any(kind == "loop" and caller not in roots
                                              for caller, kind in self.callers.get(usr, ())):
                 continue
-            cold[usr] = Heat("cold", f"{f.why}" if f.role == "cold" else f"`{_short(f.name)}` is {f.why}")
+            cold[usr] = Heat("cold", f.why if f.role == "cold" else f"`{f.name}` is {f.why}")
         changed = True
         while changed:
             changed = False
@@ -171,8 +171,8 @@ class ProjectGraph:
                 if not sites or not all(kind == "cold" or caller in cold for caller, kind in sites):
                     continue
                 from_cold = [caller for caller, kind in sites if caller in cold]
-                cold[usr] = Heat("cold", f"only called from `{_short(fns[from_cold[0]].name)}`"
-                                 if len({c for c in from_cold}) == 1 and len(from_cold) == len(sites)
+                cold[usr] = Heat("cold", f"only called from `{fns[from_cold[0]].name}`"
+                                 if len(set(from_cold)) == 1 and len(from_cold) == len(sites)
                                  else "only called from cold code" if from_cold else "only called on error paths")
                 changed = True
         out.update(cold)
@@ -184,7 +184,7 @@ class ProjectGraph:
                 continue
             for caller, kind in sites:
                 if kind == "loop" and caller in fns and caller not in cold:
-                    out[callee] = Heat("warm", f"called from the loop in `{_short(fns[caller].name)}`")
+                    out[callee] = Heat("warm", f"called from the loop in `{fns[caller].name}`")
                     queue.append((callee, caller))
                     break
         while queue:
@@ -192,18 +192,14 @@ class ProjectGraph:
             for callee, kind in callees.get(usr, ()):
                 if kind == "cold" or callee in out:
                     continue
-                out[callee] = Heat("warm", f"called from `{_short(fns[usr].name)}`, called from the loop in "
-                                           f"`{_short(fns[looper].name)}`")
+                out[callee] = Heat("warm", f"called from `{fns[usr].name}`, called from the loop in "
+                                           f"`{fns[looper].name}`")
                 queue.append((callee, looper))
         return out
 
     def with_hot_roots(self, roots: Iterable[tuple[str, str]]) -> None:
         """Add hot roots (usr, why): functions a profile shows hot."""
         self._heat = self._resolve(roots)
-
-
-def _short(name: str) -> str:
-    return name
 
 
 __all__ = ["FunctionInfo", "Heat", "ProjectGraph", "Region"]

@@ -8,6 +8,7 @@ import re
 
 from _analysis_view import parse_view
 from hotlint.analysis.hotness import cold_role, name_words
+from hotlint.callgraph import ProjectGraph
 from hotlint.view import Settings
 
 _MARK = re.compile(r"//\s*@([\w-]+)")
@@ -153,11 +154,16 @@ def _lines(source: str) -> dict[str, int]:
 
 
 def _cold_at(view, line: int):
-    """The cold evidence for the statement on ``line`` (its first node there), as the ranking asks."""
+    """The cold evidence for the statement on ``line`` (its first node there), as the ranking
+    asks it: from the file's fragment, by the range and the innermost loop's lines."""
     calls = [s.node for s in view.calls if s.node.range.start.line == line]
     news = [n for n in view.nodes("CXX_NEW_EXPR") if n.range.start.line == line]
     node = (news or calls)[0]
-    region = view.analysis.hotness.cold_at(node.range, view.enclosing_loop(node))
+    graph = ProjectGraph()
+    graph.add(view.path, view.analysis.hotness.fragment)
+    loop = view.enclosing_loop(node)
+    lines = (loop.node.range.start.line, loop.node.range.end.line) if loop is not None else None
+    region = graph.cold_region(view.path, node.range, lines)
     return None if region is None else (region.reason, region.strength)
 
 

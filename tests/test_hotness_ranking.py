@@ -100,7 +100,7 @@ def test_configured_roles_override_names_and_trip_counts(program):
 
 def test_a_profile_always_wins(program):
     # recorded when report printed a large batch: its loop is hot in spite of the printf
-    proc, data = run_json("--no-cache", "--profile", "report.folded", ".", cwd=program)
+    _, data = run_json("--no-cache", "--profile", "report.folded", ".", cwd=program)
     found = findings(data)
     report = found[("mixer.cpp", MIXER["printf-alloc"])]
     assert report["severity"] == "error" and report["profile"]["hotness"] == "hot"

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Optional
 
-from .kinds import LOOPS, NULL_LITERALS, K
+from .kinds import NULL_LITERALS, K
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..clang.nodes import Node
@@ -168,18 +168,6 @@ class FileHotness:
                                       else f"loops of {trips} iterations in all", "trip"))
         out.sort(key=lambda r: (r.range.start, r.range.end))
         return out
-
-    def cold_at(self, rng: "Range", loop: Optional["Loop"] = None) -> Optional[ColdRegion]:
-        """The cold evidence for code at ``rng`` whose innermost loop is ``loop``: the outermost
-        strong region holding it, else the ``loop`` or ``trip`` region of that loop itself."""
-        strong = [r for r in self.regions if r.strength == "strong" and r.range.contains(rng)]
-        if strong:
-            return strong[0]
-        if loop is not None:
-            for r in self.regions:
-                if r.strength != "strong" and r.range == loop.node.range:
-                    return r
-        return None
 
     @staticmethod
     def _attributed(stmt: "Node", attribute: str) -> bool:
