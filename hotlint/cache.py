@@ -227,6 +227,41 @@ class Cache:
         self.hits += 1
         return result
 
+    def fragments(self, limit: int = 20000) -> dict[str, dict]:
+        """The call-graph fragment (``FileResult.hotness``) of each file the cache holds a verified
+        entry of this format for, from its newest entry: what the language server ranks by before
+        it has analyzed the project's files itself. Forged, foreign, corrupt and oversized entries
+        are skipped, as ``get`` skips them; at most ``limit`` entries are read."""
+        newest: dict[str, tuple[int, dict]] = {}
+        if os.path.islink(self.dir) or not os.path.isdir(self.dir):
+            return {}
+        read = 0
+        for sub in sorted(os.listdir(self.dir)):
+            folder = os.path.join(self.dir, sub)
+            if len(sub) != 2 or not self._folder_ok(sub):
+                continue
+            for name in os.listdir(folder):
+                if read >= limit:
+                    break
+                if name.startswith(".") or not name.endswith(".json"):
+                    continue
+                key = sub + name[:-5]
+                p = os.path.join(folder, name)
+                read += 1
+                try:
+                    mtime = os.lstat(p).st_mtime_ns
+                    stored = json.loads(read_regular(p, CACHE_ENTRY_LIMIT))
+                    entry = stored["entry"]
+                    if not isinstance(stored.get("mac"), str) or not hmac.compare_digest(
+                            stored["mac"], self._mac(key, _canonical(entry))) or entry.get("format") != _FORMAT:
+                        continue
+                    path, fragment = entry["result"]["path"], entry["result"].get("hotness")
+                except (OSError, ValueError, KeyError, TypeError, RecursionError):
+                    continue
+                if isinstance(path, str) and isinstance(fragment, dict) and mtime >= newest.get(path, (-1,))[0]:
+                    newest[path] = (mtime, fragment)
+        return {path: fragment for path, (_, fragment) in newest.items()}
+
     def _prepare(self) -> bool:
         if self._ready:
             return True

@@ -94,6 +94,10 @@ class ProjectGraph:
     def __bool__(self) -> bool:
         return bool(self._paths)
 
+    def __contains__(self, path: str) -> bool:
+        """Whether a fragment of ``path`` was added."""
+        return path in self._paths
+
     # ------------------------------------------------------------------ questions
 
     def function_at(self, path: str, first_line: int) -> Optional[FunctionInfo]:

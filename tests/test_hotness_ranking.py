@@ -183,3 +183,25 @@ def test_what_a_profile_hot_function_calls_is_hot_where_the_profile_has_nothing(
     assert helper.message == "m. (not in the folded profile; hot: called from `kernel` (40% of the folded profile))"
     assert helper.severity == Severity.WARNING  # error needs a measurement of the finding's own code
     assert other.message == "m. (not in the folded profile)"
+
+
+def test_cache_fragments_are_the_verified_newest_per_file(program):
+    """What the language server reads to rank before it has analyzed the project itself."""
+    import json
+
+    from hotlint.cache import Cache
+
+    cache_dir = program / "cache"
+    run_json(".", cwd=program, env={"HOTLINT_CACHE_DIR": str(cache_dir)})
+    cache = Cache.open(str(cache_dir), salt="")
+    frags = cache.fragments()
+    assert {Path(p).name for p in frags} == {"main.cpp", "mixer.cpp", "config.cpp", "mixer.h"}
+    main = frags[str(program / "main.cpp")]
+    assert any(name == "main" for _, name, *_ in main["functions"])
+    # an entry that does not verify (edited by someone without the user's key) is skipped
+    entry = next(p for p in cache_dir.glob("??/*.json"))
+    stored = json.loads(entry.read_text())
+    stored["entry"]["result"]["hotness"] = {"functions": [], "calls": [], "cold": []}
+    entry.write_text(json.dumps(stored))
+    forged = stored["entry"]["result"]["path"]
+    assert forged not in cache.fragments()

@@ -7,11 +7,13 @@ from __future__ import annotations
 import re
 import shutil
 
+import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import LanguageClient
+from pytest_lsp import ClientServerConfig, LanguageClient
 
+from conftest import run_cli
 from test_hotness_ranking import CONFIG, DATA, MIXER, PROGRAM, evidence
-from test_lsp import client, open_doc, publication, until  # noqa: F401 - the fixture
+from test_lsp import SERVER, client, open_doc, publication, recording_client, start, until  # noqa: F401
 
 SEVERITY = {types.DiagnosticSeverity.Error: "error", types.DiagnosticSeverity.Warning: "warning",
             types.DiagnosticSeverity.Information: "info"}
@@ -81,3 +83,22 @@ async def test_a_checkout_s_profile_is_not_read_unless_trusted(client: LanguageC
     assert got[CONFIG["config-alloc"]] == ("info", "cold: `load_config` is set-up or teardown code by its name")
     said = " ".join(m.message for m in client.shown)
     assert "`profile` is not read in the editor: the project is not trusted" in said
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, client_factory=recording_client))
+async def cached_client(lsp_client: LanguageClient, tmp_path):
+    """A server started in a workspace the command line has linted (its result cache filled)."""
+    _copy(tmp_path)
+    proc = run_cli(".", cwd=tmp_path, env={"HOTLINT_CACHE_DIR": str(tmp_path / ".hotlint_cache")})
+    assert proc.returncode == 1, proc.stderr
+    await start(lsp_client, tmp_path)
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_the_call_graph_comes_from_the_result_cache(cached_client: LanguageClient, tmp_path):
+    # main.cpp is never opened: who calls mix in a loop is read from the command line's cache
+    uri = await _open(cached_client, tmp_path, "mixer.cpp")
+    got = allocations(publication(cached_client, uri, 1)())
+    assert got[MIXER["hot-alloc"]] == ("warning", "hot: called from the loop in `main`")
+    assert got[MIXER["catch-alloc"]] == ("info", "cold: in a catch handler")

@@ -429,6 +429,8 @@ class HotlintServer(LanguageServer):
         # command line's cached results), and each profile read, by path, with its stamp
         self.graph = ProjectGraph()
         self._profiles: dict[str, tuple] = {}
+        self._cached_graph: Optional[asyncio.Future] = None  # reading the command line's cached graph
+        self._cache_joined = False
 
     # ---- settings
     def apply_settings(self, data) -> bool:
@@ -629,11 +631,49 @@ class HotlintServer(LanguageServer):
         if reply.get("crashed"):
             self.say(f"libclang crashed while parsing {os.path.basename(doc.path)} (the crash was contained)",
                      types.MessageType.Error, once=False)
+        await self._graph_from_cache()
         analysis.diagnostics = self.rank(doc.path, result, setup)
         # the result keeps the first parse error (with what it withholds); show the others where they are
         analysis.errors = result.errors + [ErrorRecord.from_json(e) for e in reply.get("parse_errors", [])[1:]]
         analysis.records = [layout_from_json(r) for r in reply.get("records", [])]
         return analysis
+
+    def read_cached_graph(self) -> None:
+        """Start reading, in the background, the call graph of the command line's cached results
+        (the workspace's result cache): findings are ranked by the whole project's calls before
+        the server has analyzed its files. What the server analyzes replaces the cached part."""
+        root = self.root
+        if not root or self._cached_graph is not None:
+            return
+        from ..cache import Cache, default_cache_dir
+
+        def read() -> dict:
+            cache = Cache.open(default_cache_dir(root), salt="")
+            return cache.fragments() if cache is not None else {}
+
+        self._cached_graph = asyncio.get_running_loop().run_in_executor(None, read)
+
+    async def _graph_from_cache(self) -> None:
+        """Join the cached graph once it is read (the first analysis waits for it a little)."""
+        task = self._cached_graph
+        if task is None or self._cache_joined:
+            return
+        try:
+            fragments = await asyncio.wait_for(asyncio.shield(task), 5.0)
+        except asyncio.TimeoutError:
+            return  # joined by a later analysis
+        except Exception as exc:  # noqa: BLE001 - an unreadable cache only costs the evidence
+            log.warning("the cached call graph could not be read: %s", exc)
+            fragments = {}
+        if self._cache_joined:
+            return
+        self._cache_joined = True
+        added = 0
+        for path, fragment in fragments.items():
+            if path not in self.graph:
+                self.graph.add(path, fragment)
+                added += 1
+        log.info("call graph: %d files from the result cache", added)
 
     def rank(self, path: str, result: FileResult, setup: FileSetup) -> list[Diagnostic]:
         """The result's findings ranked as the command line ranks them (``hotlint.rank``): by the
@@ -783,6 +823,7 @@ def create_server() -> HotlintServer:
     async def initialized(ls: HotlintServer, params: types.InitializedParams):
         for problem in ls.settings.problems:
             ls.say(f"editor setting {problem}")
+        ls.read_cached_graph()
         await ls._restart_worker()  # the first open should not pay for starting Python
 
     @server.feature(types.SHUTDOWN)
