@@ -52,3 +52,29 @@ def test_importing_the_kinds_does_not_load_libclang():
 
     code = "import sys, hotlint.analysis.kinds; print('clang.cindex' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+def test_no_kind_is_written_as_a_string_outside_the_libclang_adapter():
+    """Rules, the analysis layer and the rest of hotlint name kinds as K/T members: a string that
+    spells a libclang kind (`"CALL_EXPR"`) is a typo nothing would catch (`"STMT_EXPR"` never
+    matched anything). Only hotlint/clang/, which maps libclang's objects to the kinds, and the
+    generated list may spell them."""
+    import ast
+    from pathlib import Path
+
+    from hotlint.analysis._kind_names import CURSOR_KINDS, TYPE_KINDS
+
+    root = Path(__file__).resolve().parent.parent
+    names = {n for n in (*CURSOR_KINDS, *TYPE_KINDS) if n.isupper()}
+    sources = [*root.joinpath("rules").rglob("*.py"), *root.joinpath("hotlint").rglob("*.py"),
+               *root.joinpath("tests", "data").rglob("*.py")]
+    skipped = {root / "hotlint" / "analysis" / "_kind_names.py"}
+    found = []
+    for path in sources:
+        if path in skipped or root / "hotlint" / "clang" in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in names:
+                found.append(f"{path.relative_to(root)}:{node.lineno}: {node.value!r}")
+    assert len(sources) > 40
+    assert not found, found

@@ -37,6 +37,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
+from ..analysis.kinds import K
 from ..positions import ByteOffsets
 
 # A namespace header copied into the tail: `namespace a {`, `inline namespace v2 {`,
@@ -100,7 +101,7 @@ def choose_split(roots: Sequence, change: int, data: bytes) -> Optional[Split]:
         if index is None:
             return None
         target, (start, end) = decls[index], spans[index]
-        if target.kind == "NAMESPACE" and start < change:
+        if target.kind == K.NAMESPACE and start < change:
             brace = data.find(b"{", start, end)
             header = data[start:brace + 1] if brace != -1 else b""
             if start < outer_brace:  # `b` in `namespace a::b {`: opened by a's header already
