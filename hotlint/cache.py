@@ -39,7 +39,7 @@ CACHE_DIR_NAME = ".hotlint_cache"
 # errors that say more about the run than the file: a result with one is never cached
 TRANSIENT_ERRORS = frozenset({"crash", "timeout", "out-of-memory", "internal-error", "rule-error", "too-large",
                               "unreadable", "shutdown"})
-_FORMAT = 5  # 4: diagnostics carry `where` (hotlint.rank needs it); 5: results carry `hotness`
+_FORMAT = 6  # 4: diagnostics carry `where` (hotlint.rank needs it); 5: results carry `hotness`; 6: its USRs listed once
 _KEY_BYTES = 32
 
 

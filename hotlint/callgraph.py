@@ -69,19 +69,22 @@ class ProjectGraph:
         self._heat = None
         self._paths.add(path)
         try:
-            for usr, name, first, last, role, why in fragment.get("functions", ()):
+            usrs = fragment.get("usrs", [])
+            for i, name, first, last, role, why in fragment.get("functions", ()):
+                usr = usrs[i]
                 info = FunctionInfo(usr, name, path, (first, last), role, why)
                 old = self.functions.get(usr)
                 if old is None or (not old.role and role):
                     self.functions[usr] = info
                 self._at[(path, first)] = usr
-            for caller, callee, kind in fragment.get("calls", ()):
+            for i, j, kind in fragment.get("calls", ()):
+                caller, callee = usrs[i], usrs[j]
                 if (caller, callee, kind) not in self._edges:
                     self._edges.add((caller, callee, kind))
                     self.callers.setdefault(callee, []).append((caller, kind))
             self.regions[path] = [Region(Range.of(a, b, c, d), reason, strength)
                                   for a, b, c, d, reason, strength in fragment.get("cold", ())]
-        except (TypeError, ValueError):  # a malformed fragment (a foreign cache entry) adds what it could
+        except (TypeError, ValueError, IndexError):  # a malformed fragment adds what it could
             pass
 
     @classmethod

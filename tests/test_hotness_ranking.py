@@ -113,9 +113,19 @@ def test_a_profile_always_wins(program):
     assert every[("config.cpp", CONFIG["config-alloc"])]["severity"] == "info"
 
 
+def fragment(functions=(), calls=(), cold=()) -> dict:
+    """A file's fragment as analysis.hotness writes it (USRs listed once, then indexed), from
+    functions and calls that name USRs."""
+    usrs: dict[str, int] = {}
+    index = lambda usr: usrs.setdefault(usr, len(usrs))  # noqa: E731
+    fns = [[index(f[0]), *f[1:]] for f in functions]
+    edges = [[index(a), index(b), k] for a, b, k in calls]
+    return {"usrs": list(usrs), "functions": fns, "calls": edges, "cold": list(cold)}
+
+
 def test_graph_propagation_rules():
     g = ProjectGraph()
-    g.add("a.cpp", {
+    g.add("a.cpp", fragment(**{
         "functions": [["root", "root", 1, 9, "hot", "`[[gnu::hot]]`"], ["leaf", "leaf", 10, 19, "", ""],
                       ["err", "err", 20, 29, "", ""], ["setup", "setup", 30, 39, "cold-role", "set-up code"],
                       ["only", "only", 40, 49, "", ""], ["main", "main", 50, 59, "", ""],
@@ -125,8 +135,7 @@ def test_graph_propagation_rules():
         "calls": [["root", "leaf", "call"], ["root", "err", "cold"], ["setup", "only", "loop"],
                   ["main", "setup", "call"], ["main", "inner", "loop"], ["inner", "deep", "call"],
                   ["inner", "init_row", "loop"], ["root", "marked", "call"], ["main", "marked", "loop"]],
-        "cold": [],
-    })
+    }))
     heat = {u: g.heat(u) for u in ("root", "leaf", "err", "setup", "only", "main", "inner", "deep", "init_row",
                                    "marked")}
     assert (heat["root"].state, heat["root"].why) == ("hot", "`[[gnu::hot]]`")
@@ -168,10 +177,8 @@ def test_what_a_profile_hot_function_calls_is_hot_where_the_profile_has_nothing(
     from hotlint.rank import Ranker
 
     g = ProjectGraph()
-    g.add("/src/k.cpp", {"functions": [["kernel", "kernel", 1, 9, "", ""]], "calls": [["kernel", "helper", "call"]],
-                         "cold": []})
-    g.add("/src/h.cpp", {"functions": [["helper", "helper", 1, 9, "", ""], ["other", "other", 10, 19, "", ""]],
-                         "calls": [], "cold": []})
+    g.add("/src/k.cpp", fragment([["kernel", "kernel", 1, 9, "", ""]], [["kernel", "helper", "call"]]))
+    g.add("/src/h.cpp", fragment([["helper", "helper", 1, 9, "", ""], ["other", "other", 10, 19, "", ""]]))
 
     def finding(first):
         w = Where("f", "helper" if first == 1 else "other", (first, first + 8), (first + 1, first + 3), 1, None, 1)
@@ -197,7 +204,7 @@ def test_cache_fragments_are_the_verified_newest_per_file(program):
     frags = cache.fragments()
     assert {Path(p).name for p in frags} == {"main.cpp", "mixer.cpp", "config.cpp", "mixer.h"}
     main = frags[str(program / "main.cpp")]
-    assert any(name == "main" for _, name, *_ in main["functions"])
+    assert any(name == "main" for _, name, *_ in main["functions"]) and main["usrs"]
     # an entry that does not verify (edited by someone without the user's key) is skipped
     entry = next(p for p in cache_dir.glob("??/*.json"))
     stored = json.loads(entry.read_text())

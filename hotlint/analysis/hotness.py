@@ -200,40 +200,24 @@ class FileHotness:
         parent = node.parent
         if parent is None or parent.kind != K.IF_STMT:
             return []
-        parts = self._if_branches(parent)
-        if parts is None or parts[0] is not node:
+        kids = parent.children
+        at = next((i for i, k in enumerate(kids) if k is node), None)
+        if at is None or at + 1 >= len(kids):
             return []
+        # the condition is followed by the then-branch and the else-branch, if any
         taken_when_true = (value != 0) != (negations % 2 == 1)
-        cold = parts[2] if taken_when_true else parts[1]
+        cold = (kids[at + 2] if at + 2 < len(kids) else None) if taken_when_true else kids[at + 1]
         if cold is None:
             return []
         return [ColdRegion(cold.range, "in a branch `__builtin_expect` marks unlikely", "strong")]
 
-    @staticmethod
-    def _if_branches(if_stmt: "Node") -> Optional[tuple["Node", "Node", Optional["Node"]]]:
-        """(condition, then, else or None) of an ``if``."""
-        from .control import if_parts
-
-        parts = if_parts(if_stmt, with_declarations=True)
-        if parts is None:
-            return None
-        cond, then = parts
-        kids = if_stmt.children
-        at = next((i for i, k in enumerate(kids) if k is then), None)
-        other = kids[at + 1] if at is not None and at + 1 < len(kids) else None
-        return cond, then, other
-
     def _error_branches(self, if_stmt: "Node") -> list[ColdRegion]:
+        """The branches of ``if_stmt`` that end by leaving with an error. The branches are its
+        last one or two children; neither a condition nor an init-statement ends so, so a child
+        among them that does is a branch (no need to find the header's parenthesis)."""
         kids = if_stmt.children
-        if len(kids) < 2 or not any(self._error_exit(_last_statement(k)) for k in kids[-2:]):
-            return []
-        parts = self._if_branches(if_stmt)
-        if parts is None:
-            return []
         out = []
-        for branch in parts[1:]:
-            if branch is None:
-                continue
+        for branch in kids[-2:] if len(kids) >= 2 else ():
             why = self._error_exit(_last_statement(branch))
             if why is not None:
                 out.append(ColdRegion(branch.range, f"in a branch that {why}", "strong"))
@@ -291,8 +275,9 @@ class FileHotness:
             return count if count is not None and 0 <= count <= SMALL_TRIP else None
         if n.kind != K.FOR_STMT:
             return None
-        # cheap first: a comparison with a small constant among the header's parts
-        if not any(k.kind == K.BINARY_OPERATOR and len(k.children) == 2 for k in n.children[:-1]):
+        # cheap first (the header's parts need its tokens): a comparison with a small constant
+        if not any(k.kind == K.BINARY_OPERATOR and len(k.children) == 2
+                   and 0 <= (k.children[1].constant_value or -1) <= 2 * SMALL_TRIP for k in n.children[:-1]):
             return None
         from .control import unit_step_variable
 
@@ -334,7 +319,8 @@ class FileHotness:
     def function_role(self, fn: "Function") -> tuple[str, str]:
         """(role, why): ``hot`` or ``cold`` from an attribute or the configuration's patterns,
         ``cold-role`` from the name alone (weak: the call graph may override it), or ("", "")."""
-        attrs = fn.node.attribute_names()
+        # the view read the attributes once: is_hot/is_cold say whether there is anything to tell
+        attrs = fn.node.attribute_names() if fn.is_hot or fn.is_cold else set()
         s = self.view.settings
         if "hot" in attrs:
             return "hot", "`[[gnu::hot]]`"
@@ -353,13 +339,19 @@ class FileHotness:
     def fragment(self) -> dict:
         """The file's part of the project's call graph, as plain data::
 
-            {"functions": [[usr, qualified name, first line, last line, role, why], ...],
-             "calls": [[caller usr, callee usr, kind], ...],   # kind: loop, call or cold
+            {"usrs": [usr, ...],   # each function's USR once; the lists below index it
+             "functions": [[usr index, qualified name, first line, last line, role, why], ...],
+             "calls": [[caller usr index, callee usr index, kind], ...],   # kind: loop, call or cold
              "cold": [ColdRegion.to_json(), ...]}
         """
         from .control import outermost_function
 
         v = self.view
+        usrs: dict[str, int] = {}
+
+        def index(usr: str) -> int:
+            return usrs.setdefault(usr, len(usrs))
+
         functions, seen = [], set()
         for fn in v.functions:
             if fn.node.kind == K.LAMBDA_EXPR:
@@ -370,7 +362,7 @@ class FileHotness:
             seen.add(usr)
             role, why = self.function_role(fn)
             r = fn.node.range
-            functions.append([usr, fn.qualified_name, r.start.line, r.end.line, role, why])
+            functions.append([index(usr), fn.qualified_name, r.start.line, r.end.line, role, why])
         strong_lines: dict[int, list[ColdRegion]] = {}  # line -> the strong regions over it
         for r in self.regions:
             if r.strength == "strong":
@@ -394,18 +386,21 @@ class FileHotness:
             loop = site.loop
             if loop is None and site.function is not caller:  # a lambda's call: its loop is where it is written
                 loop = v.enclosing_loop(site.function.node)
-            rng = site.node.range
-            if any(r.range.contains(rng) for r in strong_lines.get(rng.start.line, ())):
+            rng = site.node.range if strong_lines else None
+            if rng is not None and any(r.range.contains(rng) for r in strong_lines.get(rng.start.line, ())):
                 kind = "cold"
             elif loop is not None and id(loop.node) not in small:
                 kind = "loop"
             else:
                 kind = "call"
-            edge = (caller.node.usr, usr, kind)
-            if edge[0] and edge not in edges:
+            if not caller.node.usr:
+                continue
+            edge = (index(caller.node.usr), index(usr), kind)
+            if edge not in edges:
                 edges.add(edge)
                 calls.append(list(edge))
-        return {"functions": functions, "calls": calls, "cold": [r.to_json() for r in self.regions]}
+        return {"usrs": list(usrs), "functions": functions, "calls": calls,
+                "cold": [r.to_json() for r in self.regions]}
 
 
 _CALLABLE = frozenset({K.FUNCTION_DECL, K.CXX_METHOD, K.CONSTRUCTOR, K.DESTRUCTOR, K.CONVERSION_FUNCTION,
