@@ -21,7 +21,7 @@ file reaches the definition in another.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from .model import Range
@@ -52,40 +52,27 @@ class Region:
     strength: str  # strong, loop or trip (analysis.hotness.ColdRegion)
 
 
-@dataclass
 class ProjectGraph:
-    functions: dict[str, FunctionInfo] = field(default_factory=dict)
-    callers: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # callee -> [(caller, kind)]
-    regions: dict[str, list[Region]] = field(default_factory=dict)  # path -> cold regions
-    _at: dict[tuple[str, int], str] = field(default_factory=dict)  # (path, first line) -> usr
-    _heat: Optional[dict[str, Heat]] = None
-    _edges: set = field(default_factory=set)
-    _paths: set = field(default_factory=set)
+    """The joined graph. Each file's fragment is kept as given and the joined tables are built
+    again when asked after a change, so a file analyzed again replaces its part (the language
+    server's documents, a file rewritten by ``--fix``)."""
+
+    def __init__(self) -> None:
+        self._fragments: dict[str, dict] = {}
+        self._built = False
+        self._functions: dict[str, FunctionInfo] = {}
+        self._callers: dict[str, list[tuple[str, str]]] = {}  # callee -> [(caller, kind)]
+        self._regions: dict[str, list[Region]] = {}  # path -> cold regions
+        self._at: dict[tuple[str, int], str] = {}  # (path, first line) -> usr
+        self._heat: Optional[dict[str, Heat]] = None
+        self._hot_roots: list[tuple[str, str]] = []  # (usr, why): hot by a profile
 
     def add(self, path: str, fragment: Optional[dict]) -> None:
-        """Join one file's fragment (a file analyzed again replaces nothing: call ``forget`` first)."""
+        """Join one file's fragment, replacing what an earlier one of ``path`` said."""
         if not isinstance(fragment, dict):
             return
-        self._heat = None
-        self._paths.add(path)
-        try:
-            usrs = fragment.get("usrs", [])
-            for i, name, first, last, role, why in fragment.get("functions", ()):
-                usr = usrs[i]
-                info = FunctionInfo(usr, name, path, (first, last), role, why)
-                old = self.functions.get(usr)
-                if old is None or (not old.role and role):
-                    self.functions[usr] = info
-                self._at[(path, first)] = usr
-            for i, j, kind in fragment.get("calls", ()):
-                caller, callee = usrs[i], usrs[j]
-                if (caller, callee, kind) not in self._edges:
-                    self._edges.add((caller, callee, kind))
-                    self.callers.setdefault(callee, []).append((caller, kind))
-            self.regions[path] = [Region(Range.of(a, b, c, d), reason, strength)
-                                  for a, b, c, d, reason, strength in fragment.get("cold", ())]
-        except (TypeError, ValueError, IndexError):  # a malformed fragment adds what it could
-            pass
+        self._fragments[path] = fragment
+        self._built, self._heat = False, None
 
     @classmethod
     def of(cls, results: Iterable) -> "ProjectGraph":
@@ -95,15 +82,55 @@ class ProjectGraph:
         return graph
 
     def __bool__(self) -> bool:
-        return bool(self._paths)
+        return bool(self._fragments)
 
     def __contains__(self, path: str) -> bool:
         """Whether a fragment of ``path`` was added."""
-        return path in self._paths
+        return path in self._fragments
+
+    @property
+    def functions(self) -> dict[str, FunctionInfo]:
+        self._build()
+        return self._functions
+
+    @property
+    def callers(self) -> dict[str, list[tuple[str, str]]]:
+        self._build()
+        return self._callers
+
+    def _build(self) -> None:
+        if self._built:
+            return
+        self._built = True
+        functions: dict[str, FunctionInfo] = {}
+        callers: dict[str, list[tuple[str, str]]] = {}
+        regions: dict[str, list[Region]] = {}
+        at: dict[tuple[str, int], str] = {}
+        edges: set = set()
+        for path, fragment in self._fragments.items():
+            try:
+                usrs = fragment.get("usrs", [])
+                for i, name, first, last, role, why in fragment.get("functions", ()):
+                    usr = usrs[i]
+                    old = functions.get(usr)
+                    if old is None or (not old.role and role):
+                        functions[usr] = FunctionInfo(usr, name, path, (first, last), role, why)
+                    at[(path, first)] = usr
+                for i, j, kind in fragment.get("calls", ()):
+                    edge = (usrs[i], usrs[j], kind)
+                    if edge not in edges:
+                        edges.add(edge)
+                        callers.setdefault(edge[1], []).append((edge[0], kind))
+                regions[path] = [Region(Range.of(a, b, c, d), reason, strength)
+                                 for a, b, c, d, reason, strength in fragment.get("cold", ())]
+            except (TypeError, ValueError, IndexError, AttributeError):  # a malformed fragment adds what it could
+                continue
+        self._functions, self._callers, self._regions, self._at = functions, callers, regions, at
 
     # ------------------------------------------------------------------ questions
 
     def function_at(self, path: str, first_line: int) -> Optional[FunctionInfo]:
+        self._build()
         usr = self._at.get((path, first_line))
         return self.functions.get(usr) if usr else None
 
@@ -111,7 +138,8 @@ class ProjectGraph:
         """The local cold evidence of code at ``rng`` in ``path`` whose innermost loop spans
         ``loop_lines``: the outermost strong region holding it, else the I/O or small-trip region
         of that loop."""
-        regions = self.regions.get(path, ())
+        self._build()
+        regions = self._regions.get(path, ())
         for r in regions:
             if r.strength == "strong" and r.range.contains(rng):
                 return r
@@ -124,7 +152,7 @@ class ProjectGraph:
 
     def heat(self, usr: str) -> Optional[Heat]:
         if self._heat is None:
-            self._heat = self._resolve()
+            self._heat = self._resolve(self._hot_roots)
         return self._heat.get(usr)
 
     # ------------------------------------------------------------------ propagation
@@ -206,7 +234,8 @@ class ProjectGraph:
 
     def with_hot_roots(self, roots: Iterable[tuple[str, str]]) -> None:
         """Add hot roots (usr, why): functions a profile shows hot."""
-        self._heat = self._resolve(roots)
+        self._hot_roots.extend(roots)
+        self._heat = None
 
 
 __all__ = ["FunctionInfo", "Heat", "ProjectGraph", "Region"]

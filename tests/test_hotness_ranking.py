@@ -212,3 +212,12 @@ def test_cache_fragments_are_the_verified_newest_per_file(program):
     entry.write_text(json.dumps(stored))
     forged = stored["entry"]["result"]["path"]
     assert forged not in cache.fragments()
+
+
+def test_a_file_analyzed_again_replaces_its_part():
+    g = ProjectGraph()
+    g.add("m.cpp", fragment([["main", "main", 1, 9, "", ""]], [["main", "work", "loop"]]))
+    g.add("w.cpp", fragment([["work", "work", 1, 9, "", ""]]))
+    assert g.heat("work").state == "warm"
+    g.add("m.cpp", fragment([["main", "main", 1, 9, "", ""]], [["main", "work", "call"]]))  # the loop is gone
+    assert g.heat("work") is None and "m.cpp" in g and "x.cpp" not in g
