@@ -417,3 +417,46 @@ int every_time(const int* xs, int n) {
 """
     _, diagnostics = analyze_source(tmp_path, source, rules=["alloc-in-loop"])
     assert [d.range.start.line for d in diagnostics] == [19, 20]
+
+
+def test_filled_through_a_pointer_out_parameter(tmp_path):
+    path = tmp_path / "outparam.cpp"
+    path.write_text(
+        "#include <string>\n"
+        "#include <vector>\n"
+        "bool read_name(int in, std::string* out);\n"
+        "void peek(int in, const std::string* seen);\n"
+        "void parse(int line, std::string& out);\n"
+        "void show(const std::string& s);\n"
+        "void f(int n) {\n"
+        "  for (int i = 0; i < n; ++i) {\n"
+        "    std::string name;\n"
+        "    read_name(i, &name);\n"
+        "    show(name);\n"
+        "  }\n"
+        "  for (int i = 0; i < n; ++i) {\n"
+        "    std::string word;\n"
+        "    parse(i, word);\n"
+        "  }\n"
+        "  for (int i = 0; i < n; ++i) {\n"
+        "    std::string seen;\n"
+        "    peek(i, &seen);\n"  # a pointer to const cannot fill it
+        "    show(seen);\n"
+        "  }\n"
+        "  std::string kept;\n"
+        "  for (int i = 0; i < n; ++i) {\n"
+        "    read_name(i, &kept);\n"  # declared outside: already the good form
+        "  }\n"
+        "}\n"
+    )
+    diags = _diagnostics(path)
+    assert _lines(diags) == [9, 14]
+    assert "`read_name` (by reference)" in diags[0].message
+    fixed = apply_edits(path.read_text(), diags[0].fix.edits)
+    assert fixed.splitlines()[7:10] == [
+        "  std::string name;",
+        "  for (int i = 0; i < n; ++i) {",
+        "    name.clear();",
+    ]
+    assert _diagnostics(path, **{"through-calls": False}) == []
+

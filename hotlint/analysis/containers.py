@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Literal, Optional
 
-from .expressions import call_object, initializer, integer_literal, parameters, strip, takes_mutable_reference, \
-    written_arguments
+from .expressions import call_object, initializer, integer_literal, parameters, strip, takes_mutable_pointer, \
+    takes_mutable_reference, written_arguments
 from .kinds import COUNT_TYPES, TO_STRING_INTEGER_TYPES, WRAPPERS, K, T
 from .source import split_top_level
 from .symbols import references_to, refers_to
@@ -203,8 +203,8 @@ def element_growth(container: "Node", root: "Node", *, through_calls: bool = Tru
     (named directly, under implicit wrappers), its family read from its type (a reference looked
     through). A call on the container counts only as a member growth; otherwise each argument
     naming it is looked at: an inserter, or (``through_calls``) a function outside ``std::`` and
-    the system headers whose parameter at that index is a non-const lvalue reference (each such
-    argument counts); a call that resolves to nothing ends the look at its arguments."""
+    the system headers whose parameter at that index is a non-const lvalue reference, or a
+    pointer to non-const for a ``&container`` argument (each such argument counts); a call that resolves to nothing ends the look at its arguments."""
     kind = family(container.type)
     found = []
     for node in root.walk():
@@ -217,16 +217,20 @@ def element_growth(container: "Node", root: "Node", *, through_calls: bool = Tru
                 found.append(Growth(node, "member", name))
             continue
         for arg_index, arg in enumerate(node.arguments):
-            if not refers_to(strip(arg), container):
+            arg = strip(arg)
+            by_address = arg is not None and arg.kind == K.UNARY_OPERATOR and arg.operator == "&" \
+                and bool(arg.children) and refers_to(strip(arg.children[0]), container)
+            if not by_address and not refers_to(arg, container):
                 continue
             callee = node.referenced
             if callee is None:
                 break
             qname = callee.qualified_name
-            if qname in INSERTERS:
+            if qname in INSERTERS and not by_address:
                 found.append(Growth(node, "inserter", qname))
             elif through_calls and not qname.startswith("std::") and not callee.is_in_system_header \
-                    and takes_mutable_reference(callee, arg_index):
+                    and (takes_mutable_pointer(callee, arg_index) if by_address
+                         else takes_mutable_reference(callee, arg_index)):
                 found.append(Growth(node, "by-reference", callee.spelling))
     return found
 

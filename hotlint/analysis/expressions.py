@@ -195,6 +195,17 @@ def takes_mutable_reference(callee: "Node", index: int) -> bool:
     return t.kind == T.LVALUEREFERENCE and t.pointee is not None and not t.pointee.is_const
 
 
+def takes_mutable_pointer(callee: "Node", index: int) -> bool:
+    """The callee's parameter ``index`` is a pointer to non-const (``T*``, an out-parameter that
+    a ``&x`` argument lets it fill), read from the type as written like takes_mutable_reference;
+    False for an index past the parameters."""
+    params = parameters(callee)
+    if not 0 <= index < len(params):
+        return False
+    t = params[index].type
+    return t.kind == T.POINTER and t.pointee is not None and not t.pointee.is_const
+
+
 def initializer(var: "Node", *, any_kind: bool = False) -> Optional["Node"]:
     """A variable's initializer: its last expression child. ``any_kind``: its last child of any
     kind (a ``TYPE_REF`` when it has no initializer), as false-sharing read it."""

@@ -99,7 +99,8 @@ class AllocInLoop(Rule):
     * `malloc`, `calloc`, `realloc`, `strdup` and the rest of the C allocators;
     * a `std::vector`, `std::string`, `std::deque` or node container (`list`, `map`, `set`,
       `unordered_*`) declared in the loop and filled there (`push_back`, `insert`, `+=`,
-      `operator[]` on a map, `std::getline`, a function taking it by non-const reference), or
+      `operator[]` on a map, `std::getline`, a function taking it by non-const reference, or
+      by pointer to non-const as `&v`), or
       constructed with elements (a size, an initializer list, a copy of another container, a
       range-`for` variable copied by value); a `std::deque` allocates even when empty;
     * a `std::string` built by concatenation (`a + "_" + b`, `"id:" + std::to_string(n)`).
@@ -198,7 +199,7 @@ class AllocInLoop(Rule):
     * `sso-capacity` (int, default `15`): how many `char`s a `std::string` holds without
       allocating (15 for libstdc++, 22 for libc++). Strings that provably fit are not reported.
     * `through-calls` (bool, default `true`): count passing a loop-local container by
-      non-const reference to a function as filling it.
+      non-const reference (or `&v` to a pointer to non-const) to a function as filling it.
 
     ## References
     * Chandler Carruth, "Efficiency with Algorithms, Performance with Data Structures"
