@@ -531,3 +531,44 @@ def test_scalar_access(tmp_path):
     assert me.scalar_access(s.one(K.CALL_EXPR, "local[i]"), set())[0].is_memory  # its buffer
     # `b = 0` stores through a local reference lvalue_origin cannot place without the range-for's help
     assert me.scalar_access(s.one(K.BINARY_OPERATOR, "b = 0").children[0], set()) == me.UNPLACED
+
+
+ALIASES = r"""
+#include <vector>
+struct R { float x; R* next; };
+float f(std::vector<R>& v, R* a, R (&arr)[8], std::vector<R>& w, int n) {
+  float s = 0;
+  for (int i = 0; i < n; ++i) {
+    R& ref = v[i];
+    const auto& cref = w[i];
+    R* addr = &v[i];
+    const R* plus = a + i;
+    R* flipped = i + arr;
+    R* moved = &v[i];
+    moved = moved->next;
+    R* stepped = a + i;
+    ++stepped;
+    R& either = (i % 2) ? v[i] : w[i];
+    R* shifted = a + i + 1;
+    R* other = &v[n];
+    R copy = v[i];
+    s += ref.x + cref.x + addr->x + plus->x + flipped->x + moved->x + stepped->x + either.x + shifted->x + other->x + copy.x;
+  }
+  return s;
+}
+"""
+
+
+def test_element_alias_and_indexed_address(tmp_path):
+    s = snippet(tmp_path, ALIASES)
+    i = s.decl(K.VAR_DECL, "i")
+    body = s.all(K.FOR_STMT)[0].children[-1]
+    shown = {}
+    for name in ("ref", "cref", "addr", "plus", "flipped", "moved", "stepped", "either", "shifted", "other", "copy"):
+        alias = me.element_alias(s.decl(K.VAR_DECL, name), i, body)
+        shown[name] = None if alias is None else ("".join(alias[0].tokens), alias[1])
+    assert shown == {"ref": ("v", False), "cref": ("w", False), "addr": ("v", True), "plus": ("a", True),
+                     "flipped": ("arr", True), "moved": None, "stepped": None, "either": None, "shifted": None,
+                     "other": None, "copy": None}
+    assert me.indexed_address(initializer(s.decl(K.VAR_DECL, "addr")), i) is not None
+    assert me.indexed_address(initializer(s.decl(K.VAR_DECL, "shifted")), i) is None

@@ -175,3 +175,51 @@ def test_documentation_has_every_section():
     from hotlint.rule import load_rules
 
     assert load_rules().rules[RULE].missing_sections() == []
+
+
+_SUM = "float s = 0; for (std::size_t i = 0; i < n; ++i) { %s } return s; }"
+_SWEEPS = {
+    "indexed": "float f(std::vector<Entity>& es, std::size_t n) { " + _SUM % "s += es[i].pos.x + es[i].vel.y;",
+    "reference": "float f(std::vector<Entity>& es, std::size_t n) { "
+                 + _SUM % "Entity& e = es[i]; s += e.pos.x + e.vel.y;",
+    "const-auto-reference": "float f(std::vector<Entity>& es, std::size_t n) { "
+                            + _SUM % "const auto& e = es[i]; s += e.pos.x + e.vel.y;",
+    "address": "float f(std::vector<Entity>& es, std::size_t n) { "
+               + _SUM % "Entity* p = &es[i]; s += p->pos.x + (*p).vel.y;",
+    "pointer-plus-index": "float f(std::vector<Entity>& es, std::size_t n) { Entity* a = es.data(); "
+                          + _SUM % "const Entity* p = a + i; s += p->pos.x + p->vel.y;",
+}
+
+
+@pytest.mark.parametrize("form", sorted(_SWEEPS))
+def test_a_reference_or_pointer_to_the_element_is_the_same_sweep(tmp_path, form):
+    (d,) = _diags(tmp_path, _SWEEPS[form])
+    assert d.message.endswith("reads 8 of them (10%): 90% of every cache line fetched is wasted"), d.message
+    assert d.notes[0] == "bytes used per element: `pos.x` (offset 0, 4 bytes), `vel.y` (offset 16, 4 bytes)"
+    if form != "indexed":  # the rewrite follows only `es[i].field`
+        assert d.fix is None and "no struct-of-arrays rewrite is shown" in d.notes[-1]
+
+
+def test_a_pointer_stepping_through_the_array_is_a_sweep(tmp_path):
+    (d,) = _diags(tmp_path, "float f(Entity* a, int n) { float s = 0; "
+                            "for (Entity* p = a; p != a + n; ++p) s += p->pos.x + p->vel.y; return s; }")
+    assert "stepping `p` reads 8 of them (10%)" in d.message
+    assert d.notes[0] == "bytes used per element: `pos.x` (offset 0, 4 bytes), `vel.y` (offset 16, 4 bytes)"
+
+
+@pytest.mark.parametrize("body", [
+    # a reference bound to one of two arrays per iteration: neither is swept contiguously
+    "float f(std::vector<Entity>& es, std::vector<Entity>& fs, std::size_t n) { "
+    + _SUM % "Entity& e = (i % 2) ? es[i] : fs[i]; s += e.pos.x + e.vel.y;",
+    # a pointer that moves on inside the body
+    "float f(std::vector<Entity>& es, std::size_t n) { "
+    + _SUM % "Entity* p = &es[i]; s += p->pos.x; p = &es[0]; s += p->vel.y;",
+    # a pointer to the element handed to a call, which may read every field
+    "float g(const Entity*); float f(std::vector<Entity>& es, std::size_t n) { "
+    + _SUM % "const Entity* p = &es[i]; s += p->pos.x + g(p);",
+    # a pointer that jumps through a list
+    "struct Node { Entity e; Node* next; }; float f(Node* head) { float s = 0; "
+    "for (Node* p = head; p; p = p->next) s += p->e.pos.x; return s; }",
+])
+def test_aliases_that_are_not_a_sweep_are_not_reported(tmp_path, body):
+    assert _diags(tmp_path, body) == []

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Collection, Iterable, Literal, Mapping, Optional, Union
 
-from .expressions import THROUGH_CASTS, call_object, is_store_target, operator_operands, outermost_wrapper, parent_past, strip, \
+from .expressions import THROUGH_CASTS, call_object, initializer, is_store_target, operator_operands, outermost_wrapper, parent_past, strip, \
     subscript_parts, takes_mutable_reference, unwrap, write_at
 from .kinds import BYTE_REINTERPRETING_CASTS, EXPLICIT_CASTS, INCREMENT_OPERATORS, WRAPPERS, K
 from .source import new_placement_close
@@ -605,3 +605,47 @@ def indexed_sequence(node: "Node", index: "Node") -> Optional["Node"]:
         return None
     b = strip(base, only_child=True)
     return b if b.kind in (K.DECL_REF_EXPR, K.MEMBER_REF_EXPR) else None
+
+
+def indexed_address(node: "Node", index: "Node") -> Optional["Node"]:
+    """The named sequence ``c`` whose element ``index`` the pointer expression ``node`` points
+    at: ``&c[i]`` (any subscript ``indexed_sequence`` takes), ``c + i`` or ``i + c`` with ``c`` a
+    built-in array or pointer (under implicit wrappers and parentheses). None for anything else
+    (``&c[i] + 1``, ``c + i + 1``, ``v.data() + i``)."""
+    node = strip(node, only_child=True)
+    if node.kind == K.UNARY_OPERATOR and node.operator == "&" and len(node.children) == 1:
+        return indexed_sequence(strip(node.children[0], only_child=True), index)
+    if node.kind != K.BINARY_OPERATOR or node.operator != "+" or len(node.children) != 2:
+        return None
+    for base, at in (node.children, node.children[::-1]):
+        b = strip(base, only_child=True)
+        if (b.kind in (K.DECL_REF_EXPR, K.MEMBER_REF_EXPR) and (b.type.is_pointer or b.type.is_array)
+                and refers_to(strip(at, only_child=True), index)):
+            return b
+    return None
+
+
+def element_alias(decl: "Node", index: "Node", body: "Node") -> Optional[tuple["Node", bool]]:
+    """What the local ``decl`` declared in the loop body ``body`` stands for in each iteration of
+    a loop over ``index``: ``(c, False)`` for a reference bound to the element (``auto& e = c[i];``),
+    ``(c, True)`` for a pointer to it (``T* p = &c[i];``, ``const T* p = c + i;``) that the body
+    never assigns or steps. None for anything else (a reference to ``cond ? a[i] : b[i]``, a
+    pointer moved on, ``p = p->next``)."""
+    if decl.kind != K.VAR_DECL:
+        return None
+    init = initializer(decl)
+    if init is None:
+        return None
+    if decl.type.is_reference:
+        c = indexed_sequence(strip(init, only_child=True), index)
+        return None if c is None else (c, False)
+    if not decl.type.is_pointer:
+        return None
+    c = indexed_address(init, index)
+    if c is None:
+        return None
+    for n in body.walk():
+        w = write_at(n)
+        if w is not None and w.target is not None and refers_to(w.target, decl):
+            return None
+    return c, True

@@ -9,7 +9,7 @@ from hotlint.analysis.control import is_written_in, unit_step_variable
 from hotlint.analysis.expressions import ESCAPES, READ, WRITE, initializer, lvalue_use, outermost_wrapper, strip
 from hotlint.analysis.kinds import K
 from hotlint.analysis.layout import bytes_covered, laid_out_per_cache_line, member_offset, sweep_line_usage
-from hotlint.analysis.memory import NOT_A_USE, indexed_sequence, member_path
+from hotlint.analysis.memory import NOT_A_USE, element_alias, indexed_address, indexed_sequence, member_path
 from hotlint.analysis.symbols import refers_to
 from hotlint.analysis.types import contiguous_element, program_record
 from hotlint.model import Position, Range, Severity
@@ -60,9 +60,10 @@ class AosLayout(Rule):
     A nested member (`e.pos.x`) counts only its own bytes; an array member (`e.hist[k]`)
     counts the whole array; a member passed on whole (`move(e.pos)`) or used through one of
     its own methods (`e.name.size()`) counts all of that member. A reference bound to the
-    element in the body (`auto& e = es[i];`) is followed. Loops that pass the element itself
-    to a function, call a member function on it, copy it or take its address are not
-    reported: the callee may read every field. Sequences of
+    element in the body (`auto& e = es[i];`) or a pointer to it the body never moves
+    (`T* p = &es[i];`, `const T* p = a + i;`) is followed (reported without a rewrite). Loops
+    that pass the element itself to a function, call a member function on it, copy it or take
+    its address are not reported: the callee may read every field. Sequences of
     pointers are a different problem and are skipped, as are fixed-size arrays small enough
     to stay in L1 (four cache lines or less) and loop variables taken by value. A record laid
     out for the cache on purpose — aligned to the cache line or more (`alignas` on the record
@@ -270,7 +271,7 @@ def _sweeps(view, loop) -> list[Sweep]:
         return [sweep]
     sweeps: dict[str, Sweep] = {}
     for n in body.walk():
-        container = indexed_sequence(n, induction)
+        container = indexed_sequence(n, induction) or indexed_address(n, induction)
         if container is None:
             continue
         t = container.type
@@ -294,36 +295,39 @@ def _sweeps(view, loop) -> list[Sweep]:
     return list(sweeps.values())
 
 
-def _element_aliases(view, body, induction, label) -> set:
-    """References bound to the element in the body: `auto& e = es[i];`."""
-    out = set()
+def _element_aliases(view, body, induction, label) -> dict:
+    """Locals standing for the element in the body (`auto& e = es[i];`, `T* p = &es[i];`):
+    declaration -> whether it is a pointer to the element."""
+    out = {}
     for n in body.walk():
-        if n.kind != K.VAR_DECL or not n.type.is_reference:
-            continue
-        init = initializer(n)
-        if init is not None and _indexes(view, strip(init, only_child=True), induction, label):
-            out.add(n)
+        alias = element_alias(n, induction, body) if n.kind == K.VAR_DECL else None
+        if alias is not None and _text(view, alias[0]) == label:
+            out[n] = alias[1]
     return out
 
 
 def _indexes(view, n, induction, label) -> bool:
     container = indexed_sequence(n, induction)
+    if container is None and n.kind == K.DECL_REF_EXPR:
+        container = indexed_address(outermost_wrapper(n).parent or n, induction)
     return container is not None and _text(view, container) == label
 
 
 def _collect(body, is_element, sweep: Sweep, elem, through_pointer: bool = False,
-             aliases: frozenset = frozenset()) -> None:
+             aliases: Optional[dict] = None) -> None:
     """Add up the bytes of each element the body touches; mark whole-element uses."""
+    aliases = aliases or {}
     first = None
     for n in body.walk():
         if not is_element(n):
             continue
         parent = outermost_wrapper(n).parent
-        if parent is not None and parent in aliases:
-            continue  # binding `auto& e = es[i]`: the uses of `e` are counted instead
+        if _binds_alias(parent, aliases):
+            continue  # binding `auto& e = es[i]`, `T* p = &es[i]`: the uses of `e`, `p` are counted instead
         if first is None:
             first = n
-        path = member_path(n, through_pointer=through_pointer)
+        pointer = through_pointer or aliases.get(n.referenced if n.kind == K.DECL_REF_EXPR else None, False)
+        path = member_path(n, through_pointer=pointer)
         if path is NOT_A_USE:
             continue
         if path is None:
@@ -338,7 +342,7 @@ def _collect(body, is_element, sweep: Sweep, elem, through_pointer: bool = False
         field_path = ".".join(m.spelling for m in members)
         sweep.used[(offset, size)] = field_path
         sweep.top_fields[top_name] = (top_offset, top_size)
-        if not through_pointer and parent is not None and parent.kind == K.MEMBER_REF_EXPR:
+        if not pointer and parent is not None and parent.kind == K.MEMBER_REF_EXPR:
             sweep.sites.append((parent.range, top_name))
             sweep.site_nodes.append(parent)
         access = lvalue_use(top)
@@ -353,6 +357,19 @@ def _collect(body, is_element, sweep: Sweep, elem, through_pointer: bool = False
             sweep.reads = True
     if first is not None:
         sweep.anchor = first
+
+
+def _binds_alias(parent, aliases) -> bool:
+    """``parent`` (above an element or `&element`, `a + i`) is the declaration of an alias."""
+    for _ in range(2):
+        if parent is None:
+            return False
+        if parent in aliases:
+            return True
+        if parent.kind not in (K.UNARY_OPERATOR, K.BINARY_OPERATOR):
+            return False
+        parent = outermost_wrapper(parent).parent
+    return False
 
 
 def _pct(x: float) -> str:
