@@ -460,3 +460,41 @@ def test_filled_through_a_pointer_out_parameter(tmp_path):
     ]
     assert _diagnostics(path, **{"through-calls": False}) == []
 
+
+
+def test_allocation_inside_a_callee_defined_in_the_file(tmp_path):
+    path = tmp_path / "callee.cpp"
+    path.write_text(
+        "#include <memory>\n"
+        "#include <stdexcept>\n"
+        "#include <vector>\n"
+        "struct Node { int v; };\n"
+        "void sink(Node*);\n"
+        "static void process(int x) {\n"
+        "  std::vector<int> tmp(x);\n"
+        "  sink(new Node{tmp[0]});\n"
+        "}\n"
+        "static int reads(const std::vector<int>& v, int i) { return v[i] * 2; }\n"
+        "static int check(int x, bool ok) {\n"
+        "  if (!ok) throw std::runtime_error(\"bad\");\n"
+        "  return x + 1;\n"
+        "}\n"
+        "void external(int x);\n"
+        "int f(const std::vector<int>& v, int n) {\n"
+        "  int s = 0;\n"
+        "  for (int i = 0; i < n; ++i) {\n"
+        "    process(i);\n"
+        "    s += reads(v, i);\n"
+        "    s += check(i, i < 100);\n"
+        "    external(i);\n"
+        "  }\n"
+        "  process(n);\n"  # outside any loop
+        "  return s;\n"
+        "}\n"
+    )
+    diags = _diagnostics(path)
+    assert _lines(diags) == [19]
+    (d,) = diags
+    assert "`process`" in d.message
+    assert any("line 7" in note and "process" in note for note in d.notes)
+    assert any("line 8" in note for note in d.notes)

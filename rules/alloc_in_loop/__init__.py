@@ -16,7 +16,7 @@ from hotlint.analysis.containers import CONTAINERS, NODE_BASED, SSO_CAPACITY, ap
 from hotlint.analysis.control import is_range_variable, repeating_loop, runs_once_per_entry, stored_when_null, \
     under_branch
 from hotlint.analysis.edits import hoist_declaration
-from hotlint.analysis.expressions import initializer, integer_literal, parent_past, strip, written_arguments
+from hotlint.analysis.expressions import function_body, initializer, integer_literal, parent_past, strip, written_arguments
 from hotlint.analysis.kinds import K
 from hotlint.analysis.memory import allocates_from_heap
 from hotlint.analysis.source import new_is_array
@@ -55,6 +55,8 @@ _ADVICE = {
     "node-container": "Hoist it before the loop and clear() it (a node container still allocates one node per "
                       "element), or give it a std::pmr::monotonic_buffer_resource or a pool so the nodes come "
                       "from one arena",
+    "callee": "Hoist the callee's allocations out of the loop (pass it a reused buffer or object), or give "
+              "it an arena (std::pmr::monotonic_buffer_resource) released once per iteration",
     "loop-variable": "Bind the element by reference (`const auto&`) unless the copy is needed",
 }
 _C_HOW = {"realloc": "may move and reallocate the block on the heap",
@@ -233,6 +235,9 @@ class AllocInLoop(Rule):
             if var.type.record_name in CONTAINERS:
                 self._add(view, sites, var,
                           lambda loop, v=var: _container_site(view, v, loop, sso, through_calls))
+        for call in view.calls:
+            if call.name not in _CALL_NAMES:
+                self._add(view, sites, call.node, lambda loop, c=call: _callee_site(view, c, loop, sso))
         per_loop: dict[int, list[_Site]] = {}
         for site in sites:
             per_loop.setdefault(id(site.loop), []).append(site)
@@ -242,7 +247,7 @@ class AllocInLoop(Rule):
             for same_loop in per_loop.values():
                 # node containers too: hoisted, clear() still frees every node and the next
                 # iteration allocates them again, so the arena is their real fix
-                candidates = [s for s in same_loop if not s.edits or s.family in NODE_BASED]
+                candidates = [s for s in same_loop if (not s.edits or s.family in NODE_BASED) and s.kind != "callee"]
                 if candidates:
                     the_fix, converted, reasons = arena_rewrite(view, same_loop[0].loop, candidates)
                     arena.update((k, the_fix) for k in converted)
@@ -359,6 +364,64 @@ def _concatenation_site(view, call, loop: Loop, sso: int) -> Optional[_Site]:
         how = (f"builds a new std::string of up to {longest} characters from {len(operands)} pieces, "
                f"more than the {capacity}-character small-string buffer holds")
     return _Site(node, loop, what, how, _ADVICE["concat"], kind="concat", pieces=operands, max_length=longest)
+
+
+# --------------------------------------------------------------------------- inline callees
+
+
+def _callee_site(view, call, loop: Loop, sso: int) -> Optional[_Site]:
+    """A call of a function whose body is in the linted file and allocates on every call (one
+    level deep: what that body itself allocates, not what its own callees do)."""
+    callee = call.callee
+    d = callee.definition if callee is not None else None
+    if d is None or d.kind not in (K.FUNCTION_DECL, K.CXX_METHOD) or d.spelling.startswith("operator") \
+            or not in_linted_file(view, d):
+        return None  # a lambda's operator() is followed where the loop calls it
+    body = function_body(d)
+    if body is None or any(a is d for a in call.node.ancestors()):
+        return None  # no body, or a recursive call
+    found = [(n, what) for n, what in _body_allocations(view, body, sso) if not _error_path(n, body)]
+    if not found:
+        return None
+    name = callee.spelling
+    notes = [f"`{name}` allocates at line {n.range.start.line} ({what})" for n, what in found]
+    plural = "s" if len(found) > 1 else ""
+    return _Site(call.node, loop, f"`{_short(view, call.node) or name}`",
+                 f"calls `{name}` (defined at line {d.range.start.line}), whose body makes {len(found)} heap "
+                 f"allocation{plural} per call", _ADVICE["callee"], kind="callee", callee=name, notes=notes)
+
+
+def _body_allocations(view, body, sso: int):
+    """(node, description) for each allocating expression or declaration written in ``body``,
+    lambdas and local classes left out."""
+    for n in body.walk():
+        if n.kind == K.CXX_NEW_EXPR and allocates_from_heap(n):
+            yield n, f"`{_short(view, n) or 'new'}`"
+        elif n.kind == K.CALL_EXPR and n.referenced is not None and n.spelling in _CALL_NAMES:
+            q = n.referenced.qualified_name
+            if q in _MAKERS or (q in _C_ALLOCATORS and n.referenced.is_in_system_header):
+                yield n, f"`{q}`"
+        elif n.kind == K.VAR_DECL and n.storage == "auto" and not n.type.is_reference \
+                and n.type.record_name in CONTAINERS and not is_pmr(n.type):
+            ctor = constructor_call(n)
+            family = n.type.record_name
+            capacity = small_string_chars(n.type, sso) if family == "std::basic_string" else None
+            how = _constructed_with_elements(view, ctor, family, capacity, False) if ctor is not None else None
+            if how is not None:
+                yield n, f"`{n.spelling}` ({n.type.spelling})"
+
+
+def _error_path(node, body) -> bool:
+    """``node`` runs only on a path that throws: under a throw or a catch handler, or in an
+    ``if`` branch that throws."""
+    for anc in node.ancestors():
+        if anc is body:
+            return False
+        if anc.kind in (K.CXX_THROW_EXPR, K.CXX_CATCH_STMT, K.LAMBDA_EXPR):
+            return True
+        if anc.kind == K.IF_STMT and any(x.kind == K.CXX_THROW_EXPR for x in anc.walk()):
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------- containers
