@@ -496,5 +496,5 @@ def test_allocation_inside_a_callee_defined_in_the_file(tmp_path):
     assert _lines(diags) == [19]
     (d,) = diags
     assert "`process`" in d.message
-    assert any("line 7" in note and "process" in note for note in d.notes)
-    assert any("line 8" in note for note in d.notes)
+    assert "callee.cpp:7: `tmp` (std::vector<int>) in `process`" in d.notes
+    assert any(note.startswith("callee.cpp:8: `new Node") for note in d.notes)

@@ -6,6 +6,8 @@ offers the hoist fix; ``arena.py`` beside it builds the arena rewrite for a loop
 
 from __future__ import annotations
 
+import os
+from itertools import takewhile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
@@ -106,6 +108,8 @@ class AllocInLoop(Rule):
       constructed with elements (a size, an initializer list, a copy of another container, a
       range-`for` variable copied by value); a `std::deque` allocates even when empty;
     * a `std::string` built by concatenation (`a + "_" + b`, `"id:" + std::to_string(n)`).
+    * a call of a function whose body is in the linted file and allocates (one level deep),
+      reported at the call with a note per allocation; code on a throwing path is left out.
 
     Each allocating expression is one finding (so each can be suppressed on its own line), and
     the message counts the allocating expressions the loop body runs per iteration. Types are
@@ -384,7 +388,7 @@ def _callee_site(view, call, loop: Loop, sso: int) -> Optional[_Site]:
     if not found:
         return None
     name = callee.spelling
-    notes = [f"`{name}` allocates at line {n.range.start.line} ({what})" for n, what in found]
+    notes = [f"{os.path.basename(n.file or '')}:{n.range.start.line}: {what} in `{name}`" for n, what in found]
     plural = "s" if len(found) > 1 else ""
     return _Site(call.node, loop, f"`{_short(view, call.node) or name}`",
                  f"calls `{name}` (defined at line {d.range.start.line}), whose body makes {len(found)} heap "
@@ -412,16 +416,9 @@ def _body_allocations(view, body, sso: int):
 
 
 def _error_path(node, body) -> bool:
-    """``node`` runs only on a path that throws: under a throw or a catch handler, or in an
-    ``if`` branch that throws."""
-    for anc in node.ancestors():
-        if anc is body:
-            return False
-        if anc.kind in (K.CXX_THROW_EXPR, K.CXX_CATCH_STMT, K.LAMBDA_EXPR):
-            return True
-        if anc.kind == K.IF_STMT and any(x.kind == K.CXX_THROW_EXPR for x in anc.walk()):
-            return True
-    return False
+    """``node`` runs only where the code throws: under a throw or catch, or in an ``if`` that throws."""
+    return any(a.kind in (K.CXX_THROW_EXPR, K.CXX_CATCH_STMT, K.LAMBDA_EXPR) or (a.kind == K.IF_STMT and any(
+        x.kind == K.CXX_THROW_EXPR for x in a.walk())) for a in takewhile(lambda a: a is not body, node.ancestors()))
 
 
 # --------------------------------------------------------------------------- containers
