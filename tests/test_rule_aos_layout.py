@@ -223,3 +223,13 @@ def test_a_pointer_stepping_through_the_array_is_a_sweep(tmp_path):
 ])
 def test_aliases_that_are_not_a_sweep_are_not_reported(tmp_path, body):
     assert _diags(tmp_path, body) == []
+
+
+def test_a_pointer_to_a_wide_record_counts_the_lines_touched_as_the_subscript_does(tmp_path):
+    wide = "struct Wide { double a; char note[120]; double b; char text[120]; };\n"
+    forms = ["s += ws[i].a;", "const Wide* p = &ws[i]; s += p->a;", "const Wide& w = ws[i]; s += w.a;"]
+    messages = [d.message for form in forms for d in _diags(
+        tmp_path, wide + "double f(std::vector<Wide>& ws, std::size_t n) { double s = 0; "
+        "for (std::size_t i = 0; i < n; ++i) { " + form + " } return s; }")]
+    assert len(messages) == 3 and len(set(messages)) == 1, messages
+    assert "touches 1 of every 4 cache lines" in messages[0], messages[0]
