@@ -573,6 +573,7 @@ def _note_lines(notes: list[tuple[str, str]]) -> list[str]:
             paths.append(where)
     out = []
     for note, paths in by_text.items():
+        paths.sort()  # workers finish in any order; the line must not depend on it
         if len(paths) == 1:
             out.append(f"hotlint: {paths[0]}: note: {note}")
         else:

@@ -88,7 +88,9 @@ class Raw:
         return await asyncio.wait_for(loop(), timeout)
 
     async def response(self, msg_id) -> dict:
-        (answer,) = await self.until(lambda: self.responses.get(msg_id))
+        answers = await self.until(lambda: self.responses.get(msg_id))
+        assert len(answers) == 1, (msg_id, [str(a)[:300] for a in answers])
+        (answer,) = answers
         return answer
 
     def published(self, uri: str, version="any") -> list[dict]:
