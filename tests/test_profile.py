@@ -419,7 +419,10 @@ def test_truncated_real_callgrind_file(tmp_path, callgrind, profile):
     # without a summary, a line cut mid-way is left out and said
     summary = next(line for line in text.splitlines(keepends=True) if line.startswith("summary:"))
     no_summary = text.replace(summary, "")
-    (tmp_path / "cut.out").write_text(no_summary[:len(no_summary) // 2])
+    end = no_summary.index("\n", len(no_summary) // 2)
+    while no_summary[end - 1] == "\n":  # a line of at least one character, cut before its last
+        end = no_summary.index("\n", end + 1)
+    (tmp_path / "cut.out").write_text(no_summary[:end - 1])
     cut = load_profile(str(tmp_path / "cut.out"))
     assert any("is cut off and no `summary:` or `totals:` line" in n for n in cut.notes), cut.notes
     assert 0 < cut.total < profile.total
