@@ -62,6 +62,22 @@ def engine_diagnostics(path: Path, text: str | None = None, rules=None, settings
     return analyze(str(path), text, default_flags(str(path)), opts)
 
 
+def write(path: Path, text: str) -> Path:
+    """Write ``text`` (dedented, leading blank lines dropped) to ``path``, making its folders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip())
+    return path
+
+
+_MARKER = re.compile(r"//\s*@([\w-]+)\s*$")
+
+
+def markers(path: Path) -> dict[str, int]:
+    """``// @name`` markers at line ends in a C++ file: name -> 1-based line."""
+    return {m.group(1): n for n, line in enumerate(path.read_text().splitlines(), start=1)
+            if (m := _MARKER.search(line))}
+
+
 def run_cli(*args: str, cwd: Path | str | None = None, env=None, input=None, timeout=600):
     e = dict(os.environ)
     e.setdefault("HOTLINT_CACHE_DIR", str(Path(cwd or ROOT) / ".hotlint_cache_tests"))

@@ -4,21 +4,15 @@ appears (through the real command line)."""
 from __future__ import annotations
 
 import re
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, run_cli, write
 
 RULEPACK = ROOT / "tests" / "data" / "rulepack"
 pytestmark = pytest.mark.usefixtures("trusted_projects")
 
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text).lstrip())
-    return path
 
 
 def run(root: Path, *args: str):

@@ -8,16 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli, run_json
+from conftest import ROOT, run_cli, run_json, write
 
 RULEPACK = ROOT / "tests" / "data" / "rulepack"
 pytestmark = pytest.mark.usefixtures("trusted_projects")
 
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text).lstrip())
-    return path
 
 
 def config(root: Path, extra: str = "") -> None:

@@ -13,19 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, run_json
+from conftest import markers, run_cli, run_json
 from hotlint.callgraph import ProjectGraph
 
 DATA = Path(__file__).resolve().parent / "data" / "hotness"
 PROGRAM = DATA / "mixer"
-_MARKER = re.compile(r"//\s*@([\w-]+)\s*$")
-
-
-def markers(path: Path) -> dict[str, int]:
-    return {m.group(1): n for n, line in enumerate(path.read_text().splitlines(), start=1)
-            if (m := _MARKER.search(line))}
-
-
 MIXER = markers(PROGRAM / "mixer.cpp")
 CONFIG = markers(PROGRAM / "config.cpp")
 EXPECTED = {  # (file, line) -> (severity, evidence ending the message)

@@ -4,12 +4,10 @@ and the --fix count in the summary line (through the real command line)."""
 from __future__ import annotations
 
 import re
-import textwrap
-from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, run_cli, write
 
 RULEPACK = ROOT / "tests" / "data" / "rulepack"
 pytestmark = pytest.mark.usefixtures("trusted_projects")
@@ -22,11 +20,6 @@ void p() { q.head.fetch_add(1, std::memory_order_relaxed); }
 void c() { q.tail.fetch_add(1, std::memory_order_relaxed); }
 """
 
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text).lstrip())
-    return path
 
 
 @pytest.fixture()

@@ -13,20 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, run_json
+from conftest import markers, run_cli, run_json
 from hotlint.model import Diagnostic, Measurement, Range, Severity, Where
 from hotlint.rank import Ranker, at_least, hidden_summary, parse_threshold, percent
 
 DATA = Path(__file__).resolve().parent / "data" / "rank"
 PROGRAM = DATA / "ledger"
-_MARKER = re.compile(r"//\s*@([\w-]+)\s*$")
-
-
-def markers(path: Path) -> dict[str, int]:
-    return {m.group(1): n for n, line in enumerate(path.read_text().splitlines(), start=1)
-            if (m := _MARKER.search(line))}
-
-
 LEDGER = markers(PROGRAM / "ledger.cpp")
 MAIN = markers(PROGRAM / "main.cpp")
 HOT = {("alloc-in-loop", LEDGER["hot-alloc"]), ("seq-cst-default", LEDGER["hot-counter"])}
