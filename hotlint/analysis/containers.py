@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Literal, Optional
 
-from .expressions import call_object, initializer, integer_literal, parameters, strip, takes_mutable_pointer, \
-    takes_mutable_reference, written_arguments
+from .expressions import call_object, initializer, integer_literal, outermost_wrapper, parameters, strip, \
+    takes_mutable_pointer, takes_mutable_reference, write_at, written_arguments
 from .kinds import COUNT_TYPES, TO_STRING_INTEGER_TYPES, WRAPPERS, K, T
 from .source import split_top_level
 from .symbols import references_to, refers_to
@@ -327,3 +327,130 @@ def size_queries(roots: Iterable["Node"], decl: Optional["Node"]) -> list["Node"
                     all(m.kind != K.CALL_EXPR or m is n for m in n.walk()):
                 out.append(n)
     return out
+
+
+# --------------------------------------------------------------------------- what a container of pointers holds
+
+POINTER_SEQUENCES = frozenset({"std::vector", "std::deque", "std::list", "std::forward_list"})
+OWNING_POINTERS = frozenset({"std::unique_ptr", "std::shared_ptr"})
+_MAKERS = frozenset({"std::make_unique", "std::make_shared"})
+_PUTTING = frozenset({"push_back", "emplace_back", "push_front", "emplace_front"})
+# member calls that neither put an element in nor replace one (an element they return is checked)
+_KEEPING = frozenset({"size", "empty", "ssize", "capacity", "begin", "end", "cbegin", "cend", "rbegin", "rend",
+                      "data", "reserve", "shrink_to_fit", "operator[]", "at", "front", "back", "clear", "erase",
+                      "pop_back", "pop_front"})
+_REPLACING = frozenset({"operator=", "reset", "swap"})
+
+
+def pointed_record(t: "Type") -> Optional["Type"]:
+    """The type the elements of a sequence of pointers point to: ``std::vector<Shape*>``,
+    ``std::deque<std::unique_ptr<Shape>>`` or ``std::list<std::shared_ptr<Shape>>`` (a reference
+    looked through) give ``Shape``; None for anything else."""
+    t = t.non_reference()
+    if t.record_name not in POINTER_SEQUENCES or not t.template_arguments:
+        return None
+    element = t.template_arguments[0]
+    if element.is_pointer:
+        return element.pointee
+    if element.record_name in OWNING_POINTERS and element.template_arguments:
+        return element.template_arguments[0]
+    return None
+
+
+def _made_type(arg: Optional["Node"]) -> Optional["Type"]:
+    """The type of the object an argument creates for a container of pointers: ``new D(...)``,
+    ``std::make_unique<D>(...)``, ``std::make_shared<D>(...)``, a smart pointer built from one;
+    None for anything else."""
+    for _ in range(8):
+        arg = strip(arg, through=_CONSTRUCTION_WRAPPERS, operands="expressions")
+        if arg is None:
+            return None
+        if arg.kind == K.CXX_NEW_EXPR:
+            return arg.type.pointee
+        if arg.kind != K.CALL_EXPR:
+            return None
+        callee = arg.referenced
+        if callee is not None and callee.qualified_name in _MAKERS:
+            args = arg.type.canonical.template_arguments
+            return args[0] if args else None
+        if family(arg.type) not in OWNING_POINTERS or len(arg.arguments) != 1:
+            return None
+        arg = arg.arguments[0]  # unique_ptr<Base>(new D), shared_ptr<Base>(make_unique<D>())
+    return None
+
+
+def is_replaced(expr: "Node") -> bool:
+    """The object ``expr`` names (an element, a pointer, a ``std::function``) is replaced where it is used: assigned (``v[i] = ...``), reset,
+    swapped, or handed to a function by mutable reference or pointer."""
+    parent = outermost_wrapper(expr).parent
+    if parent is not None and parent.kind == K.UNARY_OPERATOR and parent.operator == "&":
+        return True  # its address escapes
+    if parent is not None and parent.kind == K.MEMBER_REF_EXPR:
+        call = parent.parent
+        return call is not None and call.kind == K.CALL_EXPR and call.spelling in _REPLACING
+    if parent is None or parent.kind != K.CALL_EXPR:
+        return parent is not None and write_at(parent) is not None and strip(parent.children[0]) is strip(expr)
+    if parent.spelling in _REPLACING and parent.children and strip(parent.children[0]) is strip(expr):
+        return True
+    callee = parent.referenced
+    for index, arg in enumerate(parent.arguments):
+        if strip(arg) is strip(expr):
+            return callee is None or takes_mutable_reference(callee, index) or takes_mutable_pointer(callee, index)
+    return False
+
+
+def concrete_types_put(container: "Node", root: "Node") -> Optional[list["Type"]]:
+    """The dynamic types of the objects a sequence of pointers (``pointed_record``) declared in
+    ``root`` holds, as far as ``root`` shows: every ``push_back``/``emplace_back``/
+    ``push_front``/``emplace_front`` of ``std::make_unique<D>(...)``, ``std::make_shared<D>(...)``,
+    ``new D(...)`` or a smart pointer made from one gives ``D`` (each type once, in source
+    order). None when something else may put or replace an element: an initializer with
+    arguments, another member call that grows it, ``v[i] = ...`` or ``.reset`` on an element
+    (also through a range-for's reference), the container assigned, moved, or handed to a
+    function by mutable reference or pointer."""
+    if pointed_record(container.type) is None:
+        return None
+    init = initializer(container)
+    if init is not None:
+        ctor = strip(init, through=_CONSTRUCTION_WRAPPERS, operands="expressions")
+        if ctor is None or ctor.kind != K.CALL_EXPR or ctor.arguments or ctor.referenced is None \
+                or ctor.referenced.kind != K.CONSTRUCTOR:
+            return None
+    found: dict[str, "Type"] = {}
+    for ref in references_to(container, [root], kinds=(K.DECL_REF_EXPR,)):
+        use = outermost_wrapper(ref)
+        parent = use.parent
+        if parent is not None and parent.kind == K.CXX_FOR_RANGE_STMT:
+            var = next((c for c in parent.children if c.kind == K.VAR_DECL), None)
+            if var is None or any(is_replaced(r) for r in references_to(var, [parent], kinds=(K.DECL_REF_EXPR,))):
+                return None
+            continue
+        if parent is not None and parent.kind == K.MEMBER_REF_EXPR:
+            parent = parent.parent
+        if parent is None or parent.kind != K.CALL_EXPR or strip(call_object(parent)) is not strip(ref):
+            # an argument: read only when passed by value or by const reference
+            if parent is None or parent.kind != K.CALL_EXPR or parent.referenced is None:
+                return None
+            index = next((i for i, a in enumerate(parent.arguments) if strip(a) is strip(ref)), None)
+            if index is None or takes_mutable_reference(parent.referenced, index) \
+                    or takes_mutable_pointer(parent.referenced, index) or written_rvalue(parent, index):
+                return None
+            continue
+        name = parent.spelling
+        if name in _PUTTING:
+            args = parent.arguments
+            made = _made_type(args[0]) if len(args) == 1 else None
+            if made is None:
+                return None
+            found.setdefault(made.canonical.spelling, made)
+        elif name not in _KEEPING or is_replaced(parent):
+            return None
+    return list(found.values())
+
+
+def written_rvalue(call: "Node", index: int) -> bool:
+    """The argument at ``index`` of ``call`` binds to an rvalue reference parameter (it may be
+    moved from)."""
+    callee = call.referenced
+    params = parameters(callee) if callee is not None else []
+    return index < len(params) and params[index].type.kind == T.RVALUEREFERENCE

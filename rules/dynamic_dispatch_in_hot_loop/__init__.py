@@ -1,0 +1,355 @@
+"""dynamic-dispatch-in-hot-loop: a virtual or std::function call per element whose target the
+loop never changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Optional
+
+from hotlint.analysis.containers import OWNING_POINTERS, concrete_types_put, is_replaced, pointed_record
+from hotlint.analysis.control import is_invariant, mutated_declarations
+from hotlint.analysis.expressions import call_object, function_body, initializer, strip
+from hotlint.analysis.kinds import LOOPS, NAME_REFS, K
+from hotlint.analysis.symbols import in_linted_file, references_to
+from hotlint.analysis.types import family, written_name
+from hotlint.model import Severity
+from hotlint.rule import Finding, Rule
+
+FUNCTION_WRAPPERS = frozenset({"std::function", "std::move_only_function", "std::copyable_function"})
+# smart-pointer members that give the pointee of the same pointer on every call
+_POINTER_ACCESS = frozenset({"operator->", "operator*", "get"})
+
+
+class DynamicDispatchInHotLoop(Rule):
+    """A virtual call or a `std::function` call on every iteration of a loop, although the
+    object (so the function called) is the same on each.
+
+    ## What it does
+    Finds, in a loop, a call whose target is chosen at run time while nothing in the loop can
+    change it:
+
+    - a virtual member function called through a pointer, a reference, a `std::unique_ptr` or
+      `std::shared_ptr`, or on `*this`, on an object the loop does not change (declared before
+      it, never reassigned, reset or handed out by mutable reference in it);
+    - a `std::function` (or `std::move_only_function`) called with a target the loop does not
+      change;
+    - a virtual call on each element of a container of pointers (`std::vector<std::unique_ptr<
+      Shape>>`, `std::vector<Shape*>`) that is a local whose every `push_back`/`emplace_back`
+      in the function puts in the same concrete type (`std::make_unique<Circle>()`, `new
+      Circle`): the target does not change either.
+
+    Not reported: a call whose target changes per element (a container filled with several
+    types, a parameter the file cannot see into, an object chosen in the body); a class or
+    method marked `final`; an object whose type the compiler knows (a local or member held by
+    value, a pointer to such a local): the compiler calls those directly; a qualified call
+    (`p->Shape::area()`); a call outside a loop.
+
+    ## Why is this bad?
+    A virtual call loads the object's vtable pointer, loads the slot and branches indirectly;
+    a `std::function` call goes through a stored pointer to a type-erased invoker. When the
+    target never changes the branch predicts well, so the branch itself costs little: what
+    costs is that the compiler cannot see the body. It cannot inline it, so a loop that would
+    be a few vector instructions per eight elements becomes a call per element, with its
+    argument and result moves and the registers saved around it, and no vectorization.
+
+    The bench pair (`bench_fixtures/dynamic-dispatch-in-hot-loop`, 4096 floats a pass,
+    g++ 12 `-O2`, a 2-core AMD EPYC shared with other jobs, 7 alternating rounds): a virtual
+    `float f(float)` doing one multiply-add, called per element through a `Shape&`,
+    against the same loop over a `final` class (inlined, vectorized):
+    BENCH_VIRTUAL; a `std::function<float(float)>` against the lambda as a
+    template parameter: BENCH_FUNCTION. The gain vanishes as the call does more work:
+    BENCH_SWEEP. Under cachegrind the slow program runs BENCH_IR. A loop that also does I/O
+    per iteration is ranked cold (the I/O dominates); a call whose overrides in the file all
+    loop on their own is reported as an info (the dispatch is paid once per inner loop).
+
+    ## Example
+    ```cpp
+    float total(const Shape& s, const std::vector<float>& xs) {
+        float sum = 0;
+        for (float x : xs)
+            sum += s.area(x);      // an indirect call per element, never inlined
+        return sum;
+    }
+    ```
+
+    ## Use instead
+    Hoist the dispatch out of the loop: give the base class a batch method called once per
+    range, whose overrides run the loop over their own concrete type:
+    ```cpp
+    struct Shape { virtual float area_sum(std::span<const float> xs) const = 0; };
+    float total(const Shape& s, const std::vector<float>& xs) { return s.area_sum(xs); }
+    ```
+    or make the loop a template over the concrete type (`template <class S> float
+    total(const S& s, ...)`), or mark the class or the method `final` where the static type
+    is the concrete one. For a `std::function`, take the callable as a template parameter
+    (`template <class F> float apply(F&& f, ...)`). For a container of one concrete type,
+    store that type (`std::vector<Circle>`); for several types, sort or group the elements
+    by type so each group's loop calls one target.
+
+    ## Fix safety
+    No fix is offered: a batch method, a template or `final` changes the class's interface,
+    and whether other translation units derive from the class is not visible in one file.
+
+    ## Options
+    None.
+
+    ## References
+    - Agner Fog, "Optimizing software in C++", 7.30 "Virtual member functions" and 7.31
+      "Runtime type identification"
+    - GCC manual, `-fdevirtualize`, `-fdevirtualize-speculatively` (what g++ devirtualizes
+      by itself)
+    - C++ standard, [class.virtual] (`final`), [func.wrap.func] (`std::function`)
+    """
+
+    name = "dynamic-dispatch-in-hot-loop"
+    summary = "a virtual or std::function call per element whose target the loop never changes"
+    severity = Severity.WARNING
+    needs_layout = False
+    options = {}
+
+    def check(self, view) -> Iterator[Finding]:
+        for call in view.calls:
+            loop = call.loop
+            if loop is None or not in_linted_file(view, call.node):
+                continue
+            node = call.node
+            kids = node.children
+            # cheap test first: a member call or an operator() call, before resolving the callee
+            if not kids or (kids[0].kind != K.MEMBER_REF_EXPR and node.spelling != "operator()"):
+                continue
+            callee = call.callee
+            if callee is None or callee.kind != K.CXX_METHOD:
+                continue
+            found = _function_call(call) or _virtual_call(view, call, callee)
+            if found is not None:
+                yield self._finding(view, call, callee, found)
+
+    def _finding(self, view, call, callee, d: "Dispatch") -> Finding:
+        loop_line = call.loop.node.range.start.line
+        name = callee.spelling
+        notes = []
+        if d.kind == "function":
+            head = (f"{d.wrapper} `{d.object_text}` is called per element, its target never changing here: "
+                    "take the callable as a template parameter")
+            notes.append(f"each call goes through the {d.wrapper}'s stored pointer to a type-erased invoker, so the "
+                         "compiler cannot inline the callable: the loop makes one opaque call per element and is "
+                         "not vectorized")
+            notes.append(f"take the callable as a template parameter (`template <class F> ... F&& {d.object_text}`) "
+                         "or an `auto` parameter so a lambda inlines, or pass the whole range to the callable once")
+        elif d.kind == "container":
+            head = (f"every element of `{d.object_text}` is a `{d.concrete}`, yet `{name}` is dispatched per element: "
+                    f"store `{d.concrete}` objects by value")
+            notes.append(f"the only elements put into `{d.object_text}` in `{call.function.name}` are `{d.concrete}`"
+                         f" (line{'s' if len(d.fills) > 1 else ''} {', '.join(map(str, d.fills))}), so every "
+                         f"`{name}` call in the loop at line {loop_line} goes to the same function through the "
+                         "vtable, never inlined")
+            notes.append(f"store the objects by value (`std::vector<{d.concrete}>`: contiguous, the call inlined), "
+                         f"or mark `{d.concrete}` `final` and call through a `{d.concrete}*`; with several types, "
+                         "sort or group the elements by type so each group's loop calls one target")
+        else:
+            where = "`*this`" if d.object_text == "this" else f"`{d.object_text}`"
+            head = (f"virtual call `{name}` per element on {where}, which the loop never changes: dispatch once per "
+                    "range or use a `final` type")
+            notes.append(f"the call loads the vtable pointer of {where}, loads the slot of `{d.static_type}::{name}` "
+                         "and branches indirectly: predicted well since the target never changes, but the compiler "
+                         "cannot inline the body, so the loop makes one call per element and is not vectorized")
+            notes.append(f"hoist the dispatch: a virtual batch method on `{d.static_type}` (`{name}_all(span)`) "
+                         "called once, whose overrides loop over their own type; or a template over the concrete "
+                         f"type, or `final` on the class or `{name}` where the static type is the concrete one")
+        return Finding(call.node.range, head, severity=self.severity_for(view, call.node), notes=tuple(notes))
+
+
+@dataclass
+class Dispatch:
+    kind: str  # "virtual", "function" or "container"
+    object_text: str  # how the object is written (or the container's name)
+    static_type: str = ""
+    wrapper: str = ""
+    concrete: str = ""
+    fills: tuple = ()
+
+
+def _text(node) -> str:
+    return "".join(node.tokens) if len(node.tokens) <= 8 else node.spelling
+
+
+def _unchanged(obj, loop) -> bool:
+    """``obj`` names the same object on every iteration of ``loop``: no call, no variable
+    the loop declares or assigns, and no variable in it replaced through a call (``f = g``
+    on a ``std::function``, ``p.reset(q)``, passed by mutable reference)."""
+    if not is_invariant(obj, mutated_declarations([loop.node])):
+        return False
+    for ref in obj.walk():
+        decl = ref.referenced if ref.kind == K.DECL_REF_EXPR else None
+        if decl is not None and any(is_replaced(r) for r in references_to(decl, [loop.node], kinds=(K.DECL_REF_EXPR,))):
+            return False
+    return True
+
+
+def _through_pointer(obj):
+    """The smart pointer behind ``p->``, ``*p`` or ``p.get()`` on a ``std::unique_ptr`` or
+    ``std::shared_ptr``; ``obj`` itself otherwise."""
+    for _ in range(4):
+        if obj is None:
+            return None
+        if obj.kind == K.UNARY_OPERATOR and obj.operator == "*" and obj.children:
+            obj = strip(obj.children[0])
+            continue
+        if obj.kind == K.CALL_EXPR and obj.spelling in _POINTER_ACCESS:
+            inner = call_object(obj, operators=True)
+            if inner is not None and family(inner.type) in OWNING_POINTERS:
+                obj = inner
+                continue
+        break
+    return obj
+
+
+def _function_call(call) -> Optional[Dispatch]:
+    if call.node.spelling != "operator()":
+        return None
+    obj = call_object(call.node, operators=True)
+    wrapper = family(obj.type) if obj is not None else None
+    if wrapper not in FUNCTION_WRAPPERS or not _unchanged(obj, call.loop):
+        return None
+    return Dispatch("function", _text(obj), wrapper=f"`{wrapper}`")
+
+
+def _is_final(decl) -> bool:
+    return decl is not None and "final" in decl.attribute_names()
+
+
+def _known_type(view, obj, fn) -> bool:
+    """The compiler knows the dynamic type of the object ``obj`` designates: a variable or
+    member held by value, or a pointer variable initialized with the address of one and never
+    reassigned."""
+    if obj.kind in (K.DECL_REF_EXPR, K.MEMBER_REF_EXPR):
+        decl = obj.referenced
+        if decl is None:
+            return False
+        t = decl.type
+        if t.is_record:
+            return True  # by value: the compiler calls the override of its own type
+        if t.is_pointer and decl.kind == K.VAR_DECL:
+            init = strip(initializer(decl))
+            if init is not None and init.kind == K.UNARY_OPERATOR and init.operator == "&" and init.children \
+                    and fn is not None and decl not in view.analysis.reassigned(fn.node):
+                target = strip(init.children[0])
+                return target is not None and target.kind == K.DECL_REF_EXPR and target.referenced is not None \
+                    and target.referenced.type.is_record
+    if obj.kind == K.ARRAY_SUBSCRIPT_EXPR:
+        return obj.type.is_record  # an element of an array of objects
+    return False
+
+
+def _virtual_call(view, call, callee) -> Optional[Dispatch]:
+    if not callee.is_virtual or _is_final(callee):
+        return None
+    member = call.node.children[0]
+    if member.kind != K.MEMBER_REF_EXPR:
+        return None  # an operator called with operator syntax
+    if any(c.kind in NAME_REFS for c in member.children):
+        return None  # `p->Shape::area()`: called directly
+    obj = call_object(call.node, operators=False)
+    if obj is None or obj.kind == K.CXX_THIS_EXPR:
+        fn = call.function
+        record = fn.node.semantic_parent if fn is not None and fn.node.kind == K.CXX_METHOD else None
+        if record is None or _is_final(record):
+            return None
+        return _virtual(view, callee, "this", record.spelling)
+    t = obj.type.non_reference()
+    record = t.pointee if t.is_pointer else t
+    if record is None or _is_final(record.declaration):
+        return None
+    if _known_type(view, obj, call.function):
+        return None
+    behind = _through_pointer(obj)
+    if behind is not None and _unchanged(behind, call.loop):
+        return _virtual(view, callee, _text(behind), written_name(record))
+    return _same_element_type(call, callee, behind)
+
+
+def _virtual(view, callee, text: str, static_type: str) -> Optional[Dispatch]:
+    if _looping_overrides(view, callee):
+        return None  # a batch method: one dispatch per range is the fix itself
+    return Dispatch("virtual", text, static_type=static_type)
+
+
+def _same_element_type(call, callee, obj) -> Optional[Dispatch]:
+    """A container finding: ``obj`` is an element of a local container of pointers every one of
+    whose elements is of one concrete type."""
+    if obj is None or call.function is None:
+        return None
+    loop = call.loop
+    container = None
+    if obj.kind == K.DECL_REF_EXPR and loop.node.kind == K.CXX_FOR_RANGE_STMT:
+        parts = loop.parts()
+        if parts["variable"] is not None and obj.referenced == parts["variable"]:
+            container = strip(parts.get("range"))
+    elif obj.kind == K.CALL_EXPR and obj.spelling in ("operator[]", "at"):
+        container = call_object(obj, operators=True)
+    if container is None or container.kind != K.DECL_REF_EXPR or container.referenced is None:
+        return None
+    decl = container.referenced
+    fn = call.function.node
+    if decl.kind != K.VAR_DECL or not decl.range.start.line >= fn.range.start.line \
+            or pointed_record(decl.type) is None or not _within(decl, fn):
+        return None
+    body = function_body(fn) if fn.kind != K.LAMBDA_EXPR else None
+    if body is None:
+        return None
+    types = concrete_types_put(decl, body)
+    if not types or len(types) != 1:
+        return None
+    concrete = types[0]  # even a `final` one: the call sees only the pointer's type
+    fills = tuple(sorted({r.range.start.line for r in references_to(decl, [body], kinds=(K.DECL_REF_EXPR,))
+                          if _fill_line(r)}))
+    return Dispatch("container", decl.spelling, concrete=written_name(concrete), fills=fills)
+
+
+def _fill_line(ref) -> bool:
+    parent = ref.parent
+    call = parent.parent if parent is not None and parent.kind == K.MEMBER_REF_EXPR else None
+    return call is not None and call.kind == K.CALL_EXPR and call.spelling in ("push_back", "emplace_back",
+                                                                              "push_front", "emplace_front")
+
+
+def _within(decl, fn) -> bool:
+    r, f = decl.range, fn.range
+    return (r.start.line, r.start.column) >= (f.start.line, f.start.column) and \
+        (r.end.line, r.end.column) <= (f.end.line, f.end.column)
+
+
+def _looping_overrides(view, callee) -> tuple:
+    """The definitions in this file of ``callee`` and its overrides (virtual methods of the
+    same name in its class or a class derived from it), when each runs a loop of its own that is
+    not of a small constant trip count: a batch method, whose dispatch is paid once per range;
+    () when one does not, or none is defined here."""
+    base = callee.semantic_parent
+    hotness = view.analysis.hotness
+    found = []
+    for fn in view.functions:
+        node = fn.node
+        if node.kind != K.CXX_METHOD or node.spelling != callee.spelling or not node.is_virtual:
+            continue
+        if not _derives(node.semantic_parent, base):
+            continue
+        body = function_body(node)
+        if body is None:
+            continue
+        if not any(loop.function is fn and hotness.trip_count(loop) is None for loop in view.loops):
+            return ()
+        found.append(f"`{node.semantic_parent.spelling}::{node.spelling}`")
+    return tuple(found)
+
+
+def _derives(record, base, depth: int = 0) -> bool:
+    if record is None or base is None or depth > 8:
+        return False
+    if record.is_same_declaration(base):
+        return True
+    for c in record.children:
+        if c.kind == K.CXX_BASE_SPECIFIER:
+            t = c.type.declaration
+            if _derives(t, base, depth + 1):
+                return True
+    return False
