@@ -15,6 +15,7 @@ import argparse
 import concurrent.futures
 import datetime
 import json
+import math
 import os
 import platform
 import re
@@ -130,13 +131,20 @@ def build(pair: Pair, cxx: list[str], flags: list[str], outdir: str) -> None:
 _LINE = re.compile(r"^(checksum|elapsed_ns)\s+(\S+)\s*$", re.M)
 
 
+def read_measurement(stdout: str) -> dict[str, str]:
+    """The benchmark contract: the last ``checksum N`` and ``elapsed_ns N`` lines a program
+    printed (``elapsed_ns`` times its kernel only; ``checksum`` tells two versions apart that
+    compute different results). Either may be missing."""
+    return dict(_LINE.findall(stdout))
+
+
 def run_program(p: Program, quick: bool, wrapper: Optional[list[str]] = None, timeout: float = 300) -> tuple[str, int, str]:
     """Run once: (checksum, elapsed ns, stderr)."""
     cmd = (wrapper or []) + [p.binary] + (["--quick"] if quick else [])
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
         raise BenchError(f"{p.source} exited with {proc.returncode}: {proc.stderr.strip()[-500:]}")
-    found = dict(_LINE.findall(proc.stdout))
+    found = read_measurement(proc.stdout)
     if "checksum" not in found or "elapsed_ns" not in found:
         raise BenchError(f"{p.source} did not print `checksum N` and `elapsed_ns N`")
     return found["checksum"], int(found["elapsed_ns"]), proc.stderr
@@ -179,20 +187,72 @@ def hardware_counters_available() -> bool:
     return proc.returncode == 0 and "not supported" not in proc.stderr
 
 
-def measure(pair: Pair, rounds: int, warmup: int, on_round=None) -> None:
+def alternate(runners: list, rounds: int, warmup: int = 0, on_round=None) -> list[list[float]]:
+    """Run every one of ``runners`` (callables returning a time) once per round, after
+    ``warmup`` untimed rounds, and return each one's times. The order reverses every round
+    (a b, b a, a b, ...), so drift in the machine's load affects all of them alike; the ratio
+    of two runners' times in one round (``ratio_interval``) is then a paired measurement."""
     for _ in range(warmup):
-        for p in pair.programs:
-            run_program(p, quick=False)
+        for run in runners:
+            run()
+    times: list[list[float]] = [[] for _ in runners]
     for r in range(rounds):
-        # alternate which program runs first so drift affects both alike
-        order = pair.programs if r % 2 == 0 else list(reversed(pair.programs))
-        for p in order:
+        order = range(len(runners)) if r % 2 == 0 else range(len(runners) - 1, -1, -1)
+        for i in order:
+            times[i].append(runners[i]())
+        if on_round:
+            on_round()
+    return times
+
+
+# Two-sided 95% quantiles of Student's t for 1..30 degrees of freedom (beyond: the normal's 1.96).
+_T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
+        2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048,
+        2.045, 2.042)
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """How many times faster ``after`` ran than ``before``, from per-round ratios
+    ``before[i] / after[i]``: their median, and a 95% confidence interval for their geometric
+    mean (a t-interval on the logarithms of the per-round ratios, so 2x faster and 2x slower
+    are symmetric and one round's outlier widens the interval instead of moving a mean)."""
+
+    median: float
+    low: float
+    high: float
+    rounds: int
+    smallest: float
+    largest: float
+
+
+def ratio_interval(before: list[float], after: list[float]) -> Ratio:
+    ratios = [b / a for b, a in zip(before, after) if a > 0 and b > 0]
+    if not ratios:
+        raise BenchError("no round produced a usable time")
+    logs = [math.log(r) for r in ratios]
+    mean = statistics.fmean(logs)
+    if len(logs) > 1:
+        t = _T95[len(logs) - 2] if len(logs) - 1 <= len(_T95) else 1.96
+        half = t * statistics.stdev(logs) / math.sqrt(len(logs))
+    else:
+        half = math.inf  # one round says nothing about the noise
+    return Ratio(statistics.median(ratios), math.exp(mean - half), math.exp(mean + half) if half != math.inf
+                 else math.inf, len(ratios), min(ratios), max(ratios))
+
+
+def measure(pair: Pair, rounds: int, warmup: int, on_round=None) -> None:
+    def runner(p: Program):
+        def run() -> int:
             checksum, ns, _ = run_program(p, quick=False)
             if checksum != p.checksum:
                 raise BenchError(f"{pair.rule}/{p.name}: checksum changed between runs ({p.checksum} -> {checksum})")
-            p.times.append(ns)
-        if on_round:
-            on_round()
+            return ns
+        return run
+
+    times = alternate([runner(p) for p in pair.programs], rounds, warmup, on_round)
+    for p, t in zip(pair.programs, times):
+        p.times.extend(t)
 
 
 def summarize(pair: Pair, rule_note: Optional[str]) -> dict:

@@ -21,7 +21,7 @@ from .trust import ENV_VAR, Trust
 from .safeio import DEFAULT_WORKER_MEMORY_MIB
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2, 3
-SUBCOMMANDS = ("rules", "rule", "bench", "lsp", "completion")
+SUBCOMMANDS = ("rules", "rule", "bench", "verify", "lsp", "completion")
 
 
 class UsageError(Exception):
@@ -56,6 +56,7 @@ def lint_parser() -> argparse.ArgumentParser:
         description="A C/C++ performance linter: false sharing, seq_cst defaults, allocation in loops, "
                     "aliasing that blocks vectorization, array-of-structs layouts, padding.",
         epilog="Subcommands: `hotlint rules`, `hotlint rule NAME`, `hotlint bench [RULE ...]`, `hotlint lsp`, "
+               "`hotlint verify` (fixes proven on your project's build, tests and benchmark), "
                "`hotlint completion bash|zsh|fish`. "
                "Exit codes: 0 no findings, 1 findings (0 with --exit-zero), 2 some input could not be analyzed "
                "(0 with --exit-zero-on-errors), 3 usage or config error.",
@@ -199,6 +200,7 @@ def _show_settings(ns, resolver: ConfigResolver, overrides: dict, flag_resolvers
     show("profile", cfg.profile)
     show("hot-functions", cfg.hot_functions)
     show("cold-functions", cfg.cold_functions)
+    show("thread-pool", cfg.thread_pool)
     show("report-unused-suppressions", cfg.report_unused_suppressions or ns.report_unused_suppressions)
     show("rule-paths", cfg.rule_paths)
     for rule, opts in sorted(cfg.rule_options.items()):
@@ -873,7 +875,27 @@ def completion_parser() -> argparse.ArgumentParser:
             action.complete = shtab.DIRECTORY
         elif action.dest == "compile_commands":
             action.complete = shtab.FILE  # the file or its folder
+    _completion_subcommands(p)
     return p
+
+
+def _completion_subcommands(p: argparse.ArgumentParser) -> None:
+    """Subcommands with options of their own, for completion after their name."""
+    import shtab
+
+    from .verify import parser as verify_parser
+
+    commands = p.add_subparsers(dest="command", metavar="COMMAND")
+    for name, sub in (("verify", verify_parser()),):
+        child = commands.add_parser(name, help=sub.description.split(":")[0], description=sub.description)
+        for action in sub._actions:
+            if action.dest == "help":
+                continue
+            if action.dest in ("paths", "config", "compile_commands"):
+                action.complete = shtab.FILE
+            elif action.dest == "project":
+                action.complete = shtab.DIRECTORY
+            child._add_action(action)
 
 
 def run_completion(argv: Sequence[str]) -> int:
@@ -917,6 +939,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 from .bench import main as bench_main
 
                 return bench_main(rest)
+            if cmd == "verify":
+                from .verify import main as verify_main
+
+                return verify_main(rest)
             if cmd == "lsp":
                 from .lsp import main as lsp_main
 

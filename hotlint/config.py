@@ -58,6 +58,7 @@ class Config:
     compile_commands: Optional[str] = None
     hot_functions: list[str] = field(default_factory=list)
     cold_functions: list[str] = field(default_factory=list)
+    thread_pool: list[str] = field(default_factory=list)  # functions that hand a callable to a pool's threads
     rule_paths: list[str] = field(default_factory=list)
     timeout: float = 60.0
     profile: list[str] = field(default_factory=list)  # profiles to rank findings by (hotlint.rank)
@@ -155,8 +156,9 @@ _KEYS = {
     "select": list, "ignore": list, "per-file-ignores": dict, "exclude": list, "extend-exclude": list,
     "respect-gitignore": bool, "force-exclude": bool, "report-unused-suppressions": bool,
     "cache-line-size": int, "extra-args": list, "compile-commands": str,
-    "hot-functions": list, "cold-functions": list, "rule-paths": list, "timeout": (int, float),
+    "hot-functions": list, "cold-functions": list, "thread-pool": list, "rule-paths": list, "timeout": (int, float),
     "profile": list, "hot-threshold": (int, float, str), "min-severity": str,
+    "verify": dict,  # `hotlint verify`'s commands: read by hotlint.verify, and only for a trusted project
 }
 
 
@@ -212,6 +214,8 @@ def parse_table(table: dict, path: Optional[str], known_rules: dict, skipped_pac
         if key not in _KEYS:
             raise ConfigError(f"{where}: unknown key `{key}`{_suggest(key, list(_KEYS) + list(known_rules))}")
         _check_type(where, key, value, _KEYS[key])
+        if key == "verify":
+            continue  # not a lint setting; hotlint.verify validates it when it may use it
         if key in ("select", "ignore"):
             _check_rule_names(where, key, value, known_rules, errors_allowed=key == "ignore")
             setattr(cfg, key, list(value))

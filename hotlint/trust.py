@@ -89,9 +89,12 @@ class Trust:
             named.extend((v, path) for v in value)
         return cls(tuple(_real(f) for f, _ in named), flag, tuple(named))
 
-    def rule_paths_allowed(self, config_path: str, linted: str, explicit: bool = False) -> tuple[bool, str]:
+    def rule_paths_allowed(self, config_path: str, linted: str, explicit: bool = False,
+                           runs: str = "they would run its Python code") -> tuple[bool, str]:
         """Whether ``rule-paths`` of ``config_path`` may load for the file ``linted``, and if
-        not, why. ``explicit``: the user named the configuration file (``--config``)."""
+        not, why. ``explicit``: the user named the configuration file (``--config``). The same
+        gate holds for anything else a configuration would run (``hotlint verify``'s commands),
+        with ``runs`` saying what."""
         config_dir = _real(os.path.dirname(os.path.abspath(config_path)))
         root = project_root(linted)
         if not explicit and not _within(config_dir, _real(root)):
@@ -99,7 +102,7 @@ class Trust:
                            "own configuration")
         if self.every_project or any(_within(config_dir, f) for f in self.folders):
             return True, ""
-        return False, "the project is not trusted (they would run its Python code); " + HOW_TO_TRUST
+        return False, f"the project is not trusted ({runs}); " + HOW_TO_TRUST
 
 
 def running_python_paths() -> list[str]:

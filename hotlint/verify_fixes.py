@@ -19,7 +19,7 @@ import tempfile
 
 from .bench import (
     CONFIRMED_RATIO, EXIT_FAILED, EXIT_OK, BenchError, Pair, Program, build, compile_flags, compiler_version,
-    measure, verify,
+    measure, ratio_interval, verify,
 )
 from .fixes import apply_edits
 from .model import Fix
@@ -80,9 +80,10 @@ def run(pairs: list[Pair], cxx: list[str], ns, out, err) -> int:
                 verify(check, quick=False)
                 measure(check, ns.rounds, ns.warmup)
                 slow, fixed = check.programs
-                ratios = [s / f for s, f in zip(slow.times, fixed.times)]
+                spread = ratio_interval(slow.times, fixed.times)
                 row.update(ratio=statistics.median(slow.times) / statistics.median(fixed.times),
-                           ratio_min=min(ratios), ratio_max=max(ratios), checksum=slow.checksum)
+                           ratio_min=spread.smallest, ratio_max=spread.largest,
+                           ratio_interval=[spread.low, spread.high], checksum=slow.checksum)
                 ok = row["ratio_min"] > 1.0
                 row["verdict"] = ("compiles, same result, faster in every round"
                                   + (f" (> {CONFIRMED_RATIO}x)" if row["ratio_min"] > CONFIRMED_RATIO else "")
