@@ -402,6 +402,27 @@ class FileHotness:
         return {"usrs": list(usrs), "functions": functions, "calls": calls,
                 "cold": [r.to_json() for r in self.regions]}
 
+    def strong_region_at(self, node: "Node") -> Optional[ColdRegion]:
+        """The innermost strong cold region (an error branch, a catch handler, an unlikely
+        branch) around ``node``, or None; I/O loops and small trip counts, which speak only of
+        what is directly in them, are not asked."""
+        rng = node.range
+        found = [r for r in self.regions if r.strength == "strong" and r.range.contains(rng)]
+        return max(found, key=lambda r: r.range.start) if found else None
+
+    def loop_caller(self, fn: "Function") -> Optional[str]:
+        """The qualified name of a function of this file that calls ``fn`` on each iteration of
+        one of its loops (the fragment's ``loop`` calls: not on a cold path, not in a loop of a
+        small constant trip count), or None."""
+        frag = self.fragment
+        usr = fn.node.usr
+        if not usr or usr not in frag["usrs"]:
+            return None
+        index = frag["usrs"].index(usr)
+        names = {f[0]: f[1] for f in frag["functions"]}
+        return next((names.get(a, frag["usrs"][a]) for a, b, kind in frag["calls"] if b == index and kind == "loop"),
+                    None)
+
 
 _CALLABLE = frozenset({K.FUNCTION_DECL, K.CXX_METHOD, K.CONSTRUCTOR, K.DESTRUCTOR, K.CONVERSION_FUNCTION,
                        K.FUNCTION_TEMPLATE})
