@@ -887,7 +887,8 @@ def _completion_subcommands(p: argparse.ArgumentParser) -> None:
 
     commands = p.add_subparsers(dest="command", metavar="COMMAND")
     for name, sub in (("verify", verify_parser()),):
-        child = commands.add_parser(name, help=sub.description.split(":")[0], description=sub.description)
+        summary = sub.description.split(":")[0]
+        child = commands.add_parser(name, help=summary, description=summary)
         for action in sub._actions:
             if action.dest == "help":
                 continue
