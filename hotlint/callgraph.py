@@ -24,6 +24,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
+from .analysis.hotness import region_holding
 from .model import Range
 
 
@@ -139,16 +140,7 @@ class ProjectGraph:
         ``loop_lines``: the outermost strong region holding it, else the I/O or small-trip region
         of that loop."""
         self._build()
-        regions = self._regions.get(path, ())
-        for r in regions:
-            if r.strength == "strong" and r.range.contains(rng):
-                return r
-        if loop_lines is not None:
-            for r in regions:
-                if r.strength != "strong" and (r.range.start.line, r.range.end.line) == loop_lines \
-                        and r.range.contains(rng):
-                    return r
-        return None
+        return region_holding(self._regions.get(path, ()), rng, loop_lines)
 
     def heat(self, usr: str) -> Optional[Heat]:
         if self._heat is None:

@@ -280,3 +280,54 @@ def test_name_roles():
         assert cold_role(name, name) is None, name
     assert cold_role("TestBody", "Suite_Case_Test::TestBody") == "a test body"
     assert cold_role("Run", "MySuite_Works_Test::Run") == "a test body"
+
+
+COLD_AT = r"""
+#include <cstdio>
+#include <stdexcept>
+int f(const int* xs, int n) {
+  int s = 0;
+  for (int i = 0; i < n; ++i) {
+    s += xs[i];  // @hot
+    try {
+      if (xs[i] < 0) throw std::runtime_error("neg");
+    } catch (const std::exception&) {
+      s -= 1;  // @catch
+    }
+    for (int k = 0; k < 4; ++k) s += k;  // @nested-trip
+    std::printf("%d\n", s);  // @io
+  }
+  for (int k = 0; k < 4; ++k) {
+    s += k;  // @trip
+    for (int j = 0; j < n; ++j) s += j;  // @inner
+  }
+  return s;
+}
+"""
+
+
+def test_cold_region_of_a_node_reads_like_the_ranking(tmp_path):
+    from hotlint.analysis.hotness import region_holding
+    from hotlint.analysis.kinds import K
+
+    view = parse_view(tmp_path, COLD_AT)
+    marks = {m.group(1): n for n, line in enumerate(COLD_AT.split("\n"), start=1) if (m := _MARK.search(line))}
+    hot = view.analysis.hotness
+
+    def region_on(mark):
+        stmts = [n for n in view.nodes(K.COMPOUND_ASSIGNMENT_OPERATOR, K.CALL_EXPR)
+                 if n.range.start.line == marks[mark]]
+        return hot.cold_region(stmts[0])
+
+    assert region_on("catch").reason == "in a catch handler"
+    # the outer loop prints on every iteration: what is directly in it is cold, I/O included
+    assert region_on("hot").strength == "loop" and region_on("io").strength == "loop"
+    assert region_on("trip").strength == "trip"
+    # four iterations of a loop that runs n times: not a small nest
+    assert region_on("nested-trip") is None
+    # the innermost loop of a statement decides: a loop of n iterations inside the small one is not cold
+    assert region_on("inner") is None
+    # the same answer from the regions alone, as ProjectGraph.cold_region asks it
+    stmt = [n for n in view.nodes(K.COMPOUND_ASSIGNMENT_OPERATOR) if n.range.start.line == marks["catch"]][0]
+    assert region_holding(hot.regions, stmt.range, None).reason == "in a catch handler"
+    assert region_holding([], stmt.range, None) is None

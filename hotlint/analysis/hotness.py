@@ -29,7 +29,7 @@ import fnmatch
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Iterable, Optional
 
 from .kinds import NULL_LITERALS, K
 
@@ -117,6 +117,23 @@ class ColdRegion:
         return [r.start.line, r.start.column, r.end.line, r.end.column, self.reason, self.strength]
 
 
+def region_holding(regions: Iterable, rng: "Range", loop_lines: Optional[tuple[int, int]]):
+    """The cold region among ``regions`` (``ColdRegion`` or anything with ``range`` and
+    ``strength``) holding code at ``rng`` whose innermost loop spans ``loop_lines``: the first
+    strong region holding it, else the I/O or small-trip region of that loop itself (what is
+    directly in it); None."""
+    regions = list(regions)
+    for r in regions:
+        if r.strength == "strong" and r.range.contains(rng):
+            return r
+    if loop_lines is not None:
+        for r in regions:
+            if r.strength != "strong" and (r.range.start.line, r.range.end.line) == loop_lines \
+                    and r.range.contains(rng):
+                return r
+    return None
+
+
 def _strip(node: "Node") -> "Node":
     while node.kind in _WRAPPERS and len(node.children) == 1:
         node = node.children[0]
@@ -168,6 +185,13 @@ class FileHotness:
                                       else f"loops of {trips} iterations in all", "trip"))
         out.sort(key=lambda r: (r.range.start, r.range.end))
         return out
+
+    def cold_region(self, node: "Node") -> Optional[ColdRegion]:
+        """The cold region holding ``node`` as the ranking reads it (``region_holding``), its
+        innermost loop taken from the view."""
+        loop = self.view.enclosing_loop(node)
+        lines = (loop.node.range.start.line, loop.node.range.end.line) if loop is not None else None
+        return region_holding(self.regions, node.range, lines)
 
     @staticmethod
     def _attributed(stmt: "Node", attribute: str) -> bool:

@@ -598,6 +598,11 @@ class Node:
         return self.kind == "CXX_METHOD" and self._c.is_virtual_method()
 
     @property
+    def is_const_method(self) -> bool:
+        """A member function (or conversion function) declared ``const``."""
+        return self.kind in ("CXX_METHOD", "CONVERSION_FUNCTION") and self._c.is_const_method()
+
+    @property
     def is_in_system_header(self) -> bool:
         return self._c.location.is_in_system_header
 
