@@ -537,3 +537,35 @@ def test_vectorizable_shape_takes_container_accessors_when_asked(tmp_path):
     scope = [parts["condition"], parts["increment"], parts["body"]]
     assert not co.vectorizable_shape(scope, parts["body"])  # v.size() and v[k] are library calls
     assert co.vectorizable_shape(scope, parts["body"], containers=True)
+
+
+SEARCHES = r"""
+struct R { long key; char pad[100]; };
+int a(const R* r, int n, long k) {
+  int lo = 0, hi = n;
+  while (lo < hi) { int mid = lo + (hi - lo) / 2; if (r[mid].key < k) lo = mid + 1; else hi = mid; }
+  return lo;
+}
+int b(const R* r, int n, long k) {
+  int lo = 0, hi = n - 1, mid = 0;
+  while (lo <= hi) { mid = (lo + hi) >> 1; if (r[mid].key == k) return mid; if (r[mid].key < k) lo = mid + 1; else hi = mid - 1; }
+  return -1;
+}
+int c(const R* r, int n) {
+  int lo = 0, hi = n;
+  while (lo < hi) { int mid = lo + hi; lo = mid; }
+  return lo;
+}
+int d(const R* r, int n) {
+  int lo = 0, hi = n, s = 0;
+  while (lo < hi) { int half = (lo + hi) / 2; s += r[half].key; ++lo; }
+  return s;
+}
+"""
+
+
+def test_bisection_midpoint(tmp_path):
+    s = snippet(tmp_path, SEARCHES)
+    found = [co.bisection_midpoint(loop) for loop in s.view.loops]
+    # c does not halve; d halves but never moves an end to the midpoint
+    assert [None if m is None else m.spelling for m in found] == ["mid", "mid", None, None]

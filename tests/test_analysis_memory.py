@@ -572,3 +572,57 @@ def test_element_alias_and_indexed_address(tmp_path):
                      "other": None, "copy": None}
     assert me.indexed_address(initializer(s.decl(K.VAR_DECL, "addr")), i) is not None
     assert me.indexed_address(initializer(s.decl(K.VAR_DECL, "shifted")), i) is None
+
+
+SMART = r"""
+#include <memory>
+#include <vector>
+struct R { long key; double w; char tail[100]; };
+void sink(...);
+void hold(const std::unique_ptr<R>&);
+void f(const std::vector<std::unique_ptr<R>>& owners, R** slots, int n) {
+  for (const auto& up : owners) {
+    sink(up->key);
+    sink((*up).w);
+    sink(up.get()->w);
+    if (!up) continue;
+    if (up == nullptr) break;
+    hold(up);
+  }
+  for (int i = 0; i < n; ++i) {
+    if (!slots[i]) continue;
+    R* q = slots[i];
+    sink(q->key && q);
+  }
+}
+"""
+
+
+def test_member_path_through_a_smart_pointer_and_null_tests(tmp_path):
+    s = snippet(tmp_path, SMART)
+    line = s.line_of
+
+    def path(marker, name):
+        ref = s.one(K.DECL_REF_EXPR, name, line=line(marker))
+        found = me.member_path(ref, through_pointer=True)
+        if found is None or found is me.NOT_A_USE:
+            return found
+        members, last = found
+        return [m.spelling for m in members], "".join(last.tokens)
+
+    assert path("sink(up->key)", "up") == (["key"], "up->key")
+    assert path("sink((*up).w)", "up") == (["w"], "(*up).w")
+    assert path("up.get()->w", "up") == (["w"], "up.get()->w")
+    assert path("if (!up)", "up") is me.NOT_A_USE
+    assert path("up == nullptr", "up") is me.NOT_A_USE
+    assert path("hold(up);", "up") is None  # handed on whole
+    assert path("q->key && q", "q") == (["key"], "q->key")
+
+
+def test_element_alias_takes_the_pointer_a_sequence_of_pointers_holds(tmp_path):
+    s = snippet(tmp_path, SMART)
+    loop = s.view.loops[1]
+    q = s.decl(K.VAR_DECL, "q")
+    i = s.decl(K.VAR_DECL, "i")
+    alias = me.element_alias(q, i, loop.parts()["body"])
+    assert alias is not None and alias[0].spelling == "slots" and alias[1] is True

@@ -497,3 +497,15 @@ template <class P> struct S {
         [True, True, True, False, True, False, False]
     assert ty.is_undetermined(t("dep")) and ty.is_undetermined(t("o"))
     assert not ty.is_undetermined(t("l"))
+
+
+def test_pointee_record_of_pointer_like_elements(t):
+    def name(found):
+        return None if found is None else found.spelling.replace("const ", "")
+
+    assert name(ty.pointee_record(t("g_plainp"))) == "Plain"
+    assert name(ty.pointee_record(t("g_unique_plain"))) == "Plain"
+    assert name(ty.pointee_record(t("g_plain_ref"))) is None  # the record itself, no pointer to follow
+    assert ty.pointee_record(t("g_unique_array")) is None  # unique_ptr<int[]>: an array of scalars
+    assert ty.pointee_record(t("g_intp")) is None and ty.pointee_record(t("g_plainpp")) is None
+    assert ty.pointee_record(t("g_vec_plainp_p")) is None  # a pointer to a standard container

@@ -233,3 +233,98 @@ def test_a_pointer_to_a_wide_record_counts_the_lines_touched_as_the_subscript_do
         "for (std::size_t i = 0; i < n; ++i) { " + form + " } return s; }")]
     assert len(messages) == 3 and len(set(messages)) == 1, messages
     assert "touches 1 of every 4 cache lines" in messages[0], messages[0]
+
+
+_POINTER_LOOPS = {
+    "range-for-raw": "#include <memory>\nfloat f(const std::vector<Entity*>& es) { float s = 0; "
+                     "for (const Entity* e : es) s += e->pos.x + e->vel.y; return s; }",
+    "range-for-unique": "#include <memory>\nfloat f(const std::vector<std::unique_ptr<Entity>>& es) { float s = 0; "
+                        "for (const auto& e : es) { if (!e) continue; s += e->pos.x + (*e).vel.y; } return s; }",
+    "indexed-unique": "#include <memory>\nfloat f(const std::vector<std::unique_ptr<Entity>>& es) { float s = 0; "
+                      "for (std::size_t i = 0; i < es.size(); ++i) s += es[i]->pos.x + es[i]->vel.y; return s; }",
+    "pointer-array": "float f(Entity** es, int n) { float s = 0; "
+                     "for (int i = 0; i < n; ++i) { Entity* e = es[i]; s += e->pos.x + e->vel.y; } return s; }",
+}
+
+
+@pytest.mark.parametrize("form", sorted(_POINTER_LOOPS))
+def test_a_loop_over_pointers_to_wide_records_names_the_chase_and_the_line(tmp_path, form):
+    (d,) = _diags(tmp_path, _POINTER_LOOPS[form])
+    assert d.message.startswith("`Entity` is 80 bytes; this loop over `es` reads 8 of them (10%) through a pointer "
+                                "per element"), d.message
+    assert len(d.message) <= 120, d.message
+    assert d.notes[0] == "bytes used per element: `pos.x` (offset 0, 4 bytes), `vel.y` (offset 16, 4 bytes)"
+    assert "pointer chase" in d.notes[1] and "of what it fetches there (a cache line) for 8 bytes, 88% is wasted" \
+        in d.notes[1], d.notes[1]
+    assert "stream 24 bytes per element" in d.notes[2]  # `pos` and `vel` kept whole
+    assert d.fix is None
+
+
+@pytest.mark.parametrize("body", [
+    # reads most of the record
+    "float f(const std::vector<Entity*>& es) { float s = 0; for (const Entity* e : es) "
+    "s += e->pos.x + e->pos.y + e->pos.z + e->vel.x + e->vel.y + e->vel.z + e->id + e->flags + e->name[0]"
+    " + e->name[40]; return s; }",
+    # a record within one line: a line per element whichever way it is split
+    "struct Small { double key; char tag[40]; };\n"
+    "double f(const std::vector<Small*>& ss) { double s = 0; for (auto* p : ss) s += p->key; return s; }",
+    # dereferences nothing: counts, compares, hands the pointer on
+    "void keep(Entity*); int f(const std::vector<Entity*>& es, const Entity* t) { int c = 0; "
+    "for (Entity* e : es) { if (e == t) ++c; if (e) keep(e); } return c; }",
+    "int f(const std::vector<Entity*>& es, const Entity* t) { int c = 0; "
+    "for (Entity* e : es) if (e != t && e) ++c; return c; }",
+])
+def test_pointer_loops_that_are_not_reported(tmp_path, body):
+    assert _diags(tmp_path, body) == []
+
+
+_SEARCHES = {
+    "while-index": "int f(const std::vector<Entity>& es, unsigned k) { int lo = 0, hi = (int)es.size(); "
+                   "while (lo < hi) { int mid = lo + (hi - lo) / 2; if (es[mid].id < k) lo = mid + 1; "
+                   "else hi = mid; } return lo; }",
+    "while-pointers": "int f(Entity** es, int n, unsigned k) { int lo = 0, hi = n; "
+                      "while (lo < hi) { int mid = (lo + hi) >> 1; if (es[mid]->id < k) lo = mid + 1; "
+                      "else hi = mid; } return lo; }",
+    "lower-bound": "#include <algorithm>\nconst Entity* f(const std::vector<Entity>& es, unsigned k) { "
+                   "auto it = std::lower_bound(es.begin(), es.end(), k, "
+                   "[](const Entity& e, unsigned key) { return e.id < key; }); "
+                   "return it == es.end() ? nullptr : &*it; }",
+}
+
+
+@pytest.mark.parametrize("form", sorted(_SEARCHES))
+def test_a_binary_search_over_wide_records_is_one_line_per_probe(tmp_path, form):
+    (d,) = _diags(tmp_path, _SEARCHES[form])
+    assert d.message.startswith("`Entity` is 80 bytes; ") and "reads 4 of them per probe (5%)" in d.message, d.message
+    assert len(d.message) <= 120, d.message
+    assert d.notes[0] == "bytes used per element: `id` (offset 24, 4 bytes)"
+    assert "fetches a cache line for 4 useful bytes (94% of what it fetches is wasted)" in d.notes[1], d.notes[1]
+    assert ("two dependent misses per probe" in d.notes[1]) == (form == "while-pointers")
+    assert "16 keys share a line, so the last 4 probes" in d.notes[2] and "20x smaller" in d.notes[2], d.notes[2]
+    if form == "lower-bound":
+        assert d.message.startswith("`Entity` is 80 bytes; `std::lower_bound` reads 4")
+        assert (d.range.start.column, d.range.end.column - d.range.start.column) == (
+            _SEARCHES[form].split("\n")[-1].index("std::lower_bound") + 1, len("std::lower_bound"))
+    else:
+        assert "this binary search over `es`" in d.message
+
+
+@pytest.mark.parametrize("body", [
+    # the comparator reads most of the record
+    "#include <algorithm>\nbool f(const std::vector<Entity>& es, const Entity& k) { "
+    "return std::binary_search(es.begin(), es.end(), k, [](const Entity& a, const Entity& b) { "
+    "return a.pos.x + a.pos.y + a.pos.z + a.vel.x + a.vel.y + a.vel.z + a.name[0] + a.name[40] + a.id"
+    " < b.pos.x + b.pos.y + b.pos.z + b.vel.x + b.vel.y + b.vel.z + b.name[0] + b.name[40] + b.id; }); }",
+    # records within a line
+    "struct Key { unsigned id; char tag[20]; };\n"
+    "int f(const Key* ks, int n, unsigned k) { int lo = 0, hi = n; "
+    "while (lo < hi) { int mid = lo + (hi - lo) / 2; if (ks[mid].id < k) lo = mid + 1; else hi = mid; } return lo; }",
+    # a comparator that is not a lambda: hotlint cannot see what it reads
+    "#include <algorithm>\nbool less(const Entity&, unsigned); const Entity* f(const std::vector<Entity>& es, unsigned k) { "
+    "return &*std::lower_bound(es.begin(), es.end(), k, less); }",
+    # a loop halving a count that never probes a record
+    "int f(int lo, int hi) { int steps = 0; while (lo < hi) { int mid = (lo + hi) / 2; ++steps; hi = mid; } "
+    "return steps; }",
+])
+def test_searches_that_are_not_reported(tmp_path, body):
+    assert _diags(tmp_path, body) == []

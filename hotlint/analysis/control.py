@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Collection, Iterable, Literal, Optional
 
 from .calls import is_transparent_call
-from .expressions import THROUGH_CASTS, Operands, is_null_constant, operator_operands, parent_past, strip, write_at
+from .expressions import THROUGH_CASTS, Operands, constant_value, initializer, is_null_constant, operator_operands, parent_past, \
+    strip, write_at
 from .kinds import BRANCHES, EXPLICIT_CASTS, INCREMENT_OPERATORS, LOOP_EXITS, LOOPS, WRAPPERS, K
 from .memory import Origin, assigned_entity, bool_conversion_object, container_member, range_element_origin
 from .source import first_paren_close, header_semicolons
@@ -135,6 +136,52 @@ def unit_step_variable(increment: Optional["Node"]) -> Optional["Node"]:
     if not steps or len(steps) != 1 or not steps[0].is_unit_increment:
         return None
     return steps[0].variable
+
+
+def bisection_midpoint(loop: "Loop") -> Optional["Node"]:
+    """The variable a binary search probes with, when ``loop`` is one: its condition compares two
+    variables (``lo < hi``, ``lo <= hi``, ``lo != hi``), its body sets a variable from an
+    expression naming both and halving (``mid = lo + (hi - lo) / 2``, ``(lo + hi) >> 1``) and
+    moves one of them to it (``lo = mid + 1``, ``hi = mid``). Returns that variable's declaration;
+    None for any other loop (a count-halving ``len /= 2`` search, an iterator midpoint)."""
+    cond, body = strip(loop.condition), loop.parts()["body"]
+    if cond is None or body is None or cond.kind != K.BINARY_OPERATOR or cond.operator not in ("<", "<=", "!="):
+        return None
+    ends = [strip(c) for c in cond.children]
+    if len(ends) != 2 or any(e.kind != K.DECL_REF_EXPR or e.referenced is None for e in ends):
+        return None
+    lo, hi = ends[0].referenced, ends[1].referenced
+    mid = None
+    for n in body.walk():
+        if n.kind == K.VAR_DECL:
+            target, value = n, initializer(n)
+        else:
+            w = write_at(n, operators=("=",), increments=False)
+            if w is None or w.target is None or w.target.kind != K.DECL_REF_EXPR:
+                continue
+            target, value = w.target.referenced, n.children[-1]
+        if value is not None and _halves(value) and _mentions(value, lo) and _mentions(value, hi):
+            mid = target
+            break
+    if mid is None:
+        return None
+    for n in body.walk():
+        w = write_at(n, operators=("=",), increments=False)
+        if w is not None and any(refers_to(w.target, end) for end in (lo, hi)) and _mentions(n.children[-1], mid):
+            return mid
+    return None
+
+
+def _halves(expr: "Node") -> bool:
+    for n in expr.walk():
+        if n.kind == K.BINARY_OPERATOR and len(n.children) == 2 and (n.operator, constant_value(n.children[1])) in (
+                ("/", 2), (">>", 1)):
+            return True
+    return False
+
+
+def _mentions(expr: "Node", decl: "Node") -> bool:
+    return any(refers_to(n, decl) for n in expr.walk())
 
 
 # ------------------------------------------------------------------ what a scope writes

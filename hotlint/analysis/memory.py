@@ -13,7 +13,7 @@ from .expressions import THROUGH_CASTS, call_object, initializer, is_store_targe
 from .kinds import BYTE_REINTERPRETING_CASTS, EXPLICIT_CASTS, INCREMENT_OPERATORS, WRAPPERS, K
 from .source import new_placement_close
 from .symbols import declared_alone, has_static_storage, refers_to
-from .types import CONTIGUOUS, is_scalar, owned_element
+from .types import CONTIGUOUS, SMART_POINTERS, contiguous_element, is_scalar, owned_element
 
 if TYPE_CHECKING:
     from ..clang.nodes import Node, Type
@@ -473,18 +473,34 @@ def member_path(expr: "Node", *, through_pointer: bool = False
     """The chain of fields read from the element expression ``expr`` (``e.pos.x`` → [pos, x]) and
     the last member expression; None when the element or a member is used as a whole object (a
     method of the element may read every field; a method of a member ends the chain). With
-    ``through_pointer`` ``expr`` is a pointer to the element: ``p->x`` and ``(*p).x`` read
-    members, comparing ``p`` is NOT_A_USE."""
+    ``through_pointer`` ``expr`` is a pointer to the element, raw or smart (``std::unique_ptr``,
+    ``std::shared_ptr``): ``p->x``, ``(*p).x`` and ``p.get()->x`` read members; comparing ``p``
+    or testing it for null (``if (p)``, ``!p``, ``p && ...``) is NOT_A_USE."""
     outer = outermost_wrapper
     cur = expr
     if through_pointer:
         parent = outer(cur).parent
         if parent is None:
             return None
-        if parent.kind == K.UNARY_OPERATOR and parent.operator == "*":
+        if cur.type.non_reference().record_name in SMART_POINTERS:
+            step = _smart_pointer_step(cur, parent)
+            if step is None or step is NOT_A_USE:
+                return step
+            cur, dereferenced = step
+            parent = outer(cur).parent
+            if dereferenced:
+                parent = None
+            elif parent is None:
+                return None
+        if parent is None:
+            pass  # `*up` already names the element
+        elif parent.kind == K.UNARY_OPERATOR and parent.operator == "*":
             cur = parent
-        elif parent.kind == K.BINARY_OPERATOR and parent.operator in ("!=", "==", "<", "<=", ">", ">="):
+        elif parent.kind == K.BINARY_OPERATOR and parent.operator in ("!=", "==", "<", "<=", ">", ">=", "&&", "||"):
             return NOT_A_USE
+        elif parent.kind == K.UNARY_OPERATOR and parent.operator == "!" or parent.kind in _TESTS_ITS_CONDITION \
+                and parent.children and parent.children[0] is outer(cur):
+            return NOT_A_USE  # a null test reads no field
         elif parent.kind != K.MEMBER_REF_EXPR:
             return None
     members: list = []
@@ -506,6 +522,30 @@ def member_path(expr: "Node", *, through_pointer: bool = False
     if not members:
         return None
     return members, cur
+
+
+_TESTS_ITS_CONDITION = frozenset({K.IF_STMT, K.WHILE_STMT, K.CONDITIONAL_OPERATOR})
+_SMART_POINTER_TESTS = frozenset({"operator bool", "operator!", "operator==", "operator!="})
+
+
+def _smart_pointer_step(cur: "Node", parent: "Node") -> Union[None, _NotAUse, tuple["Node", bool]]:
+    """The smart pointer ``cur`` as member_path follows it: ``(up->, False)`` and ``(up.get(),
+    False)`` give the raw pointer, ``(*up, True)`` the element; NOT_A_USE for a null test or a
+    comparison (``if (up)``, ``!up``, ``up == nullptr``); None for any other use (moved, reset,
+    passed on)."""
+    if parent.kind == K.CALL_EXPR and parent.children and parent.children[0] is outermost_wrapper(cur):
+        if parent.spelling == "operator->":
+            return parent, False
+        if parent.spelling == "operator*":
+            return parent, True
+        if parent.spelling in _SMART_POINTER_TESTS:
+            return NOT_A_USE
+        return None
+    if parent.kind == K.MEMBER_REF_EXPR and parent.spelling in ("get", "operator bool"):
+        call = parent.parent
+        if call is not None and call.kind == K.CALL_EXPR:
+            return (call, False) if parent.spelling == "get" else NOT_A_USE
+    return None
 
 
 InitializedLocal = tuple["Node", "Node"]  # (VAR_DECL, its DECL_STMT)
@@ -625,12 +665,19 @@ def indexed_address(node: "Node", index: "Node") -> Optional["Node"]:
     return None
 
 
+def _holds_pointers(t: "Type") -> bool:
+    """``t`` is a sequence of raw pointers: ``T**``, ``T*[N]``, ``std::vector<T*>``."""
+    element = t.pointee if t.is_pointer else contiguous_element(t)[0]
+    return element is not None and element.is_pointer
+
+
 def element_alias(decl: "Node", index: "Node", body: "Node") -> Optional[tuple["Node", bool]]:
     """What the local ``decl`` declared in the loop body ``body`` stands for in each iteration of
     a loop over ``index``: ``(c, False)`` for a reference bound to the element (``auto& e = c[i];``),
-    ``(c, True)`` for a pointer to it (``T* p = &c[i];``, ``const T* p = c + i;``) that the body
-    never assigns or steps. None for anything else (a reference to ``cond ? a[i] : b[i]``, a
-    pointer moved on, ``p = p->next``)."""
+    ``(c, True)`` for a pointer to it (``T* p = &c[i];``, ``const T* p = c + i;``), or the
+    pointer a sequence of pointers holds (``T* p = c[i];``), that the body never assigns or
+    steps. None for anything else (a reference to ``cond ? a[i] : b[i]``, a pointer moved on,
+    ``p = p->next``)."""
     if decl.kind != K.VAR_DECL:
         return None
     init = initializer(decl)
@@ -643,7 +690,9 @@ def element_alias(decl: "Node", index: "Node", body: "Node") -> Optional[tuple["
         return None
     c = indexed_address(init, index)
     if c is None:
-        return None
+        c = indexed_sequence(strip(init, only_child=True), index)
+        if c is None or not _holds_pointers(c.type):
+            return None
     for n in body.walk():
         w = write_at(n)
         if w is not None and w.target is not None and refers_to(w.target, decl):

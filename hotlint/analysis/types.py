@@ -242,6 +242,24 @@ def program_record(t: Optional["Type"]) -> Optional["Type"]:
     return t
 
 
+SMART_POINTERS = frozenset({"std::unique_ptr", "std::shared_ptr"})
+
+
+def pointee_record(t: Optional["Type"]) -> Optional["Type"]:
+    """The program record (``program_record``) a pointer-like element points at: ``T*``,
+    ``std::unique_ptr<T>`` or ``std::shared_ptr<T>`` (a reference looked through); None for
+    anything else (a pointer to a scalar or to a standard record, ``unique_ptr<T[]>``)."""
+    if t is None:
+        return None
+    t = t.non_reference()
+    if t.is_pointer:
+        return program_record(t.pointee)
+    if t.is_record and t.record_name in SMART_POINTERS and t.template_arguments:
+        target = t.template_arguments[0]
+        return None if target.is_array else program_record(target)
+    return None
+
+
 def family(t: "Type") -> Optional[str]:
     """The record name of ``t``, a reference looked through: ``std::vector``,
     ``std::basic_string``, a record of the program's; None for anything else."""

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
-from hotlint.analysis.control import is_written_in, unit_step_variable
+from hotlint.analysis.control import bisection_midpoint, is_written_in, unit_step_variable
 from hotlint.analysis.expressions import ESCAPES, READ, WRITE, initializer, lvalue_use, outermost_wrapper, strip
 from hotlint.analysis.kinds import K
-from hotlint.analysis.layout import bytes_covered, laid_out_per_cache_line, member_offset, sweep_line_usage
+from hotlint.analysis.layout import bytes_covered, laid_out_per_cache_line, lines_touched, member_offset, \
+    sweep_line_usage
 from hotlint.analysis.memory import NOT_A_USE, element_alias, indexed_address, indexed_sequence, member_path
 from hotlint.analysis.symbols import refers_to
-from hotlint.analysis.types import contiguous_element, program_record
+from hotlint.analysis.types import contiguous_element, pointee_record, program_record
 from hotlint.model import Position, Range, Severity
 from hotlint.rule import Finding, Option, Rule
 
@@ -19,6 +20,9 @@ from .rewrite import migrate, refuse_layout, soa_fix
 
 # A fixed-size array this small stays in L1 whatever its layout.
 _SMALL_ARRAY_LINES = 4
+# Standard searches whose comparator reads the searched records: each probe touches one record.
+_SEARCHES = frozenset({"lower_bound", "upper_bound", "equal_range", "binary_search", "partition_point"})
+_HEADLINE = 120
 
 
 @dataclass
@@ -43,6 +47,10 @@ class Sweep:
     container_decl: object = None  # the variable or parameter the sequence is, when named
     written: set = field(default_factory=set)  # top-level fields the loop may change
     unfollowed: Optional[str] = None  # a use whose effect the rewrite cannot follow, if any
+    # reached another way than a dense sweep (no rewrite is offered for these)
+    chases: bool = False  # the sequence holds pointers (`T*`, unique_ptr, shared_ptr) to the records
+    probes: Optional[str] = None  # a search probing records: "binary search", "`std::lower_bound`"
+    at: Optional[Range] = None  # where a search call is reported
 
 
 class AosLayout(Rule):
@@ -63,10 +71,21 @@ class AosLayout(Rule):
     element in the body (`auto& e = es[i];`) or a pointer to it the body never moves
     (`T* p = &es[i];`, `const T* p = a + i;`) is followed (reported without a rewrite). Loops
     that pass the element itself to a function, call a member function on it, copy it or take
-    its address are not reported: the callee may read every field. Sequences of
-    pointers are a different problem and are skipped, as are fixed-size arrays small enough
-    to stay in L1 (four cache lines or less) and loop variables taken by value. A record laid
-    out for the cache on purpose — aligned to the cache line or more (`alignas` on the record
+    its address are not reported: the callee may read every field. Fixed-size arrays small
+    enough to stay in L1 (four cache lines or less) and loop variables taken by value are
+    skipped.
+
+    A loop over a sequence of pointers to records (`std::vector<T*>`,
+    `std::vector<std::unique_ptr<T>>`, `T**`; `p->x`, `(*p).x`, `p.get()->x`, a local
+    `T* p = ps[i];`; null tests read no field) is reported when `T` is wider than a cache
+    line: each element costs a pointer chase and a line fetched for a few bytes; the finding
+    says both. So is a binary search over records — a loop that probes `a[mid]` with `mid`
+    halfway between two bounds it moves (`lo = mid + 1`, `hi = mid`), or `std::lower_bound`,
+    `upper_bound`, `equal_range`, `binary_search` or `partition_point` with a comparator lambda
+    reading a few fields — where each probe fetches a line for one key. Neither gets a
+    rewrite.
+
+    A record laid out for the cache on purpose — aligned to the cache line or more (`alignas` on the record
     or a member, or a member type that is), or holding padding members (`pad`, `padding`,
     `reserved`, ... byte arrays) — is never reported: that is false-sharing's per-thread slot,
     and a struct of arrays would pack the slots onto shared lines again.
@@ -168,6 +187,7 @@ class AosLayout(Rule):
         max_fraction = self.option(view, "max-used-fraction")
         line = view.settings.cache_line_size
         all_sweeps = [(loop, sweep) for loop in view.loops for sweep in _sweeps(view, loop)]
+        all_sweeps += [(None, sweep) for sweep in _search_sweeps(view)]
         for loop, sweep in all_sweeps:
             if sweep.whole or not sweep.used:
                 continue
@@ -181,7 +201,67 @@ class AosLayout(Rule):
             used = bytes_covered(sweep.used)
             if used > max_fraction * layout.size:
                 continue
-            yield self._finding(view, loop, sweep, layout, used, line, all_sweeps)
+            if sweep.chases or sweep.probes:
+                if layout.size > line:  # a record within a line costs a line however it is split
+                    yield self._indirect_finding(view, loop, sweep, layout, used, line)
+                continue
+            yield self._finding(view, loop, sweep, layout, used, line,
+                                [(lp, sw) for lp, sw in all_sweeps if not (sw.chases or sw.probes)])
+
+    def _indirect_finding(self, view, loop, sweep: Sweep, layout, used: int, line_size: int) -> Finding:
+        """A loop over pointers to records, or a search probing records: the cost per element is a
+        line fetched for a few bytes (plus a dependent load through the pointer), not a stride."""
+        size, name = layout.size, layout.name
+        hot = sorted(sweep.top_fields.items(), key=lambda kv: kv[1][0])
+        hot_list = ", ".join(f"`{n}`" for n, _ in hot)
+        hot_bytes = max(1, sum(n for _, (o, n) in hot))
+        # each record on its own (an allocation of its own, or a probe far from the last), from a line start
+        lines_hit = len(lines_touched([s for s in sweep.used if s[1] > 0], 0, line_size)) or 1
+        wasted = _pct(1.0 - used / (lines_hit * line_size))
+        own = "its" if len(hot) == 1 else "their"
+        leaves = ", ".join(f"`{n}` (offset {o}, {b} bytes)" for (o, b), n in sorted(sweep.used.items()))
+        notes = [f"bytes used per element: {leaves}"]
+        lines = "a cache line" if lines_hit == 1 else f"{lines_hit} cache lines"
+        if sweep.probes:
+            head = f"`{name}` is {size} bytes; {sweep.label} reads {used} of them per probe ({_pct(used / size)})"
+            head += " through a pointer" if sweep.chases else ""
+            advice = "; search a key array"
+            per_line = max(1, line_size // hot_bytes)
+            shared = per_line.bit_length() - 1
+            chase = (", after first loading the pointer to it from the array: two dependent misses per probe"
+                     if sweep.chases else "")
+            notes.append(
+                f"each probe lands on a record far from the last, so it fetches {lines} for {used} useful bytes "
+                f"({wasted} of what it fetches is wasted){chase}")
+            notes.append(
+                f"keep {hot_list} in an array of {own} own beside the records, in the same order, search it and use "
+                f"the index found: {per_line} keys share a line, so the last {shared} probes of a search hit a line "
+                f"already fetched, and the searched data is {size // hot_bytes}x smaller, so more of its upper "
+                "levels stay cached" if shared else
+                f"keep {hot_list} in an array of {own} own beside the records, in the same order, search it and use "
+                f"the index found: the searched data is {size // hot_bytes}x smaller, so more of its upper levels "
+                "stay cached")
+        else:
+            head = (f"`{name}` is {size} bytes; {sweep.label} reads {used} of them ({_pct(used / size)}) "
+                    "through a pointer per element")
+            advice = f"; store {hot_list} by value"
+            notes.append(
+                f"each element costs a pointer chase plus a mostly wasted line: the sequence holds pointers, so each "
+                f"`{name}` is loaded from its own allocation only once its pointer is read (a dependent load the "
+                f"prefetcher cannot run ahead of), and of what it fetches there ({lines}) for {used} bytes, {wasted} is "
+                "wasted")
+            notes.append(
+                f"keep {hot_list} by value in a contiguous array beside the pointers, or the records themselves in a "
+                f"`std::vector<{name}>` with the other fields split off: the loop would stream {hot_bytes} bytes "
+                "per element with no pointer to follow")
+        msg = head + advice if len(head + advice) <= _HEADLINE else head
+        if sweep.at is not None:
+            rng = sweep.at
+        else:
+            start = loop.node.range.start
+            keyword = {"range-for": "for"}.get(loop.kind, loop.kind)
+            rng = Range(start, Position(start.line, start.column + len(keyword)))
+        return Finding(rng, msg, severity=self.severity_for(view, sweep.anchor), notes=tuple(notes))
 
     def _finding(self, view, loop, sweep, layout, used, line_size, all_sweeps=()) -> Finding:
         size = layout.size
@@ -244,19 +324,27 @@ def _sweeps(view, loop) -> list[Sweep]:
         return []
     if node.kind == K.CXX_FOR_RANGE_STMT:
         var, rng = parts["variable"], parts["range"]
-        if var is None or rng is None or not var.type.is_reference:
-            return []  # a by-value loop variable copies the whole record
+        if var is None or rng is None:
+            return []
         sequence = strip(rng, only_child=True)
         elem, count = contiguous_element(sequence.type)
+        pointee = pointee_record(elem)
+        if pointee is not None and pointee_record(var.type) is not None and not is_written_in(body, var):
+            sweep = Sweep(f"this loop over `{_text(view, rng)}`", pointee, count, body, chases=True)
+            _collect(body, lambda n: refers_to(n, var), sweep, pointee, through_pointer=True)
+            return [sweep]
         elem = program_record(elem)
-        if elem is None:
-            return []
+        if elem is None or not var.type.is_reference:
+            return []  # a by-value loop variable copies the whole record
         sweep = Sweep(f"over `{_text(view, rng)}`", elem, count, body)
         if sequence.kind in (K.DECL_REF_EXPR, K.MEMBER_REF_EXPR):
             sweep.container = _text(view, rng)
             sweep.container_decl = sequence.referenced
         _collect(body, lambda n: refers_to(n, var), sweep, elem)
         return [sweep]
+    midpoint = bisection_midpoint(loop) if node.kind in (K.WHILE_STMT, K.DO_STMT, K.FOR_STMT) else None
+    if midpoint is not None:
+        return _indexed_sweeps(view, body, midpoint, probes="binary search")
     if node.kind != K.FOR_STMT:
         return []
     induction = unit_step_variable(parts["increment"])
@@ -269,21 +357,35 @@ def _sweeps(view, loop) -> list[Sweep]:
         sweep = Sweep(f"stepping `{induction.spelling}`", elem, None, body)
         _collect(body, lambda n: refers_to(n, induction), sweep, elem, through_pointer=True)
         return [sweep]
+    return _indexed_sweeps(view, body, induction)
+
+
+def _indexed_sweeps(view, body, induction, probes: Optional[str] = None) -> list[Sweep]:
+    """The sequences ``body`` subscripts with ``induction``: a counted loop's sweeps, or (``probes``)
+    the records a binary search probes at its midpoint."""
     sweeps: dict[str, Sweep] = {}
     for n in body.walk():
-        container = indexed_sequence(n, induction) or indexed_address(n, induction)
+        subscripted = indexed_sequence(n, induction)
+        container = subscripted or indexed_address(n, induction)
         if container is None:
             continue
         t = container.type
         elem, count = (t.pointee, None) if t.is_pointer else contiguous_element(t)
-        elem = program_record(elem)
+        chases = False
+        if program_record(elem) is None:
+            chases = subscripted is not None  # `ps[i]->x`: the sequence holds pointers to the records
+            elem = pointee_record(elem) if chases else None
+        else:
+            elem = program_record(elem)
         if elem is None:
             continue
         label = _text(view, container)
         if label not in sweeps:
-            sweep = sweeps[label] = Sweep(f"over `{label}`", elem, count, n)
+            subject = f"this {probes} over `{label}`" if probes else f"this loop over `{label}`" if chases \
+                else f"over `{label}`"
+            sweep = sweeps[label] = Sweep(subject, elem, count, n, chases=chases, probes=probes)
             aliases = _element_aliases(view, body, induction, label)
-            if not t.is_pointer:
+            if not (t.is_pointer or chases or probes):
                 sweep.container = label
                 sweep.container_decl = container.referenced
                 sweep.index_name = induction.spelling
@@ -291,8 +393,41 @@ def _sweeps(view, loop) -> list[Sweep]:
             _collect(body,
                      lambda m, lbl=label, al=aliases: _indexes(view, m, induction, lbl) or (
                          m.kind == K.DECL_REF_EXPR and m.referenced in al),
-                     sweep, elem, aliases=aliases)
+                     sweep, elem, through_pointer=chases, aliases=aliases)
     return list(sweeps.values())
+
+
+def _search_sweeps(view) -> list[Sweep]:
+    """Standard binary searches (`std::lower_bound(b, e, key, [](const T& r, K k) { ... })`) whose
+    comparator lambda reads fields of the records searched: the fields it reads are what each probe
+    uses of a record."""
+    out = []
+    for site in view.calls:
+        if site.name not in _SEARCHES or not site.arguments:
+            continue
+        lam = strip(site.arguments[-1])
+        if lam is None or lam.kind != K.LAMBDA_EXPR or site.qualified_name not in (
+                f"std::{site.name}", f"std::ranges::{site.name}"):
+            continue
+        params = [c for c in lam.children if c.kind == K.PARM_DECL]
+        body = next((c for c in lam.children if c.kind == K.COMPOUND_STMT), None)
+        by_value = [p for p in params if program_record(p.type.non_reference()) is not None]
+        chased = [p for p in params if pointee_record(p.type) is not None]
+        records = by_value or chased
+        if body is None or not records or any(not p.type.is_reference for p in by_value):
+            continue  # a record taken by value is copied whole
+        elem = program_record(records[0].type.non_reference()) if by_value else pointee_record(records[0].type)
+        if any((program_record(p.type.non_reference()) if by_value else pointee_record(p.type)).spelling
+               != elem.spelling for p in records):
+            continue
+        callee = strip(site.node.children[0]) if site.node.children else site.node
+        sweep = Sweep(f"`std::{site.name}`", elem, None, site.node, chases=not by_value,
+                      probes=f"`std::{site.name}`", at=callee.range)
+        _collect(body, lambda n, ps=records: any(refers_to(n, p) for p in ps), sweep, elem,
+                 through_pointer=not by_value)
+        sweep.anchor = site.node
+        out.append(sweep)
+    return out
 
 
 def _element_aliases(view, body, induction, label) -> dict:
