@@ -77,17 +77,14 @@ class Settings:
 
 
 def _commands(where: str, key: str, value) -> list[list[str]]:
-    """A command setting as argument lists: a string (split as a shell would split words, but
-    never run by one), a list of strings (one command), or a list of those (run in order)."""
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not value:
+    """A command setting as argument lists: a string (split into words as a shell would, but
+    never run by one), a list of strings (one command's arguments, used as they are), or a list
+    holding lists (several commands, each a list or a string, run in order)."""
+    if not isinstance(value, (str, list)) or not value:
         raise UsageError(f"{where}: `{key}` must be a command (a string or a list of arguments) or a list of "
                          "commands")
-    if all(isinstance(v, str) for v in value) and not isinstance(value[0], list) and len(value) > 1:
+    if isinstance(value, str) or not any(isinstance(v, list) for v in value):
         return [_argv(where, key, value)]
-    if len(value) == 1 and isinstance(value[0], str):
-        return [_argv(where, key, value[0])]
     return [_argv(where, key, v) for v in value]
 
 
@@ -372,9 +369,11 @@ class Candidate:
     applied: bool = False
 
 
-def lint(project_copy: str, project: str, cwd: str, ns) -> list[Candidate]:
+def lint(project_copy: str, project: str, cwd: str, ns) -> tuple[list[Candidate], list[str]]:
     """The fixable findings in the copy of ``project``, from hotlint's own JSON report: run in
-    a separate process in ``cwd``, a folder of hotlint's own, importing nothing from the copy."""
+    a separate process in ``cwd``, a folder of hotlint's own, importing nothing from the copy.
+    Returns them and notes on the files whose fixes are not tried (not fully analyzed, as
+    ``--fix`` leaves them)."""
     from .model import Fix
 
     cmd = [sys.executable, "-m", "hotlint", "--no-cache", "--format", "json", "--exit-zero"]
@@ -399,18 +398,25 @@ def lint(project_copy: str, project: str, cwd: str, ns) -> list[Candidate]:
     except ValueError:
         raise VerifyError(f"hotlint could not lint the project (exit {proc.returncode}): "
                           f"{proc.stderr.strip()[-1000:]}") from None
-    out = []
+    def rel(path: str) -> str:
+        return os.path.relpath(os.path.join(cwd, path), project_copy)
+
+    broken = {rel(e["path"]) for e in report.get("errors", []) if e.get("kind") != "invalid-suppression"}
+    out, notes = [], []
     for d in report.get("diagnostics", []):
         fix = d.get("fix")
         if not fix or fix["applicability"] == "display-only":
             continue
         if fix["applicability"] == "unsafe" and not ns.unsafe_fixes:
             continue
-        rel = os.path.relpath(os.path.join(cwd, d["path"]), project_copy)
-        out.append(Candidate(f"{d['rule']}@{rel}:{d['line']}:{d['column']}", d["rule"], rel, d["line"],
+        if rel(d["path"]) in broken:
+            notes.append(f"{rel(d['path'])}:{d['line']}: its fix is not tried: the file could not be fully analyzed")
+            continue
+        rel_path = rel(d["path"])
+        out.append(Candidate(f"{d['rule']}@{rel_path}:{d['line']}:{d['column']}", d["rule"], rel_path, d["line"],
                              d["column"], fix["description"], fix["applicability"], list(Fix.from_json(fix).edits)))
     out.sort(key=lambda c: (c.path, c.line, c.column, c.rule))
-    return out
+    return out, notes
 
 
 def _inside(project_copy: str, project: str, path: str, what: str) -> str:
@@ -435,18 +441,27 @@ def choose(candidates: list[Candidate], wanted: list[str]) -> list[Candidate]:
     return chosen
 
 
-def apply_to(project_copy: str, cand: Candidate) -> None:
+def apply_to(project_copy: str, cands: list[Candidate]) -> None:
+    """Write the fixes of ``cands`` into the copy. A file that is a link becomes a regular file
+    holding the fixed text: a link to a file outside the copy (the user's own) is never written
+    through."""
     from .fixes import apply_edits, read_for_fix
     from .model import Edit
 
-    path = os.path.join(project_copy, cand.path)
-    before = read_for_fix(path)
-    edits = cand.edits
-    if before.newline != "\n":
-        edits = [Edit(e.range, e.new_text.replace("\n", before.newline)) for e in edits]
-    text = apply_edits(before.text, edits)
-    with open(path, "wb") as fh:
-        fh.write(before.bom + text.encode("utf-8"))
+    by_path: dict[str, list] = {}
+    for c in cands:
+        by_path.setdefault(c.path, []).extend(c.edits)
+    for rel, edits in by_path.items():
+        path = os.path.join(project_copy, rel)
+        before = read_for_fix(path)
+        if before.newline != "\n":
+            edits = [Edit(e.range, e.new_text.replace("\n", before.newline)) for e in edits]
+        data = before.bom + apply_edits(before.text, edits).encode("utf-8")
+        if os.path.islink(path):
+            os.unlink(path)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
 
 
 # --------------------------------------------------------------------------- the run
@@ -506,7 +521,7 @@ def verify_one(cand: Candidate, scratch: Scratch, name: str, settings: Settings,
     """Apply one fix in its own copy, build, test, and time it against the unchanged build."""
     copy = scratch.make(name)
     try:
-        apply_to(copy, cand)
+        apply_to(copy, [cand])
         wd = _workdir(copy, settings)
         failed = run_all(settings.build, wd, settings.timeout)
         if failed:
@@ -565,7 +580,12 @@ def run(ns, out=sys.stdout) -> int:
         "fixes": [], "applied": [], "errors": []}
     try:
         base_copy = scratch.make("base")
-        candidates = choose(lint(base_copy, project, scratch.base_dir, ns), ns.finding or [])
+        # built before it is linted, so a compile database the build writes (-p build) is there
+        base = None if ns.list else _prepare_base(base_copy, settings)
+        found, skipped = lint(base_copy, project, scratch.base_dir, ns)
+        for n in skipped:
+            _say(f"hotlint verify: note: {n}")
+        candidates = choose(found, ns.finding or [])
         if ns.list:
             for c in candidates:
                 out.write(_safe(f"{c.id}  {c.description} ({c.applicability})") + "\n")
@@ -574,7 +594,6 @@ def run(ns, out=sys.stdout) -> int:
             _say("hotlint verify: no fixable finding" + ("" if ns.unsafe_fixes else
                  " (unsafe fixes are verified only with --unsafe-fixes)"))
         else:
-            base = _prepare_base(base_copy, settings)
             for i, cand in enumerate(candidates, 1):
                 _say(f"hotlint verify: [{i}/{len(candidates)}] {cand.id}: {cand.description}")
                 verify_one(cand, scratch, f"fix-{i:03d}", settings, base)
@@ -620,13 +639,23 @@ def _apply(candidates: list[Candidate], base_copy: str, project: str, scratch: S
     from .fixes import NotFixed, apply_edits, read_for_fix, write_fixed
     from .model import Edit
 
-    verified = [c for c in candidates if c.verdict == VERIFIED]
+    verified, taken = [], []
+    for c in candidates:
+        if c.verdict != VERIFIED:
+            continue
+        spans = [(c.path, e.range.start, e.range.end) for e in c.edits]
+        if any(p == q and not (b <= s or e <= a) for p, a, b in spans for q, s, e in taken):
+            result["errors"].append(f"{c.id}: not applied: its edits overlap another verified fix's; run hotlint "
+                                    "verify again after this one is written")
+            continue
+        taken.extend(spans)
+        verified.append(c)
     if not verified:
         return
     if len(verified) > 1:
         copy = scratch.make("together")
         try:
-            _apply_in_copy(copy, verified)
+            apply_to(copy, verified)
             wd = _workdir(copy, settings)
             failed = run_all(settings.build, wd, settings.timeout) or run_all(settings.test, wd, settings.timeout)
         finally:
@@ -660,19 +689,6 @@ def _apply(candidates: list[Candidate], base_copy: str, project: str, scratch: S
         for c in cands:
             c.applied = True
             result["applied"].append(c.id)
-
-
-def _apply_in_copy(copy: str, cands: list[Candidate]) -> None:
-    from .fixes import apply_edits, read_for_fix
-
-    by_path: dict[str, list] = {}
-    for c in cands:
-        by_path.setdefault(c.path, []).extend(c.edits)
-    for rel, edits in by_path.items():
-        path = os.path.join(copy, rel)
-        before = read_for_fix(path)
-        with open(path, "wb") as fh:
-            fh.write(before.bom + apply_edits(before.text, edits).encode("utf-8"))
 
 
 # --------------------------------------------------------------------------- report

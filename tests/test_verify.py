@@ -357,3 +357,23 @@ def test_cmake_project_one_fix_faster_one_no_faster_one_breaks_its_test(tmp_path
     worktrees = subprocess.run(["git", "worktree", "list"], cwd=project, capture_output=True, text=True).stdout
     assert len(worktrees.splitlines()) == 1
     assert not os.listdir(tmp_path / "tmp")
+
+
+def test_a_linked_source_is_fixed_in_the_copy_never_through_the_link(tmp_path):
+    """A source that links to a file outside the project: the scratch copy gets a fixed file of
+    its own; the file the link names is never written."""
+    project = make_project(tmp_path / "p", git=False)
+    outside = tmp_path / "shared" / "lib.cpp"
+    outside.parent.mkdir()
+    (project / "src" / "lib.cpp").rename(outside)
+    (project / "src" / "lib.cpp").symlink_to(outside)
+    original = outside.read_text()
+    proc = hotlint_verify(project, "--unsafe-fixes", "--trust", "--format", "json", "--select", "alloc-in-loop")
+    assert proc.returncode == 0, proc.stderr
+    assert by_rule(json.loads(proc.stdout))["alloc-in-loop"]["verdict"] == "verified"
+    assert outside.read_text() == original
+    proc = hotlint_verify(project, "--unsafe-fixes", "--trust", "--format", "json", "--select", "alloc-in-loop",
+                          "--apply")
+    assert proc.returncode == 2
+    assert any("outside the project" in e for e in json.loads(proc.stdout)["errors"])
+    assert outside.read_text() == original
