@@ -39,7 +39,8 @@ CACHE_DIR_NAME = ".hotlint_cache"
 # errors that say more about the run than the file: a result with one is never cached
 TRANSIENT_ERRORS = frozenset({"crash", "timeout", "out-of-memory", "internal-error", "rule-error", "too-large",
                               "unreadable", "shutdown"})
-_FORMAT = 6  # 4: diagnostics carry `where` (hotlint.rank needs it); 5: results carry `hotness`; 6: its USRs listed once
+_FORMAT = 7  # 4: diagnostics carry `where` (hotlint.rank needs it); 5: results carry `hotness`; 6: its USRs listed once;
+# 7: `hotness` holds thread starts and atomic writes, false-sharing findings their members' field keys
 _KEY_BYTES = 32
 
 

@@ -20,6 +20,7 @@ file reaches the definition in another.
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from dataclasses import dataclass
 from typing import Iterable, Optional
@@ -67,13 +68,20 @@ class ProjectGraph:
         self._at: dict[tuple[str, int], str] = {}  # (path, first line) -> usr
         self._heat: Optional[dict[str, Heat]] = None
         self._hot_roots: list[tuple[str, str]] = []  # (usr, why): hot by a profile
+        # thread roles (analysis.threads.ThreadRoles): an entry is a usr or `path#L<line>:<col>`
+        self._starts: dict[str, list] = {}  # entry -> [threads, [(path, line) of each start]]
+        self._lambda_calls: dict[str, set] = {}  # a started lambda -> the usrs it calls
+        self._writes: dict[str, set] = {}  # field key -> the writers (usr or lambda)
+        self._moved: set = set()  # (caller, callee) edges only a started lambda of the caller makes
+        self._unstarted: Optional[set] = None  # functions reached from code no started thread runs
+        self._reach: Optional[dict[str, frozenset]] = None  # function -> the entries whose threads run it
 
     def add(self, path: str, fragment: Optional[dict]) -> None:
         """Join one file's fragment, replacing what an earlier one of ``path`` said."""
         if not isinstance(fragment, dict):
             return
         self._fragments[path] = fragment
-        self._built, self._heat = False, None
+        self._built, self._heat, self._reach, self._unstarted = False, None, None, None
 
     @classmethod
     def of(cls, results: Iterable) -> "ProjectGraph":
@@ -108,6 +116,10 @@ class ProjectGraph:
         regions: dict[str, list[Region]] = {}
         at: dict[tuple[str, int], str] = {}
         edges: set = set()
+        starts: dict[str, list] = {}
+        lambda_calls: dict[str, set] = {}
+        writes: dict[str, set] = {}
+        moved: set = set()
         for path, fragment in self._fragments.items():
             try:
                 usrs = fragment.get("usrs", [])
@@ -124,9 +136,29 @@ class ProjectGraph:
                         callers.setdefault(edge[1], []).append((edge[0], kind))
                 regions[path] = [Region(Range.of(a, b, c, d), reason, strength)
                                  for a, b, c, d, reason, strength in fragment.get("cold", ())]
+                self._join_threads(path, usrs, fragment.get("threads") or {}, starts, lambda_calls, writes, moved)
             except (TypeError, ValueError, IndexError, AttributeError):  # a malformed fragment adds what it could
                 continue
         self._functions, self._callers, self._regions, self._at = functions, callers, regions, at
+        self._starts, self._lambda_calls, self._writes, self._moved = starts, lambda_calls, writes, moved
+
+    @staticmethod
+    def _join_threads(path: str, usrs: list, part: dict, starts: dict, lambda_calls: dict, writes: dict,
+                      moved: set) -> None:
+        def name(x) -> str:
+            return usrs[x] if isinstance(x, int) else f"{path}#{x}"
+
+        for entry, count, line in part.get("starts", ()):
+            s = starts.setdefault(name(entry), [0, []])
+            if (path, line) not in s[1]:
+                s[0] += int(count)
+                s[1].append((path, int(line)))
+        for lam, callee in part.get("lambda_calls", ()):
+            lambda_calls.setdefault(name(lam), set()).add(usrs[callee])
+        for a, b in part.get("moved", ()):
+            moved.add((usrs[a], usrs[b]))
+        for writer, key in part.get("writes", ()):
+            writes.setdefault(str(key), set()).add(name(writer))
 
     # ------------------------------------------------------------------ questions
 
@@ -135,12 +167,100 @@ class ProjectGraph:
         usr = self._at.get((path, first_line))
         return self.functions.get(usr) if usr else None
 
-    def cold_region(self, path: str, rng: Range, loop_lines: Optional[tuple[int, int]]) -> Optional[Region]:
+    def cold_region(self, path: str, rng: Range, loop_lines: Optional[tuple[int, int]],
+                    layout: bool = False) -> Optional[Region]:
         """The local cold evidence of code at ``rng`` in ``path`` whose innermost loop spans
         ``loop_lines``: the outermost strong region holding it, else the I/O or small-trip region
-        of that loop."""
+        of that loop; with ``layout`` (a finding about a record's layout) first the ``fits``
+        region of that loop (it sweeps an array that stays in L1)."""
         self._build()
-        return region_holding(self._regions.get(path, ()), rng, loop_lines)
+        regions = self._regions.get(path, ())
+        if layout and loop_lines is not None:
+            for r in regions:
+                if r.strength == "fits" and (r.range.start.line, r.range.end.line) == loop_lines:
+                    return r
+        return region_holding(regions, rng, loop_lines)
+
+    def _thread_reach(self) -> dict[str, frozenset]:
+        """Each function (or started lambda) -> the thread entries from which it is reached."""
+        if self._reach is None:
+            self._build()
+            callees: dict[str, set] = {k: set(v) for k, v in self._lambda_calls.items()}
+            for callee, sites in self._callers.items():
+                for caller, _kind in sites:
+                    callees.setdefault(caller, set()).add(callee)
+            reach: dict[str, set] = {}
+            for entry in self._starts:
+                seen, stack = {entry}, [entry]
+                while stack:
+                    for c in callees.get(stack.pop(), ()):
+                        if c not in seen:
+                            seen.add(c)
+                            stack.append(c)
+                for f in seen:
+                    reach.setdefault(f, set()).add(entry)
+            self._reach = {f: frozenset(es) for f, es in reach.items()}
+        return self._reach
+
+    def _unstarted_reach(self) -> set:
+        """Functions reached from code no started thread is seen to run: from every function no
+        call reaches (``main``, a library's API, a callback) that is no thread entry, through the
+        calls it makes itself (not those of the threads its lambdas start)."""
+        if self._unstarted is None:
+            self._build()
+            callees: dict[str, set] = {}
+            called: set = set().union(*self._lambda_calls.values()) if self._lambda_calls else set()
+            for callee, sites in self._callers.items():
+                called.add(callee)
+                for caller, _kind in sites:
+                    if (caller, callee) not in self._moved:
+                        callees.setdefault(caller, set()).add(callee)
+            roots = [f for f in self._functions if f not in called and f not in self._starts]
+            seen, stack = set(roots), list(roots)
+            while stack:
+                for c in callees.get(stack.pop(), ()):
+                    if c not in seen:
+                        seen.add(c)
+                        stack.append(c)
+            self._unstarted = seen
+        return self._unstarted
+
+    def writing_threads(self, keys) -> Optional[frozenset]:
+        """The thread entries whose threads write any of the fields ``keys``
+        (``analysis.threads.field_key``), through the functions they reach; None when some writer
+        runs on no thread the project is seen to start, or is also reached from code no started
+        thread runs (``main`` itself, a library's caller), or no write is seen: nothing can be
+        said then."""
+        self._build()
+        writers = set().union(*(self._writes.get(k, ()) for k in keys)) if keys else set()
+        if not writers:
+            return None
+        reach, unstarted = self._thread_reach(), self._unstarted_reach()
+        out: set = set()
+        for w in writers:
+            entries = reach.get(w)
+            if not entries or w in unstarted:
+                return None
+            out |= entries
+        return frozenset(out)
+
+    def threads_started(self, entry: str) -> int:
+        """How many threads run ``entry``, at least: one per start, two for a start in a loop or
+        a pool submission."""
+        self._build()
+        return self._starts.get(entry, [0, []])[0]
+
+    def entry_name(self, entry: str) -> str:
+        """```worker` (started once at main.cpp:12)`` / ``the lambda started several times at
+        main.cpp:20``, for messages."""
+        self._build()
+        count, sites = self._starts.get(entry, [0, []])
+        where = ", ".join(f"{os.path.basename(p)}:{line}" for p, line in sites[:3])
+        times = "once" if count == 1 else "several times"
+        if "#L" in entry:
+            return f"the lambda started {times} at {where}"
+        f = self._functions.get(entry)
+        return f"`{f.name if f else entry}` (started {times} at {where})"
 
     def heat(self, usr: str) -> Optional[Heat]:
         if self._heat is None:

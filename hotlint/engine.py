@@ -37,7 +37,8 @@ class EngineOptions:
     def for_config(cls, cfg, path: str) -> "EngineOptions":
         """The options a ``config.Config`` (with its registry) gives ``path``."""
         settings = Settings(cache_line_size=cfg.cache_line_size, hot_functions=tuple(cfg.hot_functions),
-                            cold_functions=tuple(cfg.cold_functions), rule_options=cfg.rule_options)
+                            cold_functions=tuple(cfg.cold_functions), thread_pool=tuple(cfg.thread_pool),
+                            rule_options=cfg.rule_options)
         return cls(rules=tuple(cfg.rules_for(path, cfg.registry.names())), settings=settings,
                    rule_paths=tuple(cfg.rule_paths))
 
@@ -161,7 +162,7 @@ def run_rules(view: FileView, rules: Sequence[Rule], path: str) -> tuple[list[Di
         for f in findings:
             diagnostics.append(Diagnostic(
                 path=path, range=f.range, rule=rule.name, severity=f.severity or rule.severity,
-                message=f.message, fix=f.fix, notes=f.notes,
+                message=f.message, fix=f.fix, notes=f.notes, subjects=f.subjects,
             ))
     return diagnostics, errors
 

@@ -191,6 +191,8 @@ class Diagnostic:
     notes: tuple[str, ...] = ()
     where: Optional[Where] = None  # the enclosing function and loop (None outside any function)
     measured: Optional[Measurement] = None  # set by hotlint.rank when a profile is given
+    # groups of (member, field keys) whose writers hotlint.rank asks the project's thread roles about
+    subjects: tuple = ()
 
     def sort_key(self):
         return (self.path, self.range.start.line, self.range.start.column, self.rule, self.message)
@@ -208,6 +210,8 @@ class Diagnostic:
             out["where"] = self.where.to_json()
         if self.measured is not None:
             out["profile"] = self.measured.to_json()
+        if self.subjects:
+            out["subjects"] = [[[m, list(keys)] for m, keys in g] for g in self.subjects]
         return out
 
     @classmethod
@@ -223,6 +227,7 @@ class Diagnostic:
             notes=tuple(data.get("notes", ())),
             where=Where.from_json(data["where"]) if data.get("where") else None,
             measured=Measurement.from_json(data["profile"]) if data.get("profile") else None,
+            subjects=tuple(tuple((m, tuple(keys)) for m, keys in g) for g in data.get("subjects", ())),
         )
 
 

@@ -49,6 +49,7 @@ DEFAULT_HOT_THRESHOLD = 0.01  # a fraction of the profile's total
 COLD_FRACTION = 0.1  # cold: below this part of the hot threshold
 DEFAULT_MIN_SEVERITY = Severity.WARNING
 ALLOC_RULES = frozenset({"alloc-in-loop"})
+LAYOUT_RULES = frozenset({"aos-layout"})  # findings moot on an array that stays in L1
 
 _UNIT_WORDS = {"Ir": "instructions", "samples": "samples", "seconds": "time", "cpu-clock": "time",
                "task-clock": "time", "cycles": "cycles", "instructions": "instructions"}
@@ -195,7 +196,10 @@ class Ranker:
                     if id(p) not in self._covered and p.functions_matching(d.where.qualified_name, d.path):
                         self._covered.add(id(p))
         for d in diagnostics:
+            said = d.message
             self._rank_one(d)
+            if d.subjects and self.graph is not None:
+                self._thread_roles(d, said)
 
     def infer(self, d: Diagnostic) -> Optional[tuple[str, str]]:
         """(hotness, evidence in a few words) for ``d`` without a measurement: ``cold``, ``hot``,
@@ -203,7 +207,7 @@ class Ranker:
         w, g = d.where, self.graph
         if w is None or g is None:
             return None
-        region = g.cold_region(d.path, d.range, w.loop_lines)
+        region = g.cold_region(d.path, d.range, w.loop_lines, layout=d.rule in LAYOUT_RULES)
         if region is not None and region.strength != "trip":
             return "cold", f"cold: {region.reason}"
         fn = g.function_at(d.path, w.function_lines[0])
@@ -270,6 +274,37 @@ class Ranker:
             d.severity = min(mechanism, Severity.WARNING, key=lambda s: s.rank)
         d.message = _with_evidence(d.message, f"{m.hotness}: {percent(m.share)} of the {m.format} profile")
         d.notes = (*d.notes, figures_note(m, d))
+
+    def _thread_roles(self, d: Diagnostic, said: str) -> None:
+        """Members said to share a line (``d.subjects``) are falsely shared only when different
+        threads write them. When every write to every group's members comes from one thread the
+        project starts once (``ProjectGraph.writing_threads``), the finding is an ``info`` (a
+        ``warning`` when a profile shows its code hot: never hidden) saying so; when several
+        threads write them, a note names which writes which. ``said``: the message before ranking."""
+        g = self.graph
+        verdicts, notes = [], []
+        for group in d.subjects:
+            per_member = [(m, g.writing_threads(keys)) for m, keys in group]
+            if any(t is None for _m, t in per_member):
+                return  # a writer on a thread the project does not show starting: as the file tells
+            entries = frozenset().union(*(t for _m, t in per_member))
+            single = len(entries) == 1 and g.threads_started(next(iter(entries))) == 1
+            verdicts.append(next(iter(entries)) if single else None)
+            if not single:
+                notes.append("; ".join(f"`{m}` is written by the thread{'s' if len(t) > 1 else ''} running "
+                                       + ", ".join(sorted(g.entry_name(e) for e in t))
+                                       for m, t in per_member))
+        if verdicts and all(v is not None for v in verdicts):
+            who = " and ".join(sorted(g.entry_name(e) for e in set(verdicts)))  # one per line
+            hot = d.measured is not None and d.measured.hotness == "hot"
+            d.severity = Severity.WARNING if hot else Severity.INFO
+            ranked = d.message[len(said):].strip() if d.message.startswith(said) else ""
+            words = ranked[1:-1] if ranked.startswith("(") and ranked.endswith(")") else ""
+            d.message = _with_evidence(said, "; ".join(w for w in (f"one writer: the thread running {who}", words) if w))
+            d.notes = (*d.notes, f"every write to these members comes from the one thread running {who}: "
+                                 "one writer owns the line, so no other core invalidates it and this is not false sharing")
+        elif notes:
+            d.notes = (*d.notes, *notes)
 
     def coverage_notes(self, files: Iterable[str]) -> list[tuple[str, str]]:
         """(profile, note) for each profile that matched none of the analyzed code: said, never

@@ -63,6 +63,9 @@ class Finding:
     severity: Optional[Severity] = None  # None: the rule's default
     fix: Optional[Fix] = None
     notes: tuple[str, ...] = ()
+    # what a stage after analysis checks project-wide: false-sharing's members sharing a line, as
+    # groups of (member, field keys of the atomics its writes land on) (``analysis.threads.member_keys``)
+    subjects: tuple = ()
 
 
 class Rule:

@@ -151,6 +151,7 @@ class Settings:
     cache_line_size: int = 64
     hot_functions: tuple[str, ...] = ()
     cold_functions: tuple[str, ...] = ()
+    thread_pool: tuple[str, ...] = ()  # functions that hand a callable to a pool's threads
     rule_options: dict[str, dict] = field(default_factory=dict)
 
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .hotness import FileHotness
     from .layout import FileLayouts, LayoutUses
     from .symbols import SymbolIndex
-    from .threads import Joins, ThreadBodies
+    from .threads import Joins, ThreadBodies, ThreadRoles
 
 
 class FileAnalysis:
@@ -52,6 +52,14 @@ class FileAnalysis:
         from .threads import ThreadBodies
 
         return ThreadBodies(self.view)
+
+    @cached_property
+    def thread_roles(self) -> "ThreadRoles":
+        """The threads the file starts and the atomic fields its functions write, for the
+        project's thread roles (``analysis.threads.ThreadRoles``, joined by ``hotlint.callgraph``)."""
+        from .threads import ThreadRoles
+
+        return ThreadRoles(self.view)
 
     @cached_property
     def hotness(self) -> "FileHotness":

@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 SMALL_TRIP = 8  # a loop of at most this many iterations (in all, for a nest) is cold evidence
 SMALL_NEST = 64
+L1_BYTES = 32 * 1024  # a loop sweeping an array no larger than this keeps it in L1: layout findings are moot
 
 # words of a function's name that make it set-up, teardown or reporting code
 DEFAULT_COLD_WORDS = frozenset({
@@ -105,8 +106,9 @@ def _pattern(patterns, name: str, qname: str) -> Optional[str]:
 class ColdRegion:
     """Code that runs rarely: ``range``, why (a few words) and how strong the evidence is:
     ``strong`` (an error path, a catch handler, ``[[unlikely]]``), ``loop`` (a loop dominated by
-    I/O: counts for what is directly in it) or ``trip`` (a small constant trip count: counts for
-    what is directly in it, and only while the function is not hot)."""
+    I/O: counts for what is directly in it), ``trip`` (a small constant trip count: counts for
+    what is directly in it, and only while the function is not hot) or ``fits`` (a loop sweeping
+    an array that fits in L1: counts only for findings about a record's layout)."""
 
     range: "Range"
     reason: str
@@ -128,7 +130,7 @@ def region_holding(regions: Iterable, rng: "Range", loop_lines: Optional[tuple[i
             return r
     if loop_lines is not None:
         for r in regions:
-            if r.strength != "strong" and (r.range.start.line, r.range.end.line) == loop_lines \
+            if r.strength in ("loop", "trip") and (r.range.start.line, r.range.end.line) == loop_lines \
                     and r.range.contains(rng):
                 return r
     return None
@@ -178,6 +180,9 @@ class FileHotness:
             if io is not None:
                 out.append(ColdRegion(loop.node.range, f"the loop calls `{io}` on every iteration", "loop"))
                 continue
+            fits = self._fits_l1(loop)
+            if fits is not None:
+                out.append(ColdRegion(loop.node.range, fits, "fits"))
             trips = self._nest_trips(loop)
             if trips is not None:
                 out.append(ColdRegion(loop.node.range, f"a loop of {trips} iterations" if loop.parent is None
@@ -326,6 +331,33 @@ class FileHotness:
         count = bound - start + (1 if op == "<=" else 0)
         return count if 0 <= count <= SMALL_TRIP else None
 
+    def _fits_l1(self, loop: "Loop") -> Optional[str]:
+        """Why the array ``loop`` sweeps stays in L1 whatever its layout (``the whole `ps` (8 x
+        16 bytes) fits in L1``): a range-for over a constant array or ``std::array``, or an index
+        loop ``for (i = a; i < N; ++i)`` with a constant bound subscripting one, of at most
+        ``L1_BYTES`` in all. None otherwise. Only layout rules ask (``callgraph.Region``: ``fits``)."""
+        n = loop.node
+        if n.kind == K.CXX_FOR_RANGE_STMT:
+            rng = loop.parts()["range"]
+            return _fitting(_strip(rng)) if rng is not None else None
+        if n.kind != K.FOR_STMT or not any(k.kind == K.BINARY_OPERATOR and len(k.children) == 2
+                                           and k.children[1].constant_value is not None for k in n.children[:-1]):
+            return None
+        from .control import unit_step_variable
+
+        var = unit_step_variable(loop.parts()["increment"])
+        if var is None:
+            return None
+        body = loop.body
+        for node in body.walk() if body is not None else ():
+            if node.kind == K.ARRAY_SUBSCRIPT_EXPR and len(node.children) == 2:
+                index = _strip(node.children[1])
+                if index.kind == K.DECL_REF_EXPR and var.is_same_declaration(index.referenced):
+                    why = _fitting(_strip(node.children[0]))
+                    if why is not None:
+                        return why
+        return None
+
     def _nest_trips(self, loop: "Loop") -> Optional[int]:
         """The iterations of ``loop`` and every loop around it in its function, multiplied, when
         each has a small constant trip count and the product is at most ``SMALL_NEST``."""
@@ -366,7 +398,8 @@ class FileHotness:
             {"usrs": [usr, ...],   # each function's USR once; the lists below index it
              "functions": [[usr index, qualified name, first line, last line, role, why], ...],
              "calls": [[caller usr index, callee usr index, kind], ...],   # kind: loop, call or cold
-             "cold": [ColdRegion.to_json(), ...]}
+             "cold": [ColdRegion.to_json(), ...],
+             "threads": analysis.threads.ThreadRoles.fragment}
         """
         from .control import outermost_function
 
@@ -423,8 +456,9 @@ class FileHotness:
             if edge not in edges:
                 edges.add(edge)
                 calls.append(list(edge))
+        threads = v.analysis.thread_roles.fragment(index)
         return {"usrs": list(usrs), "functions": functions, "calls": calls,
-                "cold": [r.to_json() for r in self.regions]}
+                "cold": [r.to_json() for r in self.regions], "threads": threads}
 
     def strong_region_at(self, node: "Node") -> Optional[ColdRegion]:
         """The innermost strong cold region (an error branch, a catch handler, an unlikely
@@ -493,6 +527,22 @@ def _initial_value(init: "Node", var: "Node") -> Optional[int]:
         if left.kind == K.DECL_REF_EXPR and var.is_same_declaration(left.referenced):
             return node.children[1].constant_value
     return None
+
+
+def _fitting(seq: "Node") -> Optional[str]:
+    """``the whole `ps` (8 x 16 bytes) fits in L1`` for a named constant array or ``std::array``
+    of at most ``L1_BYTES``, else None."""
+    if seq.kind not in (K.DECL_REF_EXPR, K.MEMBER_REF_EXPR):
+        return None
+    t = seq.type.non_reference().canonical
+    size, count = t.size, t.array_size if t.is_array else None
+    if count is None and (t.record_name or "") == "std::array":
+        args = t.template_arguments
+        elem = args[0].size if args else None
+        count = size // elem if size and elem else None
+    if not size or not count or size > L1_BYTES:
+        return None
+    return f"the whole `{seq.spelling}` ({count} x {size // count} bytes) fits in L1"
 
 
 def _io_name(call: "Node") -> Optional[str]:

@@ -373,3 +373,195 @@ def _subscript_access(view: "FileView", subscript: "Node") -> Access:
                   for n in index.walk())
     shown = view.source.snippet(subscript.range, multiline="first-line-stripped")
     return Access(base, shown, subscript.range.start.line, by_core)
+
+
+# ------------------------------------------------------------------ project-wide thread roles
+
+POOL_COUNT = 2  # a pool submission runs its callable on the pool's threads: several, as far as we know
+_ENTRY_KINDS = frozenset({K.FUNCTION_DECL, K.CXX_METHOD, K.FUNCTION_TEMPLATE})
+
+
+def plain_name(name: str) -> str:
+    """A record's qualified name without template arguments or anonymous namespaces, the same for
+    a class template's pattern and each of its instantiations: ``ns::SkipList<int, Cmp>`` ->
+    ``ns::SkipList``."""
+    out, depth = [], 0
+    for ch in name:
+        if ch == "<":
+            depth += 1
+        elif ch == ">":
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            out.append(ch)
+    return "".join(out).replace("(anonymous namespace)::", "").replace(" ", "")
+
+
+def field_key(decl: "Node") -> Optional[str]:
+    """The project-wide name of a field (``ns::Queue::head``), the same in every translation unit
+    and for every instantiation of a class template; None for anything but a field."""
+    if decl is None or decl.kind != K.FIELD_DECL:
+        return None
+    parent = decl.semantic_parent
+    return f"{plain_name(parent.qualified_name)}::{decl.spelling}" if parent is not None else None
+
+
+def member_keys(record_name: str, member: str, t, depth: int = 0) -> list[str]:
+    """The ``field_key`` of each atomic that writes to ``member`` (of type ``t``, in the record
+    named ``record_name``) land on: the member itself when it is atomic, else each atomic it holds
+    inline (``arena_`` of a memtable -> ``Arena::memory_usage_``)."""
+    from .types import inline_fields
+
+    if t is None or depth > 4:
+        return []
+    if t.atomic_kind is not None:
+        return [f"{plain_name(record_name)}::{member}"]
+    name = t.record_name
+    if not name:
+        return []
+    out = []
+    for f, ft in inline_fields(t):
+        if not (ft.is_pointer or ft.is_reference):
+            out.extend(member_keys(name, f.name, ft, depth + 1))
+    return out
+
+
+class ThreadRoles:
+    """The file's part of the project's thread roles (``view.analysis.thread_roles``), gathered
+    from the view's calls and atomic operations (no walk of its own): the thread entry points
+    its code starts (``std::thread``/``std::jthread`` constructions and ``emplace_back``,
+    ``std::async``, ``pthread_create``, and calls of the ``thread-pool`` functions), how many
+    threads each start gives (one, or several for a start in a loop or a pool submission), the
+    calls of a started lambda (the call graph puts them in the function the lambda is written in),
+    and which function (or started lambda) writes which atomic field. ``hotlint.callgraph``
+    joins the parts of every file."""
+
+    def __init__(self, view: "FileView") -> None:
+        self.view = view
+
+    def _pool(self, call: "CallSite") -> bool:
+        import fnmatch
+
+        patterns = self.view.settings.thread_pool
+        if not patterns:
+            return False
+        q = call.qualified_name or ""
+        return any(fnmatch.fnmatchcase(call.name, p) or fnmatch.fnmatchcase(q, p) for p in patterns)
+
+    @cached_property
+    def starts(self) -> list[tuple["Node", "Node", int]]:
+        """(the starting call, the entry node: a lambda or a function declaration, threads: 1 or 2)."""
+        out = []
+        bodies = self.view.analysis.threads
+        for call in self.view.calls:
+            args = spawn_arguments(call)
+            count = 1
+            if not args and call.name == "pthread_create" and call.qualified_name == "pthread_create":
+                args = list(call.arguments)[2:3]
+            if not args and self._pool(call):
+                args, count = [a for a in call.arguments if self._callable(a, bodies) is not None][:1], POOL_COUNT
+            if not args:
+                continue
+            entry = self._callable(args[0], bodies)
+            if entry is None:
+                continue
+            if count == 1 and self.view.enclosing_loops(call.node):
+                count = 2
+            out.append((call.node, entry, count))
+        return out
+
+    @staticmethod
+    def _callable(arg: "Node", bodies: ThreadBodies) -> Optional["Node"]:
+        n = strip(arg)
+        if n is not None and n.kind == K.UNARY_OPERATOR and n.operator == "&" and n.children:
+            n = strip(n.children[0])
+        if n is None:
+            return None
+        if n.kind == K.LAMBDA_EXPR:
+            return n
+        if n.kind not in (K.DECL_REF_EXPR, K.MEMBER_REF_EXPR):
+            return None
+        d = n.referenced
+        if d is None:
+            return None
+        if d.kind in _ENTRY_KINDS:
+            return d
+        if d.kind == K.VAR_DECL:
+            var = bodies.var_decls.get(position_key(d))
+            for c in var.walk() if var is not None else ():
+                if c.kind == K.LAMBDA_EXPR:
+                    return c
+        return None
+
+    def fragment(self, index) -> dict:
+        """This file's part, as plain data; ``index`` numbers a USR as the call-graph fragment
+        does. A lambda entry is named ``L<line>:<column>`` (of its file)::
+
+            {"starts": [[entry, threads, line of the start], ...],
+             "lambda_calls": [[lambda, callee usr index], ...],
+             "moved": [[caller, callee], ...],   # call-graph edges only a started lambda makes
+             "writes": [[writer, field_key], ...]}      # writer: a usr index or a lambda
+        """
+        from .atomics import READ_OPERATIONS
+        from .control import outermost_function
+        from .hotness import _CALLABLE, _LIBRARY_USRS
+
+        v = self.view
+        lambdas: list["Node"] = []
+        starts = []
+        for call, entry, count in self.starts:
+            if entry.kind == K.LAMBDA_EXPR:
+                lambdas.append(entry)
+                name = _lambda_name(entry)
+            else:
+                usr = entry.usr
+                if not usr:
+                    continue
+                name = index(usr)
+            starts.append([name, count, call.range.start.line])
+
+        def started_lambda(node: "Node") -> Optional[str]:
+            inner = [lam for lam in lambdas if node.is_within(lam)]
+            return _lambda_name(max(inner, key=lambda lam: lam.range.start)) if inner else None
+
+        calls, seen = [], set()
+        inside: set = set()  # (function, callee): a call the function's started lambdas make
+        outside: set = set()  # ... and one it makes itself
+        if lambdas:
+            for site in v.calls:
+                callee = site.callee if site.function is not None else None
+                if callee is None or callee.kind not in _CALLABLE:
+                    continue
+                usr = callee.usr
+                if not usr or usr.startswith(_LIBRARY_USRS):
+                    continue
+                lam = started_lambda(site.node)
+                outer = outermost_function(v, site.function).node.usr
+                (inside if lam is not None else outside).add((outer, usr))
+                if lam is not None and (lam, usr) not in seen:
+                    seen.add((lam, usr))
+                    calls.append([lam, index(usr)])
+        # calls the call graph gives the function a started lambda is written in, but only the
+        # lambda's thread makes
+        moved = [[index(a), index(b)] for a, b in sorted(inside - outside) if a]
+        writes, seen = [], set()
+        for op in v.atomic_ops:
+            if op.operation in READ_OPERATIONS or op.function is None:
+                continue
+            key = field_key(op.target)
+            if key is None:
+                continue
+            writer = started_lambda(op.node) if lambdas else None
+            if writer is None:
+                fn = outermost_function(v, op.function)
+                if fn.node.kind == K.LAMBDA_EXPR or not fn.node.usr:
+                    continue
+                writer = index(fn.node.usr)
+            if (writer, key) not in seen:
+                seen.add((writer, key))
+                writes.append([writer, key])
+        return {"starts": starts, "lambda_calls": calls, "moved": moved, "writes": writes}
+
+
+def _lambda_name(node: "Node") -> str:
+    start = node.range.start
+    return f"L{start.line}:{start.column}"

@@ -36,5 +36,6 @@ def options_to_json(options: EngineOptions) -> dict:
 def options_from_json(data: dict) -> EngineOptions:
     s = data["settings"]
     settings = Settings(cache_line_size=s["cache_line_size"], hot_functions=tuple(s["hot_functions"]),
-                        cold_functions=tuple(s["cold_functions"]), rule_options=s["rule_options"])
+                        cold_functions=tuple(s["cold_functions"]), thread_pool=tuple(s.get("thread_pool", ())),
+                        rule_options=s["rule_options"])
     return EngineOptions(rules=tuple(data["rules"]), settings=settings, rule_paths=tuple(data["rule_paths"]))

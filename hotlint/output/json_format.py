@@ -12,6 +12,7 @@ def render(report: Report) -> str:
     for d in report.diagnostics:
         item = d.to_json()
         item["path"] = display_path(d.path)
+        item.pop("subjects", None)  # field keys for hotlint.rank, not part of the output
         if "profile" in item:
             item["profile"]["file"] = display_path(item["profile"]["file"])
         diags.append(item)

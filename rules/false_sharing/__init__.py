@@ -10,7 +10,7 @@ from hotlint.analysis.kinds import K
 from hotlint.analysis.layout import atomic_members, atomic_paths, display_name, lines_touched
 from hotlint.analysis.memory import named_declaration, object_base
 from hotlint.analysis.symbols import in_linted_file
-from hotlint.analysis.threads import Access
+from hotlint.analysis.threads import Access, member_keys
 from hotlint.analysis.types import owns_atomic, sequence_element
 from hotlint.model import FieldLayout, Severity
 from hotlint.rule import Finding, Option, Rule
@@ -200,6 +200,7 @@ class FalseSharing(Rule):
                 notes=_record_notes(view, rec, line) + tuple(
                     f"`{prev.name}` and `{m.name}` are written by the same functions, so they stay together"
                     for prev, m in zip(involved, involved[1:]) if kind(m) == kind(prev)),
+                subjects=_subjects(layout, groups, maybe, rec.type.field_types()),
             )
 
     def _per_thread_arrays(self, view, line: int) -> Iterator[Finding]:
@@ -280,6 +281,19 @@ def _sharing(members, align: int, line: int, kind):
     if not groups and not maybe:
         return None
     return groups, maybe
+
+
+def _subjects(layout, groups, maybe, types: dict) -> tuple:
+    """What the ranking asks the project's thread roles (``hotlint.rank``): each group of members
+    said to share a line, each member with the field keys its writes land on; () when a member's
+    writes cannot be named (the finding then stands as the file shows it)."""
+    out = []
+    for ms in [g for _k, g in groups] + [[a, b] for a, b, _n, _of in maybe]:
+        group = tuple((m.name, tuple(member_keys(layout.name, m.name, types.get(m.name)))) for m in ms)
+        if any(not keys for _m, keys in group):
+            return ()
+        out.append(group)
+    return tuple(out)
 
 
 def _involved(groups, maybe) -> list[FieldLayout]:
