@@ -190,3 +190,62 @@ void f(std::vector<Row>& rows, std::vector<Row>& other) {
     found = co.size_queries([loop], rows)
     assert ["".join(n.tokens) for n in found] == ["rows.size()", "rows.empty()", "std::size(rows)"]
     assert co.size_queries([loop], None) == []
+
+
+POINTERS = r"""
+#include <memory>
+#include <vector>
+struct B { virtual ~B() = default; virtual int f() const = 0; };
+struct D : B { int f() const override { return 1; } };
+struct E : B { int f() const override { return 2; } };
+void take(std::vector<std::unique_ptr<B>>& v);
+void look(const std::vector<std::unique_ptr<B>>& v);
+int g(int n) {
+  std::vector<std::unique_ptr<B>> one;
+  one.push_back(std::make_unique<D>());
+  one.emplace_back(new D);
+  one.push_back(std::unique_ptr<B>(new D()));
+  look(one);
+  std::vector<std::unique_ptr<B>> two;
+  two.push_back(std::make_unique<D>());
+  two.push_back(std::make_unique<E>());
+  std::vector<std::unique_ptr<B>> passed;
+  passed.push_back(std::make_unique<D>());
+  take(passed);
+  std::vector<std::unique_ptr<B>> reset;
+  reset.push_back(std::make_unique<D>());
+  reset[0].reset(new E);
+  std::vector<std::unique_ptr<B>> assigned;
+  assigned.push_back(std::make_unique<D>());
+  for (auto& p : assigned) p = std::make_unique<E>();
+  std::vector<std::shared_ptr<B>> shared(n);
+  std::vector<B*> raw;
+  D d;
+  raw.push_back(new D);
+  int s = 0;
+  for (auto& p : one) s += p->f();
+  for (const B* p : raw) s += p->f();
+  return s + d.f() + static_cast<int>(shared.size());
+}
+"""
+
+
+def test_concrete_types_put_into_a_container_of_pointers(tmp_path):
+    s = snippet(tmp_path, POINTERS)
+    body = s.decl(K.FUNCTION_DECL, "g").children[-1]
+
+    def types(name):
+        found = co.concrete_types_put(s.decl(K.VAR_DECL, name), body)
+        return None if found is None else [t.spelling for t in found]
+
+    assert co.pointed_record(s.decl(K.VAR_DECL, "one").type).spelling == "B"
+    assert co.pointed_record(s.decl(K.VAR_DECL, "raw").type).spelling == "B"
+    assert co.pointed_record(s.decl(K.VAR_DECL, "d").type) is None
+    assert types("one") == ["D"]  # make_unique, new, unique_ptr(new): one type; a const& look changes nothing
+    assert types("raw") == ["D"]
+    assert types("two") == ["D", "E"]
+    assert types("passed") is None  # handed out by mutable reference
+    assert types("reset") is None  # an element replaced
+    assert types("assigned") is None  # replaced through the range-for's reference
+    assert types("shared") is None  # constructed with elements
+    assert types("d") is None  # no container of pointers

@@ -1,7 +1,8 @@
 // dynamic-dispatch-in-hot-loop, fast: the same signal chain as slow.cpp with the dispatch
 // hoisted out of the per-sample loops. The transfer is still chosen at run time, but the
-// virtual call is `apply_all`, made once per pass; each override is in a `final` class, so
-// its loop calls `apply` directly, inlines it and vectorizes. The second stage takes its
+// virtual call is `apply_all`, made once per pass; each override is in a `final` class and
+// calls its own `apply` directly, inlined, with the coefficients read once into locals (through
+// `this` a store to x[i] could change them, which would keep the loop scalar), so it vectorizes. The second stage takes its
 // lambda as a template parameter, dispatched once by `kind`: the call inlines the same way.
 // Same arithmetic, same order per sample: the checksum matches slow.cpp's.
 //
@@ -27,26 +28,28 @@ struct Transfer {
 struct Damp final : Transfer {
     float a, b;
     Damp(float a_, float b_) : a(a_), b(b_) {}
-    float apply(float x) const {
+    static float apply(float x, float a, float b) {
         float y = x;
         for (int s = 0; s < kSteps; ++s) y = y * a + b;
         return y;
     }
     void apply_all(float* x, int n) const override {
-        for (int i = 0; i < n; ++i) x[i] = apply(x[i]);
+        const float ka = a, kb = b;  // locals: a store to x[i] cannot change them, so the loop vectorizes
+        for (int i = 0; i < n; ++i) x[i] = apply(x[i], ka, kb);
     }
 };
 
 struct Mirror final : Transfer {
     float a, b;
     Mirror(float a_, float b_) : a(a_), b(b_) {}
-    float apply(float x) const {
+    static float apply(float x, float a, float b) {
         float y = x;
         for (int s = 0; s < kSteps; ++s) y = b - y * a;
         return y;
     }
     void apply_all(float* x, int n) const override {
-        for (int i = 0; i < n; ++i) x[i] = apply(x[i]);
+        const float ka = a, kb = b;  // locals: a store to x[i] cannot change them, so the loop vectorizes
+        for (int i = 0; i < n; ++i) x[i] = apply(x[i], ka, kb);
     }
 };
 
