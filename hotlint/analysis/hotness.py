@@ -545,6 +545,11 @@ def _fitting(seq: "Node") -> Optional[str]:
     return f"the whole `{seq.spelling}` ({count} x {size // count} bytes) fits in L1"
 
 
+def io_call(call: "Node") -> Optional[str]:
+    """The I/O function or stream a call does I/O through (``fwrite``, ``std::cout <<``), or None."""
+    return _io_name(call)
+
+
 def _io_name(call: "Node") -> Optional[str]:
     name = call.spelling
     if name in _STREAM_OPERATORS:
@@ -570,4 +575,4 @@ def _io_name(call: "Node") -> Optional[str]:
 
 
 __all__ = ["DEFAULT_COLD_PAIRS", "DEFAULT_COLD_WORDS", "IO_FUNCTIONS", "SMALL_TRIP", "ColdRegion", "FileHotness",
-           "cold_role", "name_words"]
+           "cold_role", "io_call", "name_words"]
