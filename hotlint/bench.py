@@ -260,14 +260,14 @@ def summarize(pair: Pair, rule_note: Optional[str]) -> dict:
     out: dict = {}
     variants = {}
     for p in pair.programs[1:]:
-        ratios = [s / f for s, f in zip(slow, p.times) if f > 0]
+        spread = ratio_interval(slow, p.times)
         entry = {
             "slow_ns": int(statistics.median(slow)),
             "fast_ns": int(statistics.median(p.times)),
             "ratio": statistics.median(slow) / statistics.median(p.times),
-            "ratio_min": min(ratios),
-            "ratio_max": max(ratios),
-            "rounds": len(ratios),
+            "ratio_min": spread.smallest,
+            "ratio_max": spread.largest,
+            "rounds": spread.rounds,
         }
         if p.cachegrind:
             entry["cachegrind"] = {"slow": pair.slow.cachegrind, "fast": p.cachegrind}
