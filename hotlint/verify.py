@@ -306,7 +306,6 @@ class Scratch:
         self.top = git_toplevel(self.project)
         self.base_dir = tempfile.mkdtemp(prefix="hotlint-verify-")
         self.worktrees: list[str] = []
-        self._hooks = None
 
     @property
     def kind(self) -> str:
@@ -321,7 +320,7 @@ class Scratch:
         _git(["worktree", "add", "--detach", "--quiet", dest, "HEAD"], self.top)
         self.worktrees.append(dest)
         # the user's tree as it is now: uncommitted changes and untracked files that are not ignored
-        diff = _git(["diff", "--binary", "HEAD"], self.top)
+        diff = _git(["diff", "--binary", "--no-color", "--no-ext-diff", "--no-textconv", "HEAD"], self.top)
         if diff.strip():
             _git(["apply", "--binary", "--whitespace=nowarn", "-"], dest, input=diff)
         untracked = _git(["ls-files", "-z", "--others", "--exclude-standard"], self.top)
