@@ -166,3 +166,24 @@ def test_the_bench_pair_is_flagged_and_its_fix_is_clean():
     assert {d["message"].split(" ")[0] for d in slow["diagnostics"]} == {"virtual", "`std::function`"}
     _, fast = run_json("--min-severity", "info", "--no-cache", str(pair / "fast.cpp"))
     assert fast["diagnostics"] == []
+
+
+def test_a_call_whose_small_body_the_file_does_not_show_is_an_info(tmp_path):
+    source = """\
+struct Sink { virtual ~Sink() = default; virtual void put(int v) = 0; virtual int get() const = 0; };
+int slow_sum(int v);  // defined elsewhere: a call inlining would not remove
+struct Adder : Sink {
+    int total = 0;
+    void put(int v) override { total += slow_sum(v); }
+    int get() const override { return total; }
+};
+void feed(Sink& s, const int* v, int n) {
+    for (int i = 0; i < n; ++i) s.put(v[i]);
+    for (int i = 0; i < n; ++i) s.put(s.get());
+}
+"""
+    _, diags = analyze_source(tmp_path, source, rules=[RULE])
+    got = {(d.range.start.line, d.range.start.column): d for d in diags}
+    put, get = got[(9, 33)], got[(10, 39)]
+    assert put.severity.value == "info" and "no small definition of `put`" in put.notes[-1]
+    assert get.severity.value == "warning" and len(get.notes) == 2  # `Adder::get` is one load

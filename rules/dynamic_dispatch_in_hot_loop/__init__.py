@@ -16,6 +16,8 @@ from hotlint.model import Severity
 from hotlint.rule import Finding, Rule
 
 FUNCTION_WRAPPERS = frozenset({"std::function", "std::move_only_function", "std::copyable_function"})
+# a body of at most this many nodes, without a loop, is small: the call is the work
+SMALL_BODY = 80
 # smart-pointer members that give the pointee of the same pointer on every call
 _POINTER_ACCESS = frozenset({"operator->", "operator*", "get"})
 
@@ -47,6 +49,12 @@ class DynamicDispatchInHotLoop(Rule):
     dispatch is paid once per range, which is the fix this rule asks for. Calls in cold code
     (a catch handler, an error branch, a loop doing I/O, set-up functions) are ranked infos
     by the hot-path model; a nested loop or a hot function raises the finding.
+
+    Severity: a `std::function` call, or a virtual call of which the file defines at least one
+    small override (no loop, at most 80 nodes, calling only functions the unit defines and that
+    are not virtual: inlining would leave no call), is a warning. A virtual call whose small
+    bodies the file does not show (every override defined elsewhere, or each doing more work)
+    is an info: whether the dispatch matters next to the work of each call is not visible.
 
     ## Why is this bad?
     A virtual call loads the object's vtable pointer, loads the slot and branches indirectly;
@@ -150,6 +158,7 @@ class DynamicDispatchInHotLoop(Rule):
         loop_line = call.loop.node.range.start.line
         name = callee.spelling
         notes = []
+        base = self.severity
         if d.kind == "function":
             head = (f"{d.wrapper} `{d.object_text}` is called per element, its target never changing here: "
                     "take the callable as a template parameter")
@@ -178,7 +187,12 @@ class DynamicDispatchInHotLoop(Rule):
             notes.append(f"hoist the dispatch: a virtual batch method on `{d.static_type}` (`{name}_all(span)`) "
                          "called once, whose overrides loop over their own type; or a template over the concrete "
                          f"type, or `final` on the class or `{name}` where the static type is the concrete one")
-        return Finding(call.node.range, head, severity=self.severity_for(view, call.node), notes=tuple(notes))
+            if not d.small:
+                base = Severity.INFO
+                notes.append(f"no small definition of `{name}` is in this file ({_seen(d.defined)}): whether each "
+                             "call does little enough work for the dispatch to matter is not visible here, so this is "
+                             "an info unless the loop is nested or its function hot")
+        return Finding(call.node.range, head, severity=self.severity_for(view, call.node, base), notes=tuple(notes))
 
 
 @dataclass
@@ -189,6 +203,8 @@ class Dispatch:
     wrapper: str = ""
     concrete: str = ""
     fills: tuple = ()
+    small: tuple = ()  # the small definitions of the callee in the file
+    defined: int = 0  # how many definitions of the callee the file has
 
 
 def _text(node) -> str:
@@ -291,9 +307,10 @@ def _virtual_call(view, call, callee) -> Optional[Dispatch]:
 
 
 def _virtual(view, callee, text: str, static_type: str) -> Optional[Dispatch]:
-    if _looping_overrides(view, callee):
+    defs = _definitions(view, callee)
+    if defs.count and len(defs.looping) == defs.count:
         return None  # a batch method: one dispatch per range is the fix itself
-    return Dispatch("virtual", text, static_type=static_type)
+    return Dispatch("virtual", text, static_type=static_type, small=defs.small, defined=defs.count)
 
 
 def _same_element_type(call, callee, obj) -> Optional[Dispatch]:
@@ -341,14 +358,22 @@ def _within(decl, fn) -> bool:
         (r.end.line, r.end.column) <= (f.end.line, f.end.column)
 
 
-def _looping_overrides(view, callee) -> tuple:
-    """The definitions in this file of ``callee`` and its overrides (virtual methods of the
-    same name in its class or a class derived from it), when each runs a loop of its own that is
-    not of a small constant trip count: a batch method, whose dispatch is paid once per range;
-    () when one does not, or none is defined here."""
+@dataclass
+class Definitions:
+    """What the file shows of the bodies a virtual call can reach: the definitions in it of the
+    callee and of its overrides."""
+
+    small: tuple  # `Class::method` of those with a small body (no loop, few nodes, no opaque call)
+    looping: tuple  # those that run a loop not of a small constant trip count
+    count: int  # how many are defined here
+
+
+def _definitions(view, callee) -> Definitions:
+    """The definitions in this file of ``callee`` and its overrides (virtual methods of the same
+    name in its class or a class derived from it), sorted by what their bodies do."""
     base = callee.semantic_parent
     hotness = view.analysis.hotness
-    found = []
+    small, looping, count = [], [], 0
     for fn in view.functions:
         node = fn.node
         if node.kind != K.CXX_METHOD or node.spelling != callee.spelling or not node.is_virtual:
@@ -358,10 +383,35 @@ def _looping_overrides(view, callee) -> tuple:
         body = function_body(node)
         if body is None:
             continue
-        if not any(loop.function is fn and hotness.trip_count(loop) is None for loop in view.loops):
-            return ()
-        found.append(f"`{node.semantic_parent.spelling}::{node.spelling}`")
-    return tuple(found)
+        count += 1
+        name = f"`{node.semantic_parent.spelling}::{node.spelling}`"
+        loops = [loop for loop in view.loops if loop.function is fn]
+        if any(hotness.trip_count(loop) is None for loop in loops):
+            looping.append(name)
+        elif _small(body):
+            small.append(name)
+    return Definitions(tuple(small), tuple(looping), count)
+
+
+def _small(body) -> bool:
+    """A body inlining would make cheap: at most SMALL_BODY nodes, and every call in it to a
+    function defined in the unit and not virtual (an opaque call would stay after inlining)."""
+    size = 0
+    for n in body.walk():
+        size += 1
+        if size > SMALL_BODY:
+            return False
+        if n.kind == K.CALL_EXPR:
+            callee = n.referenced
+            if callee is None or callee.is_virtual or callee.definition is None:
+                return False
+    return True
+
+
+def _seen(count: int) -> str:
+    if count == 0:
+        return "none of its definitions is"
+    return f"its {count} definition{'s' if count > 1 else ''} here each run{'' if count > 1 else 's'} more work"
 
 
 def _derives(record, base, depth: int = 0) -> bool:
