@@ -331,3 +331,25 @@ def test_cold_region_of_a_node_reads_like_the_ranking(tmp_path):
     stmt = [n for n in view.nodes(K.COMPOUND_ASSIGNMENT_OPERATOR) if n.range.start.line == marks["catch"]][0]
     assert region_holding(hot.regions, stmt.range, None).reason == "in a catch handler"
     assert region_holding([], stmt.range, None) is None
+
+
+def test_called_in_loop(tmp_path):
+    from hotlint.analysis.kinds import K
+
+    view = parse_view(tmp_path, """
+int leaf(int x) { return x * 2; }
+int once(int x) { return x + 1; }
+int lambda_only(int x) { return x; }
+int driver(int n) {
+  int s = once(n);
+  for (int i = once(n); i < n; ++i) s += i;
+  for (int i = 0; i < n; ++i) s += leaf(i);
+  auto f = [](int x) { return lambda_only(x); };
+  return s + f(n);
+}
+""")
+    fns = {f.spelling: f for f in view.nodes(K.FUNCTION_DECL)}
+    hot = view.analysis.hotness
+    assert hot.called_in_loop(fns["leaf"])
+    assert not hot.called_in_loop(fns["once"]) and not hot.called_in_loop(fns["lambda_only"])
+    assert not hot.called_in_loop(fns["driver"])

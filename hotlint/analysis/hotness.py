@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Iterable, Optional
 
-from .kinds import NULL_LITERALS, K
+from .kinds import FUNCTIONS, NULL_LITERALS, K
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..clang.nodes import Node
@@ -190,6 +190,21 @@ class FileHotness:
                                       else f"loops of {trips} iterations in all", "trip"))
         out.sort(key=lambda r: (r.range.start, r.range.end))
         return out
+
+    @cached_property
+    def _looped_callees(self) -> frozenset:
+        out = set()
+        for site in self.view.calls:
+            if site.loop is None or self.view.enclosing_loop(site.node) is None:
+                continue  # not in a loop, or in a for-loop's init or a range-for's range: once
+            if site.callee is not None and site.callee.kind in FUNCTIONS:
+                out.add(site.callee.usr)
+        return frozenset(out)
+
+    def called_in_loop(self, fn: "Node") -> bool:
+        """The function ``fn`` is called on each iteration of some loop of this file: what is in
+        it runs once per iteration there (the call graph's ``loop`` edge, read from the file alone)."""
+        return bool(fn.usr) and fn.usr in self._looped_callees
 
     def cold_region(self, node: "Node") -> Optional[ColdRegion]:
         """The cold region holding ``node`` as the ranking reads it (``region_holding``), its
