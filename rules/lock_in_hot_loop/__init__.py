@@ -16,7 +16,7 @@ from hotlint.rule import Finding, Option, Rule
 
 # The bench pairs' figures, measured on the machine the rule was written on (see "Why is this bad?").
 LOCK_FIGURE = ("bench pair: a per-element lock_guard against a local sum merged under one lock measured "
-               "13.5x (9.4-19.8x over 7 rounds) on one thread then two, g++ 12 -O2, 2 cores")
+               "13.5x (9.4-19.8x over 7 rounds) and 9.1x (7.6-15x) on one thread then two, g++ 12 -O2, 2 cores")
 SPIN_FIGURE = ("bench pair (two threads handing a value back and forth, on 2 shared, loaded cores): "
                "std::this_thread::yield measured 3.5x (1.4-16x over 7 rounds) ahead of the empty spin, "
                "atomic wait/notify 2.1x (1.0-14x); _mm_pause 2.0x but behind in some rounds (0.85-2.7x)")
@@ -62,7 +62,11 @@ class LockInHotLoop(Rule):
     once on one thread and once split over two) measured slow/fast 13.5x (min 9.4x, max
     19.8x over 7 alternating rounds) against a local sum merged under one lock per call, and
     11.5x (6.7-31x) against per-thread slots merged after the join, with g++ 12 `-O2` on the
-    2-core x86-64 machine it was written on, shared with other jobs.
+    2-core x86-64 machine it was written on, shared with other jobs; a second run (`hotlint
+    bench --cachegrind`, a busier machine) gave 9.1x (7.6-15x) and 8.1x (4.9-10x).
+    cachegrind's quick mode (20,000 elements, input set-up included) counts 4.95 million
+    instructions against 2.35 million and the same cache misses: the cost is the atomics
+    and the barriers, not memory traffic.
 
     A spin-wait with an empty body issues loads of the flag as fast as the core can: on a
     hyper-threaded core it takes issue slots from the sibling thread, leaving the loop costs
