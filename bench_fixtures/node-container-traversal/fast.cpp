@@ -13,10 +13,10 @@
 #include "../harness.h"
 
 #ifndef NODES
-#define NODES 262144
+#define NODES 65536
 #endif
 #ifndef VISITS
-#define VISITS (std::size_t{1} << 21)
+#define VISITS (std::size_t{1} << 20)
 #endif
 
 constexpr std::size_t kSymbols = 64;

@@ -8,9 +8,9 @@
 // loop runs at one cache or memory latency per element, with no prefetching to hide it.
 // hotlint flags the walk; fast.cpp keeps the same positions in a std::vector.
 //
-// The number of positions is NODES (default 262144: 12 MB of 48-byte list nodes, more than
-// L2, less than a 32 MB L3); `-DNODES=...` sweeps the size. The rounds are chosen so that
-// every size visits about the same number of elements.
+// The number of positions is NODES (default 65536: 3 MB of 48-byte list nodes, more than a
+// 1 MB L2, less than a 32 MB L3); `-DNODES=...` sweeps the size. The rounds are chosen so
+// that every size visits about the same number of elements (VISITS).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -20,10 +20,10 @@
 #include "../harness.h"
 
 #ifndef NODES
-#define NODES 262144
+#define NODES 65536
 #endif
 #ifndef VISITS
-#define VISITS (std::size_t{1} << 21)
+#define VISITS (std::size_t{1} << 20)
 #endif
 
 constexpr std::size_t kSymbols = 64;

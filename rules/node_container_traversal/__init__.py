@@ -19,6 +19,12 @@ _LISTS = frozenset({"std::list", "std::forward_list"})
 _SETS = frozenset({"std::set", "std::multiset", "std::unordered_set", "std::unordered_multiset"})
 _FRONT = frozenset({"push_front", "emplace_front"})
 _FILLING = GROWING | {"operator[]"}
+_MEASURED_LIST = ("measured (a sum over a std::list whose nodes are linked in shuffled address order, against a "
+                  "std::vector; g++ 12 -O2, AMD Zen 4): 2.9x at 512 elements (L1), 9.7x at 8,192 (L2), "
+                  "42x at 65,536 (L3)")
+_MEASURED_MAP = ("measured (a sum over a std::map filled in shuffled key order, against a sorted std::vector of "
+                 "pairs; g++ 12 -O2, AMD Zen 4): 3.5x at 512 elements (L1), 11x at 8,192 (L2), 57x at 65,536 "
+                 "(L3); unordered containers walk a singly linked chain likewise")
 
 
 class NodeContainerTraversal(Rule):
@@ -73,22 +79,29 @@ class NodeContainerTraversal(Rule):
     are spread over many pages), and neither out-of-order execution nor the prefetcher can
     run ahead. In a long-running program the nodes lie scattered over the heap. A
     `std::vector` walk streams one buffer: addresses are known in advance, the prefetcher runs
-    ahead and several elements share a cache line. The bench pair (a sum over 262,144
-    16-byte positions, `std::list` with its nodes linked in shuffled address order against a
-    `std::vector`) measured slow/fast **@RATIO@** (@SPREAD@ over 7 alternating rounds,
-    g++ 12 `-O2`, on a 2-core AMD EPYC Zen 4 virtual machine with 1 MB L2 and 32 MB L3 per
-    core pair, shared with other jobs; the VM's page walks make each miss unusually dear);
-    @CACHEGRIND@
-    By size (median of 5 alternating rounds, ns per element):
+    ahead and several elements share a cache line. The bench pair (a sum over 65,536 16-byte
+    positions, 3 MB of list nodes: beyond L2, within L3; `std::list` with its nodes linked in
+    shuffled address order against a `std::vector`) measured slow/fast **1363x** (min 90x, max
+    1429x over 7 alternating rounds) with g++ 12 `-O2` on the 2-core AMD EPYC (Zen 4) virtual
+    machine it was written on, heavily shared with other jobs: the list's figure there swings
+    between 75 ns and 1 us per element with the load (page walks are dear in a VM), the
+    vector's stays near 1 ns. Take the sweep below (a quieter run) as the better guide.
+    cachegrind (`--quick`, 4,096 elements, 64 rounds) counts 337,820 D1 misses for the list
+    against 81,395 for the vector, and 5.6 M instructions against 4.1 M; its last level holds
+    the quick run whole. By size (median of 5 alternating rounds, ns per element, the std::map
+    filled in shuffled key order against a sorted `std::vector` of pairs, from a variant of the
+    pair with `std::map` that is not in the repository; sweep runs set `-DNODES` and `-DVISITS`):
 
     | elements | list | vector | ratio | std::map | sorted vector | ratio |
     |---:|---:|---:|---:|---:|---:|---:|
     | 512 (L1) | 5.5 | 2.7 | 2.9x | 11.1 | 3.5 | 3.5x |
-    | 8,192 (L2) | 17.5 | 1.7 | 9.7x | 28.6 | 2.5 | 11.3x |
-    | 65,536 (L3) | 75 | 1.7 | 42x | | | |
-    | 262,144 (L3, many pages) | 550 | 0.8 | 700x | | | |
-    | 2,097,152 (DRAM) | 836 | 0.9 | 1047x | | | |
+    | 8,192 (L2) | 17.5 | 1.7 | 9.7x | 28.6 | 2.5 | 11x |
+    | 65,536 (L3) | 75 | 1.7 | 42x | 46 | 0.7 | 57x |
+    | 262,144 (L3, many pages) | 550 | 0.8 | 700x | 288 | 0.7 | 367x |
+    | 2,097,152 (DRAM) | 836 | 0.9 | 1047x | 1607 | 5.0 | 323x |
 
+    The spread per size was wide (at 65,536: list 12-53x, map 17-78x). Unordered containers
+    were not measured separately: their iteration follows one singly linked chain of nodes.
     Even in L1 the list is about three times slower: each step waits the L1 latency before
     the next address is known. Run `hotlint bench node-container-traversal` for your own
     figure.
@@ -134,7 +147,7 @@ class NodeContainerTraversal(Rule):
     severity = Severity.INFO
     needs_layout = False
     bench_note = (  # said with its measured ratio wherever hotlint cites it
-        "a std::list of 262,144 elements with its nodes linked in shuffled address order, as a "
+        "a std::list of 65,536 elements with its nodes linked in shuffled address order, as a "
         "long-running program's heap leaves them; in a fresh program that allocates the nodes "
         "one after the other the list is far less slow (the nodes are then nearly contiguous)"
     )
@@ -202,8 +215,7 @@ class NodeContainerTraversal(Rule):
             what = walk.family + (f" `{walk.declaration.spelling}`" if walk.declaration is not None else "")
             head = f"walking the {what} chases a pointer per element; {advice}"
             notes.append(need)
-        notes.append("measured by the rule's bench pair (sum over a std::list in shuffled nodes against a std::vector, "
-                     "g++ 12 -O2, AMD Zen 4): 2.9x at 512 elements (L1), 9.7x at 8,192 (L2), 42x at 65,536 (L3)")
+        notes.append(_MEASURED_MAP if walk.family is not None and walk.family not in _LISTS else _MEASURED_LIST)
         anchor = loop.body
         base = Severity.WARNING if caller is not None else Severity.INFO
         severity = Severity.INFO if capped else self.severity_for(view, anchor, base)
@@ -232,7 +244,7 @@ def _advice(view, walk: Walk, calls) -> tuple[str, str, bool]:
         fronts = [c for c in uses if c.spelling in _FRONT]
         if moves:
             verbs = ", ".join(sorted({c.spelling for c in moves}))
-            return ("a std::vector may do unless its stable iterators are needed",
+            return ("use a std::vector unless its iterators must stay valid",
                     f"{name} is changed in the middle ({verbs}, {_lines(moves)}): keep the list if other code "
                     f"holds iterators or pointers to its elements; otherwise a std::vector with std::erase_if or "
                     f"insert (moving elements) is usually still faster below some thousands of elements", True)
