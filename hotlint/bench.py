@@ -19,6 +19,7 @@ import math
 import os
 import platform
 import re
+import resource
 import shlex
 import shutil
 import statistics
@@ -46,8 +47,10 @@ class Program:
     source: str
     binary: Optional[str] = None
     times: list[int] = field(default_factory=list)  # ns per run
+    cpu: list[int] = field(default_factory=list)  # the kernel's CPU ns per run (all threads), when printed
+    switches: list[int] = field(default_factory=list)  # context switches per run (the whole process)
     checksum: Optional[str] = None
-    cachegrind: Optional[dict] = None
+    counts: Optional[dict] = None  # callgrind's, when asked
 
 
 @dataclass
@@ -55,6 +58,7 @@ class Pair:
     rule: str
     directory: str
     programs: list[Program]
+    threads: int = 1  # threads the kernel needs running at once (``// bench-threads: N`` in slow.cpp)
 
     @property
     def slow(self) -> Program:
@@ -81,8 +85,22 @@ def discover(root: Optional[str] = None) -> dict[str, Pair]:
         for f in sorted(os.listdir(d)):
             if f.startswith("fast_") and f.endswith(".cpp"):
                 progs.append(Program(f[:-4], os.path.join(d, f)))
-        pairs[rule] = Pair(rule, d, progs)
+        pairs[rule] = Pair(rule, d, progs, _declared_threads(slow))
     return pairs
+
+
+_THREADS = re.compile(r"^//\s*bench-threads:\s*(\d+)\s*$", re.M)
+
+
+def _declared_threads(source: str) -> int:
+    """``// bench-threads: N`` in a pair's slow program: its kernel measures something only while
+    N threads run at the same time (false sharing), so rounds where they took turns are rejected."""
+    try:
+        with open(source, encoding="utf-8") as fh:
+            m = _THREADS.search(fh.read(4096))
+    except OSError:
+        return 1
+    return max(1, int(m.group(1))) if m else 1
 
 
 def find_compiler() -> list[str]:
@@ -111,6 +129,14 @@ def compiler_version(cxx: list[str]) -> str:
     return first
 
 
+def _version_line(cxx: list[str]) -> str:
+    try:
+        out = subprocess.run(cxx + ["--version"], check=False, capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return out.splitlines()[0].strip() if out else ""
+
+
 def compile_flags(march_native: bool) -> list[str]:
     flags = ["-O2", "-std=c++20", "-pthread"]
     if march_native:
@@ -128,26 +154,41 @@ def build(pair: Pair, cxx: list[str], flags: list[str], outdir: str) -> None:
         p.binary = out
 
 
-_LINE = re.compile(r"^(checksum|elapsed_ns)\s+(\S+)\s*$", re.M)
+_LINE = re.compile(r"^(checksum|elapsed_ns|cpu_ns)\s+(\S+)\s*$", re.M)
 
 
 def read_measurement(stdout: str) -> dict[str, str]:
     """The benchmark contract: the last ``checksum N`` and ``elapsed_ns N`` lines a program
     printed (``elapsed_ns`` times its kernel only; ``checksum`` tells two versions apart that
-    compute different results). Either may be missing."""
+    compute different results), and ``cpu_ns N``, the kernel's CPU time, when the harness prints
+    it. Any may be missing."""
     return dict(_LINE.findall(stdout))
 
 
 def run_program(p: Program, quick: bool, wrapper: Optional[list[str]] = None, timeout: float = 300) -> tuple[str, int, str]:
     """Run once: (checksum, elapsed ns, stderr)."""
+    checksum, ns, err, _ = _run(p, quick, wrapper, timeout)
+    return checksum, ns, err
+
+
+def _run(p: Program, quick: bool, wrapper: Optional[list[str]] = None,
+         timeout: float = 300) -> tuple[str, int, str, dict]:
+    """Run once: (checksum, elapsed ns, stderr, {"cpu_ns", "switches"}); the context switches
+    come from the process's resource usage (the runs are sequential, so the difference of the
+    children's usage around one run is that run's)."""
     cmd = (wrapper or []) + [p.binary] + (["--quick"] if quick else [])
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=timeout)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise BenchError(f"{p.source} exited with {proc.returncode}: {proc.stderr.strip()[-500:]}")
     found = read_measurement(proc.stdout)
     if "checksum" not in found or "elapsed_ns" not in found:
         raise BenchError(f"{p.source} did not print `checksum N` and `elapsed_ns N`")
-    return found["checksum"], int(found["elapsed_ns"]), proc.stderr
+    extra = {"switches": (after.ru_nvcsw - before.ru_nvcsw) + (after.ru_nivcsw - before.ru_nivcsw)}
+    if "cpu_ns" in found:
+        extra["cpu_ns"] = int(found["cpu_ns"])
+    return found["checksum"], int(found["elapsed_ns"]), proc.stderr, extra
 
 
 def verify(pair: Pair, quick: bool) -> None:
@@ -163,20 +204,85 @@ def verify(pair: Pair, quick: bool) -> None:
         p.checksum = sums[p.name]
 
 
-_CG = {"I refs": "instructions", "D refs": "data_refs", "D1 misses": "d1_misses", "LLd misses": "lld_misses",
-       "LL misses": "ll_misses"}
+# The simulated machine every count is taken on, whatever the host's caches: 32 KiB 8-way L1
+# instruction and data caches and an 8 MiB 16-way last level, 64-byte lines (valgrind would
+# otherwise copy the host's geometry, and on an odd host round it to something else).
+GEOMETRY = {"I1": (32768, 8, 64), "D1": (32768, 8, 64), "LL": (8388608, 16, 64)}
 
 
-def cachegrind(p: Program) -> dict:
-    """Simulated cache behaviour of the quick mode: deterministic where hardware counters are absent."""
-    wrapper = ["valgrind", "--tool=cachegrind", "--cache-sim=yes", "--cachegrind-out-file=/dev/null"]
-    _, _, err = run_program(p, quick=True, wrapper=wrapper, timeout=600)
-    out = {}
-    for line in err.splitlines():
-        m = re.match(r"==\d+==\s+([A-Za-z0-9 ]+?):\s+([\d,]+)", line)
-        key = re.sub(r"\s+", " ", m.group(1).strip()) if m else None  # valgrind aligns with spaces: "I   refs"
-        if key in _CG:
-            out.setdefault(_CG[key], int(m.group(2).replace(",", "")))
+def geometry_text() -> str:
+    return ", ".join(f"{name} {size // 1024} KiB {ways}-way {line} B lines" for name, (size, ways, line)
+                     in GEOMETRY.items())
+
+
+def kernel_markers(cxx: list[str]) -> bool:
+    """Whether programs built with ``cxx`` get the harness's valgrind markers (valgrind's
+    ``callgrind.h`` is on its include path): their counts then cover the kernel alone."""
+    try:
+        proc = subprocess.run(cxx + ["-x", "c++", "-E", "-", "-o", os.devnull], check=False,
+                              input="#include <valgrind/callgrind.h>\n", capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return proc.returncode == 0
+
+
+def callgrind(p: Program, kernel_only: bool = True) -> dict:
+    """Simulated instruction, cache and branch counts of the quick mode under callgrind, with the
+    fixed ``GEOMETRY``. With ``kernel_only`` instrumentation starts off and the harness switches
+    it on around the kernel; otherwise the whole program is counted."""
+    with tempfile.TemporaryDirectory(prefix="hotlint-callgrind-") as tmp:
+        out = os.path.join(tmp, "callgrind.out")
+        wrapper = ["valgrind", "--tool=callgrind", "--cache-sim=yes", "--branch-sim=yes",
+                   f"--callgrind-out-file={out}", "--dump-instr=no", "--compress-strings=no"]
+        wrapper += [f"--{name}={size},{ways},{line}" for name, (size, ways, line) in GEOMETRY.items()]
+        if kernel_only:
+            wrapper.append("--instr-atstart=no")
+        run_program(p, quick=True, wrapper=wrapper, timeout=600)
+        events, totals = [], []
+        with open(out, encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("events:"):
+                    events = line.split()[1:]
+                elif line.startswith(("totals:", "summary:")) and len(line.split()) > 2:
+                    totals = [int(x) for x in line.split()[1:]]
+    c = dict(zip(events, totals))
+    if not c.get("Ir"):
+        raise BenchError(f"{p.source}: callgrind counted nothing (the kernel markers never switched it on)")
+    g = c.get
+    counts = {
+        "instructions": g("Ir", 0),
+        "data_refs": g("Dr", 0) + g("Dw", 0),
+        "d1_misses": g("D1mr", 0) + g("D1mw", 0),
+        "lld_misses": g("DLmr", 0) + g("DLmw", 0),
+        "ll_misses": g("ILmr", 0) + g("DLmr", 0) + g("DLmw", 0),
+        "branches": g("Bc", 0) + g("Bi", 0),
+        "mispredicts": g("Bcm", 0) + g("Bim", 0),
+        "kernel_only": kernel_only,
+    }
+    # the classic estimate from valgrind's documentation: an L1 miss served by the last level
+    # costs about 10 instructions' time, a last-level miss about 100; a mispredict about 15
+    counts["estimated_cycles"] = (counts["instructions"] + 10 * (g("I1mr", 0) + counts["d1_misses"])
+                                  + 100 * counts["ll_misses"] + 15 * counts["mispredicts"])
+    return counts
+
+
+cachegrind = callgrind  # the earlier name of the option and of this function
+
+
+def counts_verdict(slow: dict, fast: dict, ratio: float) -> dict:
+    """Do the counts tell the same story as the clock? ``ratio`` is slow/fast in time."""
+    est = slow["estimated_cycles"] / max(1, fast["estimated_cycles"])
+    timed_faster, counted_faster = ratio > 1.05, est > 1.05
+    out = {"estimated_ratio": est, "agree": timed_faster == counted_faster}
+    if out["agree"]:
+        out["text"] = (f"counts agree: {est:.2f}x fewer estimated cycles" if counted_faster
+                       else f"counts agree: no difference ({est:.2f}x)")
+    elif timed_faster:
+        out["text"] = (f"counts disagree: the clock says {ratio:.2f}x, the simulated counts {est:.2f}x; what the "
+                       "fix saves is not modelled by the simulation (coherence traffic, fences, locked instructions)")
+    else:
+        out["text"] = (f"counts disagree: {est:.2f}x fewer estimated cycles but no faster by the clock "
+                       f"({ratio:.2f}x): the hardware hides what the counts show")
     return out
 
 
@@ -244,39 +350,91 @@ def ratio_interval(before: list[float], after: list[float]) -> Ratio:
 def measure(pair: Pair, rounds: int, warmup: int, on_round=None) -> None:
     def runner(p: Program):
         def run() -> int:
-            checksum, ns, _ = run_program(p, quick=False)
+            checksum, ns, _, extra = _run(p, quick=False)
             if checksum != p.checksum:
                 raise BenchError(f"{pair.rule}/{p.name}: checksum changed between runs ({p.checksum} -> {checksum})")
+            if "cpu_ns" in extra:
+                p.cpu.append(extra["cpu_ns"])
+            p.switches.append(extra["switches"])
             return ns
         return run
 
     times = alternate([runner(p) for p in pair.programs], rounds, warmup, on_round)
     for p, t in zip(pair.programs, times):
         p.times.extend(t)
+        # the warm-up runs came first: keep the timed rounds' figures only
+        p.cpu[:] = p.cpu[-len(t):] if len(p.cpu) >= len(t) else []
+        p.switches[:] = p.switches[-len(t):]
 
 
-def summarize(pair: Pair, rule_note: Optional[str]) -> dict:
-    slow = pair.slow.times
+# A round of a multi-threaded pair counts only when its threads ran at once: the kernel's CPU
+# time over its wall-clock time reaches this share of the thread count in every program.
+CONCURRENCY_SHARE = 0.8
+
+
+def concurrent_rounds(pair: Pair) -> list[bool]:
+    """Per round, whether every program's kernel ran with its threads at the same time (always
+    true for a single-threaded pair, or a program that does not print its CPU time)."""
+    n = len(pair.slow.times)
+    if pair.threads <= 1:
+        return [True] * n
+    ok = [True] * n
+    for p in pair.programs:
+        if len(p.cpu) != len(p.times):
+            continue
+        for i, (cpu, ns) in enumerate(zip(p.cpu, p.times)):
+            if ns <= 0 or cpu / ns < CONCURRENCY_SHARE * pair.threads:
+                ok[i] = False
+    return ok
+
+
+def _concurrency(p: Program) -> Optional[float]:
+    if len(p.cpu) != len(p.times) or not p.times:
+        return None
+    return statistics.median(c / t for c, t in zip(p.cpu, p.times) if t > 0)
+
+
+def summarize(pair: Pair, rule_note: Optional[str], run: Optional[dict] = None) -> dict:
+    keep = concurrent_rounds(pair)
+    rejected = keep.count(False)
+    if sum(keep) < min(3, len(keep)):
+        conc = _concurrency(pair.slow)
+        return {"verdict": (f"not measured: the {pair.threads} threads ran at once in {sum(keep)} of {len(keep)} "
+                            f"rounds (kernel CPU/wall median {conc:.2f}, needed {CONCURRENCY_SHARE * pair.threads:.1f}); "
+                            "a loaded machine or too few free cores makes them take turns"),
+                "rounds": len(keep), "rejected_rounds": rejected, "measured": False}
+    slow = [t for t, k in zip(pair.slow.times, keep) if k]
     out: dict = {}
     variants = {}
     for p in pair.programs[1:]:
-        spread = ratio_interval(slow, p.times)
+        times = [t for t, k in zip(p.times, keep) if k]
+        spread = ratio_interval(slow, times)
         entry = {
             "slow_ns": int(statistics.median(slow)),
-            "fast_ns": int(statistics.median(p.times)),
-            "ratio": statistics.median(slow) / statistics.median(p.times),
+            "fast_ns": int(statistics.median(times)),
+            "ratio": statistics.median(slow) / statistics.median(times),
             "ratio_min": spread.smallest,
             "ratio_max": spread.largest,
+            "interval": [spread.low, spread.high],
             "rounds": spread.rounds,
         }
-        if p.cachegrind:
-            entry["cachegrind"] = {"slow": pair.slow.cachegrind, "fast": p.cachegrind}
+        if p.counts and pair.slow.counts:
+            entry["callgrind"] = {"slow": pair.slow.counts, "fast": p.counts,
+                                  **counts_verdict(pair.slow.counts, p.counts, entry["ratio"])}
         if p.name == "fast":
             out.update(entry)
         else:
             variants[p.name] = entry
     if variants:
         out["variants"] = variants
+    out["programs"] = {p.name: {k: v for k, v in (("cpu_ns", int(statistics.median(p.cpu)) if p.cpu else None),
+                                                  ("kernel_cpu_per_wall", _concurrency(p)),
+                                                  ("context_switches", int(statistics.median(p.switches))
+                                                   if p.switches else None)) if v is not None}
+                       for p in pair.programs}
+    if pair.threads > 1:
+        out["threads"] = pair.threads
+        out["rejected_rounds"] = rejected
     if out["ratio_min"] > CONFIRMED_RATIO:
         out["verdict"] = f"ahead in every round (> {CONFIRMED_RATIO}x)"
     elif out["ratio"] > 1.05:
@@ -285,7 +443,15 @@ def summarize(pair: Pair, rule_note: Optional[str]) -> dict:
         out["verdict"] = "no measurable difference"
     if rule_note:
         out["note"] = rule_note
+    if run is not None:
+        out["run"] = run
     return out
+
+
+def noise(entry: dict) -> float:
+    """How wide an entry's 95% interval on the ratio is (high/low; 1.0 is no noise at all)."""
+    low, high = (entry.get("interval") or [entry.get("ratio_min", 0), entry.get("ratio_max", 0)])[:2]
+    return high / low if low and high and high != math.inf else math.inf
 
 
 def _rule_notes() -> dict[str, str]:
@@ -294,7 +460,10 @@ def _rule_notes() -> dict[str, str]:
     return {n: getattr(c, "bench_note", None) for n, c in load_rules().rules.items() if getattr(c, "bench_note", None)}
 
 
-def write_results(data: dict, path: str) -> None:
+def write_results(data: dict, path: str, replace_noisier: bool = False) -> list[str]:
+    """Merge ``data`` into the results at ``path``: only the rules this run measured change, each
+    with the record of the run that measured it; a rule whose new interval is wider (noisier)
+    than the saved one keeps the saved one unless ``replace_noisier``. Returns what was kept."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     old: dict = {}
     try:
@@ -302,14 +471,72 @@ def write_results(data: dict, path: str) -> None:
             old = json.load(fh)
     except (OSError, ValueError):
         old = {}
-    merged_rules = dict(old.get("rules", {})) if old.get("run", {}).get("flags") == data["run"]["flags"] else {}
-    merged_rules.update(data["rules"])
-    out = {"run": data["run"], "rules": dict(sorted(merged_rules.items()))}
+    merged = {}
+    for rule, entry in (old.get("rules") or {}).items():
+        if isinstance(entry, dict):
+            merged[rule] = entry if "run" in entry or not old.get("run") else {**entry, "run": old["run"]}
+    kept = []
+    for rule, entry in data["rules"].items():
+        if entry.get("measured") is False:
+            kept.append(f"{rule}: {entry['verdict']}; the saved figures stay")
+            continue
+        prev = merged.get(rule)
+        if prev is not None and not replace_noisier and "ratio" in prev and noise(entry) > noise(prev):
+            kept.append(f"{rule}: this run was noisier (interval {noise(entry):.2f}x wide against "
+                        f"{noise(prev):.2f}x); the saved figures stay (--replace-noisier to replace them)")
+            continue
+        merged[rule] = {**entry, "run": entry.get("run", data["run"])}
+    out = {"run": data["run"], "rules": dict(sorted(merged.items()))}
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(out, fh, indent=2)
         fh.write("\n")
     os.replace(tmp, path)
+    return kept
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as fh:
+        return fh.read().strip()
+
+
+def machine_record() -> dict:
+    """Where a measurement was taken: what its figures depend on."""
+    rec: dict = {"machine": platform.machine().replace("_", "-"), "cores": os.cpu_count()}
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
+            info = fh.read()
+        m = re.search(r"^model name\s*:\s*(.+)$", info, re.M)
+        if m:
+            rec["cpu"] = m.group(1).strip()
+        flags = re.search(r"^flags\s*:\s*(.+)$", info, re.M)
+        rec["hypervisor"] = bool(flags and " hypervisor" in f" {flags.group(1)}")
+    except OSError:
+        pass
+    if rec.get("hypervisor"):
+        virt = shutil.which("systemd-detect-virt")
+        if virt:
+            try:
+                name = subprocess.run([virt], check=False, capture_output=True, text=True, timeout=10).stdout.strip()
+                if name and name != "none":
+                    rec["hypervisor"] = name
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+    caches = {}
+    base = "/sys/devices/system/cpu/cpu0/cache"
+    try:
+        for idx in sorted(os.listdir(base)):
+            d = os.path.join(base, idx)
+            try:
+                level, kind, size = (_read(os.path.join(d, name)) for name in ("level", "type", "size"))
+            except OSError:
+                continue
+            caches[f"L{level}" + {"Data": "d", "Instruction": "i"}.get(kind, "")] = size
+    except OSError:
+        pass
+    if caches:
+        rec["caches"] = caches
+    return rec
 
 
 def results_markdown(data: dict) -> str:
@@ -327,11 +554,23 @@ def results_markdown(data: dict) -> str:
         "|---|---:|---:|---:|---|---|",
     ]
     for rule, e in data["rules"].items():
+        if "ratio" not in e:
+            lines.append(f"| `{rule}` | | | | | {e.get('verdict', '')} |")
+            continue
         lines.append(f"| `{rule}` | {e['slow_ns'] / 1e6:.1f} ms | {e['fast_ns'] / 1e6:.1f} ms | {e['ratio']:.2f}x | "
                      f"{e['ratio_min']:.2f}–{e['ratio_max']:.2f}x | {e['verdict']} |")
         for name, v in e.get("variants", {}).items():
             lines.append(f"| `{rule}` ({name}) | {v['slow_ns'] / 1e6:.1f} ms | {v['fast_ns'] / 1e6:.1f} ms | "
                          f"{v['ratio']:.2f}x | {v['ratio_min']:.2f}–{v['ratio_max']:.2f}x | |")
+    lines.append("")
+    lines += ["## Where each figure was measured", "", "| rule | date | CPU | caches | hypervisor | load | rounds |",
+              "|---|---|---|---|---|---|---:|"]
+    for rule, e in data["rules"].items():
+        r = e.get("run") or run
+        caches = ", ".join(f"{k} {v}" for k, v in (r.get("caches") or {}).items())
+        load = "–".join(str(x) for x in r.get("load_average", [])) or "?"
+        lines.append(f"| `{rule}` | {r.get('date', '?')} | {r.get('cpu', r.get('machine', '?'))} | {caches or '?'} | "
+                     f"{r.get('hypervisor', '?')} | {load} | {e.get('rounds', '?')} |")
     lines.append("")
     notes = [(r, e["note"]) for r, e in data["rules"].items() if e.get("note")]
     if notes:
@@ -340,20 +579,24 @@ def results_markdown(data: dict) -> str:
         for rule, note in notes:
             lines.append(f"- `{rule}`: {note}")
         lines.append("")
-    cg = [(r, e["cachegrind"]) for r, e in data["rules"].items() if e.get("cachegrind")]
+    cg = [(r, e.get("callgrind") or e.get("cachegrind")) for r, e in data["rules"].items()
+          if e.get("callgrind") or e.get("cachegrind")]
     if cg:
-        lines += ["## Simulated caches (cachegrind, quick mode)", "",
-                  "| rule | program | instructions | D1 misses | LL data misses |", "|---|---|---:|---:|---:|"]
+        lines += ["## Simulated counts (callgrind, quick mode)", "",
+                  "| rule | program | instructions | D1 misses | LL misses | mispredicts | est. cycles | counts vs clock |",
+                  "|---|---|---:|---:|---:|---:|---:|---|"]
         for rule, c in cg:
             for side in ("slow", "fast"):
-                s = c[side] or {}
-                lines.append(f"| `{rule}` | {side} | {s.get('instructions', 0):,} | {s.get('d1_misses', 0):,} | "
-                             f"{s.get('lld_misses', 0):,} |")
+                x = c[side] or {}
+                lines.append(f"| `{rule}` | {side} | {x.get('instructions', 0):,} | {x.get('d1_misses', 0):,} | "
+                             f"{x.get('ll_misses', 0):,} | {x.get('mispredicts', 0):,} | "
+                             f"{x.get('estimated_cycles', 0):,} | {c.get('text', '') if side == 'fast' else ''} |")
         lines.append("")
     lines.append("Evidence lines as diagnostics cite them:")
     lines.append("")
     for rule, e in data["rules"].items():
-        lines.append(f"- `{rule}`: {describe(e, run)}")
+        if "ratio" in e:
+            lines.append(f"- `{rule}`: {describe(e, e.get('run') or run)}")
     return "\n".join(lines) + "\n"
 
 
@@ -365,7 +608,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=int, default=7, help="alternating rounds (default 7)")
     p.add_argument("--warmup", type=int, default=1, help="warm-up runs of each program (default 1)")
     p.add_argument("--march-native", action="store_true", help="compile with -march=native")
-    p.add_argument("--cachegrind", action="store_true", help="add simulated cache misses (valgrind)")
+    p.add_argument("--callgrind", "--cachegrind", dest="callgrind", action="store_true",
+                   help="add simulated instruction, cache and branch counts of the kernel alone (valgrind's "
+                        "callgrind, a fixed cache geometry)")
+    p.add_argument("--replace-noisier", action="store_true",
+                   help="save a rule's figures even when this run's interval is wider than the saved one's")
     p.add_argument("--quick", action="store_true", help="compile and check the pairs in their short mode only")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--output", metavar="DIR", help="also write RESULTS.json and RESULTS.md into DIR")
@@ -401,14 +648,23 @@ def main(argv) -> int:
         return verify_fixes(chosen, cxx, ns, out, err)
     flags = compile_flags(ns.march_native)
     version = compiler_version(cxx)
-    use_cg = ns.cachegrind
+    use_cg = ns.callgrind
     if use_cg and not shutil.which("valgrind"):
-        err.print("hotlint bench: --cachegrind needs valgrind, which is not installed; continuing without it")
+        err.print("hotlint bench: --callgrind needs valgrind, which is not installed; continuing without it")
         use_cg = False
+    markers = use_cg and kernel_markers(cxx)
     if not hardware_counters_available():
-        err.print("hotlint bench: hardware cache counters (perf stat) are not available on this machine; "
-                  + ("cachegrind simulates them" if use_cg else "use --cachegrind for simulated cache misses"))
-    err.print(f"hotlint bench: {version} {' '.join(flags)}, {platform.machine()}, {os.cpu_count()} cores")
+        err.print("hotlint bench: hardware counters (perf stat) are not available on this machine; "
+                  + ("callgrind simulates them" if use_cg else "use --callgrind for simulated counts"))
+    machine = machine_record()
+    err.print(f"hotlint bench: {version} {' '.join(flags)}, {machine.get('cpu', platform.machine())}, "
+              f"{os.cpu_count()} cores" + (f", caches {', '.join(f'{k} {v}' for k, v in machine['caches'].items())}"
+                                           if machine.get("caches") else ""))
+    if use_cg:
+        err.print(f"hotlint bench: callgrind counts {'the kernel alone' if markers else 'the whole program'} "
+                  f"({'the harness marks it' if markers else 'valgrind/callgrind.h is not on the include path'}), "
+                  f"simulated caches: {geometry_text()}")
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     failures: list[str] = []
     results: dict[str, dict] = {}
     notes = _rule_notes()
@@ -436,21 +692,26 @@ def main(argv) -> int:
                             on_round=(lambda: progress[0].update(progress[1], advance=1)) if progress else None)
                     if use_cg:
                         for prog in pair.programs:
-                            prog.cachegrind = cachegrind(prog)
+                            prog.counts = callgrind(prog, kernel_only=markers)
                     results[pair.rule] = summarize(pair, notes.get(pair.rule))
                 except (BenchError, subprocess.TimeoutExpired) as exc:
                     failures.append(str(exc))
         finally:
             if progress:
                 progress[0].stop()
-    data = {
-        "run": {
-            "tool": f"hotlint {__version__}", "compiler": version, "flags": " ".join(flags),
-            "machine": platform.machine().replace("_", "-"), "cores": os.cpu_count(),
-            "date": datetime.date.today().isoformat(), "rounds": ns.rounds, "warmup": ns.warmup,
-        },
-        "rules": results,
+    run = {
+        "tool": f"hotlint {__version__}", "compiler": version, "compiler_version": _version_line(cxx),
+        "flags": " ".join(flags), **machine,
+        "date": datetime.date.today().isoformat(), "rounds": ns.rounds, "warmup": ns.warmup,
     }
+    if load_before is not None:
+        run["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]  # before, after
+    if use_cg:
+        run["counts"] = {"tool": "callgrind", "kernel_only": markers, "geometry": geometry_text()}
+    for entry in results.values():
+        if "ratio" in entry:
+            entry["run"] = run
+    data = {"run": run, "rules": results}
     if ns.format == "json":
         print(json.dumps({**data, "errors": failures}, indent=2))
     else:
@@ -461,10 +722,12 @@ def main(argv) -> int:
         if not ns.no_save:
             from .evidence import user_results_path  # noqa: PLC0415
 
-            write_results(data, user_results_path())
+            for line in write_results(data, user_results_path(), ns.replace_noisier):
+                err.print(f"hotlint bench: {line}")
             err.print(f"hotlint bench: results saved to {user_results_path()}; diagnostics now cite them")
         if ns.output:
-            write_results(data, os.path.join(ns.output, "RESULTS.json"))
+            for line in write_results(data, os.path.join(ns.output, "RESULTS.json"), ns.replace_noisier):
+                err.print(f"hotlint bench: {line}")
             with open(os.path.join(ns.output, "RESULTS.json"), encoding="utf-8") as fh:
                 merged = json.load(fh)
             with open(os.path.join(ns.output, "RESULTS.md"), "w", encoding="utf-8") as fh:
@@ -499,22 +762,34 @@ def _table(console, data: dict, quick: bool) -> None:
         t.add_column(col, justify=just)
     any_cg = False
     for rule, e in data["rules"].items():
+        if "ratio" not in e:
+            t.add_row(rule, "", "", "", "", "", e.get("verdict", ""))
+            continue
         t.add_row(rule, "fast", f"{e['slow_ns'] / 1e6:.1f} ms", f"{e['fast_ns'] / 1e6:.1f} ms",
                   f"{e['ratio']:.2f}x", f"{e['ratio_min']:.2f}–{e['ratio_max']:.2f}x", e["verdict"])
         for name, v in e.get("variants", {}).items():
             t.add_row("", name, f"{v['slow_ns'] / 1e6:.1f} ms", f"{v['fast_ns'] / 1e6:.1f} ms",
                       f"{v['ratio']:.2f}x", f"{v['ratio_min']:.2f}–{v['ratio_max']:.2f}x", "")
-        any_cg = any_cg or bool(e.get("cachegrind"))
+        any_cg = any_cg or bool(e.get("callgrind"))
     console.print(t)
     if any_cg:
-        c = Table(title="cachegrind (quick mode, simulated)", title_justify="left")
-        for col in ("rule", "program", "instructions", "D1 misses", "LL data misses"):
-            c.add_column(col, justify="left" if col in ("rule", "program") else "right")
+        cg = run.get("counts") or {}
+        c = Table(title=f"callgrind, quick mode, {'kernel only' if cg.get('kernel_only') else 'whole program'}; "
+                        f"{cg.get('geometry', '')}", title_justify="left")
+        for col in ("rule", "program", "instructions", "D1 misses", "LL misses", "mispredicts", "est. cycles",
+                    "counts vs clock"):
+            c.add_column(col, justify="left" if col in ("rule", "program", "counts vs clock") else "right")
         for rule, e in data["rules"].items():
-            for side in ("slow", "fast"):
-                s = (e.get("cachegrind") or {}).get(side) or {}
-                c.add_row(rule if side == "slow" else "", side, f"{s.get('instructions', 0):,}",
-                          f"{s.get('d1_misses', 0):,}", f"{s.get('lld_misses', 0):,}")
+            entries = [("fast", e)] + list(e.get("variants", {}).items())
+            for name, v in entries:
+                counts = v.get("callgrind")
+                if not counts:
+                    continue
+                for side in ("slow", name):
+                    x = counts["slow" if side == "slow" else "fast"]
+                    c.add_row(rule if side == "slow" and name == "fast" else "", side, f"{x['instructions']:,}",
+                              f"{x['d1_misses']:,}", f"{x['ll_misses']:,}", f"{x['mispredicts']:,}",
+                              f"{x['estimated_cycles']:,}", counts["text"] if side != "slow" else "")
         console.print(c)
     for rule, e in data["rules"].items():
         if e.get("note"):

@@ -53,12 +53,16 @@ def results() -> tuple[dict, Optional[str]]:
 
 
 def describe(entry: dict, run: dict) -> str:
-    """``slow/fast measured 11.2x (min 10.8, max 11.9), g++ 12 -O2, x86-64, 2 cores``."""
+    """``slow/fast measured 11.2x (min 10.8, max 11.9), g++ 12 -O2, AMD EPYC 9B14, 2 cores``: the
+    machine of the run that measured this entry (each entry keeps its own), else ``run``'s."""
+    run = entry.get("run") or run
     text = (
         f"slow/fast measured {entry['ratio']:.2f}x (min {entry['ratio_min']:.2f}, max {entry['ratio_max']:.2f})"
         f", {run.get('compiler', '?')} {run.get('flags', '')}".rstrip()
-        + f", {run.get('machine', '?')}, {run.get('cores', '?')} cores"
+        + f", {run.get('cpu') or run.get('machine', '?')}, {run.get('cores', '?')} cores"
     )
+    if entry.get("threads", 1) > 1 and entry.get("rejected_rounds"):
+        text += f"; {entry['rejected_rounds']} rounds without the threads running at once left out"
     return text
 
 

@@ -96,10 +96,68 @@ def test_unknown_rule_is_a_usage_error():
     assert proc.returncode == 3 and "no benchmark pair for no-such-rule" in proc.stderr
 
 
-def test_cachegrind_counts_are_read(built):
-    """Simulated cache counts, where hardware counters are absent (valgrind is installed by .ci/run)."""
+def test_callgrind_counts_the_kernel_alone(built):
+    """Simulated counts where hardware counters are absent (valgrind is installed by .ci/run): with
+    the harness's markers only the kernel is counted, so set-up and the checksum are left out."""
+    assert bench.kernel_markers(bench.find_compiler())  # valgrind's callgrind.h comes with valgrind
     pair = built["padding-waste"]
-    slow, fast = bench.cachegrind(pair.slow), bench.cachegrind(pair.fast)
+    slow, fast = bench.callgrind(pair.slow), bench.callgrind(pair.fast)
     for counts in (slow, fast):
-        assert counts["instructions"] > 0 and counts["d1_misses"] > 0, counts
+        assert counts["instructions"] > 0 and counts["d1_misses"] > 0 and counts["kernel_only"], counts
     assert slow["d1_misses"] > fast["d1_misses"]  # the wasteful layout misses more: deterministic
+    whole = bench.callgrind(pair.slow, kernel_only=False)
+    assert whole["instructions"] > slow["instructions"] and not whole["kernel_only"]
+    verdict = bench.counts_verdict(slow, fast, ratio=1.5)
+    assert verdict["agree"] and verdict["estimated_ratio"] > 1.05
+    # the clock says faster, the counts do not: said, not hidden
+    assert not bench.counts_verdict(slow, slow, ratio=3.0)["agree"]
+
+
+def _pair_with_times(threads: int, cpu_per_wall: list[float]) -> bench.Pair:
+    times = [100_000_000] * len(cpu_per_wall)
+    progs = [bench.Program(name, f"{name}.cpp", times=list(t), cpu=[int(c * x) for c, x in zip(cpu_per_wall, t)],
+                           switches=[3] * len(times))
+             for name, t in (("slow", [x * 3 for x in times]), ("fast", times))]
+    return bench.Pair("false-sharing", ".", progs, threads=threads)
+
+
+def test_rounds_where_threads_took_turns_are_rejected():
+    ran_together = _pair_with_times(2, [1.9, 1.95, 1.2, 1.9, 1.85])
+    assert bench.concurrent_rounds(ran_together) == [True, True, False, True, True]
+    entry = bench.summarize(ran_together, None)
+    assert entry["rounds"] == 4 and entry["rejected_rounds"] == 1 and entry["ratio"] == pytest.approx(3.0)
+    took_turns = bench.summarize(_pair_with_times(2, [1.0, 1.05, 1.1, 1.9, 1.0]), None)
+    assert took_turns["measured"] is False and "ran at once in 1 of 5 rounds" in took_turns["verdict"]
+    assert bench.concurrent_rounds(_pair_with_times(1, [1.0, 1.0])) == [True, True]
+
+
+def test_a_run_replaces_only_what_it_measured_and_not_with_noisier_figures(tmp_path):
+    path = str(tmp_path / "RESULTS.json")
+    run_a = {"date": "a", "flags": "-O2", "cpu": "first"}
+    steady = {"ratio": 2.0, "ratio_min": 1.9, "ratio_max": 2.1, "interval": [1.95, 2.05]}
+    bench.write_results({"run": run_a, "rules": {"r1": dict(steady), "r2": dict(steady)}}, path)
+    run_b = {"date": "b", "flags": "-O2 -march=native", "cpu": "second"}
+    noisy = {"ratio": 3.0, "ratio_min": 1.0, "ratio_max": 5.0, "interval": [1.2, 4.0]}
+    kept = bench.write_results({"run": run_b, "rules": {"r1": dict(noisy)}}, path)
+    saved = json.loads((tmp_path / "RESULTS.json").read_text())["rules"]
+    assert saved["r1"]["ratio"] == 2.0 and saved["r1"]["run"]["cpu"] == "first" and "noisier" in kept[0]
+    bench.write_results({"run": run_b, "rules": {"r1": dict(noisy)}}, path, replace_noisier=True)
+    saved = json.loads((tmp_path / "RESULTS.json").read_text())["rules"]
+    # r1 replaced, with the run that measured it; r2 untouched although the flags differ
+    assert saved["r1"]["ratio"] == 3.0 and saved["r1"]["run"]["cpu"] == "second"
+    assert saved["r2"]["ratio"] == 2.0 and saved["r2"]["run"]["cpu"] == "first"
+    kept = bench.write_results({"run": run_b, "rules": {"r2": {"measured": False, "verdict": "not measured: x"}}}, path)
+    assert json.loads((tmp_path / "RESULTS.json").read_text())["rules"]["r2"]["ratio"] == 2.0 and kept
+
+
+def test_results_say_where_they_were_measured(tmp_path):
+    results = tmp_path / "RESULTS.json"
+    proc = run_cli("bench", "padding-waste", "--rounds", "1", "--warmup", "0", "--format", "json",
+                   env={"HOTLINT_BENCH_RESULTS": str(results)})
+    assert proc.returncode == 0, proc.stderr
+    run = json.loads(results.read_text())["rules"]["padding-waste"]["run"]
+    for key in ("cpu", "caches", "cores", "hypervisor", "compiler_version", "flags", "load_average", "rounds"):
+        assert key in run, key
+    assert run["caches"].get("L1d")
+    programs = json.loads(proc.stdout)["rules"]["padding-waste"]["programs"]
+    assert programs["slow"]["cpu_ns"] > 0 and programs["slow"]["context_switches"] >= 0

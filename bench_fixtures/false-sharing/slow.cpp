@@ -4,6 +4,7 @@
 // the line bounces between the two cores on nearly every increment although no value
 // is shared. Relaxed ordering on both sides of the pair: only the layout differs.
 // (cachegrind runs threads one at a time, so it does not show this cost.)
+// bench-threads: 2
 #include <atomic>
 #include <cstdint>
 #include <thread>
