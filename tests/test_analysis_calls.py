@@ -211,3 +211,67 @@ def test_call_passes_distinct_objects_per_call(tmp_path):
     a = s.decl(K.VAR_DECL, "a")  # the callee naming `a` itself: passing it for `y` overlaps
     assert not calls.call_passes_distinct_objects(found[0].arguments, roles, [params[0]], params, [a])
     assert not calls.call_passes_distinct_objects(found[0].arguments[:2], roles, [params[0]], params, [])
+
+
+ALLOCATING = r"""
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+struct Node { int v; };
+void sink(...);
+void take(const std::string&);
+void take_vec(const std::vector<int>&);
+static void builds(int x) {
+  std::vector<int> tmp(x);
+  auto p = std::make_unique<Node>();
+  sink(new Node{tmp[0]});
+  if (x < 0) throw std::runtime_error(std::string("bad ") + "x");
+  auto later = [] { return new Node{1}; };
+}
+static int plain(int x) { return x + 1; }
+static int recurse(int x) { return x ? recurse(x - 1) : 0; }
+void caller(const char* s, std::string owned) {
+  builds(1);
+  plain(2);
+  take(std::string(s, 3));
+  take_vec(std::vector<int>{1, 2});
+  take(s);
+  take(owned);
+  take(std::to_string(4));
+  take_vec({});
+}
+"""
+
+
+def test_inline_callee_and_its_body_allocations(tmp_path):
+    s = snippet(tmp_path, ALLOCATING)
+    call = s.one(K.CALL_EXPR, "builds(1)")
+    found = calls.inline_callee(s.view, call)
+    assert found is not None and found[0].spelling == "builds"
+    containers = calls.body_allocations(found[1], lambda var: var.spelling == "tmp")
+    # the throw's string and the lambda's new are left out
+    assert ["".join(n.tokens)[:16] if n.kind != K.VAR_DECL else n.spelling for n in containers] == [
+        "tmp", "std::make_unique", "newNode{tmp[0]}"]
+    assert calls.heap_allocating_call(containers[1]) == "std::make_unique"
+    assert calls.body_allocations(calls.inline_callee(s.view, s.one(K.CALL_EXPR, "plain(2)"))[1],
+                                  lambda var: True) == []
+    inner = s.one(K.CALL_EXPR, "recurse(x-1)")
+    assert calls.inline_callee(s.view, inner) is None  # recursion
+    assert calls.inline_callee(s.view, s.one(K.CALL_EXPR, "take(s)")) is None  # no body in the file
+
+
+def test_argument_temporary(tmp_path):
+    s = snippet(tmp_path, ALLOCATING)
+
+    def form(text):
+        call = s.one(K.CALL_EXPR, text)
+        found = calls.argument_temporary(call.arguments[0])
+        return None if found is None else found[1]
+
+    assert form("take(std::string(s,3))") == "written"
+    assert form("take_vec(std::vector<int>{1,2})") == "written"
+    assert form("take(s)") == "converted"
+    assert form("take(owned)") is None  # names an existing object, bound by reference
+    assert form("take(std::to_string(4))") == "returned"
+    assert form("plain(2)") is None

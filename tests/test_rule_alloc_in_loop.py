@@ -498,3 +498,46 @@ def test_allocation_inside_a_callee_defined_in_the_file(tmp_path):
     assert "`process`" in d.message
     assert "callee.cpp:7: `tmp` (std::vector<int>) in `process`" in d.notes
     assert any(note.startswith("callee.cpp:8: `new Node") for note in d.notes)
+
+
+_TEMPORARIES = """\
+#include <array>
+#include <string>
+#include <string_view>
+#include <vector>
+void f(const std::string&);
+void g(const std::vector<int>&);
+void v(std::string_view);
+void w(const std::array<int, 4>&);
+void loop(const char* buf, int n, long big, int small, const char* name) {
+  for (int i = 0; i < n; ++i) {
+    f(std::string(buf, n));
+    g(std::vector<int>{i, n});
+    f(std::to_string(big));
+    f(name);
+    f("short");
+    v(name);
+    v("a literal longer than fifteen characters");
+    w(std::array<int, 4>{i, i, i, i});
+    f(std::to_string(small));
+    g({});
+  }
+  f(std::string(buf, n));
+}
+"""
+
+
+def test_temporaries_passed_as_arguments(tmp_path):
+    path = tmp_path / "temps.cpp"
+    path.write_text(_TEMPORARIES)
+    diags = _diagnostics(path)
+    # not: a string_view parameter (14, 17), a short literal (15), a std::array (18), the
+    # to_string of an int (at most 11 characters, 19), an empty vector (20), outside the loop (22)
+    assert _lines(diags) == [11, 12, 13, 14]
+    text = [d.message + " " + " ".join(d.notes) for d in diags]
+    assert "the temporary `std::string(buf, n)`" in text[0] and "for each call of `f`" in text[0]
+    assert "string_view" in diags[0].message
+    assert "2-element initializer list" in text[1] and "std::span" in diags[1].message
+    assert "`std::to_string(big)`" in text[2] and "longer than 15 characters" in text[2]
+    assert "`name` is converted to a temporary std::string for each call of `f`" in text[3]
+    assert all(d.fix is None for d in diags)

@@ -9,13 +9,14 @@ whose address escapes, has callers hotlint does not see, and every question here
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from itertools import takewhile
+from typing import TYPE_CHECKING, Callable, Literal, Optional
 
 from .edits import last_include_line
-from .expressions import function_body, parameters, parent_past
+from .expressions import function_body, parameters, parent_past, same_cursor, strip
 from .kinds import LOOPS, K, T
-from .memory import named_object, pointed_object
-from .symbols import has_static_storage, internal_linkage, is_source_path
+from .memory import allocates_from_heap, named_object, pointed_object
+from .symbols import has_static_storage, in_linted_file, internal_linkage, is_source_path
 from .types import holds_pointer, is_scalar, may_alias
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -203,7 +204,101 @@ def callers_pass_distinct_objects(view: "FileView", fn: "Node", restricted: list
     return all(call_passes_distinct_objects(c.arguments, roles, restricted, params, reached) for c in calls)
 
 
+# ------------------------------------------------------------------ allocations a call makes
+
+# Standard functions that allocate their object on the heap each time they are called.
+HEAP_MAKERS = frozenset({"std::make_unique", "std::make_unique_for_overwrite", "std::make_shared",
+                         "std::make_shared_for_overwrite", "std::allocate_shared"})
+# The C allocators (and the global allocation functions called by name).
+C_ALLOCATORS = frozenset({"malloc", "calloc", "realloc", "reallocarray", "aligned_alloc", "strdup", "strndup",
+                          "posix_memalign", "memalign", "valloc", "operator new", "operator new[]"})
+_ALLOCATOR_NAMES = frozenset({q.rsplit("::", 1)[-1] for q in HEAP_MAKERS} | C_ALLOCATORS)
+
+
+def heap_allocating_call(call: "Node") -> Optional[str]:
+    """The qualified name of the standard maker (``std::make_unique``, ...) or C allocator
+    (declared in a system header: not a program's own ``malloc``) that ``call`` calls, else None.
+    Only calls spelled like one resolve their callee."""
+    if call.kind != K.CALL_EXPR or call.spelling not in _ALLOCATOR_NAMES or call.referenced is None:
+        return None
+    q = call.referenced.qualified_name
+    if q in HEAP_MAKERS or (q in C_ALLOCATORS and call.referenced.is_in_system_header):
+        return q
+    return None
+
+
+def inline_callee(view: "FileView", call: "Node") -> Optional[tuple["Node", "Node"]]:
+    """(definition, body) of the function ``call`` calls when its body is written in the linted
+    file: a function or method (not an operator; a lambda's operator() is followed where the loop
+    calls it), not one the call is inside (recursion). None otherwise."""
+    callee = call.referenced
+    d = callee.definition if callee is not None else None
+    if d is None or d.kind not in (K.FUNCTION_DECL, K.CXX_METHOD) or d.spelling.startswith("operator") \
+            or not in_linted_file(view, d):
+        return None
+    body = function_body(d)
+    if body is None or any(same_cursor(a, d) for a in call.ancestors()):
+        return None
+    return d, body
+
+
+def body_allocations(body: "Node", declaration_allocates: Callable[["Node"], bool]) -> list["Node"]:
+    """The expressions and declarations written in ``body`` that allocate each time it runs: heap
+    new-expressions, calls ``heap_allocating_call`` names, and the local variables
+    ``declaration_allocates`` accepts (the caller's view of which containers allocate when
+    built). What runs only where the code throws (under a throw or catch, in an ``if`` that
+    throws) and what a lambda in the body holds are left out."""
+    out = []
+    for n in body.walk():
+        if n.kind == K.CXX_NEW_EXPR:
+            found = allocates_from_heap(n)
+        elif n.kind == K.CALL_EXPR:
+            found = heap_allocating_call(n) is not None
+        else:
+            found = n.kind == K.VAR_DECL and declaration_allocates(n)
+        if found and not on_error_path(n, body):
+            out.append(n)
+    return out
+
+
+def on_error_path(node: "Node", body: "Node") -> bool:
+    """``node`` runs only where the code throws, or not as ``body`` itself runs: under a throw
+    or catch or in an ``if`` that throws, or in a lambda, between ``node`` and ``body``."""
+    return any(a.kind in (K.CXX_THROW_EXPR, K.CXX_CATCH_STMT, K.LAMBDA_EXPR) or (a.kind == K.IF_STMT and any(
+        x.kind == K.CXX_THROW_EXPR for x in a.walk())) for a in takewhile(lambda a: a is not body, node.ancestors()))
+
+
+TemporaryForm = Literal["written", "converted", "returned"]
+
+
+def argument_temporary(arg: "Node") -> Optional[tuple["Node", TemporaryForm]]:
+    """The temporary object a call argument makes for its parameter, with how: ``written`` for
+    a constructor spelled in the argument (``std::string(buf, n)``, ``std::vector<int>{a, b}``,
+    ``std::array<int, 2>{a, b}``), ``converted`` for one the conversion to the parameter's type
+    implies (a ``const char*`` passed for a ``const std::string&``; a copy into a by-value
+    parameter is one too), ``returned`` for a call returning a record by value
+    (``std::to_string(i)``). None for an argument that names an existing object or is no record."""
+    node = strip(arg)
+    if node is None or node.kind not in (K.CALL_EXPR, K.CXX_FUNCTIONAL_CAST_EXPR):
+        return None
+    if not node.type.is_record:
+        return None
+    if node.kind != K.CALL_EXPR:
+        return node, "written"
+    ref = node.referenced
+    if ref is None:
+        return None
+    if ref.kind == K.CONSTRUCTOR:
+        written = any(c.kind in (K.TYPE_REF, K.TEMPLATE_REF) for c in node.children)
+        return node, "written" if written else "converted"
+    if ref.kind in (K.FUNCTION_DECL, K.CXX_METHOD):
+        return node, "returned"
+    return None
+
+
 __all__ = [
-    "PURE_C", "PURE_STD", "call_passes_distinct_objects", "callers_pass_distinct_objects", "direct_calls",
-    "is_transparent_call", "objects_reached_directly", "only_called_from_file", "parameter_roles",
+    "C_ALLOCATORS", "HEAP_MAKERS", "PURE_C", "PURE_STD", "argument_temporary", "body_allocations",
+    "call_passes_distinct_objects", "callers_pass_distinct_objects", "direct_calls", "heap_allocating_call",
+    "inline_callee", "is_transparent_call", "objects_reached_directly", "on_error_path", "only_called_from_file",
+    "parameter_roles",
 ]

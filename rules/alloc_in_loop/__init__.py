@@ -7,7 +7,6 @@ offers the hoist fix; ``arena.py`` beside it builds the arena rewrite for a loop
 from __future__ import annotations
 
 import os
-from itertools import takewhile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
@@ -18,9 +17,11 @@ from hotlint.analysis.containers import CONTAINERS, NODE_BASED, SSO_CAPACITY, ap
 from hotlint.analysis.control import is_range_variable, repeating_loop, runs_once_per_entry, stored_when_null, \
     under_branch
 from hotlint.analysis.edits import hoist_declaration
-from hotlint.analysis.expressions import function_body, initializer, integer_literal, parent_past, strip, written_arguments
+from hotlint.analysis.expressions import initializer, integer_literal, parent_past, strip, written_arguments
 from hotlint.analysis.kinds import K
 from hotlint.analysis.memory import allocates_from_heap
+from hotlint.analysis.calls import C_ALLOCATORS, argument_temporary, body_allocations, heap_allocating_call, \
+    inline_callee
 from hotlint.analysis.source import new_is_array
 from hotlint.analysis.symbols import in_linted_file
 from hotlint.analysis.types import PMR_ALLOCATOR, is_family, is_pmr
@@ -38,9 +39,9 @@ _MAKERS = {
     "std::make_shared_for_overwrite": "the object and its control block in one block",
     "std::allocate_shared": "the object and its control block in one block",
 }
-_C_ALLOCATORS = {"malloc", "calloc", "realloc", "reallocarray", "aligned_alloc", "strdup",
-                 "strndup", "posix_memalign", "memalign", "valloc", "operator new", "operator new[]"}
-_CALL_NAMES = {q.rsplit("::", 1)[-1] for q in _MAKERS} | _C_ALLOCATORS | {"operator+"}
+_CALL_NAMES = {q.rsplit("::", 1)[-1] for q in _MAKERS} | C_ALLOCATORS | {"operator+"}
+# Calls that build a std::string per call, bounded by string_length_bound when their argument is.
+_STRING_MAKERS = frozenset({"std::to_string", "std::to_wstring"})
 _LOOP_WORDS = {"for": "`for`", "range-for": "range-`for`", "while": "`while`", "do": "`do`"}
 # What to do instead, by the kind of site (containers: by what they are).
 _ADVICE = {
@@ -60,6 +61,10 @@ _ADVICE = {
     "callee": "Hoist the callee's allocations out of the loop (pass it a reused buffer or object), or give "
               "it an arena (std::pmr::monotonic_buffer_resource) released once per iteration",
     "loop-variable": "Bind the element by reference (`const auto&`) unless the copy is needed",
+    "temporary": "Take a std::string_view parameter, which binds to the caller's characters without copying "
+                 "them, or build the string once before the loop and pass it",
+    "temporary-span": "Take a std::span<const T> parameter, which binds to the caller's elements without copying "
+                      "them, or build the container once before the loop and pass it",
 }
 _C_HOW = {"realloc": "may move and reallocate the block on the heap",
           "strdup": "copies the string into a new heap block", "strndup": "copies the string into a new heap block"}
@@ -126,6 +131,12 @@ class AllocInLoop(Rule):
 
     ## Why is this bad?
     Every allocation is a call into the allocator (tens of nanoseconds for `malloc`/`free`,
+    * a temporary container made for a call's argument: written there (`f(std::string(buf, n))`,
+      `g(std::vector<int>{a, b})`), returned by `std::to_string` of a wide value, or implied by
+      the parameter (a `const char*` passed for a `const std::string&` makes a `std::string` per
+      call). A `std::string_view` or `std::span` parameter makes none, nor does a temporary of a
+      type that does not allocate (`std::array`) or a string that fits the small-string buffer;
+      an operator's operands (a concatenation's pieces) are left to the chain that uses them.
     more under contention or when the heap must ask the kernel for memory), touches
     allocator metadata that evicts the loop's own data from L1, and breaks the
     data-parallel shape that lets the compiler vectorize the loop. A container rebuilt each
@@ -251,13 +262,21 @@ class AllocInLoop(Rule):
             for same_loop in per_loop.values():
                 # node containers too: hoisted, clear() still frees every node and the next
                 # iteration allocates them again, so the arena is their real fix
-                candidates = [s for s in same_loop if (not s.edits or s.family in NODE_BASED) and s.kind != "callee"]
+                candidates = [s for s in same_loop if (not s.edits or s.family in NODE_BASED)
+                              and s.kind not in ("callee", "temporary")]
                 if candidates:
                     the_fix, converted, reasons = arena_rewrite(view, same_loop[0].loop, candidates)
                     arena.update((k, the_fix) for k in converted)
                     refusals.update(reasons)
         for site in sorted(sites, key=lambda s: s.node.range.start):
             yield self._finding(view, site, per_loop[id(site.loop)], arena.get(id(site)), refusals.get(id(site)))
+            if call.name.startswith("operator"):
+                continue  # a concatenation's operands are reported with its chain
+            for arg in call.arguments:
+                temporary = argument_temporary(arg)
+                if temporary is not None:
+                    self._add(view, sites, temporary[0],
+                              lambda loop, c=call, t=temporary: _temporary_site(view, c, t, loop, sso))
 
     def _add(self, view, sites: list[_Site], node, make) -> None:
         if not in_linted_file(view, node):
@@ -340,7 +359,7 @@ def _call_site(view, call, loop: Loop, sso: int) -> Optional[_Site]:
         spelled = (_short(view, strip(kids[0])) if kids else None) or qname
         return _Site(call.node, loop, f"`{spelled}`", f"allocates {_MAKERS[qname]} on the heap", _ADVICE["maker"],
                      kind="maker", callee=qname)
-    if qname in _C_ALLOCATORS and callee.is_in_system_header:
+    if qname in C_ALLOCATORS and callee.is_in_system_header:
         return _Site(call.node, loop, f"`{name}`", _C_HOW.get(qname, "allocates on the heap"), _ADVICE["c-alloc"],
                      kind="c-alloc", callee=qname)
     if name == "operator+" and qname == "std::operator+":
@@ -376,49 +395,83 @@ def _concatenation_site(view, call, loop: Loop, sso: int) -> Optional[_Site]:
 def _callee_site(view, call, loop: Loop, sso: int) -> Optional[_Site]:
     """A call of a function whose body is in the linted file and allocates on every call (one
     level deep: what that body itself allocates, not what its own callees do)."""
-    callee = call.callee
-    d = callee.definition if callee is not None else None
-    if d is None or d.kind not in (K.FUNCTION_DECL, K.CXX_METHOD) or d.spelling.startswith("operator") \
-            or not in_linted_file(view, d):
-        return None  # a lambda's operator() is followed where the loop calls it
-    body = function_body(d)
-    if body is None or any(a is d for a in call.node.ancestors()):
-        return None  # no body, or a recursive call
-    found = [(n, what) for n, what in _body_allocations(view, body, sso) if not _error_path(n, body)]
-    if not found:
+    found = inline_callee(view, call.node)
+    if found is None:
         return None
-    name = callee.spelling
-    notes = [f"{os.path.basename(n.file or '')}:{n.range.start.line}: {what} in `{name}`" for n, what in found]
-    plural = "s" if len(found) > 1 else ""
+    d, body = found
+    allocations = body_allocations(body, lambda var: _declaration_allocates(view, var, sso))
+    if not allocations:
+        return None
+    name = d.spelling
+    notes = [f"{os.path.basename(n.file or '')}:{n.range.start.line}: {_allocation_text(view, n)} in `{name}`"
+             for n in allocations]
+    plural = "s" if len(allocations) > 1 else ""
     return _Site(call.node, loop, f"`{_short(view, call.node) or name}`",
-                 f"calls `{name}` (defined at line {d.range.start.line}), whose body makes {len(found)} heap "
+                 f"calls `{name}` (defined at line {d.range.start.line}), whose body makes {len(allocations)} heap "
                  f"allocation{plural} per call", _ADVICE["callee"], kind="callee", callee=name, notes=notes)
 
 
-def _body_allocations(view, body, sso: int):
-    """(node, description) for each allocating expression or declaration written in ``body``,
-    lambdas and local classes left out."""
-    for n in body.walk():
-        if n.kind == K.CXX_NEW_EXPR and allocates_from_heap(n):
-            yield n, f"`{_short(view, n) or 'new'}`"
-        elif n.kind == K.CALL_EXPR and n.referenced is not None and n.spelling in _CALL_NAMES:
-            q = n.referenced.qualified_name
-            if q in _MAKERS or (q in _C_ALLOCATORS and n.referenced.is_in_system_header):
-                yield n, f"`{q}`"
-        elif n.kind == K.VAR_DECL and n.storage == "auto" and not n.type.is_reference \
-                and n.type.record_name in CONTAINERS and not is_pmr(n.type):
-            ctor = constructor_call(n)
-            family = n.type.record_name
-            capacity = small_string_chars(n.type, sso) if family == "std::basic_string" else None
-            how = _constructed_with_elements(view, ctor, family, capacity, False) if ctor is not None else None
-            if how is not None:
-                yield n, f"`{n.spelling}` ({n.type.spelling})"
+def _declaration_allocates(view, var, sso: int) -> bool:
+    """A local container built with elements (what a callee's body allocates on every call)."""
+    if var.storage != "auto" or var.type.is_reference or var.type.record_name not in CONTAINERS or is_pmr(var.type):
+        return False
+    ctor = constructor_call(var)
+    family = var.type.record_name
+    capacity = small_string_chars(var.type, sso) if family == "std::basic_string" else None
+    return ctor is not None and _constructed_with_elements(view, ctor, family, capacity, False) is not None
 
 
-def _error_path(node, body) -> bool:
-    """``node`` runs only where the code throws: under a throw or catch, or in an ``if`` that throws."""
-    return any(a.kind in (K.CXX_THROW_EXPR, K.CXX_CATCH_STMT, K.LAMBDA_EXPR) or (a.kind == K.IF_STMT and any(
-        x.kind == K.CXX_THROW_EXPR for x in a.walk())) for a in takewhile(lambda a: a is not body, node.ancestors()))
+def _allocation_text(view, n) -> str:
+    if n.kind == K.CXX_NEW_EXPR:
+        return f"`{_short(view, n) or 'new'}`"
+    if n.kind == K.VAR_DECL:
+        return f"`{n.spelling}` ({n.type.spelling})"
+    return f"`{heap_allocating_call(n)}`"
+
+
+# --------------------------------------------------------------------------- temporaries
+
+
+def _temporary_site(view, call, temporary, loop: Loop, sso: int) -> Optional[_Site]:
+    """A temporary container an argument builds for the call each iteration: `f(std::string(buf, n))`,
+    `g(std::vector<int>{a, b})`, `h(std::to_string(x))`, a `const char*` passed for a
+    `const std::string&`."""
+    node, form = temporary
+    t = node.type
+    family = t.record_name
+    if family not in CONTAINERS or is_pmr(t):
+        return None  # std::array, std::string_view, a program's own record: nothing on the heap
+    capacity = small_string_chars(t, sso) if family == "std::basic_string" else None
+    name = call.name
+    if form == "returned":
+        if capacity is None or node.referenced.qualified_name not in _STRING_MAKERS:
+            return None  # a callee's own allocation: the callee rule's business
+        bound = string_length_bound(node)
+        if bound is not None and bound <= capacity:
+            return None
+        built = f"builds a std::string, allocating whenever it is longer than {capacity} characters"
+    else:
+        if constructor_form(node, family) in ("copy", "move"):
+            return None  # a copy into a by-value parameter: another pattern
+        built = _constructed_with_elements(view, node, family, capacity, False)
+        if built is None:
+            return None
+    shown = _short(view, node) or "the argument"
+    if form == "converted":
+        what = f"`{shown}`"
+        how = f"is converted to a temporary {_container_text(t)} for each call of `{name}`, which {built}"
+    else:
+        what = f"the temporary `{shown}`"
+        how = f"is made for each call of `{name}` and {built}"
+    advice = _ADVICE["temporary" if capacity is not None else "temporary-span"]
+    return _Site(node, loop, what, how, advice, kind="temporary", family=family, ctor=node)
+
+
+def _container_text(t) -> str:
+    args = t.template_arguments
+    if t.record_name == "std::basic_string" and args and args[0].spelling == "char":
+        return "std::string"
+    return t.spelling.replace("const ", "")
 
 
 # --------------------------------------------------------------------------- containers
