@@ -59,6 +59,14 @@ class Pair:
     directory: str
     programs: list[Program]
     threads: int = 1  # threads the kernel needs running at once (``// bench-threads: N`` in slow.cpp)
+    case: Optional[str] = None  # a sub-case's name: the pair in ``bench_fixtures/<rule>/<case>/``
+    flags: list[str] = field(default_factory=list)  # added to the compile flags (``// bench-flags: ...``)
+    note: Optional[str] = None  # what this pair's figure does and does not show (``// bench-note: ...``)
+
+    @property
+    def key(self) -> str:
+        """How results name the pair: ``rule``, or ``rule/case`` for a sub-case."""
+        return f"{self.rule}/{self.case}" if self.case else self.rule
 
     @property
     def slow(self) -> Program:
@@ -74,33 +82,61 @@ class BenchError(Exception):
 
 
 def discover(root: Optional[str] = None) -> dict[str, Pair]:
+    """Every pair by its key: ``bench_fixtures/<rule>/`` is the rule's main pair, and each
+    ``bench_fixtures/<rule>/<case>/`` with its own slow.cpp and fast.cpp a sub-case of the rule
+    (``rule/case``: seq_cst loads against stores, a working set that fits in cache, ...)."""
     root = root or fixtures_dir()
     pairs = {}
     for rule in sorted(os.listdir(root)):
         d = os.path.join(root, rule)
-        slow, fast = os.path.join(d, "slow.cpp"), os.path.join(d, "fast.cpp")
-        if not (os.path.isfile(slow) and os.path.isfile(fast)):
+        pair = _pair_in(rule, None, d)
+        if pair is None:
             continue
-        progs = [Program("slow", slow), Program("fast", fast)]
-        for f in sorted(os.listdir(d)):
-            if f.startswith("fast_") and f.endswith(".cpp"):
-                progs.append(Program(f[:-4], os.path.join(d, f)))
-        pairs[rule] = Pair(rule, d, progs, _declared_threads(slow))
+        pairs[rule] = pair
+        for case in sorted(os.listdir(d)):
+            sub = _pair_in(rule, case, os.path.join(d, case))
+            if sub is not None:
+                pairs[sub.key] = sub
     return pairs
 
 
+def _pair_in(rule: str, case: Optional[str], d: str) -> Optional[Pair]:
+    slow, fast = os.path.join(d, "slow.cpp"), os.path.join(d, "fast.cpp")
+    if not (os.path.isfile(slow) and os.path.isfile(fast)):
+        return None
+    progs = [Program("slow", slow), Program("fast", fast)]
+    for f in sorted(os.listdir(d)):
+        if f.startswith("fast_") and f.endswith(".cpp"):
+            progs.append(Program(f[:-4], os.path.join(d, f)))
+    head = _head(slow)
+    threads = _THREADS.search(head)
+    flags = _FLAGS.search(head)
+    note = _NOTE.search(head)
+    return Pair(rule, d, progs, max(1, int(threads.group(1))) if threads else 1, case,
+                shlex.split(flags.group(1)) if flags else [], note.group(1) if note else None)
+
+
+def rule_keys(pairs: dict[str, Pair], rule: str) -> list[str]:
+    """A rule's pairs: its main one, then its sub-cases."""
+    return [k for k, p in pairs.items() if p.rule == rule]
+
+
 _THREADS = re.compile(r"^//\s*bench-threads:\s*(\d+)\s*$", re.M)
+_FLAGS = re.compile(r"^//\s*bench-flags:\s*(.+?)\s*$", re.M)
+_NOTE = re.compile(r"^//\s*bench-note:\s*(.+?)\s*$", re.M)
 
 
-def _declared_threads(source: str) -> int:
-    """``// bench-threads: N`` in a pair's slow program: its kernel measures something only while
-    N threads run at the same time (false sharing), so rounds where they took turns are rejected."""
+def _head(source: str) -> str:
+    """The opening comment of a pair's slow program, where it declares what it needs:
+    ``// bench-threads: N`` (its kernel measures something only while N threads run at the same
+    time: rounds where they took turns are rejected) and ``// bench-flags: -O3`` (compile flags
+    added for this pair, e.g. a sub-case at another optimization level; the last -O wins) and
+    ``// bench-note: ...`` (what its figure does and does not show, cited with it)."""
     try:
         with open(source, encoding="utf-8") as fh:
-            m = _THREADS.search(fh.read(4096))
+            return fh.read(4096)
     except OSError:
-        return 1
-    return max(1, int(m.group(1))) if m else 1
+        return ""
 
 
 def find_compiler() -> list[str]:
@@ -146,11 +182,11 @@ def compile_flags(march_native: bool) -> list[str]:
 
 def build(pair: Pair, cxx: list[str], flags: list[str], outdir: str) -> None:
     for p in pair.programs:
-        out = os.path.join(outdir, f"{pair.rule}-{p.name}")
-        cmd = cxx + flags + ["-I", os.path.dirname(pair.directory), p.source, "-o", out]
+        out = os.path.join(outdir, f"{pair.key.replace('/', '-')}-{p.name}")
+        cmd = cxx + flags + pair.flags + ["-I", os.path.dirname(pair.directory), p.source, "-o", out]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
-            raise BenchError(f"{pair.rule}/{os.path.basename(p.source)} does not compile:\n{proc.stderr.strip()}")
+            raise BenchError(f"{pair.key}/{os.path.basename(p.source)} does not compile:\n{proc.stderr.strip()}")
         p.binary = out
 
 
@@ -198,7 +234,7 @@ def verify(pair: Pair, quick: bool) -> None:
         checksum, _, _ = run_program(p, quick)
         sums[p.name] = checksum
     if len(set(sums.values())) != 1:
-        raise BenchError(f"{pair.rule}: the programs disagree ({', '.join(f'{k} {v}' for k, v in sums.items())}); "
+        raise BenchError(f"{pair.key}: the programs disagree ({', '.join(f'{k} {v}' for k, v in sums.items())}); "
                          "a pair that computes different results proves nothing")
     for p in pair.programs:
         p.checksum = sums[p.name]
@@ -269,20 +305,23 @@ def callgrind(p: Program, kernel_only: bool = True) -> dict:
 cachegrind = callgrind  # the earlier name of the option and of this function
 
 
-def counts_verdict(slow: dict, fast: dict, ratio: float) -> dict:
-    """Do the counts tell the same story as the clock? ``ratio`` is slow/fast in time."""
+def counts_verdict(slow: dict, fast: dict, ratio: float, low: Optional[float] = None) -> dict:
+    """Do the counts tell the same story as the clock? ``ratio`` is slow/fast in time and ``low``
+    the lower end of its 95% interval: the clock says "faster" only when the interval is above
+    1.02 (a median of 1.07 within the noise is no gain)."""
     est = slow["estimated_cycles"] / max(1, fast["estimated_cycles"])
-    timed_faster, counted_faster = ratio > 1.05, est > 1.05
+    timed_faster = (low if low is not None else ratio) > 1.02
+    counted_faster = est > 1.05
     out = {"estimated_ratio": est, "agree": timed_faster == counted_faster}
     if out["agree"]:
         out["text"] = (f"counts agree: {est:.2f}x fewer estimated cycles" if counted_faster
                        else f"counts agree: no difference ({est:.2f}x)")
     elif timed_faster:
-        out["text"] = (f"counts disagree: the clock says {ratio:.2f}x, the simulated counts {est:.2f}x; what the "
-                       "fix saves is not modelled by the simulation (coherence traffic, fences, locked instructions)")
+        out["text"] = (f"counts disagree: the clock says {ratio:.2f}x, the simulated counts {est:.2f}x: what the "
+                       "fix saves is not in the simulation (locked instructions, fences, coherence traffic)")
     else:
-        out["text"] = (f"counts disagree: {est:.2f}x fewer estimated cycles but no faster by the clock "
-                       f"({ratio:.2f}x): the hardware hides what the counts show")
+        out["text"] = (f"counts disagree: {est:.2f}x fewer estimated cycles, but the clock shows no gain beyond "
+                       f"the noise ({ratio:.2f}x)")
     return out
 
 
@@ -352,7 +391,7 @@ def measure(pair: Pair, rounds: int, warmup: int, on_round=None) -> None:
         def run() -> int:
             checksum, ns, _, extra = _run(p, quick=False)
             if checksum != p.checksum:
-                raise BenchError(f"{pair.rule}/{p.name}: checksum changed between runs ({p.checksum} -> {checksum})")
+                raise BenchError(f"{pair.key}/{p.name}: checksum changed between runs ({p.checksum} -> {checksum})")
             if "cpu_ns" in extra:
                 p.cpu.append(extra["cpu_ns"])
             p.switches.append(extra["switches"])
@@ -420,7 +459,7 @@ def summarize(pair: Pair, rule_note: Optional[str], run: Optional[dict] = None) 
         }
         if p.counts and pair.slow.counts:
             entry["callgrind"] = {"slow": pair.slow.counts, "fast": p.counts,
-                                  **counts_verdict(pair.slow.counts, p.counts, entry["ratio"])}
+                                  **counts_verdict(pair.slow.counts, p.counts, entry["ratio"], spread.low)}
         if p.name == "fast":
             out.update(entry)
         else:
@@ -632,11 +671,12 @@ def main(argv) -> int:
         err.print("hotlint bench: --rounds must be at least 1 and --warmup not negative")
         return EXIT_USAGE
     pairs = discover()
-    unknown = [r for r in ns.rules if r not in pairs]
+    unknown = [r for r in ns.rules if r not in pairs]  # a rule (with its sub-cases) or one rule/case
     if unknown:
         err.print(f"hotlint bench: no benchmark pair for {', '.join(unknown)} (have: {', '.join(pairs)})")
         return EXIT_USAGE
-    chosen = [pairs[r] for r in (ns.rules or pairs)]
+    keys = [k for r in ns.rules for k in ([r] if "/" in r else rule_keys(pairs, r))] if ns.rules else list(pairs)
+    chosen = [pairs[k] for k in dict.fromkeys(keys)]
     try:
         cxx = find_compiler()
     except BenchError as exc:
@@ -645,7 +685,7 @@ def main(argv) -> int:
     if ns.verify_fixes:
         from .verify_fixes import run as verify_fixes  # noqa: PLC0415
 
-        return verify_fixes(chosen, cxx, ns, out, err)
+        return verify_fixes([p for p in chosen if p.case is None], cxx, ns, out, err)  # sub-cases are measurements
     flags = compile_flags(ns.march_native)
     version = compiler_version(cxx)
     use_cg = ns.callgrind
@@ -683,17 +723,18 @@ def main(argv) -> int:
                 try:
                     verify(pair, quick=True)
                     if ns.quick:
-                        results[pair.rule] = {"checksum": pair.slow.checksum, "verdict": "checksums agree (quick mode)"}
+                        results[pair.key] = {"checksum": pair.slow.checksum, "verdict": "checksums agree (quick mode)"}
                         continue
                     verify(pair, quick=False)
                     if progress:
-                        progress[0].update(progress[1], description=pair.rule)
+                        progress[0].update(progress[1], description=pair.key)
                     measure(pair, ns.rounds, ns.warmup,
                             on_round=(lambda: progress[0].update(progress[1], advance=1)) if progress else None)
                     if use_cg:
                         for prog in pair.programs:
                             prog.counts = callgrind(prog, kernel_only=markers)
-                    results[pair.rule] = summarize(pair, notes.get(pair.rule))
+                    # a sub-case's own note, never the rule's (which speaks of the main pair)
+                    results[pair.key] = summarize(pair, pair.note or (notes.get(pair.rule) if pair.case is None else None))
                 except (BenchError, subprocess.TimeoutExpired) as exc:
                     failures.append(str(exc))
         finally:

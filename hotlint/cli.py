@@ -600,7 +600,7 @@ def _collect(report: Report, res: FileResult, graph=None) -> None:
         graph.add(res.path, res.hotness)
 
     for d in res.diagnostics:  # cited afresh: a cached result may predate the latest `hotlint bench`
-        d.evidence = evidence_for(d.rule)
+        d.evidence = evidence_for(d.rule, d.case)
     report.diagnostics.extend(res.diagnostics)
     report.errors.extend(res.errors)
     for w in res.warnings:
@@ -853,6 +853,12 @@ def run_rule_doc(argv: Sequence[str]) -> int:
 
         note = note_for(cls.name)
         print(f"{ev}." + (f"\nNote: {note}." if note else ""))
+        data, _ = results()
+        for key in sorted(k for k in data.get("rules", {}) if k.startswith(cls.name + "/")):
+            case = key.split("/", 1)[1]
+            sub = evidence_for(cls.name, case)
+            if sub:
+                print(f"- {sub}.")
         print(f"From {source}; `hotlint bench {cls.name}` measures it on this machine, and hotlint then "
               "cites that run.")
     else:

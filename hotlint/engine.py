@@ -162,7 +162,7 @@ def run_rules(view: FileView, rules: Sequence[Rule], path: str) -> tuple[list[Di
         for f in findings:
             diagnostics.append(Diagnostic(
                 path=path, range=f.range, rule=rule.name, severity=f.severity or rule.severity,
-                message=f.message, fix=f.fix, notes=f.notes, subjects=f.subjects,
+                message=f.message, fix=f.fix, notes=f.notes, subjects=f.subjects, case=f.case,
             ))
     return diagnostics, errors
 
@@ -221,7 +221,7 @@ def analyze_unit_with_view(tu, path: str, text: str, args: Sequence[str], option
     from .where import where_of  # noqa: PLC0415
 
     for d in result.diagnostics:
-        d.evidence = evidence_for(d.rule)
+        d.evidence = evidence_for(d.rule, d.case)
         d.where = where_of(view, d.range) if d.path == view.path else None  # for hotlint.rank
     try:  # how often the file's code runs, for hotlint.rank; a fault here costs only the evidence
         result.hotness = view.analysis.hotness.fragment

@@ -66,15 +66,30 @@ def describe(entry: dict, run: dict) -> str:
     return text
 
 
-def note_for(rule: str) -> Optional[str]:
+def note_for(rule: str, case: Optional[str] = None) -> Optional[str]:
     """What the rule's measurement does and does not show, when its results carry a note."""
     data, _ = results()
-    return data.get("rules", {}).get(rule, {}).get("note")
+    rules = data.get("rules", {})
+    return (rules.get(f"{rule}/{case}", {}) if case else {}).get("note") or rules.get(rule, {}).get("note")
 
 
-def evidence_for(rule: str) -> Optional[str]:
+def evidence_for(rule: str, case: Optional[str] = None) -> Optional[str]:
+    """The measured figure a finding cites: its sub-case's pair (``bench_fixtures/<rule>/<case>/``)
+    when it has one and it was measured, else the rule's main pair."""
     data, _ = results()
-    entry = data.get("rules", {}).get(rule)
+    rules = data.get("rules", {})
+    if case:
+        entry = rules.get(f"{rule}/{case}")
+        if entry and "ratio" in entry:
+            text = f"sub-case {case}: " + describe(entry, data.get("run", {}))
+            if entry["ratio"] < 1.05:
+                text += "; no gain measured here" + (f" ({entry['note']})" if entry.get("note") else "")
+            return text
+        if any(k.startswith(rule + "/") for k in rules) or rules.get(rule):
+            # the main pair measures another case: citing its figure here would claim a gain
+            # this case may not have (seq_cst loads are the same MOV as acquire loads on x86-64)
+            return f"sub-case {case} not measured yet: `hotlint bench {rule}/{case}` measures it"
+    entry = rules.get(rule)
     if not entry or "ratio" not in entry:
         return None
     return describe(entry, data.get("run", {}))

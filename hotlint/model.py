@@ -193,6 +193,7 @@ class Diagnostic:
     measured: Optional[Measurement] = None  # set by hotlint.rank when a profile is given
     # groups of (member, field keys) whose writers hotlint.rank asks the project's thread roles about
     subjects: tuple = ()
+    case: Optional[str] = None  # the evidence's sub-case (``rule.Finding.case``)
 
     def sort_key(self):
         return (self.path, self.range.start.line, self.range.start.column, self.rule, self.message)
@@ -204,6 +205,8 @@ class Diagnostic:
             out["fix"] = self.fix.to_json()
         if self.evidence:
             out["evidence"] = self.evidence
+        if self.case:
+            out["evidence_case"] = self.case
         if self.notes:
             out["notes"] = list(self.notes)
         if self.where is not None:
@@ -228,6 +231,7 @@ class Diagnostic:
             where=Where.from_json(data["where"]) if data.get("where") else None,
             measured=Measurement.from_json(data["profile"]) if data.get("profile") else None,
             subjects=tuple(tuple((m, tuple(keys)) for m, keys in g) for g in data.get("subjects", ())),
+            case=data.get("evidence_case"),
         )
 
 

@@ -66,6 +66,9 @@ class Finding:
     # what a stage after analysis checks project-wide: false-sharing's members sharing a line, as
     # groups of (member, field keys of the atomics its writes land on) (``analysis.threads.member_keys``)
     subjects: tuple = ()
+    # the sub-case of the rule's evidence this finding belongs to: its figure is the pair in
+    # ``bench_fixtures/<rule>/<case>/`` (seq_cst loads measure apart from stores); None: the main pair
+    case: Optional[str] = None
 
 
 class Rule:

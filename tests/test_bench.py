@@ -17,7 +17,9 @@ PAIRS = bench.discover()
 
 
 def test_every_rule_has_a_pair():
-    assert sorted(PAIRS) == sorted(RULES)
+    assert sorted(k for k, p in PAIRS.items() if p.case is None) == sorted(RULES)
+    for key, pair in PAIRS.items():  # sub-cases: bench_fixtures/<rule>/<case>/, named rule/case
+        assert pair.rule in RULES and key == (f"{pair.rule}/{pair.case}" if pair.case else pair.rule)
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +45,7 @@ def test_slow_program_is_flagged_and_fast_is_clean(rule):
     rel = os.path.relpath(pair.directory, ROOT)
     _, slow = run_json("--min-severity", "info", "--no-cache", f"{rel}/slow.cpp")
     assert not slow["errors"]
-    assert rule in {d["rule"] for d in slow["diagnostics"]}
+    assert pair.rule in {d["rule"] for d in slow["diagnostics"]}
     for p in pair.programs[1:]:
         proc, fast = run_json("--min-severity", "info", "--no-cache", os.path.relpath(p.source, ROOT))
         assert not fast["errors"]
@@ -161,3 +163,26 @@ def test_results_say_where_they_were_measured(tmp_path):
     assert run["caches"].get("L1d")
     programs = json.loads(proc.stdout)["rules"]["padding-waste"]["programs"]
     assert programs["slow"]["cpu_ns"] > 0 and programs["slow"]["context_switches"] >= 0
+
+
+def test_a_finding_cites_its_own_sub_case(tmp_path, monkeypatch):
+    """seq_cst loads compile alike under every order on x86-64: a load finding cites the load pair's
+    figure, never the store pair's gain; a sub-case nobody measured says so instead of borrowing."""
+    from hotlint import evidence
+
+    results = tmp_path / "RESULTS.json"
+    run = {"compiler": "g++ 12", "flags": "-O2", "cpu": "Some CPU", "cores": 2}
+    store = {"ratio": 3.5, "ratio_min": 3.1, "ratio_max": 3.9, "run": run}
+    load = {"ratio": 1.0, "ratio_min": 0.97, "ratio_max": 1.03, "run": run, "note": "identical machine code"}
+    results.write_text(json.dumps({"run": run, "rules": {"seq-cst-default": store, "seq-cst-default/load": load}}))
+    monkeypatch.setenv("HOTLINT_BENCH_RESULTS", str(results))
+    assert evidence.evidence_for("seq-cst-default").startswith("slow/fast measured 3.50x")
+    cited = evidence.evidence_for("seq-cst-default", "load")
+    assert cited.startswith("sub-case load: slow/fast measured 1.00x") and "no gain measured here" in cited
+    assert "identical machine code" in cited and "3.50" not in cited
+    assert evidence.evidence_for("seq-cst-default", "rmw") == (
+        "sub-case rmw not measured yet: `hotlint bench seq-cst-default/rmw` measures it")
+    # a finding on the load pair's slow program carries the case through the whole pipeline
+    _, lint = run_json("--select", "seq-cst-default", "--min-severity", "info", "--no-cache",
+                       "bench_fixtures/seq-cst-default/load/slow.cpp", env={"HOTLINT_BENCH_RESULTS": str(results)})
+    assert [(d["evidence_case"], d["evidence"]) for d in lint["diagnostics"]] == [("load", cited)]

@@ -33,7 +33,7 @@ def finding_markdown(d: Diagnostic, rule_cls: Optional[type]) -> str:
             if code:
                 fix += f"\n\n```cpp\n{code.rstrip()}\n```"
         parts.append(fix)
-    evidence = d.evidence or evidence_for(d.rule)
+    evidence = d.evidence or evidence_for(d.rule, d.case)
     parts.append(f"**Measured:** {evidence}" if evidence else
                  f"**Measured:** no figures yet; `hotlint bench {d.rule}` measures the slow/fast pair on this machine.")
     if rule_cls is not None:

@@ -218,7 +218,18 @@ def _check_loop(rule, view, loop, fn) -> Optional[Finding]:
                      "once after the loop")
     # a store spelled in another file (a body brought in by #include) is reported at its loop
     at = primary.store.node if in_linted_file(view, primary.store.node) else loop.node
-    return Finding(at.range, message, severity=rule.severity_for(view, at, base), fix=the_fix, notes=tuple(notes))
+    return Finding(at.range, message, severity=rule.severity_for(view, at, base), fix=the_fix, notes=tuple(notes),
+                   case=_evidence_case(view, primary.store.node))
+
+
+def _evidence_case(view, store) -> Optional[str]:
+    """The bench sub-case whose figure applies (bench_fixtures/aliasing-vectorization/<case>/): the
+    main pair is byte elements at -O2; -O3 and 32-bit elements are measured apart."""
+    levels = [a for a in view.args if a.startswith("-O")]
+    if levels and levels[-1] in ("-O3", "-Ofast"):
+        return "o3"
+    t = store.type
+    return "int32" if t is not None and t.size == 4 else None
 
 
 _GIVE_UP = object()

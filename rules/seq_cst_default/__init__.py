@@ -28,6 +28,10 @@ from . import messages as text
 
 # The member function (C: atomic_<member>_explicit) each binary operator is short for.
 _MEMBER = {"=": "store", "+=": "fetch_add", "-=": "fetch_sub", "&=": "fetch_and", "|=": "fetch_or", "^=": "fetch_xor"}
+# The bench sub-case each role's finding cites (bench_fixtures/seq-cst-default/<case>/): loads and
+# read-modify-writes are measured apart from stores, since on x86-64 they compile alike under every order.
+_EVIDENCE_CASE = {LOAD: "load", ADD: "rmw", RMW: "rmw"}
+
 # The orders each pattern suggests, by role; counting patterns tell adds apart (see _order_for).
 _ORDERS = {
     "dekker": {LOAD: "seq_cst", STORE: "seq_cst"},
@@ -250,7 +254,7 @@ class SeqCstDefault(Rule):
                       Applicability.SAFE if advice.safe else Applicability.UNSAFE) if edits else None
         notes = ((advice.detail,) if advice.detail else ()) + _notes(group, site)
         return Finding(op.node.range, message + ".", severity=self.severity_for(view, op.node, base),
-                       fix=the_fix, notes=notes)
+                       fix=the_fix, notes=notes, case=_EVIDENCE_CASE.get(site.role))
 
 
 # --------------------------------------------------------------------------- gathering
