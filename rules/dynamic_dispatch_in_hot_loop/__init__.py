@@ -9,7 +9,7 @@ from typing import Iterator, Optional
 from hotlint.analysis.containers import OWNING_POINTERS, concrete_types_put, is_replaced, pointed_record
 from hotlint.analysis.control import is_invariant, mutated_declarations
 from hotlint.analysis.expressions import call_object, function_body, initializer, strip
-from hotlint.analysis.kinds import LOOPS, NAME_REFS, K
+from hotlint.analysis.kinds import NAME_REFS, K
 from hotlint.analysis.symbols import in_linted_file, references_to
 from hotlint.analysis.types import family, written_name
 from hotlint.model import Severity
@@ -330,8 +330,7 @@ def _same_element_type(call, callee, obj) -> Optional[Dispatch]:
         return None
     decl = container.referenced
     fn = call.function.node
-    if decl.kind != K.VAR_DECL or not decl.range.start.line >= fn.range.start.line \
-            or pointed_record(decl.type) is None or not _within(decl, fn):
+    if decl.kind != K.VAR_DECL or pointed_record(decl.type) is None or not _within(decl, fn):
         return None
     body = function_body(fn) if fn.kind != K.LAMBDA_EXPR else None
     if body is None:
