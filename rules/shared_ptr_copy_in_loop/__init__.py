@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
+from hotlint.analysis.control import outermost_function
 from hotlint.analysis.edits import replace
 from hotlint.analysis.expressions import call_object, function_body, parameters, parent_past, same_cursor, strip
 from hotlint.analysis.kinds import K, T
@@ -209,8 +210,6 @@ def copied_from(call) -> Optional[object]:
 
 
 def _hot(view, fn) -> bool:
-    from hotlint.analysis.control import outermost_function
-
     return outermost_function(view, fn).is_hot
 
 
