@@ -79,9 +79,10 @@ class SharedPtrCopyInLoop(Rule):
     with g++ 12 `-O2` on the 2-core x86-64 machine it was written on, shared with other jobs;
     hotlint's own fix applied to slow.cpp (`hotlint bench --verify-fixes`) gave 10.84x
     (9.02-12.36x) with the same checksum. With two threads copying the same pointers
-    (`bench_fixtures/shared-ptr-copy-in-loop/threads/`, run by hand) the ratio was 13.9x
-    (12.3-25.9x over 7 alternating rounds), 94 ns per copy; on that loaded 2-core machine the
-    threads often ran in turns, so the figure mixes the moving count line with scheduling.
+    (`hotlint bench shared-ptr-copy-in-loop/threads`) the ratio was 15.69x (9.04-30.46x over 7
+    alternating rounds; 13.9x, 12.3-25.9x, in a run by hand, 94 ns per copy); on that loaded
+    2-core machine (load average 14) the threads often ran in turns, so the figure mixes the
+    moving count line with scheduling.
     cachegrind counts instructions, not the cost of a locked one: in the quick mode slow.cpp
     ran 5.33 M instructions against 3.94 M (about 17 more per copy) with the same D1 misses.
     Run `hotlint bench shared-ptr-copy-in-loop` for your own figure.
