@@ -8,6 +8,9 @@ and leave behind. The driver is compiled with the original fixture and with each
 of it - ``--fix --unsafe-fixes``, ``--fix`` alone when it differs, and every distinct
 display-only rewrite applied to the original - under ``-fsanitize=address,undefined
 -fno-sanitize-recover=all``; each must run clean and print exactly what the original prints.
+A driver may print lines between ``@unsafe-may-change`` and ``@end``: output an unsafe fix is
+allowed to change (bytes copied as the old layout, a weaker memory order observed by a race the
+driver stages on purpose); they are compared for safe fixes and rewrites, not for unsafe ones.
 The original's run is also measured with gcov: every fix's finding whose line is executable must
 have run, so a driver cannot skip the code a fix changes.
 
@@ -44,6 +47,23 @@ PCH_HEADERS = ["algorithm", "array", "atomic", "cmath", "cstddef", "cstdint", "c
                "set", "shared_mutex", "span", "string", "string_view", "thread", "unordered_map",
                "unordered_set", "vector"]
 ENV = {**os.environ, "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0", "UBSAN_OPTIONS": "print_stacktrace=1"}
+
+
+def comparable(output: str, unsafe: bool) -> str:
+    """``output`` without its ``@unsafe-may-change`` ... ``@end`` sections when unsafe fixes were
+    applied."""
+    if not unsafe:
+        return output
+    kept, skipping = [], False
+    for line in output.splitlines(keepends=True):
+        if line.strip() == "@unsafe-may-change":
+            skipping = True
+        elif line.strip() == "@end":
+            skipping = False
+        elif not skipping:
+            kept.append(line)
+    assert not skipping, "an @unsafe-may-change section has no @end"
+    return "".join(kept)
 
 
 def driver_for(case: Path) -> Path:
@@ -148,8 +168,8 @@ def test_fixes_and_rewrites_keep_the_output(case, tmp_path, pch):
         f"functions on several inputs and prints the results")
     expected = build_and_run(case, case.read_text(), tmp_path / "original", pch, coverage=True)
     assert expected.strip(), "the driver prints nothing to compare"
-    counts = executed_lines(case, tmp_path / "original")
-    assert counts, "gcov measured nothing"
+    assert list((tmp_path / "original").glob("*.gcda")), "the coverage run left no counts"
+    counts = executed_lines(case, tmp_path / "original")  # empty for a fixture of declarations only
     unrun = sorted({(d["line"], d["rule"]) for d in fixes if counts.get(d["line"]) == 0})
     assert not unrun, f"the driver never runs these fixed lines of {_id(case)}: {unrun}"
     changed = variants(case, fixes, tmp_path)
@@ -158,11 +178,49 @@ def test_fixes_and_rewrites_keep_the_output(case, tmp_path, pch):
           f"({', '.join(changed)})")
     for name, text in changed.items():
         got = build_and_run(case, text, tmp_path / name.replace("@", "-"), pch)
-        assert got == expected, f"{name} changes what the driver prints:\n" + "".join(
-            difflib.unified_diff(expected.splitlines(True), got.splitlines(True), "original", name))
+        unsafe = name == "fix-unsafe"
+        got, want = comparable(got, unsafe), comparable(expected, unsafe)
+        assert got == want, f"{name} changes what the driver prints:\n" + "".join(
+            difflib.unified_diff(want.splitlines(True), got.splitlines(True), "original", name))
 
 
 def test_every_driver_has_its_fixture():
     for driver in DRIVERS.glob("*/*.driver.*"):
         stem = driver.name.split(".driver.")[0]
         assert any((FIXTURES / driver.parent.name / (stem + s)).is_file() for s in SOURCES), driver
+
+
+def test_introduced_findings_are_those_of_a_rule_that_grew_with_new_messages():
+    from hotlint.verify_fixes import introduced
+
+    def d(rule, message, line=1):
+        return {"rule": rule, "message": message, "line": line}
+
+    before = [d("false-sharing", "`a` and `b` share a line"), d("padding-waste", "8 bytes of holes")]
+    moved = [d("padding-waste", "8 bytes of holes", 9)]  # the same finding on another line
+    assert introduced(before, moved) == []
+    padded = moved + [d("aos-layout", "the loop reads 8 of 128 bytes of `Padded`", 20)]
+    assert introduced(before, padded) == [padded[1]]
+    again = before + [d("false-sharing", "`c` and `d` share a line")]
+    assert introduced(before, again) == [again[2]]
+
+
+@pytest.mark.slow
+def test_verify_fixes_runs_over_fixtures_and_examples(tmp_path):
+    """``hotlint bench --verify-fixes``'s check of the fixtures and examples: --fix applies every
+    fix it offers, the result compiles, and nothing new is reported (the false-sharing fixture's
+    padded records set off no aos-layout finding)."""
+    from hotlint.verify_fixes import _sources, source_folders, verify_sources
+
+    folders = source_folders()
+    assert {Path(f).name for f in folders} == {"fixtures", "examples"}
+    files = [f for f in _sources(folders, ["false-sharing"]) if "/fixtures/" not in f or "false-sharing" in f]
+    assert any(f.endswith("ring_counter.cpp") for f in files)
+    assert all("/fixtures/false-sharing/" in f or "/examples/" in f for f in files)
+    rows = {r["file"]: r for r in verify_sources(files, str(tmp_path), str(ROOT))}
+    bad = rows["fixtures/false-sharing/bad.cpp"]
+    assert bad["offered"] == bad["fixed"] == 11 and bad["regions"] >= 11 and bad["findings_after"] == 0, bad
+    assert not bad["introduced"] and not bad["problems"], bad
+    example = rows["examples/ring_counter.cpp"]
+    assert example["offered"] == example["fixed"] > 0 and not example["problems"], example
+    assert all(not r["offered"] and not r["problems"] for f, r in rows.items() if "/good" in f)
