@@ -41,7 +41,7 @@ struct Stats {
 };
 """
     path, diags = _diagnostics(tmp_path, source)
-    assert len(diags) == 1 and "`total_` is written to memory" in diags[0].message
+    assert len(diags) == 1 and "`total_` is written to memory" in diags[0].notes[0]
     fixed = apply_edits(source, diags[0].fix.edits)
     assert "const long* __restrict__ values" in fixed
     path.write_text(fixed)
@@ -133,7 +133,7 @@ def test_too_many_streams_is_a_warning_even_outside_hot_code(tmp_path):
     source = f"void f({params}, int n) {{\n  for (int j = 0; j < n; ++j)\n    o[j] = {body};\n}}\n"
     _, diags = _diagnostics(tmp_path, source)
     assert len(diags) == 1
-    assert diags[0].severity.value == "warning" and "9 pairs" in diags[0].message
+    assert diags[0].severity.value == "warning" and "9 pairs" in diags[0].notes[0]
 
 
 def _quotes_nothing_empty(diag) -> bool:
@@ -444,10 +444,10 @@ def test_container_messages_name_the_pointers_and_the_element_type(tmp_path):
         "}\n"
     )
     d = _only(_diagnostics(tmp_path, source)[1])
-    assert d.message.startswith(
-        "store to `v[i]` may alias the loop bound `v.size()` (a store through `unsigned char` may modify a "
-        "pointer): the bound is re-read from memory every iteration")
-    assert d.notes == ("store to `v[i]` may also alias the data pointer of `v` (a store through `unsigned char` "
+    assert d.message == "store to `v[i]` may alias the loop bound `v.size()`: read the bound into a local before the loop"
+    assert d.notes[0] == ("The bound is re-read from memory every iteration, so the trip count is unknown and the "
+                          "loop is not vectorized (a store through `unsigned char` may modify a pointer)")
+    assert d.notes[1:] == ("store to `v[i]` may also alias the data pointer of `v` (a store through `unsigned char` "
                        "may modify a pointer)",
                        "or copy the data pointer and size of `v` to locals before the loop and index the copies")
     assert d.fix.applicability is Applicability.UNSAFE

@@ -66,8 +66,8 @@ def test_hoisted_code(tmp_path):
         "}\n"
     )
     (d,) = _diagnostics(path)
-    assert "grown by `push_back` (line 6)" in d.message
-    assert "1 heap allocation per iteration" in d.message
+    assert "grown by `push_back` (line 6)" in d.notes[0]
+    assert "1 heap allocation per iteration" in d.notes[0]
     fixed = apply_edits(path.read_text(), d.fix.edits)
     assert fixed.splitlines()[3:6] == [
         "  std::vector<int> tmp;",
@@ -134,7 +134,7 @@ def test_sso_capacity_option(tmp_path):
         "}\n"
     )
     (d,) = _diagnostics(path)
-    assert "18-character literal, longer than the 15-character small-string buffer" in d.message
+    assert "18-character literal, longer than the 15-character small-string buffer" in d.notes[0]
     assert _diagnostics(path, **{"sso-capacity": 22}) == []
 
 
@@ -176,8 +176,8 @@ def test_counts_conditional_allocations_and_raises_severity_when_nested(tmp_path
     )
     diags = _diagnostics(path)
     first, second, inner = diags
-    assert "up to 2 heap allocations per iteration" in first.message
-    assert "1 heap allocation per iteration" in inner.message
+    assert "up to 2 heap allocations per iteration" in first.notes[0]
+    assert "1 heap allocation per iteration" in inner.notes[0]
     assert first.severity is Severity.WARNING
     assert inner.severity is Severity.ERROR
 
@@ -237,7 +237,7 @@ def test_node_containers_take_the_arena_and_vectors_keep_the_hoist(tmp_path):
     path.write_text(fixed)
     assert _compiles(path).returncode == 0, _compiles(path).stderr
     (left,) = _diagnostics(path)
-    assert left.message.startswith("`out` (std::vector<long>)")  # only the vector is left
+    assert left.notes[0].startswith("`out` (std::vector<long>)")  # only the vector is left
 
 
 def test_no_arena_where_memory_leaves_the_iteration_or_types_would_clash(tmp_path):
@@ -451,7 +451,7 @@ def test_filled_through_a_pointer_out_parameter(tmp_path):
     )
     diags = _diagnostics(path)
     assert _lines(diags) == [9, 14]
-    assert "`read_name` (by reference)" in diags[0].message
+    assert "`read_name` (by reference)" in diags[0].notes[0]
     fixed = apply_edits(path.read_text(), diags[0].fix.edits)
     assert fixed.splitlines()[7:10] == [
         "  std::string name;",
@@ -495,7 +495,7 @@ def test_allocation_inside_a_callee_defined_in_the_file(tmp_path):
     diags = _diagnostics(path)
     assert _lines(diags) == [19]
     (d,) = diags
-    assert "`process`" in d.message
+    assert "`process`" in d.notes[0]
     assert "callee.cpp:7: `tmp` (std::vector<int>) in `process`" in d.notes
     assert any(note.startswith("callee.cpp:8: `new Node") for note in d.notes)
 

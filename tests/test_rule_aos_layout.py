@@ -48,10 +48,11 @@ void integrate(std::vector<Entity>& es, float dt) {
 
 def test_message_gives_record_size_bytes_used_and_waste(tmp_path):
     (d,) = _diags(tmp_path, INTEGRATE)
-    assert d.message.startswith("`Entity` is 80 bytes; this loop over `es` touches 24 of them (30%): "
-                                "70% of every cache line fetched is wasted")
-    assert "`pos.x` (offset 0, 4 bytes)" in d.notes[0] and "`vel.z` (offset 20, 4 bytes)" in d.notes[0]
-    assert "`id`, `flags`, `name`" in d.notes[1]
+    assert d.message == ("`Entity` is 80 bytes; this loop over `es` touches 24 of them (30%): "
+                         "keep the fields it uses in arrays of their own")
+    assert d.notes[0] == "70% of every cache line fetched is wasted"
+    assert "`pos.x` (offset 0, 4 bytes)" in d.notes[1] and "`vel.z` (offset 20, 4 bytes)" in d.notes[1]
+    assert "`id`, `flags`, `name`" in d.notes[2]
     assert d.fix is not None and d.fix.applicability.value == "display-only"
     assert any("struct EntitySoA {" in e.new_text for e in d.fix.edits)
 
@@ -92,9 +93,9 @@ double total(const std::vector<Order>& book) {
     path = tmp_path / "case.cpp"
     path.write_text(source)
     (d,) = engine_diagnostics(path, source, rules=[RULE]).diagnostics
-    assert "touches 1 of every 4 cache lines and 88% of each line fetched is wasted" in d.message
+    assert "touches 1 of every 4 cache lines and 88% of each line fetched is wasted" in d.notes[0]
     (d,) = engine_diagnostics(path, source, rules=[RULE], settings=Settings(cache_line_size=128)).diagnostics
-    assert "touches 1 of every 2 cache lines and 94% of each line fetched is wasted" in d.message
+    assert "touches 1 of every 2 cache lines and 94% of each line fetched is wasted" in d.notes[0]
 
 
 @pytest.mark.parametrize("body", [
@@ -194,8 +195,9 @@ _SWEEPS = {
 @pytest.mark.parametrize("form", sorted(_SWEEPS))
 def test_a_reference_or_pointer_to_the_element_is_the_same_sweep(tmp_path, form):
     (d,) = _diags(tmp_path, _SWEEPS[form])
-    assert d.message.endswith("reads 8 of them (10%): 90% of every cache line fetched is wasted"), d.message
-    assert d.notes[0] == "bytes used per element: `pos.x` (offset 0, 4 bytes), `vel.y` (offset 16, 4 bytes)"
+    assert d.message.endswith("reads 8 of them (10%): keep the fields it uses in arrays of their own"), d.message
+    assert d.notes[0] == "90% of every cache line fetched is wasted"
+    assert d.notes[1] == "bytes used per element: `pos.x` (offset 0, 4 bytes), `vel.y` (offset 16, 4 bytes)"
     if form != "indexed":  # the rewrite follows only `es[i].field`
         assert d.fix is None and "no struct-of-arrays rewrite is shown" in d.notes[-1]
 
@@ -204,7 +206,7 @@ def test_a_pointer_stepping_through_the_array_is_a_sweep(tmp_path):
     (d,) = _diags(tmp_path, "float f(Entity* a, int n) { float s = 0; "
                             "for (Entity* p = a; p != a + n; ++p) s += p->pos.x + p->vel.y; return s; }")
     assert "stepping `p` reads 8 of them (10%)" in d.message
-    assert d.notes[0] == "bytes used per element: `pos.x` (offset 0, 4 bytes), `vel.y` (offset 16, 4 bytes)"
+    assert d.notes[1] == "bytes used per element: `pos.x` (offset 0, 4 bytes), `vel.y` (offset 16, 4 bytes)"
 
 
 @pytest.mark.parametrize("body", [
@@ -228,11 +230,11 @@ def test_aliases_that_are_not_a_sweep_are_not_reported(tmp_path, body):
 def test_a_pointer_to_a_wide_record_counts_the_lines_touched_as_the_subscript_does(tmp_path):
     wide = "struct Wide { double a; char note[120]; double b; char text[120]; };\n"
     forms = ["s += ws[i].a;", "const Wide* p = &ws[i]; s += p->a;", "const Wide& w = ws[i]; s += w.a;"]
-    messages = [d.message for form in forms for d in _diags(
+    messages = [(d.message, d.notes[0]) for form in forms for d in _diags(
         tmp_path, wide + "double f(std::vector<Wide>& ws, std::size_t n) { double s = 0; "
         "for (std::size_t i = 0; i < n; ++i) { " + form + " } return s; }")]
     assert len(messages) == 3 and len(set(messages)) == 1, messages
-    assert "touches 1 of every 4 cache lines" in messages[0], messages[0]
+    assert "touches 1 of every 4 cache lines" in messages[0][1], messages[0]
 
 
 _POINTER_LOOPS = {

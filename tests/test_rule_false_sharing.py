@@ -29,7 +29,9 @@ def _only(diags):
 
 def test_message_names_members_offsets_and_line(tmp_path):
     d = _only(_diagnostics(tmp_path, QUEUE)[1])
-    assert d.message.startswith(
+    assert d.message == ("`enqueue_pos` and `dequeue_pos` of `QueueIndices` share cache line 0: "
+                         "start `dequeue_pos` on a cache line of its own")
+    assert d.notes[0].startswith(
         "`enqueue_pos` (offset 0) and `dequeue_pos` (offset 8) of `QueueIndices` share cache line 0; "
         "writes from different cores will invalidate each other's line"
     )
@@ -136,7 +138,7 @@ void work() {
     assert _diagnostics(tmp_path, source)[1] == []
     settings = Settings(rule_options={RULE: {"ignore-read-only": False}})
     d = _only(_diagnostics(tmp_path, source, settings=settings)[1])
-    assert "`verbosity` (offset 0) and `processed` (offset 8)" in d.message
+    assert "`verbosity` (offset 0) and `processed` (offset 8)" in d.notes[0]
 
 
 def test_configured_line_size_is_used(tmp_path):
@@ -147,7 +149,7 @@ Split s;
 """
     assert _diagnostics(tmp_path, source)[1] == []
     d = _only(_diagnostics(tmp_path, source, settings=Settings(cache_line_size=128))[1])
-    assert "`a` (offset 0) and `b` (offset 64) of `Split` share cache line 0" in d.message
+    assert "`a` (offset 0) and `b` (offset 64) of `Split` share cache line 0" in d.notes[0]
     assert "alignas(128)" in d.fix.edits[0].new_text
 
 
@@ -160,7 +162,7 @@ struct %s Offsets { long pre[5]; std::atomic<long> a{0}; long mid[2]; std::atomi
 Offsets o;
 """
     d = _only(_diagnostics(tmp_path, source % "")[1])
-    assert "share a line at 5 of the 8 placements an 8-byte-aligned `Offsets` can have in a 64-byte line" in d.message
+    assert "share a line at 5 of the 8 placements an 8-byte-aligned `Offsets` can have in a 64-byte line" in d.notes[0]
     assert _diagnostics(tmp_path, source % "alignas(64)")[1] == []
 
 
@@ -197,7 +199,7 @@ def test_per_thread_array_needs_per_thread_indexing_in_a_loop(tmp_path, body, re
     diags = _diagnostics(tmp_path, _PER_THREAD % body)[1]
     assert bool(diags) == reported, [d.message for d in diags]
     if reported:
-        assert diags[0].message.startswith("`counts` holds `std::atomic<long>` elements of 8 bytes, "
+        assert diags[0].notes[0].startswith("`counts` holds `std::atomic<long>` elements of 8 bytes, "
                                            "8 to a 64-byte cache line")
         assert diags[0].fix is not None and diags[0].fix.applicability.value == "unsafe"
         assert any("CacheLinePadded<std::atomic<long>>" in e.new_text for e in diags[0].fix.edits)
@@ -269,7 +271,7 @@ void add(long v) {
     assert _diagnostics(tmp_path, source % "")[1] == []
     # a second path writing only `sum` makes the two independently written
     d = _only(_diagnostics(tmp_path, source % "void fix_up() { acc.sum.store(0, std::memory_order_relaxed); }")[1])
-    assert "`count` (offset 0) and `sum` (offset 8) of `Acc` share cache line 0" in d.message
+    assert "`count` (offset 0) and `sum` (offset 8) of `Acc` share cache line 0" in d.notes[0]
 
 
 def test_fix_is_display_only_when_a_record_holding_it_has_a_pinned_layout(tmp_path):
@@ -312,7 +314,7 @@ void b() { shared.misses.fetch_add(1, std::memory_order_relaxed); }
 """
     _, diagnostics = analyze_source(tmp_path, source, rules=["false-sharing"])
     [d] = diagnostics
-    assert d.message.startswith("`stats.hits` (offset 24) and `misses` (offset 32) of `Shared` share cache line 0")
+    assert d.notes[0].startswith("`stats.hits` (offset 24) and `misses` (offset 32) of `Shared` share cache line 0")
 
 
 def test_the_element_shown_is_the_written_text_after_non_ascii_text(tmp_path):
@@ -321,7 +323,7 @@ def test_the_element_shown_is_the_written_text_after_non_ascii_text(tmp_path):
     body = ("for (int i = 0; i < 100; ++i) { /* zähler */ counts[\n"
             "      id].fetch_add(1, std::memory_order_relaxed); }")
     d = _only(_diagnostics(tmp_path, _PER_THREAD % body)[1])
-    assert "each thread writes its own element (`counts[` on line 7)" in d.message
+    assert "each thread writes its own element (`counts[` on line 7)" in d.notes[0]
 
 
 def test_category_counters_written_by_several_threads_get_a_padded_element_that_compiles(tmp_path):
@@ -340,7 +342,7 @@ def test_category_counters_written_by_several_threads_get_a_padded_element_that_
     )
     path, diags = _diagnostics(tmp_path, source)
     assert [d.range.start.line for d in diags] == [6, 7]
-    assert "several threads write the elements a category index picks (`stats[t]` on line 8)" in diags[0].message
+    assert "several threads write the elements a category index picks (`stats[t]` on line 8)" in diags[0].notes[0]
     assert "threads run this code from line 12" in diags[0].notes
     assert all(d.fix is not None and d.fix.applicability is Applicability.UNSAFE for d in diags)
     fixed = source

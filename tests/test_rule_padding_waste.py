@@ -36,9 +36,10 @@ def _claims(diags) -> dict[str, tuple[int, int]]:
 def test_message_reports_sizes_padding_and_order(tmp_path):
     source = "struct Order {\n  bool active;\n  double price;\n  int quantity;\n};\nOrder o;\n"
     [d] = _diagnostics(tmp_path, source)[1]
-    assert d.message == ("`Order` is 24 bytes, 11 of them padding; ordering its fields `price, quantity, active` "
-                         "makes it 16 bytes (8 bytes saved per object)")
-    assert d.notes[:2] == ("7 bytes of padding after `active` (offset 1)",
+    assert d.message == ("`Order` is 24 bytes, 11 of them padding: ordering its fields `price, quantity, active` "
+                         "makes it 16 bytes")
+    assert d.notes[0] == "ordering its fields `price, quantity, active` makes it 16 bytes (8 bytes saved per object)"
+    assert d.notes[1:3] == ("7 bytes of padding after `active` (offset 1)",
                            "4 bytes of tail padding after `quantity` (offset 20)")
     assert d.fix.applicability is Applicability.SAFE  # a source file's record nothing reads as bytes
     [d] = _diagnostics(tmp_path, source, name="case.h")[1]
@@ -217,12 +218,12 @@ def test_min_bytes_and_cache_lines(tmp_path):
     assert _diagnostics(tmp_path, small)[1] == []
     settings = Settings(rule_options={RULE: {"min-bytes": 2}})
     [d] = _diagnostics(tmp_path, small, settings=settings)[1]
-    assert "makes it 4 bytes (2 bytes saved per object)" in d.message
+    assert "makes it 4 bytes (2 bytes saved per object)" in d.notes[0]
     # 72 -> 64 bytes saves 8, below min-bytes 16, but needs one line instead of two
     crossing = "struct C { char a; double v[7]; char b; };\nC c;\n"
     settings = Settings(rule_options={RULE: {"min-bytes": 16}})
     [d] = _diagnostics(tmp_path, crossing, settings=settings)[1]
-    assert "fits it in one cache line of 64 bytes instead of 2" in d.message
+    assert "fits it in one cache line of 64 bytes instead of 2" in d.notes[0]
     assert d.severity.value == "warning"
 
 

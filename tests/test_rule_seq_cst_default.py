@@ -73,8 +73,8 @@ def test_counter_read_after_join_is_a_safe_relaxed_fix(tmp_path):
     for d in (inc, load):
         assert d.fix is not None and d.fix.applicability is Applicability.SAFE
         assert "std::memory_order_relaxed" in d.message
-    assert "after the threads are joined (line 7)" in inc.message
-    assert load.severity is Severity.INFO and "plain MOV on x86-64" in load.message
+    assert "after the threads are joined (line 7)" in inc.notes[0]
+    assert load.severity is Severity.INFO and "plain MOV on x86-64" in load.notes[1]
     fixed = apply_edits(path.read_text(), select_fixes(diags, unsafe=False)[1])
     assert "done.fetch_add(1, std::memory_order_relaxed)" in fixed
     assert "done.load(std::memory_order_relaxed)" in fixed
@@ -95,7 +95,7 @@ def test_a_counter_other_files_can_see_or_read_before_join_is_unsafe(tmp_path):
     )
     diags = _diagnostics(path)
     assert all(d.fix is not None and d.fix.applicability is Applicability.UNSAFE for d in diags)
-    assert "other files may use it too" in _at(diags, 9).message
+    assert "other files may use it too" in _at(diags, 9).notes[0]
 
 
 def test_flag_gets_release_and_acquire_unsafe(tmp_path):
@@ -108,7 +108,7 @@ def test_flag_gets_release_and_acquire_unsafe(tmp_path):
     )
     diags = _diagnostics(path)
     store, load = _at(diags, 4), _at(diags, 5)
-    assert "use std::memory_order_release" in store.message and "XCHG" in store.message
+    assert "use std::memory_order_release" in store.message and "XCHG" in store.notes[1]
     assert "use std::memory_order_acquire" in load.message
     assert store.fix.applicability is Applicability.UNSAFE
     assert load.fix.applicability is Applicability.UNSAFE
@@ -262,7 +262,7 @@ def test_a_named_seq_cst_constant_takes_part_in_a_handshake(tmp_path):
     diags = _diagnostics(path)
     assert [d.range.start.line for d in diags] == [6, 6]
     for d in diags:
-        assert "write std::memory_order_seq_cst so the choice is visible" in d.message
+        assert "store-to-load handshake: write std::memory_order_seq_cst" in d.message
         assert "memory_order_release" not in d.message
 
 

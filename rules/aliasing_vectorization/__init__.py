@@ -203,8 +203,9 @@ def _check_loop(rule, view, loop, fn) -> Optional[Finding]:
     pairs = _dedupe(pairs, view)
     primary = pairs[0]
     many = checks > CLANG_MAX_CHECKS and primary.kind in ("invariant", "stream")
-    message = _message(view, primary, checks if many else 0)
-    notes = [_also(view, p) for p in pairs[1:1 + _MAX_NOTES]]
+    message = f"store to {quoted(view, primary.store.node)} may alias {_other(view, primary)}: {_instead(primary, many)}"
+    notes = [_mechanism(view, primary, checks if many else 0)]
+    notes += [_also(view, p) for p in pairs[1:1 + _MAX_NOTES]]
     if len(pairs) > 1 + _MAX_NOTES:
         notes.append(f"... and {len(pairs) - 1 - _MAX_NOTES} more pairs that may alias")
     base = Severity.WARNING if (primary.kind in NOT_VECTORIZED or many) else Severity.INFO
@@ -336,37 +337,54 @@ def _type_name(a: Access) -> str:
     return written_name(element or a.type)
 
 
-def _message(view, p: Pair, checks: int) -> str:
+def _mechanism(view, p: Pair, checks: int) -> str:
+    """Why the possible overlap costs the loop its speed, with the types that let it (the
+    finding's first note)."""
+    why = _cost(view, p, checks)
+    return f"{why[0].upper()}{why[1:]} ({_types(p.store, p.load)})"
+
+
+def _cost(view, p: Pair, checks: int) -> str:
     s, ld = quoted(view, p.store.node), quoted(view, p.load.node)
-    head = f"store to {s} may alias {_other(view, p)} ({_types(p.store, p.load)})"
     if p.kind == "bound" and p.store.loc.top == p.load.loc.top:
-        return (f"{head}: clang re-reads the bound every iteration, cannot compute the trip count and does "
+        return (f"clang re-reads the bound every iteration, cannot compute the trip count and does "
                 "not vectorize the loop (gcc can rule the overlap out from the array's bounds)")
     if p.kind == "bound":
-        return (f"{head}: the bound is re-read from memory every iteration, so the trip count is unknown "
+        return (f"the bound is re-read from memory every iteration, so the trip count is unknown "
                 "and the loop is not vectorized")
     if p.kind == "base-pointer":
-        return f"{head}: the pointer is re-loaded every iteration and the loop is not vectorized"
+        return f"the pointer is re-loaded every iteration and the loop is not vectorized"
     if p.kind == "accumulator":
         tail = "" if p.store.type.canonical.kind in FLOATING_TYPES else ", and the reduction is not vectorized"
-        return f"{head}: {s} is written to memory and re-read every iteration instead of staying in a register{tail}"
+        return f"{s} is written to memory and re-read every iteration instead of staying in a register{tail}"
     if p.kind == "clang-member":
-        return (f"{head}: clang cannot rule the overlap out and does not vectorize the loop "
+        return (f"clang cannot rule the overlap out and does not vectorize the loop "
                 "(gcc can, from the array's bounds)")
     if p.kind == "indirect":
-        return (f"{head}: the load's address comes from memory, so no run-time overlap check can cover it "
+        return (f"the load's address comes from memory, so no run-time overlap check can cover it "
                 "and the loop is not vectorized")
     if checks:
         limit = (f"more than gcc ({GCC_MAX_CHECKS}) or clang ({CLANG_MAX_CHECKS}) will emit, so neither "
                  "vectorizes the loop") if checks > GCC_MAX_CHECKS else (
             f"more than clang will emit ({CLANG_MAX_CHECKS}; gcc stops at {GCC_MAX_CHECKS}), so clang does "
             "not vectorize the loop")
-        return f"{head}; {checks} pairs of pointers in this loop may overlap and need run-time checks, {limit}"
+        return f"{checks} pairs of pointers in this loop may overlap and need run-time checks, {limit}"
     if p.kind == "invariant":
-        return (f"{head}: without `__restrict__` {ld} is re-read every iteration, or the compiler adds a "
+        return (f"without `__restrict__` {ld} is re-read every iteration, or the compiler adds a "
                 "run-time overlap check and a scalar copy of the loop")
-    return (f"{head}: without `__restrict__` the compiler must re-load or add a run-time overlap check and "
+    return (f"without `__restrict__` the compiler must re-load or add a run-time overlap check and "
             "keep a scalar copy of the loop")
+
+
+def _instead(p: Pair, many: bool) -> str:
+    """What to write instead, as the headline says it."""
+    if p.kind == "bound":
+        return "read the bound into a local before the loop"
+    if p.kind in ("base-pointer", "clang-member", "invariant") and not many:
+        return "copy it to a local before the loop"
+    if p.kind == "accumulator":
+        return "accumulate in a local and store it once after the loop"
+    return "mark the pointers `__restrict__`"
 
 
 def _other(view, p: Pair) -> str:

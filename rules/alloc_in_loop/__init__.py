@@ -7,6 +7,7 @@ offers the hoist fix; ``arena.py`` beside it builds the arena rewrite for a loop
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
@@ -66,6 +67,21 @@ _ADVICE = {
     "temporary-span": "Take a std::span<const T> parameter, which binds to the caller's elements without copying "
                       "them, or build the container once before the loop and pass it",
 }
+# The same, as the headline says it.
+_SHORT_ADVICE = {
+    "new": "reuse one object, or take the objects from an arena",
+    "maker": "reuse the object, or hold the objects by value",
+    "c-alloc": "allocate one buffer before the loop and reuse it",
+    "concat": "build it in a std::string hoisted before the loop",
+    "container": "hoist it before the loop and clear() it",
+    "node-container": "hoist it and clear() it, or give it a std::pmr arena",
+    "callee": "pass the callee a buffer reused across iterations",
+    "loop-variable": "bind the element by `const auto&`",
+    "temporary": "take a std::string_view parameter",
+    "temporary-span": "take a std::span parameter",
+}
+_SHORT_FOR = {_ADVICE[kind]: short for kind, short in _SHORT_ADVICE.items()}
+_TYPE_AFTER_NAME = re.compile(r"^(`[^`]+`) \(.*\)$")
 _C_HOW = {"realloc": "may move and reallocate the block on the heap",
           "strdup": "copies the string into a new heap block", "strndup": "copies the string into a new heap block"}
 _DEQUE_HOW = ("is constructed, which allocates its block map and a first 512-byte node even while it is empty "
@@ -306,10 +322,15 @@ class AllocInLoop(Rule):
             where += f" (in {site.via})"
         plural = "s" if count != 1 else ""
         when = "each time its branch runs in" if site.conditional else "in every iteration of"
-        message = (f"{site.what} {site.how} {when} {where}; the loop body makes "
-                   f"{maybe}{count} heap allocation{plural} per iteration. {site.advice}.")
+        what = _TYPE_AFTER_NAME.sub(r"\1", site.what)  # the headline names a variable without its type
+        if len(what) > 40:
+            what = "this string concatenation" if site.kind == "concat" else "this expression"
+        message = (f"{what} allocates {'when its branch runs' if site.conditional else 'in every iteration'}: "
+                   f"{_SHORT_FOR[site.advice]}")
+        mechanism = (f"{site.what} {site.how} {when} {where}; the loop body makes "
+                     f"{maybe}{count} heap allocation{plural} per iteration.")
         the_fix = arena
-        notes = list(site.notes)
+        notes = [mechanism, f"{site.advice}.", *site.notes]
         if the_fix is None and site.edits:
             the_fix = fix(site.edits_description, site.edits, Applicability.UNSAFE)
         if refusal:
@@ -322,21 +343,7 @@ class AllocInLoop(Rule):
         # severity follows where the allocation runs: the loop's body for a called lambda
         anchor = site.node if site.via is None else loop.body if loop.body is not None else loop.node
         return Finding(site.node.range, message, severity=self.severity_for(view, anchor, self.severity),
-                       fix=the_fix, notes=tuple(notes), case=_evidence_case(site))
-
-
-def _evidence_case(site: _Site) -> Optional[str]:
-    """The bench sub-case whose figure applies (bench_fixtures/alloc-in-loop/<case>/): an object
-    from `new` or `std::make_unique`/`make_shared`, a std::string built or copied per iteration, a
-    std::vector grown per iteration; None: the main pair. The cross-thread-free pair is not cited:
-    which thread frees a block is not seen here."""
-    if site.kind in ("new", "maker"):
-        return "new"
-    if site.kind == "concat" or site.family == "std::basic_string":
-        return "string"
-    if site.kind == "container" and site.family == "std::vector":
-        return "vector-grown"
-    return None
+                       fix=the_fix, notes=tuple(notes))
 
 
 # --------------------------------------------------------------------------- new, calls

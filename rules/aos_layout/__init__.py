@@ -7,7 +7,6 @@ from typing import Iterator, Optional
 
 from hotlint.analysis.control import bisection_midpoint, is_written_in, unit_step_variable
 from hotlint.analysis.expressions import ESCAPES, READ, WRITE, initializer, lvalue_use, outermost_wrapper, strip
-from hotlint.analysis.hotness import L1_BYTES
 from hotlint.analysis.kinds import K
 from hotlint.analysis.layout import bytes_covered, laid_out_per_cache_line, lines_touched, member_offset, \
     sweep_line_usage
@@ -262,8 +261,7 @@ class AosLayout(Rule):
             start = loop.node.range.start
             keyword = {"range-for": "for"}.get(loop.kind, loop.kind)
             rng = Range(start, Position(start.line, start.column + len(keyword)))
-        return Finding(rng, msg, severity=self.severity_for(view, sweep.anchor), notes=tuple(notes),
-                       case=_evidence_case(view, loop, sweep, layout))
+        return Finding(rng, msg, severity=self.severity_for(view, sweep.anchor), notes=tuple(notes))
 
     def _finding(self, view, loop, sweep, layout, used, line_size, all_sweeps=()) -> Finding:
         size = layout.size
@@ -273,14 +271,16 @@ class AosLayout(Rule):
         if size >= 2 * line_size:
             lines_hit, lines_total, useful = sweep_line_usage(size, sweep.used, line_size)
             if lines_hit < lines_total:
-                msg = (f"{head}: the {size}-byte stride touches {lines_hit} of every {lines_total} cache lines "
-                       f"and {_pct(1.0 - useful)} of each line fetched is wasted")
+                cost = (f"the {size}-byte stride touches {lines_hit} of every {lines_total} cache lines "
+                        f"and {_pct(1.0 - useful)} of each line fetched is wasted")
             else:
-                msg = f"{head}: {_pct(1.0 - useful)} of every cache line fetched is wasted"
+                cost = f"{_pct(1.0 - useful)} of every cache line fetched is wasted"
         else:
-            msg = f"{head}: {_pct(1.0 - used / size)} of every cache line fetched is wasted"
+            cost = f"{_pct(1.0 - used / size)} of every cache line fetched is wasted"
+        advice = ": keep the fields it uses in arrays of their own"
+        msg = head + advice if len(head + advice) <= _HEADLINE else head
         leaves = ", ".join(f"`{name}` (offset {o}, {n} bytes)" for (o, n), name in sorted(sweep.used.items()))
-        notes = [f"bytes used per element: {leaves}"]
+        notes = [cost[0].upper() + cost[1:], f"bytes used per element: {leaves}"]
         hot = sorted(sweep.top_fields.items(), key=lambda kv: kv[1][0])
         hot_names = {n for n, _ in hot}
         cold = [f for f in layout.fields if f.name not in hot_names and not f.is_base]
@@ -307,8 +307,7 @@ class AosLayout(Rule):
             notes.append("no struct-of-arrays rewrite is shown for this loop: " + (
                 refusal or "it reaches elements through a pointer, a reference bound in its body, or a record "
                 "hotlint cannot split"))
-        return Finding(rng, msg, severity=self.severity_for(view, sweep.anchor), notes=tuple(notes), fix=fix,
-                       case=_evidence_case(view, loop, sweep, layout))
+        return Finding(rng, msg, severity=self.severity_for(view, sweep.anchor), notes=tuple(notes), fix=fix)
 
 
 # --------------------------------------------------------------------------- finding sweeps
@@ -508,18 +507,6 @@ def _binds_alias(parent, aliases) -> bool:
             return False
         parent = outermost_wrapper(parent).parent
     return False
-
-
-def _evidence_case(view, loop, sweep, layout) -> Optional[str]:
-    """The bench sub-case whose figure applies (bench_fixtures/aos-layout/<case>/): ``fits-in-cache``
-    when the swept array is known to fit in L1 (the hot-path model's ``fits`` region for the loop, or
-    a known element count); None: the main pair, an array in RAM."""
-    if sweep.count is not None and sweep.count * layout.size <= L1_BYTES:
-        return "fits-in-cache"
-    if loop is not None and any(r.strength == "fits" and r.range == loop.node.range
-                                for r in view.analysis.hotness.regions):
-        return "fits-in-cache"
-    return None
 
 
 def _pct(x: float) -> str:

@@ -192,16 +192,16 @@ class FalseSharing(Rule):
             if key in reported:
                 continue  # another instantiation of the same template pattern
             reported.add(key)
+            types = rec.type.field_types()
             yield Finding(
                 anchor.range,
-                _record_message(layout, groups, maybe, line, rec.type.field_types()),
+                _record_headline(layout, groups, maybe, to_align, types),
                 severity=self.severity_for(view, rec.node),
                 fix=record_fix(view, rec, to_align, line),
-                notes=_record_notes(view, rec, line) + tuple(
+                notes=(_record_message(layout, groups, maybe, line, types),) + _record_notes(view, rec, line) + tuple(
                     f"`{prev.name}` and `{m.name}` are written by the same functions, so they stay together"
                     for prev, m in zip(involved, involved[1:]) if kind(m) == kind(prev)),
                 subjects=_subjects(layout, groups, maybe, rec.type.field_types()),
-                case=_evidence_case(len(to_align) + 1),
             )
 
     def _per_thread_arrays(self, view, line: int) -> Iterator[Finding]:
@@ -237,19 +237,13 @@ class FalseSharing(Rule):
         name = decl.spelling if decl is not None else view.source.snippet(sequence.range, multiline="first-line-stripped")
         yield Finding(
             decl.name_range if in_file else sequence.range,
-            _array_message(view, name, element, count, writes, line),
+            f"threads write neighbouring {element.size}-byte elements of `{name}`, which share cache lines: "
+            f"pad each element to {line} bytes",
             severity=self.severity_for(view, op.node),
             fix=element_fix(view, element, line) or (atomic_array_fix(view, decl, line) if in_file else None),
-            notes=_array_notes(view, element, spawns, line),
-            case=_evidence_case(min(count, line // size) if count else 2),
+            notes=(_array_message(view, name, element, count, writes, line),) + _array_notes(view, element, spawns,
+                                                                                           line),
         )
-
-
-def _evidence_case(writers: int) -> Optional[str]:
-    """The bench sub-case whose figure applies (bench_fixtures/false-sharing/<case>/): ``four-writers``
-    when four or more separately written atomics can share one line; None: the main pair (two). The
-    work-between-writes pair is not cited: how much work separates the writes is not weighed here."""
-    return "four-writers" if writers >= 4 else None
 
 
 # --------------------------------------------------------------------- records
@@ -316,11 +310,11 @@ def _involved(groups, maybe) -> list[FieldLayout]:
     return list(seen.values())
 
 
-def _member(m: FieldLayout, types: dict) -> str:
+def _member(m: FieldLayout, types: dict, offsets: bool = True) -> str:
     """A member as the message names it: the atomic itself, or, for a member that holds atomics
     (a record), each atomic it holds with its own offset in the record, where the writes land."""
     paths = atomic_paths(types.get(m.name), m.name, m.offset) or [(m.name, m.offset)]
-    return _and([f"`{path}` (offset {offset})" for path, offset in paths])
+    return _and([f"`{path}` (offset {offset})" if offsets else f"`{path}`" for path, offset in paths])
 
 
 def _and(items: list[str]) -> str:
@@ -340,6 +334,27 @@ def _record_message(layout, groups, maybe, line: int, types: dict) -> str:
             f"`{display_name(layout)}` can have in a {line}-byte line"
         )
     return "; ".join(parts) + "; writes from different cores will invalidate each other's line"
+
+
+def _record_headline(layout, groups, maybe, to_align, types: dict) -> str:
+    """What shares a line, by name, and what to write instead (offsets and placements are in the
+    first note)."""
+    if len(to_align) == 1:
+        advice = f"start `{to_align[0].name}` on a cache line of its own"
+    else:
+        advice = "give each writer its own cache line"
+    name = display_name(layout)
+    parts = []
+    for k, g in groups:
+        parts.append(f"{_and([_member(m, types, offsets=False) for m in g])}{'' if parts else f' of `{name}`'} "
+                     f"share cache line {k}")
+    for a, b, _n, _total in maybe:
+        parts.append(f"{_member(a, types, offsets=False)} and {_member(b, types, offsets=False)}"
+                     f"{'' if parts else f' of `{name}`'} can share a cache line")
+    headline = "; ".join(parts) + ": " + advice
+    if len(headline) > 120:
+        headline = f"atomics of `{name}` written by different threads share a cache line: {advice}"
+    return headline
 
 
 def _record_notes(view, rec, line: int) -> tuple[str, ...]:

@@ -31,7 +31,8 @@ class PaddingWaste(Rule):
     order kept among equals), with the compiler's alignment arithmetic including
     tail padding to the record's alignment, and reports the record when that order
     saves at least `min-bytes` bytes or needs fewer cache lines. The message gives
-    the current size, the best size and the best order; notes list each hole.
+    the current size, the best size and the best order; notes give the bytes saved and list each
+    hole.
 
     Bases and the vtable pointer stay first: only the record's own fields move. A
     base's reusable tail padding (Itanium ABI) counts only when the real layout
@@ -169,16 +170,14 @@ class PaddingWaste(Rule):
             fewer_lines = layout.cache_lines(line) > -(-best_size // line)
             base = Severity.WARNING if fewer_lines else self.severity
             reorder, why_not = reorder_fix(view, rec, own, best, best_size)
-            notes = _hole_notes(layout, own, start) + ([why_not] if why_not else [])
+            notes = [_gain(layout, best, best_size, line), *_hole_notes(layout, own, start),
+                     *([why_not] if why_not else [])]
             yield Finding(
                 key,
                 _message(layout, own, best, best_size, start, line),
                 severity=self.severity_for(view, rec.node, base),
                 fix=reorder,
                 notes=tuple(notes),
-                # bench_fixtures/padding-waste/saves-a-line/: a record brought from more than one
-                # line to one (one miss per random access instead of two); else the main pair
-                case="saves-a-line" if layout.size > line >= best_size else None,
             )
 
 
@@ -228,14 +227,22 @@ def _best_order(own: list[FieldLayout], start: int, align: int) -> list[FieldLay
 
 def _message(layout, own, best, best_size, start, line: int) -> str:
     padding = layout.size - start - sum(f.size for f in own)
-    now_lines, best_lines = layout.cache_lines(line), -(-best_size // line)
+    head = f"`{display_name(layout)}` is {layout.size} bytes, {padding} of them padding: "
+    best_lines = -(-best_size // line)
+    size = f"{best_size} bytes" + (f" ({_lines(best_lines)})" if best_lines < layout.cache_lines(line) else "")
     order = ", ".join(f.name for f in best)
+    message = f"{head}ordering its fields `{order}` makes it {size}"
+    return message if len(message) <= 120 else f"{head}reordering its fields makes it {size}"
+
+
+def _gain(layout, best, best_size, line: int) -> str:
+    """The order in full, and what it saves (the finding's first note)."""
+    now_lines, best_lines = layout.cache_lines(line), -(-best_size // line)
     lines = (f" and fits it in {_lines(best_lines)} of {line} bytes instead of {now_lines}"
              if best_lines < now_lines else "")
-    return (
-        f"`{display_name(layout)}` is {layout.size} bytes, {padding} of them padding; ordering its fields "
-        f"`{order}` makes it {best_size} bytes{lines} ({layout.size - best_size} bytes saved per object)"
-    )
+    order = ", ".join(f.name for f in best)
+    return (f"ordering its fields `{order}` makes it {best_size} bytes{lines} "
+            f"({layout.size - best_size} bytes saved per object)")
 
 
 def _lines(n: int) -> str:

@@ -82,7 +82,7 @@ class _Group:
 @dataclass
 class _Advice:
     pattern: str
-    why: str  # the pattern, in the message
+    why: str  # the pattern's reason, the first note
     detail: str  # why that order suffices, as a note
     orders: dict[str, str]  # role (or "tested-add"/"untested-sub"/"untested-add") -> order
     safe: bool = False
@@ -243,17 +243,19 @@ class SeqCstDefault(Rule):
         if advice.pattern in ("sync-counter", "refcount") and site.role == ADD:
             why += "; " + text.ADD_REASON[_add_reason(site, order, advice.pattern == "refcount")]
         opening = text.BUILTIN_OPENING if op.api == "builtin" else text.OPENING
-        message = f"{_describe(view, op)} {opening}: {text.COST[site.role]}. {why[0].upper()}{why[1:]}"
-        if advice.pattern == "dekker":
-            message += f": write {order_spelling(op, order, language=view.language)} so the choice is visible"
-        elif order is not None:
-            message += f": use {order_spelling(op, order, language=view.language)}"
+        spelled = order_spelling(op, order, language=view.language) if order is not None else ""
+        if advice.pattern in text.ENDING:
+            message = f"{_describe(view, op)} {opening}{text.ENDING[advice.pattern].format(order=spelled)}"
+        else:
+            message = (f"{_describe(view, op)} {opening}, {text.KIND[advice.pattern]}: "
+                       + (f"use {spelled}" if spelled else "write the order it needs"))
         base = Severity.INFO if site.role == LOAD or advice.pattern == "dekker" else self.severity
         edits = _edits(view, op, site, order) if order is not None else None
         the_fix = fix(f"write {order_spelling(op, order, language=view.language)}", edits,
                       Applicability.SAFE if advice.safe else Applicability.UNSAFE) if edits else None
-        notes = ((advice.detail,) if advice.detail else ()) + _notes(group, site)
-        return Finding(op.node.range, message + ".", severity=self.severity_for(view, op.node, base),
+        notes = (f"{why[0].upper()}{why[1:]}.", f"{text.COST[site.role][0].upper()}{text.COST[site.role][1:]}.",
+                 *((advice.detail,) if advice.detail else ()), *_notes(group, site))
+        return Finding(op.node.range, message, severity=self.severity_for(view, op.node, base),
                        fix=the_fix, notes=notes, case=_EVIDENCE_CASE.get(site.role))
 
 

@@ -1,5 +1,7 @@
 """The words of seq-cst-default's findings: what each order costs, why each pattern needs the
-order it is given (the message's reason and the note that explains it), keyed by pattern.
+order it is given (the headline's ending, the reason and the note that explains it), keyed by
+pattern. The headline says what the variable is and the order to write; the reason, the cost and
+the explanation are notes.
 
 ``{name}`` is the variable in backquotes; ``{where}``, ``{loads}``, ``{stores}`` and ``{rmws}``
 are line lists (``line 4``, ``lines 4, 9``): where the deciding operations, the loads, the
@@ -20,10 +22,27 @@ COST = {
 }
 COST[RMW] = COST[ADD]
 
-OPENING = "is seq_cst only because no memory order is written"
+OPENING = "is seq_cst by default"
 BUILTIN_OPENING = "is a legacy builtin, always seq_cst"
 
-# The message's reason, by pattern (counters by what is known about their reads).
+# What the variable is, as the headline names it, by pattern; the patterns missing here have
+# their own headline ending (``ENDING``).
+KIND = {
+    "counter": "a counter",
+    "refcount": "a reference count",
+    "sync-counter": "an arrival counter",
+    "flag": "a flag",
+    "lock": "a lock",
+    "rmw-sync": "a data handoff",
+    "construction": "not yet shared",
+}
+ENDING = {
+    "fence": ": use std::atomic_thread_fence with the order the code needs",
+    "unknown": ": nothing here shows what it synchronizes; write the order it needs",
+    "dekker": ", a store-to-load handshake: write {order}",
+}
+
+# The reason (the finding's first note), by pattern (counters by what is known about their reads).
 WHY = {
     "fence": ("a legacy full barrier: use std::atomic_thread_fence (or __atomic_thread_fence) with the order the "
               "code needs; acquire, release and acq_rel fences emit no instruction on x86-64"),
