@@ -28,7 +28,10 @@ local out = {{ received = received, version = tostring(vim.version().major) .. "
                diagnostics = {{}} }}
 for _, d in ipairs(vim.diagnostic.get(0)) do
   local lsp = d.user_data and d.user_data.lsp or {{}}
-  table.insert(out.diagnostics, {{ line = d.lnum + 1, code = d.code or lsp.code, source = d.source }})
+  local shown = vim.diagnostic.config(nil, d.namespace).virtual_text
+  local inline = type(shown) == "table" and shown.format and shown.format(d) or d.message
+  table.insert(out.diagnostics, {{ line = d.lnum + 1, code = d.code or lsp.code, source = d.source,
+                                  message = d.message, inline = inline }})
 end
 local f = io.open({result}, "w")
 f:write(vim.fn.json_encode(out))
@@ -62,3 +65,6 @@ def test_neovim_receives_the_fixture_diagnostics(tmp_path):
     got = Counter((d["line"], d["code"]) for d in data["diagnostics"])
     assert got == expected
     assert {d["source"] for d in data["diagnostics"]} == {"hotlint"}
+    # the inline text is the headline alone; the notes stay in the message the float shows
+    for d in data["diagnostics"]:
+        assert "\n" in d["message"] and d["inline"] == d["message"].split("\n")[0], d

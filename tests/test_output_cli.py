@@ -3,6 +3,7 @@ and the --fix count in the summary line (through the real command line)."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -95,3 +96,38 @@ def test_fix_counts_in_the_summary_line(tmp_path):
     proc = run_cli("--no-cache", "--fix", ".", cwd=tmp_path)
     assert proc.stdout.rstrip().splitlines()[-1].startswith("Found 2 findings (2 fixed, 0 remaining) in 3 files")
     assert "fixed" not in proc.stderr
+
+
+COUNTERS = """\
+#include <atomic>
+#include <thread>
+std::atomic<long> g_hits{0};
+long run() {
+  std::thread t([] {
+    for (int i = 0; i < 100; ++i) {
+      g_hits.fetch_add(1);
+      ++g_hits;
+      g_hits += 2;
+    }
+  });
+  t.join();
+  return g_hits.load(std::memory_order_relaxed);
+}
+"""
+
+
+def test_a_rules_explanation_is_printed_once_per_run_and_in_full_in_json(tmp_path):
+    write(tmp_path / "hits.cpp", COUNTERS)
+    proc = run_cli("--no-cache", "--select", "seq-cst-default", "hits.cpp", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    heads = [line for line in proc.stdout.splitlines() if "[seq-cst-default]" in line]
+    assert len(heads) == 3 and all(len(h.split(": warning: ")[1]) <= 140 for h in heads), heads
+    mechanism = [line for line in proc.stdout.splitlines() if "LOCK-prefixed on x86-64" in line]
+    assert len(mechanism) == 1  # under the first finding only
+    refers = [line for line in proc.stdout.splitlines() if "as explained under hits.cpp:7:7 above" in line]
+    assert len(refers) == 2, proc.stdout
+    data = json.loads(run_cli("--no-cache", "--select", "seq-cst-default", "--format", "json", "hits.cpp",
+                              cwd=tmp_path).stdout)
+    diagnostics = data["diagnostics"]
+    assert len(diagnostics) == 3
+    assert all(any("LOCK-prefixed on x86-64" in n for n in d["notes"]) for d in diagnostics)

@@ -49,14 +49,33 @@ def _note(label: str, body: str, style: str = "cyan") -> Text:
     return Text(" " * 6 + "= ", style="blue") + Text(safe(label) + ": ", style=style) + Text(safe(body))
 
 
-def render_diagnostic(d: Diagnostic, show_fix: bool = True, show_evidence: bool = True) -> list[Text]:
+# A note at least this long that a finding of the same rule already printed in full is replaced by
+# a reference to that finding: the mechanism and evidence a rule explains once per run.
+_REPEATED_NOTE = 60
+
+
+def render_diagnostic(d: Diagnostic, show_fix: bool = True, show_evidence: bool = True,
+                      explained: Optional[dict] = None) -> list[Text]:
+    """The finding, its source frame, notes, fix and evidence. With ``explained`` (the long notes
+    printed so far in this run, by rule and text, each with where it was printed), a long note
+    already printed for this rule is not printed again: one line refers back to it."""
     head = Text(f"{safe(display_path(d.path))}:{d.range.start.line}:{d.range.start.column}: ", style="bold")
     head += Text(f"{d.severity.value}: ", style=_STYLE[d.severity.value])
     head += Text(safe(d.message))
     head += Text(f" [{safe(d.rule)}]", style="dim")
     out = [head, *_frame(d)]
+    earlier: list[str] = []
     for note in d.notes:
+        key = (d.rule, note)
+        if explained is not None and len(note) >= _REPEATED_NOTE:
+            if key in explained:
+                earlier.append(explained[key])
+                continue
+            explained[key] = path_line(d)
         out.append(_note("note", note))
+    if earlier:
+        more = f" ({len(earlier)} notes)" if len(earlier) > 1 else ""
+        out.append(_note("note", f"as explained under {earlier[0]} above{more}"))
     if show_fix and d.fix is not None:
         out.append(_note(f"fix ({d.fix.applicability.value})", d.fix.description, "green"))
     if d.evidence and show_evidence:
@@ -144,7 +163,8 @@ def write(report: Report, console: Console, show_statistics: bool, summaries: di
     """The report in full (``concise``: one line per finding or error), then the summary line.
 
     A hint shared by several errors is printed once, with the count of files it is for; a rule's
-    measured evidence is printed under its first finding only (JSON and SARIF carry it on each)."""
+    measured evidence, and each long note explaining its mechanism, is printed under its first
+    finding only, later ones refer back to it (JSON, SARIF and the editor's hover carry them on each)."""
     if show_statistics:
         for line in statistics(report, summaries):
             console.print(line, soft_wrap=True)
@@ -167,8 +187,9 @@ def write(report: Report, console: Console, show_statistics: bool, summaries: di
         if len(lines) > 1 or e is report.errors[-1]:  # one-line errors run on, as a list
             console.print()
     cited: set[str] = set()
+    explained: dict = {}
     for d in report.diagnostics:
-        for line in render_diagnostic(d, show_fixes, show_evidence=d.rule not in cited):
+        for line in render_diagnostic(d, show_fixes, show_evidence=d.rule not in cited, explained=explained):
             console.print(line, soft_wrap=True)
         cited.add(d.rule)
         console.print()

@@ -36,6 +36,20 @@ local function root_dir(bufnr, markers)
   return start
 end
 
+-- The inline text shows a finding's headline, its first line: the notes after it are for the
+-- float and the hover. Left alone when the user turned virtual text off.
+local function headline_virtual_text(client_id)
+  local virtual_text = vim.diagnostic.config().virtual_text
+  if not virtual_text then
+    return
+  end
+  local opts = type(virtual_text) == "table" and vim.deepcopy(virtual_text) or {}
+  opts.format = function(diagnostic)
+    return (diagnostic.message:gsub("\n.*", ""))
+  end
+  vim.diagnostic.config({ virtual_text = opts }, vim.lsp.diagnostic.get_namespace(client_id))
+end
+
 local function client_config(opts)
   -- Neovim shows pushed diagnostics; 0.10+ would pull them a second time into another namespace.
   local init_options = vim.tbl_extend("force", { pullDiagnostics = false }, opts.settings)
@@ -44,7 +58,12 @@ local function client_config(opts)
     cmd = opts.cmd,
     init_options = init_options,
     settings = { hotlint = opts.settings },
-    on_attach = opts.on_attach,
+    on_attach = function(client, bufnr)
+      headline_virtual_text(client.id)
+      if opts.on_attach then
+        opts.on_attach(client, bufnr)
+      end
+    end,
     capabilities = opts.capabilities,
   }
 end
