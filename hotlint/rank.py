@@ -249,6 +249,13 @@ class Ranker:
             d.severity = Severity.INFO
         if inferred is not None and inferred[0] == "none" and said:
             inferred = None  # "not in the profile" says it already
+        elif inferred is not None and inferred[0] == "none":
+            # no profile and nothing in the project shows this code repeats: a pattern, not a cost
+            # (an info, hidden by default); a loop nested in a loop is static evidence it repeats
+            if d.where is not None and d.where.hotness >= 2:
+                inferred = ("warm", "warm: a loop inside a loop")
+            else:
+                d.severity = Severity.INFO
         words = [w for w in (said, inferred[1] if inferred else None) if w]
         if words:
             d.message = _with_evidence(d.message, "; ".join(words))
