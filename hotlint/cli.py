@@ -21,7 +21,7 @@ from .trust import ENV_VAR, Trust
 from .safeio import DEFAULT_WORKER_MEMORY_MIB
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2, 3
-SUBCOMMANDS = ("rules", "rule", "bench", "verify", "lsp", "completion")
+SUBCOMMANDS = ("rules", "rule", "bench", "verify", "layout", "lsp", "completion")
 
 
 class UsageError(Exception):
@@ -57,6 +57,7 @@ def lint_parser() -> argparse.ArgumentParser:
                     "aliasing that blocks vectorization, array-of-structs layouts, padding.",
         epilog="Subcommands: `hotlint rules`, `hotlint rule NAME`, `hotlint bench [RULE ...]`, `hotlint lsp`, "
                "`hotlint verify` (fixes proven on your project's build, tests and benchmark), "
+               "`hotlint layout NAME [FILE]` (a record against cache-line boundaries), "
                "`hotlint completion bash|zsh|fish`. "
                "Exit codes: 0 no findings, 1 findings (0 with --exit-zero), 2 some input could not be analyzed "
                "(0 with --exit-zero-on-errors), 3 usage or config error.",
@@ -889,16 +890,17 @@ def _completion_subcommands(p: argparse.ArgumentParser) -> None:
     """Subcommands with options of their own, for completion after their name."""
     import shtab
 
+    from .layout_cli import parser as layout_parser
     from .verify import parser as verify_parser
 
     commands = p.add_subparsers(dest="command", metavar="COMMAND")
-    for name, sub in (("verify", verify_parser()),):
+    for name, sub in (("verify", verify_parser()), ("layout", layout_parser())):
         summary = sub.description.split(":")[0]
         child = commands.add_parser(name, help=summary, description=summary)
         for action in sub._actions:
             if action.dest == "help":
                 continue
-            if action.dest in ("paths", "config", "compile_commands"):
+            if action.dest in ("paths", "config", "compile_commands", "file"):
                 action.complete = shtab.FILE
             elif action.dest == "project":
                 action.complete = shtab.DIRECTORY
@@ -950,6 +952,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 from .verify import main as verify_main
 
                 return verify_main(rest)
+            if cmd == "layout":
+                from .layout_cli import main as layout_main
+
+                return layout_main(rest)
             if cmd == "lsp":
                 from .lsp import main as lsp_main
 

@@ -316,7 +316,9 @@ async def test_arena_rewrite_applied_when_chosen(client: LanguageClient):
 
 
 async def test_hover_on_finding_and_on_record(client: LanguageClient, tmp_path):
-    text = PADDED + "\nstruct Wide {\n  char tag;\n  double values[8];\n  char flag;\n};\n"
+    text = PADDED + ("\nstruct Wide {\n  char tag;\n  double values[8];\n  char flag;\n};\n"
+                     "int count(const Wide& w, int n) {\n  int c = 0;\n  for (int i = 0; i < n; ++i)\n    c += w.flag;\n"
+                     "  return c;\n}\n")
     uri = open_doc(client, tmp_path / "orders.cpp", text)
     diagnostic = (await until(client, publication(client, uri, 1))).diagnostics[0]
 
@@ -335,6 +337,9 @@ async def test_hover_on_finding_and_on_record(client: LanguageClient, tmp_path):
     assert "| 8 | 64 | `values` | `double[8]` | spans cache lines 0–1 |" in value
     assert "| **64** |  | *cache line 1 begins* |" in value
     assert "| 73 | 7 | *tail padding* |" in value
+    loop_line = text.split("\n").index("  for (int i = 0; i < n; ++i)") + 1
+    assert f"| 72 | 1 | `flag` | `char` | loop at line {loop_line} |" in value  # the fields the file's loops name
+    assert "| 0 | 1 | `tag` | `char` |  |" in value
 
 
 async def test_pull_diagnostics(client: LanguageClient, tmp_path):

@@ -240,6 +240,29 @@ class FileLayouts:
             out.append((rec.layout, bases, members))
         return out
 
+    @cached_property
+    def _loop_member_refs(self) -> dict[tuple, list[int]]:
+        """(field range, field name) -> the first lines of the innermost loops whose code names
+        that field (a member expression in the loop, its header included), sorted."""
+        loops = sorted(self._view.loops, key=lambda lp: -lp.depth)  # innermost first
+        out: dict[tuple, set[int]] = {}
+        for ref in self._view.nodes(K.MEMBER_REF_EXPR):
+            field = ref.referenced
+            if field is None or field.kind != K.FIELD_DECL:
+                continue
+            loop = next((lp for lp in loops if lp.node.range.contains(ref.range)), None)
+            if loop is not None:
+                out.setdefault((field.range, field.spelling), set()).add(loop.node.range.start.line)
+        return {k: sorted(v) for k, v in out.items()}
+
+    def loop_fields(self, layout: RecordLayout) -> dict[str, list[int]]:
+        """The fields of ``layout`` that the file's loops name (``e.x``, ``p->x``, ``x`` in a
+        member function), each with the first lines of the innermost loops that name it: which
+        bytes of the record the file's hot code reaches for."""
+        refs = self._loop_member_refs
+        return {f.name: refs[(f.range, f.name)] for f in layout.fields
+                if not f.is_base and (f.range, f.name) in refs}
+
     def enclosing_records(self, layout: RecordLayout) -> list[RecordLayout]:
         """Records of the file that hold ``layout`` as a member (or an array of it) or a base
         (matched by qualified or simple name), directly or through each other, up to four

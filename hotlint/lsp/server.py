@@ -360,6 +360,7 @@ class Analysis:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     errors: list[ErrorRecord] = field(default_factory=list)
     records: list[RecordLayout] = field(default_factory=list)
+    record_loops: list[dict] = field(default_factory=list)  # per record: field -> lines of loops naming it
     line_size: int = 64
     rule_paths: tuple[str, ...] = ()
 
@@ -636,6 +637,8 @@ class HotlintServer(LanguageServer):
         # the result keeps the first parse error (with what it withholds); show the others where they are
         analysis.errors = result.errors + [ErrorRecord.from_json(e) for e in reply.get("parse_errors", [])[1:]]
         analysis.records = [layout_from_json(r) for r in reply.get("records", [])]
+        loops = reply.get("record_loops")
+        analysis.record_loops = loops if isinstance(loops, list) and len(loops) == len(analysis.records) else []
         return analysis
 
     def read_cached_graph(self) -> None:
@@ -795,9 +798,10 @@ class HotlintServer(LanguageServer):
             if overlaps(d.range, at):
                 parts.append(finding_markdown(d, self.rule_class(analysis, d.rule)))
                 where = where or d.range
-        for r in analysis.records:
+        for i, r in enumerate(analysis.records):
             if overlaps(r.name_range, at):
-                parts.append(layout_table(r, analysis.line_size))
+                touched = analysis.record_loops[i] if i < len(analysis.record_loops) else None
+                parts.append(layout_table(r, analysis.line_size, touched))
                 where = where or r.name_range
         if not parts:
             return None

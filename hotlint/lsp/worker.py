@@ -264,6 +264,8 @@ class Analyzer:
             result, view = analyze_unit_with_view(tu, path, text, used, engine_options, context=context)
             result.warnings = notes + result.warnings
             reply["records"] = [layout_to_json(r.layout) for r in view.records]
+            # per record, the fields the file's loops name (the hover marks them, as `hotlint layout` does)
+            reply["record_loops"] = [view.analysis.layouts.loop_fields(r.layout) for r in view.records]
             # every error at its own place (the result keeps the first, with the consequences)
             reply["parse_errors"] = [e.to_json() for e in
                                      (context_errors(tu, path)[0] if context else clang.error_records(tu, path)[0])]
