@@ -104,6 +104,11 @@ def _by_file(data: dict) -> dict[str, list[dict]]:
     return out
 
 
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as fh:
+        return fh.read()
+
+
 def changed_regions(before: str, after: str) -> int:
     """How many separate regions of ``before`` ``after`` changes (the edits really made)."""
     ops = difflib.SequenceMatcher(None, before.splitlines(), after.splitlines(), autojunk=False).get_opcodes()
@@ -149,7 +154,7 @@ def verify_sources(files: list[str], workdir: str, label_root: str | None = None
         shutil.copy(f, target)
         copies[os.path.normpath(rel)] = f
     before = _by_file(_lint_tree(workdir))
-    originals = {rel: open(os.path.join(workdir, rel), encoding="utf-8").read() for rel in copies}
+    originals = {rel: _read(os.path.join(workdir, rel)) for rel in copies}
     proc = subprocess.run([sys.executable, "-m", "hotlint", "--no-cache", "--min-severity", "info", "--fix",
                            "--unsafe-fixes", "."], cwd=workdir, capture_output=True, text=True)
     crashed = "Traceback" in proc.stderr
@@ -161,7 +166,7 @@ def verify_sources(files: list[str], workdir: str, label_root: str | None = None
         old, new = before.get(rel, []), after.get(rel, [])
         fixable = [d for d in old if d.get("fix") and d["fix"]["applicability"] in ("safe", "unsafe")]
         left = [d for d in new if d.get("fix") and d["fix"]["applicability"] in ("safe", "unsafe")]
-        text = open(path, encoding="utf-8").read()
+        text = _read(path)
         row = {"file": os.path.relpath(copies[rel], label_root or common).replace(os.sep, "/"),
                "offered": len(fixable),
                "rewrites": sum(1 for d in old if d.get("fix") and d["fix"]["applicability"] == "display-only"),
@@ -265,19 +270,17 @@ def _table(console, rows: list[dict]) -> None:
 
 
 def _sources_table(console, rows: list[dict]) -> None:
-    from rich.table import Table  # noqa: PLC0415
-
-    t = Table(title="hotlint bench --verify-fixes: --fix --unsafe-fixes on the fixtures and examples, "
-                    "linted again with every rule", title_justify="left")
-    for col in ("file", "fixes offered", "fixed", "regions changed", "rewrites", "findings", "verdict"):
-        t.add_column(col, justify="left" if col in ("file", "verdict") else "right")
+    """One line per file that offered a fix or had a problem (a table is too wide for the paths)."""
+    console.print("hotlint bench --verify-fixes: --fix --unsafe-fixes on the fixtures and examples, "
+                  "linted again with every rule", highlight=False)
     for r in rows:
         if not r["offered"] and not r["problems"]:
-            continue  # nothing to fix: one line in the summary below
-        t.add_row(r["file"], str(r["offered"]), str(r["fixed"]), str(r["regions"]), str(r["rewrites"]),
-                  f"{r['findings_before']} → {r['findings_after']}", "; ".join(r["problems"]) or "ok")
-    console.print(t)
+            continue  # nothing to fix: counted in the summary below
+        console.print(f"  {r['file']}: {r['offered']} fixes offered, {r['fixed']} applied in {r['regions']} "
+                      f"changed regions, {r['rewrites']} rewrites; findings {r['findings_before']} → "
+                      f"{r['findings_after']}: {'; '.join(r['problems']) or 'ok'}", highlight=False, soft_wrap=True)
     quiet = sum(1 for r in rows if not r["offered"] and not r["problems"])
     console.print(f"{len(rows)} files: {sum(r['offered'] for r in rows)} fixes offered, "
                   f"{sum(r['fixed'] for r in rows)} applied in {sum(r['regions'] for r in rows)} changed regions; "
-                  f"{quiet} files with nothing to fix; {sum(1 for r in rows if r['problems'])} with problems")
+                  f"{quiet} files with nothing to fix; {sum(1 for r in rows if r['problems'])} with problems",
+                  highlight=False)
