@@ -133,7 +133,7 @@ class AllocInLoop(Rule):
       reported at the call with a note per allocation; code on a throwing path is left out.
 
     Each allocating expression is one finding (so each can be suppressed on its own line), and
-    the message counts the allocating expressions the loop body runs per iteration. Types are
+    its first note counts the allocating expressions the loop body runs per iteration. Types are
     read from the real declarations: `std::pmr::` containers and `std::allocate_shared` with a
     `polymorphic_allocator` are the fix, not the problem, and are never reported.
 

@@ -124,7 +124,7 @@ class PaddingWaste(Rule):
     elided in the list of an array or a record holding it (positional initializers
     would no longer match; designated initializers would no longer compile in
     C++), when a record that holds it has a pinned layout, or for class templates
-    (the best order can depend on the template arguments); the message still
+    (the best order can depend on the template arguments); the first note still
     gives the best order.
 
     ## Options
