@@ -4,6 +4,7 @@
 // memory again after the first tick: what is left of the layout's cost is the strided
 // access (and what it does to vectorization), not bandwidth. Compare with the main pair,
 // whose array lives in RAM.
+// bench-note: both layouts stay in L1 (callgrind: cold misses only); the struct of arrays still wins ~3x here because its loop vectorizes (3.3x fewer instructions), not by memory traffic
 #include <array>
 #include <cstddef>
 #include <cstdint>

@@ -4,6 +4,7 @@
 // straddles two cache lines, and each lookup (which reads the whole record) misses twice
 // where a 64-byte record, one per line, would miss once. The main pair saves bytes in a
 // streaming scan; this one saves a line per random access.
+// bench-note: callgrind's D1 misses halve (94,098 to 46,973, quick mode), yet the clock gains only ~1.04x on an AMD EPYC VM: a straddling record's second line is the adjacent one, fetched with little extra wait
 #include <cstddef>
 #include <cstdint>
 
