@@ -349,6 +349,48 @@ class Type:
         return record_layout(self)
 
 
+# The most tokens of one attribute read for its name and arguments (Node._attribute_tokens).
+_ATTRIBUTE_TOKENS = 64
+# How many more bytes a cursor's raw range may spell than its expansion covers before it is taken
+# for one that runs from a macro's definition to its use (see _runs_away).
+_RUNAWAY_BYTES = 4096
+
+
+def _spelling(loc) -> tuple[Optional[int], int]:
+    """(file handle, offset) of where ``loc`` is spelled: inside a macro's definition for a
+    location in its expansion."""
+    f, line, col, off = ctypes.c_void_p(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
+    cindex().conf.lib.clang_getSpellingLocation(loc, ctypes.byref(f), ctypes.byref(line), ctypes.byref(col),
+                                                ctypes.byref(off))
+    return f.value, off.value
+
+
+def _runs_away(start, end) -> bool:
+    """A cursor whose range starts in a macro's definition and ends at or past the macro's use
+    (``MEM_STATIC size_t f(...) { ... }`` with ``#define MEM_STATIC static inline``): tokenized
+    raw, it reads everything between the two (zstd.c: 200,000 tokens per function)."""
+    if start.file is None or end.file is None:
+        return False
+    (f0, s0), (f1, s1) = _spelling(start), _spelling(end)
+    return f0 is not None and f0 == f1 and s1 - s0 > max(end.offset - start.offset, 0) + _RUNAWAY_BYTES
+
+
+def _expansion(tu, loc):
+    """``loc`` moved to where it is expanded (a macro's use), as a plain file location."""
+    return cindex().SourceLocation.from_offset(tu, loc.file, loc.offset)
+
+
+def _tokens(cursor):
+    """The cursor's tokens; for one whose range runs away from a macro's definition, those of its
+    expansion's range (where the macro is used) instead."""
+    e = cursor.extent
+    if not _runs_away(e.start, e.end):
+        return cursor.get_tokens()
+    ci = cindex()
+    tu = cursor._tu
+    return ci.TokenGroup.get_tokens(tu, ci.SourceRange.from_locations(_expansion(tu, e.start), _expansion(tu, e.end)))
+
+
 class Node:
     """A cursor in the main file, with a parent link."""
 
@@ -494,12 +536,12 @@ class Node:
 
     @cached_property
     def tokens(self) -> list[str]:
-        return [t.spelling for t in self._c.get_tokens()]
+        return [t.spelling for t in _tokens(self._c)]
 
     @cached_property
     def token_positions(self) -> list[tuple[str, Position]]:
         out = []
-        for t in self._c.get_tokens():
+        for t in _tokens(self._c):
             loc = t.location
             out.append((t.spelling, Position(loc.line, loc.column)))
         return out
@@ -522,7 +564,10 @@ class Node:
     def header_token_positions(self, stop: "Node") -> list[tuple[str, Position]]:
         """Tokens from this node's start up to where ``stop`` (a child) begins."""
         ci = cindex()
-        extent = ci.SourceRange.from_locations(self._c.extent.start, stop._c.extent.start)
+        start = self._c.extent.start
+        if _runs_away(start, self._c.extent.end):
+            start = _expansion(self._c._tu, start)
+        extent = ci.SourceRange.from_locations(start, stop._c.extent.start)
         out = []
         for t in ci.TokenGroup.get_tokens(self._c._tu, extent):
             loc = t.location
@@ -606,10 +651,30 @@ class Node:
             elif c.kind == "PACKED_ATTR":
                 names.add("packed")
             else:
-                for t in c.tokens:
+                for t in c._attribute_tokens():
                     if t.isidentifier() and t not in ("gnu", "clang"):
                         names.add(t.strip("_"))
         return names
+
+    def _attribute_tokens(self) -> list[str]:
+        """The tokens of this attribute's own spelling: its name and its argument list. The
+        extent of an attribute written through a macro (``#define HOT __attribute__((hot))``)
+        runs from the attribute in the macro's definition to the macro's use, with everything
+        between (zstd.c: 200,000 tokens for each function, and every identifier in them taken
+        for an attribute): read lazily, the name and its balanced argument list only."""
+        out: list[str] = []
+        depth = 0
+        for t in self._c.get_tokens():
+            s = t.spelling
+            if not out and s in ("gnu", "clang", "::"):
+                continue
+            if out and depth == 0 and s != "(":
+                break  # a name without an argument list
+            out.append(s)
+            depth += (s == "(") - (s == ")")
+            if depth <= 0 and len(out) > 1 or len(out) >= _ATTRIBUTE_TOKENS:
+                break  # the argument list closed
+        return out
 
     @cached_property
     def storage(self) -> str:
