@@ -71,11 +71,11 @@ def test_options_from_pyproject_reach_the_rule(tmp_path):
     (tmp_path / "case.cpp").write_text(ENTITY + INTEGRATE)
     (tmp_path / "pyproject.toml").write_text('[tool.hotlint]\nselect = ["aos-layout"]\n'
                                              '[tool.hotlint.aos-layout]\nmin-record-size = 96\n')
-    proc, data = run_json("--no-cache", str(tmp_path / "case.cpp"), cwd=tmp_path)
+    proc, data = run_json("--no-cache", "--min-severity", "info", str(tmp_path / "case.cpp"), cwd=tmp_path)
     assert data["diagnostics"] == [], proc.stderr
     (tmp_path / "pyproject.toml").write_text('[tool.hotlint]\nselect = ["aos-layout"]\n'
                                              '[tool.hotlint.aos-layout]\nmax-used-fraction = 0.75\n')
-    proc, data = run_json("--no-cache", str(tmp_path / "case.cpp"), cwd=tmp_path)
+    proc, data = run_json("--no-cache", "--min-severity", "info", str(tmp_path / "case.cpp"), cwd=tmp_path)
     assert [d["rule"] for d in data["diagnostics"]] == [RULE], proc.stderr
 
 
