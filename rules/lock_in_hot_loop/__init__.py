@@ -223,7 +223,7 @@ class LockInHotLoop(Rule):
         pause, yield_ = ("`_mm_pause()`", "`std::this_thread::yield()`") if view.language != "c" else \
             ("`_mm_pause()`", "`sched_yield()`")
         if operation_role(op) != LOAD:  # test_and_set, exchange, compare_exchange, __sync_lock_test_and_set
-            head = f"spin-lock on {obj} retries `{op.operation}` with no pause; spin on a load with {pause} between tries"
+            head = f"spin-lock on {obj} retries `{op.operation}` unpaused; spin on a load, {pause} between tries"
             how = (f"each failed `{op.operation}` takes the line holding {obj} exclusively, so spinning "
                    "threads also slow down the one that holds the lock when it releases it; ")
         else:
