@@ -541,3 +541,19 @@ def test_temporaries_passed_as_arguments(tmp_path):
     assert "`std::to_string(big)`" in text[2] and "longer than 15 characters" in text[2]
     assert "`name` is converted to a temporary std::string for each call of `f`" in text[3]
     assert all(d.fix is None for d in diags)
+
+
+def test_a_temporary_spelled_in_a_macro_argument_is_named_by_its_type_and_callee(tmp_path):
+    path = tmp_path / "macro.cpp"
+    path.write_text("#include <string>\n"
+                    "bool put(const std::string& key, const std::string& value);\n"
+                    "#define CHECK(e) do { if (!(e)) return false; } while (0)\n"
+                    "bool fill(int n) {\n"
+                    "  for (int i = 0; i < n; ++i) {\n"
+                    "    CHECK(put(\"k\", std::string(100000, 'x')));\n"
+                    "  }\n"
+                    "  return true;\n"
+                    "}\n")
+    diags = [d for d in _diagnostics(path) if "temporary" in d.message]
+    assert [d.range.start.line for d in diags] == [6]
+    assert diags[0].message.startswith("a temporary std::string passed to `put`"), diags[0].message

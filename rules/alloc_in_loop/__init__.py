@@ -20,9 +20,9 @@ from hotlint.analysis.control import is_range_variable, repeating_loop, runs_onc
 from hotlint.analysis.edits import hoist_declaration
 from hotlint.analysis.expressions import initializer, integer_literal, parent_past, strip, written_arguments
 from hotlint.analysis.kinds import K
-from hotlint.analysis.memory import allocates_from_heap
 from hotlint.analysis.calls import C_ALLOCATORS, argument_temporary, body_allocations, heap_allocating_call, \
     inline_callee
+from hotlint.analysis.memory import allocates_from_heap
 from hotlint.analysis.source import new_is_array
 from hotlint.analysis.symbols import in_linted_file
 from hotlint.analysis.types import PMR_ALLOCATOR, is_family, is_pmr
@@ -61,11 +61,11 @@ _ADVICE = {
                       "from one arena",
     "callee": "Hoist the callee's allocations out of the loop (pass it a reused buffer or object), or give "
               "it an arena (std::pmr::monotonic_buffer_resource) released once per iteration",
-    "loop-variable": "Bind the element by reference (`const auto&`) unless the copy is needed",
     "temporary": "Take a std::string_view parameter, which binds to the caller's characters without copying "
                  "them, or build the string once before the loop and pass it",
     "temporary-span": "Take a std::span<const T> parameter, which binds to the caller's elements without copying "
                       "them, or build the container once before the loop and pass it",
+    "loop-variable": "Bind the element by reference (`const auto&`) unless the copy is needed",
 }
 # The same, as the headline says it.
 _SHORT_ADVICE = {
@@ -131,6 +131,12 @@ class AllocInLoop(Rule):
     * a `std::string` built by concatenation (`a + "_" + b`, `"id:" + std::to_string(n)`).
     * a call of a function whose body is in the linted file and allocates (one level deep),
       reported at the call with a note per allocation; code on a throwing path is left out.
+    * a temporary container made for a call's argument: written there (`f(std::string(buf, n))`,
+      `g(std::vector<int>{a, b})`), returned by `std::to_string` of a wide value, or implied by
+      the parameter (a `const char*` passed for a `const std::string&` makes a `std::string` per
+      call). A `std::string_view` or `std::span` parameter makes none, nor does a temporary of a
+      type that does not allocate (`std::array`) or a string that fits the small-string buffer;
+      an operator's operands (a concatenation's pieces) are left to the chain that uses them.
 
     Each allocating expression is one finding (so each can be suppressed on its own line), and
     its first note counts the allocating expressions the loop body runs per iteration. Types are
@@ -147,12 +153,6 @@ class AllocInLoop(Rule):
 
     ## Why is this bad?
     Every allocation is a call into the allocator (tens of nanoseconds for `malloc`/`free`,
-    * a temporary container made for a call's argument: written there (`f(std::string(buf, n))`,
-      `g(std::vector<int>{a, b})`), returned by `std::to_string` of a wide value, or implied by
-      the parameter (a `const char*` passed for a `const std::string&` makes a `std::string` per
-      call). A `std::string_view` or `std::span` parameter makes none, nor does a temporary of a
-      type that does not allocate (`std::array`) or a string that fits the small-string buffer;
-      an operator's operands (a concatenation's pieces) are left to the chain that uses them.
     more under contention or when the heap must ask the kernel for memory), touches
     allocator metadata that evicts the loop's own data from L1, and breaks the
     data-parallel shape that lets the compiler vectorize the loop. A container rebuilt each
@@ -269,6 +269,13 @@ class AllocInLoop(Rule):
         for call in view.calls:
             if call.name not in _CALL_NAMES:
                 self._add(view, sites, call.node, lambda loop, c=call: _callee_site(view, c, loop, sso))
+            if call.name.startswith("operator"):
+                continue  # a concatenation's operands are reported with its chain
+            for arg in call.arguments:
+                temporary = argument_temporary(arg)
+                if temporary is not None:
+                    self._add(view, sites, temporary[0],
+                              lambda loop, c=call, t=temporary: _temporary_site(view, c, t, loop, sso))
         per_loop: dict[int, list[_Site]] = {}
         for site in sites:
             per_loop.setdefault(id(site.loop), []).append(site)
@@ -286,13 +293,6 @@ class AllocInLoop(Rule):
                     refusals.update(reasons)
         for site in sorted(sites, key=lambda s: s.node.range.start):
             yield self._finding(view, site, per_loop[id(site.loop)], arena.get(id(site)), refusals.get(id(site)))
-            if call.name.startswith("operator"):
-                continue  # a concatenation's operands are reported with its chain
-            for arg in call.arguments:
-                temporary = argument_temporary(arg)
-                if temporary is not None:
-                    self._add(view, sites, temporary[0],
-                              lambda loop, c=call, t=temporary: _temporary_site(view, c, t, loop, sso))
 
     def _add(self, view, sites: list[_Site], node, make) -> None:
         if not in_linted_file(view, node):
@@ -477,12 +477,12 @@ def _temporary_site(view, call, temporary, loop: Loop, sso: int) -> Optional[_Si
         built = _constructed_with_elements(view, node, family, capacity, False)
         if built is None:
             return None
-    shown = _short(view, node) or "the argument"
+    shown = _short(view, node)  # None inside a macro's arguments or past 48 characters
     if form == "converted":
-        what = f"`{shown}`"
+        what = f"`{shown}`" if shown else f"an argument of `{name}`"
         how = f"is converted to a temporary {_container_text(t)} for each call of `{name}`, which {built}"
     else:
-        what = f"the temporary `{shown}`"
+        what = f"the temporary `{shown}`" if shown else f"a temporary {_container_text(t)} passed to `{name}`"
         how = f"is made for each call of `{name}` and {built}"
     advice = _ADVICE["temporary" if capacity is not None else "temporary-span"]
     return _Site(node, loop, what, how, advice, kind="temporary", family=family, ctor=node)
