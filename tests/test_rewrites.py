@@ -18,7 +18,7 @@ def _rewrites(rule: str):
     """(diagnostic, rewritten text) for each distinct display-only rewrite of the rule's bad
     fixture (an arena rewrite covers its whole loop, so the loop's findings share it)."""
     path = FIXTURES / rule / "bad.cpp"
-    _, data = run_json("--no-cache", "--select", rule, str(path))
+    _, data = run_json("--no-cache", "--min-severity", "info", "--select", rule, str(path))
     text = path.read_text()
     out, seen = [], set()
     for d in data["diagnostics"]:
@@ -93,11 +93,11 @@ def test_arena_rewrite_content():
 def test_show_fixes_prints_the_arena_rewrite_and_diff_leaves_it_out():
     path = FIXTURES / "alloc-in-loop" / "bad.cpp"
     before = path.read_bytes()
-    shown = run_cli("--no-cache", "--show-fixes", "--select", "alloc-in-loop", str(path))
+    shown = run_cli("--no-cache", "--min-severity", "info", "--show-fixes", "--select", "alloc-in-loop", str(path))
     assert "[alloc-in-loop] draw this loop's per-iteration allocations (`histogram`, `seen`, `index`, `pending`)" \
         in shown.stdout
     assert "(display-only)" in shown.stdout and "+    std::pmr::map<long, int> histogram(&arena);" in shown.stdout
-    diff = run_cli("--no-cache", "--diff", "--unsafe-fixes", "--select", "alloc-in-loop", str(path))
+    diff = run_cli("--no-cache", "--min-severity", "info", "--diff", "--unsafe-fixes", "--select", "alloc-in-loop", str(path))
     assert "+  std::vector<long> ids;" in diff.stdout  # the applicable hoist
     assert "std::pmr" not in diff.stdout and "monotonic_buffer_resource" not in diff.stdout
     assert path.read_bytes() == before
@@ -106,11 +106,11 @@ def test_show_fixes_prints_the_arena_rewrite_and_diff_leaves_it_out():
 def test_show_fixes_prints_rewrites_and_writes_nothing():
     path = FIXTURES / "aos-layout" / "bad.cpp"
     before = path.read_bytes()
-    proc = run_cli("--no-cache", "--show-fixes", "--select", "aos-layout", str(path))
+    proc = run_cli("--no-cache", "--min-severity", "info", "--show-fixes", "--select", "aos-layout", str(path))
     assert "[aos-layout] rewrite `Entity` as struct of arrays for this loop" in proc.stdout
     assert "(display-only)" in proc.stdout and "+struct EntitySoA {" in proc.stdout
     assert path.read_bytes() == before
-    fix = run_cli("--no-cache", "--fix", "--unsafe-fixes", "--select", "aos-layout", str(path))
+    fix = run_cli("--no-cache", "--min-severity", "info", "--fix", "--unsafe-fixes", "--select", "aos-layout", str(path))
     assert "(0 fixed, " in fix.stdout and path.read_bytes() == before  # display-only never applies
 
 
@@ -118,7 +118,7 @@ def test_in_file_migration_moves_parameter_callers_and_every_loop(tmp_path):
     """The bench program's loop takes its sequence as a parameter that `main` fills: the rewrite
     moves both to the struct of arrays, rewrites every loop over them, and compiles."""
     src = FIXTURES.parent / "bench_fixtures" / "aos-layout" / "slow.cpp"
-    _, data = run_json("--no-cache", "--select", "aos-layout", str(src))
+    _, data = run_json("--no-cache", "--min-severity", "info", "--select", "aos-layout", str(src))
     first = data["diagnostics"][0]
     assert first["fix"]["description"].startswith("move `particles` of `tick` and `particles` to a struct of arrays")
     text = apply_edits(src.read_text(), Fix.from_json(first["fix"]).edits)
