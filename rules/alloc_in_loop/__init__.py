@@ -343,7 +343,21 @@ class AllocInLoop(Rule):
         # severity follows where the allocation runs: the loop's body for a called lambda
         anchor = site.node if site.via is None else loop.body if loop.body is not None else loop.node
         return Finding(site.node.range, message, severity=self.severity_for(view, anchor, self.severity),
-                       fix=the_fix, notes=tuple(notes))
+                       fix=the_fix, notes=tuple(notes), case=_evidence_case(site))
+
+
+def _evidence_case(site: _Site) -> Optional[str]:
+    """The bench sub-case whose figure applies (bench_fixtures/alloc-in-loop/<case>/): an object
+    from `new` or `std::make_unique`/`make_shared`, a std::string built or copied per iteration, a
+    std::vector grown per iteration; None: the main pair. The cross-thread-free pair is not cited:
+    which thread frees a block is not seen here."""
+    if site.kind in ("new", "maker"):
+        return "new"
+    if site.kind == "concat" or site.family == "std::basic_string":
+        return "string"
+    if site.kind == "container" and site.family == "std::vector":
+        return "vector-grown"
+    return None
 
 
 # --------------------------------------------------------------------------- new, calls

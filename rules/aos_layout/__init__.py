@@ -7,6 +7,7 @@ from typing import Iterator, Optional
 
 from hotlint.analysis.control import bisection_midpoint, is_written_in, unit_step_variable
 from hotlint.analysis.expressions import ESCAPES, READ, WRITE, initializer, lvalue_use, outermost_wrapper, strip
+from hotlint.analysis.hotness import L1_BYTES
 from hotlint.analysis.kinds import K
 from hotlint.analysis.layout import bytes_covered, laid_out_per_cache_line, lines_touched, member_offset, \
     sweep_line_usage
@@ -261,7 +262,8 @@ class AosLayout(Rule):
             start = loop.node.range.start
             keyword = {"range-for": "for"}.get(loop.kind, loop.kind)
             rng = Range(start, Position(start.line, start.column + len(keyword)))
-        return Finding(rng, msg, severity=self.severity_for(view, sweep.anchor), notes=tuple(notes))
+        return Finding(rng, msg, severity=self.severity_for(view, sweep.anchor), notes=tuple(notes),
+                       case=_evidence_case(view, loop, sweep, layout))
 
     def _finding(self, view, loop, sweep, layout, used, line_size, all_sweeps=()) -> Finding:
         size = layout.size
@@ -307,7 +309,8 @@ class AosLayout(Rule):
             notes.append("no struct-of-arrays rewrite is shown for this loop: " + (
                 refusal or "it reaches elements through a pointer, a reference bound in its body, or a record "
                 "hotlint cannot split"))
-        return Finding(rng, msg, severity=self.severity_for(view, sweep.anchor), notes=tuple(notes), fix=fix)
+        return Finding(rng, msg, severity=self.severity_for(view, sweep.anchor), notes=tuple(notes), fix=fix,
+                       case=_evidence_case(view, loop, sweep, layout))
 
 
 # --------------------------------------------------------------------------- finding sweeps
@@ -507,6 +510,18 @@ def _binds_alias(parent, aliases) -> bool:
             return False
         parent = outermost_wrapper(parent).parent
     return False
+
+
+def _evidence_case(view, loop, sweep, layout) -> Optional[str]:
+    """The bench sub-case whose figure applies (bench_fixtures/aos-layout/<case>/): ``fits-in-cache``
+    when the swept array is known to fit in L1 (the hot-path model's ``fits`` region for the loop, or
+    a known element count); None: the main pair, an array in RAM."""
+    if sweep.count is not None and sweep.count * layout.size <= L1_BYTES:
+        return "fits-in-cache"
+    if loop is not None and any(r.strength == "fits" and r.range == loop.node.range
+                                for r in view.analysis.hotness.regions):
+        return "fits-in-cache"
+    return None
 
 
 def _pct(x: float) -> str:

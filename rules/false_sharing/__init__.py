@@ -202,6 +202,7 @@ class FalseSharing(Rule):
                     f"`{prev.name}` and `{m.name}` are written by the same functions, so they stay together"
                     for prev, m in zip(involved, involved[1:]) if kind(m) == kind(prev)),
                 subjects=_subjects(layout, groups, maybe, rec.type.field_types()),
+                case=_evidence_case(len(to_align) + 1),
             )
 
     def _per_thread_arrays(self, view, line: int) -> Iterator[Finding]:
@@ -243,7 +244,15 @@ class FalseSharing(Rule):
             fix=element_fix(view, element, line) or (atomic_array_fix(view, decl, line) if in_file else None),
             notes=(_array_message(view, name, element, count, writes, line),) + _array_notes(view, element, spawns,
                                                                                            line),
+            case=_evidence_case(min(count, line // size) if count else 2),
         )
+
+
+def _evidence_case(writers: int) -> Optional[str]:
+    """The bench sub-case whose figure applies (bench_fixtures/false-sharing/<case>/): ``four-writers``
+    when four or more separately written atomics can share one line; None: the main pair (two). The
+    work-between-writes pair is not cited: how much work separates the writes is not weighed here."""
+    return "four-writers" if writers >= 4 else None
 
 
 # --------------------------------------------------------------------- records
