@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import datetime
+import importlib.util
 import json
 import math
 import os
@@ -62,6 +63,7 @@ class Pair:
     case: Optional[str] = None  # a sub-case's name: the pair in ``bench_fixtures/<rule>/<case>/``
     flags: list[str] = field(default_factory=list)  # added to the compile flags (``// bench-flags: ...``)
     note: Optional[str] = None  # what this pair's figure does and does not show (``// bench-note: ...``)
+    compiler: Optional[str] = None  # a compiler this pair needs (``// bench-compiler: clang``); None: the default
 
     @property
     def key(self) -> str:
@@ -79,6 +81,10 @@ class Pair:
 
 class BenchError(Exception):
     pass
+
+
+class NoCompiler(BenchError):
+    """The compiler a pair asks for is not installed: the pair is not measured (never built with another)."""
 
 
 def discover(root: Optional[str] = None) -> dict[str, Pair]:
@@ -112,8 +118,10 @@ def _pair_in(rule: str, case: Optional[str], d: str) -> Optional[Pair]:
     threads = _THREADS.search(head)
     flags = _FLAGS.search(head)
     note = _NOTE.search(head)
+    compiler = _COMPILER.search(head)
     return Pair(rule, d, progs, max(1, int(threads.group(1))) if threads else 1, case,
-                shlex.split(flags.group(1)) if flags else [], note.group(1) if note else None)
+                shlex.split(flags.group(1)) if flags else [], note.group(1) if note else None,
+                compiler.group(1) if compiler else None)
 
 
 def rule_keys(pairs: dict[str, Pair], rule: str) -> list[str]:
@@ -124,6 +132,7 @@ def rule_keys(pairs: dict[str, Pair], rule: str) -> list[str]:
 _THREADS = re.compile(r"^//\s*bench-threads:\s*(\d+)\s*$", re.M)
 _FLAGS = re.compile(r"^//\s*bench-flags:\s*(.+?)\s*$", re.M)
 _NOTE = re.compile(r"^//\s*bench-note:\s*(.+?)\s*$", re.M)
+_COMPILER = re.compile(r"^//\s*bench-compiler:\s*(\S+)\s*$", re.M)
 
 
 def _head(source: str) -> str:
@@ -131,7 +140,9 @@ def _head(source: str) -> str:
     ``// bench-threads: N`` (its kernel measures something only while N threads run at the same
     time: rounds where they took turns are rejected) and ``// bench-flags: -O3`` (compile flags
     added for this pair, e.g. a sub-case at another optimization level; the last -O wins) and
-    ``// bench-note: ...`` (what its figure does and does not show, cited with it)."""
+    ``// bench-note: ...`` (what its figure does and does not show, cited with it) and
+    ``// bench-compiler: clang`` (built with clang whatever the default compiler is: the pair
+    measures what that compiler makes of the pattern; see ``pair_compiler``)."""
     try:
         with open(source, encoding="utf-8") as fh:
             return fh.read(4096)
@@ -149,6 +160,35 @@ def find_compiler() -> list[str]:
     raise BenchError("no C++ compiler found: set $CXX or install g++ or clang++")
 
 
+NO_CLANG = "not measured: no clang found (install the ziglang wheel or set HOTLINT_BENCH_CLANG)"
+
+
+def find_clang() -> Optional[list[str]]:
+    """A clang++ command: ``$HOTLINT_BENCH_CLANG``, else ``clang++`` on PATH, else the clang inside
+    the ``ziglang`` wheel (``python -m ziglang c++``), else None."""
+    env = os.environ.get("HOTLINT_BENCH_CLANG")
+    if env:
+        return shlex.split(env)
+    if shutil.which("clang++"):
+        return ["clang++"]
+    if importlib.util.find_spec("ziglang") is not None:
+        return [sys.executable, "-m", "ziglang", "c++"]
+    return None
+
+
+def pair_compiler(pair: Pair, default: list[str]) -> list[str]:
+    """The compiler a pair is built with: ``default`` unless its slow program names one. A pair
+    that asks for clang is never built with anything else: without clang it is not measured."""
+    if pair.compiler is None:
+        return default
+    if pair.compiler == "clang":
+        clang = find_clang()
+        if clang is None:
+            raise NoCompiler(f"{pair.key}: {NO_CLANG}")
+        return clang
+    raise BenchError(f"{pair.key}: unknown bench-compiler {pair.compiler!r} (known: clang)")
+
+
 def compiler_version(cxx: list[str]) -> str:
     try:
         out = subprocess.run(cxx + ["--version"], capture_output=True, text=True, timeout=30).stdout
@@ -163,6 +203,13 @@ def compiler_version(cxx: list[str]) -> str:
         v = re.search(r"\) (\d+)\.", first) or re.search(r" (\d+)\.\d+\.\d+", first)
         return f"g++ {v.group(1)}" if v else first
     return first
+
+
+def compiler_record(cxx: list[str]) -> dict:
+    """How a run record names a compiler: its short name, its ``--version`` line and the command
+    (only the program's base name: ``python3 -m ziglang c++`` says the clang came from the wheel)."""
+    return {"compiler": compiler_version(cxx), "compiler_version": _version_line(cxx),
+            "compiler_command": " ".join([os.path.basename(cxx[0])] + cxx[1:])}
 
 
 def _version_line(cxx: list[str]) -> str:
@@ -688,11 +735,23 @@ def main(argv) -> int:
         return verify_fixes([p for p in chosen if p.case is None], cxx, ns, out, err)  # sub-cases are measurements
     flags = compile_flags(ns.march_native)
     version = compiler_version(cxx)
+    failures: list[str] = []
+    results: dict[str, dict] = {}
+    compilers: dict[str, list[str]] = {}  # a pair's key -> the compiler it is built with
+    for pair in chosen:
+        try:
+            compilers[pair.key] = pair_compiler(pair, cxx)
+        except NoCompiler:
+            results[pair.key] = {"verdict": NO_CLANG, "measured": False}
+        except BenchError as exc:
+            failures.append(str(exc))
+    others = {tuple(c): compiler_record(c) for c in compilers.values() if c != cxx}
     use_cg = ns.callgrind
     if use_cg and not shutil.which("valgrind"):
         err.print("hotlint bench: --callgrind needs valgrind, which is not installed; continuing without it")
         use_cg = False
     markers = use_cg and kernel_markers(cxx)
+    other_markers = {c: use_cg and kernel_markers(list(c)) for c in others}
     if not hardware_counters_available():
         err.print("hotlint bench: hardware counters (perf stat) are not available on this machine; "
                   + ("callgrind simulates them" if use_cg else "use --callgrind for simulated counts"))
@@ -704,13 +763,15 @@ def main(argv) -> int:
         err.print(f"hotlint bench: callgrind counts {'the kernel alone' if markers else 'the whole program'} "
                   f"({'the harness marks it' if markers else 'valgrind/callgrind.h is not on the include path'}), "
                   f"simulated caches: {geometry_text()}")
+    for c, rec in others.items():
+        names = ", ".join(k for k, v in compilers.items() if tuple(v) == c)
+        err.print(f"hotlint bench: {names} built with {rec['compiler']} ({rec['compiler_command']})")
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    failures: list[str] = []
-    results: dict[str, dict] = {}
     notes = _rule_notes()
+    chosen = [p for p in chosen if p.key in compilers]
     with tempfile.TemporaryDirectory(prefix="hotlint-bench-") as tmp:
         with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-            built = {pool.submit(build, pair, cxx, flags, tmp): pair for pair in chosen}
+            built = {pool.submit(build, pair, compilers[pair.key], flags, tmp): pair for pair in chosen}
             for fut in concurrent.futures.as_completed(built):
                 try:
                     fut.result()
@@ -731,8 +792,9 @@ def main(argv) -> int:
                     measure(pair, ns.rounds, ns.warmup,
                             on_round=(lambda: progress[0].update(progress[1], advance=1)) if progress else None)
                     if use_cg:
+                        own = tuple(compilers[pair.key])
                         for prog in pair.programs:
-                            prog.counts = callgrind(prog, kernel_only=markers)
+                            prog.counts = callgrind(prog, kernel_only=other_markers.get(own, markers))
                     # a sub-case's own note, never the rule's (which speaks of the main pair)
                     results[pair.key] = summarize(pair, pair.note or (notes.get(pair.rule) if pair.case is None else None))
                 except (BenchError, subprocess.TimeoutExpired) as exc:
@@ -749,9 +811,11 @@ def main(argv) -> int:
         run["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]  # before, after
     if use_cg:
         run["counts"] = {"tool": "callgrind", "kernel_only": markers, "geometry": geometry_text()}
-    for entry in results.values():
+    for key, entry in results.items():
         if "ratio" in entry:
-            entry["run"] = run
+            own = others.get(tuple(compilers[key]))
+            # a pair built with another compiler says so in its own record: the run's names the default
+            entry["run"] = {**run, **own} if own else run
     data = {"run": run, "rules": results}
     if ns.format == "json":
         print(json.dumps({**data, "errors": failures}, indent=2))
@@ -794,7 +858,7 @@ def _table(console, data: dict, quick: bool) -> None:
     run = data["run"]
     if quick:
         for rule, e in data["rules"].items():
-            console.print(f"{rule}: {e['verdict']} (checksum {e['checksum']})")
+            console.print(f"{rule}: {e['verdict']}" + (f" (checksum {e['checksum']})" if "checksum" in e else ""))
         return
     t = Table(title=f"hotlint bench: {run['compiler']} {run['flags']}, {run['machine']}, {run['cores']} cores, "
                     f"{run['rounds']} rounds", title_justify="left")

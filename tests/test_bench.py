@@ -24,16 +24,23 @@ def test_every_rule_has_a_pair():
 
 @pytest.fixture(scope="module")
 def built():
+    """Every pair built as `hotlint bench` builds it: with the compiler it asks for (clang for
+    ``// bench-compiler: clang``), a pair whose compiler is missing left unbuilt."""
     cxx = bench.find_compiler()
     with tempfile.TemporaryDirectory() as tmp:
         for pair in PAIRS.values():
-            bench.build(pair, cxx, bench.compile_flags(False), tmp)
+            try:
+                bench.build(pair, bench.pair_compiler(pair, cxx), bench.compile_flags(False), tmp)
+            except bench.NoCompiler:
+                pass
         yield PAIRS
 
 
 @pytest.mark.parametrize("rule", sorted(PAIRS))
 def test_pair_compiles_runs_short_and_agrees(built, rule):
     pair = built[rule]
+    if pair.compiler == "clang" and bench.find_clang() is None:
+        pytest.skip(f"{rule} is built with clang: {bench.NO_CLANG}")
     results = {p.name: bench.run_program(p, quick=True)[0] for p in pair.programs}
     assert len(set(results.values())) == 1, results
     bench.verify(pair, quick=True)  # the same check `hotlint bench` makes before timing
@@ -186,3 +193,30 @@ def test_a_finding_cites_its_own_sub_case(tmp_path, monkeypatch):
     _, lint = run_json("--select", "seq-cst-default", "--min-severity", "info", "--no-cache",
                        "bench_fixtures/seq-cst-default/load/slow.cpp", env={"HOTLINT_BENCH_RESULTS": str(results)})
     assert [(d["evidence_case"], d["evidence"]) for d in lint["diagnostics"]] == [("load", cited)]
+
+
+def test_a_pair_that_asks_for_clang_is_built_with_clang_or_not_measured(monkeypatch, capsys):
+    pair = PAIRS["aliasing-vectorization/clang"]
+    assert pair.compiler == "clang" and PAIRS["aliasing-vectorization"].compiler is None
+    assert bench.pair_compiler(PAIRS["aliasing-vectorization"], ["g++"]) == ["g++"]
+    monkeypatch.setenv("HOTLINT_BENCH_CLANG", "my-clang++ --gcc-toolchain=x")
+    assert bench.pair_compiler(pair, ["g++"]) == ["my-clang++", "--gcc-toolchain=x"]
+    # no clang anywhere: never built with g++ instead, and said so
+    monkeypatch.setattr(bench, "find_clang", lambda: None)
+    with pytest.raises(bench.NoCompiler, match="no clang found"):
+        bench.pair_compiler(pair, ["g++"])
+    assert bench.main(["aliasing-vectorization/clang", "--quick"]) == bench.EXIT_OK
+    assert f"aliasing-vectorization/clang: {bench.NO_CLANG}" in " ".join(capsys.readouterr().out.split())
+
+
+def test_the_record_of_a_clang_pair_names_clang(tmp_path):
+    if bench.find_clang() is None:
+        pytest.skip(bench.NO_CLANG)
+    results = tmp_path / "RESULTS.json"
+    proc = run_cli("bench", "aliasing-vectorization/clang", "--rounds", "1", "--warmup", "0", "--format", "json",
+                   env={"HOTLINT_BENCH_RESULTS": str(results)})
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    run = data["rules"]["aliasing-vectorization/clang"]["run"]
+    assert run["compiler"].startswith("clang++") and "clang" in run["compiler_version"], run
+    assert "clang" not in data["run"]["compiler_version"] or bench.find_compiler() == ["clang++"]
