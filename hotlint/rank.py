@@ -249,6 +249,8 @@ class Ranker:
             d.severity = Severity.INFO
         if inferred is not None and inferred[0] == "none" and said:
             inferred = None  # "not in the profile" says it already
+            if d.where is None or d.where.hotness < 2:
+                d.severity = Severity.INFO  # the profiled run never reached it, and nothing else says it repeats
         elif inferred is not None and inferred[0] == "none":
             # no profile and nothing in the project shows this code repeats: a pattern, not a cost
             # (an info, hidden by default); a loop nested in a loop is static evidence it repeats
