@@ -259,14 +259,17 @@ class AllocInLoop(Rule):
         sites: list[_Site] = []
         for node in view.nodes(K.CXX_NEW_EXPR):
             self._add(view, sites, node, lambda loop, n=node: _new_site(view, n, loop))
-        for call in view.calls:
+        # a call the walk found outside every loop, and not in a lambda a loop may call, never repeats
+        calls = [c for c in view.calls if c.loop is not None
+                 or (c.function is not None and c.function.node.kind == K.LAMBDA_EXPR)]
+        for call in calls:
             if call.name in _CALL_NAMES:  # before anything that resolves the callee
                 self._add(view, sites, call.node, lambda loop, c=call: _call_site(view, c, loop, sso))
         for var in view.nodes(K.VAR_DECL):
             if var.type.record_name in CONTAINERS:
                 self._add(view, sites, var,
                           lambda loop, v=var: _container_site(view, v, loop, sso, through_calls))
-        for call in view.calls:
+        for call in calls:
             if call.name not in _CALL_NAMES:
                 self._add(view, sites, call.node, lambda loop, c=call: _callee_site(view, c, loop, sso))
             if call.name.startswith("operator"):
