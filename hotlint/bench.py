@@ -165,14 +165,16 @@ NO_CLANG = "not measured: no clang found (install the ziglang wheel or set HOTLI
 
 def find_clang() -> Optional[list[str]]:
     """A clang++ command: ``$HOTLINT_BENCH_CLANG``, else ``clang++`` on PATH, else the clang inside
-    the ``ziglang`` wheel (``python -m ziglang c++``), else None."""
+    the ``ziglang`` wheel (``python -m ziglang c++ -mcpu=baseline``), else None."""
     env = os.environ.get("HOTLINT_BENCH_CLANG")
     if env:
         return shlex.split(env)
     if shutil.which("clang++"):
         return ["clang++"]
     if importlib.util.find_spec("ziglang") is not None:
-        return [sys.executable, "-m", "ziglang", "c++"]
+        # zig builds for the host's CPU by default (AVX-512 where there is one, which valgrind
+        # cannot run); g++ and clang++ build for the architecture's baseline: so must this one
+        return [sys.executable, "-m", "ziglang", "c++", "-mcpu=baseline"]
     return None
 
 
@@ -870,7 +872,9 @@ def _table(console, data: dict, quick: bool) -> None:
         if "ratio" not in e:
             t.add_row(rule, "", "", "", "", "", e.get("verdict", ""))
             continue
-        t.add_row(rule, "fast", f"{e['slow_ns'] / 1e6:.1f} ms", f"{e['fast_ns'] / 1e6:.1f} ms",
+        own = (e.get("run") or run).get("compiler")
+        t.add_row(rule if own == run["compiler"] else f"{rule} ({own})", "fast", f"{e['slow_ns'] / 1e6:.1f} ms",
+                  f"{e['fast_ns'] / 1e6:.1f} ms",
                   f"{e['ratio']:.2f}x", f"{e['ratio_min']:.2f}–{e['ratio_max']:.2f}x", e["verdict"])
         for name, v in e.get("variants", {}).items():
             t.add_row("", name, f"{v['slow_ns'] / 1e6:.1f} ms", f"{v['fast_ns'] / 1e6:.1f} ms",

@@ -67,7 +67,12 @@ class AliasingVectorization(Rule):
     inconclusive), or gives up: when the bound itself may change under the loop's own stores
     (`i < buf.len` with a byte store) the trip count is unknown and the loop runs one element
     at a time, typically 4–16x slower for bytes and floats. The measured slow/fast ratio comes
-    from the rule's bench pair: run `hotlint bench aliasing-vectorization`.
+    from the rule's bench pair: run `hotlint bench aliasing-vectorization`. That pair's gain is
+    g++'s at -O2: clang 22 at -O2 vectorizes the same byte loop behind a run-time overlap check,
+    and its sub-case `aliasing-vectorization/clang` measured 0.99x (0.98–1.00) and 1.02x
+    (0.84–1.09) in two 5-round runs, with callgrind's kernel counts alike (1,464,656 against
+    1,462,256 instructions). A finding cannot say which compiler builds the file (hotlint's
+    flags drop the compile command's compiler), so it cites the g++ figure.
 
     ## Example
     ```cpp
