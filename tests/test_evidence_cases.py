@@ -132,14 +132,19 @@ SHARING = """
 #include <vector>
 std::atomic<std::uint64_t> four[4];  // FOUR
 std::atomic<std::uint64_t> two[2];  // TWO
+std::atomic<std::uint64_t> eight[8];  // EIGHT
 void add4(int w, std::uint64_t n) {
     for (std::uint64_t i = 0; i < n; ++i) four[w].fetch_add(i, std::memory_order_relaxed);
 }
 void add2(int w, std::uint64_t n) {
     for (std::uint64_t i = 0; i < n; ++i) two[w].fetch_add(i, std::memory_order_relaxed);
 }
+void add8(int w, std::uint64_t n) {
+    for (std::uint64_t i = 0; i < n; ++i) eight[w].fetch_add(i, std::memory_order_relaxed);
+}
 void run(std::uint64_t n) {
     std::vector<std::thread> ts;
+    for (int w = 0; w < 8; ++w) ts.emplace_back(add8, w, n);
     for (int w = 0; w < 4; ++w) ts.emplace_back(add4, w, n);
     for (int w = 0; w < 2; ++w) ts.emplace_back(add2, w, n);
     for (std::thread& t : ts) t.join();
@@ -149,5 +154,5 @@ void run(std::uint64_t n) {
 
 def test_false_sharing_cites_four_writers_when_four_atomics_share_a_line(tmp_path):
     found = _cases(tmp_path, SHARING, "false-sharing")
-    assert {m: found.get(_line(SHARING, m), "missing") for m in ("FOUR", "TWO")} == {
-        "FOUR": "four-writers", "TWO": None}
+    assert {m: found.get(_line(SHARING, m), "missing") for m in ("EIGHT", "FOUR", "TWO")} == {
+        "EIGHT": "eight-writers", "FOUR": "four-writers", "TWO": None}

@@ -249,10 +249,11 @@ class FalseSharing(Rule):
 
 
 def _evidence_case(writers: int) -> Optional[str]:
-    """The bench sub-case whose figure applies (bench_fixtures/false-sharing/<case>/): ``four-writers``
-    when four or more separately written atomics can share one line; None: the main pair (two). The
-    work-between-writes pair is not cited: how much work separates the writes is not weighed here."""
-    return "four-writers" if writers >= 4 else None
+    """The bench sub-case whose figure applies (bench_fixtures/false-sharing/<case>/): ``eight-writers``
+    when eight or more separately written atomics can share one line, ``four-writers`` from four;
+    None: the main pair (two). The work-between-writes pair is not cited: how much work separates
+    the writes is not weighed here."""
+    return "eight-writers" if writers >= 8 else "four-writers" if writers >= 4 else None
 
 
 # --------------------------------------------------------------------- records
