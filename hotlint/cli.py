@@ -408,7 +408,7 @@ def run_lint(ns) -> int:
 
             options = replace(options, rules=tuple(options.rules) + (UNUSED_RULE,))
         all_tasks[path] = Task(path=path, args=flags.args, options=options, text=text, timeout=timeout,
-                               context=flags.context)
+                               context=flags.context, dependencies=cache is not None)
         if cache is not None and path != stdin_path:
             key = cache.key(path, text_hash(text), flags.args, options_digest(options, registry), flags.context)
             hit = cache.get(key)

@@ -252,11 +252,12 @@ def _check_suppressions(result: FileResult, sup, registry: Registry, options: En
 
 
 def analyze(path: str, text: Optional[str], args: Sequence[str], options: EngineOptions,
-            context: Optional[HeaderContext] = None) -> FileResult:
+            context: Optional[HeaderContext] = None, dependencies: bool = True) -> FileResult:
     """Analyze one file. Never raises: bad input and internal faults become error records.
 
     With ``context``, ``path`` is a header analyzed inside the unit that includes it, parsed with
-    ``args`` (that unit's flags): see ``analyze_in_context``."""
+    ``args`` (that unit's flags): see ``analyze_in_context``. ``dependencies``: list the files the
+    parse read (what a cached result depends on); a run without a cache has no use for them."""
     if context is not None:
         return analyze_in_context(context, args, [(path, text, options)])[0]
     path = os.path.abspath(path)
@@ -265,8 +266,8 @@ def analyze(path: str, text: Optional[str], args: Sequence[str], options: Engine
         if parsed_as != path:  # libclang takes file names as UTF-8: parse the text under a name it can take
             if text is None:
                 text = read_source(path)
-            return _renamed(_analyze(parsed_as, text, args, options), parsed_as, path)
-        return _analyze(path, text, args, options)
+            return _renamed(_analyze(parsed_as, text, args, options, dependencies), parsed_as, path)
+        return _analyze(path, text, args, options, dependencies)
     except FileProblem as exc:
         return FileResult(path=path, errors=[ErrorRecord(path=path, message=str(exc), kind=exc.kind)])
     except MemoryError:
@@ -320,7 +321,8 @@ def parse_failure_record(path: str, exc: "clang.ParseFailure") -> ErrorRecord:
     )
 
 
-def _analyze(path: str, text: Optional[str], args: Sequence[str], options: EngineOptions) -> FileResult:
+def _analyze(path: str, text: Optional[str], args: Sequence[str], options: EngineOptions,
+             dependencies: bool = True) -> FileResult:
     result = FileResult(path=path)
     if text is None:
         try:
@@ -339,7 +341,8 @@ def _analyze(path: str, text: Optional[str], args: Sequence[str], options: Engin
     result.warnings.extend(notes)
     out = analyze_unit(tu, path, text, used, options)
     out.warnings = result.warnings + out.warnings
-    out.dependencies = clang.included_files(tu)
+    if dependencies:
+        out.dependencies = clang.included_files(tu)
     return out
 
 

@@ -35,6 +35,7 @@ class Task:
     context: Optional[HeaderContext] = None  # a header analyzed inside this unit (``args`` are its flags)
     # headers analyzed in the same parse of the same unit (``group_by_context``)
     companions: list["Task"] = field(default_factory=list)
+    dependencies: bool = True  # list the files the parse read: only a cache needs them
 
     def paths(self) -> list[str]:
         return [self.path] + [t.path for t in self.companions]
@@ -71,7 +72,7 @@ def group_by_context(tasks: Iterable[Task]) -> list[Task]:
 def analyze_task(task: Task) -> list[FileResult]:
     """The results of one task (a group's: one per header, the lead's first)."""
     if task.context is None:
-        return [analyze(task.path, task.text, task.args, task.options)]
+        return [analyze(task.path, task.text, task.args, task.options, dependencies=task.dependencies)]
     return analyze_in_context(task.context, task.args,
                               [(t.path, t.text, t.options) for t in [task, *task.companions]])
 
