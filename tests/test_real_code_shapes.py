@@ -97,9 +97,9 @@ def test_a_single_header_library_is_analyzed_with_its_implementation_macro(tmp_p
     (tmp_path / "tinysum.h").write_text(SINGLE_HEADER)
     (tmp_path / "a_plain.cpp").write_text(SINGLE_HEADER_PLAIN)  # first by name: the macro must decide
     (tmp_path / "impl.cpp").write_text(SINGLE_HEADER_USER)
-    _, alone = run_json("--no-cache", "tinysum.h", cwd=tmp_path)
+    _, alone = run_json("--min-severity", "info", "--no-cache", "tinysum.h", cwd=tmp_path)
     assert alone["diagnostics"] == [] and alone["errors"] == []
-    proc, data = run_json("--no-cache", "-v", "tinysum.h", "impl.cpp", "a_plain.cpp", cwd=tmp_path)
+    proc, data = run_json("--min-severity", "info", "--no-cache", "-v", "tinysum.h", "impl.cpp", "a_plain.cpp", cwd=tmp_path)
     assert data["errors"] == [], data["errors"]
     assert _lines(data) == [("tinysum.h", 10, "alloc-in-loop")]
     assert f"inside {tmp_path / 'impl.cpp'} (line 3)" in proc.stderr
@@ -124,11 +124,11 @@ SAMPLE = "struct Sample { int n; };\n"
 def test_a_header_that_is_not_self_contained_parses_inside_its_includer(tmp_path):
     (tmp_path / "spread.hpp").write_text(NOT_SELF_CONTAINED)
     (tmp_path / "spread.cpp").write_text(SAMPLE + '#include "spread.hpp"\ndouble run() { return spread({{1}, {2}}); }\n')
-    _, data = run_json("--no-cache", "spread.hpp", "spread.cpp", cwd=tmp_path)
+    _, data = run_json("--min-severity", "info", "--no-cache", "spread.hpp", "spread.cpp", cwd=tmp_path)
     assert data["errors"] == [], data["errors"]
     assert _lines(data) == [("spread.hpp", 7, "alloc-in-loop")]
     # with no unit to host it, it is parsed alone as before: `Sample` is unknown
-    _, alone = run_json("--no-cache", "spread.hpp", cwd=tmp_path)
+    _, alone = run_json("--min-severity", "info", "--no-cache", "spread.hpp", cwd=tmp_path)
     assert [e["kind"] for e in alone["errors"]] == ["parse-error"] and "Sample" in alone["errors"][0]["message"]
 
 
@@ -212,13 +212,15 @@ def test_a_header_only_queue_template_is_laid_out_where_a_unit_instantiates_it(t
     _cmake_project(tmp_path, {"include/ring.hpp": SPSC, "src/drain.cpp": SPSC_USER,
                               "src/other.cpp": SPSC_USER.replace("drain", "other")},
                    ["src/drain.cpp", "src/other.cpp"])
-    proc, data = run_json("--no-cache", "-j1", "-p", "build", "src/", "include/", cwd=tmp_path)
+    proc, data = run_json("--min-severity", "info", "--no-cache", "-j1", "-p", "build", "src/", "include/", cwd=tmp_path)
     assert data["errors"] == [], data["errors"]
     assert _lines(data) == [("include/ring.hpp", 27, "false-sharing")]
     (finding,) = data["diagnostics"]
-    assert "`head_` (offset 0) and `tail_` (offset 8)" in finding["message"] and "Ring<" in finding["message"]
+    # the headline names the members and the instantiation; the offsets are in a note
+    assert "`head_` and `tail_` of `Ring<" in finding["message"]
+    assert any("offset 0" in n and "offset 8" in n for n in finding["notes"]), finding["notes"]
     # and the same run again from the cache: still once
-    _, again = run_json("-p", "build", "src/", "include/", cwd=tmp_path)
+    _, again = run_json("--min-severity", "info", "-p", "build", "src/", "include/", cwd=tmp_path)
     assert _lines(again) == _lines(data)
 
 
@@ -226,7 +228,7 @@ def test_an_uninstantiated_queue_template_is_reported_where_its_indices_do_not_d
     """Alone, the header has no instantiation; the two std::atomic<size_t> lead the template, so
     their offsets are those of every instantiation."""
     (tmp_path / "ring.hpp").write_text(SPSC)
-    _, data = run_json("--no-cache", "ring.hpp", cwd=tmp_path)
+    _, data = run_json("--min-severity", "info", "--no-cache", "ring.hpp", cwd=tmp_path)
     assert _lines(data) == [("ring.hpp", 27, "false-sharing")]
     assert "`Ring`" in data["diagnostics"][0]["message"]
     assert "no declaration here instantiates `Ring`" in " ".join(data["diagnostics"][0]["notes"])
@@ -252,15 +254,15 @@ def test_a_template_whose_layout_depends_on_t_is_judged_per_instantiation(tmp_pa
     unit, Slots<char> puts both in one line and is reported, Slots<Wide> (a 64-byte aligned T)
     puts them 128 bytes apart: nothing to say."""
     (tmp_path / "slots.hpp").write_text(DEPENDENT_RING)
-    _, alone = run_json("--no-cache", "slots.hpp", cwd=tmp_path)
+    _, alone = run_json("--min-severity", "info", "--no-cache", "slots.hpp", cwd=tmp_path)
     assert alone["errors"] == [] and alone["diagnostics"] == []
     (tmp_path / "use.cpp").write_text('#include "slots.hpp"\nSlots<char> small;\n')
-    _, data = run_json("--no-cache", "slots.hpp", "use.cpp", cwd=tmp_path)
+    _, data = run_json("--min-severity", "info", "--no-cache", "slots.hpp", "use.cpp", cwd=tmp_path)
     assert _lines(data) == [("slots.hpp", 8, "false-sharing")]
     assert "Slots<char>" in data["diagnostics"][0]["message"]
     (tmp_path / "use.cpp").write_text('#include "slots.hpp"\nstruct alignas(64) Wide { char c[56]; };\n'
                                       "Slots<Wide> wide;\n")
-    _, wide = run_json("--no-cache", "slots.hpp", "use.cpp", cwd=tmp_path)
+    _, wide = run_json("--min-severity", "info", "--no-cache", "slots.hpp", "use.cpp", cwd=tmp_path)
     assert wide["errors"] == [] and wide["diagnostics"] == [], wide["diagnostics"]
 
 
@@ -285,8 +287,8 @@ class Counter {
 def test_a_template_whose_atomics_one_function_writes_is_not_false_sharing(tmp_path):
     (tmp_path / "counter.hpp").write_text(SINGLE_WRITER)
     (tmp_path / "count.cpp").write_text('#include "counter.hpp"\nCounter<int> c;\nvoid f() { c.add(1); }\n')
-    _, alone = run_json("--no-cache", "counter.hpp", cwd=tmp_path)
-    _, data = run_json("--no-cache", "counter.hpp", "count.cpp", cwd=tmp_path)
+    _, alone = run_json("--min-severity", "info", "--no-cache", "counter.hpp", cwd=tmp_path)
+    _, data = run_json("--min-severity", "info", "--no-cache", "counter.hpp", "count.cpp", cwd=tmp_path)
     assert alone["diagnostics"] == [] and data["diagnostics"] == [], data["diagnostics"]
 
 
