@@ -50,6 +50,7 @@ class Program:
     times: list[int] = field(default_factory=list)  # ns per run
     cpu: list[int] = field(default_factory=list)  # the kernel's CPU ns per run (all threads), when printed
     switches: list[int] = field(default_factory=list)  # context switches per run (the whole process)
+    latencies: list[dict] = field(default_factory=list)  # per run: ``latency_<name>_ns N`` lines it printed
     checksum: Optional[str] = None
     counts: Optional[dict] = None  # callgrind's, when asked
 
@@ -240,6 +241,7 @@ def build(pair: Pair, cxx: list[str], flags: list[str], outdir: str) -> None:
 
 
 _LINE = re.compile(r"^(checksum|elapsed_ns|cpu_ns)\s+(\S+)\s*$", re.M)
+_LATENCY = re.compile(r"^latency_(\w+?)_ns\s+(\d+)\s*$", re.M)
 
 
 def read_measurement(stdout: str) -> dict[str, str]:
@@ -273,6 +275,8 @@ def _run(p: Program, quick: bool, wrapper: Optional[list[str]] = None,
     extra = {"switches": (after.ru_nvcsw - before.ru_nvcsw) + (after.ru_nivcsw - before.ru_nivcsw)}
     if "cpu_ns" in found:
         extra["cpu_ns"] = int(found["cpu_ns"])
+    # per-operation latency percentiles a program measures itself (`latency_new_p99_ns 2093`)
+    extra["latency"] = {m.group(1): int(m.group(2)) for m in _LATENCY.finditer(proc.stdout)}
     return found["checksum"], int(found["elapsed_ns"]), proc.stderr, extra
 
 
@@ -444,6 +448,7 @@ def measure(pair: Pair, rounds: int, warmup: int, on_round=None) -> None:
             if "cpu_ns" in extra:
                 p.cpu.append(extra["cpu_ns"])
             p.switches.append(extra["switches"])
+            p.latencies.append(extra.get("latency") or {})
             return ns
         return run
 
@@ -453,6 +458,7 @@ def measure(pair: Pair, rounds: int, warmup: int, on_round=None) -> None:
         # the warm-up runs came first: keep the timed rounds' figures only
         p.cpu[:] = p.cpu[-len(t):] if len(p.cpu) >= len(t) else []
         p.switches[:] = p.switches[-len(t):]
+        p.latencies[:] = p.latencies[-len(t):]
 
 
 # A round of a multi-threaded pair counts only when its threads ran at once: the kernel's CPU
@@ -518,7 +524,8 @@ def summarize(pair: Pair, rule_note: Optional[str], run: Optional[dict] = None) 
     out["programs"] = {p.name: {k: v for k, v in (("cpu_ns", int(statistics.median(p.cpu)) if p.cpu else None),
                                                   ("kernel_cpu_per_wall", _concurrency(p)),
                                                   ("context_switches", int(statistics.median(p.switches))
-                                                   if p.switches else None)) if v is not None}
+                                                   if p.switches else None),
+                                                  ("latency_ns", _latencies(p, keep))) if v is not None}
                        for p in pair.programs}
     if pair.threads > 1:
         out["threads"] = pair.threads
@@ -534,6 +541,13 @@ def summarize(pair: Pair, rule_note: Optional[str], run: Optional[dict] = None) 
     if run is not None:
         out["run"] = run
     return out
+
+
+def _latencies(p: Program, keep: list[bool]) -> Optional[dict]:
+    """The median over the kept rounds of each latency percentile the program printed, or None."""
+    runs = [lat for lat, k in zip(p.latencies, keep) if k and lat]
+    keys = sorted({key for lat in runs for key in lat})
+    return {key: int(statistics.median(lat[key] for lat in runs if key in lat)) for key in keys} or None
 
 
 def noise(entry: dict) -> float:

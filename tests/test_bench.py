@@ -220,3 +220,13 @@ def test_the_record_of_a_clang_pair_names_clang(tmp_path):
     run = data["rules"]["aliasing-vectorization/clang"]["run"]
     assert run["compiler"].startswith("clang++") and "clang" in run["compiler_version"], run
     assert "clang" not in data["run"]["compiler_version"] or bench.find_compiler() == ["clang++"]
+
+
+def test_latency_percentiles_a_program_prints_are_recorded():
+    lat = [{"new_p50": 30, "new_p99": 2093}, {"new_p50": 31, "new_p99": 2294}, {"new_p50": 29, "new_p99": 9000}]
+    pair = _pair_with_times(1, [1.0, 1.0, 1.0])
+    pair.slow.latencies = lat
+    entry = bench.summarize(pair, None)
+    assert entry["programs"]["slow"]["latency_ns"] == {"new_p50": 30, "new_p99": 2294}
+    assert "latency_ns" not in entry["programs"]["fast"]
+    assert dict(bench._LATENCY.findall("checksum 1\nlatency_free_p999_ns 581\nelapsed_ns 5\n")) == {"free_p999": "581"}

@@ -6,7 +6,7 @@
 // gateway's arena under its lock, while the gateway allocates from the same arena.
 // Besides the total time, both programs time each allocation and each free (the clock's
 // own cost, ~20-40 ns, included on both sides) and print their p50, p99 and p99.9.
-// bench-note: measures something only while both threads run at once; the per-operation latency percentiles the programs print (latency_* lines) are not recorded by hotlint bench
+// bench-note: measures something only while both threads run at once; the per-operation latency percentiles the programs print (latency_* lines) are recorded per program in the results
 // bench-threads: 2
 #include <algorithm>
 #include <atomic>
