@@ -403,6 +403,8 @@ def run_lint(ns) -> int:
 
             remember_text(path, text)
         options = EngineOptions.for_config(cfg, path)
+        if flags.compiler:  # part of the settings, so of the cache key
+            options = replace(options, settings=replace(options.settings, compiler=flags.compiler))
         if ns.report_unused_suppressions or cfg.report_unused_suppressions:
             from .suppress import UNUSED_RULE
 

@@ -370,6 +370,20 @@ class Flags:
     warnings: list[str] = field(default_factory=list)
     directory: Optional[str] = None
     context: Optional[HeaderContext] = None  # a header parsed inside its includer (``args`` are the unit's)
+    compiler: str = ""  # the compile command's compiler family: "clang", "gcc" or "" (``compiler_family``)
+
+
+def compiler_family(argv: Sequence[str]) -> str:
+    """``clang`` for clang++/clang-17/ccache-less clang drivers, ``gcc`` for g++/gcc/c++/cc, else "".
+    The name only: the command is never run."""
+    if not argv:
+        return ""
+    name = os.path.basename(argv[0]).lower()
+    if "clang" in name:
+        return "clang"
+    if name.startswith(("g++", "gcc", "c++", "cc")) or name.endswith(("-g++", "-gcc")):
+        return "gcc"
+    return ""
 
 
 class FlagResolver:
@@ -499,7 +513,7 @@ class FlagResolver:
         if borrowed and not quiet and (os.path.abspath(file), cmd.file) not in self.borrowed.get(dbp, ()):
             self.borrowed.setdefault(dbp, []).append((os.path.abspath(file), cmd.file))
             origin = f"{cmd.source}, borrowed from {cmd.file}: the file has no entry of its own"
-        return Flags(args + list(extra_args), origin, warnings, cmd.directory)
+        return Flags(args + list(extra_args), origin, warnings, cmd.directory, compiler=compiler_family(cmd.argv))
 
     def borrowed_notes(self) -> list[tuple[str, str]]:
         """(database, one line) per database from which files without an entry borrowed flags."""

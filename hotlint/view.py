@@ -152,6 +152,9 @@ class Settings:
     hot_functions: tuple[str, ...] = ()
     cold_functions: tuple[str, ...] = ()
     thread_pool: tuple[str, ...] = ()  # functions that hand a callable to a pool's threads
+    # the compiler family the unit's compile command names ("clang", "gcc"; "" when unknown): what
+    # its optimizer does differs (clang vectorizes behind run-time overlap checks at -O2)
+    compiler: str = ""
     rule_options: dict[str, dict] = field(default_factory=dict)
 
 

@@ -8,7 +8,7 @@ import tempfile
 
 import pytest
 
-from conftest import ROOT, run_cli, run_json
+from conftest import ROOT, run_cli, run_json, write
 from hotlint import bench
 from hotlint.rule import load_rules
 
@@ -230,3 +230,31 @@ def test_latency_percentiles_a_program_prints_are_recorded():
     assert entry["programs"]["slow"]["latency_ns"] == {"new_p50": 30, "new_p99": 2294}
     assert "latency_ns" not in entry["programs"]["fast"]
     assert dict(bench._LATENCY.findall("checksum 1\nlatency_free_p999_ns 581\nelapsed_ns 5\n")) == {"free_p999": "581"}
+
+
+def test_a_unit_built_with_clang_cites_the_clang_pair(tmp_path):
+    """clang -O2 vectorizes the byte loop behind a run-time overlap check: a finding in a unit the
+    database compiles with clang cites the clang pair, one compiled with g++ the g++ pair."""
+    from hotlint.compdb import compiler_family
+
+    assert [compiler_family([c]) for c in ("/usr/bin/clang++-17", "g++-12", "c++", "cl.exe", "")] == \
+        ["clang", "gcc", "gcc", "", ""]
+    results = tmp_path / "RESULTS.json"
+    run = {"compiler": "g++ 12", "flags": "-O2", "cores": 2}
+    results.write_text(json.dumps({"run": run, "rules": {
+        "aliasing-vectorization": {"ratio": 13.0, "ratio_min": 12.0, "ratio_max": 14.0, "run": run},
+        "aliasing-vectorization/clang": {"ratio": 0.99, "ratio_min": 0.95, "ratio_max": 1.03,
+                                         "run": {**run, "compiler": "clang++ 22"}}}}))
+    write(tmp_path / "x.cpp", "#include <cstddef>\n#include <cstdint>\n"
+          "void xor_bytes(std::uint8_t* out, const std::uint8_t* key, std::size_t n) {\n"
+          "    for (std::size_t i = 0; i < n; ++i) out[i] ^= key[i];\n}\n")
+    cited = {}
+    for compiler in ("clang++", "g++"):
+        (tmp_path / "compile_commands.json").write_text(json.dumps([{
+            "directory": str(tmp_path), "file": "x.cpp", "arguments": [compiler, "-std=c++17", "-O2", "-c", "x.cpp"]}]))
+        _, data = run_json("--no-cache", "--min-severity", "info", "x.cpp", cwd=tmp_path,
+                           env={"HOTLINT_BENCH_RESULTS": str(results)})
+        (d,) = [d for d in data["diagnostics"] if d["rule"] == "aliasing-vectorization"]
+        cited[compiler] = (d.get("evidence_case"), d["evidence"].split(",")[0])
+    assert cited == {"clang++": ("clang", "sub-case clang: slow/fast measured 0.99x (min 0.95"),
+                     "g++": (None, "slow/fast measured 13.00x (min 12.00")}
