@@ -61,6 +61,8 @@ def describe(entry: dict, run: dict) -> str:
         f", {run.get('compiler', '?')} {run.get('flags', '')}".rstrip()
         + f", {run.get('cpu') or run.get('machine', '?')}, {run.get('cores', '?')} cores"
     )
+    if not run.get("cpu"):  # saved before runs recorded their machine: say so rather than imply this one
+        text += "; measured on a machine the results do not record"
     if entry.get("threads", 1) > 1 and entry.get("rejected_rounds"):
         text += f"; {entry['rejected_rounds']} rounds without the threads running at once left out"
     return text
