@@ -192,12 +192,15 @@ def pair_compiler(pair: Pair, default: list[str]) -> list[str]:
     raise BenchError(f"{pair.key}: unknown bench-compiler {pair.compiler!r} (known: clang)")
 
 
-def compiler_version(cxx: list[str]) -> str:
-    try:
-        out = subprocess.run(cxx + ["--version"], capture_output=True, text=True, timeout=30).stdout
-    except OSError as exc:
-        raise BenchError(f"cannot run {cxx[0]}: {exc}") from None
-    first = out.splitlines()[0] if out else cxx[0]
+def compiler_version(cxx: list[str], first: Optional[str] = None) -> str:
+    """``g++ 12`` or ``clang++ 22`` from the compiler's ``--version`` line (``first``, when the
+    caller has it already: the compiler is asked once)."""
+    if first is None:
+        try:
+            out = subprocess.run(cxx + ["--version"], check=False, capture_output=True, text=True, timeout=30).stdout
+        except OSError as exc:
+            raise BenchError(f"cannot run {cxx[0]}: {exc}") from None
+        first = out.splitlines()[0] if out else cxx[0]
     m = re.search(r"(g\+\+|clang|c\+\+)[^\d]*(\d+)(?:\.\d+)*", first)
     if "clang" in first:
         v = re.search(r"clang version (\d+)", first)
@@ -211,7 +214,8 @@ def compiler_version(cxx: list[str]) -> str:
 def compiler_record(cxx: list[str]) -> dict:
     """How a run record names a compiler: its short name, its ``--version`` line and the command
     (only the program's base name: ``python3 -m ziglang c++`` says the clang came from the wheel)."""
-    return {"compiler": compiler_version(cxx), "compiler_version": _version_line(cxx),
+    line = _version_line(cxx)
+    return {"compiler": compiler_version(cxx, line or cxx[0]), "compiler_version": line,
             "compiler_command": " ".join([os.path.basename(cxx[0])] + cxx[1:])}
 
 
@@ -750,7 +754,8 @@ def main(argv) -> int:
 
         return verify_fixes([p for p in chosen if p.case is None], cxx, ns, out, err)  # sub-cases are measurements
     flags = compile_flags(ns.march_native)
-    version = compiler_version(cxx)
+    version_line = _version_line(cxx)
+    version = compiler_version(cxx, version_line or None)
     failures: list[str] = []
     results: dict[str, dict] = {}
     compilers: dict[str, list[str]] = {}  # a pair's key -> the compiler it is built with
@@ -819,7 +824,7 @@ def main(argv) -> int:
             if progress:
                 progress[0].stop()
     run = {
-        "tool": f"hotlint {__version__}", "compiler": version, "compiler_version": _version_line(cxx),
+        "tool": f"hotlint {__version__}", "compiler": version, "compiler_version": version_line,
         "flags": " ".join(flags), **machine,
         "date": datetime.date.today().isoformat(), "rounds": ns.rounds, "warmup": ns.warmup,
     }
