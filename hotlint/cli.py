@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import replace
 from typing import Optional, Sequence
 
-from . import __version__
+from . import __version__, tidy
 from .compdb import SOURCE_EXTENSIONS, FlagResolver
 from .config import MAX_CONFIG_TIMEOUT, Config, ConfigError, ConfigResolver, apply_overrides, skipped_packs_note
 from .model import ErrorRecord, FileResult
@@ -59,6 +59,10 @@ def lint_parser() -> argparse.ArgumentParser:
                "`hotlint verify` (fixes proven on your project's build, tests and benchmark), "
                "`hotlint layout NAME [FILE]` (a record against cache-line boundaries), "
                "`hotlint completion bash|zsh|fish`. "
+               "`hotlint [OPTIONS] FILE... -- COMPILER FLAGS...`: everything after `--` is the compile command of "
+               "the files, used instead of a compilation database (clang-tidy's convention, so CMake's "
+               "CMAKE_CXX_CLANG_TIDY=\"hotlint;--quiet\" runs hotlint on every unit it compiles); its flags are "
+               "cleaned like a database's. "
                "Exit codes: 0 no findings, 1 findings (0 with --exit-zero), 2 some input could not be analyzed "
                "(0 with --exit-zero-on-errors), 3 usage or config error.",
     )
@@ -102,6 +106,16 @@ def lint_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", metavar="FILE", help="use this configuration file for every file")
     p.add_argument("--extra-arg", action="append", default=[], metavar="ARG",
                    help="append a compiler flag (repeatable), e.g. --extra-arg=-I/opt/include")
+    p.add_argument("--extra-arg-before", action="append", default=[], metavar="ARG",
+                   help="prepend a compiler flag (repeatable): before the compile command's own flags, "
+                        "as clang-tidy's (CMake passes --extra-arg-before=--driver-mode=g++)")
+    p.add_argument("--export-fixes", metavar="FILE",
+                   help="write the fixes of the reported findings to FILE in the YAML clang-apply-replacements "
+                        "reads (safe fixes; unsafe ones too with --unsafe-fixes), replaced atomically")
+    p.add_argument("--fail-on", choices=("info", "warning", "error"),
+                   help="exit 1 only when a reported finding is of this severity or above (default: any "
+                        "reported finding), e.g. inside a build: show warnings, fail on errors")
+    p.set_defaults(compile_command=None)  # `-- <compile command>`, split off by main()
     p.add_argument("--cache-line-size", type=int, metavar="BYTES", help="override the configured cache-line size")
     p.add_argument("--profile", action="append", metavar="FILE",
                    help="rank findings by this profile (repeatable): valgrind's callgrind output, `perf script` "
@@ -125,7 +139,8 @@ def lint_parser() -> argparse.ArgumentParser:
     p.add_argument("--exit-zero-on-errors", action="store_true",
                    help="exit 0, not 2, when some input could not be analyzed (the errors are still printed); "
                         "with --exit-zero, every run that gets to the end exits 0")
-    p.add_argument("-q", "--quiet", action="store_true", help="print the findings and the summary only: no notes")
+    p.add_argument("-q", "--quiet", action="store_true", help="print the findings and the summary only: no notes; with `-- <compile command>`, "
+                        "nothing at all when there is nothing to report")
     p.add_argument("-v", "--verbose", action="store_true", help="print the flags each file is parsed with")
     p.add_argument("--version", action="version", version=f"hotlint {__version__}")
     return p
@@ -168,10 +183,10 @@ def _show_settings(ns, resolver: ConfigResolver, overrides: dict, flag_resolvers
     base = resolver.for_file(path)
     cfg = apply_overrides(base, overrides, base.registry.rules)
     dbsrc = ns.compile_commands or cfg.compile_commands
-    fr = flag_resolvers.get(dbsrc)
+    fr = tidy.command_resolver(ns, files) or flag_resolvers.get(dbsrc)
     if fr is None or fr.sources is None:
         fr = FlagResolver(dbsrc, files)
-    flags = fr.flags_for(path, cfg.extra_args)
+    flags = tidy.flags_for(ns, fr, path, cfg.extra_args)
     from .engine import EngineOptions
 
     rules = EngineOptions.for_config(cfg, path).rules
@@ -349,12 +364,13 @@ def run_lint(ns) -> int:
     from .callgraph import ProjectGraph
 
     graph = ProjectGraph()  # every result's call-graph fragment, joined for the ranking
-    if not ns.no_cache:
+    if tidy.uses_cache(ns):
         cache = Cache.open(ns.cache_dir or default_cache_dir(os.getcwd()), salt=_libclang_salt(),
                            on_problem=lambda where, why: report.notes.append((where, why)))
     if ns.max_memory is not None:
         set_memory_limit(ns.max_memory)
     root = os.path.realpath(os.getcwd())
+    command_flags = tidy.command_resolver(ns, files)  # `-- <compile command>`: no database
     for path in files:
         real = os.path.realpath(path)
         if real != path and not (real + os.sep).startswith(root + os.sep):
@@ -379,7 +395,7 @@ def run_lint(ns) -> int:
                                                    "(--max-timeout)"))
             timeout = ns.max_timeout
         dbsrc = ns.compile_commands or cfg.compile_commands
-        fr = flag_resolvers.get(dbsrc)
+        fr = command_flags or flag_resolvers.get(dbsrc)
         if fr is None or fr.sources is None:
             if dbsrc and not os.path.exists(dbsrc):
                 raise UsageError(f"{dbsrc}: compilation database not found")
@@ -387,7 +403,7 @@ def run_lint(ns) -> int:
             fr = flag_resolvers[dbsrc] = FlagResolver(dbsrc, files)  # files: includers without a database
             if loaded is not None:  # the databases read to find the units to lint
                 fr._dbs.update(loaded._dbs)
-        flags = fr.flags_for(path, cfg.extra_args)
+        flags = tidy.flags_for(ns, fr, path, cfg.extra_args)
         for w in flags.warnings:
             report.notes.append((path, w))
         if ns.verbose:
@@ -458,6 +474,8 @@ def run_lint(ns) -> int:
     rank = _Ranking(report, ranking, graph)
     report.diagnostics = rank(report.diagnostics)
     report.sort()
+    if ns.export_fixes:  # the findings as reported, before --fix changes them
+        tidy.export_report(ns, report, files)
     if not ns.quiet:
         for line in _note_lines(report.notes):
             say(err, line)
@@ -471,10 +489,11 @@ def run_lint(ns) -> int:
     for reg in registries.values() or [load_rules(())]:
         all_rules.update(reg.rules)
     report.errors = [e for e in report.errors if not _error_ignored(e, file_cfgs, resolver, overrides)]
-    _write(report, ns, all_rules)
+    if not tidy.says_nothing(ns, report):
+        _write(report, ns, all_rules)
     if report.errors and not ns.exit_zero_on_errors:
         return EXIT_ERRORS
-    if report.diagnostics and not ns.exit_zero:
+    if tidy.fails(ns, report):
         return EXIT_FINDINGS
     return EXIT_OK
 
@@ -964,7 +983,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 return lsp_main(rest)
             if cmd == "completion":
                 return run_completion(rest)
+        argv, command = tidy.split_command(argv)
         ns = lint_parser().parse_args(argv)
+        ns.compile_command = command
         if ns.fix and ns.diff:
             raise UsageError("--fix and --diff do not combine: --diff shows, --fix writes")
         return run_lint(ns)
