@@ -93,6 +93,10 @@ class ProjectGraph:
     def __bool__(self) -> bool:
         return bool(self._fragments)
 
+    def fragments(self) -> dict[str, dict]:
+        """Each file's fragment as added (``hotlint.facts`` writes them for a later merge)."""
+        return dict(self._fragments)
+
     def __contains__(self, path: str) -> bool:
         """Whether a fragment of ``path`` was added."""
         return path in self._fragments

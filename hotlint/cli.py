@@ -21,7 +21,7 @@ from .trust import ENV_VAR, Trust
 from .safeio import DEFAULT_WORKER_MEMORY_MIB
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2, 3
-SUBCOMMANDS = ("rules", "rule", "bench", "verify", "layout", "lsp", "completion")
+SUBCOMMANDS = ("rules", "rule", "bench", "verify", "layout", "lsp", "completion", "merge")
 
 
 class UsageError(Exception):
@@ -95,6 +95,9 @@ def lint_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output-file", metavar="FILE",
                    help="write the report to FILE instead of standard output (replaced atomically)")
     p.add_argument("--statistics", action="store_true", help="count findings per rule")
+    p.add_argument("--facts-out", metavar="FILE",
+                   help="write the units' facts (findings before ranking, errors, call graph, thread roles) to "
+                        "FILE instead of a report, for `hotlint merge` to rank across units (hotlint.facts)")
     p.add_argument("-j", "--jobs", type=int, metavar="N", help="parallel worker processes (default: all cores)")
     p.add_argument("--no-cache", action="store_true", help="analyze every file, ignoring and not writing the cache")
     p.add_argument("--cache-dir", metavar="DIR", help="where results are cached (default: ./.hotlint_cache)")
@@ -471,6 +474,11 @@ def run_lint(ns) -> int:
         else:
             run_tasks(tasks, jobs, on_result)
 
+    if ns.facts_out:  # the project-wide step is `hotlint merge`'s
+        from .facts import write_unit_facts
+
+        report.errors = [e for e in report.errors if not _error_ignored(e, file_cfgs, resolver, overrides)]
+        return write_unit_facts(ns.facts_out, report, ranking, graph)
     rank = _Ranking(report, ranking, graph)
     report.diagnostics = rank(report.diagnostics)
     report.sort()
@@ -983,11 +991,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 return lsp_main(rest)
             if cmd == "completion":
                 return run_completion(rest)
+            if cmd == "merge":
+                from .facts import merge_main
+
+                return merge_main(rest)
         argv, command = tidy.split_command(argv)
         ns = lint_parser().parse_args(argv)
         ns.compile_command = command
         if ns.fix and ns.diff:
             raise UsageError("--fix and --diff do not combine: --diff shows, --fix writes")
+        if ns.facts_out and (ns.fix or ns.diff or ns.show_fixes or ns.show_settings):
+            raise UsageError("--facts-out writes facts, not a report: --fix, --diff, --show-fixes and "
+                             "--show-settings do not combine with it")
         return run_lint(ns)
     except (ConfigError, UsageError) as exc:
         _stderr(f"hotlint: error: {exc}")
