@@ -95,6 +95,15 @@ def lint_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output-file", metavar="FILE",
                    help="write the report to FILE instead of standard output (replaced atomically)")
     p.add_argument("--statistics", action="store_true", help="count findings per rule")
+    p.add_argument("--write-baseline", metavar="FILE",
+                   help="record the reported findings in FILE (JSON, replaced atomically) and exit 0 on them; "
+                        "a later --baseline FILE reports only new ones")
+    p.add_argument("--baseline", metavar="FILE",
+                   help="report only findings not in this baseline (matched by a fingerprint of the code that "
+                        "survives lines moving; a second identical finding is new)")
+    p.add_argument("--diff-base", metavar="REF",
+                   help="report only findings on lines changed since the git ref REF (as clang-tidy-diff; "
+                        "a file git does not track is all new)")
     p.add_argument("--facts-out", metavar="FILE",
                    help="write the units' facts (findings before ranking, errors, call graph, thread roles) to "
                         "FILE instead of a report, for `hotlint merge` to rank across units (hotlint.facts)")
@@ -353,6 +362,12 @@ def run_lint(ns) -> int:
                                        lambda folder: _database_units(ns, resolver, flag_resolvers, folder))
     if ns.show_settings:
         return _show_settings(ns, resolver, overrides, flag_resolvers, files)
+    from .baseline import Adoption, AdoptionError
+
+    try:  # --baseline, --write-baseline, --diff-base: checked before the analysis (hotlint.baseline)
+        adoption = Adoption.from_args(ns, files, stdin_path)
+    except AdoptionError as exc:
+        raise UsageError(str(exc)) from None
     report = Report(errors=list(missing))
     report.notes.extend(("<command line>", n) for n in overrides.pop("notes", []))
     registries: dict[int, Registry] = {}
@@ -482,6 +497,8 @@ def run_lint(ns) -> int:
     rank = _Ranking(report, ranking, graph)
     report.diagnostics = rank(report.diagnostics)
     report.sort()
+    if adoption is not None:  # after ranking, before any output: leave out the baselined and unchanged
+        adoption.apply(report, lambda line: None if ns.quiet else say(err, line), _write_atomically)
     if ns.export_fixes:  # the findings as reported, before --fix changes them
         tidy.export_report(ns, report, files)
     if not ns.quiet:
@@ -501,7 +518,7 @@ def run_lint(ns) -> int:
         _write(report, ns, all_rules)
     if report.errors and not ns.exit_zero_on_errors:
         return EXIT_ERRORS
-    if tidy.fails(ns, report):
+    if tidy.fails(ns, report) and not ns.write_baseline:  # recorded: none of them is new
         return EXIT_FINDINGS
     return EXIT_OK
 
@@ -789,7 +806,7 @@ def _write(report: Report, ns, rules: dict) -> None:
         _write_atomically(ns.output_file, out.getvalue())
 
 
-def _write_atomically(path: str, text: str) -> None:
+def _write_atomically(path: str, text: str, flag: str = "--output-file") -> None:
     """``text`` to ``path`` through a temporary file in the same folder renamed over it: a reader
     (a CI step, an editor) sees the old report or the new one, never half of one. A symlink is
     replaced, not followed; the file's permissions are kept when it existed."""
@@ -804,7 +821,7 @@ def _write_atomically(path: str, text: str) -> None:
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".hotlint-", suffix=".tmp")
     except OSError as exc:
-        raise UsageError(f"--output-file {path}: cannot write there: {exc.strerror or exc}") from None
+        raise UsageError(f"{flag} {path}: cannot write there: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -816,7 +833,7 @@ def _write_atomically(path: str, text: str) -> None:
         except OSError:
             pass
         if isinstance(exc, OSError):
-            raise UsageError(f"--output-file {path}: cannot write it: {exc.strerror or exc}") from None
+            raise UsageError(f"{flag} {path}: cannot write it: {exc.strerror or exc}") from None
         raise
 
 

@@ -21,6 +21,8 @@ class Report:
     fixed: Optional[int] = None  # with --fix: findings fixed (``diagnostics`` are those remaining)
     # findings below --min-severity, per file: counted in the summary, never shown
     hidden_by_path: dict[str, Counter] = field(default_factory=dict)
+    # each finding's fingerprint by id (hotlint.baseline), computed before the baseline left any out
+    fingerprints: dict[int, str] = field(default_factory=dict)
 
     @property
     def hidden(self) -> Counter:

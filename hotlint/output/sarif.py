@@ -8,9 +8,13 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..positions import byte_to_char_column
+from ..baseline import FINGERPRINT_KEY, fingerprints, flagged_lines
 from . import Report, display_path, read_lines
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+# A built-in rule's documentation on the web (README, "Output formats"): its module, whose docstring
+# is what `hotlint rule NAME` prints, at REPOSITORY_URL/blob/main/rules/<module>/__init__.py.
+REPOSITORY_URL = "https://github.com/hotlint/hotlint"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
@@ -47,6 +51,18 @@ def _location(path: str, root: str, region: dict | None = None) -> dict:
     return loc
 
 
+def help_uri(cls) -> str | None:
+    """Where the rule's documentation is read: the rule's own ``help_uri`` when it has one (a
+    rule pack's), the built-in rule's module in the repository, else nothing."""
+    explicit = getattr(cls, "help_uri", None)
+    if isinstance(explicit, str) and explicit:
+        return explicit
+    parts = cls.__module__.split(".")
+    if len(parts) >= 3 and parts[:2] == ["hotlint", "rules"]:
+        return f"{REPOSITORY_URL}/blob/main/rules/{parts[2]}/__init__.py"
+    return None
+
+
 def render(report: Report, rules: dict, root: str | None = None) -> str:
     """``rules`` maps rule names to rule classes (for the driver's rule metadata)."""
     root = os.path.abspath(root or os.getcwd())
@@ -56,7 +72,7 @@ def render(report: Report, rules: dict, root: str | None = None) -> str:
     for n in names:
         cls = rules[n]
         doc = cls.documentation()
-        driver_rules.append({
+        entry = {
             "id": n,
             "name": "".join(p.capitalize() for p in n.split("-")),
             "shortDescription": {"text": cls.summary},
@@ -64,15 +80,27 @@ def render(report: Report, rules: dict, root: str | None = None) -> str:
             "help": {"text": doc, "markdown": doc},
             "defaultConfiguration": {"level": _LEVEL[cls.severity.value]},
             "properties": {"tags": ["performance"]},
-        })
+        }
+        uri = help_uri(cls)
+        if uri:
+            entry["helpUri"] = uri
+        driver_rules.append(entry)
     results = []
-    for d in report.diagnostics:
+    computed = fingerprints(report.diagnostics) if not report.fingerprints else None
+    for i, d in enumerate(report.diagnostics):
+        region = _region(d.path, d.range)
+        snippet = flagged_lines(d)
+        if snippet:  # the flagged source lines, as code scanning shows them
+            region["snippet"] = {"text": "\n".join(snippet)}
+        fingerprint = computed[i] if computed is not None else report.fingerprints.get(id(d))
         res = {
             "ruleId": d.rule,
             "level": _LEVEL[d.severity.value],
             "message": {"text": d.message + (f" Evidence: {d.evidence}." if d.evidence else "")},
-            "locations": [_location(d.path, root, _region(d.path, d.range))],
+            "locations": [_location(d.path, root, region)],
         }
+        if fingerprint:  # the same as a baseline's (hotlint.baseline): survives lines moving
+            res["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint}
         if d.rule in index:
             res["ruleIndex"] = index[d.rule]
         if d.measured is not None:  # ranked by a profile (hotlint.rank)
