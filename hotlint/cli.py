@@ -391,7 +391,8 @@ def run_lint(ns) -> int:
     command_flags = tidy.command_resolver(ns, files)  # `-- <compile command>`: no database
     for path in files:
         real = os.path.realpath(path)
-        if real != path and not (real + os.sep).startswith(root + os.sep):
+        # --facts-out: a build's sandbox links its sources in; the facts must not name the link's target
+        if real != path and not ns.facts_out and not (real + os.sep).startswith(root + os.sep):
             report.notes.append((path, f"resolves outside the project root, to {real}"))
         base_cfg = resolver.for_file(path)
         registry = base_cfg.registry
