@@ -234,7 +234,8 @@ def _show_settings(ns, resolver: ConfigResolver, overrides: dict, flag_resolvers
     for rule, opts in sorted(cfg.rule_options.items()):
         for opt, value in sorted(opts.items()):
             show(f"{rule}.{opt}", value)
-    show("compile-commands", fr.database_path(path) or "(none found: default flags)")
+    show("compile-commands", fr.database_path(path) or ("(none: the compile command after --)"
+                                                         if isinstance(fr, tidy.CommandFlags) else "(none found: default flags)"))
     show("flags", flags.args)
     show("flags from", flags.origin)
     return EXIT_OK
@@ -923,7 +924,7 @@ def completion_parser() -> argparse.ArgumentParser:
 
     p = lint_parser()
     for action in p._actions:
-        if action.dest in ("paths", "config", "output_file", "profile", "stdin_filename"):
+        if action.dest in ("paths", "config", "output_file", "profile", "stdin_filename", "export_fixes"):
             action.complete = shtab.FILE
         elif action.dest in ("cache_dir",):
             action.complete = shtab.DIRECTORY
@@ -1013,9 +1014,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 from .facts import merge_main
 
                 return merge_main(rest)
-        argv, command = tidy.split_command(argv)
-        ns = lint_parser().parse_args(argv)
-        ns.compile_command = command
+        ns = tidy.parse_args(lint_parser(), argv)  # `-- <compile command>` split off first
         if ns.fix and ns.diff:
             raise UsageError("--fix and --diff do not combine: --diff shows, --fix writes")
         if ns.facts_out and (ns.fix or ns.diff or ns.show_fixes or ns.show_settings):

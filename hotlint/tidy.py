@@ -41,6 +41,21 @@ def split_command(argv: Sequence[str]) -> tuple[list[str], Optional[list[str]]]:
     return argv[:at], argv[at + 1:]
 
 
+def parse_args(parser, argv: Sequence[str]):
+    """``argv`` parsed by the lint ``parser``, the compile command after ``--`` (if any) in
+    ``compile_command``. A compile command needs the files it compiles named before ``--``
+    (``hotlint -- file.cpp`` is not how a file name starting with `-` is given: write ``./-file.cpp``)."""
+    from .cli import UsageError
+
+    argv, command = split_command(argv)
+    ns = parser.parse_args(argv)
+    ns.compile_command = command
+    if command is not None and not ns.paths:
+        raise UsageError("`-- <compile command>` is the command that compiles the files named before `--`: "
+                         "name them (e.g. `hotlint src/foo.cpp -- c++ -Iinclude -c src/foo.cpp`)")
+    return ns
+
+
 class CommandFlags(FlagResolver):
     """Flags from a compile command given on the command line, the same for every file named
     (clang-tidy's fixed compilation database); ``before``: ``--extra-arg-before`` values."""

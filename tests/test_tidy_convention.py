@@ -130,6 +130,16 @@ def test_command_flags_reach_the_parse_and_are_cleaned(tmp_path, capsys, monkeyp
     assert not any(p.name.endswith(".d") for p in build.iterdir())  # nothing the command names was written
 
 
+def test_a_command_needs_its_files_named(tmp_path, capsys, monkeypatch):
+    (tmp_path / "a.cpp").write_text("int f();\n")
+    code, _, err = lint(["--", "a.cpp"], tmp_path, capsys, monkeypatch)
+    assert code == 3 and "name them" in err
+    code, out, _ = lint(["--show-settings", "--extra-arg-before=-DB", "a.cpp", "--", "clang++", "-DC", "-Iinc"],
+                        tmp_path, capsys, monkeypatch)
+    assert code == 0 and f'flags = ["-x", "c++", "-DB", "-DC", "-I{tmp_path / "inc"}"]' in out
+    assert "compile-commands = (none: the compile command after --)" in out
+
+
 def test_command_compiler_name_gives_the_family(tmp_path):
     src = tmp_path / "a.cpp"
     src.write_text("int f();\n")
