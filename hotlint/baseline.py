@@ -15,6 +15,7 @@ baseline serves from any working directory.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -80,9 +81,15 @@ def fingerprints(diagnostics: Sequence[Diagnostic]) -> list[str]:
 
 def project_path(path: str) -> str:
     """``path`` relative to its project root, with ``/`` between folders (as a baseline stores it)."""
+    path = os.path.abspath(path)
+    return os.path.relpath(path, _root_of_folder(os.path.dirname(path))).replace(os.sep, "/")
+
+
+@functools.lru_cache(maxsize=4096)
+def _root_of_folder(folder: str) -> str:
     from .trust import project_root  # noqa: PLC0415
 
-    return os.path.relpath(os.path.abspath(path), project_root(path)).replace(os.sep, "/")
+    return project_root(os.path.join(folder, "_"))
 
 
 # --------------------------------------------------------------------------- baseline file

@@ -924,7 +924,8 @@ def completion_parser() -> argparse.ArgumentParser:
 
     p = lint_parser()
     for action in p._actions:
-        if action.dest in ("paths", "config", "output_file", "profile", "stdin_filename", "export_fixes"):
+        if action.dest in ("paths", "config", "output_file", "profile", "stdin_filename", "export_fixes",
+                           "baseline", "write_baseline"):
             action.complete = shtab.FILE
         elif action.dest in ("cache_dir",):
             action.complete = shtab.DIRECTORY
