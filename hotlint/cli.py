@@ -222,7 +222,7 @@ def _show_settings(ns, resolver: ConfigResolver, overrides: dict, flag_resolvers
     show("extend-exclude (command line)", ns.extend_exclude)
     show("respect-gitignore", cfg.respect_gitignore if ns.respect_gitignore is None else ns.respect_gitignore)
     show("force-exclude", cfg.force_exclude if ns.force_exclude is None else ns.force_exclude)
-    show("cache-line-size", cfg.cache_line_size)
+    show("cache-line-size", cfg.cache_line_size if cfg.cache_line_size is not None else "(the unit's target's)")
     show("timeout", cfg.timeout)
     show("min-severity", cfg.min_severity)
     show("profile", cfg.profile)

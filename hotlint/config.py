@@ -53,7 +53,7 @@ class Config:
     respect_gitignore: bool = True
     force_exclude: bool = False
     report_unused_suppressions: bool = False  # suppress.UNUSED_RULE findings (opt-in, as ruff's RUF100)
-    cache_line_size: int = 64
+    cache_line_size: Optional[int] = None  # None: each unit's target's (hotlint.analysis.target)
     extra_args: list[str] = field(default_factory=list)
     compile_commands: Optional[str] = None
     hot_functions: list[str] = field(default_factory=list)

@@ -52,6 +52,15 @@ def results() -> tuple[dict, Optional[str]]:
     return {}, None
 
 
+def _machine(run: dict) -> str:
+    """``AMD EPYC (x86-64)``: the CPU and its architecture, so a finding for another target
+    (arm64, POWER) reads as measured elsewhere."""
+    cpu, arch = run.get("cpu"), run.get("machine")
+    if cpu and arch and arch.lower() not in cpu.lower():
+        return f"{cpu} ({arch})"
+    return cpu or arch or "?"
+
+
 def describe(entry: dict, run: dict) -> str:
     """``slow/fast measured 11.2x (min 10.8, max 11.9), g++ 12 -O2, AMD EPYC 9B14, 2 cores``: the
     machine of the run that measured this entry (each entry keeps its own), else ``run``'s."""
@@ -59,7 +68,7 @@ def describe(entry: dict, run: dict) -> str:
     text = (
         f"slow/fast measured {entry['ratio']:.2f}x (min {entry['ratio_min']:.2f}, max {entry['ratio_max']:.2f})"
         f", {run.get('compiler', '?')} {run.get('flags', '')}".rstrip()
-        + f", {run.get('cpu') or run.get('machine', '?')}, {run.get('cores', '?')} cores"
+        + f", {_machine(run)}, {run.get('cores', '?')} cores"
     )
     if not run.get("cpu"):  # saved before runs recorded their machine: say so rather than imply this one
         text += "; measured on a machine the results do not record"

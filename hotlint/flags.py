@@ -9,7 +9,8 @@ spelling, so only what shapes the parse is kept:
 
 - include paths, sysroots and forced includes (``-I``, ``-isystem``, ``-include``, ...);
 - macros (``-D``, ``-U``) and the language and standard (``-x``, ``-std=``, ``-stdlib=``);
-- the target (``--target=``, ``-m32``, ``-march=``, ``-mavx2``: they define macros and types);
+- the target (``--target=``, ``-m32``, ``-march=``, ``-mavx2``: they define macros and types;
+  Apple's ``-arch arm64`` as ``--target=arm64-apple-darwin``);
 - ``-f`` options that change what code means (exceptions, RTTI, char signedness, strict
   aliasing, floating-point reassociation, OpenMP, MS extensions, ...), optimisation levels
   (``__OPTIMIZE__`` changes what glibc's headers declare) and ``-pthread``;
@@ -102,6 +103,9 @@ _CL = re.compile(r"^[/-](?:D.+|U.+|I.+|std:.+|Zc:.+|EH[a-z-]*|GR-?|permissive-?|
                  r"arch:.+|openmp(?::.+)?|fp:.+|Zp\d*|utf-8|source-charset:.+|execution-charset:.+|"
                  r"external:I.+|external:W\d)$")
 _CL_COMPILERS = ("cl", "cl.exe", "clang-cl", "clang-cl.exe")
+# ``-arch arm64``: the Apple driver's way to name the target, which clang elsewhere ignores. It is
+# written as the target it names (``--target=arm64-apple-darwin``) unless the command names one.
+_ARCH_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 # Flags that would load code into the analyzer: named in a note when dropped.
 _CODE_LOADING = re.compile(r"^(?:-fplugin|-fpass-plugin|-fplugin-arg-|--?load|-plugin|-add-plugin|-load-pass-plugin)")
 
@@ -196,6 +200,7 @@ def clean(argv: list[str], directory: Optional[str], compiler_first: bool = Fals
     if directory is not None:
         argv = _expand_response_files(argv, directory, res.warnings)
     cl_mode = cl_mode or "--driver-mode=cl" in argv
+    named_target = any(a in ("-target", "--target") or a.startswith(("--target=", "-target=")) for a in argv)
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -203,6 +208,14 @@ def clean(argv: list[str], directory: Optional[str], compiler_first: bool = Fals
         if "\n" in a or "\r" in a or "\0" in a:
             res.dropped.append(a)  # no flag contains a line break; it only serves to forge output
             i += 1
+            continue
+        if a == "-arch" and nxt is not None and _ARCH_NAME.match(nxt):
+            if named_target or cl_mode:
+                res.dropped.extend([a, nxt])
+            else:
+                res.args.append(f"--target={nxt}-apple-darwin")
+                named_target = True  # a second -arch (a universal build) is dropped: one target per parse
+            i += 2
             continue
         if a in _KEEP_WITH_VALUE:
             if nxt is None or nxt.startswith("-") or not nxt or any(c in nxt for c in "\n\r\0"):

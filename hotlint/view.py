@@ -148,7 +148,7 @@ class Record:
 class Settings:
     """What rules may read about the run (the engine fills this from the config)."""
 
-    cache_line_size: int = 64
+    cache_line_size: Optional[int] = None  # configured; None: the unit's target's (view.analysis.target)
     hot_functions: tuple[str, ...] = ()
     cold_functions: tuple[str, ...] = ()
     thread_pool: tuple[str, ...] = ()  # functions that hand a callable to a pool's threads

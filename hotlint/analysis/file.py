@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .hotness import FileHotness
     from .layout import FileLayouts, LayoutUses
     from .symbols import SymbolIndex
+    from .target import Target
     from .threads import Joins, ThreadBodies, ThreadRoles
 
 
@@ -67,6 +68,14 @@ class FileAnalysis:
         from .hotness import FileHotness
 
         return FileHotness(self.view)
+
+    @cached_property
+    def target(self) -> "Target":
+        """The machine the unit's findings assume: triple, cache-line size and its source, atomic
+        instruction features (``analysis.target``)."""
+        from .target import target_of
+
+        return target_of(self.view.args, self.view.settings.cache_line_size)
 
     @cached_property
     def joins(self) -> "Joins":

@@ -615,7 +615,7 @@ class HotlintServer(LanguageServer):
             return analysis
         if setup.excluded:
             return analysis
-        analysis.line_size = setup.options.settings.cache_line_size
+        analysis.line_size = setup.options.settings.cache_line_size or 64  # the worker says the unit's target's
         analysis.rule_paths = tuple(setup.options.rule_paths)
         asked = time.perf_counter()
         reply = await self._ask_worker(doc, source, setup)
@@ -637,6 +637,8 @@ class HotlintServer(LanguageServer):
         # the result keeps the first parse error (with what it withholds); show the others where they are
         analysis.errors = result.errors + [ErrorRecord.from_json(e) for e in reply.get("parse_errors", [])[1:]]
         analysis.records = [layout_from_json(r) for r in reply.get("records", [])]
+        if isinstance(reply.get("line_size"), int) and reply["line_size"] > 0:
+            analysis.line_size = reply["line_size"]
         loops = reply.get("record_loops")
         analysis.record_loops = loops if isinstance(loops, list) and len(loops) == len(analysis.records) else []
         return analysis

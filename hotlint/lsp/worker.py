@@ -266,6 +266,7 @@ class Analyzer:
             reply["records"] = [layout_to_json(r.layout) for r in view.records]
             # per record, the fields the file's loops name (the hover marks them, as `hotlint layout` does)
             reply["record_loops"] = [view.analysis.layouts.loop_fields(r.layout) for r in view.records]
+            reply["line_size"] = view.analysis.target.line_size  # the layout hover's cache lines
             # every error at its own place (the result keeps the first, with the consequences)
             reply["parse_errors"] = [e.to_json() for e in
                                      (context_errors(tu, path)[0] if context else clang.error_records(tu, path)[0])]

@@ -164,7 +164,9 @@ class AosLayout(Rule):
     - `max-used-fraction` (float, default 0.5): report a loop only when it touches at most
       this share of each record's bytes.
 
-    The cache-line size comes from the global `cache-line-size` setting (default 64).
+    The cache-line size is the unit's target's (`hotlint.analysis.target`: the global
+    `cache-line-size` setting if set, else the target's own, 64 on x86-64, 128 on Apple arm64),
+    and the notes name the target they assume.
 
     ## References
     - Intel 64 and IA-32 Architectures Optimization Reference Manual, "Data Layout
@@ -186,7 +188,7 @@ class AosLayout(Rule):
     def check(self, view) -> Iterator[Finding]:
         min_size = self.option(view, "min-record-size")
         max_fraction = self.option(view, "max-used-fraction")
-        line = view.settings.cache_line_size
+        line = view.analysis.target.line_size
         all_sweeps = [(loop, sweep) for loop in view.loops for sweep in _sweeps(view, loop)]
         all_sweeps += [(None, sweep) for sweep in _search_sweeps(view)]
         for loop, sweep in all_sweeps:
@@ -262,6 +264,7 @@ class AosLayout(Rule):
             start = loop.node.range.start
             keyword = {"range-for": "for"}.get(loop.kind, loop.kind)
             rng = Range(start, Position(start.line, start.column + len(keyword)))
+        notes.append(view.analysis.target.assumption)
         return Finding(rng, msg, severity=self.severity_for(view, sweep.anchor), notes=tuple(notes),
                        case=_evidence_case(view, loop, sweep, layout))
 
@@ -305,6 +308,7 @@ class AosLayout(Rule):
             fix = migrate(view, loop, sweep, layout, record_node, all_sweeps)
         if fix is None and refusal is None:
             fix, refusal = soa_fix(view, loop, sweep, layout, record_node)
+        notes.append(view.analysis.target.assumption)
         if fix is None and cold:
             notes.append("no struct-of-arrays rewrite is shown for this loop: " + (
                 refusal or "it reaches elements through a pointer, a reference bound in its body, or a record "

@@ -25,8 +25,8 @@ class FalseSharing(Rule):
     Checks the real layout of every record defined in the file (class templates as
     instantiated by the file included) and reports two or more atomic members
     (`std::atomic`, `std::atomic_flag`, C `_Atomic`, or small records holding one)
-    that fall into the same cache line of the configured size (`cache-line-size`,
-    64 bytes by default), unless this file shows exactly the same functions writing
+    that fall into the same cache line of the unit's target (see *Options* for the
+    line size each target gets), unless this file shows exactly the same functions writing
     them all (fields updated together, such as a count and a sum, want one line).
     When the record is not line-aligned, members on neighbouring lines are also
     reported if they share a line at half or more of the placements the record's
@@ -91,7 +91,7 @@ class FalseSharing(Rule):
     ```
 
     ## Fix safety
-    For a record, the fix puts `alignas(N)` (N = the configured line size) on every
+    For a record, the fix puts `alignas(N)` (N = the target's line size) on every
     falsely shared member after the first (members written by the same functions
     stay together), so each starts its own line. That grows the record and raises
     its alignment, which changes nothing a conforming program can observe unless it
@@ -119,12 +119,22 @@ class FalseSharing(Rule):
     padding members is never an `aos-layout` candidate (a struct of arrays would pack the
     slots onto shared lines again) and never a `padding-waste` reorder.
 
-    `std::hardware_destructive_interference_size` (`<new>`) names the same
+    `std::hardware_destructive_interference_size` (`<new>`) names a similar
     constant, but its value may change between compiler versions and `-mtune`
-    flags (GCC warns with `-Winterference-size`), so the fix writes the configured
-    number instead.
+    flags (GCC warns with `-Winterference-size`) and is one value for a whole
+    architecture (256 for every AArch64 target, Apple's 128-byte-line cores included),
+    so the fix writes the target's line size instead.
 
     ## Options
+    The line size is the unit's target's (`hotlint.analysis.target`), and the notes say which
+    they assume ("on x86-64, 64-byte cache lines"): the global `cache-line-size` setting
+    (configuration or `--cache-line-size`) if set; else the line of a core named by `-mtune`,
+    `-mcpu` or `-march` (Apple 128, A64FX 256, ThunderX 128, Neoverse and Cortex 64, POWER 128);
+    else 128 for Apple arm64 triples (`--target=arm64-apple-darwin`, `-arch arm64`); else the
+    compiler's `__GCC_DESTRUCTIVE_SIZE` for the target (the value of
+    `std::hardware_destructive_interference_size`: 64 on x86-64, 256 on other AArch64, 128 on
+    POWER); else 64. With no `--target` the target is the host's, as the compiler's default.
+
     - `ignore-read-only` (bool, default `true`): an atomic member that this file
       references only through loads (a flag set elsewhere, a configuration value)
       does not count toward a shared line. Members the file never references count,
@@ -154,7 +164,7 @@ class FalseSharing(Rule):
     }
 
     def check(self, view) -> Iterator[Finding]:
-        line = view.settings.cache_line_size
+        line = view.analysis.target.line_size
         yield from self._records(view, line)
         yield from self._per_thread_arrays(view, line)
 
@@ -243,7 +253,8 @@ class FalseSharing(Rule):
             severity=self.severity_for(view, op.node),
             fix=element_fix(view, element, line) or (atomic_array_fix(view, decl, line) if in_file else None),
             notes=(_array_message(view, name, element, count, writes, line),) + _array_notes(view, element, spawns,
-                                                                                           line),
+                                                                                           line)
+            + (view.analysis.target.assumption,),
             case=_evidence_case(min(count, line // size) if count else 2),
         )
 
@@ -369,22 +380,34 @@ def _record_headline(layout, groups, maybe, to_align, types: dict) -> str:
 
 def _record_notes(view, rec, line: int) -> tuple[str, ...]:
     layout = rec.layout
+    target = view.analysis.target
     if rec.node.kind == K.CLASS_TEMPLATE and not layout.is_template_instantiation:  # view.records: pattern_layout
         notes = [f"no declaration here instantiates `{display_name(layout)}`: its fields up to "
                  f"`{layout.fields[-1].name}` are at these offsets in every instantiation, which is at least "
-                 f"{layout.align}-byte aligned; cache-line-size is {line}"]
+                 f"{layout.align}-byte aligned; {target.assumed}"]
     else:
-        notes = [f"`{display_name(layout)}` is {layout.size} bytes, {layout.align}-byte aligned; "
-                 f"cache-line-size is {line}"]
+        notes = [f"`{display_name(layout)}` is {layout.size} bytes, {layout.align}-byte aligned; {target.assumed}"]
     if layout.is_template_instantiation:
         notes.append(f"layout of the instantiation `{display_name(layout)}` used in this file")
     notes.append(
         "if one thread writes all of these members, they belong together and this is not false sharing"
     )
     if view.language != "c":
-        notes.append(f"`alignas(std::hardware_destructive_interference_size)` says the same portably, but its "
-                     f"value can change with the compiler and -mtune; the fix writes the configured {line}")
+        notes.append(_interference_size_note(target, line))
     return tuple(notes)
+
+
+_ARCH_NAMES = {"arm64": "AArch64", "power": "POWER", "arm": "32-bit Arm", "s390x": "s390x"}
+
+
+def _interference_size_note(target, line: int) -> str:
+    """Why the fix writes a number, not `std::hardware_destructive_interference_size`."""
+    if target.destructive_size and target.destructive_size != line:
+        return (f"`alignas(std::hardware_destructive_interference_size)` would be {target.destructive_size} here "
+                f"(the compiler's one value for every {_ARCH_NAMES.get(target.arch, target.arch)} target, whatever -mcpu says); the fix writes "
+                f"{line}, the line size assumed for {target.name}")
+    return ("`alignas(std::hardware_destructive_interference_size)` says the same portably, but its value can "
+            f"change with the compiler and -mtune; the fix writes {line}, the line size assumed for {target.name}")
 
 
 # ------------------------------------------------------------ per-thread arrays

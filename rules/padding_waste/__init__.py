@@ -147,7 +147,8 @@ class PaddingWaste(Rule):
     }
 
     def check(self, view) -> Iterator[Finding]:
-        line = view.settings.cache_line_size
+        target = view.analysis.target
+        line = target.line_size
         min_bytes = self.option(view, "min-bytes")
         chosen: dict = {}  # one finding per definition: the instantiation that wastes most
         for rec in view.records:
@@ -170,7 +171,7 @@ class PaddingWaste(Rule):
             fewer_lines = layout.cache_lines(line) > -(-best_size // line)
             base = Severity.WARNING if fewer_lines else self.severity
             reorder, why_not = reorder_fix(view, rec, own, best, best_size)
-            notes = [_gain(layout, best, best_size, line), *_hole_notes(layout, own, start),
+            notes = [_gain(layout, best, best_size, line, target.name), *_hole_notes(layout, own, start),
                      *([why_not] if why_not else [])]
             yield Finding(
                 key,
@@ -238,10 +239,11 @@ def _message(layout, own, best, best_size, start, line: int) -> str:
     return message if len(message) <= 120 else f"{head}reordering its fields makes it {size}"
 
 
-def _gain(layout, best, best_size, line: int) -> str:
-    """The order in full, and what it saves (the finding's first note)."""
+def _gain(layout, best, best_size, line: int, target: str) -> str:
+    """The order in full, and what it saves (the finding's first note); ``target``: the machine
+    whose line size ``line`` is (``analysis.target``)."""
     now_lines, best_lines = layout.cache_lines(line), -(-best_size // line)
-    lines = (f" and fits it in {_lines(best_lines)} of {line} bytes instead of {now_lines}"
+    lines = (f" and fits it in {_lines(best_lines)} of {line} bytes instead of {now_lines} on {target}"
              if best_lines < now_lines else "")
     order = ", ".join(f.name for f in best)
     return (f"ordering its fields `{order}` makes it {best_size} bytes{lines} "

@@ -20,6 +20,7 @@ from hotlint.analysis.expressions import operand_list, same_entity, traced_value
 from hotlint.analysis.kinds import K
 from hotlint.analysis.source import is_postfix_name
 from hotlint.analysis.symbols import file_private, in_linted_file
+from hotlint.analysis.target import weaker_order_gains
 from hotlint.analysis.types import survives_integer_promotion
 from hotlint.model import Applicability, Edit, Severity
 from hotlint.rule import Finding, Option, Rule, fix
@@ -140,15 +141,31 @@ class SeqCstDefault(Rule):
     Anything else gets "choose explicitly"; seq_cst is right only for store-to-load ordering.
 
     ## Why is this bad?
-    The default is the most expensive order, and it is usually not what the code needs. On
-    x86-64 a seq_cst store is an `XCHG` (or `MOV` + `MFENCE`): a full barrier that drains the
-    store buffer, about 20 cycles, where a release store is a plain `MOV`. Read-modify-writes
-    are `LOCK`-prefixed under every order on x86-64, so there the default costs the compiler's
-    freedom to reorder and combine around them; on AArch64 and POWER every seq_cst access needs
-    stronger instructions or full `sync` barriers. Loads are plain `MOV`s on x86-64 under any
-    order (TSO), so seq_cst loads are reported at `info` severity. The measured slow/fast ratio
-    of a hot seq_cst store loop against its release form comes from the rule's bench pair:
-    `hotlint bench seq-cst-default`.
+    The default is the most expensive order, and it is usually not what the code needs. What it
+    costs depends on the unit's target (its `--target`/`-arch` and `-mcpu`/`-march`, the host's
+    by default; `hotlint.analysis.target`), and the finding's note names the target and the
+    instructions on both sides:
+
+    * x86-64 (TSO): a seq_cst store is an `XCHG`, a full barrier that drains the store buffer
+      (about 20 cycles), where release and relaxed stores are a plain `MOV`. Loads are a plain
+      `MOV` under every order and read-modify-writes the same `LOCK`-prefixed instruction, so
+      there only stores gain; seq_cst loads are reported at `info` severity and the notes of
+      loads and read-modify-writes say that no instruction is saved, only the compiler's
+      freedom to merge, hoist or reorder.
+    * arm64: a seq_cst load is an `LDAR`, a relaxed one an `LDR`, an acquire one an `LDAPR`
+      with RCpc (`-march=armv8.3-a` and later, every Apple core) and an `LDAR` without; a
+      seq_cst or release store is an `STLR`, a relaxed one an `STR`; read-modify-writes are
+      LSE atomics (`LDADDAL`/`SWPAL`/`CASAL` for seq_cst and acq_rel, the `A`, `L` or plain
+      forms for acquire, release and relaxed) or, without LSE (`armv8.0`), `LDAXR`/`STLXR`
+      loops against `LDXR`/`STXR`. So loads and read-modify-writes weaker than seq_cst gain
+      there, and a load that would be cheaper is reported as a `warning`.
+    * POWER: seq_cst accesses add an `hwsync` full barrier that acquire and release forms
+      (`lwsync`, `isync`) and relaxed ones do not need.
+
+    The measured slow/fast ratio of a hot seq_cst store loop against its release form comes
+    from the rule's bench pair (`hotlint bench seq-cst-default`); the pairs of loads and
+    read-modify-writes measure no gain on x86-64, and the evidence names the machine that
+    measured them (x86-64 here), never the target's.
 
     Writing the order also documents the synchronization: a reader sees which stores publish
     data and which counters are only statistics.
@@ -196,6 +213,8 @@ class SeqCstDefault(Rule):
     ## Options
     * `report-loads` (bool, default `true`): report seq_cst loads as well. They are free on
       x86-64, so teams that only target x86-64 may turn them off.
+
+    The target is the unit's own; the global `cache-line-size` setting does not change it.
 
     ## References
     * C++ standard, [atomics.order]; cppreference, "std::memory_order".
@@ -249,11 +268,15 @@ class SeqCstDefault(Rule):
         else:
             message = (f"{_describe(view, op)} {opening}, {text.KIND[advice.pattern]}: "
                        + (f"use {spelled}" if spelled else "write the order it needs"))
-        base = Severity.INFO if site.role == LOAD or advice.pattern == "dekker" else self.severity
+        target = view.analysis.target
+        # a load whose weaker order compiles to the same instruction (every order on x86-64) is an info
+        quiet_load = site.role == LOAD and not weaker_order_gains(target, LOAD, order)
+        base = Severity.INFO if quiet_load or advice.pattern == "dekker" else self.severity
         edits = _edits(view, op, site, order) if order is not None else None
         the_fix = fix(f"write {order_spelling(op, order, language=view.language)}", edits,
                       Applicability.SAFE if advice.safe else Applicability.UNSAFE) if edits else None
-        notes = (f"{why[0].upper()}{why[1:]}.", f"{text.COST[site.role][0].upper()}{text.COST[site.role][1:]}.",
+        cost = text.cost(target, site.role, order)
+        notes = (f"{why[0].upper()}{why[1:]}.", f"{cost[0].upper()}{cost[1:]}.",
                  *((advice.detail,) if advice.detail else ()), *_notes(group, site))
         return Finding(op.node.range, message, severity=self.severity_for(view, op.node, base),
                        fix=the_fix, notes=notes, case=_EVIDENCE_CASE.get(site.role))

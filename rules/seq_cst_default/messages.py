@@ -7,20 +7,77 @@ the explanation are notes.
 are line lists (``line 4``, ``lines 4, 9``): where the deciding operations, the loads, the
 stores and the read-modify-writes are."""
 
-from hotlint.analysis.atomics import ADD, FENCE, LOAD, RMW, STORE
+from typing import Optional
 
-# What the default order costs, by the operation's role (said after the operation).
-COST = {
-    LOAD: "a seq_cst load is a plain MOV on x86-64 (TSO) but an LDAR on AArch64 and a full `sync` "
-          "on POWER, and it stops the compiler from merging or hoisting the load",
-    STORE: "a seq_cst store is an XCHG on x86-64, a full barrier that drains the store buffer "
-           "(about 20 cycles), where release and relaxed stores are a plain MOV",
-    ADD: "the read-modify-write is LOCK-prefixed on x86-64 under any order, so there seq_cst costs "
-         "the compiler's freedom to reorder around it; AArch64 needs the acquire-release form "
-         "(LDADDAL, not LDADD) and POWER a full `sync`",
-    FENCE: "MFENCE on x86-64 (about 30 cycles, it drains the store buffer) and `dmb ish` on AArch64",
+from hotlint.analysis.atomics import ADD, FENCE, LOAD, RMW, STORE
+from hotlint.analysis.target import ARM64, POWER, X86, X86_64, atomic_instructions, weaker_order_gains
+
+# What the default order costs on the unit's target (``analysis.target``), by the operation's role:
+# the instructions seq_cst and the suggested order compile to there, and what the weaker one saves.
+_NOUN = {LOAD: "load", STORE: "store", ADD: "read-modify-write", RMW: "read-modify-write", FENCE: "fence"}
+_FREEDOM = {LOAD: "merge or hoist the load", STORE: "reorder around it", ADD: "reorder around it",
+            RMW: "reorder around it", FENCE: "reorder around it"}
+_WEAKER = {LOAD: ("acquire", "relaxed"), STORE: ("release", "relaxed"),
+           ADD: ("acq_rel", "acquire", "release", "relaxed"), FENCE: ("acq_rel", "acquire", "release")}
+_WEAKER[RMW] = _WEAKER[ADD]
+# What the weaker order's instructions save, by architecture and role (and order, where it differs).
+_SAVES = {
+    (X86_64, STORE): "it no longer drains the store buffer (about 20 cycles)",
+    (ARM64, LOAD, "relaxed"): "a plain load orders nothing around it",
+    (ARM64, LOAD, "acquire"): "an `LDAPR` may complete before this thread's earlier `STLR` stores, where an `LDAR` "
+                              "waits for them (RCpc)",
+    (ARM64, STORE): "a plain store orders nothing before it",
+    (ARM64, ADD, "relaxed"): "neither its load nor its store half orders anything",
+    (ARM64, ADD, "acquire"): "only its load half orders (acquire)",
+    (ARM64, ADD, "release"): "only its store half orders (release)",
+    (POWER, LOAD): "the `hwsync` full barrier goes",
+    (POWER, STORE): "the `hwsync` full barrier goes",
+    (POWER, ADD): "the `hwsync` full barrier goes",
 }
-COST[RMW] = COST[ADD]
+
+
+def _saves(target, role: str, order: str) -> str:
+    arch = X86_64 if target.arch == X86 else target.arch
+    role = ADD if role == RMW else role
+    return _SAVES.get((arch, role, order)) or _SAVES.get((arch, role)) or "the weaker order needs less ordering"
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def cost(target, role: str, order: Optional[str]) -> str:
+    """What a seq_cst operation of ``role`` costs on ``target`` against ``order`` (the suggested
+    one; None: none suggested), said from the instructions each compiles to there, and never a
+    gain the machine code does not have."""
+    noun = _NOUN[role]
+    seq_cst = atomic_instructions(target, role, "seq_cst")
+    if seq_cst is None:
+        return (f"hotlint has no model of the instructions atomics compile to on {target.name}: whether a weaker "
+                f"order is cheaper there is not known to it, only that it frees the compiler to {_FREEDOM[role]}")
+    head = f"on {target.name} a seq_cst {noun} is {seq_cst}"
+    if order is None:
+        by_instructions: dict[str, list[str]] = {}
+        for o in _WEAKER[role]:
+            by_instructions.setdefault(atomic_instructions(target, role, o), []).append(o)
+        cheaper = [f"{_and(orders)}: {instr}" for instr, orders in by_instructions.items() if instr != seq_cst]
+        if not cheaper:
+            return f"{head} under every order: no instruction is saved there, only the compiler's freedom to " \
+                   f"{_FREEDOM[role]}"
+        return f"{head}; {'; '.join(cheaper)}"
+    if order == "seq_cst":
+        return head
+    weaker = atomic_instructions(target, role, order)
+    if weaker_order_gains(target, role, order):
+        return f"{head} and {_a(order)} one {weaker}: {_saves(target, role, order)}"
+    elsewhere = " (weakly ordered targets such as arm64 differ)" if target.arch in (X86_64, X86) else ""
+    return (f"{head}, as {_a(order)} one is: no instruction is saved there, only the compiler's freedom to "
+            f"{_FREEDOM[role]}{elsewhere}")
+
 
 OPENING = "is seq_cst by default"
 BUILTIN_OPENING = "is a legacy builtin, always seq_cst"
