@@ -248,6 +248,11 @@ def merge_parser():
                    help="rank by this profile (repeatable), replacing the profiles the units were configured with")
     p.add_argument("--hot-threshold", metavar="PERCENT", help="replaces the units' hot threshold")
     p.add_argument("--min-severity", choices=("info", "warning", "error"), help="replaces the units' minimum severity")
+    p.add_argument("--baseline", metavar="FILE", help="report only findings not in this baseline (as a run's)")
+    p.add_argument("--write-baseline", metavar="FILE", help="record the reported findings in FILE and exit 0 on them")
+    p.add_argument("--diff-base", metavar="REF", help="report only findings on lines changed since the git ref REF")
+    p.add_argument("--fail-on", choices=("info", "warning", "error"),
+                   help="exit 1 only when a reported finding is of this severity or above")
     p.add_argument("--config", metavar="FILE", help="the configuration whose rules the report describes (SARIF)")
     p.add_argument("--trust", action="store_true", help="load the configuration's `rule-paths` rule packs")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
@@ -308,10 +313,13 @@ def merge(facts_paths: Sequence[str], root: str, ranking_overrides: Optional[dic
 def merge_main(argv: Sequence[str]) -> int:
     from rich.console import Console
 
+    from . import tidy
+    from .baseline import Adoption, AdoptionError
     from .cli import (EXIT_ERRORS, EXIT_FINDINGS, EXIT_OK, UsageError, _note_lines, _Ranking,
-                      _registry_for_config, _write, say)
+                      _registry_for_config, _write, _write_atomically, say)
 
     ns = merge_parser().parse_args(argv)
+    ns.fix = ns.diff = ns.show_fixes = False  # what a run's helpers ask of its command line
     if ns.output_file and not os.path.isdir(os.path.dirname(os.path.abspath(ns.output_file))):
         raise UsageError(f"--output-file {ns.output_file}: no such folder")
     over: dict = {}
@@ -331,21 +339,26 @@ def merge_main(argv: Sequence[str]) -> int:
     if not files:
         raise UsageError("no facts files found in " + ", ".join(ns.facts))
     report, ranking, graph = merge(files, root, over)
+    try:  # --baseline, --write-baseline, --diff-base, on the units the facts are about
+        adoption = Adoption.from_args(ns, sorted(ranking), None)
+    except AdoptionError as exc:
+        raise UsageError(str(exc)) from None
     rank = _Ranking(report, ranking, graph)
     report.diagnostics = rank(report.diagnostics)
     report.sort()
     err = Console(stderr=True, highlight=False)
+    if adoption is not None:
+        adoption.apply(report, lambda line: None if ns.quiet else say(err, line), _write_atomically)
     if not ns.quiet:
         for line in _note_lines(report.notes):
             say(err, line)
     registry, skipped = _registry_for_config(ns.config, ns.trust)
     if skipped and not ns.quiet:
         say(err, f"hotlint: note: {skipped}")
-    ns.diff = ns.show_fixes = False  # what cli._write asks of a run
     _write(report, ns, dict(registry.rules))
     if report.errors and not ns.exit_zero_on_errors:
         return EXIT_ERRORS
-    if report.diagnostics and not ns.exit_zero:
+    if tidy.fails(ns, report) and not ns.write_baseline:  # recorded: none of them is new
         return EXIT_FINDINGS
     return EXIT_OK
 

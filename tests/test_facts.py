@@ -200,3 +200,22 @@ def test_path_marker_round_trip():
     assert relocate_in(out, "/r/x") == data
     assert relocate_in(out, "/new") == {"/new/a.cpp": ["/new/b.h", "nul \x00R here", "\x00\x00",
                                                        "/elsewhere/c.h", 3, None]}
+
+
+def test_merge_takes_a_baseline_as_a_run_does(tmp_path):
+    root = project(tmp_path)
+    units = ["src/a.cpp", "src/b.cpp"]
+    assert run_cli("--no-cache", "--write-baseline", "whole.json", *units, cwd=root).returncode == 0
+    facts = facts_for(root, units, root / "facts")
+    assert run_cli("merge", "--write-baseline", "merged.json", *map(str, facts), cwd=root).returncode == 0
+    assert (root / "merged.json").read_text() == (root / "whole.json").read_text()
+    assert "process" in (root / "whole.json").read_text() or json.loads((root / "whole.json").read_text())
+    # a new hot allocation above the old one: only it is new
+    write(root / "src" / "b.cpp", B.replace("    for (int k = 0; k < n; ++k) {\n        Item* item",
+                                            "    for (int j = 0; j < n; ++j) {\n        consume(new Item{j, 2});\n"
+                                            "    }\n    for (int k = 0; k < n; ++k) {\n        Item* item", 1))
+    facts = facts_for(root, units, root / "facts")
+    whole, merged = both(root, units, "--format", "json", "--baseline", "whole.json", facts=facts)
+    assert merged == whole
+    new = json.loads(merged[1])["diagnostics"]
+    assert [(d["line"], d["severity"]) for d in new] == [(6, "warning")], new
