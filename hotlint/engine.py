@@ -179,8 +179,11 @@ def analyze_unit(tu, path: str, text: str, args: Sequence[str], options: EngineO
 
 def analyze_unit_with_view(tu, path: str, text: str, args: Sequence[str], options: EngineOptions,
                            registry: Optional[Registry] = None,
-                           context: Optional[str] = None) -> tuple[FileResult, FileView]:
+                           context: Optional[str] = None, roots: Optional[list] = None) -> tuple[FileResult, FileView]:
     """``analyze_unit`` and the file view the rules saw (its records, for layout hovers).
+
+    ``roots``: the declarations to analyze, when not every one written in the file (the language
+    server's declaration units: the edited declaration alone).
 
     With ``context`` (the path of the unit's main file), ``path`` is a header that unit includes:
     only what is spelled in the header is analyzed and its own parse errors reported (the caller
@@ -204,7 +207,7 @@ def analyze_unit_with_view(tu, path: str, text: str, args: Sequence[str], option
         # the includer's own declarations name the header's class templates' instantiations
         users = clang.main_file_roots(tu, context)
     else:
-        roots, users = clang.main_file_roots(tu, path), []
+        roots, users = (clang.main_file_roots(tu, path) if roots is None else roots), []
     view = FileView(path, text, roots, options.settings, layouts_trusted=not errors,
                     language=_language(args, context or path), instantiation_roots=users, args=args)
     try:

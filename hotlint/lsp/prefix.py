@@ -83,25 +83,59 @@ def first_difference(old: bytes, new: bytes) -> Optional[int]:
     return lo
 
 
+@dataclass(frozen=True)
+class Decl:
+    """A declaration of a file's outline: its bytes ``[start, end)``; a namespace holds ``children``."""
+
+    start: int
+    end: int
+    namespace: bool = False
+    children: tuple["Decl", ...] = ()
+
+    def to_json(self) -> list:
+        return [self.start, self.end, [c.to_json() for c in self.children] if self.namespace else None]
+
+    @classmethod
+    def from_json(cls, data) -> "Decl":
+        start, end, children = data
+        return cls(int(start), int(end), children is not None, tuple(cls.from_json(c) for c in children or ()))
+
+
+def outline(roots: Sequence, data: bytes) -> list[Decl]:
+    """The file's declarations at file scope, namespaces with theirs, as byte spans (what
+    ``enclosing`` needs, sent between processes as plain data)."""
+    offsets = ByteOffsets(data)
+
+    def decl(node) -> Decl:
+        r = node.range
+        start, end = offsets.of(r.start.line, r.start.column), offsets.of(r.end.line, r.end.column)
+        if node.kind == K.NAMESPACE:
+            return Decl(start, end, True, tuple(decl(c) for c in node.children if c.is_declaration))
+        return Decl(start, end)
+
+    return [decl(r) for r in roots]
+
+
 def choose_split(roots: Sequence, change: int, data: bytes) -> Optional[Split]:
     """The split for an edit at byte ``change``: the line where the declaration holding it
     starts, descending into namespaces. None when there is no useful, safe split."""
-    offsets = ByteOffsets(data)
+    found = enclosing(outline(roots, data), change, data)
+    return found[0] if found is not None else None
 
-    def span(node) -> tuple[int, int]:
-        r = node.range
-        return offsets.of(r.start.line, r.start.column), offsets.of(r.end.line, r.end.column)
 
+def enclosing(decls: Sequence[Decl], change: int, data: bytes) -> Optional[tuple[Split, Decl]]:
+    """The split above the declaration that holds byte ``change`` (descending into namespaces),
+    and that declaration. None when there is no useful, safe split."""
     openers: list[bytes] = []
-    decls = list(roots)
     outer_brace = -1  # the `{` of the innermost namespace entered
+    decls = list(decls)
     while True:
-        spans = [span(d) for d in decls]
-        index = next((i for i, (_, end) in enumerate(spans) if end > change), None)
+        index = next((i for i, d in enumerate(decls) if d.end > change), None)
         if index is None:
             return None
-        target, (start, end) = decls[index], spans[index]
-        if target.kind == K.NAMESPACE and start < change:
+        target = decls[index]
+        start, end = target.start, target.end
+        if target.namespace and start < change:
             brace = data.find(b"{", start, end)
             header = data[start:brace + 1] if brace != -1 else b""
             if start < outer_brace:  # `b` in `namespace a::b {`: opened by a's header already
@@ -111,11 +145,11 @@ def choose_split(roots: Sequence, change: int, data: bytes) -> Optional[Split]:
             else:
                 openers.append(header)
             outer_brace = brace
-            decls = [c for c in target.children if c.is_declaration]
+            decls = list(target.children)
             continue
         break
-    split = offsets.line_start(start)
-    if split == 0 or data[split:start].strip() or (index > 0 and spans[index - 1][1] > split):
+    split = ByteOffsets(data).line_start(start)
+    if split == 0 or data[split:start].strip() or (index > 0 and decls[index - 1].end > split):
         return None
     if index == 0 and not openers:
         return None  # nothing above it but the includes: the ordinary preamble holds those
@@ -123,7 +157,7 @@ def choose_split(roots: Sequence, change: int, data: bytes) -> Optional[Split]:
     opened = sum(1 for m in _CONDITIONAL.finditer(head) if m.group(1) != b"endif")
     if opened != len(_CONDITIONAL.findall(head)) - opened:
         return None  # the split would fall inside an #if
-    return Split(split, tuple(openers))
+    return Split(split, tuple(openers)), target
 
 
 def _continued(room: list[tuple[int, int]], first_needs: int, last_needs: int) -> Optional[tuple[int, int]]:

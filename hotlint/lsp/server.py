@@ -46,6 +46,7 @@ from ..model import (
 )
 from ..output import safe
 from ..rule import load_rules
+from . import fast
 from .convert import Text, lsp_diagnostic, lsp_error, lsp_text_edit, overlaps
 from .hover import finding_markdown, layout_table
 from .settings import ClientSettings, FileSetup, Project, settings_section
@@ -363,10 +364,26 @@ class Analysis:
     record_loops: list[dict] = field(default_factory=list)  # per record: field -> lines of loops naming it
     line_size: int = 64
     rule_paths: tuple[str, ...] = ()
+    # the last whole-file result with the edited declaration's findings replaced (``fast``): the
+    # whole file's analysis of the same text follows
+    partial: bool = False
 
     def lsp_diagnostics(self) -> list[types.Diagnostic]:
         return ([lsp_diagnostic(d, self.text) for d in self.diagnostics]
                 + [lsp_error(e, self.text) for e in self.errors])
+
+
+@dataclass(eq=False)
+class Base:
+    """A whole-file analysis the fast worker starts from: its text, the worker's unranked result,
+    the file's outline (``prefix.outline``) and what it was computed with."""
+
+    text: str
+    result: dict
+    outline: list
+    args: list[str]
+    generation: int
+    analysis: Analysis
 
 
 @dataclass(eq=False)
@@ -377,6 +394,8 @@ class Document:
     timer: Optional[asyncio.Task] = None  # a pending debounced analysis, while it waits
     analysis: Optional[Analysis] = None  # the last one published
     closed: bool = False
+    base: Optional[Base] = None  # the last whole-file analysis, whatever its version: what ``fast`` edits from
+    full: Optional[asyncio.Task] = None  # the whole-file analysis after a partial one, while it runs
 
 
 def document_path(uri: str, language_id: Optional[str], root: Optional[str], number: int) -> str:
@@ -422,6 +441,10 @@ class HotlintServer(LanguageServer):
         self.generation = 0
         self.docs: dict[str, Document] = {}
         self.worker = WorkerClient(on_exit=self._worker_exited)
+        # the second worker, for declaration units (``fast``); HOTLINT_FAST_UNITS=0 turns it off
+        self.fast_worker: Optional[WorkerClient] = None
+        if os.environ.get("HOTLINT_FAST_UNITS", "1") != "0":
+            self.fast_worker = WorkerClient(on_exit=self._fast_worker_exited)
         self._untitled = 0
         self._said: set[str] = set()
         self.shut_down = False
@@ -540,14 +563,19 @@ class HotlintServer(LanguageServer):
         doc.closed = True
         if doc.timer is not None:
             doc.timer.cancel()
+        if doc.full is not None:
+            doc.full.cancel()
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         asyncio.ensure_future(self._forget(doc.path))
 
     async def _forget(self, path: str) -> None:
-        try:
-            await self.worker.request("close", {"path": path})
-        except Exception:
-            pass  # a dead worker has forgotten it already
+        for worker in (self.worker, self.fast_worker):
+            if worker is None or (worker is self.fast_worker and worker.pid is None):
+                continue
+            try:
+                await worker.request("close", {"path": path})
+            except Exception:
+                pass  # a dead worker has forgotten it already
 
     def version_of(self, doc: Document) -> Optional[int]:
         return self.workspace.get_text_document(doc.uri).version
@@ -581,12 +609,39 @@ class HotlintServer(LanguageServer):
                 return doc.analysis
             document = self.workspace.get_text_document(doc.uri)
             version, source, generation = document.version, document.source, self.generation
-            analysis = await self.analyze(doc, source, version, generation)
-            if self.is_current(doc, analysis) and not self.worker.closed:
+            analysis = await self.analyze_fast(doc, source, version, generation)
+            if analysis is None:
+                if doc.base is None:
+                    self._prepare_fast(doc, source)
+                analysis = await self.analyze(doc, source, version, generation)
+            # a partial analysis never replaces the whole file's of the same version (done meanwhile)
+            if self.is_current(doc, analysis) and not self.worker.closed \
+                    and not (analysis.partial and self._complete_and_current(doc)):
                 doc.analysis = analysis
                 self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
                     uri=doc.uri, diagnostics=analysis.lsp_diagnostics(), version=version))
+            if analysis.partial and (doc.full is None or doc.full.done()):
+                doc.full = asyncio.ensure_future(self._complete(doc))
             return analysis
+
+    async def _complete(self, doc: Document) -> None:
+        """After a partial analysis, analyze the whole file as it is now (on the other worker, while
+        the fast one answers the next edits) and publish that while it is current: the findings an
+        edit changed outside its declaration. Runs until a whole-file analysis is the current one."""
+        while not doc.closed and not self.worker.closed:
+            if doc.analysis is not None and not doc.analysis.partial and self.is_current(doc, doc.analysis):
+                return
+            document = self.workspace.get_text_document(doc.uri)
+            version, source, generation = document.version, document.source, self.generation
+            analysis = await self.analyze(doc, source, version, generation)
+            if self.is_current(doc, analysis) and not self.worker.closed and not self._complete_and_current(doc):
+                doc.analysis = analysis
+                self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                    uri=doc.uri, diagnostics=analysis.lsp_diagnostics(), version=version))
+
+    def _complete_and_current(self, doc: Document) -> bool:
+        """Whether what is published is a whole-file analysis of the document as it is."""
+        return doc.analysis is not None and not doc.analysis.partial and self.is_current(doc, doc.analysis)
 
     async def current(self, doc: Document) -> Optional[Analysis]:
         """The analysis of the document as it is now (waiting for one if need be)."""
@@ -641,7 +696,82 @@ class HotlintServer(LanguageServer):
             analysis.line_size = reply["line_size"]
         loops = reply.get("record_loops")
         analysis.record_loops = loops if isinstance(loops, list) and len(loops) == len(analysis.records) else []
+        outline = reply.get("outline")
+        if isinstance(outline, list) and not analysis.errors and setup.context is None:
+            doc.base = Base(source, reply["result"], outline, list(setup.args), generation, analysis)
         return analysis
+
+    async def analyze_fast(self, doc: Document, source: str, version: Optional[int],
+                           generation: int) -> Optional[Analysis]:
+        """The partial analysis of an edit inside one declaration (``fast``): the last whole-file
+        result with that declaration's findings from the fast worker. None when there is none
+        (no whole-file result to start from, the edit is not inside one declaration, ...)."""
+        base = doc.base
+        if self.fast_worker is None or self.fast_worker.closed or base is None or base.generation != generation \
+                or base.text == source:
+            return None
+        try:
+            setup = self.project.setup_for(doc.path)
+        except Exception:  # noqa: BLE001 - the whole-file analysis reports it
+            return None
+        if setup.error or setup.excluded or setup.problems or setup.context is not None or setup.args != base.args:
+            return None  # the whole-file analysis says what is wrong, or analyzes differently
+        params = {"path": doc.path, "text": source, "args": setup.args, "options": options_to_json(setup.options),
+                  "base": base.text, "outline": base.outline}
+        asked = time.perf_counter()
+        try:
+            reply = await self.fast_worker.request("analyze_fast", params, timeout=setup.timeout)
+        except (WorkerError, WorkerReplyError) as exc:
+            log.info("%s v%s: no quick answer: the fast worker failed: %s", os.path.basename(doc.path), version, exc)
+            return None
+        name = os.path.basename(doc.path)
+        if not isinstance(reply, dict) or "declined" in reply:
+            log.info("%s v%s: no quick answer: %s", name, version, (reply or {}).get("declined"))
+            return None
+        try:
+            merged = fast.merge(base.result, base.text, reply)
+        except fast.Declined as exc:
+            log.info("%s v%s: no quick answer: %s", name, version, exc)
+            return None
+        log.info("%s v%s: fast worker %s ms (parse %s ms, the declaration at byte %s, %s), round trip %.0f ms",
+                 name, version, reply.get("total_ms"), reply.get("parse_ms"), reply["region"]["start"],
+                 reply.get("unit"), (time.perf_counter() - asked) * 1000)
+        analysis = Analysis(version, generation, Text(source, self.workspace.position_encoding), partial=True)
+        analysis.line_size, analysis.rule_paths = base.analysis.line_size, base.analysis.rule_paths
+        analysis.diagnostics = self.rank(doc.path, FileResult.from_json(merged), setup)
+        # the layouts of the last whole-file analysis, for the hover: positions outside the edited
+        # lines are unchanged; a record inside the edited declaration waits for the next one
+        first, last = fast.edited_lines(base.text, reply["edit"])
+        kept = [i for i, r in enumerate(base.analysis.records)
+                if r.name_range.end.line < first or r.name_range.start.line > last]
+        analysis.records = [base.analysis.records[i] for i in kept]
+        loops = base.analysis.record_loops
+        analysis.record_loops = [loops[i] for i in kept] if len(loops) == len(base.analysis.records) else []
+        return analysis
+
+    def _prepare_fast(self, doc: Document, source: str) -> None:
+        """Have the fast worker parse the file (its ``#include`` lines precompiled) while the
+        whole-file analysis runs, so that the first edit gets a quick answer."""
+        if self.fast_worker is None or self.fast_worker.closed:
+            return
+        try:
+            setup = self.project.setup_for(doc.path)
+        except Exception:  # noqa: BLE001 - the whole-file analysis reports it
+            return
+        if setup.error or setup.excluded or setup.context is not None:
+            return
+
+        async def prepare():
+            try:
+                await self.fast_worker.request("prepare", {"path": doc.path, "text": source, "args": setup.args},
+                                               timeout=setup.timeout)
+            except Exception as exc:  # noqa: BLE001 - edits then wait for the whole-file analysis
+                log.info("%s: the fast worker could not prepare it: %s", os.path.basename(doc.path), exc)
+
+        asyncio.ensure_future(prepare())
+
+    def _fast_worker_exited(self, reason: str, owed: bool) -> None:
+        log.warning("the fast analyzer process %s; edits wait for the whole-file analysis until it is back", reason)
 
     def read_cached_graph(self) -> None:
         """Start reading, in the background, the call graph of the command line's cached results
@@ -814,7 +944,11 @@ class HotlintServer(LanguageServer):
         for doc in self.docs.values():
             if doc.timer is not None:
                 doc.timer.cancel()
+            if doc.full is not None:
+                doc.full.cancel()
         await self.worker.close()
+        if self.fast_worker is not None:
+            await self.fast_worker.close()
 
 
 def create_server() -> HotlintServer:
@@ -831,6 +965,11 @@ def create_server() -> HotlintServer:
             ls.say(f"editor setting {problem}")
         ls.read_cached_graph()
         await ls._restart_worker()  # the first open should not pay for starting Python
+        if ls.fast_worker is not None:
+            try:
+                await ls.fast_worker.start()
+            except Exception as exc:  # noqa: BLE001 - edits then wait for the whole-file analysis
+                log.warning("cannot start the fast analyzer process: %s", exc)
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: HotlintServer, params):
@@ -842,6 +981,8 @@ def create_server() -> HotlintServer:
         # End now: pygls would first join its stdin reader thread, which waits for a client
         # that may itself be waiting for this process to end.
         ls.worker.kill_now()
+        if ls.fast_worker is not None:
+            ls.fast_worker.kill_now()
         sys.stdout.flush()
         os._exit(0 if ls.shut_down else 1)
 

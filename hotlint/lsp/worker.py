@@ -16,7 +16,11 @@ used only once its result for the text it was built from equals the ordinary uni
 ``HOTLINT_PREFIX_UNITS=0`` in the environment turns prefix units off.
 
 Requests: ``{"id": 1, "op": "analyze", "params": {"path", "text", "args", "options"}}``,
-``{"id": 2, "op": "close", "params": {"path"}}``. Replies: ``{"id": 1, "result": ...}``
+``{"id": 2, "op": "close", "params": {"path"}}``, and for the fast worker (a second process the
+server runs beside this one) ``{"id": 3, "op": "analyze_fast", "params": {"path", "text", "args",
+"options", "base", "outline"}}``: the findings of the one declaration edited since ``base`` (see
+``fast``), and ``{"id": 4, "op": "prepare", "params": {"path", "text", "args"}}`` ahead of the first
+edit. Replies: ``{"id": 1, "result": ...}``
 or ``{"id": 1, "error": "...", "kind": "internal-error"}``. End of input ends the process.
 
 A reply is at most ``MAX_REPLY`` bytes (``HOTLINT_WORKER_MAX_REPLY`` in the environment
@@ -58,7 +62,7 @@ from ..engine import (
     parse_with_fallbacks,
 )
 from ..model import FileResult
-from . import prefix
+from . import fast, prefix
 from .wire import layout_to_json, options_from_json
 
 log = logging.getLogger("hotlint.lsp.worker")
@@ -139,9 +143,11 @@ class Analyzer:
         self.builds: dict[str, _Build] = {}
         self.refused: dict[str, set[int]] = {}  # splits whose unit disagreed with the ordinary one
         self.texts: dict[str, str] = {}  # each file's last analyzed text (an edit is told from it)
+        self.decls = fast.DeclUnits()  # the fast worker's declaration units (``fast``)
 
     def close(self, path: str) -> None:
         self.units.pop(path, None)
+        self.decls.close(path)
         self._drop_prefix(path)
         self.refused.pop(path, None)
         self.texts.pop(path, None)
@@ -266,6 +272,8 @@ class Analyzer:
             reply["records"] = [layout_to_json(r.layout) for r in view.records]
             # per record, the fields the file's loops name (the hover marks them, as `hotlint layout` does)
             reply["record_loops"] = [view.analysis.layouts.loop_fields(r.layout) for r in view.records]
+            # the file's declarations, for the fast worker's declaration units (``fast``)
+            reply["outline"] = None if context else [d.to_json() for d in prefix.outline(view.roots, text.encode())]
             reply["line_size"] = view.analysis.target.line_size  # the layout hover's cache lines
             # every error at its own place (the result keeps the first, with the consequences)
             reply["parse_errors"] = [e.to_json() for e in
@@ -274,6 +282,20 @@ class Analyzer:
             result, view = FileResult(path=path, errors=[internal_error_record(path, exc)]), None
         reply["result"] = result.to_json()
         return view
+
+    def analyze_fast(self, path: str, text: str, args: list[str], options: dict, base: str, outline: list) -> dict:
+        """The findings of the declaration an edit is in (``fast``), or why there are none:
+        ``{"declined": reason}``."""
+        started = time.perf_counter()
+        clang.clear_caches()
+        try:
+            reply = self.decls.analyze(path, text, args, options_from_json(options), base, outline)
+        except fast.Declined as exc:
+            return {"declined": str(exc)}
+        finally:
+            clang.clear_caches()
+        reply["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        return reply
 
     # ---- prefix units
     def _analyze_prefix(self, path: str, text: str, args: list[str], options: dict, engine_options) -> Optional[dict]:
@@ -306,6 +328,7 @@ class Analyzer:
         """Wait for the prefix units being built (their files' next analyses will use them)."""
         for build in list(self.builds.values()):
             build.thread.join()
+        self.decls.settle()
 
     def _verify(self, path: str, unit: PrefixUnit) -> bool:
         """Whether the unit, as built, gives what the ordinary unit gave for the same text."""
@@ -407,6 +430,12 @@ def serve(requests, replies, analyzer: Optional[Analyzer] = None, max_reply: Opt
             if op == "analyze":
                 reply = {"id": msg_id, "result": analyzer.analyze(params["path"], params["text"], params["args"],
                                                                  params["options"], params.get("context"))}
+            elif op == "analyze_fast":
+                reply = {"id": msg_id, "result": analyzer.analyze_fast(params["path"], params["text"], params["args"],
+                                                                      params["options"], params["base"],
+                                                                      params["outline"])}
+            elif op == "prepare":
+                reply = {"id": msg_id, "result": analyzer.decls.prepare(params["path"], params["text"], params["args"])}
             elif op == "close":
                 analyzer.close(params["path"])
                 reply = {"id": msg_id, "result": None}
