@@ -361,62 +361,10 @@ def med(xs: list[float]) -> str:
     return f"{statistics.median(xs):.2f} s" + (f" ({min(xs):.2f}-{max(xs):.2f})" if len(xs) > 1 else "")
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--units", type=int, default=300)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--build-jobs", type=int, default=2, help="unit processes at a time (a build's -j)")
-    ap.add_argument("--workdir", help="generate the corpus here (default: a temporary folder, removed after)")
-    ap.add_argument("--synthetic-merge", type=int, default=5000, metavar="N",
-                    help="also time a merge of N facts files copied from the measured ones")
-    ns = ap.parse_args(argv)
-    workdir = ns.workdir or tempfile.mkdtemp(prefix="hotlint-scaling-")
-    root = os.path.join(workdir, "corpus")
-    shutil.rmtree(root, ignore_errors=True)
-    units = generate(root, ns.units)
-    lines = sum(open(os.path.join(root, u)).read().count("\n") for u in units)
-    cores = os.cpu_count() or 1
-    print(f"corpus: {len(units)} generated C++17 units ({lines} lines, {lines // len(units)} per unit before "
-          f"headers), {max(1, ns.units // 10)} module headers; machine: {cores} cores, load average "
-          f"{os.getloadavg()[0]:.2f}; {ns.rounds} rounds", flush=True)
-
-    res: dict[str, list[float]] = {k: [] for k in ("j1", "j1cpu", "j2", "j2cpu", "unit_wall", "unit_sum_cpu",
-                                                   "merge", "merge_cpu")}
-    merge_sizes: dict[int, list[float]] = {}
-    unit_walls: list[float] = []
-    unit_cpus: list[float] = []
-    facts_dir = os.path.join(root, "facts")
-    findings = None
-    for r in range(ns.rounds):
-        w, c, whole1 = whole_run(root, 1)
-        res["j1"].append(w)
-        res["j1cpu"].append(c)
-        w, c, whole2 = whole_run(root, 2)
-        res["j2"].append(w)
-        res["j2cpu"].append(c)
-        wall, walls, cpus = per_unit_run(root, units, facts_dir, ns.build_jobs)
-        res["unit_wall"].append(wall)
-        res["unit_sum_cpu"].append(sum(cpus))
-        unit_walls.extend(walls)
-        unit_cpus.extend(cpus)
-        facts = sorted(os.path.join(facts_dir, f) for f in os.listdir(facts_dir))
-        mw, mc, merged = merge_run(root, facts)
-        res["merge"].append(mw)
-        res["merge_cpu"].append(mc)
-        for share in (4, 2):
-            k = len(facts) // share
-            merge_sizes.setdefault(k, []).append(merge_run(root, facts[:k])[1])
-        merge_sizes.setdefault(len(facts), []).append(mc)
-        same = summary(merged) == summary(whole1) == summary(whole2)
-        findings = whole1
-        print(f"round {r + 1}: -j1 {res['j1'][-1]:.1f} s, -j2 {res['j2'][-1]:.1f} s, per-unit {wall:.1f} s "
-              f"+ merge {mw:.2f} s; merged report {'equals' if same else 'DIFFERS FROM'} the whole run's",
-              flush=True)
-        if not same:
-            print("  whole run only:", sorted(set(summary(whole1)) - set(summary(merged)))[:5])
-            print("  merge only:", sorted(set(summary(merged)) - set(summary(whole1)))[:5])
-            return 1
-
+def report(ns, rounds: int, units: list[str], cores: int, res: dict, merge_sizes: dict, unit_walls: list,
+           unit_cpus: list, findings: dict, synthetic) -> None:
+    """The figures over the ``rounds`` finished so far, and the extrapolation."""
+    print(f"\n===== after {rounds} round{'s' if rounds != 1 else ''} =====")
     sev: dict[str, int] = {}
     for d in findings["diagnostics"]:
         sev[d["severity"]] = sev.get(d["severity"], 0) + 1
@@ -450,11 +398,10 @@ def main(argv=None) -> int:
     # merge growth: CPU seconds = a + b * units, least squares over the measured sizes
     sizes = sorted(merge_sizes)
     pts = [(k, statistics.median(merge_sizes[k])) for k in sizes]
-    if ns.synthetic_merge:
-        syn = synthetic_facts(facts, ns.synthetic_merge, os.path.join(root, "synthetic"))
-        sw, sc, _ = merge_run(root, syn)
-        pts.append((len(syn), sc))
-        print(f"\nsynthetic merge of {len(syn)} facts files: {sw:.2f} s wall, {sc:.2f} s CPU")
+    if synthetic is not None:
+        count, sw, sc = synthetic
+        pts.append((count, sc))
+        print(f"\nsynthetic merge of {count} facts files: {sw:.2f} s wall, {sc:.2f} s CPU")
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]
     mx, my = statistics.fmean(xs), statistics.fmean(ys)
     b = sum((x - mx) * (y - my) for x, y in pts) / max(1e-9, sum((x - mx) ** 2 for x in xs))
@@ -470,7 +417,7 @@ def main(argv=None) -> int:
     print(f"  merge:  {a:.2f} + {b * 1000:.2f} ms x {TARGET_UNITS:,} = {merge_big:.0f} s on one core, after the units")
     if budget <= 0:
         print(f"  the merge alone needs more than {CI_SECONDS} s: no number of machines fits")
-        return 0
+        return
     cores_needed = math.ceil(total_cpu / budget)
     print(f"  left for the units: {CI_SECONDS} - {merge_big:.0f} = {budget:.0f} s; cores needed = "
           f"{total_cpu:,.0f} / {budget:.0f} = {cores_needed}")
@@ -482,6 +429,72 @@ def main(argv=None) -> int:
           f"{eff:.0%} of two cores' ideal, so count {1 / max(eff, 0.01):.2f}x the machines if units share "
           f"cores that badly; a whole-project -j run instead costs {inproc:.3f} s a unit but cannot leave one "
           f"machine: {TARGET_UNITS:,} x {inproc:.3f} s / {cores} cores = {TARGET_UNITS * inproc / cores:,.0f} s)")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--units", type=int, default=300)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--build-jobs", type=int, default=2, help="unit processes at a time (a build's -j)")
+    ap.add_argument("--workdir", help="generate the corpus here (default: a temporary folder, removed after)")
+    ap.add_argument("--synthetic-merge", type=int, default=5000, metavar="N",
+                    help="also time a merge of N facts files copied from the measured ones")
+    ns = ap.parse_args(argv)
+    workdir = ns.workdir or tempfile.mkdtemp(prefix="hotlint-scaling-")
+    root = os.path.join(workdir, "corpus")
+    shutil.rmtree(root, ignore_errors=True)
+    units = generate(root, ns.units)
+    lines = sum(open(os.path.join(root, u)).read().count("\n") for u in units)
+    cores = os.cpu_count() or 1
+    print(f"corpus: {len(units)} generated C++17 units ({lines} lines, {lines // len(units)} per unit before "
+          f"headers), {max(1, ns.units // 10)} module headers; machine: {cores} cores, load average "
+          f"{os.getloadavg()[0]:.2f}; {ns.rounds} rounds", flush=True)
+
+    res: dict[str, list[float]] = {k: [] for k in ("j1", "j1cpu", "j2", "j2cpu", "unit_wall", "unit_sum_cpu",
+                                                   "merge", "merge_cpu")}
+    merge_sizes: dict[int, list[float]] = {}
+    unit_walls: list[float] = []
+    unit_cpus: list[float] = []
+    facts_dir = os.path.join(root, "facts")
+    findings = None
+    synthetic = None
+    for r in range(ns.rounds):
+        w, c, whole1 = whole_run(root, 1)
+        res["j1"].append(w)
+        res["j1cpu"].append(c)
+        w, c, whole2 = whole_run(root, 2)
+        res["j2"].append(w)
+        res["j2cpu"].append(c)
+        wall, walls, cpus = per_unit_run(root, units, facts_dir, ns.build_jobs)
+        res["unit_wall"].append(wall)
+        res["unit_sum_cpu"].append(sum(cpus))
+        unit_walls.extend(walls)
+        unit_cpus.extend(cpus)
+        facts = sorted(os.path.join(facts_dir, f) for f in os.listdir(facts_dir))
+        mw, mc, merged = merge_run(root, facts)
+        res["merge"].append(mw)
+        res["merge_cpu"].append(mc)
+        for share in (4, 2):
+            k = len(facts) // share
+            merge_sizes.setdefault(k, []).append(merge_run(root, facts[:k])[1])
+        merge_sizes.setdefault(len(facts), []).append(mc)
+        same = summary(merged) == summary(whole1) == summary(whole2)
+        findings = whole1
+        print(f"round {r + 1}: -j1 {res['j1'][-1]:.1f} s, -j2 {res['j2'][-1]:.1f} s, per-unit {wall:.1f} s "
+              f"+ merge {mw:.2f} s; merged report {'equals' if same else 'DIFFERS FROM'} the whole run's",
+              flush=True)
+        if not same:
+            print("  whole run only:", sorted(set(summary(whole1)) - set(summary(merged)))[:5])
+            print("  merge only:", sorted(set(summary(merged)) - set(summary(whole1)))[:5])
+            return 1
+        if r == 0 and ns.synthetic_merge:
+            syn = synthetic_facts(facts, ns.synthetic_merge, os.path.join(root, "synthetic"))
+            sw, sc, _ = merge_run(root, syn)
+            synthetic = (len(syn), sw, sc)
+            shutil.rmtree(os.path.join(root, "synthetic"), ignore_errors=True)
+        # the figures so far: a run cut short still reports every round it finished
+        report(ns, r + 1, units, cores, res, merge_sizes, unit_walls, unit_cpus, findings, synthetic)
+
     if not ns.workdir:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
