@@ -1018,9 +1018,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         ns = tidy.parse_args(lint_parser(), argv)  # `-- <compile command>` split off first
         if ns.fix and ns.diff:
             raise UsageError("--fix and --diff do not combine: --diff shows, --fix writes")
-        if ns.facts_out and (ns.fix or ns.diff or ns.show_fixes or ns.show_settings):
-            raise UsageError("--facts-out writes facts, not a report: --fix, --diff, --show-fixes and "
-                             "--show-settings do not combine with it")
+        if ns.facts_out:
+            from .facts import report_options
+
+            given = report_options(ns)
+            if given:
+                raise UsageError(f"--facts-out writes facts, not a report: {', '.join(given)} "
+                                 "(give the report's options to `hotlint merge`)")
         return run_lint(ns)
     except (ConfigError, UsageError) as exc:
         _stderr(f"hotlint: error: {exc}")

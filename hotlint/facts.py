@@ -89,6 +89,18 @@ def relocate_in(obj, root: str):
 
 # --------------------------------------------------------------------------- writing
 
+# options of a run that act on its ranked report: with --facts-out there is none (merge makes it)
+_REPORT_OPTIONS = (("fix", "--fix"), ("diff", "--diff"), ("show_fixes", "--show-fixes"),
+                   ("show_settings", "--show-settings"), ("export_fixes", "--export-fixes"),
+                   ("baseline", "--baseline"), ("write_baseline", "--write-baseline"),
+                   ("diff_base", "--diff-base"), ("output_file", "--output-file"))
+
+
+def report_options(ns) -> list[str]:
+    """The options of ``ns`` that do not combine with ``--facts-out``."""
+    return [flag for attr, flag in _REPORT_OPTIONS if getattr(ns, attr, None)]
+
+
 
 def unit_facts(report, ranking: dict, fragments: dict, root: str) -> dict:
     """The facts of a run: ``report`` before ranking (its findings, errors, notes and counts),

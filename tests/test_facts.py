@@ -162,7 +162,10 @@ def test_missing_facts_file_and_usage(tmp_path):
     proc = run_cli("merge", "--format", "json", "nowhere.hotlint-facts.json", cwd=root)
     assert proc.returncode == 2
     assert "cannot read it" in json.loads(proc.stdout)["errors"][0]["message"]
-    assert run_cli("--facts-out", "f.json", "--fix", "src/a.cpp", cwd=root).returncode == 3
+    for option in (["--fix"], ["--export-fixes", "x.yaml"], ["--baseline", "b.json"], ["-o", "r.txt"]):
+        proc = run_cli("--facts-out", "f.json", *option, "src/a.cpp", cwd=root)
+        assert proc.returncode == 3 and "give the report's options to `hotlint merge`" in proc.stderr, option
+    assert not (root / "f.json").exists()
     assert run_cli("merge", cwd=root).returncode == 3
     empty = root / "empty"
     empty.mkdir()
