@@ -70,6 +70,22 @@ def _create_exclusive(path: str, data: bytes, mode: int = 0o644) -> bool:
     return True
 
 
+def _publish_key(path: str, data: bytes) -> None:
+    """Create the key file whole or not at all: written under a private name, then hard-linked into
+    place, so a process starting at the same moment never reads a half-written key (the link fails
+    when another process's key got there first, and that one is used)."""
+    folder = os.path.dirname(path)
+    tmp = os.path.join(folder, f".cache-key.{os.getpid()}.{secrets.token_hex(4)}")
+    if not _create_exclusive(tmp, data, 0o600):
+        return
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(tmp)
+
+
 def load_key() -> bytes:
     """The user's cache key, created on first use. Raises ``OSError`` when it cannot be had."""
     path = key_path()
@@ -78,7 +94,7 @@ def load_key() -> bytes:
             st = os.lstat(path)
         except FileNotFoundError:
             os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-            _create_exclusive(path, secrets.token_hex(_KEY_BYTES).encode(), 0o600)
+            _publish_key(path, secrets.token_hex(_KEY_BYTES).encode())
             continue
         if not stat.S_ISREG(st.st_mode):
             raise OSError(f"{path} is not a regular file")
