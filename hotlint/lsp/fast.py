@@ -15,7 +15,7 @@ translation unit holding just that declaration ``D``:
 - then ``D`` as the user wrote it, at its own bytes, lines and columns;
 - then nothing: the file below ``D`` is cut off (namespaces open around ``D`` are closed).
 
-Each edit inside ``D`` reparses only ``D``, and the rules walk only ``D``. The quick
+Each edit inside ``D`` reparses only ``D``; in either unit the rules walk only ``D``. The quick
 result (``merge``) is the last whole-file result with its findings inside ``D`` replaced
 by the declaration unit's. It is used only when that is a faithful picture of the new
 text: the edit lies inside ``D`` and keeps the number of lines (so every position
@@ -25,8 +25,15 @@ server waits for the whole-file analysis.
 
 What ``D`` does to the rest of the file (a loop that now names a field of a record
 declared above, a callee whose body now allocates) shows in the whole-file analysis,
-which the server runs after each quick answer on the other worker and publishes for
-the same version when it differs: the quick answer is the first of two, never the last.
+which the server runs on the other worker once typing pauses (``server.WHOLE_FILE_AFTER``)
+and publishes for the same version: a quick answer is never the last word on a version
+the user stops at.
+
+The fast worker answers from one of two units per file. The *truncated unit* has the
+``#include`` lines precompiled (parsed when the file is opened, beside the whole-file
+analysis) and is reparsed with the text up to the end of ``D``: cheap near the top of
+the file. When what lies above ``D`` is larger than ``D`` and that reparse is slow, a
+*declaration unit* (above) is built on a thread and answers once ready.
 
 This module runs in the fast worker (``DeclUnits``) and in the server (``merge``).
 """
@@ -281,8 +288,12 @@ class DeclUnits:
             if unit is not None and unit.key() != key:  # another declaration's: dropped
                 self.units.pop(path, None)
                 clang.unalias_file(unit.header)
-            if (time.perf_counter() - started) * 1000 > self.own_unit_after_ms and \
-                    (path not in self.builds or self.builds[path].key != key):
+            # a unit of its own pays when parsing what is above the declaration costs more than the
+            # declaration itself (told by their sizes below the #include lines)
+            above = split.offset - min((d[0] for d in outline), default=0)
+            if (time.perf_counter() - started) * 1000 > self.own_unit_after_ms \
+                    and above > region.new_end - split.offset \
+                    and (path not in self.builds or self.builds[path].key != key):
                 if path in self.builds:
                     self.builds.pop(path).thread.join()
                 self._build(path, data, region, args, used, notes)

@@ -57,6 +57,8 @@ log = logging.getLogger("hotlint.lsp")
 
 _ANSWERED = object()  # a message already answered while it was being read
 _Invalid = namedtuple("_Invalid", "data problem")  # an object with "jsonrpc" that is no valid message
+# after a quick answer (``fast``), the whole file is analyzed once no change came for this long (seconds)
+WHOLE_FILE_AFTER = 0.3
 _LANGUAGE_SUFFIX = {"c": ".c", "cpp": ".cpp", "cuda-cpp": ".cu", "objective-c": ".m", "objective-cpp": ".mm"}
 
 
@@ -396,6 +398,7 @@ class Document:
     closed: bool = False
     base: Optional[Base] = None  # the last whole-file analysis, whatever its version: what ``fast`` edits from
     full: Optional[asyncio.Task] = None  # the whole-file analysis after a partial one, while it runs
+    changed_at: float = 0.0  # time.monotonic() of the last change
 
 
 def document_path(uri: str, language_id: Optional[str], root: Optional[str], number: int) -> str:
@@ -625,10 +628,12 @@ class HotlintServer(LanguageServer):
             return analysis
 
     async def _complete(self, doc: Document) -> None:
-        """After a partial analysis, analyze the whole file as it is now (on the other worker, while
-        the fast one answers the next edits) and publish that while it is current: the findings an
-        edit changed outside its declaration. Runs until a whole-file analysis is the current one."""
+        """After a partial analysis, analyze the whole file as it is now (on the other worker, once no
+        change came for ``WHOLE_FILE_AFTER`` seconds) and publish that while it is current: the findings
+        an edit changed outside its declaration. Runs until a whole-file analysis is the current one."""
         while not doc.closed and not self.worker.closed:
+            while (pause := doc.changed_at + WHOLE_FILE_AFTER - time.monotonic()) > 0:
+                await asyncio.sleep(pause)  # typing goes on: its quick answers come first
             if doc.analysis is not None and not doc.analysis.partial and self.is_current(doc, doc.analysis):
                 return
             document = self.workspace.get_text_document(doc.uri)
@@ -994,6 +999,7 @@ def create_server() -> HotlintServer:
     def did_change(ls: HotlintServer, params: types.DidChangeTextDocumentParams):
         doc = ls.docs.get(params.text_document.uri)
         if doc is not None:
+            doc.changed_at = time.monotonic()
             ls.schedule(doc, ls.settings.debounce)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)

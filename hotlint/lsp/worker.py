@@ -473,8 +473,21 @@ def main() -> int:
     replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
+    # The rules and the analysis layer are imported while the first request's parse runs (libclang
+    # releases the GIL): the server starts this process as the editor starts it, and the first file
+    # is opened at once, so that import would otherwise be part of the first answer.
+    threading.Thread(target=_preload, daemon=True, name="hotlint-preload").start()
     serve(io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8"), replies)
     return 0
+
+
+def _preload() -> None:
+    try:
+        from ..rule import load_rules
+
+        load_rules()
+    except Exception:  # noqa: BLE001 - the first analysis loads them again and reports what fails
+        pass
 
 
 if __name__ == "__main__":
