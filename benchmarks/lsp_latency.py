@@ -10,13 +10,14 @@ for each whether it meets the targets:
 
     first parse <= 1000 ms, edit-to-diagnostics median <= 150 ms and p95 <= 250 ms
 
-The server answers an edit inside one declaration from the fast worker (``hotlint.lsp.fast``:
-that declaration re-analyzed, the rest of the last whole-file result kept), then publishes
-the whole-file analysis of the same version when it differs. The benchmark checks that
-second answer: a version whose quick answer differed from its whole-file one is counted
-("corrected"); for this file there should be none. ``--compare`` also runs the server with
-the fast worker off (``HOTLINT_FAST_UNITS=0``: every edit waits for the whole-file analysis,
-with prefix units), for reference.
+The server answers an edit inside one declaration quickly (``hotlint.lsp.fast``: that
+declaration analyzed again, the rest of the last whole-file result kept), and once typing
+pauses publishes the whole-file analysis of the same version from a second worker. The
+benchmark waits for that second answer to the last edit and compares the two: a version
+whose quick answer differed from its whole-file one is counted ("corrected"); for this file
+there should be none. ``--compare`` also runs the server with quick answers off
+(``HOTLINT_FAST_UNITS=0``: every edit waits for the whole-file analysis, with prefix
+units), for reference.
 
 The debounce is 0 ms (set through ``initializationOptions``) so the figures measure the
 analysis; an editor adds its configured debounce (250 ms unless changed) on top.
@@ -157,7 +158,7 @@ class Client(LanguageClient):
 
 
 _TIMING = re.compile(r" v(\d+): worker ([\d.]+) ms \(parse ([\d.]+) ms")
-_FAST = re.compile(r" v(\d+): fast worker ([\d.]+) ms \(parse ([\d.]+) ms, [^)]*?(declaration unit|truncated unit)")
+_FAST = re.compile(r" v(\d+): quick answer, worker ([\d.]+) ms \(parse ([\d.]+) ms, [^)]*?(declaration unit|truncated unit)")
 
 
 async def read_log(client: LanguageClient, timings: dict, echo: bool) -> None:
@@ -280,7 +281,7 @@ def main() -> int:
                    help="where the edits go: the first component's function, the middle one's, the last "
                         "function (hot_path); default all three")
     p.add_argument("--compare", action="store_true",
-                   help="also run each position with the fast worker off (HOTLINT_FAST_UNITS=0)")
+                   help="also run each position with quick answers off (HOTLINT_FAST_UNITS=0)")
     p.add_argument("--keep", metavar="FILE", help="write the generated source here and keep it")
     p.add_argument("-v", "--verbose", action="store_true", help="print the server's log (each analysis's timings)")
     ns = p.parse_args()
@@ -299,7 +300,7 @@ def main() -> int:
             for r in range(ns.repeat):
                 stats = asyncio.run(run(source, ns.edits, ns.debounce, ns.keep, ns.verbose, ns.std, fast,
                                         where[position]))
-                label = f"{position} function ({where[position]})" + ("" if fast else ", fast worker off")
+                label = f"{position} function ({where[position]})" + ("" if fast else ", quick answers off")
                 if ns.repeat > 1:
                     label += f", run {r + 1}"
                 ok = report(label, stats)

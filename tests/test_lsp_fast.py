@@ -110,18 +110,21 @@ def opened(tmp_path_factory):
 @pytest.mark.parametrize("marker", ["0", "1", "last"], ids=["first", "middle", "last"])
 def test_quick_answer_is_the_whole_files(opened, marker):
     path, text, args, base = opened
-    units = fast.DeclUnits(own_unit_after_ms=0)  # the truncated unit first, then a unit of its own
+    analyzer = Analyzer(prefix_units=False)  # as the server's worker: its whole-file unit is the truncated unit
+    analyzer.decls = fast.DeclUnits(own_unit_after_ms=0)  # the truncated unit first, then a unit of its own
+    analyzer.analyze(path, text, args, options_to_json(OPTIONS))
     seen = set()
     try:
         for value in (7, 8, 9):
             new = edited(text, marker, value)
-            reply = units.analyze(path, new, args, OPTIONS, text, base["outline"])
+            reply = analyzer.analyze_fast(path, new, args, options_to_json(OPTIONS), text, base["outline"])
+            assert "declined" not in reply, reply
             seen.add(reply["unit"])
             merged = fast.merge(base["result"], text, reply)
             assert comparable(merged["diagnostics"]) == comparable(whole(path, new, args)["result"]["diagnostics"])
-            units.settle()
+            analyzer.settle()
     finally:
-        units.close(path)
+        analyzer.close(path)
     # a declaration unit of its own only where more lies above the declaration than in it
     assert seen == ({"truncated unit"} if marker == "0" else {"truncated unit", "declaration unit"})
 
@@ -150,13 +153,11 @@ def test_edits_that_get_no_quick_answer(opened, change, why):
 
 def test_a_parse_error_in_the_declaration_gets_no_quick_answer(opened):
     path, text, args, base = opened
-    units = fast.DeclUnits()
-    try:
-        with pytest.raises(fast.Declined, match="does not parse"):
-            units.analyze(path, text.replace("double w = 0;  // EDIT 1", "double w = ;  // EDIT 1"), args, OPTIONS,
-                          text, base["outline"])
-    finally:
-        units.close(path)
+    analyzer = Analyzer(prefix_units=False)
+    reply = analyzer.analyze_fast(path, text.replace("double w = 0;  // EDIT 1", "double w = ;  // EDIT 1"), args,
+                                  options_to_json(OPTIONS), text, base["outline"])
+    assert "does not parse" in reply["declined"]
+    analyzer.close(path)
 
 
 def test_a_kept_finding_touching_the_edit_declines_the_merge(opened):

@@ -25,17 +25,17 @@ server waits for the whole-file analysis.
 
 What ``D`` does to the rest of the file (a loop that now names a field of a record
 declared above, a callee whose body now allocates) shows in the whole-file analysis,
-which the server runs on the other worker once typing pauses (``server.WHOLE_FILE_AFTER``)
+which the server runs on a second worker once typing pauses (``server.WHOLE_FILE_AFTER``)
 and publishes for the same version: a quick answer is never the last word on a version
 the user stops at.
 
-The fast worker answers from one of two units per file. The *truncated unit* has the
-``#include`` lines precompiled (parsed when the file is opened, beside the whole-file
-analysis) and is reparsed with the text up to the end of ``D``: cheap near the top of
-the file. When what lies above ``D`` is larger than ``D`` and that reparse is slow, a
-*declaration unit* (above) is built on a thread and answers once ready.
+A quick answer comes from one of two units per file. The *truncated unit* is the
+worker's whole-file unit (its ``#include`` lines precompiled when the file was opened)
+reparsed with the text up to the end of ``D``: cheap near the top of the file. When
+what lies above ``D`` is larger than ``D`` and that reparse is slow, a *declaration
+unit* (above) is built on a thread and answers once ready.
 
-This module runs in the fast worker (``DeclUnits``) and in the server (``merge``).
+This module runs in the worker (``DeclUnits``) and in the server (``merge``).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ import threading
 import time
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from ..analysis.kinds import K
 from ..positions import ByteOffsets
@@ -144,17 +144,6 @@ class DeclUnit:
 
 
 @dataclass
-class Truncated:
-    """The file's unit with its ``#include`` lines precompiled, reparsed with the text up to the
-    end of the edited declaration: everything above it is parsed again, nothing below it."""
-
-    tu: Any
-    args: list[str]
-    used: list[str]
-    notes: list[str]
-
-
-@dataclass
 class _Build:
     thread: threading.Thread
     key: tuple
@@ -166,20 +155,19 @@ OWN_UNIT_AFTER_MS = 30.0
 
 
 class DeclUnits:
-    """The fast worker's units. Per file: the truncated unit (parsed when the file is opened:
-    ``prepare``) and the declaration unit of the declaration last edited, built in the background
-    the first time an edit there is slow; until it is ready the truncated unit answers."""
+    """The fast path's units. Per file: the truncated unit (the worker's whole-file unit, reparsed
+    with the text up to the end of the edited declaration) and the declaration unit of the
+    declaration last edited, built in the background the first time an edit there is slow while
+    more lies above it than in it; until it is ready the truncated unit answers."""
 
     def __init__(self, own_unit_after_ms: float = OWN_UNIT_AFTER_MS):
         self.units: dict[str, DeclUnit] = {}
-        self.truncated: dict[str, Truncated] = {}
         self.builds: dict[str, _Build] = {}
         self.own_unit_after_ms = own_unit_after_ms
 
     def close(self, path: str) -> None:
         from .. import clang
 
-        self.truncated.pop(path, None)
         build = self.builds.pop(path, None)
         if build is not None:
             build.thread.join()
@@ -190,23 +178,6 @@ class DeclUnits:
     def settle(self) -> None:
         for build in list(self.builds.values()):
             build.thread.join()
-
-    def prepare(self, path: str, text: str, args: list[str]) -> dict:
-        """Parse the file's truncated unit (its ``#include`` lines precompiled) ahead of the first edit."""
-        from .. import clang
-        from ..engine import parse_with_fallbacks
-        from .worker import PREAMBLE_OPTIONS  # as the whole-file unit's: the same header bodies skipped
-
-        started = time.perf_counter()
-        held = self.truncated.get(path)
-        if held is not None and held.args == args:
-            return {"parse_ms": 0.0}
-        try:
-            tu, used, notes = parse_with_fallbacks(path, text, list(args), PREAMBLE_OPTIONS)
-        except clang.ParseFailure as exc:
-            return {"declined": f"the file could not be parsed: {exc}"}
-        self.truncated[path] = Truncated(tu, list(args), used, notes)
-        return {"parse_ms": round((time.perf_counter() - started) * 1000, 1)}
 
     def _adopt(self, path: str) -> None:
         from .. import clang
@@ -249,8 +220,11 @@ class DeclUnits:
         self.builds[path] = build
         build.thread.start()
 
-    def analyze(self, path: str, text: str, args: list[str], engine_options, base: str, outline: list) -> dict:
-        """The findings of the edited declaration (``Declined`` when there is no quick answer)."""
+    def analyze(self, path: str, text: str, args: list[str], engine_options, base: str, outline: list,
+                truncated: Callable[[str, str, list[str]], tuple]) -> dict:
+        """The findings of the edited declaration (``Declined`` when there is no quick answer).
+        ``truncated(path, text, args)`` reparses the file's whole-file unit with ``text`` and
+        returns ``(tu, flags used, notes)``."""
         from .. import clang
         from ..engine import analyze_unit_with_view
 
@@ -272,19 +246,12 @@ class DeclUnits:
             tu, used, notes, how = unit.tu, unit.used, unit.notes, "declaration unit"
             clang.alias_file(unit.header, path)  # the head is reported where it is written, in the file
         else:
-            trunc = self.truncated.get(path)
-            if trunc is None or trunc.args != args:
-                self.prepare(path, text, args)
-                trunc = self.truncated.get(path)
-                if trunc is None:
-                    raise Declined("the file could not be parsed")
             main = data[:region.new_end] + _closing(split)
             try:
-                clang.reparse(trunc.tu, path, main.decode())
+                tu, used, notes = truncated(path, main.decode(), list(args))
             except clang.ParseFailure as exc:
-                self.truncated.pop(path, None)
-                raise Declined(f"the truncated unit could not be reparsed: {exc}") from None
-            tu, used, notes, how = trunc.tu, trunc.used, trunc.notes, "truncated unit"
+                raise Declined(f"the truncated unit could not be parsed: {exc}") from None
+            how = "truncated unit"
             if unit is not None and unit.key() != key:  # another declaration's: dropped
                 self.units.pop(path, None)
                 clang.unalias_file(unit.header)

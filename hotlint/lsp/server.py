@@ -444,10 +444,12 @@ class HotlintServer(LanguageServer):
         self.generation = 0
         self.docs: dict[str, Document] = {}
         self.worker = WorkerClient(on_exit=self._worker_exited)
-        # the second worker, for declaration units (``fast``); HOTLINT_FAST_UNITS=0 turns it off
-        self.fast_worker: Optional[WorkerClient] = None
+        # Quick answers for an edit inside one declaration (``fast``) come from ``worker``, which
+        # answers every edit; the whole-file analyses that follow them run on this second worker,
+        # so that typing never waits for one. HOTLINT_FAST_UNITS=0 turns both off.
+        self.background: Optional[WorkerClient] = None
         if os.environ.get("HOTLINT_FAST_UNITS", "1") != "0":
-            self.fast_worker = WorkerClient(on_exit=self._fast_worker_exited)
+            self.background = WorkerClient(on_exit=self._background_exited)
         self._untitled = 0
         self._said: set[str] = set()
         self.shut_down = False
@@ -572,8 +574,8 @@ class HotlintServer(LanguageServer):
         asyncio.ensure_future(self._forget(doc.path))
 
     async def _forget(self, path: str) -> None:
-        for worker in (self.worker, self.fast_worker):
-            if worker is None or (worker is self.fast_worker and worker.pid is None):
+        for worker in (self.worker, self.background):
+            if worker is None or (worker is self.background and worker.pid is None):
                 continue
             try:
                 await worker.request("close", {"path": path})
@@ -614,8 +616,6 @@ class HotlintServer(LanguageServer):
             version, source, generation = document.version, document.source, self.generation
             analysis = await self.analyze_fast(doc, source, version, generation)
             if analysis is None:
-                if doc.base is None:
-                    self._prepare_fast(doc, source)
                 analysis = await self.analyze(doc, source, version, generation)
             # a partial analysis never replaces the whole file's of the same version (done meanwhile)
             if self.is_current(doc, analysis) and not self.worker.closed \
@@ -638,7 +638,7 @@ class HotlintServer(LanguageServer):
                 return
             document = self.workspace.get_text_document(doc.uri)
             version, source, generation = document.version, document.source, self.generation
-            analysis = await self.analyze(doc, source, version, generation)
+            analysis = await self.analyze(doc, source, version, generation, self.background)
             if self.is_current(doc, analysis) and not self.worker.closed and not self._complete_and_current(doc):
                 doc.analysis = analysis
                 self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
@@ -656,7 +656,8 @@ class HotlintServer(LanguageServer):
                 return analysis
         return None
 
-    async def analyze(self, doc: Document, source: str, version: Optional[int], generation: int) -> Analysis:
+    async def analyze(self, doc: Document, source: str, version: Optional[int], generation: int,
+                      worker: Optional[WorkerClient] = None) -> Analysis:
         text = Text(source, self.workspace.position_encoding)
         analysis = Analysis(version, generation, text)
         try:
@@ -678,7 +679,7 @@ class HotlintServer(LanguageServer):
         analysis.line_size = setup.options.settings.cache_line_size or 64  # the worker says the unit's target's
         analysis.rule_paths = tuple(setup.options.rule_paths)
         asked = time.perf_counter()
-        reply = await self._ask_worker(doc, source, setup)
+        reply = await self._ask_worker(doc, source, setup, worker or self.worker)
         if isinstance(reply, ErrorRecord):
             analysis.errors.append(reply)
             return analysis
@@ -709,10 +710,10 @@ class HotlintServer(LanguageServer):
     async def analyze_fast(self, doc: Document, source: str, version: Optional[int],
                            generation: int) -> Optional[Analysis]:
         """The partial analysis of an edit inside one declaration (``fast``): the last whole-file
-        result with that declaration's findings from the fast worker. None when there is none
-        (no whole-file result to start from, the edit is not inside one declaration, ...)."""
+        result with that declaration's findings analyzed again. None when there is none (no
+        whole-file result to start from, the edit is not inside one declaration, ...)."""
         base = doc.base
-        if self.fast_worker is None or self.fast_worker.closed or base is None or base.generation != generation \
+        if self.background is None or self.worker.closed or base is None or base.generation != generation \
                 or base.text == source:
             return None
         try:
@@ -725,9 +726,9 @@ class HotlintServer(LanguageServer):
                   "base": base.text, "outline": base.outline}
         asked = time.perf_counter()
         try:
-            reply = await self.fast_worker.request("analyze_fast", params, timeout=setup.timeout)
+            reply = await self.worker.request("analyze_fast", params, timeout=setup.timeout)
         except (WorkerError, WorkerReplyError) as exc:
-            log.info("%s v%s: no quick answer: the fast worker failed: %s", os.path.basename(doc.path), version, exc)
+            log.info("%s v%s: no quick answer: %s", os.path.basename(doc.path), version, exc)
             return None
         name = os.path.basename(doc.path)
         if not isinstance(reply, dict) or "declined" in reply:
@@ -738,7 +739,7 @@ class HotlintServer(LanguageServer):
         except fast.Declined as exc:
             log.info("%s v%s: no quick answer: %s", name, version, exc)
             return None
-        log.info("%s v%s: fast worker %s ms (parse %s ms, the declaration at byte %s, %s), round trip %.0f ms",
+        log.info("%s v%s: quick answer, worker %s ms (parse %s ms, the declaration at byte %s, %s), round trip %.0f ms",
                  name, version, reply.get("total_ms"), reply.get("parse_ms"), reply["region"]["start"],
                  reply.get("unit"), (time.perf_counter() - asked) * 1000)
         analysis = Analysis(version, generation, Text(source, self.workspace.position_encoding), partial=True)
@@ -754,29 +755,9 @@ class HotlintServer(LanguageServer):
         analysis.record_loops = [loops[i] for i in kept] if len(loops) == len(base.analysis.records) else []
         return analysis
 
-    def _prepare_fast(self, doc: Document, source: str) -> None:
-        """Have the fast worker parse the file (its ``#include`` lines precompiled) while the
-        whole-file analysis runs, so that the first edit gets a quick answer."""
-        if self.fast_worker is None or self.fast_worker.closed:
-            return
-        try:
-            setup = self.project.setup_for(doc.path)
-        except Exception:  # noqa: BLE001 - the whole-file analysis reports it
-            return
-        if setup.error or setup.excluded or setup.context is not None:
-            return
-
-        async def prepare():
-            try:
-                await self.fast_worker.request("prepare", {"path": doc.path, "text": source, "args": setup.args},
-                                               timeout=setup.timeout)
-            except Exception as exc:  # noqa: BLE001 - edits then wait for the whole-file analysis
-                log.info("%s: the fast worker could not prepare it: %s", os.path.basename(doc.path), exc)
-
-        asyncio.ensure_future(prepare())
-
-    def _fast_worker_exited(self, reason: str, owed: bool) -> None:
-        log.warning("the fast analyzer process %s; edits wait for the whole-file analysis until it is back", reason)
+    def _background_exited(self, reason: str, owed: bool) -> None:
+        # a whole-file analysis it ran reports the crash on its document; the next one starts another
+        log.warning("the background analyzer process %s", reason)
 
     def read_cached_graph(self) -> None:
         """Start reading, in the background, the call graph of the command line's cached results
@@ -852,7 +833,7 @@ class HotlintServer(LanguageServer):
         self._profiles[path] = (stamp, profile)
         return profile
 
-    async def _ask_worker(self, doc: Document, source: str, setup: FileSetup):
+    async def _ask_worker(self, doc: Document, source: str, setup: FileSetup, worker: WorkerClient):
         """The worker's reply, or an error record. A worker that died on another file's
         request sends this one to its successor itself: a crash or a time limit reported
         here is this file's own."""
@@ -861,9 +842,9 @@ class HotlintServer(LanguageServer):
             params["context"] = {"unit": setup.context.unit, "line": setup.context.line}
         name = os.path.basename(doc.path)
         try:
-            return await self.worker.request("analyze", params, timeout=setup.timeout)
+            return await worker.request("analyze", params, timeout=setup.timeout)
         except WorkerError as exc:
-            if self.worker.closed:
+            if worker.closed:
                 return ErrorRecord(doc.path, "the server is shutting down", kind="shutdown")
             if exc.timed_out:
                 message = (f"analysis of {name} took longer than the {setup.timeout:g} s limit and was stopped; "
@@ -952,8 +933,8 @@ class HotlintServer(LanguageServer):
             if doc.full is not None:
                 doc.full.cancel()
         await self.worker.close()
-        if self.fast_worker is not None:
-            await self.fast_worker.close()
+        if self.background is not None:
+            await self.background.close()
 
 
 def create_server() -> HotlintServer:
@@ -970,11 +951,6 @@ def create_server() -> HotlintServer:
             ls.say(f"editor setting {problem}")
         ls.read_cached_graph()
         await ls._restart_worker()  # the first open should not pay for starting Python
-        if ls.fast_worker is not None:
-            try:
-                await ls.fast_worker.start()
-            except Exception as exc:  # noqa: BLE001 - edits then wait for the whole-file analysis
-                log.warning("cannot start the fast analyzer process: %s", exc)
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: HotlintServer, params):
@@ -986,8 +962,8 @@ def create_server() -> HotlintServer:
         # End now: pygls would first join its stdin reader thread, which waits for a client
         # that may itself be waiting for this process to end.
         ls.worker.kill_now()
-        if ls.fast_worker is not None:
-            ls.fast_worker.kill_now()
+        if ls.background is not None:
+            ls.background.kill_now()
         sys.stdout.flush()
         os._exit(0 if ls.shut_down else 1)
 

@@ -16,11 +16,9 @@ used only once its result for the text it was built from equals the ordinary uni
 ``HOTLINT_PREFIX_UNITS=0`` in the environment turns prefix units off.
 
 Requests: ``{"id": 1, "op": "analyze", "params": {"path", "text", "args", "options"}}``,
-``{"id": 2, "op": "close", "params": {"path"}}``, and for the fast worker (a second process the
-server runs beside this one) ``{"id": 3, "op": "analyze_fast", "params": {"path", "text", "args",
+``{"id": 2, "op": "close", "params": {"path"}}``, ``{"id": 3, "op": "analyze_fast", "params": {"path", "text", "args",
 "options", "base", "outline"}}``: the findings of the one declaration edited since ``base`` (see
-``fast``), and ``{"id": 4, "op": "prepare", "params": {"path", "text", "args"}}`` ahead of the first
-edit. Replies: ``{"id": 1, "result": ...}``
+``fast``). Replies: ``{"id": 1, "result": ...}``
 or ``{"id": 1, "error": "...", "kind": "internal-error"}``. End of input ends the process.
 
 A reply is at most ``MAX_REPLY`` bytes (``HOTLINT_WORKER_MAX_REPLY`` in the environment
@@ -143,7 +141,7 @@ class Analyzer:
         self.builds: dict[str, _Build] = {}
         self.refused: dict[str, set[int]] = {}  # splits whose unit disagreed with the ordinary one
         self.texts: dict[str, str] = {}  # each file's last analyzed text (an edit is told from it)
-        self.decls = fast.DeclUnits()  # the fast worker's declaration units (``fast``)
+        self.decls = fast.DeclUnits()  # quick answers for an edit inside one declaration (``fast``)
 
     def close(self, path: str) -> None:
         self.units.pop(path, None)
@@ -289,13 +287,18 @@ class Analyzer:
         started = time.perf_counter()
         clang.clear_caches()
         try:
-            reply = self.decls.analyze(path, text, args, options_from_json(options), base, outline)
+            reply = self.decls.analyze(path, text, args, options_from_json(options), base, outline, self._truncated)
         except fast.Declined as exc:
             return {"declined": str(exc)}
         finally:
             clang.clear_caches()
         reply["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
         return reply
+
+    def _truncated(self, path: str, text: str, args: list[str]) -> tuple:
+        """The file's whole-file unit reparsed with ``text`` (the file cut after a declaration)."""
+        unit, _ = self._unit(path, text, args)
+        return unit.tu, unit.used, unit.notes
 
     # ---- prefix units
     def _analyze_prefix(self, path: str, text: str, args: list[str], options: dict, engine_options) -> Optional[dict]:
@@ -434,8 +437,6 @@ def serve(requests, replies, analyzer: Optional[Analyzer] = None, max_reply: Opt
                 reply = {"id": msg_id, "result": analyzer.analyze_fast(params["path"], params["text"], params["args"],
                                                                       params["options"], params["base"],
                                                                       params["outline"])}
-            elif op == "prepare":
-                reply = {"id": msg_id, "result": analyzer.decls.prepare(params["path"], params["text"], params["args"])}
             elif op == "close":
                 analyzer.close(params["path"])
                 reply = {"id": msg_id, "result": None}
