@@ -22,8 +22,18 @@ units), for reference.
 The debounce is 0 ms (set through ``initializationOptions``) so the figures measure the
 analysis; an editor adds its configured debounce (250 ms unless changed) on top.
 
+The first parse is measured first, on its own, in ``--sessions`` pairs of server sessions
+(default 3): *cold*, with a fresh ``XDG_CACHE_HOME`` (no stored precompiled headers of the
+include block, ``hotlint.lsp.pch``; the session waits until the worker has stored them), then
+*warm*, a second session on the same file and cache. It prints the medians side by side, with
+the worker's own figures (parse, analysis after it, and the rest of the round trip: the
+server's work and the publish). The edit runs then use the last warm cache. Every cache is a
+temporary folder, removed at the end: the user's own is never touched. ``HOTLINT_PCH=0`` in
+the environment measures the server without stored precompiled headers.
+
     python benchmarks/lsp_latency.py [--edits 30] [--repeat 1] [--positions first,middle,last]
-                                     [--compare] [--components 8] [--std c++20] [--keep FILE] [-v]
+                                     [--sessions 3] [--compare] [--components 8] [--std c++20]
+                                     [--keep FILE] [-v]
 
 Timings depend on the machine and how busy it is: the load average is printed before and after.
 """
@@ -33,7 +43,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import glob
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -158,15 +170,20 @@ class Client(LanguageClient):
 
 
 _TIMING = re.compile(r" v(\d+): worker ([\d.]+) ms \(parse ([\d.]+) ms")
+_ROUND_TRIP = re.compile(r" v(\d+): worker ([\d.]+) ms \(parse ([\d.]+) ms.*round trip ([\d.]+) ms")
 _FAST = re.compile(r" v(\d+): quick answer, worker ([\d.]+) ms \(parse ([\d.]+) ms, [^)]*?(declaration unit|truncated unit)")
 
 
-async def read_log(client: LanguageClient, timings: dict, echo: bool) -> None:
+async def read_log(client: LanguageClient, timings: dict, echo: bool, trips: Optional[dict] = None) -> None:
     """The server's log (an undrained pipe would block the server once full), and the workers'
     own figures from it: per version, ("whole"|"declaration unit"|"truncated unit", wall ms, parse ms)."""
     stream = client._server.stderr
     while line := await stream.readline():
         text = line.decode(errors="replace")
+        m = _ROUND_TRIP.search(text)
+        if m and trips is not None:
+            trips.setdefault(int(m.group(1)), (float(m.group(2)), float(m.group(3)), float(m.group(4)),
+                                               "stored precompiled headers" in text))
         m = _FAST.search(text)
         if m:
             timings.setdefault(int(m.group(1)), []).append((m.group(4), float(m.group(2)), float(m.group(3))))
@@ -185,8 +202,81 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
+async def first_open(source: str, cache: str, std: str, verbose: bool, wait_pch: bool) -> dict:
+    """One server session that opens the file and waits for its first diagnostics (then, with
+    ``wait_pch``, for the worker to store the include block's precompiled headers in ``cache``)."""
+    folder = tempfile.mkdtemp(prefix="hotlint-lsp-bench-")
+    path = os.path.join(folder, "service.cpp")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(source)
+    client = Client()
+    env = {**os.environ, "XDG_CACHE_HOME": cache}
+    await client.start_io(sys.executable, "-m", "hotlint", "lsp", "--log-level", "info", env=env)
+    await client.initialize_async(types.InitializeParams(
+        capabilities=types.ClientCapabilities(), root_uri="file://" + folder,
+        initialization_options={"debounce": 0, "extraArgs": [f"-std={std}"]}))
+    client.initialized(types.InitializedParams())
+    timings: dict = {}
+    trips: dict = {}
+    forward = asyncio.ensure_future(read_log(client, timings, verbose, trips))
+    opened = time.perf_counter()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri="file://" + path, language_id="cpp", version=1, text=source)))
+    first = (await client.published_at(1) - opened) * 1000
+    stored = None
+    if wait_pch:
+        until = time.perf_counter() + 60
+        while time.perf_counter() < until and not glob.glob(os.path.join(cache, "hotlint", "pch", "*.json")):
+            await asyncio.sleep(0.05)
+        stored = bool(glob.glob(os.path.join(cache, "hotlint", "pch", "*.json")))
+    for _ in range(40):  # the server logs the worker's figures just after it publishes
+        if 1 in trips:
+            break
+        await asyncio.sleep(0.05)
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    forward.cancel()
+    shutil.rmtree(folder, ignore_errors=True)
+    worker, parse, trip, loaded = trips.get(1, (float("nan"),) * 3 + (False,))
+    return {"first": first, "worker": worker, "parse": parse, "trip": trip, "loaded": loaded, "stored": stored}
+
+
+def first_parse(source: str, sessions: int, std: str, verbose: bool) -> tuple[bool, Optional[str]]:
+    """Cold and warm first parses, ``sessions`` pairs; whether warm meets the target, and the
+    last warm cache folder (for the edit runs)."""
+    cold, warm, caches = [], [], []
+    for _ in range(sessions):
+        cache = tempfile.mkdtemp(prefix="hotlint-lsp-bench-cache-")
+        caches.append(cache)
+        cold.append(asyncio.run(first_open(source, cache, std, verbose, True)))
+        warm.append(asyncio.run(first_open(source, cache, std, verbose, False)))
+    print(f"first parse (didOpen to first publishDiagnostics), {sessions} session(s) each, medians:")
+
+    def line(label: str, runs: list) -> float:
+        med = {k: statistics.median(r[k] for r in runs) for k in ("first", "worker", "parse", "trip")}
+        every = ", ".join(f"{r['first']:.0f}" for r in runs)
+        print(f"  {label}: {med['first']:.0f} ms (all: {every}); "
+              f"worker {med['worker']:.0f} ms = parse {med['parse']:.0f} ms + analysis "
+              f"{med['worker'] - med['parse']:.0f} ms; server and publish {med['first'] - med['worker']:.0f} ms "
+              f"(round trip {med['trip']:.0f} ms)")
+        return med["first"]
+
+    cold_ms = line("cold (no stored precompiled headers)", cold)
+    warm_ms = line("warm (a second session, headers stored by the first)", warm)
+    stored = sum(1 for r in cold if r["stored"])
+    loaded = sum(1 for r in warm if r["loaded"])
+    ok = warm_ms <= TARGETS["first"]
+    print(f"  stored after {stored}/{sessions} cold sessions; loaded in {loaded}/{sessions} warm sessions; "
+          f"warm/cold {warm_ms / cold_ms:.2f}; cold -> {'PASS' if cold_ms <= TARGETS['first'] else 'FAIL'}, "
+          f"warm -> {'PASS' if ok else 'FAIL'} (target <= {TARGETS['first']:.0f} ms)")
+    for cache in caches[:-1]:
+        shutil.rmtree(cache, ignore_errors=True)
+    return ok, caches[-1] if caches else None
+
+
 async def run(source: str, edits: int, debounce: float, keep: Optional[str], verbose: bool, std: str,
-              fast: bool, marker: str) -> dict:
+              fast: bool, marker: str, cache: Optional[str] = None) -> dict:
     folder = tempfile.mkdtemp(prefix="hotlint-lsp-bench-")
     path = keep or os.path.join(folder, "service.cpp")
     with open(path, "w", encoding="utf-8") as fh:
@@ -197,6 +287,8 @@ async def run(source: str, edits: int, debounce: float, keep: Optional[str], ver
 
     client = Client()
     env = {**os.environ, "HOTLINT_FAST_UNITS": "1" if fast else "0"}
+    if cache:
+        env["XDG_CACHE_HOME"] = cache
     await client.start_io(sys.executable, "-m", "hotlint", "lsp", "--log-level", "info", env=env)
     await client.initialize_async(types.InitializeParams(
         capabilities=types.ClientCapabilities(), root_uri="file://" + folder,
@@ -282,6 +374,8 @@ def main() -> int:
                         "function (hot_path); default all three")
     p.add_argument("--compare", action="store_true",
                    help="also run each position with quick answers off (HOTLINT_FAST_UNITS=0)")
+    p.add_argument("--sessions", type=int, default=3,
+                   help="cold and warm first-parse sessions (default 3 of each; 0: none)")
     p.add_argument("--keep", metavar="FILE", help="write the generated source here and keep it")
     p.add_argument("-v", "--verbose", action="store_true", help="print the server's log (each analysis's timings)")
     ns = p.parse_args()
@@ -294,18 +388,23 @@ def main() -> int:
                                                   is not None else ""))
     where = {"last": "hot_path", "middle": f"component {ns.components // 2}", "first": "component 0"}
     modes = [True, False] if ns.compare else [True]
-    passed = True
+    passed, cache = True, None
+    if ns.sessions > 0:
+        passed, cache = first_parse(source, ns.sessions, ns.std, ns.verbose)
+    if cache is None:
+        cache = tempfile.mkdtemp(prefix="hotlint-lsp-bench-cache-")
     for position in ns.positions.split(","):
         for fast in modes:
             for r in range(ns.repeat):
                 stats = asyncio.run(run(source, ns.edits, ns.debounce, ns.keep, ns.verbose, ns.std, fast,
-                                        where[position]))
+                                        where[position], cache))
                 label = f"{position} function ({where[position]})" + ("" if fast else ", quick answers off")
                 if ns.repeat > 1:
                     label += f", run {r + 1}"
                 ok = report(label, stats)
                 if fast:
                     passed = passed and ok
+    shutil.rmtree(cache, ignore_errors=True)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     if load is not None:
         print(f"load average {load:.2f} on {os.cpu_count()} cores")

@@ -130,8 +130,13 @@ def parse(
     options: int = 0,
     index=None,
     extra_unsaved: Sequence[tuple[str, str]] = (),
+    pch: Optional[str] = None,
 ):
     """Parse ``path`` (with ``text`` standing in for its contents when given).
+
+    ``pch`` is a precompiled header hotlint built itself (the language server's, see
+    ``hotlint.lsp.pch``), loaded before the main file: a parameter of its own, since
+    ``-include-pch`` is not a flag a compile command may pass.
 
     Uses ``clang_parseTranslationUnit2`` for its error code, so a crash that
     libclang's crash recovery contained is told apart from a plain failure.
@@ -145,7 +150,7 @@ def parse(
     index = index or ci.Index.create()
     # Every caller passes cleaned flags; filtering again here means no path around the cleaning
     # reaches libclang. --no-default-config: no clang configuration file adds flags of its own.
-    args = ["--no-default-config"] + allowed(list(args))
+    args = ["--no-default-config"] + allowed(list(args)) + (["-include-pch", os.fspath(pch)] if pch else [])
     if ci.Config.resource_dir and os.path.isdir(ci.Config.resource_dir) and "-resource-dir" not in args:
         args += ["-resource-dir", ci.Config.resource_dir]
     unsaved = ([(path, text)] if text is not None else []) + list(extra_unsaved)

@@ -686,7 +686,8 @@ class HotlintServer(LanguageServer):
         log.info("%s v%s: worker %s ms (parse %s ms%s; cpu %s ms; %s units kept), round trip %.0f ms",
                  os.path.basename(doc.path), version, reply.get("total_ms"), reply.get("parse_ms"),
                  ", tail below the cut reparsed" if reply.get("prefix") else ", reparsed" if reply.get("reparsed")
-                 else "", reply.get("cpu_ms"), reply.get("units"), (time.perf_counter() - asked) * 1000)
+                 else ", stored precompiled headers" if reply.get("pch") else "", reply.get("cpu_ms"), reply.get("units"),
+                 (time.perf_counter() - asked) * 1000)
         result = FileResult.from_json(reply["result"])
         for w in result.warnings:
             self.note(f"{os.path.basename(doc.path)}: {w}")

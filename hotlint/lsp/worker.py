@@ -15,6 +15,10 @@ cut above that declaration, so later edits below the cut reparse only the tail. 
 used only once its result for the text it was built from equals the ordinary unit's.
 ``HOTLINT_PREFIX_UNITS=0`` in the environment turns prefix units off.
 
+A file's first parse loads a precompiled header of its ``#include`` block kept from an
+earlier session when there is one (``pch``), and otherwise has one built on a thread once
+its reply is sent. ``HOTLINT_PCH=0`` in the environment turns that off.
+
 Requests: ``{"id": 1, "op": "analyze", "params": {"path", "text", "args", "options"}}``,
 ``{"id": 2, "op": "close", "params": {"path"}}``, ``{"id": 3, "op": "analyze_fast", "params": {"path", "text", "args",
 "options", "base", "outline"}}``: the findings of the one declaration edited since ``base`` (see
@@ -60,7 +64,7 @@ from ..engine import (
     parse_with_fallbacks,
 )
 from ..model import FileResult
-from . import fast, prefix
+from . import fast, pch, prefix
 from .wire import layout_to_json, options_from_json
 
 log = logging.getLogger("hotlint.lsp.worker")
@@ -88,6 +92,7 @@ class Unit:
     used: list[str]  # as parsed, after dropping flags clang rejected
     notes: list[str] = field(default_factory=list)
     context: Optional[tuple] = None  # (header, unit, line): a header's unit, parsed inside its includer
+    pch: Optional[tuple[str, str]] = None  # (include block, its header): the block came from a stored PCH
 
 
 @dataclass
@@ -130,7 +135,7 @@ class Analyzer:
     """Parses and reparses files, runs the rules, and answers with results and layouts."""
 
     def __init__(self, max_units: int = MAX_UNITS, prefix_units: Optional[bool] = None,
-                 prefix_after_ms: float = PREFIX_AFTER_MS):
+                 prefix_after_ms: float = PREFIX_AFTER_MS, use_pch: Optional[bool] = None):
         self.units: OrderedDict[str, Unit] = OrderedDict()
         self.max_units = max_units
         if prefix_units is None:
@@ -142,9 +147,13 @@ class Analyzer:
         self.refused: dict[str, set[int]] = {}  # splits whose unit disagreed with the ordinary one
         self.texts: dict[str, str] = {}  # each file's last analyzed text (an edit is told from it)
         self.decls = fast.DeclUnits()  # quick answers for an edit inside one declaration (``fast``)
+        self.use_pch = pch.enabled() if use_pch is None else use_pch
+        self.pch_wanted: dict[str, tuple] = {}  # path -> what ``pch.build`` needs, built after the reply
+        self.pch_builds: list[threading.Thread] = []
 
     def close(self, path: str) -> None:
         self.units.pop(path, None)
+        self.pch_wanted.pop(path, None)
         self.decls.close(path)
         self._drop_prefix(path)
         self.refused.pop(path, None)
@@ -161,22 +170,85 @@ class Analyzer:
     def _unit(self, path: str, text: str, args: list[str]) -> tuple[Unit, bool]:
         """The file's unit reflecting ``text``, and whether a kept unit was reparsed."""
         unit = self.units.pop(path, None)
+        if unit is not None and unit.pch is not None and not text.startswith(unit.pch[0]):
+            unit = None  # the include block changed: the PCH no longer holds it
         if unit is not None and unit.args == args and unit.context is None:
             try:
-                clang.reparse(unit.tu, path, text)
+                if unit.pch is None:
+                    clang.reparse(unit.tu, path, text)
+                else:
+                    block, header = unit.pch
+                    clang.reparse(unit.tu, path, pch.main_text(text, block), 0, [(header, block)])
                 self.units[path] = unit
                 return unit, True
             except clang.ParseFailure as exc:
                 if exc.crashed:
                     raise
                 # an unusable unit: parse afresh below
-        tu, used, notes = parse_with_fallbacks(path, text, list(args), PREAMBLE_OPTIONS)
-        unit = Unit(tu, list(args), used, notes)
+        unit = self._pch_unit(path, text, args)
+        if unit is None:
+            tu, used, notes = parse_with_fallbacks(path, text, list(args), PREAMBLE_OPTIONS)
+            unit = Unit(tu, list(args), used, notes)
+            if path in self.pch_wanted:
+                self.pch_wanted[path] += (used, notes)
         self.units[path] = unit
         while len(self.units) > self.max_units:
             dropped, _ = self.units.popitem(last=False)
             self._drop_prefix(dropped)
         return unit, False
+
+    def _pch_unit(self, path: str, text: str, args: list[str]) -> Optional[Unit]:
+        """The file's unit parsed with the stored PCH of its include block (``pch``), or None
+        (then, when the block has none, ``pch_wanted`` says what to build after the reply)."""
+        self.pch_wanted.pop(path, None)
+        if not self.use_pch:
+            return None
+        block = pch.include_block(text)
+        if block is None:
+            return None
+        header = pch.header_path(path)
+        name = pch.key(block, header, args)
+        entry = pch.lookup(name)
+        if entry is None:
+            self.pch_wanted[path] = (name, block)
+            return None
+        try:
+            tu = clang.parse(path, entry.used, pch.main_text(text, block), PREAMBLE_OPTIONS, None, [(header, block)],
+                             pch=entry.path)
+        except clang.ParseFailure as exc:
+            pch.discard(name, f"the parse with it failed: {exc}")
+            self.pch_wanted[path] = (name, block)
+            return None
+        problem = pch.load_problem(tu, entry.path, path)
+        if problem is not None:
+            why, blame = problem
+            log.info("%s: parsed without the stored precompiled headers: %s", os.path.basename(path), why)
+            if blame:
+                pch.discard(name, why)
+                self.pch_wanted[path] = (name, block)  # built again after the reply
+            return None
+        clang.alias_file(header, path)  # whatever clang places in the block is in the file
+        return Unit(tu, list(args), list(entry.used), list(entry.notes), pch=(block, header))
+
+    def after_reply(self) -> None:
+        """Build, on threads, the PCHs that first parses found missing (``pch``): after the reply,
+        so a first answer never waits for one."""
+        self.pch_builds = [t for t in self.pch_builds if t.is_alive()]
+        for path, wanted in list(self.pch_wanted.items()):
+            del self.pch_wanted[path]
+            if len(wanted) != 4 or any(t.name == wanted[0] for t in self.pch_builds):
+                continue  # the ordinary parse did not run (or failed), or it is being built
+            name, block, used, notes = wanted
+
+            def run(name=name, path=path, block=block, used=used, notes=notes):
+                started = time.perf_counter()
+                failure = pch.build(name, path, block, used, notes)
+                log.info("%s: precompiled headers of the include block %s (%.0f ms)", os.path.basename(path),
+                         f"not stored: {failure}" if failure else "stored", (time.perf_counter() - started) * 1000)
+
+            thread = threading.Thread(target=run, daemon=True, name=name)
+            self.pch_builds.append(thread)
+            thread.start()
 
     def analyze(self, path: str, text: str, args: list[str], options: dict,
                 context: Optional[dict] = None) -> dict:
@@ -207,6 +279,7 @@ class Analyzer:
         previous = self.texts.get(path)
         try:
             unit, reply["reparsed"] = self._unit(path, text, args)
+            reply["pch"] = unit.pch is not None and not reply["reparsed"]
         except clang.ParseFailure as exc:
             self.units.pop(path, None)
             self._drop_prefix(path)
@@ -332,6 +405,8 @@ class Analyzer:
         for build in list(self.builds.values()):
             build.thread.join()
         self.decls.settle()
+        for thread in self.pch_builds:
+            thread.join()
 
     def _verify(self, path: str, unit: PrefixUnit) -> bool:
         """Whether the unit, as built, gives what the ordinary unit gave for the same text."""
@@ -449,6 +524,7 @@ def serve(requests, replies, analyzer: Optional[Analyzer] = None, max_reply: Opt
             text = json.dumps({"id": msg_id, "error": oversized(reply, len(text), max_reply), "kind": "too-large"})
         replies.write(text + "\n")
         replies.flush()
+        analyzer.after_reply()
     analyzer.settle()  # never tear the interpreter down under a parse still running on a thread
 
 
