@@ -122,7 +122,7 @@ def test_a_rules_explanation_is_printed_once_per_run_and_in_full_in_json(tmp_pat
     assert proc.returncode == 1, proc.stderr
     heads = [line for line in proc.stdout.splitlines() if "[seq-cst-default]" in line]
     assert len(heads) == 3, heads
-    mechanism = [line for line in proc.stdout.splitlines() if "LOCK-prefixed on x86-64" in line]
+    mechanism = [line for line in proc.stdout.splitlines() if "is a `LOCK`-prefixed instruction" in line]
     assert len(mechanism) == 1  # under the first finding only
     refers = [line for line in proc.stdout.splitlines() if "as explained under hits.cpp:7:7 above" in line]
     assert len(refers) == 2, proc.stdout
@@ -130,4 +130,4 @@ def test_a_rules_explanation_is_printed_once_per_run_and_in_full_in_json(tmp_pat
                               "json", "hits.cpp", cwd=tmp_path).stdout)
     diagnostics = data["diagnostics"]
     assert len(diagnostics) == 3
-    assert all(any("LOCK-prefixed on x86-64" in n for n in d["notes"]) for d in diagnostics)
+    assert all(any("On x86-64 a seq_cst read-modify-write is a `LOCK`-prefixed" in n for n in d["notes"]) for d in diagnostics)
