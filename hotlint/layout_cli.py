@@ -35,8 +35,9 @@ def parser() -> argparse.ArgumentParser:
                         "files below them)")
     p.add_argument("-p", "--compile-commands", metavar="PATH",
                    help="compile_commands.json or its folder (default: found upward of FILE or the working folder)")
-    p.add_argument("--cache-line-size", type=int, default=64, metavar="BYTES",
-                   help="the cache line the picture marks (default 64)")
+    p.add_argument("--cache-line-size", type=int, default=None, metavar="BYTES",
+                   help="the cache line the picture marks (default: the unit's target's, as the findings assume: "
+                        "64 on x86-64, 128 on Apple arm64)")
     p.add_argument("--extra-arg", action="append", default=[], metavar="FLAG",
                    help="a compiler flag added to the file's own (repeatable)")
     return p
@@ -48,6 +49,7 @@ class Found:
     layout: object  # RecordLayout
     qualified: str  # ns::Rec or ns::Ring<int>
     touched: dict  # field name -> loop lines
+    target: Optional[object] = None  # analysis.target.Target of the unit it was found in
 
 
 _RECORD_WORDS = r"(?:struct|class|union)"
@@ -108,7 +110,8 @@ def records_in(path: str, name: str, resolver, extra_args: Sequence[str]) -> tup
         qualified = _qualified(rec)
         names.append(qualified)
         if matches(name, qualified):
-            found.append(Found(path, rec.layout, qualified, view.analysis.layouts.loop_fields(rec.layout)))
+            found.append(Found(path, rec.layout, qualified, view.analysis.layouts.loop_fields(rec.layout),
+                               view.analysis.target))
     return found, names, problems
 
 
@@ -193,7 +196,7 @@ def main(argv: Sequence[str]) -> int:
     from .output.layout import layout_text  # noqa: PLC0415
 
     ns = parser().parse_args(list(argv))
-    if ns.cache_line_size <= 0 or ns.cache_line_size & (ns.cache_line_size - 1):
+    if ns.cache_line_size is not None and (ns.cache_line_size <= 0 or ns.cache_line_size & (ns.cache_line_size - 1)):
         print("hotlint layout: error: --cache-line-size must be a power of two", file=sys.stderr)
         return EXIT_USAGE
     try:
@@ -205,6 +208,9 @@ def main(argv: Sequence[str]) -> int:
         if i:
             print()
         where = f"{display_path(f.path)}:{f.layout.name_range.start.line}"
-        for line in layout_text(f.layout, ns.cache_line_size, f.touched, where=where, title=f.qualified):
+        line_size = ns.cache_line_size or (f.target.line_size if f.target is not None else 64)
+        for line in layout_text(f.layout, line_size, f.touched, where=where, title=f.qualified):
             print(line)
+        if f.target is not None and ns.cache_line_size is None:
+            print(f"// {f.target.assumed}")
     return EXIT_OK

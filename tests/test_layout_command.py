@@ -153,3 +153,17 @@ def test_shell_completion_offers_layout():
         script = subprocess.run([sys.executable, "-m", "hotlint", "completion", shell], capture_output=True,
                                 text=True, timeout=60).stdout
         assert "layout" in script and "--cache-line-size" in script, shell
+
+
+def test_the_picture_draws_the_units_target_line_unless_one_is_given(tmp_path):
+    path = write(tmp_path / "conn.cpp", CONN)
+    default = hotlint("net::Conn", str(path), cwd=tmp_path)
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.splitlines()[-1].startswith("// on x86-64, 64-byte cache lines (")
+    assert "cacheline 1 boundary (64 bytes)" in default.stdout
+    power = hotlint("net::Conn", str(path), "--extra-arg=-mcpu=power9", cwd=tmp_path)  # -mcpu names a 128-byte core
+    assert power.returncode == 0, power.stderr
+    assert "128-byte cache lines" in power.stdout.splitlines()[-1]
+    assert "cacheline 1 boundary" not in power.stdout  # 88 bytes fit in one 128-byte line
+    given = hotlint("net::Conn", str(path), "--cache-line-size", "32", cwd=tmp_path)
+    assert "cacheline 2 boundary (64 bytes)" in given.stdout and "// on " not in given.stdout
