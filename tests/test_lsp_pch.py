@@ -278,3 +278,17 @@ def test_the_benchmark_file_gives_the_same_result_with_stored_headers(cache, tmp
     assert warm["pch"] is True
     assert cold["result"]["diagnostics"]
     assert comparable(warm) == comparable(cold)
+
+
+def test_a_lock_left_by_a_dead_build_is_taken_over(cache, project):
+    path, text = str(project), project.read_text()
+    args = default_flags(path)
+    block = pch.include_block(text)
+    name = pch.key(block, pch.header_path(path), args)
+    cache.mkdir(parents=True)
+    lock = cache / (name + ".lock")
+    lock.write_text(str(os.getpid()))  # a live holder: no second build
+    assert pch.build(name, path, block, args, []) == "being built by another process"
+    lock.write_text("999999999")  # no such process
+    assert pch.build(name, path, block, args, []) is None
+    assert pch.lookup(name) is not None and not lock.exists()

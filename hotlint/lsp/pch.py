@@ -248,18 +248,32 @@ def load_problem(tu, pch_path: str, main: str) -> Optional[tuple[str, bool]]:
     return None
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, ValueError):
+        return True  # someone else's process, or no way to tell
+    return True
+
+
 def _take_lock(lock: str) -> bool:
+    """Create the build's lock file (holding this process's id), unless another live process holds it."""
     for _ in range(2):
         try:
             fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-            os.close(fd)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(str(os.getpid()))
             return True
         except FileExistsError:
             try:
-                if time.time() - os.lstat(lock).st_mtime < LOCK_STALE:
+                with open(lock, encoding="ascii") as fh:
+                    holder = int(fh.read().strip() or 0)
+                if holder and _alive(holder) and time.time() - os.lstat(lock).st_mtime < LOCK_STALE:
                     return False  # another worker builds it
-                os.unlink(lock)
-            except OSError:
+                os.unlink(lock)  # left by a worker that was killed while building
+            except (OSError, ValueError):
                 return False
         except OSError:
             return False
