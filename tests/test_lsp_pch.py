@@ -243,7 +243,14 @@ def test_prune_keeps_the_most_recently_used(tmp_path):
             p = tmp_path / f"{i:064x}{suffix}"
             p.write_text("x")
             os.utime(p, (1000 + i, 1000 + i))
+    left = [tmp_path / f"{0:064x}.pch.1.ab.tmp.temp-stream-1", tmp_path / f"{1:064x}.lock"]
+    for p in left:  # what killed builds leave
+        p.write_text("x")
+        os.utime(p, (1000, 1000))
+    fresh = tmp_path / f"{2:064x}.pch.2.cd.tmp"  # a build under way
+    fresh.write_text("x")
     pch.prune(str(tmp_path))
+    assert fresh.exists() and not any(p.exists() for p in left)
     kept = sorted(int(p.stem, 16) for p in tmp_path.glob("*.json"))
     assert kept == list(range(3, pch.KEEP + 3))
     assert sorted(int(p.stem, 16) for p in tmp_path.glob("*.pch")) == kept

@@ -352,12 +352,12 @@ def prune(where: str, keep: int = KEEP) -> None:
             st = os.lstat(p)
         except OSError:
             continue
-        if n.endswith(".json"):
+        if n.endswith(".json") and "." not in n[:-5]:
             entries.append((st.st_mtime, n[:-5]))
-        elif now - st.st_mtime > LOCK_STALE and (n.endswith(".tmp") or (
-                n.endswith(".pch") and not os.path.exists(os.path.join(where, n[:-4] + ".json")))):
+        elif now - st.st_mtime > LOCK_STALE and not (
+                n.endswith(".pch") and "." not in n[:-4] and os.path.exists(os.path.join(where, n[:-4] + ".json"))):
             try:
-                os.unlink(p)  # a build that died, or a PCH whose manifest is gone
+                os.unlink(p)  # what a killed build left (its files, its lock), or a PCH whose manifest is gone
             except OSError:
                 pass
     entries.sort(reverse=True)
