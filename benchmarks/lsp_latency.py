@@ -202,18 +202,20 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-async def first_open(source: str, cache: str, std: str, verbose: bool, wait_pch: bool) -> dict:
-    """One server session that opens the file and waits for its first diagnostics (then, with
-    ``wait_pch``, for the worker to store the include block's precompiled headers in ``cache``)."""
-    folder = tempfile.mkdtemp(prefix="hotlint-lsp-bench-")
-    path = os.path.join(folder, "service.cpp")
+async def first_open(source: str, folder: str, std: str, verbose: bool, wait_pch: bool) -> dict:
+    """One server session that opens ``folder``/src/service.cpp and waits for its first diagnostics
+    (then, with ``wait_pch``, for the worker to store the include block's precompiled headers in
+    ``folder``/cache, the session's XDG_CACHE_HOME)."""
+    cache = os.path.join(folder, "cache")
+    path = os.path.join(folder, "src", "service.cpp")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(source)
     client = Client()
     env = {**os.environ, "XDG_CACHE_HOME": cache}
     await client.start_io(sys.executable, "-m", "hotlint", "lsp", "--log-level", "info", env=env)
     await client.initialize_async(types.InitializeParams(
-        capabilities=types.ClientCapabilities(), root_uri="file://" + folder,
+        capabilities=types.ClientCapabilities(), root_uri="file://" + os.path.dirname(path),
         initialization_options={"debounce": 0, "extraArgs": [f"-std={std}"]}))
     client.initialized(types.InitializedParams())
     timings: dict = {}
@@ -237,20 +239,19 @@ async def first_open(source: str, cache: str, std: str, verbose: bool, wait_pch:
     client.exit(None)
     await client.stop()
     forward.cancel()
-    shutil.rmtree(folder, ignore_errors=True)
     worker, parse, trip, loaded = trips.get(1, (float("nan"),) * 3 + (False,))
     return {"first": first, "worker": worker, "parse": parse, "trip": trip, "loaded": loaded, "stored": stored}
 
 
 def first_parse(source: str, sessions: int, std: str, verbose: bool) -> tuple[bool, Optional[str]]:
-    """Cold and warm first parses, ``sessions`` pairs; whether warm meets the target, and the
-    last warm cache folder (for the edit runs)."""
+    """Cold and warm first parses, ``sessions`` pairs (each pair opens one file path with one
+    cache); whether warm meets the target, and the last pair's folder (for the edit runs)."""
     cold, warm, caches = [], [], []
     for _ in range(sessions):
-        cache = tempfile.mkdtemp(prefix="hotlint-lsp-bench-cache-")
-        caches.append(cache)
-        cold.append(asyncio.run(first_open(source, cache, std, verbose, True)))
-        warm.append(asyncio.run(first_open(source, cache, std, verbose, False)))
+        folder = tempfile.mkdtemp(prefix="hotlint-lsp-bench-")
+        caches.append(folder)
+        cold.append(asyncio.run(first_open(source, folder, std, verbose, True)))
+        warm.append(asyncio.run(first_open(source, folder, std, verbose, False)))
     print(f"first parse (didOpen to first publishDiagnostics), {sessions} session(s) each, medians:")
 
     def line(label: str, runs: list) -> float:
@@ -276,8 +277,10 @@ def first_parse(source: str, sessions: int, std: str, verbose: bool) -> tuple[bo
 
 
 async def run(source: str, edits: int, debounce: float, keep: Optional[str], verbose: bool, std: str,
-              fast: bool, marker: str, cache: Optional[str] = None) -> dict:
-    folder = tempfile.mkdtemp(prefix="hotlint-lsp-bench-")
+              fast: bool, marker: str, shared: str) -> dict:
+    """One session of edits, on ``shared``/src/service.cpp with ``shared``/cache as XDG_CACHE_HOME."""
+    folder = os.path.join(shared, "src")
+    os.makedirs(folder, exist_ok=True)
     path = keep or os.path.join(folder, "service.cpp")
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(source)
@@ -287,8 +290,7 @@ async def run(source: str, edits: int, debounce: float, keep: Optional[str], ver
 
     client = Client()
     env = {**os.environ, "HOTLINT_FAST_UNITS": "1" if fast else "0"}
-    if cache:
-        env["XDG_CACHE_HOME"] = cache
+    env["XDG_CACHE_HOME"] = os.path.join(shared, "cache")
     await client.start_io(sys.executable, "-m", "hotlint", "lsp", "--log-level", "info", env=env)
     await client.initialize_async(types.InitializeParams(
         capabilities=types.ClientCapabilities(), root_uri="file://" + folder,
@@ -328,9 +330,6 @@ async def run(source: str, edits: int, debounce: float, keep: Optional[str], ver
     client.exit(None)
     await client.stop()
     forward.cancel()
-    if not keep:
-        os.unlink(path)
-        os.rmdir(folder)
     return {"first": first * 1000, "ms": [x * 1000 for x in latencies], "corrected": corrected,
             "twice": sum(1 for v in range(2, last + 1) if len(client.published.get(v, ())) > 1),
             "counts": sorted({len(client.published[v][0][1]) for v in range(1, last + 1)}),
