@@ -38,6 +38,7 @@ the editor was started in.
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import logging
@@ -161,6 +162,12 @@ class Analyzer:
         build = self.builds.pop(path, None)
         if build is not None:
             build.thread.join()  # its unit is dropped with it
+
+    def forget_all(self) -> None:
+        """Drop every kept unit (after running out of memory), so the next file is parsed afresh."""
+        for path in list(self.units) + list(self.prefixes) + list(self.texts):
+            self.close(path)
+        gc.collect()
 
     def _drop_prefix(self, path: str) -> None:
         unit = self.prefixes.pop(path, None)
@@ -350,6 +357,8 @@ class Analyzer:
             # every error at its own place (the result keeps the first, with the consequences)
             reply["parse_errors"] = [e.to_json() for e in
                                      (context_errors(tu, path)[0] if context else clang.error_records(tu, path)[0])]
+        except MemoryError:
+            raise  # the worker forgets every unit it keeps (``serve``): the next file must not inherit the shortage
         except Exception as exc:  # a fault in a rule or a walk is reported, the process goes on
             result, view = FileResult(path=path, errors=[internal_error_record(path, exc)]), None
         reply["result"] = result.to_json()
@@ -528,6 +537,10 @@ def serve(requests, replies, analyzer: Optional[Analyzer] = None, max_reply: Opt
                 reply = {"id": msg_id, "result": None}
             else:
                 reply = {"id": msg_id, "error": f"unknown op {op!r}", "kind": "internal-error"}
+        except MemoryError:
+            analyzer.forget_all()
+            reply = {"id": msg_id, "error": "ran out of memory (HOTLINT_MAX_MEMORY or --max-memory sets the limit); "
+                                            "every unit kept in memory was dropped", "kind": "out-of-memory"}
         except Exception as exc:
             reply = {"id": msg_id, "error": f"{type(exc).__name__}: {exc}", "kind": "internal-error"}
         text = json.dumps(reply)  # ASCII (non-ASCII is escaped): characters are bytes
