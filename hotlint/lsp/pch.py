@@ -249,6 +249,8 @@ def load_problem(tu, pch_path: str, main: str) -> Optional[tuple[str, bool]]:
 
 
 def _alive(pid: int) -> bool:
+    if os.name == "nt":
+        return True  # os.kill(pid, 0) would send a Ctrl-C event there; the lock goes stale by age
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
