@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
+import shutil
 import subprocess
-import textwrap
 import sys
+import tempfile
+import textwrap
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# hotlint keeps user-level state (the cache key, the language server's stored precompiled headers)
+# under $XDG_CACHE_HOME: the tests' processes keep theirs in a folder of the test run's own, never in
+# the running user's ~/.cache (a test that needs another sets its own)
+_XDG = tempfile.mkdtemp(prefix="hotlint-tests-xdg-")
+os.environ["XDG_CACHE_HOME"] = _XDG
+atexit.register(shutil.rmtree, _XDG, True)
 FIXTURES = ROOT / "fixtures"
 # a record whose two atomics, each written by its own thread, share a cache line: the case
 # false-sharing is about, through the engine and through the language server
